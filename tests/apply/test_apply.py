@@ -1,0 +1,368 @@
+"""plan and apply against a real lab (lab-mini): FRR, sshd, Ansible over SSH in namespaces.
+
+One lab per module (fixture ``lab``); the tests run in file order and build on each other:
+plan -> apply -> BGP up -> plan clean -> apply again unchanged -> drift -> lock -> rollback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolkit.lab import load_state, wait_bgp
+from toolkit.plan import (
+    ApplyLockedError,
+    ApplyResult,
+    ProgressEvent,
+    TargetStore,
+    apply,
+    format_apply,
+    format_plan,
+    plan,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def _switches(lab: Any) -> list[str]:
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    return [n.device for n in st.topology.nodes if n.frr]
+
+
+def _servers(lab: Any) -> list[str]:
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    return [n.device for n in st.topology.nodes if not n.frr]
+
+
+def _bgp_peers(fabric: Any, devices: list[str]) -> dict[str, list[str]]:
+    """Every BGP session of the Fabric on ``devices``, named as `show bgp summary` names them."""
+    out: dict[str, list[str]] = {}
+    for name in devices:
+        dev = fabric.devices[name]
+        peers = []
+        for n in dev.bgp:
+            if n.unnumbered and n.interface:
+                peers.append(dev.port(n.interface).ifname)
+            else:
+                assert n.peer_address, n
+                peers.append(n.peer_address)
+        out[name] = peers
+    return out
+
+
+def _wait_bgp(lab: Any, fabric: Any, timeout: float = 90.0) -> Any:
+    sw = _switches(lab)
+    peers = _bgp_peers(fabric, sw)
+    assert all(peers.values()), peers
+    return wait_bgp(lab.cluster, lab.state_dir, sw, timeout=timeout, peers=peers)
+
+
+def _addresses(lab: Any, device: str) -> dict[str, set[str]]:
+    cp = lab.exec(device, "ip", "-j", "addr", "show")
+    assert cp.returncode == 0, cp.stderr
+    out: dict[str, set[str]] = {}
+    for link in json.loads(cp.stdout):
+        out[link["ifname"]] = {
+            f"{a['local']}/{a['prefixlen']}" for a in link.get("addr_info", []) if a.get("family") == "inet"
+        }
+    return out
+
+
+def _collect() -> tuple[list[ProgressEvent], Any]:
+    events: list[ProgressEvent] = []
+    return events, events.append
+
+
+def _store(lab: Any) -> TargetStore:
+    return TargetStore(lab.target().root)
+
+
+# ------------------------------------------------------------------------------------ the tests
+
+
+def test_plan_before_apply_shows_every_device(lab: Any) -> None:
+    target = lab.target()
+    p = plan(lab.fabric, lab.artifacts, target)
+    names = set(_switches(lab)) | set(_servers(lab))
+    assert {d.device for d in p.devices} == names
+    assert all(d.status == "create" for d in p.devices), [(d.device, d.status, d.error) for d in p.devices]
+    assert p.changes == len(names)
+    assert p.exit_code == 2
+    for d in p.devices:
+        assert d.added > 0 and d.running is not None and d.running.readable, d
+        if d.kind == "switch":
+            assert {f.name for f in d.files} == {"frr.conf", "network.sh"}
+        else:
+            assert [f.name for f in d.files] == ["host_vars.yml"]
+    # OOB switches and PDUs are not part of the lab target
+    assert p.skipped and all(lab.fabric.devices[n].role in ("oob", "pdu") for n in p.skipped)
+
+    data = json.loads(format_plan(p, "json"))
+    assert data["changes"] == len(names) and data["exit_code"] == 2
+    assert {d["device"] for d in data["devices"]} == names
+    md = format_plan(p, "markdown")
+    assert md.startswith("### ") and "| Device |" in md and md.count("<details>") == len(names)
+    for n in names:
+        assert f"`{n}`" in md
+    text = format_plan(p, "text")
+    assert all(n in text for n in names) and "to change" in text
+    # nothing secret: no key material or key paths in any format
+    key = Path(load_state(lab.cluster, lab.state_dir).ssh.private_key).read_text()  # type: ignore[union-attr]
+    for out in (md, text, format_plan(p, "json")):
+        assert key.strip().splitlines()[1] not in out and "PRIVATE KEY" not in out
+
+
+def test_apply_brings_the_lab_to_the_design(lab: Any) -> None:
+    events, cb = _collect()
+    t0 = time.monotonic()
+    res = apply(lab.fabric, lab.artifacts, lab.target(), progress=cb)
+    lab.timings["apply_first"] = round(time.monotonic() - t0, 2)
+    print(format_apply(res))
+    assert res.ok, format_apply(res)
+    assert res.exit_code == 0
+    names = set(_switches(lab)) | set(_servers(lab))
+    assert {d.device for d in res.devices} == names
+    assert all(d.status == "changed" and d.applied_advanced for d in res.devices)
+    # progress: every device started and finished, counts up to the total
+    started = {e.device for e in events if e.event == "started"}
+    changed = {e.device for e in events if e.event == "changed"}
+    assert started == names and changed == names
+    assert events[-1].done == events[-1].total == len(names)
+    # proof the configs loaded: every BGP session of the Fabric comes up
+    t1 = time.monotonic()
+    bgp = _wait_bgp(lab, lab.fabric)
+    lab.timings["bgp_established_after_apply"] = round(time.monotonic() - t1, 2)
+    lab.timings["lab_up_plus_apply"] = round(lab.timings["lab_up"] + lab.timings["apply_first"], 2)
+    assert bgp.ok, bgp.peers
+    # host addresses as designed
+    for host in _servers(lab):
+        have = _addresses(lab, host)
+        for port in lab.fabric.devices[host].ports:
+            if port.address and port.plane != "oob":
+                assert port.address in have.get(port.ifname, set()), (host, port.ifname, have)
+    # switch loopbacks
+    for sw in _switches(lab):
+        lo = lab.fabric.devices[sw].loopback
+        if lo:
+            assert lo in _addresses(lab, sw)["lo"], sw
+
+
+def test_plan_after_apply_is_clean(lab: Any) -> None:
+    p = plan(lab.fabric, lab.artifacts, lab.target())
+    assert p.changes == 0, format_plan(p, "text")
+    assert p.exit_code == 0
+    assert all(d.status == "unchanged" and d.running and d.running.matches_applied for d in p.devices)
+    assert "0 device(s) to change" in format_plan(p, "text")
+
+
+def test_second_apply_changes_nothing(lab: Any) -> None:
+    events, cb = _collect()
+    t0 = time.monotonic()
+    res = apply(lab.fabric, lab.artifacts, lab.target(), progress=cb)
+    lab.timings["apply_second"] = round(time.monotonic() - t0, 2)
+    assert res.ok, format_apply(res)
+    assert all(d.status == "unchanged" and not d.applied_advanced for d in res.devices), format_apply(res)
+    assert {e.device for e in events if e.event == "unchanged"} == {d.device for d in res.devices}
+    assert not any(e.event in ("changed", "failed", "restored") for e in events)
+
+
+def test_audit_and_recorded_state(lab: Any) -> None:
+    store = _store(lab)
+    audit = store.audit()
+    assert len(audit) >= 2
+    first, second = audit[0], audit[1]
+    assert first["result"] == "ok" and second["result"] == "ok"
+    assert first["cluster"] == lab.cluster and first["target"] == "lab"
+    assert first["who"]["pid"] and first["who"].get("user")
+    assert set(first["devices"]) == set(_switches(lab)) | set(_servers(lab))
+    assert all(d["status"] == "changed" and len(d["diff_sha256"]) == 64 for d in first["devices"].values())
+    assert all(d["status"] == "unchanged" for d in second["devices"].values())
+    raw = (store.root / "audit.jsonl").read_text()
+    assert "PRIVATE KEY" not in raw and "router bgp" not in raw  # hashes, not configs
+    for sw in _switches(lab):
+        rec = store.record(sw)
+        assert rec is not None and set(rec.files) == {"frr.conf", "network.sh"}
+        assert store.applied_text(sw, "frr.conf") == lab.artifacts[f"switches/{sw}/frr.conf"]
+
+
+def test_drift_is_planned_and_repaired(lab: Any) -> None:
+    sw = "spine01"
+    cp = lab.exec(
+        sw,
+        "vtysh",
+        "-N",
+        load_state(lab.cluster, lab.state_dir).node(sw).namespace,  # type: ignore[union-attr]
+        "-c",
+        "configure terminal",
+        "-c",
+        "interface swp1",
+        "-c",
+        "description hand-made",
+    )
+    assert cp.returncode == 0, cp.stderr
+    p = plan(lab.fabric, lab.artifacts, lab.target())
+    assert [d.device for d in p.devices if d.changed] == [sw], format_plan(p, "text")
+    d = p.device(sw)
+    assert d.status == "drift" and d.running is not None and d.running.matches_applied is False
+    assert "hand-made" in d.running.diff and p.exit_code == 2
+    res = apply(lab.fabric, lab.artifacts, lab.target())
+    assert res.ok and res.device(sw).status == "changed", format_apply(res)
+    assert [x.device for x in res.devices if x.status == "changed"] == [sw]
+    assert plan(lab.fabric, lab.artifacts, lab.target()).exit_code == 0
+
+
+def test_second_apply_fails_at_once_while_one_holds_the_lock(lab: Any) -> None:
+    holding = threading.Event()
+    release = threading.Event()
+    first: dict[str, ApplyResult] = {}
+
+    def hold(ev: ProgressEvent) -> None:
+        if ev.event == "started":
+            holding.set()
+            release.wait(60)
+
+    th = threading.Thread(
+        target=lambda: first.setdefault("r", apply(lab.fabric, lab.artifacts, lab.target(), hold, devices=["spine02"]))
+    )
+    th.start()
+    try:
+        assert holding.wait(60), "first apply never started"
+        t0 = time.monotonic()
+        with pytest.raises(ApplyLockedError) as err:
+            apply(lab.fabric, lab.artifacts, lab.target())
+        assert time.monotonic() - t0 < 2.0
+        assert err.value.holder_pid == os.getpid()
+        assert f"pid {os.getpid()}" in str(err.value) and "another apply" in str(err.value)
+    finally:
+        release.set()
+        th.join(120)
+    assert first["r"].ok
+    assert _store(lab).audit()[-2]["result"] == "refused"
+    # the lock is free again
+    assert apply(lab.fabric, lab.artifacts, lab.target(), devices=["spine02"]).ok
+
+
+def _kill_sshd(lab: Any, device: str) -> Any:
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    rec = next(r for r in st.processes if r.device == device and r.name == "sshd")
+    cmdline = Path(f"/proc/{rec.pid}/cmdline").read_bytes()
+    assert b"sshd" in cmdline
+    os.kill(rec.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{rec.pid}").exists() and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(rec.pid, os.WNOHANG)
+        stat = Path(f"/proc/{rec.pid}/stat").read_text() if Path(f"/proc/{rec.pid}/stat").exists() else ""
+        if not stat or stat[stat.rindex(")") + 2] in "ZX":
+            break
+        time.sleep(0.05)
+    return rec
+
+
+def _restart_sshd(lab: Any, rec: Any) -> None:
+    """Start sshd again with its recorded command line; the fixture stops it by PID."""
+    log = open(rec.log or os.devnull, "ab")  # noqa: SIM115 - the child keeps it
+    p = subprocess.Popen(
+        rec.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    log.close()
+    lab.spawned.append(p)
+    ip = load_state(lab.cluster, lab.state_dir).ssh.hosts[rec.device]  # type: ignore[union-attr]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((ip, 22), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"sshd of {rec.device} did not come back")
+
+
+def _changed_design(data: dict[str, Any]) -> None:
+    """Every switch changes: new leaf ASN bases (leaves and, through remote-as, spines) and new
+    business loopbacks (business leaves' lo and VTEP address change in network.sh too)."""
+    nets = data["networks"]
+    nets["compute"]["asn"]["leaf_base"] = int(nets["compute"]["asn"]["leaf_base"]) + 10000
+    nets["business"]["asn"]["leaf_base"] = int(nets["business"]["asn"]["leaf_base"]) + 10000
+    lo = ipaddress.ip_network(nets["business"]["addressing"]["loopbacks"])
+    moved = ipaddress.ip_network((int(lo.network_address) + 65536, lo.prefixlen))
+    nets["business"]["addressing"]["loopbacks"] = str(moved)
+
+
+def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
+    fabric2, art2 = lab.design(_changed_design)
+    store = _store(lab)
+    switches = _switches(lab)
+    p = plan(fabric2, art2, lab.target(), read_running=False)
+    assert {d.device for d in p.devices if d.status == "update"} == set(switches), format_plan(p, "text", diffs=False)
+
+    broken, unreachable = "fe-leaf01", "spine02"
+    old_records = {sw: store.record(sw) for sw in switches}
+    ns = load_state(lab.cluster, lab.state_dir).node(broken).namespace  # type: ignore[union-attr]
+    vtysh = ["vtysh", "-N", ns, "-c", "show running-config"]
+    frr_before = lab.exec(broken, *vtysh).stdout
+    # a port the network script needs is missing on the box: the script fails after it already
+    # changed the loopback (first in the script) and the ports before the missing one
+    script = art2[f"switches/{broken}/network.sh"]
+    ports = re.findall(r"^port (swp\d+) ", script, re.M)
+    missing = ports[-1]
+    assert lab.exec(broken, "ip", "link", "set", "dev", missing, "down").returncode == 0
+    assert lab.exec(broken, "ip", "link", "set", "dev", missing, "name", "gone0").returncode == 0
+    addr_before = _addresses(lab, broken)
+    sshd = _kill_sshd(lab, unreachable)
+    try:
+        events, cb = _collect()
+        res = apply(fabric2, art2, lab.target(), progress=cb)
+        print(format_apply(res))
+    finally:
+        _restart_sshd(lab, sshd)
+        lab.exec(broken, "ip", "link", "set", "dev", "gone0", "name", missing)
+    assert not res.ok and res.exit_code == 1
+    r_broken, r_unreach = res.device(broken), res.device(unreachable)
+    assert r_broken.status == "restored", format_apply(res)
+    assert "network script failed" in (r_broken.error or "") and not r_broken.restore_errors
+    assert r_unreach.status == "failed" and "unreachable" in (r_unreach.error or "")
+    others = [s for s in switches if s not in (broken, unreachable)]
+    assert all(res.device(s).status == "changed" for s in others), format_apply(res)
+    assert {e.device for e in events if e.event == "restored"} == {broken}
+    # the broken switch runs exactly what it ran before: loopback back, FRR config back
+    after = _addresses(lab, broken)
+    after[missing] = after.pop(missing, set())
+    addr_before[missing] = addr_before.pop("gone0", set())
+    assert after == addr_before
+    assert lab.exec(broken, *vtysh).stdout == frr_before
+    # recorded state advanced only where the apply succeeded
+    for sw in switches:
+        rec = store.record(sw)
+        assert rec is not None
+        want = {n: res.device(sw).desired_sha256[n] for n in ("frr.conf", "network.sh")}
+        if sw in (broken, unreachable):
+            assert rec == old_records[sw], sw
+            assert rec.files != want
+        else:
+            assert rec.files == want and rec.apply_id == res.apply_id
+    assert store.audit()[-1]["result"] == "failed"
+    assert store.audit()[-1]["devices"][broken]["status"] == "restored"
+
+    # with the box repaired, the same apply converges; every session of the new design comes up
+    res2 = apply(fabric2, art2, lab.target())
+    assert res2.ok, format_apply(res2)
+    assert {d.device for d in res2.devices if d.status == "changed"} == {broken, unreachable}
+    bgp = _wait_bgp(lab, fabric2)
+    assert bgp.ok, bgp.peers
+    assert plan(fabric2, art2, lab.target()).exit_code == 0

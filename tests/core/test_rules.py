@@ -1,0 +1,217 @@
+"""Each semantic rule fires on a spec broken in exactly that way, at the right YAML path and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from toolkit.rules import RULES, rule_docs, validate
+from toolkit.spec import load
+
+D = dict[str, Any]
+
+
+def _set(path: str, value: Any) -> Callable[[D], None]:
+    def apply(d: D) -> None:
+        node: Any = d
+        parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+        for p in parts[:-1]:
+            node = node[p]
+        node[parts[-1]] = value
+
+    return apply
+
+
+def _gpu_nic(i: int, **kv: Any) -> Callable[[D], None]:
+    def apply(d: D) -> None:
+        d["catalog"]["servers"]["gpu-2x"]["nics"][i].update(kv)
+
+    return apply
+
+
+def _add_rack(rack: D) -> Callable[[D], None]:
+    return lambda d: d["layout"]["racks"].append(rack)
+
+
+def _ceph(**kv: Any) -> Callable[[D], None]:
+    return lambda d: d["storage"]["ceph"][0].update(kv)
+
+
+def _minio(**kv: Any) -> Callable[[D], None]:
+    return lambda d: d["storage"]["minio"][0].update(kv)
+
+
+def _multi(*fs: Callable[[D], None]) -> Callable[[D], None]:
+    def apply(d: D) -> None:
+        for f in fs:
+            f(d)
+
+    return apply
+
+
+CASES: list[tuple[str, Callable[[D], None], str]] = [
+    ("NAME001", _add_rack({"name": "su1-r01", "role": "storage"}), "layout.scalable_units[0].racks[0].name"),
+    (
+        "NAME002",
+        lambda d: d["layout"]["scalable_units"].append(
+            {"name": "su1", "racks": [{"name": "su2-r01", "servers": [{"model": "gpu-2x", "count": 1}]}]}
+        ),
+        "layout.scalable_units[1].name",
+    ),
+    (
+        "NAME003",
+        _set("layout.racks.1.servers", [{"model": "stor-1u", "names": ["a1", "a1"]}]),
+        "layout.racks[1].servers[0]",
+    ),
+    ("NAME004", _set("tenants.1.name", "blue"), "tenants[1].name"),
+    ("NAME005", _gpu_nic(1, name="cx0"), "catalog.servers.gpu-2x.nics[1].name"),
+    ("REF001", _set("layout.racks.1.servers.0.model", "nope"), "layout.racks[1].servers[0].model"),
+    ("REF002", _set("networks.compute.spine.model", "nope"), "networks.compute.spine"),
+    ("REF003", _set("tenants.0.members.1", "ghost"), "tenants[0].members[1]"),
+    ("REF004", _ceph(mons=["ghost", "stor-r01-stor02", "stor-r01-stor03"]), "storage.ceph[0].mons[0]"),
+    ("REF005", _set("layout.network_rack", "nowhere"), "layout.network_rack"),
+    ("REF006", _set("networks.compute.leaf.breakout", "8x50G"), "networks.compute.leaf.breakout"),
+    ("LAY001", _set("layout.racks.1.servers.0.names", ["x1", "x2", "x3"]), "layout.racks[1].servers[0]"),
+    (
+        "LAY002",
+        lambda d: d["layout"]["scalable_units"].append({"name": "su2", "racks": [{"name": "su2-r01"}]}),
+        "layout.scalable_units[1]",
+    ),
+    ("LAY003", _set("networks.compute.servers_per_su", 3), "layout.scalable_units[0]"),
+    (
+        "LAY004",
+        lambda d: d["layout"]["scalable_units"].append(
+            {"name": "su2", "racks": [{"name": "su2-r01", "servers": [{"model": "gpu-2x", "count": 1}]}]}
+        ),
+        "layout.scalable_units[1]",
+    ),
+    ("ADDR001", _set("networks.business.addressing.hosts", "10.100.0.0/22"), "networks.business.addressing.hosts"),
+    ("ADDR002", _set("networks.compute.addressing.hosts", "10.100.0.0/29"), "networks.compute.addressing.hosts"),
+    ("ADDR003", _set("tenants.0.gateway", "172.16.200.1"), "tenants[0].gateway"),
+    ("ADDR004", _set("networks.oob.controller", "10.254.3.200"), "networks.oob.controller"),
+    (
+        "ADDR005",
+        _multi(_set("networks.oob.rack_block", 8), _set("layout.racks.1.servers.0.count", 8)),
+        "layout.racks[1].name",
+    ),
+    ("ADDR006", lambda d: d["networks"]["compute"].pop("addressing"), "networks.compute"),
+    ("ASN001", _set("networks.compute.asn.core", 23456), "networks.compute.asn.core"),
+    ("ASN002", _set("networks.business.asn.leaf_base", 4200010001), "networks.business.asn.leaf_base"),
+    ("ASN003", _set("networks.business.asn.spine", 3356), "networks.business.asn.spine"),
+    ("VNI001", _set("tenants.1.l3vni", 10100), "tenants[1].l3vni"),
+    ("VNI002", _set("tenants.1.vlan", 100), "tenants[1].vlan"),
+    ("VNI003", _set("tenants.1.plane", "storage"), "tenants[1].plane"),
+    ("VNI004", _set("tenants.1.members", ["su1-r01-gpu01"]), "tenants[1].members[0]"),
+    ("CMP001", lambda d: d["catalog"]["servers"]["gpu-2x"]["nics"].pop(1), "catalog.servers.gpu-2x.nics"),
+    ("CMP002", _gpu_nic(1, gpu=0), "catalog.servers.gpu-2x.nics[1].gpu"),
+    ("CMP003", _gpu_nic(1, numa=0), "catalog.servers.gpu-2x.nics[1].numa"),
+    ("CMP004", _gpu_nic(0, speed="200G"), "catalog.servers.gpu-2x.nics[0].speed"),
+    ("CMP005", _set("networks.compute.spine.breakout", "2x50G"), "networks.compute.spine"),
+    (
+        "CMP006",
+        _multi(_set("catalog.switches.sn2700.ports", 2), _set("networks.compute.spine.count", None)),
+        "networks.compute",
+    ),
+    ("CMP007", _set("networks.compute.oversubscription", "0.5:1"), "networks.compute.oversubscription"),
+    ("CMP008", _set("networks.compute.tiers", 3), "networks.compute.tiers"),
+    (
+        "FE001",
+        _multi(_set("networks.business.racks_per_group", 1), _set("catalog.switches.as7326.ports", 4)),
+        "networks.business.spine",
+    ),
+    ("FE002", _set("catalog.switches.as7326.ports", 6), "networks.business.racks_per_group"),
+    ("FE003", _gpu_nic(2, speed="400G"), "catalog.servers.gpu-2x.nics[2].speed"),
+    (
+        "MTU001",
+        _multi(_set("networks.business.mtu", 9000), _set("networks.business.host_mtu", 9100)),
+        "networks.business.host_mtu",
+    ),
+    ("MTU002", _set("networks.compute.host_mtu", 1500), "networks.compute.host_mtu"),
+    ("MTU003", _set("networks.business.mtu", 9000), "networks.business.mtu"),
+    ("QOS001", _set("qos.roce_priority", 4), "qos.pfc_priority"),
+    ("QOS002", _set("qos.cnp_priority", 3), "qos.cnp_priority"),
+    ("QOS003", _set("qos.cnp_dscp", 26), "qos.cnp_dscp"),
+    ("QOS004", _set("qos.ecn.min_kbytes", 2000), "qos.ecn.min_kbytes"),
+    (
+        "STO001",
+        _multi(
+            _set("networks.storage", {"mode": "dedicated", "fabric": None}),
+            lambda d: d["catalog"]["servers"]["gpu-2x"]["nics"].pop(3),
+        ),
+        "catalog.servers.gpu-2x.nics",
+    ),
+    ("STO002", _set("networks.storage", {"mode": "converged"}), "networks.storage"),
+    ("STO003", _ceph(failure_domain="rack"), "storage.ceph[0].pools[0]"),
+    ("STO004", _ceph(mons=["stor-r01-stor01", "stor-r01-stor02"]), "storage.ceph[0].mons"),
+    ("STO005", _set("storage.ceph.0.pools.1", {"name": "x", "type": "erasure", "k": 2}), "storage.ceph[0].pools[1]"),
+    (
+        "STO006",
+        _ceph(osd_hosts=["su1-r01-gpu01", "stor-r01-stor01", "stor-r01-stor02", "stor-r01-stor03"]),
+        "storage.ceph[0].osd_hosts[0]",
+    ),
+    ("STO007", _minio(erasure_set_size=24, parity=4), "storage.minio[0].erasure_set_size"),
+    ("STO008", _minio(parity=7), "storage.minio[0].parity"),
+    ("STO009", _minio(erasure_set_size=8), "storage.minio[0].pools[0]"),
+    ("STO010", _set("storage.minio.0.pools.0.drives_per_server", 8), "storage.minio[0].pools[0].drives_per_server"),
+    ("OOB001", lambda d: d["catalog"]["servers"]["stor-1u"]["nics"].pop(1), "catalog.servers.stor-1u.nics"),
+    ("OOB002", _set("catalog.switches.as7326.mgmt_port", False), "networks.business.leaf"),
+    ("OOB003", _set("catalog.switches.sn2201.ports", 3), "layout.racks[1].name"),
+    ("PWR001", _set("layout.scalable_units.0.racks.0.power_kw", 4), "layout.scalable_units[0].racks[0].power_kw"),
+    ("SITE001", _set("site.ntp", ["10.100.0.5"]), "site.ntp[0]"),
+]
+
+
+@pytest.mark.parametrize(("code", "mutate", "path"), CASES, ids=[c[0] for c in CASES])
+def test_rule_fires(code: str, mutate: Callable[[D], None], path: str, lab_mini_data: D, write_spec) -> None:
+    mutate(lab_mini_data)
+    p = write_spec(lab_mini_data)
+    res = load(p)
+    assert res.spec is not None, [f.text() for f in res.findings]
+    findings = validate(res.spec, res.sources)
+    hits = [f for f in findings if f.code == code]
+    assert hits, f"{code} did not fire; got {[f.text() for f in findings]}"
+    assert any(f.yaml_path == path for f in hits), [f.text() for f in hits]
+    f = next(f for f in hits if f.yaml_path == path)
+    assert f.file and f.file.endswith(p.name) and f.line and f.line > 0
+    assert f.severity == RULES[code].severity
+
+
+def test_clean_examples_have_no_findings() -> None:
+    for name in ("lab-mini", "superpod-1su", "cluster-16k"):
+        res = load(f"inventory/examples/{name}")
+        assert res.spec is not None
+        assert validate(res.spec, res.sources) == [], name
+
+
+def test_rule_catalogue() -> None:
+    docs = rule_docs()
+    codes = [c for c, _, _ in docs]
+    assert len(RULES) >= 30
+    assert len(codes) == len(set(codes))
+    assert all(d and len(d) < 120 for _, _, d in docs)
+    tested = {c for c, _, _ in CASES}
+    untested = set(RULES) - tested - {"NAME006", "LAY001", "SITE002"}
+    assert not untested, f"rules without a test case: {sorted(untested)}"
+
+
+def test_all_findings_reported_together(lab_mini_data: D, write_spec) -> None:
+    _set("qos.cnp_priority", 3)(lab_mini_data)
+    _set("tenants.1.vlan", 100)(lab_mini_data)
+    _set("layout.scalable_units.0.racks.0.power_kw", 4)(lab_mini_data)
+    res = load(write_spec(lab_mini_data))
+    assert res.spec is not None
+    findings = validate(res.spec, res.sources)
+    codes = {f.code for f in findings}
+    assert {"QOS002", "VNI002", "PWR001"} <= codes
+    assert {f.severity for f in findings} == {"error", "warning"}
+
+
+def test_design_error_becomes_finding(lab_mini_data: D, write_spec) -> None:
+    """A spec that passes the rules but cannot be designed still gets a located finding."""
+    _set("networks.compute.servers_per_su", 1)(lab_mini_data)
+    res = load(write_spec(lab_mini_data))
+    assert res.spec is not None
+    findings = validate(res.spec, res.sources)
+    assert findings and all(f.line for f in findings)

@@ -1,0 +1,529 @@
+"""frr platform: the rendered files, read back into facts, match the Fabric; FRR itself accepts
+frr.conf; network.sh realises the interface state in a real network namespace; golden files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from toolkit.design.model import Device, Fabric
+from toolkit.render.core import environment
+from toolkit.render.switches import render_device
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+VXLAN_PORT = 4789
+
+
+def sh_commands(script: str) -> list[list[str]]:
+    """The top-level command lines of network.sh (function bodies and control flow skipped)."""
+    out = []
+    depth = 0
+    for line in script.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if re.match(r"^\w+\(\) \{", s) and not s.endswith("}"):
+            depth += 1
+            continue
+        if depth:
+            if s == "}":
+                depth -= 1
+            continue
+        if line[0].isspace() or s.startswith(("if ", "fi", "set ", "exit", "no_dcb=")) or re.match(r"^\w+\(\)", s):
+            continue
+        out.append(shlex.split(s))
+    return out
+
+
+def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: SimpleNamespace) -> None:
+    site = fab.site
+    lo_ip = str(ipaddress.ip_interface(dev.loopback).ip) if dev.loopback else None
+    ports = [p for p in dev.ports if p.role != "mgmt"]
+    mgmt = dev.port(dev.mgmt_port) if dev.mgmt_port else None
+    routing = bool(dev.bgp)
+
+    # frr.conf
+    conf = tools.parse_frr(files["frr.conf"])
+    tools.check_bgp(dev, fab, conf, ifnames=True)
+    assert conf.vrfs == {}, "the frr platform renders L2VNIs only"
+    assert set(conf.interfaces) == {p.ifname for p in ports}
+    for p in ports:
+        assert conf.interfaces[p.ifname].get("description", "") == p.description
+
+    # interfaces (ifupdown2)
+    ifs = tools.parse_interfaces(files["interfaces"])
+    assert ifs["lo"].get("address", []) == ([dev.loopback] if dev.loopback else [])
+    if mgmt is not None:
+        m = ifs[mgmt.ifname]
+        assert m["address"] == [dev.mgmt_address]
+        assert m["gateway"] == [dev.mgmt_gateway]
+        assert m["vrf"] == ["mgmt"] and ifs["mgmt"]["vrf-table"] == ["auto"]
+    for p in ports:
+        st = ifs[p.ifname]
+        assert st["mtu"] == [str(p.mtu)], p.ifname
+        assert st["link-speed"] == [str(p.speed * 1000)], p.ifname
+        assert st.get("address") == ([p.address] if p.address else None), p.ifname
+        assert st.get("alias") == ([p.description] if p.description else None), p.ifname
+    for _name, ifname in dev.unused_ports:
+        assert ifs[ifname] == {"link-down": ["yes"]}
+    vnis = {att.vni for att in dev.tenants}
+    assert {k for k in ifs if re.fullmatch(r"(vx|br)\d+", k)} == {f"{x}{v}" for v in vnis for x in ("vx", "br")}
+    for att in dev.tenants:
+        vx, br = ifs[f"vx{att.vni}"], ifs[f"br{att.vni}"]
+        assert vx["vxlan-id"] == [str(att.vni)]
+        assert vx["vxlan-local-tunnelip"] == [lo_ip]
+        assert vx["vxlan-port"] == [str(VXLAN_PORT)]
+        assert vx["mtu"] == br["mtu"] == [str(fab.planes[dev.plane].host_mtu)]
+        assert br["bridge-ports"][0].split() == [dev.port(n).ifname for n in att.ports] + [f"vx{att.vni}"]
+    l2 = [p.ifname for p in ports if p.role in ("oob-access", "oob-uplink")]
+    if dev.role == "oob":
+        assert ifs["bridge"]["bridge-ports"][0].split() == l2 and l2
+
+    # network.sh: the same state as commands
+    cmds = sh_commands(files["network.sh"])
+    port_cmds = {c[1]: c[2:] for c in cmds if c[0] == "port"}
+    want_ports = {p.ifname: [str(p.mtu)] + ([p.description] if p.description else []) for p in ports}
+    if mgmt is not None:
+        want_ports[mgmt.ifname] = [str(mgmt.mtu)] + ([mgmt.description] if mgmt.description else [])
+    assert port_cmds == want_ports
+    assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address}
+    replaced = {(c[3], c[5]) for c in cmds if c[:3] == ["ip", "addr", "replace"]}
+    assert replaced == ({(dev.loopback, "lo")} if dev.loopback else set()) | (
+        {(dev.mgmt_address, mgmt.ifname)} if mgmt is not None and dev.mgmt_address else set())
+    assert sorted(c[1:] for c in cmds if c[0] == "vxlan") == sorted(
+        [f"vx{a.vni}", str(a.vni), lo_ip, str(VXLAN_PORT),
+         str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in dev.tenants)
+    want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in dev.tenants for n in a.ports}
+    want_slaves |= {(i, "bridge") for i in l2} if dev.role == "oob" else set()
+    assert {(c[1], c[2]) for c in cmds if c[0] == "enslave"} == want_slaves
+    assert {c[1] for c in cmds if c[0] == "shut"} == {i for _, i in dev.unused_ports}
+    assert {c[1] for c in cmds if c[0] == "qos"} == {p.ifname for p in ports if p.qos == fab.qos.name}
+    assert (["setproc", "/proc/sys/net/ipv4/ip_forward", "1"] in cmds) == routing
+
+    # system files
+    assert files["etc/hostname"] == f"{dev.name}\n"
+    assert files["etc/timezone"] == f"{site.timezone}\n"
+    resolv = files["etc/resolv.conf"]
+    assert re.findall(r"^nameserver (\S+)$", resolv, re.M) == site.dns
+    assert re.findall(r"^search (\S+)$", resolv, re.M) == [site.domain]
+    assert re.findall(r"^server (\S+)", files["etc/chrony/chrony.conf"], re.M) == site.ntp
+    assert re.findall(r'target="([^"]+)"', files["etc/rsyslog.d/50-aidc.conf"]) == site.syslog
+    nft = files["etc/nftables.conf"]
+    assert re.findall(r"(tcp|udp) dport (\d+) ip saddr (\S+) accept", nft) == [
+        ("tcp", "22", site.oob_prefix), ("udp", "161", site.oob_prefix)]
+    assert re.findall(r"(tcp|udp) dport (\d+) drop", nft) == [("tcp", "22"), ("udp", "161")]
+    assert f"configure system hostname {dev.name}" in files["etc/lldpd.d/aidc.conf"]
+    assert ("etc/sysctl.d/90-aidc.conf" in files) == routing
+
+
+# --- tests ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["lab-mini", "superpod-1su", "cluster-16k"])
+def test_rendered_facts_match_fabric(example: str, render_cache: SimpleNamespace, frr_tools: SimpleNamespace) -> None:
+    fab = render_cache.fabric(example, "frr")
+    names = render_cache.sample(example, "frr")
+    roles = {fab.devices[n].role for n in names}
+    assert {"leaf", "spine", "oob"} <= roles
+    for name in names:
+        dev = fab.devices[name]
+        assert dev.platform == "frr"
+        check_frr_device(dev, fab, render_cache.rendered(example, "frr", name), frr_tools)
+
+
+def test_every_role_renders(render_cache: SimpleNamespace) -> None:
+    roles = {"leaf", "spine", "core", "business-leaf", "business-spine", "storage-leaf", "storage-spine", "oob"}
+    seen = set()
+    for example in render_cache.examples:
+        fab = render_cache.fabric(example, "frr")
+        for name in render_cache.sample(example, "frr"):
+            files = render_cache.rendered(example, "frr", name)
+            assert {"frr.conf", "interfaces", "network.sh"} <= set(files)
+            seen.add(fab.devices[name].role)
+    assert seen == roles
+
+
+def test_network_sh_is_posix_sh(render_cache: SimpleNamespace, tmp_path: Path) -> None:
+    sh = shutil.which("dash") or shutil.which("sh")
+    assert sh
+    for example in ("lab-mini", "superpod-1su"):
+        for name in render_cache.sample(example, "frr"):
+            f = tmp_path / f"{example}-{name}.sh"
+            f.write_text(render_cache.rendered(example, "frr", name)["network.sh"])
+            res = subprocess.run([sh, "-n", str(f)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr
+
+
+def _vtysh_sample(render_cache: SimpleNamespace) -> list[tuple[str, str]]:
+    out = [("lab-mini", n) for n in render_cache.sample("lab-mini", "frr")]
+    fab = render_cache.fabric("superpod-1su", "frr")
+    by_role: dict[str, list[str]] = {}
+    for d in fab.switches():
+        by_role.setdefault(d.role, []).append(d.name)
+    for names in by_role.values():
+        out += [("superpod-1su", n) for n in dict.fromkeys([names[0], names[-1]])]
+    return out
+
+
+@pytest.mark.usefixtures("require_vtysh")
+def test_frr_accepts_every_frr_conf(render_cache: SimpleNamespace, frr_tools: SimpleNamespace, tmp_path: Path) -> None:
+    for example, name in _vtysh_sample(render_cache):
+        f = tmp_path / f"{example}-{name}.conf"
+        f.write_text(render_cache.rendered(example, "frr", name)["frr.conf"])
+        res = frr_tools.vtysh_dryrun(f)
+        assert res.returncode == 0 and not res.stdout.strip() and not res.stderr.strip(), (
+            f"{example}/{name}: {res.stdout}{res.stderr}")
+
+
+@pytest.mark.usefixtures("require_vtysh")
+@pytest.mark.parametrize("breakage", [
+    ("bgp bestpath as-path multipath-relax", "bgp bestpath as-path multipath-relaxx"),
+    ("remote-as 4200", "remote-as x4200"),
+    ("address-family ipv4 unicast", "address-family ipv4 unicasst"),
+])
+def test_frr_check_catches_syntax_errors(breakage: tuple[str, str], render_cache: SimpleNamespace,
+                                         frr_tools: SimpleNamespace, tmp_path: Path) -> None:
+    text = render_cache.rendered("lab-mini", "frr", "su1-leaf-rail0")["frr.conf"]
+    old, new = breakage
+    assert old in text
+    f = tmp_path / "broken.conf"
+    f.write_text(text.replace(old, new, 1))
+    res = frr_tools.vtysh_dryrun(f)
+    assert res.returncode != 0 and res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("mutation", [
+    ("frr/bgp.conf.j2", "interface remote-as {{ n.peer_asn }}", "interface remote-as {{ n.peer_asn + 1 }}"),
+    ("frr/bgp.conf.j2", "{% for n in v.neighbors %}", "{% for n in v.neighbors[1:] %}"),
+    ("frr/bgp.conf.j2", "router bgp {{ v.asn }}\n", "router bgp {{ v.asn - 1 }}\n"),
+    ("frr/interfaces.j2", "    mtu {{ p.mtu }}", "    mtu 9000"),
+    ("frr/interfaces.j2", "    address {{ p.address }}", "    address {{ p.address | replace('/31', '/30') }}"),
+    ("frr/network.sh.j2", "port {{ p.ifname }} {{ p.mtu }}", "port {{ p.ifname }} 1500"),
+    ("frr/bgp.conf.j2", "  advertise-all-vni\n", ""),
+    ("frr/interfaces.j2", "    vxlan-id {{ t.vni }}", "    vxlan-id {{ t.vni + 1 }}"),
+])
+def test_a_template_mistake_fails_the_check(mutation: tuple[str, str, str], render_cache: SimpleNamespace,
+                                            frr_tools: SimpleNamespace, tmp_path: Path) -> None:
+    """The fact checks are sensitive: a broken copy of a template (user override) must fail them."""
+    tpl, old, new = mutation
+    text = (TEMPLATES / tpl).read_text()
+    assert old in text, f"mutation does not apply to {tpl}"
+    over = tmp_path / "over"
+    (over / tpl).parent.mkdir(parents=True)
+    (over / tpl).write_text(text.replace(old, new))
+    env = environment([over])
+    fab = render_cache.fabric("lab-mini", "frr")
+    failed = []
+    for name in render_cache.sample("lab-mini", "frr"):
+        dev = fab.devices[name]
+        files = render_device(dev, fab, env)
+        if files == render_cache.rendered("lab-mini", "frr", name):
+            continue
+        try:
+            check_frr_device(dev, fab, files, frr_tools)
+        except (AssertionError, KeyError):  # a missing entry is a detection too
+            failed.append(name)
+    assert failed, "a broken template went unnoticed"
+
+
+def test_render_is_deterministic(render_cache: SimpleNamespace) -> None:
+    fab = render_cache.fabric("lab-mini", "frr")
+    fresh = render_cache.fabric.__wrapped__("lab-mini", "frr")  # a second, independent design
+    env_a, env_b = environment(), environment()
+    for dev in fab.switches():
+        a = render_device(dev, fab, env_a)
+        b = render_device(fresh.devices[dev.name], fresh, env_b)
+        assert a == b == render_cache.rendered("lab-mini", "frr", dev.name)
+
+
+def test_golden_lab_mini(render_cache: SimpleNamespace) -> None:
+    """Byte-for-byte against tests/golden/lab-mini/frr/ (AIDC_UPDATE_GOLDEN=1 rewrites them)."""
+    root = render_cache.golden / "lab-mini" / "frr"
+    fab = render_cache.fabric("lab-mini", "frr")
+    want = {f"{d.name}/{f}": text for d in fab.switches()
+            for f, text in render_cache.rendered("lab-mini", "frr", d.name).items()}
+    if render_cache.update_golden():
+        shutil.rmtree(root, ignore_errors=True)
+        for rel, text in want.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+    have = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    assert sorted(have) == sorted(want), "golden file set differs (AIDC_UPDATE_GOLDEN=1 to regenerate)"
+    for rel in want:
+        assert have[rel] == want[rel], f"{rel} differs from its golden file (AIDC_UPDATE_GOLDEN=1 to regenerate)"
+
+
+# --- network.sh in a real network namespace -------------------------------------------------------
+
+
+def _ip_json(ns: str, *args: str) -> list[dict[str, Any]]:
+    res = subprocess.run(["ip", "-n", ns, "-j", *args], capture_output=True, text=True, check=True)
+    out: list[dict[str, Any]] = json.loads(res.stdout)
+    return out
+
+
+def _drop_volatile(obj: object) -> None:
+    """Remove what the kernel changes on its own (running timers, carrier state)."""
+    if isinstance(obj, dict):
+        for k in [k for k in obj if k.endswith("_timer") or k in ("operstate", "linkmode")]:
+            del obj[k]
+        for v in obj.values():
+            _drop_volatile(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            _drop_volatile(v)
+
+
+def _state(ns: str) -> dict[str, object]:
+    links = _ip_json(ns, "-d", "link", "show")
+    addrs = _ip_json(ns, "addr", "show")
+    _drop_volatile(links)
+    return {
+        "links": {str(link["ifname"]): link for link in links},
+        "addrs": {str(a["ifname"]): sorted((str(x["local"]), int(x["prefixlen"])) for x in a.get("addr_info", []))
+                  for a in addrs},
+    }
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("device", ["fe-leaf01", "su1-leaf-rail0"])
+def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces)")
+    if shutil.which("ip") is None:
+        pytest.skip("needs iproute2")
+    fab = render_cache.fabric("lab-mini", "frr")
+    dev = fab.devices[device]
+    script = tmp_path / "network.sh"
+    script.write_text(render_cache.rendered("lab-mini", "frr", device)["network.sh"])
+    ns = f"aidc-t-{secrets.token_hex(4)}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        ifnames = [p.ifname for p in dev.ports]
+        extra_unused = [i for _, i in dev.unused_ports[:2]]
+        for k, ifname in enumerate(ifnames + extra_unused):
+            subprocess.run(["ip", "-n", ns, "link", "add", ifname, "type", "veth", "peer", "name", f"peer{k}"],
+                           check=True)
+        for ifname in extra_unused:
+            subprocess.run(["ip", "-n", ns, "link", "set", ifname, "up"], check=True)
+        routed = [p for p in dev.ports if p.address and p.role != "mgmt"]
+        # a stale address the design does not know must go
+        subprocess.run(["ip", "-n", ns, "addr", "add", "192.0.2.1/24", "dev", routed[0].ifname], check=True)
+
+        def run() -> None:
+            res = subprocess.run(["ip", "netns", "exec", ns, "sh", str(script)], capture_output=True, text=True,
+                                 timeout=60)
+            assert res.returncode == 0, res.stderr
+
+        run()
+        first = _state(ns)
+        run()
+        second = _state(ns)
+        assert first == second, "second run of network.sh changed the interface state"
+
+        links, addrs = first["links"], first["addrs"]
+        assert isinstance(links, dict) and isinstance(addrs, dict)
+        want_addrs = {p.ifname: [(str(ipaddress.ip_interface(p.address).ip),
+                                  ipaddress.ip_interface(p.address).network.prefixlen)]
+                      for p in dev.ports if p.address}
+        for p in dev.ports:
+            link = links[p.ifname]
+            assert link["mtu"] == p.mtu, p.ifname
+            assert "UP" in link["flags"], p.ifname
+            assert addrs[p.ifname] == want_addrs.get(p.ifname, []), p.ifname
+            if p.description:
+                assert link.get("ifalias") == p.description
+        assert dev.loopback
+        lo = ipaddress.ip_interface(dev.loopback)
+        assert (str(lo.ip), 32) in addrs["lo"]
+        for ifname in extra_unused:
+            assert "UP" not in links[ifname]["flags"]
+        mtu = fab.planes[dev.plane].host_mtu
+        vx_names = {n for n in links if n.startswith("vx")}
+        assert vx_names == {f"vx{a.vni}" for a in dev.tenants}
+        for att in dev.tenants:
+            vx, br = links[f"vx{att.vni}"], links[f"br{att.vni}"]
+            data = vx["linkinfo"]["info_data"]
+            assert vx["linkinfo"]["info_kind"] == "vxlan"
+            assert data["id"] == att.vni and data["local"] == str(lo.ip) and data["port"] == VXLAN_PORT
+            assert data["learning"] is False
+            assert br["linkinfo"]["info_kind"] == "bridge" and br["mtu"] == vx["mtu"] == mtu
+            members = {n for n, link in links.items() if link.get("master") == f"br{att.vni}"}
+            assert members == {dev.port(n).ifname for n in att.ports} | {f"vx{att.vni}"}
+        fwd = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        assert fwd == "1"
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+# --- the real FRR daemons with the rendered configs ------------------------------------------------
+
+FRR_BIN = Path("/usr/lib/frr")
+
+
+def _vtysh(ns: str, *cmds: str) -> str:
+    argv = ["ip", "netns", "exec", ns, "vtysh", "-N", ns]
+    for c in cmds:
+        argv += ["-c", c]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True).stdout
+
+
+def _flatten(obj: Any) -> list[dict[str, Any]]:
+    """FRR nests BGP paths in lists of lists (by version): the path dicts, flat."""
+    if isinstance(obj, dict):
+        return [obj]
+    return [d for item in obj for d in _flatten(item)]
+
+
+def _wait(what: str, pred: Any, timeout: float = 45.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if pred():
+                return
+        except (subprocess.SubprocessError, ValueError, KeyError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+@pytest.mark.lab
+def test_frr_daemons_bring_up_bgp_unnumbered_and_evpn(render_cache: SimpleNamespace, tmp_path: Path) -> None:
+    """fe-leaf01, fe-leaf02 and fe-spine01 of lab-mini, each in its own namespace with the cables
+    between them as veth pairs: network.sh, then zebra + bgpd loading the rendered frr.conf. The
+    unnumbered IPv4 + EVPN sessions come up, the loopbacks are exchanged and the EVPN type-3
+    route of one leaf reaches the other with the originating VTEP as next hop."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces, FRR daemons)")
+    for prog in ("zebra", "bgpd"):
+        if not (FRR_BIN / prog).exists() or shutil.which("vtysh") is None:
+            pytest.skip("needs the Debian frr package (zebra, bgpd, vtysh)")
+    fab = render_cache.fabric("lab-mini", "frr")
+    names = ["fe-leaf01", "fe-leaf02", "fe-spine01"]
+    token = secrets.token_hex(3)
+    ns = {n: f"aidc-t-{token}-{k}" for k, n in enumerate(names)}
+    procs: list[subprocess.Popen[bytes]] = []
+    dirs: list[Path] = []
+    created: list[str] = []
+    try:
+        for n in names:
+            subprocess.run(["ip", "netns", "add", ns[n]], check=True)
+            created.append(ns[n])
+        cabled: set[tuple[str, str]] = set()
+        for c in fab.cables:
+            if c.a_device in ns and c.b_device in ns and c.plane != "oob":
+                a = fab.devices[c.a_device].port(c.a_port).ifname
+                b = fab.devices[c.b_device].port(c.b_port).ifname
+                subprocess.run(["ip", "link", "add", "name", a, "netns", ns[c.a_device], "type", "veth", "peer",
+                                "name", b, "netns", ns[c.b_device]], check=True)
+                cabled |= {(c.a_device, a), (c.b_device, b)}
+        for n in names:
+            for k, p in enumerate(fab.devices[n].ports):
+                if (n, p.ifname) not in cabled:
+                    subprocess.run(["ip", "-n", ns[n], "link", "add", p.ifname, "type", "veth", "peer", "name",
+                                    f"x{k}"], check=True)
+            script = tmp_path / f"{n}.sh"
+            script.write_text(render_cache.rendered("lab-mini", "frr", n)["network.sh"])
+            res = subprocess.run(["ip", "netns", "exec", ns[n], "sh", str(script)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr
+        for n in names:
+            etc, run = Path("/etc/frr") / ns[n], Path("/var/run/frr") / ns[n]
+            for d in (etc, run):
+                d.mkdir(mode=0o755)
+                dirs.append(d)
+            (etc / "frr.conf").write_text(render_cache.rendered("lab-mini", "frr", n)["frr.conf"])
+            (etc / "vtysh.conf").write_text("service integrated-vtysh-config\n")
+            for p in (etc, run, etc / "frr.conf", etc / "vtysh.conf"):
+                shutil.chown(p, "frr", "frr")
+            for daemon in ("zebra", "bgpd"):
+                log = (tmp_path / f"{n}.{daemon}.log").open("wb")
+                procs.append(subprocess.Popen(
+                    ["ip", "netns", "exec", ns[n], str(FRR_BIN / daemon), "-N", ns[n], "-F", "datacenter", "-P", "0",
+                     "--log", "stdout"], stdout=log, stderr=subprocess.STDOUT))
+        for n in names:
+            run = Path("/var/run/frr") / ns[n]
+            _wait(f"{n} vty sockets", lambda run=run: all((run / f"{d}.vty").exists() for d in ("zebra", "bgpd")))
+            res = subprocess.run(["ip", "netns", "exec", ns[n], "vtysh", "-N", ns[n], "-b"], capture_output=True,
+                                 text=True, timeout=60)
+            assert res.returncode == 0 and "%" not in res.stdout + res.stderr, f"{n}: {res.stdout}{res.stderr}"
+
+        def established(n: str, peer: str) -> bool:
+            s = json.loads(_vtysh(ns[n], "show bgp summary json"))
+            return all(s[af]["peers"][peer]["state"] == "Established" for af in ("ipv4Unicast", "l2VpnEvpn"))
+
+        spine = fab.devices["fe-spine01"]
+        for leaf in ("fe-leaf01", "fe-leaf02"):
+            up = next(b for b in fab.devices[leaf].bgp if b.peer_device == "fe-spine01")
+            down = next(b for b in spine.bgp if b.peer_device == leaf)
+            _wait(f"{leaf} <-> fe-spine01", lambda leaf=leaf, up=up: established(leaf, str(up.interface)))
+            assert established("fe-spine01", str(down.interface))
+        lo2 = str(ipaddress.ip_interface(fab.devices["fe-leaf02"].loopback).ip)
+        _wait("fe-leaf02's loopback at fe-leaf01", lambda: f"{lo2}/32" in json.loads(
+            _vtysh(ns["fe-leaf01"], "show ip route bgp json")))
+        imet = f"[3]:[0]:[32]:[{lo2}]"
+        _wait("fe-leaf02's EVPN type-3 route at fe-leaf01", lambda: imet in _vtysh(
+            ns["fe-leaf01"], "show bgp l2vpn evpn route type multicast"))
+        routes = json.loads(_vtysh(ns["fe-leaf01"], "show bgp l2vpn evpn route type multicast json"))
+        hops = {h.get("ip") for entry in routes.values() if isinstance(entry, dict)
+                for prefix, e in entry.items() if prefix == imet
+                for path in _flatten(e["paths"]) for h in path["nexthops"]}
+        assert hops == {lo2}, f"EVPN next hop rewritten by the spine: {hops}"
+        vnis = json.loads(_vtysh(ns["fe-leaf01"], "show evpn vni json"))
+        assert {int(v) for v in vnis} == {a.vni for a in fab.devices["fe-leaf01"].tenants}
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        for name in created:
+            subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def test_numbered_underlay(lab_mini_data: dict[str, Any], write_spec: Any, render_cache: SimpleNamespace,
+                           frr_tools: SimpleNamespace, tmp_path: Path) -> None:
+    """lab-mini with numbered /31 eBGP sessions: neighbors by peer address, still accepted by FRR."""
+    from toolkit.design import design
+    from toolkit.spec import load
+
+    lab_mini_data["networks"]["compute"]["underlay"] = "numbered"
+    lab_mini_data["networks"]["business"]["underlay"] = "numbered"
+    spec = load(write_spec(lab_mini_data)).spec
+    assert spec is not None
+    fab = design(spec, platform="frr")
+    numbered = 0
+    for dev in fab.switches():
+        files = render_device(dev, fab, render_cache.env())
+        check_frr_device(dev, fab, files, frr_tools)
+        numbered += sum(1 for b in dev.bgp if not b.unnumbered)
+        if dev.bgp and shutil.which("vtysh"):
+            f = tmp_path / f"{dev.name}.conf"
+            f.write_text(files["frr.conf"])
+            res = frr_tools.vtysh_dryrun(f)
+            assert res.returncode == 0 and not (res.stdout + res.stderr).strip(), res.stdout + res.stderr
+    assert numbered

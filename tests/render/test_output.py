@@ -1,0 +1,74 @@
+"""Output behaviour: atomic writes, byte-identical re-renders, template overrides."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.render.core import write_atomic
+
+ROOT = Path(__file__).resolve().parents[2]
+AIDC = [sys.executable, "-m", "toolkit.cli"]
+
+
+def test_write_atomic_replaces_whole_or_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "c1"
+    write_atomic(out, {"a/one.txt": "1\n", "b.txt": "b\n"})
+    assert (out / "a" / "one.txt").read_text() == "1\n"
+    with pytest.raises(ValueError):
+        write_atomic(out, {"a/one.txt": "changed\n", "../escape.txt": "x"})
+    # previous output untouched, no temporary folders left behind
+    assert (out / "a" / "one.txt").read_text() == "1\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["c1"]
+    write_atomic(out, {"only.txt": "x\n"})
+    assert sorted(p.name for p in out.iterdir()) == ["only.txt"]
+
+
+def _render(spec: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*AIDC, "render", str(spec), "--out", str(out), *extra], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_render_is_byte_identical_and_laid_out(tmp_path: Path) -> None:
+    spec = ROOT / "inventory/examples/lab-mini"
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _render(spec, a).returncode == 0
+    assert _render(spec, b).returncode == 0
+    ta, tb = _tree(a / "lab-mini"), _tree(b / "lab-mini")
+    assert ta == tb and ta
+    tops = {k.split("/")[0] for k in ta}
+    assert "switches" in tops
+    assert all(t in {"switches", "hosts", "ansible", "docs"} for t in tops)
+
+
+def test_template_override_file_by_file_and_failed_render_keeps_output(tmp_path: Path) -> None:
+    spec = ROOT / "inventory/examples/lab-mini"
+    out = tmp_path / "out"
+    assert _render(spec, out).returncode == 0
+    before = _tree(out / "lab-mini")
+    bundled = sorted((ROOT / "templates").rglob("*.j2"))
+    if not bundled:
+        pytest.skip("no Jinja templates bundled yet")
+    tpl = bundled[0]
+    rel = tpl.relative_to(ROOT / "templates")
+    over = tmp_path / "over"
+    (over / rel).parent.mkdir(parents=True)
+    (over / rel).write_text("# overridden by the user\n" + tpl.read_text())
+    res = _render(spec, tmp_path / "out2", "--templates", str(over))
+    assert res.returncode == 0, res.stderr
+    after = _tree(tmp_path / "out2" / "lab-mini")
+    changed = [k for k in after if after[k] != before.get(k)]
+    assert changed and all(after[k].startswith(b"# overridden by the user") or b"# overridden" in after[k]
+                           for k in changed)
+    # a broken override fails the render and leaves the previous output as it was
+    (over / rel).write_text("{{ no_such_variable_anywhere }}\n")
+    res = _render(spec, out, "--templates", str(over))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert _tree(out / "lab-mini") == before

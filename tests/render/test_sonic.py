@@ -1,0 +1,357 @@
+"""sonic platform: config_db.json and frr.conf, read back into facts, match the Fabric; FRR itself
+accepts frr.conf; golden files; determinism.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from toolkit.design.model import Device, Fabric
+from toolkit.render.core import environment
+from toolkit.render.platforms import sonic
+from toolkit.render.switches import render_device
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+TYPE = {
+    "leaf": "ToRRouter", "business-leaf": "ToRRouter", "storage-leaf": "ToRRouter",
+    "spine": "LeafRouter", "business-spine": "LeafRouter", "storage-spine": "LeafRouter",
+    "core": "SpineRouter", "oob": "MgmtToRRouter",
+}
+
+
+def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
+    db: dict[str, Any] = json.loads(text)
+    assert text == json.dumps(db, sort_keys=True, indent=4) + "\n", "not sort_keys/indent=4 JSON"
+    site, q = fab.site, fab.qos
+    ports = [p for p in dev.ports if p.role != "mgmt"]
+
+    meta = db["DEVICE_METADATA"]["localhost"]
+    assert meta["hostname"] == dev.name and meta["hwsku"] == dev.model
+    assert meta["type"] == TYPE[dev.role]
+    assert meta.get("bgp_asn") == (str(dev.asn) if dev.asn is not None else None)
+    assert meta["docker_routing_config_mode"] == "split-unified"
+    assert meta["timezone"] == site.timezone
+
+    port = db["PORT"]
+    assert set(port) == {p.name for p in ports} | {n for n, _ in dev.unused_ports}
+    for p in ports:
+        e = port[p.name]
+        assert e["mtu"] == str(p.mtu) and e["speed"] == str(p.speed * 1000), p.name
+        assert e["admin_status"] == "up" and e["alias"] == p.ifname
+        assert e.get("description", "") == p.description
+    for name, ifname in dev.unused_ports:
+        assert port[name]["admin_status"] == "down" and port[name]["alias"] == ifname
+    brk = db.get("BREAKOUT_CFG", {})
+    assert len(brk) == len(dev.cage_breakouts) and set(brk) <= set(port)
+    for p in ports:
+        if p.breakout and p.lane == 0:
+            assert brk[p.name] == {"brkout_mode": p.breakout}
+
+    intf = db.get("INTERFACE", {})
+    assert {k for k in intf if "|" in k} == {f"{p.name}|{p.address}" for p in ports if p.address}
+    for p in ports:
+        if p.unnumbered:
+            assert intf[p.name] == {"ipv6_use_link_local_only": "enable"}
+        elif p.address:
+            assert intf[p.name] == {}
+    if dev.loopback:
+        assert db["LOOPBACK_INTERFACE"] == {"Loopback0": {}, f"Loopback0|{dev.loopback}": {}}
+    else:
+        assert "LOOPBACK_INTERFACE" not in db
+
+    assert db["MGMT_INTERFACE"] == {f"{dev.mgmt_port}|{dev.mgmt_address}": {"gwaddr": dev.mgmt_gateway}}
+    assert db["MGMT_VRF_CONFIG"] == {"vrf_global": {"mgmtVrfEnabled": "true"}}
+    assert dev.mgmt_port in db["MGMT_PORT"]
+    assert sorted(db["NTP_SERVER"]) == sorted(site.ntp)
+    assert sorted(db["DNS_NAMESERVER"]) == sorted(site.dns)
+    assert sorted(db["SYSLOG_SERVER"]) == sorted(site.syslog)
+    services = {t["services"][0]: name for name, t in db["ACL_TABLE"].items() if t["type"] == "CTRLPLANE"}
+    assert set(services) == {"SSH", "SNMP"}
+    for table in services.values():
+        rules = [r for k, r in db["ACL_RULE"].items() if k.startswith(f"{table}|")]
+        assert [(r["SRC_IP"], r["PACKET_ACTION"]) for r in rules] == [(site.oob_prefix, "ACCEPT")]
+
+    # tenants: L2VNI per attachment, L3VNI per tenant VRF
+    vlan, member = db.get("VLAN", {}), db.get("VLAN_MEMBER", {})
+    tmap = db.get("VXLAN_TUNNEL_MAP", {})
+    tenants = {t.vni: t for t in fab.tenants}
+    if dev.tenants:
+        assert dev.loopback
+        lo = str(ipaddress.ip_interface(dev.loopback).ip)
+        assert db["VXLAN_TUNNEL"] == {"vtep": {"src_ip": lo}}
+        assert db["VXLAN_EVPN_NVO"] == {"nvo": {"source_vtep": "vtep"}}
+    else:
+        assert not ({"VXLAN_TUNNEL", "VXLAN_TUNNEL_MAP", "VRF", "VLAN_INTERFACE", "SAG"} & set(db))
+    assert sorted((m["vni"], m["vlan"]) for m in tmap.values()) == sorted(
+        (str(a.vni), f"Vlan{a.vlan}") for a in dev.tenants)
+    for a in dev.tenants:
+        t = tenants[a.vni]
+        name = f"Vlan{a.vlan}"
+        assert vlan[name]["vlanid"] == str(a.vlan)
+        assert {k for k in member if k.startswith(f"{name}|")} == {f"{name}|{p}" for p in a.ports}
+        assert all(member[f"{name}|{p}"] == {"tagging_mode": "untagged"} for p in a.ports)
+        vrf = f"Vrf{t.vrf}"
+        assert db["VRF"][vrf] == ({"vni": str(t.l3vni)} if t.l3vni is not None else {})
+        assert db["VLAN_INTERFACE"][name]["vrf_name"] == vrf
+        plen = ipaddress.ip_network(t.subnet).prefixlen
+        assert f"{name}|{t.gateway}/{plen}" in db["VLAN_INTERFACE"]
+    macs = {tenants[a.vni].gateway_mac for a in dev.tenants}
+    if len(macs) == 1:
+        assert db["SAG"] == {"GLOBAL": {"gateway_mac": macs.pop()}}
+    l2 = [p.name for p in ports if p.role in ("oob-access", "oob-uplink")]
+    if dev.role == "oob":
+        assert {k.split("|")[1] for k in member} == set(l2) and l2
+
+    # lossless RoCE
+    lossless = {p.name for p in ports if p.qos == q.name}
+    qos_tables = {"PORT_QOS_MAP", "DSCP_TO_TC_MAP", "QUEUE", "WRED_PROFILE", "SCHEDULER", "BUFFER_PG", "PFC_WD"}
+    if not lossless:
+        assert not (qos_tables & set(db))
+        return
+    pqm = db["PORT_QOS_MAP"]
+    assert set(pqm) == lossless
+    for pn in sorted(lossless):
+        assert pqm[pn]["pfc_enable"] == str(q.pfc_priority)
+        m = pqm[pn]["dscp_to_tc_map"]
+        assert db["DSCP_TO_TC_MAP"][m] == {str(d): str(t) for d, t in q.dscp_to_tc.items()}
+        assert db["TC_TO_QUEUE_MAP"][pqm[pn]["tc_to_queue_map"]][str(q.cnp_priority)] == str(q.cnp_priority)
+        cnp = db["QUEUE"][f"{pn}|{q.cnp_priority}"]
+        assert db["SCHEDULER"][cnp["scheduler"]]["type"] == ("STRICT" if q.cnp_strict else "DWRR")
+        for key, queue in db["QUEUE"].items():
+            if key.startswith(f"{pn}|") and key != f"{pn}|{q.cnp_priority}":
+                assert db["SCHEDULER"][queue["scheduler"]]["type"] == "DWRR", key
+        roce = db["QUEUE"][f"{pn}|{q.pfc_priority}"]
+        wred = db["WRED_PROFILE"][roce["wred_profile"]]
+        assert wred["ecn"] == "ecn_all"
+        assert wred["green_min_threshold"] == str(q.ecn_min_kbytes * 1024)
+        assert wred["green_max_threshold"] == str(q.ecn_max_kbytes * 1024)
+        assert wred["green_drop_probability"] == str(q.ecn_probability)
+        assert f"{pn}|{q.pfc_priority}" in db["BUFFER_PG"]
+        assert db["BUFFER_QUEUE"][f"{pn}|{q.pfc_priority}"]["profile"] == "egress_lossless_profile"
+        assert (pn in db.get("PFC_WD", {})) == q.pfc_watchdog
+        assert (pqm[pn].get("pfcwd_sw_enable") == str(q.pfc_priority)) == q.pfc_watchdog
+    assert {k.split("|")[0] for k in db["BUFFER_PG"]} == lossless
+
+
+def check_sonic_device(dev: Device, fab: Fabric, files: dict[str, str], tools: SimpleNamespace) -> None:
+    assert set(files) == {"config_db.json", "frr.conf"}
+    check_config_db(dev, fab, files["config_db.json"])
+    conf = tools.parse_frr(files["frr.conf"])
+    tools.check_bgp(dev, fab, conf, ifnames=False)
+    tenants = {t.vni: t for t in fab.tenants}
+    want_vrfs = {f"Vrf{tenants[a.vni].vrf}": tenants[a.vni].l3vni for a in dev.tenants
+                 if tenants[a.vni].l3vni is not None}
+    assert conf.vrfs == want_vrfs
+    for vrf in want_vrfs:
+        b = conf.bgp[vrf]
+        assert b.asn == dev.asn
+        assert "advertise ipv4 unicast" in b.afs["l2vpn evpn"]["lines"]
+        assert "redistribute connected" in b.afs["ipv4 unicast"]["lines"]
+    assert set(conf.bgp) - {None} == set(want_vrfs)
+
+
+@pytest.mark.parametrize("example", ["lab-mini", "superpod-1su", "cluster-16k"])
+def test_rendered_facts_match_fabric(example: str, render_cache: SimpleNamespace, frr_tools: SimpleNamespace) -> None:
+    fab = render_cache.fabric(example, "sonic")
+    names = render_cache.sample(example, "sonic")
+    assert {"leaf", "spine", "oob", "business-leaf"} <= {fab.devices[n].role for n in names}
+    for name in names:
+        dev = fab.devices[name]
+        assert dev.platform == "sonic"
+        check_sonic_device(dev, fab, render_cache.rendered(example, "sonic", name), frr_tools)
+
+
+def test_models_own_platforms_render_sonic_devices(render_cache: SimpleNamespace, frr_tools: SimpleNamespace) -> None:
+    """Without the platform override, lab-mini's as7326 front-end switches are SONiC."""
+    from toolkit.design import design
+    from toolkit.spec import load
+
+    spec = load(ROOT / "inventory/examples/lab-mini").spec
+    assert spec is not None
+    fab = design(spec)
+    devs = [d for d in fab.switches() if d.platform == "sonic"]
+    assert devs
+    for dev in devs:
+        check_sonic_device(dev, fab, render_device(dev, fab, render_cache.env()), frr_tools)
+
+
+def test_every_role_renders(render_cache: SimpleNamespace) -> None:
+    roles = {"leaf", "spine", "core", "business-leaf", "business-spine", "storage-leaf", "storage-spine", "oob"}
+    seen = set()
+    for example in render_cache.examples:
+        fab = render_cache.fabric(example, "sonic")
+        for name in render_cache.sample(example, "sonic"):
+            assert set(render_cache.rendered(example, "sonic", name)) == {"config_db.json", "frr.conf"}
+            seen.add(fab.devices[name].role)
+    assert seen == roles
+
+
+def test_dumps_is_json_dumps(render_cache: SimpleNamespace) -> None:
+    for example in ("lab-mini", "superpod-1su"):
+        fab = render_cache.fabric(example, "sonic")
+        for dev in fab.switches():
+            db = sonic.config_db(sonic.device_view(dev, fab))
+            assert sonic.dumps(db) == json.dumps(db, sort_keys=True, indent=4)
+    odd = {"b": [1, "x", {"c": []}, None, True, 2.5], "a": {"z": "é\"\n", "y": {}}, "": []}
+    assert sonic.dumps(odd) == json.dumps(odd, sort_keys=True, indent=4)
+
+
+def _vtysh_sample(render_cache: SimpleNamespace) -> list[tuple[str, str]]:
+    out = [("lab-mini", n) for n in render_cache.sample("lab-mini", "sonic")]
+    fab = render_cache.fabric("superpod-1su", "sonic")
+    by_role: dict[str, list[str]] = {}
+    for d in fab.switches():
+        by_role.setdefault(d.role, []).append(d.name)
+    for names in by_role.values():
+        out += [("superpod-1su", n) for n in dict.fromkeys([names[0], names[-1]])]
+    return out
+
+
+@pytest.mark.usefixtures("require_vtysh")
+def test_frr_accepts_every_sonic_frr_conf(render_cache: SimpleNamespace, frr_tools: SimpleNamespace,
+                                          tmp_path: Path) -> None:
+    checked_vrf = False
+    for example, name in _vtysh_sample(render_cache):
+        text = render_cache.rendered(example, "sonic", name)["frr.conf"]
+        checked_vrf |= "\nvrf Vrf" in text
+        f = tmp_path / f"{example}-{name}.conf"
+        f.write_text(text)
+        res = frr_tools.vtysh_dryrun(f)
+        assert res.returncode == 0 and not res.stdout.strip() and not res.stderr.strip(), (
+            f"{example}/{name}: {res.stdout}{res.stderr}")
+    assert checked_vrf, "no tenant VRF (L3VNI) in the checked sample"
+
+
+@pytest.mark.usefixtures("require_vtysh")
+def test_frr_check_catches_a_broken_vrf_block(render_cache: SimpleNamespace, frr_tools: SimpleNamespace,
+                                              tmp_path: Path) -> None:
+    text = render_cache.rendered("lab-mini", "sonic", "fe-leaf01")["frr.conf"]
+    assert " vni " in text
+    f = tmp_path / "broken.conf"
+    f.write_text(text.replace(" vni ", " vnid ", 1))
+    res = frr_tools.vtysh_dryrun(f)
+    assert res.returncode != 0 and res.stdout + res.stderr
+
+
+def _mutate_db(path: tuple[str, ...], value: object) -> Any:
+    """A config_db builder that changes (or, with value None, deletes) one entry; "*" in the path
+    stands for the first key of that table level."""
+
+    def mutated(v: Any) -> dict[str, Any]:
+        db = ORIGINAL_CONFIG_DB(v)
+        node = db
+        keys = list(path)
+        for i, k in enumerate(keys):
+            if k == "*":
+                if not node:
+                    return db
+                keys[i] = k = sorted(node)[0]
+            if i == len(keys) - 1:
+                break
+            if k not in node:
+                return db
+            node = node[k]
+        last = keys[-1]
+        if value is None:
+            node.pop(last, None)
+        elif last in node:
+            node[last] = value
+        return db
+
+    return mutated
+
+
+ORIGINAL_CONFIG_DB = sonic.config_db
+
+
+@pytest.mark.parametrize("mutation", [
+    ("DEVICE_METADATA", "localhost", "bgp_asn", "65000"),
+    ("PORT", "*", "mtu", "1500"),
+    ("INTERFACE", "*", None),
+    ("VLAN_MEMBER", "*", None),
+    ("VXLAN_TUNNEL_MAP", "*", None),
+    ("VRF", "*", "vni", "1"),
+    ("PORT_QOS_MAP", "*", "pfc_enable", "4"),
+    ("QUEUE", "*", "scheduler", "scheduler.strict"),
+    ("MGMT_INTERFACE", "*", None),
+    ("DSCP_TO_TC_MAP", "roce-lossless", "26", "0"),
+])
+def test_a_config_db_mistake_fails_the_check(mutation: tuple[Any, ...], render_cache: SimpleNamespace,
+                                             frr_tools: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    *path, value = mutation
+    fab = render_cache.fabric("lab-mini", "sonic")
+    for dev in fab.switches():  # the unbroken renders, before the patch
+        render_cache.rendered("lab-mini", "sonic", dev.name)
+    monkeypatch.setattr(sonic, "config_db", _mutate_db(tuple(path), value))
+    failed = []
+    for dev in fab.switches():
+        files = render_device(dev, fab, render_cache.env())
+        if files == render_cache.rendered("lab-mini", "sonic", dev.name):
+            continue
+        try:
+            check_sonic_device(dev, fab, files, frr_tools)
+        except (AssertionError, KeyError):  # a missing entry is a detection too
+            failed.append(dev.name)
+    assert failed, "a wrong config_db value went unnoticed"
+
+
+@pytest.mark.parametrize("mutation", [
+    ("frr/bgp.conf.j2", "interface remote-as {{ n.peer_asn }}", "interface remote-as {{ n.peer_asn + 1 }}"),
+    ("frr/bgp.conf.j2", " vni {{ t.l3vni }}", " vni {{ t.vni }}"),
+    ("sonic/frr.conf.j2", "hostname {{ v.hostname }}", "hostname sonic"),
+])
+def test_a_template_mistake_fails_the_check(mutation: tuple[str, str, str], render_cache: SimpleNamespace,
+                                            frr_tools: SimpleNamespace, tmp_path: Path) -> None:
+    tpl, old, new = mutation
+    text = (TEMPLATES / tpl).read_text()
+    assert old in text
+    over = tmp_path / "over"
+    (over / tpl).parent.mkdir(parents=True)
+    (over / tpl).write_text(text.replace(old, new))
+    env = environment([over])
+    fab = render_cache.fabric("lab-mini", "sonic")
+    failed = []
+    for dev in fab.switches():
+        files = render_device(dev, fab, env)
+        if files == render_cache.rendered("lab-mini", "sonic", dev.name):
+            continue
+        try:
+            check_sonic_device(dev, fab, files, frr_tools)
+        except (AssertionError, KeyError):  # a missing entry is a detection too
+            failed.append(dev.name)
+    assert failed, "a broken template went unnoticed"
+
+
+def test_render_is_deterministic(render_cache: SimpleNamespace) -> None:
+    fab = render_cache.fabric("lab-mini", "sonic")
+    fresh = render_cache.fabric.__wrapped__("lab-mini", "sonic")
+    env_a, env_b = environment(), environment()
+    for dev in fab.switches():
+        a = render_device(dev, fab, env_a)
+        b = render_device(fresh.devices[dev.name], fresh, env_b)
+        assert a == b == render_cache.rendered("lab-mini", "sonic", dev.name)
+
+
+def test_golden_lab_mini(render_cache: SimpleNamespace) -> None:
+    """Byte-for-byte against tests/golden/lab-mini/sonic/ (AIDC_UPDATE_GOLDEN=1 rewrites them)."""
+    root = render_cache.golden / "lab-mini" / "sonic"
+    fab = render_cache.fabric("lab-mini", "sonic")
+    want = {f"{d.name}/{f}": text for d in fab.switches()
+            for f, text in render_cache.rendered("lab-mini", "sonic", d.name).items()}
+    if render_cache.update_golden():
+        shutil.rmtree(root, ignore_errors=True)
+        for rel, text in want.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+    have = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    assert sorted(have) == sorted(want), "golden file set differs (AIDC_UPDATE_GOLDEN=1 to regenerate)"
+    for rel in want:
+        assert have[rel] == want[rel], f"{rel} differs from its golden file (AIDC_UPDATE_GOLDEN=1 to regenerate)"

@@ -1,0 +1,104 @@
+"""Bill of materials, counted from the Fabric (so it always agrees with the cabling plan).
+
+Shape (keys are stable, pipelines read them):
+{"gpus": N, "servers": N,
+ "tiers": {"leaf": {"switches": N, "models": {...}}, "spine": {...}, "core": {...}},
+ "cables": {"server-leaf": N, "leaf-spine": N, "spine-core": N},
+ "media": {"DAC": N, ...}, "transceivers": {"400G": N, "800G (2x400G)": N, ...},
+ "business": {...same for that plane...}, "storage": {...}, "oob": {...}, "totals": {...}}
+Optics: a DAC/AOC cable carries its own ends; an MMF/SMF link needs a transceiver at each end,
+and a broken-out switch cage needs one transceiver for all its lanes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from toolkit.design.model import Fabric
+
+TIER_OF_ROLE = {
+    "compute": {"leaf": "leaf", "spine": "spine", "core": "core"},
+    "business": {"business-leaf": "leaf", "business-spine": "spine"},
+    "storage": {"storage-leaf": "leaf", "storage-spine": "spine"},
+    "oob": {"oob": "switch"},
+}
+CABLE_TIERS = {
+    "compute": ("server-leaf", "leaf-spine", "spine-core"),
+    "business": ("server-leaf", "leaf-spine"),
+    "storage": ("server-leaf", "leaf-spine"),
+    "oob": ("oob",),
+}
+
+
+def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
+    tiers: dict[str, dict[str, Any]] = {}
+    for name in dict.fromkeys(TIER_OF_ROLE[plane].values()):
+        tiers[name] = {"switches": 0, "models": {}}
+    for d in fabric.devices.values():
+        tier = TIER_OF_ROLE[plane].get(d.role)
+        if tier is None:
+            continue
+        t = tiers[tier]
+        t["switches"] += 1
+        t["models"][d.model] = t["models"].get(d.model, 0) + 1
+    cables: Counter[str] = Counter({k: 0 for k in CABLE_TIERS[plane]})
+    media: Counter[str] = Counter()
+    optics: Counter[str] = Counter()
+    cages: set[tuple[str, int]] = set()
+    for c in fabric.cables:
+        if c.plane != plane:
+            continue
+        cables[c.tier] += 1
+        media[f"{c.medium} {c.speed}G"] += 1
+        if c.medium not in ("MMF", "SMF"):
+            continue
+        for dev_name, port_name in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
+            dev = fabric.devices[dev_name]
+            if dev.is_switch:
+                port = dev.port(port_name)
+                if port.cage is None or (dev.name, port.cage) in cages:
+                    continue
+                cages.add((dev.name, port.cage))
+                kind = f"{dev.cage_speed}G" + (f" ({port.breakout})" if port.breakout else "")
+                optics[f"{kind} {c.medium}"] += 1
+            else:
+                optics[f"{c.speed}G {c.medium}"] += 1
+    out: dict[str, Any] = {
+        "tiers": tiers,
+        "cables": dict(sorted(cables.items())),
+        "media": dict(sorted(media.items())),
+        "transceivers": dict(sorted(optics.items())),
+    }
+    return out
+
+
+def bom(fabric: Fabric) -> dict[str, Any]:
+    servers = fabric.servers()
+    compute = _plane(fabric, "compute")
+    out: dict[str, Any] = {
+        "cluster": fabric.name,
+        "gpus": sum(s.gpus for s in servers),
+        "servers": sum(1 for s in servers if s.role == "gpu-server"),
+        "tiers": compute["tiers"],
+        "cables": compute["cables"],
+        "media": compute["media"],
+        "transceivers": compute["transceivers"],
+    }
+    for plane in ("business", "storage", "oob"):
+        if any(c.plane == plane for c in fabric.cables) or any(
+            d.role in TIER_OF_ROLE[plane] for d in fabric.devices.values()
+        ):
+            out[plane] = _plane(fabric, plane)
+    models: Counter[str] = Counter(d.model for d in fabric.devices.values() if d.is_switch)
+    srv_models: Counter[str] = Counter(d.model for d in servers)
+    out["totals"] = {
+        "switches": sum(models.values()),
+        "switch_models": dict(sorted(models.items())),
+        "servers": len(servers),
+        "server_models": dict(sorted(srv_models.items())),
+        "cables": len(fabric.cables),
+        "pdus": sum(1 for d in fabric.devices.values() if d.role == "pdu"),
+        "power_kw": round(sum(d.power_w for d in fabric.devices.values()) / 1000, 1),
+    }
+    return out

@@ -1,0 +1,336 @@
+"""The `aidc` command line: a thin layer over the library.
+
+Exit codes: 0 ok, 1 findings or a failed operation, 2 usage errors (and, for `plan`, changes
+pending: 0 no changes, 2 changes, 1 error — the GitOps convention).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from toolkit.findings import Finding
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build GPU datacentres from one declarative spec.")
+lab_app = typer.Typer(no_args_is_help=True, help="The digital twin: the Fabric as network namespaces.")
+app.add_typer(lab_app, name="lab")
+
+_WIDTH = None if sys.stdout.isatty() else 160  # full tables in logs and pipes
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+
+PathArg = typer.Argument(..., help="spec file or folder, e.g. inventory/examples/lab-mini")
+JsonOpt = typer.Option(False, "--json", help="machine-readable output")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _print_findings(findings: list[Finding], fmt: str) -> None:
+    if fmt == "json":
+        out.print_json(json.dumps([f.model_dump() for f in findings]))
+        return
+    for f in findings:
+        style = "red" if f.severity == "error" else "yellow"
+        line = f"{f.where()}  {f.yaml_path}  [{style}]{f.severity} {f.code}[/{style}]: {f.message}"
+        if f.hint:
+            line += f"  [dim]({f.hint})[/dim]"
+        err.print(line)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if findings:
+        err.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
+    """Load and validate; on errors print them and exit 1. Returns (spec, findings)."""
+    from toolkit.rules import validate
+    from toolkit.spec import load
+
+    res = load(path)
+    findings = list(res.findings)
+    if res.spec is not None:
+        findings += validate(res.spec, res.sources)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or res.spec is None:
+        _print_findings(findings, fmt)
+        raise typer.Exit(1)
+    if findings and not quiet_ok:
+        _print_findings(findings, fmt)
+    return res.spec, findings
+
+
+def fabric_of(path: Path, platform: str | None = None):
+    from toolkit.design import design
+
+    spec, findings = load_valid(path)
+    return design(spec, platform), findings
+
+
+# --------------------------------------------------------------------------- issue: core
+
+
+@app.command()
+def validate(
+    path: Path = PathArg,
+    format: str = typer.Option("text", "--format", help="text or json"),
+    strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
+) -> None:
+    """Load the spec and check every rule; all findings of the run are reported together."""
+    from toolkit.rules import validate as run_rules
+    from toolkit.spec import load
+
+    if format not in ("text", "json"):
+        err.print("--format must be text or json")
+        raise typer.Exit(2)
+    res = load(path)
+    findings = list(res.findings)
+    if res.spec is not None:
+        findings += run_rules(res.spec, res.sources)
+    if format == "json":
+        _print_findings(findings, "json")
+    else:
+        _print_findings(findings, "text")
+        if not any(f.severity == "error" for f in findings) and res.spec is not None:
+            out.print(f"[green]ok[/green] {res.spec.cluster.name}: spec is valid")
+    failed = any(f.severity == "error" for f in findings) or res.spec is None
+    if failed or (strict and findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    path: Path = PathArg,
+    json_out: bool = JsonOpt,
+    platform: str = typer.Option(None, "--platform", help="design every switch for this NOS"),
+) -> None:
+    """Summarise the designed Fabric (devices per role, cables, pool usage); --json dumps it whole."""
+    fab, _ = fabric_of(path, platform)
+    if json_out:
+        sys.stdout.write(fab.model_dump_json(indent=1))
+        sys.stdout.write("\n")
+        return
+    from collections import Counter
+
+    roles = Counter(d.role for d in fab.devices.values())
+    t = Table(title=f"{fab.name}: devices")
+    t.add_column("role")
+    t.add_column("count", justify="right")
+    for role, n in sorted(roles.items()):
+        t.add_row(role, str(n))
+    out.print(t)
+    c = Table(title="cables")
+    for col in ("plane", "tier", "count"):
+        c.add_column(col, justify="right" if col == "count" else "left")
+    for (plane, tier), n in sorted(Counter((x.plane, x.tier) for x in fab.cables).items()):
+        c.add_row(plane, tier, str(n))
+    out.print(c)
+    p = Table(title="address pools")
+    for col in ("plane", "purpose", "prefix", "size", "used", "use %"):
+        p.add_column(col)
+    for pool in fab.pools:
+        pct = 100 * pool.used / pool.size if pool.size else 0
+        p.add_row(pool.plane, pool.purpose, pool.prefix, str(pool.size), str(pool.used), f"{pct:.1f}")
+    out.print(p)
+    pl = Table(title="planes")
+    for col in ("plane", "kind", "tiers", "switch MTU", "host MTU", "underlay"):
+        pl.add_column(col)
+    for info in fab.planes.values():
+        pl.add_row(info.name, info.kind, str(info.tiers), str(info.switch_mtu), str(info.host_mtu), info.underlay)
+    out.print(pl)
+
+
+@app.command()
+def bom(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
+    """Bill of materials: switches, cables and optics per tier and plane."""
+    from toolkit.bom import bom as make_bom
+
+    fab, _ = fabric_of(path)
+    data = make_bom(fab)
+    if json_out:
+        sys.stdout.write(json.dumps(data, indent=1, sort_keys=False) + "\n")
+        return
+    out.print(f"[bold]{fab.name}[/bold]: {data['gpus']} GPUs, {data['servers']} GPU servers")
+    for plane in ("compute", "business", "storage", "oob"):
+        section: dict[str, Any] = data if plane == "compute" else data.get(plane, {})
+        if not section:
+            continue
+        t = Table(title=f"{plane} plane")
+        t.add_column("item")
+        t.add_column("count", justify="right")
+        for tier, info in section["tiers"].items():
+            models = ", ".join(f"{m} x{n}" for m, n in info["models"].items())
+            t.add_row(f"{tier} switches ({models})" if models else f"{tier} switches", str(info["switches"]))
+        for tier, n in section["cables"].items():
+            t.add_row(f"{tier} cables", str(n))
+        for kind, n in section["media"].items():
+            t.add_row(f"  {kind}", str(n))
+        for kind, n in section["transceivers"].items():
+            t.add_row(f"transceiver {kind}", str(n))
+        out.print(t)
+    tot = data["totals"]
+    out.print(
+        f"totals: {tot['switches']} switches, {tot['servers']} servers, {tot['cables']} cables, "
+        f"{tot['pdus']} PDUs, {tot['power_kw']} kW"
+    )
+
+
+@app.command()
+def rules(json_out: bool = JsonOpt) -> None:
+    """List every validation rule with its stable code."""
+    from toolkit.rules import rule_docs
+
+    docs = rule_docs()
+    if json_out:
+        sys.stdout.write(json.dumps([{"code": c, "severity": s, "doc": d} for c, s, d in docs], indent=1) + "\n")
+        return
+    t = Table(title=f"{len(docs)} rules")
+    for col in ("code", "severity", "rule"):
+        t.add_column(col)
+    for c, s, d in docs:
+        t.add_row(c, s, d)
+    out.print(t)
+
+
+@app.command()
+def schema(output: Path = typer.Option(None, "--output", "-o", help="write to this file instead of stdout")) -> None:
+    """Write the JSON Schema of the cluster spec (for editor completion and checks)."""
+    from toolkit.spec.models import ClusterSpec
+
+    doc = ClusterSpec.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "aidc cluster spec"
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    if output:
+        output.write_text(text)
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+# --------------------------------------------------------------------------- render
+
+
+@app.command()
+def render(
+    path: Path = PathArg,
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="output folder; files go to OUT/<cluster>/"),
+    templates: Path = typer.Option(None, "--templates", help="folder of template overrides"),
+    platform: str = typer.Option(None, "--platform", help="render every switch for this NOS (frr, sonic, ...)"),
+) -> None:
+    """Render switch configs, host configs, Ansible inventory and documents."""
+    from toolkit.render import render_to
+
+    fab, _ = fabric_of(path, platform)
+    overrides = [templates] if templates else []
+    spec_dir = path if path.is_dir() else path.parent
+    if (spec_dir / "templates").is_dir():
+        overrides.append(spec_dir / "templates")
+    try:
+        target = render_to(fab, out_dir, overrides)
+    except Exception as exc:  # a template error must not leave a half-written folder; render_to guarantees that
+        err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc} (previous output left untouched)")
+        raise typer.Exit(1) from None
+    n = sum(1 for p in target.rglob("*") if p.is_file())
+    out.print(f"[green]rendered[/green] {n} files into {target}")
+
+
+# --------------------------------------------------------------------------- lab
+
+
+def _cluster_name(path: Path) -> str:
+    spec, _ = load_valid(path)
+    return str(spec.cluster.name)
+
+
+@lab_app.command("up")
+def lab_up_cmd(
+    path: Path = PathArg,
+    scope: str = typer.Option(None, "--scope", help="an SU name (e.g. su1) or a comma list of devices"),
+) -> None:
+    """Create the twin: a namespace per device, a veth per cable, OOB bridge, sshd, FRR, lldpd."""
+    from toolkit.lab import LabError, lab_up
+    from toolkit.state import state_dir
+
+    fab, _ = fabric_of(path, "frr")
+    try:
+        st = lab_up(fab, state_dir(), scope)
+    except (LabError, ValueError) as exc:
+        err.print(f"[red]lab up failed[/red]: {exc}")
+        raise typer.Exit(1) from None
+    nodes = st.topology.nodes
+    out.print(f"[green]lab {st.cluster} is up[/green]: {len(nodes)} devices, {len(st.topology.links)} cables, "
+              f"OOB controller {fab.site.controller_address}; ssh -F {st.ssh.config} <device>")
+
+
+@lab_app.command("down")
+def lab_down_cmd(path: Path = PathArg) -> None:
+    """Remove every namespace, veth, bridge, process and file of the twin (also after a failed up)."""
+    from toolkit.lab import lab_down
+    from toolkit.state import state_dir
+
+    rep = lab_down(_cluster_name(path), state_dir())
+    out.print(f"lab {rep.cluster} down: {len(rep.namespaces_removed)} namespaces, "
+              f"{len(rep.killed) + len(rep.force_killed)} processes, {len(rep.paths_removed)} paths removed")
+    for e in rep.errors:
+        err.print(f"[yellow]warning[/yellow]: {e}")
+    if rep.errors:
+        raise typer.Exit(1)
+
+
+@lab_app.command("status")
+def lab_status_cmd(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
+    """Show every device of the twin, its namespace, processes and memory."""
+    from toolkit.lab import lab_status
+    from toolkit.state import state_dir
+
+    st = lab_status(_cluster_name(path), state_dir())
+    if json_out:
+        sys.stdout.write(st.model_dump_json(indent=1) + "\n")
+    elif not st.state_found:
+        out.print(f"no lab for {st.cluster}")
+    else:
+        t = Table(title=f"lab {st.cluster} ({st.status}, scope {st.scope or 'all'})")
+        for col in ("device", "role", "mgmt", "netns", "processes", "RSS MiB"):
+            t.add_column(col)
+        for n in st.nodes:
+            procs = " ".join(f"{p.name}{'' if p.alive else '(dead)'}" for p in n.processes)
+            t.add_row(n.device, n.role, n.mgmt_ip, "yes" if n.namespace_exists else "MISSING", procs,
+                      f"{n.rss_kib / 1024:.1f}")
+        out.print(t)
+    if st.state_found and not getattr(st, "healthy", True):
+        raise typer.Exit(1)
+
+
+@lab_app.command("shell")
+def lab_shell_cmd(path: Path = PathArg, device: str = typer.Argument(..., help="device name")) -> None:
+    """Open a shell inside a device's namespace."""
+    import os
+
+    from toolkit.lab import lab_shell_argv
+    from toolkit.state import state_dir
+
+    try:
+        argv = lab_shell_argv(_cluster_name(path), state_dir(), device)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    os.execvp(argv[0], argv)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,143 @@
+"""Design: a valid spec in, one deterministic Fabric out.
+
+The steps run in this order, each a small module:
+inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
+spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
+tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement).
+"""
+
+from __future__ import annotations
+
+import gc
+
+from toolkit.design.compute import build_compute
+from toolkit.design.context import Ctx, DesignError
+from toolkit.design.frontend import build_frontends
+from toolkit.design.inventory import build_inventory
+from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site
+from toolkit.design.oob import build_oob, oob_gateway_controller
+from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
+from toolkit.design.storage import build_ceph, build_minio
+from toolkit.design.switches import finalize_ports
+from toolkit.design.tenants import build_tenants, mark_members
+from toolkit.spec.models import ClusterSpec
+
+__all__ = ["ComputeSizing", "DesignError", "Fabric", "SizingError", "design", "size_compute"]
+
+
+def qos_profile(spec: ClusterSpec) -> QosProfile:
+    q = spec.qos
+    dscp_to_tc = {d: 0 for d in range(64)}
+    dscp_to_tc[q.roce_dscp] = q.roce_priority
+    dscp_to_tc[q.cnp_dscp] = q.cnp_priority
+    return QosProfile(
+        trust=q.trust,
+        pfc_priority=q.pfc_priority,
+        roce_dscp=q.roce_dscp,
+        roce_priority=q.roce_priority,
+        cnp_dscp=q.cnp_dscp,
+        cnp_priority=q.cnp_priority,
+        ecn_min_kbytes=q.ecn.min_kbytes,
+        ecn_max_kbytes=q.ecn.max_kbytes,
+        ecn_probability=q.ecn.probability,
+        dscp_to_tc=dscp_to_tc,
+        pfc_watchdog=q.pfc_watchdog,
+    )
+
+
+def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
+    nets = spec.networks
+    c = nets.compute
+    out = {
+        "compute": PlaneInfo(
+            name="compute",
+            kind=c.kind,
+            switch_mtu=c.mtu if c.kind == "roce" else 4096,
+            host_mtu=c.host_mtu if c.kind == "roce" else 4096,
+            tiers=sz.tiers,
+            underlay=c.underlay if c.kind == "roce" else "none",
+        ),
+    }
+    if nets.business:
+        out["business"] = PlaneInfo(
+            name="business",
+            kind="ethernet",
+            switch_mtu=nets.business.mtu,
+            host_mtu=nets.business.host_mtu,
+            underlay=nets.business.underlay,
+        )
+    if nets.storage:
+        if nets.storage.mode == "dedicated" and nets.storage.fabric:
+            f = nets.storage.fabric
+            out["storage"] = PlaneInfo(
+                name="storage", kind="ethernet", switch_mtu=f.mtu, host_mtu=f.host_mtu, underlay=f.underlay
+            )
+        elif nets.business:
+            b = nets.business
+            out["storage"] = PlaneInfo(
+                name="storage",
+                kind="ethernet",
+                switch_mtu=b.mtu,
+                host_mtu=b.host_mtu,
+                underlay=b.underlay,
+                converged_with="business",
+            )
+    out["oob"] = PlaneInfo(name="oob", kind="ethernet", switch_mtu=1500, host_mtu=1500, underlay="none")
+    return out
+
+
+def design(spec: ClusterSpec, platform: str | None = None) -> Fabric:
+    """Turn a validated spec into the Fabric. Raises DesignError / SizingError with a clear message.
+
+    ``platform`` renders every Ethernet switch for one network OS (the lab uses ``frr``); the
+    design (addresses, ASNs, sessions, VNIs) is identical, only native port names differ.
+    """
+    # the design allocates a few hundred thousand small objects and frees none of them:
+    # the cyclic garbage collector only costs time here (about a quarter of a 16k-GPU design)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _design(spec, platform)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
+    ctx = Ctx(spec, platform)
+    build_inventory(ctx)
+    mark_members(ctx)
+    sz = build_compute(ctx)
+    build_frontends(ctx)
+    build_oob(ctx)
+    finalize_ports(ctx)
+    tenants = build_tenants(ctx)
+    ceph = build_ceph(ctx)
+    minio = build_minio(ctx)
+    gw, ctl = oob_gateway_controller(ctx)
+    site = Site(
+        domain=spec.site.domain,
+        timezone=spec.site.timezone,
+        ntp=list(spec.site.ntp),
+        dns=list(spec.site.dns),
+        syslog=list(spec.site.syslog),
+        oob_prefix=spec.networks.oob.prefix,
+        oob_gateway=gw,
+        controller_address=ctl,
+    )
+    pools = [
+        PoolUsage(plane=p.plane, purpose=p.purpose, prefix=p.prefix, size=p.size, used=len(p.used)) for p in ctx.pools
+    ]
+    return Fabric(
+        name=spec.cluster.name,
+        site=site,
+        planes=planes(spec, sz),
+        qos=qos_profile(spec),
+        devices=ctx.devices,
+        cables=ctx.cables,
+        tenants=tenants,
+        ceph=ceph,
+        minio=minio,
+        pools=pools,
+        sus=[su.name for su in spec.layout.scalable_units],
+    )

@@ -1,0 +1,243 @@
+"""Step 2: the rail-optimized compute fabric (RoCE or InfiniBand).
+
+Ports
+- leaf: logical ports 0..D-1 face servers (server slot s of the SU on port s mod D of leaf
+  s // D of its rail); the top U logical ports are uplinks.
+- 2 tiers: leaf uplink j goes to spine j // lpp; on the spine, leaf g uses ports g*lpp .. g*lpp+lpp-1.
+- 3 tiers: leaf uplink j goes to spine j of its pod, spine port = leaf position in the pod;
+  spine uplink u = c*lpsc + k goes to core c of plane j, core port = pod*lpsc + k.
+
+Addresses (RoCE): loopbacks leaves [0, 1/2), spines [1/2, 3/4), cores [3/4, 1) of the pool;
+host /31s: leaf g owns block g*2D, server port p gets +2p (leaf) / +2p+1 (host);
+p2p: leaf-spine link (g, j) at (g*U + j)*2 in the lower half, spine-core at (s*up + u)*2 in the
+upper half. ASNs: leaf_base + g; spines share spine_base + pod; cores share one ASN.
+"""
+
+from __future__ import annotations
+
+from toolkit.design.addressing import Pool
+from toolkit.design.context import Ctx, DesignError, peer_session
+from toolkit.design.model import Device, put
+from toolkit.design.naming import compute_leaf_name, core_name, spine_name
+from toolkit.design.sizing import ComputeSizing, size_compute
+from toolkit.design.switches import front_ports, logical, make_switch
+
+
+def network_rack(ctx: Ctx) -> str:
+    lay = ctx.spec.layout
+    if lay.network_rack:
+        return lay.network_rack
+    for r in ctx.racks:
+        if r.su is None and r.role == "network":
+            return r.name
+    for r in ctx.racks:
+        if r.su is None:
+            return r.name
+    return ctx.racks[0].name
+
+
+def network_racks(ctx: Ctx) -> list[str]:
+    """Racks for spines and cores: layout.network_rack first, then every non-SU network rack."""
+    out = [ctx.spec.layout.network_rack] if ctx.spec.layout.network_rack else []
+    out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out]
+    return out or [network_rack(ctx)]
+
+
+def spread(racks: list[str], index: int, total: int) -> str:
+    """Planned switch ``index`` of ``total`` placed evenly over ``racks`` (stable within the plan)."""
+    return racks[index * len(racks) // max(total, 1)]
+
+
+def su_network_rack(ctx: Ctx, su: str) -> str:
+    racks = [r for r in ctx.racks if r.su == su]
+    for r in racks:
+        if r.role == "network":
+            return r.name
+    return racks[0].name
+
+
+def build_compute(ctx: Ctx) -> ComputeSizing:
+    spec = ctx.spec
+    net = spec.networks.compute
+    sz = size_compute(spec)
+    roce = net.kind == "roce"
+    mtu = net.mtu if roce else 4096
+    unnumbered = net.underlay == "unnumbered"
+    lo = p2p = hosts = None
+    if roce:
+        if net.addressing is None:
+            raise DesignError("networks.compute.addressing is required for RoCE", ("networks", "compute"))
+        lo_all = ctx.pool("compute", "loopbacks", net.addressing.loopbacks)
+        ctx.pools.remove(lo_all)
+        lo = ctx.subpool(lo_all, "leaf loopbacks", (0, 1), (1, 2))
+        lo_spine = ctx.subpool(lo_all, "spine loopbacks", (1, 2), (1, 4))
+        lo_core = ctx.subpool(lo_all, "core loopbacks", (3, 4), (1, 4))
+        p2p_all = Pool("compute", "p2p", net.addressing.p2p)
+        p2p = ctx.subpool(p2p_all, "leaf-spine /31", (0, 1), (1, 2))
+        p2p_sc = ctx.subpool(p2p_all, "spine-core /31", (1, 2), (1, 2))
+        hosts = ctx.pool("compute", "host /31", net.addressing.hosts)
+
+    qos = "roce-lossless" if roce else None
+    asn = net.asn
+    racks = network_racks(ctx)
+    su_names = [su.name for su in spec.layout.scalable_units]
+
+    # spines (and cores) first so that leaves can cable to them
+    spines: dict[tuple[int, int], Device] = {}
+    for pod in range(sz.pods):
+        for j in range(sz.spines_per_pod):
+            gidx = pod * sz.spines_per_pod + j
+            if sz.tiers == 2:
+                rack = spread(racks, gidx, sz.spines_per_pod)
+            else:
+                rack = su_network_rack(ctx, su_names[pod * sz.sus_per_pod])
+            sp = make_switch(
+                ctx,
+                name=spine_name(sz.tiers, pod, j),
+                role="spine",
+                plane="compute",
+                model_name=net.spine.model,
+                breakout=net.spine.breakout,
+                rack=rack,
+                index=gidx,
+                mtu=mtu,
+                pod=pod,
+            )
+            if roce:
+                sp.asn = asn.spine_base + pod
+                sp.loopback = lo_spine.at(gidx) + "/32"
+            spines[(pod, j)] = sp
+    cores: dict[tuple[int, int], Device] = {}
+    if sz.tiers == 3:
+        assert net.core is not None
+        for plane in range(sz.core_planes):
+            for c in range(sz.cores_per_plane):
+                gidx = plane * sz.cores_per_plane + c
+                co = make_switch(
+                    ctx,
+                    name=core_name(plane, c),
+                    role="core",
+                    plane="compute",
+                    model_name=net.core.model,
+                    breakout=net.core.breakout,
+                    rack=spread(racks, gidx, sz.core_planes * sz.cores_per_plane),
+                    index=gidx,
+                    mtu=mtu,
+                )
+                if roce:
+                    co.asn = asn.core
+                    co.loopback = lo_core.at(gidx) + "/32"
+                cores[(plane, c)] = co
+
+    # servers per SU in layout order
+    servers_by_su: dict[str, list[Device]] = {}
+    for d in ctx.devices.values():
+        if d.role == "gpu-server" and d.su is not None:
+            servers_by_su.setdefault(d.su, []).append(d)
+
+    for si, su in enumerate(spec.layout.scalable_units):
+        rack = su_network_rack(ctx, su.name)
+        pod = si // sz.sus_per_pod
+        leaves: dict[tuple[int, int], Device] = {}
+        for rail in range(sz.rails):
+            for k in range(sz.leaves_per_rail):
+                local = rail * sz.leaves_per_rail + k
+                g = si * sz.leaves_per_su + local
+                lf = make_switch(
+                    ctx,
+                    name=compute_leaf_name(su.name, rail, k),
+                    role="leaf",
+                    plane="compute",
+                    model_name=net.leaf.model,
+                    breakout=net.leaf.breakout,
+                    rack=rack,
+                    index=g,
+                    mtu=mtu,
+                    su=su.name,
+                    su_index=si,
+                    pod=pod,
+                    rail=rail,
+                )
+                if roce:
+                    lf.asn = asn.leaf_base + g
+                    lf.loopback = lo.at(g) + "/32"  # type: ignore[union-attr]
+                leaves[(rail, k)] = lf
+                _leaf_uplinks(ctx, sz, lf, g, si, local, pod, spines, p2p, unnumbered, roce, qos)
+
+        servers = servers_by_su.get(su.name, [])
+        if len(servers) > sz.servers_per_su:
+            raise DesignError(
+                f"SU {su.name} has {len(servers)} GPU servers, more than servers_per_su={sz.servers_per_su}",
+                ("networks", "compute", "servers_per_su"),
+            )
+        for slot, srv in enumerate(servers):
+            k, port_i = divmod(slot, sz.leaf_down)
+            for sp_port in srv.ports:
+                if sp_port.plane != "compute" or sp_port.rail is None:
+                    continue
+                lf = leaves[(sp_port.rail, k)]
+                lp = logical(ctx, lf, port_i)
+                put(lp, role="downlink", qos=qos)
+                put(sp_port, qos=qos)
+                if roce:
+                    assert hosts is not None
+                    base = lf.index * 2 * sz.leaf_down + 2 * port_i
+                    gw = hosts.at(base)
+                    put(lp, address=gw + "/31")
+                    put(sp_port, address=hosts.at(base + 1) + "/31", gateway=gw)
+                ctx.connect(srv, sp_port, lf, lp, "server-leaf", "compute")
+
+    if sz.tiers == 3:
+        for (pod, j), sp in spines.items():
+            for c in range(sz.cores_per_plane):
+                co = cores[(j, c)]
+                for k in range(sz.links_per_spine_core):
+                    u = c * sz.links_per_spine_core + k
+                    spp = logical(ctx, sp, sz.spine_down + u)
+                    cop = logical(ctx, co, pod * sz.links_per_spine_core + k)
+                    put(spp, role="uplink", qos=qos, unnumbered=unnumbered and roce)
+                    put(cop, role="downlink", qos=qos, unnumbered=unnumbered and roce)
+                    if roce:
+                        off = (sp.index * sz.spine_up + u) * 2
+                        put(spp, address=p2p_sc.at(off) + "/31")
+                        put(cop, address=p2p_sc.at(off + 1) + "/31")
+                    ctx.connect(sp, spp, co, cop, "spine-core", "compute")
+                    if roce:
+                        peer_session(sp, spp, co, cop, "compute", ["ipv4-unicast"], unnumbered)
+    return sz
+
+
+def _leaf_uplinks(
+    ctx: Ctx,
+    sz: ComputeSizing,
+    lf: Device,
+    g: int,
+    si: int,
+    local: int,
+    pod: int,
+    spines: dict[tuple[int, int], Device],
+    p2p: Pool | None,
+    unnumbered: bool,
+    roce: bool,
+    qos: str | None,
+) -> None:
+    total = front_ports(ctx, lf)
+    for j in range(sz.leaf_up):
+        lp = logical(ctx, lf, total - sz.leaf_up + j)
+        if sz.tiers == 2:
+            sp = spines[(0, j // sz.links_per_leaf_spine)]
+            spp = logical(ctx, sp, g * sz.links_per_leaf_spine + j % sz.links_per_leaf_spine)
+        else:
+            sp = spines[(pod, j)]
+            pos = (si % sz.sus_per_pod) * sz.leaves_per_su + local
+            spp = logical(ctx, sp, pos)
+        put(lp, role="uplink", qos=qos, unnumbered=unnumbered and roce)
+        put(spp, role="downlink", qos=qos, unnumbered=unnumbered and roce)
+        if roce:
+            assert p2p is not None
+            off = (g * sz.leaf_up + j) * 2
+            put(lp, address=p2p.at(off) + "/31")
+            put(spp, address=p2p.at(off + 1) + "/31")
+        ctx.connect(lf, lp, sp, spp, "leaf-spine", "compute")
+        if roce:
+            peer_session(lf, lp, sp, spp, "compute", ["ipv4-unicast"], unnumbered)

@@ -1,0 +1,169 @@
+"""Step 3: the Ethernet front-end fabrics: business, and storage (dedicated or converged).
+
+Racks that hold servers (every rack whose role is not ``network``), in layout order, form rack
+groups of ``racks_per_group``; each group has ``leaves_per_group`` leaves placed in the group's
+first rack. A server NIC with at least as many ports as the group has leaves spreads port p to
+leaf p; otherwise port p of the server's n-th attached NIC goes to leaf (slot + n + p) mod leaves,
+so a server's NICs and neighbouring servers alternate between the leaves. Host ports take the
+next free downlink of their leaf in layout order (grow by appending). The top S cages of a leaf
+are uplinks, one to each of the S spines.
+
+Addresses: loopbacks leaves [0, 1/2), spines [1/2, 1) of the plane pool; host /31s: leaf g owns
+block g*2*C (C = its downlink capacity), downlink i gets +2i / +2i+1; p2p: link (g, j) at (g*S+j)*2.
+Tenant member ports are access ports in the tenant VLAN/VNI and get a tenant address instead.
+ASNs: spines share ``asn.spine``; leaf g has ``asn.leaf_base + g``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from toolkit.design.addressing import Pool
+from toolkit.design.compute import network_rack
+from toolkit.design.context import Ctx, DesignError, peer_session
+from toolkit.design.model import Device, Port, put
+from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
+from toolkit.design.switches import front_ports, logical, make_switch
+from toolkit.spec.models import FrontendNetwork
+
+EVPN = ["ipv4-unicast", "l2vpn-evpn"]
+
+
+def build_frontends(ctx: Ctx) -> None:
+    nets = ctx.spec.networks
+    st = nets.storage
+    if nets.business is not None:
+        attach = {"business"}
+        host_pools = {"business": ctx.pool("business", "host /31", nets.business.addressing.hosts)}
+        if st is not None and st.mode == "converged":
+            attach.add("storage")
+            if st.hosts is None:
+                raise DesignError("converged storage needs networks.storage.hosts", ("networks", "storage"))
+            host_pools["storage"] = ctx.pool("storage", "host /31 (converged)", st.hosts)
+        _build_plane(ctx, "business", nets.business, attach, host_pools)
+    if st is not None and st.mode == "dedicated":
+        if st.fabric is None:
+            raise DesignError("dedicated storage needs networks.storage.fabric", ("networks", "storage"))
+        _build_plane(
+            ctx,
+            "storage",
+            st.fabric,
+            {"storage"},
+            {"storage": ctx.pool("storage", "host /31", st.fabric.addressing.hosts)},
+        )
+
+
+def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], host_pools: dict[str, Pool]) -> None:
+    lo_all = Pool(plane, "loopbacks", net.addressing.loopbacks)
+    lo_leaf = ctx.subpool(lo_all, "leaf loopbacks", (0, 1), (1, 2))
+    lo_spine = ctx.subpool(lo_all, "spine loopbacks", (1, 2), (1, 2))
+    p2p = ctx.pool(plane, "leaf-spine /31", net.addressing.p2p)
+    unnumbered = net.underlay == "unnumbered"
+    n_spines = net.spine.count or 2
+    spine_rack = network_rack(ctx)
+    leaf_role = f"{plane}-leaf"
+    spine_role = f"{plane}-spine"
+
+    spines = []
+    for j in range(n_spines):
+        sp = make_switch(
+            ctx,
+            name=frontend_spine_name(plane, j),
+            role=spine_role,
+            plane=plane,  # type: ignore[arg-type]
+            model_name=net.spine.model,
+            breakout=net.spine.breakout,
+            rack=spine_rack,
+            index=j,
+            mtu=net.mtu,
+        )
+        sp.asn = net.asn.spine
+        sp.loopback = lo_spine.at(j) + "/32"
+        spines.append(sp)
+
+    eligible = [r for r in ctx.racks if r.role != "network"]
+    servers_by_rack: dict[str, list[Device]] = {}
+    for d in ctx.devices.values():
+        if d.is_server:
+            servers_by_rack.setdefault(d.rack, []).append(d)
+
+    n_groups = (len(eligible) + net.racks_per_group - 1) // net.racks_per_group
+    spine_ports = front_ports(ctx, spines[0]) if spines else 0
+    if n_groups * net.leaves_per_group > spine_ports:
+        raise DesignError(
+            f"{plane} needs {n_groups * net.leaves_per_group} leaves but spine model {net.spine.model} "
+            f"has {spine_ports} ports: raise racks_per_group or pick a larger spine",
+            ("networks", plane),
+        )
+    for grp in range(n_groups):
+        racks = eligible[grp * net.racks_per_group : (grp + 1) * net.racks_per_group]
+        leaves = []
+        for i in range(net.leaves_per_group):
+            g = grp * net.leaves_per_group + i
+            lf = make_switch(
+                ctx,
+                name=frontend_leaf_name(plane, g),
+                role=leaf_role,
+                plane=plane,  # type: ignore[arg-type]
+                model_name=net.leaf.model,
+                breakout=net.leaf.breakout,
+                rack=racks[0].name,
+                index=g,
+                mtu=net.mtu,
+            )
+            lf.asn = net.asn.leaf_base + g
+            lf.loopback = lo_leaf.at(g) + "/32"
+            total = front_ports(ctx, lf)
+            if total <= n_spines:
+                raise DesignError(f"{plane} leaf model {net.leaf.model} has no ports left after {n_spines} uplinks")
+            for j, sp in enumerate(spines):
+                lp = logical(ctx, lf, total - n_spines + j)
+                spp = logical(ctx, sp, g)
+                off = (g * n_spines + j) * 2
+                put(lp, role="uplink", unnumbered=unnumbered, address=p2p.at(off) + "/31")
+                put(spp, role="downlink", unnumbered=unnumbered, address=p2p.at(off + 1) + "/31")
+                ctx.connect(lf, lp, sp, spp, "leaf-spine", plane)  # type: ignore[arg-type]
+                peer_session(lf, lp, sp, spp, plane, EVPN, unnumbered)  # type: ignore[arg-type]
+            leaves.append(lf)
+
+        capacity = front_ports(ctx, leaves[0]) - n_spines
+        next_free = [0] * len(leaves)
+        slot = 0
+        for rack in racks:
+            for srv in servers_by_rack.get(rack.name, []):
+                nic_ports: dict[str, list[Port]] = {}
+                for p in srv.ports:
+                    if p.plane in attach and p.role == "host" and p.nic:
+                        nic_ports.setdefault(p.nic, []).append(p)
+                if not nic_ports:
+                    continue
+                for ni, ports in enumerate(nic_ports.values()):
+                    for pi, sport in enumerate(ports):
+                        li = pi % len(leaves) if len(ports) >= len(leaves) else (slot + ni + pi) % len(leaves)
+                        lf = leaves[li]
+                        di = next_free[li]
+                        if di >= capacity:
+                            raise DesignError(
+                                f"{plane} leaf {lf.name} needs more than {capacity} host ports; "
+                                f"lower racks_per_group or pick a larger leaf model",
+                                ("networks", plane),
+                            )
+                        next_free[li] += 1
+                        lp = logical(ctx, lf, di)
+                        put(lp, role="downlink", mtu=net.mtu)
+                        tenant = ctx.tenant_of.get((srv.name, sport.plane))
+                        if tenant is None:
+                            pool = host_pools[sport.plane]
+                            base = lf.index * 2 * capacity + 2 * di
+                            gw = pool.at(base)
+                            put(lp, address=gw + "/31")
+                            put(sport, address=pool.at(base + 1) + "/31", gateway=gw)
+                        else:
+                            put(sport, tenant=tenant)
+                            put(lp, tenant=tenant)
+                        ctx.connect(srv, sport, lf, lp, "server-leaf", plane)  # type: ignore[arg-type]
+                slot += 1
+
+
+def subnet_hosts(prefix: str) -> list[str]:
+    return [str(h) for h in ipaddress.IPv4Network(prefix).hosts()]

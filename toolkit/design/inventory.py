@@ -1,0 +1,130 @@
+"""Step 1: racks and servers with their NIC ports (no cabling yet).
+
+Server names are ``<rack>-<prefix><NN>`` counted within the rack, so adding servers at the end
+of a rack, a rack, or an SU never renames an existing server. Compute NIC ports are numbered
+into rails in the order the model lists them: port k of the compute NICs is rail k.
+"""
+
+from __future__ import annotations
+
+from toolkit.design.context import Ctx, DesignError, RackInfo
+from toolkit.design.model import Device, Port
+from toolkit.design.naming import server_name, server_port_name
+from toolkit.spec.models import Rack, ServerModel, parse_speed
+
+_PLANE = {"compute": "compute", "storage": "storage", "business": "business", "oob": "oob"}
+
+
+def all_racks(ctx: Ctx) -> list[tuple[Rack, str | None, int | None]]:
+    """Racks in layout order: racks outside SUs first, then the SUs' racks.
+
+    Compute growth (a server at the end of the last rack, a rack at the end of the last SU, a new
+    SU) therefore only ever appends, so no existing rack changes its OOB block or front-end group.
+    """
+    out: list[tuple[Rack, str | None, int | None]] = [(rack, None, None) for rack in ctx.spec.layout.racks]
+    for si, su in enumerate(ctx.spec.layout.scalable_units):
+        for rack in su.racks:
+            out.append((rack, su.name, si))
+    return out
+
+
+def default_prefix(model: ServerModel) -> str:
+    if model.gpus > 0:
+        return "gpu"
+    if model.drives > 0:
+        return "stor"
+    return "srv"
+
+
+def server_role(model: ServerModel) -> str:
+    if any(n.role == "compute" for n in model.nics) or model.gpus > 0:
+        return "gpu-server"
+    if model.drives > 0:
+        return "storage-server"
+    return "server"
+
+
+def host_mtu(ctx: Ctx, plane: str) -> int:
+    nets = ctx.spec.networks
+    if plane == "compute":
+        return 4096 if nets.compute.kind == "infiniband" else nets.compute.host_mtu
+    if plane == "business" and nets.business:
+        return nets.business.host_mtu
+    if plane == "storage" and nets.storage:
+        if nets.storage.mode == "dedicated" and nets.storage.fabric:
+            return nets.storage.fabric.host_mtu
+        if nets.business:
+            return nets.business.host_mtu
+    return 1500
+
+
+def build_inventory(ctx: Ctx) -> None:
+    for index, (rack, su, si) in enumerate(all_racks(ctx)):
+        info = RackInfo(rack.name, index, rack.role, su, si)
+        if rack.name in ctx.rack_by_name:
+            raise DesignError(f"rack name {rack.name!r} is used twice")
+        ctx.racks.append(info)
+        ctx.rack_by_name[rack.name] = info
+
+    for rack, su, si in all_racks(ctx):
+        counters: dict[str, int] = {}
+        for group in rack.servers:
+            model = ctx.spec.catalog.servers.get(group.model)
+            if model is None:
+                raise DesignError(f"server model {group.model!r} is not in catalog.servers")
+            prefix = group.prefix or default_prefix(model)
+            if group.names:
+                names = list(group.names)
+            else:
+                start = counters.get(prefix, 0)
+                names = [server_name(rack.name, prefix, start + i) for i in range(group.count or 0)]
+                counters[prefix] = start + (group.count or 0)
+            for name in names:
+                dev = _server(ctx, name, group.model, model, rack.name, su, si)
+                dev.index = len(ctx.devices)
+                ctx.add(dev)
+
+
+def _server(
+    ctx: Ctx, name: str, model_name: str, model: ServerModel, rack: str, su: str | None, si: int | None
+) -> Device:
+    ports: list[Port] = []
+    rail = 0
+    mgmt = None
+    for nic in model.nics:
+        plane = _PLANE[nic.role]
+        for p in range(nic.ports):
+            pname = server_port_name(nic.name, p, nic.ports)
+            port = Port(
+                name=pname,
+                ifname=pname,
+                plane=plane,
+                role="bmc" if nic.role == "oob" else "host",
+                speed=parse_speed(nic.speed),
+                mtu=host_mtu(ctx, plane),
+                nic=nic.name,
+                gpu=nic.gpu,
+                numa=nic.numa,
+            )
+            if nic.role == "compute":
+                port.rail = rail
+                rail += 1
+            if nic.role == "oob" and mgmt is None:
+                mgmt = pname
+            ports.append(port)
+    return Device(
+        name=name,
+        role=server_role(model),
+        plane="compute" if any(n.role == "compute" for n in model.nics) else "storage",
+        model=model_name,
+        platform="linux",
+        rack=rack,
+        su=su,
+        su_index=si,
+        index=0,
+        mgmt_port=mgmt,
+        ports=ports,
+        gpus=model.gpus,
+        gpu_model=model.gpu_model,
+        power_w=model.power_w,
+    )

@@ -1,0 +1,322 @@
+"""The Fabric: the one design object every later stage reads.
+
+Every decision (which port, which address, which ASN, which rail) is made in ``toolkit.design``
+and recorded here. Renderers, the lab, apply and health checks only read it.
+
+Conventions
+- speeds are in Gbit/s (int), MTUs in bytes (L3 MTU on hosts, interface MTU on switches).
+- addresses carry their prefix length: ``10.0.0.1/32``, ``10.1.0.0/31``.
+- ``Port.name`` is the native name on the device's platform (``swp1s0``, ``Ethernet1/1``,
+  ``Ethernet0``); ``Port.ifname`` is a Linux-safe name (at most 15 characters) used by the
+  ``frr`` platform and by the lab.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Plane = Literal["compute", "storage", "business", "oob"]
+DeviceRole = Literal[
+    "gpu-server",
+    "storage-server",
+    "server",
+    "leaf",
+    "spine",
+    "core",
+    "storage-leaf",
+    "storage-spine",
+    "business-leaf",
+    "business-spine",
+    "oob",
+    "pdu",
+]
+PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc"]
+
+SWITCH_ROLES: frozenset[str] = frozenset(
+    {"leaf", "spine", "core", "storage-leaf", "storage-spine", "business-leaf", "business-spine", "oob"}
+)
+SERVER_ROLES: frozenset[str] = frozenset({"gpu-server", "storage-server", "server"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+M = TypeVar("M", bound=BaseModel)
+_DEFAULTS: dict[type, tuple[dict[str, object], dict[str, object]]] = {}
+_REQUIRED = object()
+
+
+def fast_new(cls: type[M], **values: object) -> M:
+    """Build a model without validation (much faster than pydantic's model_construct here).
+
+    Only for the design's hot paths, whose output the tests round-trip through full validation.
+    Fields keep declaration order (dict.update keeps existing keys in place), so serialisation is
+    identical to a validated model.
+    """
+    cached = _DEFAULTS.get(cls)
+    if cached is None:
+        template: dict[str, object] = {}
+        factories: dict[str, object] = {}
+        for name, f in cls.model_fields.items():
+            if f.default_factory is not None:
+                factories[name] = f.default_factory
+                template[name] = _REQUIRED
+            else:
+                template[name] = _REQUIRED if f.is_required() else f.default
+        cached = _DEFAULTS[cls] = (template, factories)
+    template, factories = cached
+    data = template.copy()
+    data.update(values)
+    for name, factory in factories.items():
+        if name not in values:
+            data[name] = factory()  # type: ignore[operator]
+    if _REQUIRED in data.values():
+        missing = [k for k, v in data.items() if v is _REQUIRED]
+        raise TypeError(f"{cls.__name__} needs {missing}")
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def put(obj: BaseModel, **values: object) -> None:
+    """Set fields without pydantic's per-assignment machinery (design hot paths only)."""
+    obj.__dict__.update(values)
+
+
+class Port(_Model):
+    name: str = Field(description="native interface name on the device's platform")
+    ifname: str = Field(description="Linux interface name (<= 15 chars): frr platform and lab")
+    plane: Plane
+    role: PortRole
+    speed: int = Field(description="Gbit/s of this (logical) port")
+    mtu: int
+    cage: int | None = Field(default=None, description="front-panel cage number (switches, 1-based)")
+    lane: int | None = Field(default=None, description="breakout lane in the cage (0-based)")
+    breakout: str | None = Field(default=None, description="cage breakout mode, e.g. 2x400G")
+    nic: str | None = Field(default=None, description="server NIC this port belongs to")
+    rail: int | None = Field(default=None, description="compute rail of this port (0-based)")
+    gpu: int | None = Field(default=None, description="GPU paired with this compute NIC")
+    numa: int | None = None
+    address: str | None = Field(default=None, description="IPv4 address with prefix length")
+    gateway: str | None = Field(default=None, description="next hop for a host port (no prefix)")
+    peer_device: str | None = None
+    peer_port: str | None = None
+    description: str = ""
+    vni: int | None = Field(default=None, description="tenant L2VNI for an access port")
+    vlan: int | None = Field(default=None, description="local VLAN of the tenant on this port")
+    tenant: str | None = None
+    qos: str | None = Field(default=None, description="QoS profile applied (roce-lossless)")
+    unnumbered: bool = Field(default=False, description="BGP unnumbered on this link (IPv6 LL)")
+
+
+class BgpNeighbor(_Model):
+    peer_device: str
+    peer_asn: int
+    interface: str | None = Field(default=None, description="local port name (unnumbered or /31)")
+    peer_interface: str | None = None
+    local_address: str | None = Field(default=None, description="local address, no prefix")
+    peer_address: str | None = Field(default=None, description="peer address, no prefix")
+    unnumbered: bool = False
+    plane: Plane
+    afis: list[str] = Field(default_factory=lambda: ["ipv4-unicast"])
+
+
+class TenantAttachment(_Model):
+    device: str
+    vlan: int
+    vni: int
+    ports: list[str]
+
+
+class Device(_Model):
+    name: str
+    role: DeviceRole
+    plane: Plane
+    model: str
+    platform: str = Field(description="network OS for switches (frr, sonic, cumulus, eos, ...); linux for servers")
+    rack: str
+    su: str | None = None
+    su_index: int | None = None
+    pod: int | None = None
+    rail: int | None = None
+    index: int = Field(description="stable index of the device within its role and plane")
+    asn: int | None = None
+    loopback: str | None = Field(default=None, description="router ID / VTEP address with /32")
+    mgmt_port: str | None = Field(default=None, description="port name carrying out-of-band management")
+    mgmt_address: str | None = Field(default=None, description="OOB address with prefix length")
+    mgmt_gateway: str | None = None
+    ports: list[Port] = Field(default_factory=list, description="ports in use, front panel order, mgmt last")
+    unused_ports: list[tuple[str, str]] = Field(
+        default_factory=list, description="(name, ifname) of front-panel ports the design leaves unused (shut)"
+    )
+    bgp: list[BgpNeighbor] = Field(default_factory=list)
+    tenants: list[TenantAttachment] = Field(default_factory=list)
+    gpus: int = 0
+    gpu_model: str | None = None
+    power_w: int = 0
+    cage_count: int = Field(default=0, description="front-panel cages (switches)")
+    cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
+    cage_breakouts: dict[int, str] = Field(
+        default_factory=dict, description="cage number -> breakout mode actually used"
+    )
+
+    @property
+    def is_switch(self) -> bool:
+        return self.role in SWITCH_ROLES
+
+    @property
+    def is_server(self) -> bool:
+        return self.role in SERVER_ROLES
+
+    def port(self, name: str) -> Port:
+        for p in self.ports:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.name} has no port {name}")
+
+
+class Cable(_Model):
+    a_device: str
+    a_port: str
+    b_device: str
+    b_port: str
+    plane: Plane
+    tier: Literal["server-leaf", "leaf-spine", "spine-core", "oob"]
+    speed: int
+    medium: str = Field(description="DAC, AOC, MMF or SMF by length class")
+    length_class: str = Field(description="in-rack, adjacent-rack, in-row, cross-row")
+
+
+class TenantMember(_Model):
+    server: str
+    port: str
+    address: str = Field(description="address with tenant prefix length")
+    leaf: str
+    leaf_port: str
+
+
+class Tenant(_Model):
+    name: str
+    vni: int
+    l3vni: int | None
+    vlan: int
+    vrf: str
+    subnet: str
+    gateway: str
+    gateway_mac: str
+    members: list[TenantMember]
+    leaves: list[str] = Field(description="VTEPs carrying the tenant")
+
+
+class QosProfile(_Model):
+    name: str = "roce-lossless"
+    trust: Literal["dscp", "pcp"] = "dscp"
+    pfc_priority: int
+    roce_dscp: int
+    roce_priority: int
+    cnp_dscp: int
+    cnp_priority: int
+    cnp_strict: bool = True
+    ecn_min_kbytes: int
+    ecn_max_kbytes: int
+    ecn_probability: int
+    dscp_to_tc: dict[int, int] = Field(description="DSCP -> traffic class map")
+    pfc_watchdog: bool = True
+
+
+class PlaneInfo(_Model):
+    name: Plane
+    kind: str = Field(description="roce, infiniband or ethernet")
+    switch_mtu: int
+    host_mtu: int
+    tiers: int = 2
+    underlay: Literal["unnumbered", "numbered", "none"] = "unnumbered"
+    converged_with: str | None = None
+
+
+class PoolUsage(_Model):
+    plane: str
+    purpose: str
+    prefix: str
+    size: int
+    used: int
+
+
+class CephPool(_Model):
+    name: str
+    type: Literal["replicated", "erasure"]
+    size: int | None = None
+    k: int | None = None
+    m: int | None = None
+    pg_num: int
+    application: str
+
+
+class CephCluster(_Model):
+    name: str
+    fsid: str
+    public_network: str = Field(description="storage-plane prefix the daemons bind to")
+    mons: dict[str, str] = Field(description="host -> address")
+    mgrs: list[str]
+    osds: dict[str, list[str]] = Field(description="host -> drives")
+    rgws: dict[str, str] = Field(description="host -> address:port endpoint")
+    failure_domain: str
+    pools: list[CephPool]
+    host_racks: dict[str, str]
+
+
+class MinioPool(_Model):
+    servers: list[str]
+    drives_per_server: int
+    endpoints: list[str] = Field(description="server URLs with drive ellipsis, in pool order")
+
+
+class MinioCluster(_Model):
+    name: str
+    erasure_set_size: int
+    parity: int
+    port: int
+    pools: list[MinioPool]
+    addresses: dict[str, str]
+
+
+class Site(_Model):
+    domain: str
+    timezone: str
+    ntp: list[str]
+    dns: list[str]
+    syslog: list[str]
+    oob_prefix: str
+    oob_gateway: str
+    controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
+
+
+class Fabric(_Model):
+    """The whole designed datacentre."""
+
+    name: str
+    site: Site
+    planes: dict[str, PlaneInfo]
+    qos: QosProfile
+    devices: dict[str, Device] = Field(description="by name, in design order")
+    cables: list[Cable]
+    tenants: list[Tenant] = Field(default_factory=list)
+    ceph: list[CephCluster] = Field(default_factory=list)
+    minio: list[MinioCluster] = Field(default_factory=list)
+    pools: list[PoolUsage] = Field(default_factory=list)
+    sus: list[str] = Field(default_factory=list)
+
+    def switches(self) -> list[Device]:
+        return [d for d in self.devices.values() if d.is_switch]
+
+    def servers(self) -> list[Device]:
+        return [d for d in self.devices.values() if d.is_server]
+
+    def by_role(self, *roles: str) -> list[Device]:
+        return [d for d in self.devices.values() if d.role in roles]

@@ -1,0 +1,147 @@
+"""Step 4: out-of-band management: one 1G switch per rack, every BMC, switch and PDU on it.
+
+One management subnet. Rack r (layout order) owns the block starting at ``rack_block*(r+1)``;
+block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rack's block: the
+OOB switch at +0, PDUs at +1.., servers counting up after the PDUs, switches counting down from
+the top of the block. OOB switch ports mirror that: PDUs and servers from port 1 up, switches
+from the second-to-last port down; the last port is the uplink to the management core.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from toolkit.design.addressing import Pool
+from toolkit.design.context import Ctx, DesignError
+from toolkit.design.model import Device, Port
+from toolkit.design.naming import oob_switch_name, pdu_name
+from toolkit.design.switches import front_ports, logical, make_switch
+
+
+def oob_gateway_controller(ctx: Ctx) -> tuple[str, str]:
+    oob = ctx.spec.networks.oob
+    net = ipaddress.IPv4Network(oob.prefix)
+    gw = oob.gateway or str(net.network_address + 1)
+    ctl = oob.controller or str(net.network_address + 2)
+    return gw, ctl
+
+
+def build_oob(ctx: Ctx) -> None:
+    oob = ctx.spec.networks.oob
+    pool = ctx.pool("oob", "management", oob.prefix)
+    plen = pool.prefixlen
+    gw, _ = oob_gateway_controller(ctx)
+    pool.used.update({1, 2})
+    by_rack: dict[str, list[Device]] = {}
+    for d in ctx.devices.values():
+        by_rack.setdefault(d.rack, []).append(d)
+    specs = {r.name: r for su in ctx.spec.layout.scalable_units for r in su.racks}
+    specs.update({r.name: r for r in ctx.spec.layout.racks})
+
+    for rack in ctx.racks:
+        base = oob.rack_block * (rack.index + 1)
+        members = by_rack.get(rack.name, [])
+        osw = make_switch(
+            ctx,
+            name=oob_switch_name(rack.name),
+            role="oob",
+            plane="oob",
+            model_name=oob.switch_model,
+            breakout=None,
+            rack=rack.name,
+            index=rack.index,
+            mtu=1500,
+            su=rack.su,
+            su_index=rack.su_index,
+        )
+        osw.mgmt_address = f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}"
+        osw.mgmt_gateway = gw
+        if osw.mgmt_port:
+            osw.port(osw.mgmt_port).address = osw.mgmt_address
+        n = front_ports(ctx, osw)
+        if n < 2:
+            raise DesignError(
+                f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
+            )
+        up = logical(ctx, osw, n - 1)
+        up.role = "oob-uplink"
+        up.description = "management core"
+
+        low = 0  # next port from the bottom
+        high = n - 2  # next port from the top (last port is the uplink)
+        for i in range(specs[rack.name].pdus):
+            pdu = ctx.add(
+                Device(
+                    name=pdu_name(rack.name, i),
+                    role="pdu",
+                    plane="oob",
+                    model="pdu",
+                    platform="pdu",
+                    rack=rack.name,
+                    su=rack.su,
+                    su_index=rack.su_index,
+                    index=i,
+                    mgmt_port="mgmt",
+                )
+            )
+            pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
+            low = _attach(ctx, pool, pdu, osw, low, base + 1 + i, oob.rack_block, base, plen, gw)
+        servers = [d for d in members if d.is_server]
+        switches = [d for d in members if d.is_switch]
+        for i, srv in enumerate(servers):
+            low = _attach(
+                ctx, pool, srv, osw, low, base + 1 + specs[rack.name].pdus + i, oob.rack_block, base, plen, gw
+            )
+        for j, sw in enumerate(switches):
+            if sw.mgmt_port is None:
+                continue
+            off = base + oob.rack_block - 1 - j
+            if high < low:
+                raise DesignError(
+                    f"OOB switch {osw.name} has too few ports for the devices of rack {rack.name}; "
+                    "spread switches over more network racks or use a larger OOB switch",
+                    ("networks", "oob", "switch_model"),
+                )
+            addr = f"{_at(pool, off, oob.rack_block, off - base, rack.name)}/{plen}"
+            _cable(ctx, sw, osw, high, addr, gw)
+            high -= 1
+        if low > high + 1:
+            raise DesignError(
+                f"OOB switch {osw.name} has too few ports for the devices of rack {rack.name}; "
+                "spread switches over more network racks or use a larger OOB switch",
+                ("networks", "oob", "switch_model"),
+            )
+
+
+def _at(pool: Pool, offset: int, block: int, within: int, rack: str) -> str:
+    if within >= block or within < 0:
+        raise DesignError(
+            f"rack {rack} needs more than rack_block={block} OOB addresses", ("networks", "oob", "rack_block")
+        )
+    return pool.at(offset)
+
+
+def _attach(
+    ctx: Ctx, pool: Pool, dev: Device, osw: Device, low: int, off: int, block: int, base: int, plen: int, gw: str
+) -> int:
+    if dev.mgmt_port is None:
+        return low
+    addr = f"{_at(pool, off, block, off - base, dev.rack)}/{plen}"
+    _cable(ctx, dev, osw, low, addr, gw)
+    return low + 1
+
+
+def _cable(ctx: Ctx, dev: Device, osw: Device, port_index: int, addr: str, gw: str) -> None:
+    if dev.mgmt_port is None:
+        return
+    mp = dev.port(dev.mgmt_port)
+    mp.address = addr
+    dev.mgmt_address = addr
+    dev.mgmt_gateway = gw
+    op = logical(ctx, osw, port_index)
+    if op.peer_device is not None:
+        raise DesignError(
+            f"OOB switch {osw.name} has too few ports for rack {dev.rack}", ("networks", "oob", "switch_model")
+        )
+    op.role = "oob-access"
+    ctx.connect(dev, mp, osw, op, "oob", "oob")

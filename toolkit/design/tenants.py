@@ -1,0 +1,87 @@
+"""Step 5: tenants (VPCs) as EVPN-VXLAN overlays on the business (or storage) leaves.
+
+A member server's ports on the tenant's plane become access ports in the tenant VLAN/VNI on
+their leaf. Member i (in the order listed) gets the i-th usable address of the subnet, skipping
+the gateway. Every leaf with a member port is a VTEP for the tenant. The anycast gateway MAC is
+derived from the VNI.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from toolkit.design.context import Ctx, DesignError
+from toolkit.design.model import Tenant, TenantAttachment, TenantMember
+
+
+def mark_members(ctx: Ctx) -> None:
+    """Before the front-end step: which (server, plane) ports belong to a tenant."""
+    for i, t in enumerate(ctx.spec.tenants):
+        for j, m in enumerate(t.members):
+            key = (m, t.plane)
+            if key in ctx.tenant_of:
+                raise DesignError(
+                    f"server {m} is in tenants {ctx.tenant_of[key]} and {t.name}", ("tenants", i, "members", j)
+                )
+            ctx.tenant_of[key] = t.name
+
+
+def gateway_mac(vni: int) -> str:
+    return f"02:00:00:{(vni >> 16) & 0xFF:02x}:{(vni >> 8) & 0xFF:02x}:{vni & 0xFF:02x}"
+
+
+def build_tenants(ctx: Ctx) -> list[Tenant]:
+    out = []
+    for i, t in enumerate(ctx.spec.tenants):
+        net = ipaddress.IPv4Network(t.subnet)
+        hosts = [str(h) for h in net.hosts() if str(h) != t.gateway]
+        members: list[TenantMember] = []
+        attach: dict[str, TenantAttachment] = {}
+        for j, name in enumerate(t.members):
+            srv = ctx.devices.get(name)
+            if srv is None:
+                raise DesignError(f"tenant {t.name}: no server named {name}", ("tenants", i, "members", j))
+            ports = [p for p in srv.ports if p.plane == t.plane and p.role == "host" and p.peer_device]
+            if not ports:
+                raise DesignError(f"tenant {t.name}: {name} has no {t.plane} port", ("tenants", i, "members", j))
+            if j >= len(hosts):
+                raise DesignError(f"tenant {t.name}: subnet {t.subnet} too small", ("tenants", i, "subnet"))
+            addr = f"{hosts[j]}/{net.prefixlen}"
+            for k, p in enumerate(ports):
+                p.vni, p.vlan, p.tenant = t.vni, t.vlan, t.name
+                if k == 0:
+                    p.address = addr
+                    p.gateway = t.gateway
+                assert p.peer_device and p.peer_port
+                leaf = ctx.devices[p.peer_device]
+                lp = leaf.port(p.peer_port)
+                lp.vni, lp.vlan, lp.tenant = t.vni, t.vlan, t.name
+                lp.description = f"{name}:{p.name} tenant {t.name}"
+                attach.setdefault(leaf.name, TenantAttachment(device=leaf.name, vlan=t.vlan, vni=t.vni, ports=[]))
+                attach[leaf.name].ports.append(lp.name)
+            members.append(
+                TenantMember(
+                    server=name,
+                    port=ports[0].name,
+                    address=addr,
+                    leaf=ports[0].peer_device or "",
+                    leaf_port=ports[0].peer_port or "",
+                )
+            )
+        for leaf_name in sorted(attach):
+            ctx.devices[leaf_name].tenants.append(attach[leaf_name])
+        out.append(
+            Tenant(
+                name=t.name,
+                vni=t.vni,
+                l3vni=t.l3vni,
+                vlan=t.vlan,
+                vrf=t.name[:15],
+                subnet=t.subnet,
+                gateway=t.gateway,
+                gateway_mac=gateway_mac(t.vni),
+                members=members,
+                leaves=sorted(attach),
+            )
+        )
+    return out

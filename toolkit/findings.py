@@ -1,0 +1,85 @@
+"""Findings: what loading and validation report, with where it comes from in the YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+Severity = Literal["error", "warning"]
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+
+@dataclass
+class SourceMap:
+    """YAML path -> where it was written. Paths use keys and list indexes."""
+
+    marks: dict[YamlPath, Mark] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def locate(self, path: YamlPath) -> Mark | None:
+        """The mark of ``path`` or of its nearest written ancestor."""
+        p = tuple(path)
+        while True:
+            m = self.marks.get(p)
+            if m is not None:
+                return m
+            if not p:
+                return None
+            p = p[:-1]
+
+
+def format_path(path: YamlPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<root>"
+
+
+class Finding(BaseModel):
+    code: str
+    severity: Severity
+    message: str
+    path: list[str | int] = []
+    hint: str = ""
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+
+    @property
+    def yaml_path(self) -> str:
+        return format_path(tuple(self.path))
+
+    def where(self) -> str:
+        if self.file is None:
+            return "<spec>"
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def text(self) -> str:
+        s = f"{self.where()}  {self.yaml_path}  {self.severity} {self.code}: {self.message}"
+        if self.hint:
+            s += f" ({self.hint})"
+        return s
+
+
+def locate_all(findings: list[Finding], smap: SourceMap) -> list[Finding]:
+    """Fill file/line/col of each finding from the source map; sort by place."""
+    out = []
+    for f in findings:
+        if f.file is None:
+            m = smap.locate(tuple(f.path))
+            if m is not None:
+                f = f.model_copy(update={"file": m.file, "line": m.line, "col": m.col})
+        out.append(f)
+    return sorted(out, key=lambda f: (f.file or "", f.line or 0, f.col or 0, f.code, f.message))

@@ -1,0 +1,33 @@
+"""Per-NIC routing on compute NICs: ``ip rule from <addr>`` selects a table whose route leaves
+through the NIC's gateway, and the kernel really resolves traffic from the NIC that way."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from toolkit.health import evaluate
+from toolkit.health.checks import fail_on
+from toolkit.health.facts import Facts
+from toolkit.health.model import Case
+
+pytestmark = pytest.mark.layer("host-routing")
+
+
+@pytest.mark.cases("host_routes")
+@pytest.mark.facts("rules", "routes")
+def test_policy_route(case: Case, facts: Facts) -> None:
+    fail_on(evaluate.policy_route(case, facts.get(case.device, "rules"), facts.get(case.device, "routes")))
+
+
+@pytest.mark.cases("host_routes")
+def test_route_get(case: Case, facts: Facts) -> None:
+    e = case.expect
+    if not case.probes:
+        pytest.skip(f"{case.where}: no other compute NIC to resolve a route to")
+    res = facts.probe(case.device, case.probes[0])
+    if not res.ok:
+        fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
+    routes = json.loads(res.output or "[]")
+    fail_on(evaluate.route_get(case, routes[0] if routes else {}))

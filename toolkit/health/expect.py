@@ -1,0 +1,539 @@
+"""What the running system must look like: check cases derived from the Fabric only.
+
+Pure and deterministic. Every builder takes the Fabric and the set of devices the target actually
+has (``None``: all of them; the lab may run a slice) and returns one ``Case`` per thing to check,
+named by device and port. Nothing here reads rendered configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from toolkit.design.model import Device, Fabric, Port
+from toolkit.health.model import Case, Probe
+
+Present = set[str] | frozenset[str] | None
+Builder = Callable[[Fabric, Present], list[Case]]
+
+ISOLATION_PEERS = 4
+"""Other-tenant members probed from each tenant member (bounded)."""
+OOB_TARGETS = 3
+"""OOB addresses of other devices probed from each tenant interface (bounded)."""
+ICMP_OVERHEAD = 28
+"""IPv4 header + ICMP echo header: ``ping -s`` payload = MTU - 28."""
+
+AFI_KEYS: dict[str, str] = {
+    "ipv4-unicast": "ipv4Unicast",
+    "ipv6-unicast": "ipv6Unicast",
+    "l2vpn-evpn": "l2VpnEvpn",
+}
+"""Fabric AFI names -> FRR JSON keys."""
+
+
+def ip_of(address: str | None) -> str:
+    return (address or "").split("/", 1)[0]
+
+
+def _has(present: Present, *names: str) -> bool:
+    return present is None or all(n in present for n in names)
+
+
+def _peer(fabric: Fabric, port: Port) -> Port | None:
+    if not port.peer_device or not port.peer_port or port.peer_device not in fabric.devices:
+        return None
+    try:
+        return fabric.devices[port.peer_device].port(port.peer_port)
+    except KeyError:
+        return None
+
+
+def _switches(fabric: Fabric, present: Present) -> list[Device]:
+    return [d for d in fabric.switches() if d.role != "oob" and _has(present, d.name)]
+
+
+def _servers(fabric: Fabric, present: Present) -> list[Device]:
+    return [d for d in fabric.servers() if _has(present, d.name)]
+
+
+def _cabled(fabric: Fabric, dev: Device, present: Present) -> Iterable[tuple[Port, Port]]:
+    for p in dev.ports:
+        if p.plane == "oob" or p.role in ("mgmt", "bmc"):
+            continue
+        peer = _peer(fabric, p)
+        if peer is not None and _has(present, p.peer_device or ""):
+            yield p, peer
+
+
+# ------------------------------------------------------------------------------ switches
+
+
+def switch_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Every cabled data port of every switch: up, Fabric MTU."""
+    out = []
+    for dev in _switches(fabric, present):
+        for p, peer in _cabled(fabric, dev, present):
+            out.append(
+                Case(
+                    dev.name,
+                    p.name,
+                    {
+                        "ifname": p.ifname,
+                        "mtu": p.mtu,
+                        "peer_device": p.peer_device,
+                        "peer_port": peer.name,
+                        "peer_ifname": peer.ifname,
+                    },
+                )
+            )
+    return out
+
+
+def switch_addresses(fabric: Fabric, present: Present) -> list[Case]:
+    """Every address the Fabric gives a switch: data ports and the loopback (router ID / VTEP)."""
+    out = []
+    for dev in _switches(fabric, present):
+        if dev.loopback:
+            out.append(Case(dev.name, "lo", {"ifname": "lo", "address": dev.loopback}))
+        for p in dev.ports:
+            if p.address and p.plane != "oob" and p.role not in ("mgmt", "bmc"):
+                out.append(Case(dev.name, p.name, {"ifname": p.ifname, "address": p.address}))
+    return out
+
+
+def lldp_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Every cabled data port of every switch: LLDP must see exactly the planned peer."""
+    out = []
+    for dev in _switches(fabric, present):
+        for p, peer in _cabled(fabric, dev, present):
+            out.append(
+                Case(
+                    dev.name,
+                    p.name,
+                    {
+                        "ifname": p.ifname,
+                        "peer_device": p.peer_device,
+                        "peer_port": peer.name,
+                        "peer_port_ids": sorted({peer.name, peer.ifname}),
+                    },
+                )
+            )
+    return out
+
+
+def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
+    """Every BGP neighbor of every switch; unnumbered sessions are keyed by interface."""
+    out = []
+    for dev in _switches(fabric, present):
+        for n in dev.bgp:
+            if not _has(present, n.peer_device):
+                continue
+            if n.interface and (n.unnumbered or not n.peer_address):
+                try:
+                    port = dev.port(n.interface)
+                    keys = sorted({port.ifname, port.name})
+                except KeyError:
+                    keys = [n.interface]
+                label = n.interface
+            else:
+                keys = [n.peer_address or ""]
+                label = n.peer_address or "?"
+            out.append(
+                Case(
+                    dev.name,
+                    label,
+                    {
+                        "keys": keys,
+                        "peer_device": n.peer_device,
+                        "peer_interface": n.peer_interface,
+                        "peer_asn": n.peer_asn,
+                        "local_asn": dev.asn,
+                        "afis": list(n.afis),
+                        "unnumbered": n.unnumbered,
+                    },
+                )
+            )
+    return out
+
+
+def _tenant_by_vni(fabric: Fabric) -> dict[str, str]:
+    return {str(t.vni): t.name for t in fabric.tenants}
+
+
+def evpn_vnis(fabric: Fabric, present: Present) -> list[Case]:
+    """Per VTEP leaf and tenant VNI: the VNI exists, local VTEP = loopback, remote VTEPs = the
+    loopbacks of the other leaves of that tenant."""
+    tenants = {t.vni: t for t in fabric.tenants}
+    out = []
+    for dev in _switches(fabric, present):
+        for att in dev.tenants:
+            t = tenants.get(att.vni)
+            leaves = [x for x in (t.leaves if t else []) if x != dev.name and _has(present, x)]
+            remote = {ip_of(fabric.devices[x].loopback): x for x in leaves if fabric.devices[x].loopback}
+            out.append(
+                Case(
+                    dev.name,
+                    None,
+                    {
+                        "vni": att.vni,
+                        "tenant": t.name if t else "?",
+                        "vtep": ip_of(dev.loopback),
+                        "remote_vteps": dict(sorted(remote.items())),
+                    },
+                    suffix=f"vni{att.vni}",
+                )
+            )
+    return out
+
+
+def evpn_leaves(fabric: Fabric, present: Present) -> list[Case]:
+    """Per switch that is a VTEP of some tenant: exactly the Fabric's L2VNIs, no others."""
+    vteps = {leaf for t in fabric.tenants for leaf in t.leaves}
+    out = []
+    for dev in _switches(fabric, present):
+        if dev.tenants or dev.name in vteps:
+            out.append(
+                Case(
+                    dev.name,
+                    None,
+                    {"vnis": sorted({a.vni for a in dev.tenants}), "tenants_by_vni": _tenant_by_vni(fabric)},
+                    suffix="vnis",
+                )
+            )
+    return out
+
+
+def qos_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Every port the Fabric makes lossless (switches and host RDMA NICs)."""
+    q = fabric.qos
+    dscp_prio = {str(d): tc for d, tc in sorted(q.dscp_to_tc.items()) if tc}
+    out = []
+    for dev in [*_switches(fabric, present), *_servers(fabric, present)]:
+        for p in dev.ports:
+            if p.qos and p.plane != "oob":
+                out.append(
+                    Case(
+                        dev.name,
+                        p.name,
+                        {
+                            "ifname": p.ifname,
+                            "platform": dev.platform,
+                            "switch": dev.is_switch,
+                            "profile": p.qos,
+                            "pfc_priority": q.pfc_priority,
+                            "trust": q.trust,
+                            "dscp_prio": dscp_prio,
+                        },
+                    )
+                )
+    return out
+
+
+# --------------------------------------------------------------------------------- hosts
+
+
+def host_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Every addressed data port of every server: address, MTU, up."""
+    out = []
+    for dev in _servers(fabric, present):
+        for p in dev.ports:
+            if p.address and p.plane != "oob" and p.role not in ("mgmt", "bmc"):
+                out.append(
+                    Case(dev.name, p.name, {"ifname": p.ifname, "address": p.address, "mtu": p.mtu, "plane": p.plane})
+                )
+    return out
+
+
+def _compute_nics(fabric: Fabric, present: Present) -> list[tuple[Device, Port]]:
+    return [
+        (dev, p)
+        for dev in _servers(fabric, present)
+        for p in dev.ports
+        if p.plane == "compute" and p.address and p.role == "host"
+    ]
+
+
+def _other_rail_nic(
+    nics: list[tuple[Device, Port]], dev: Device, p: Port, same_rail: bool
+) -> tuple[Device, Port] | None:
+    """The NIC of the next server (cyclic, Fabric order) on the same rail or on the next rail."""
+    rails = sorted({q.rail for _, q in nics if q.rail is not None})
+    if same_rail:
+        want = p.rail
+    else:
+        others = [r for r in rails if r != p.rail]
+        if not others:
+            return None
+        later = [r for r in others if p.rail is None or r > p.rail]
+        want = later[0] if later else others[0]
+    on_rail = [(d, q) for d, q in nics if q.rail == want]
+    servers = [d.name for d, _ in on_rail]
+    if not on_rail:
+        return None
+    start = servers.index(dev.name) + 1 if dev.name in servers else 0
+    for i in range(len(on_rail)):
+        d, q = on_rail[(start + i) % len(on_rail)]
+        if d.name != dev.name:
+            return d, q
+    return None
+
+
+def host_routes(fabric: Fabric, present: Present) -> list[Case]:
+    """Per compute NIC: ip rule from its address -> a table whose route leaves via its gateway."""
+    nics = _compute_nics(fabric, present)
+    out = []
+    for dev, p in nics:
+        if not p.gateway:
+            continue
+        far = _other_rail_nic(nics, dev, p, same_rail=False) or _other_rail_nic(nics, dev, p, same_rail=True)
+        probes = (Probe("route", (ip_of(far[1].address), ip_of(p.address))),) if far else ()
+        out.append(
+            Case(
+                dev.name,
+                p.name,
+                {
+                    "ifname": p.ifname,
+                    "address": ip_of(p.address),
+                    "gateway": p.gateway,
+                    "probe_dst": ip_of(far[1].address) if far else None,
+                    "probe_peer": f"{far[0].name} {far[1].name}" if far else None,
+                },
+                probes=probes,
+            )
+        )
+    return out
+
+
+def mtu_paths(fabric: Fabric, present: Present) -> list[Case]:
+    """Per compute NIC: a don't-fragment ping at full MTU to the same-rail NIC of another server
+    (one leaf) and to a different-rail NIC of another server (leaf -> spine -> leaf)."""
+    nics = _compute_nics(fabric, present)
+    out = []
+    for dev, p in nics:
+        for kind, same in (("same-rail", True), ("cross-rail", False)):
+            far = _other_rail_nic(nics, dev, p, same_rail=same)
+            if far is None:
+                continue
+            fdev, fp = far
+            mtu = min(p.mtu, fp.mtu)
+            size = mtu - ICMP_OVERHEAD
+            src, dst = ip_of(p.address), ip_of(fp.address)
+            out.append(
+                Case(
+                    dev.name,
+                    p.name,
+                    {
+                        "kind": kind,
+                        "src": src,
+                        "dst": dst,
+                        "peer": f"{fdev.name} {fp.name}",
+                        "mtu": mtu,
+                        "size": size,
+                    },
+                    suffix=f"{fdev.name}:{fp.name}",
+                    probes=(Probe("ping", (src, dst, str(size), "df,retry")),),
+                )
+            )
+    return out
+
+
+def _member_port(fabric: Fabric, server: str, port: str) -> Port | None:
+    try:
+        return fabric.devices[server].port(port)
+    except KeyError:
+        return None
+
+
+def tenant_access_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Switch side: every tenant access port sits in the L2 domain of its tenant's VNI."""
+    by_vni = _tenant_by_vni(fabric)
+    out = []
+    for dev in _switches(fabric, present):
+        for p in dev.ports:
+            if p.vni is not None:
+                out.append(
+                    Case(
+                        dev.name,
+                        p.name,
+                        {"ifname": p.ifname, "vni": p.vni, "tenant": p.tenant, "tenants_by_vni": by_vni},
+                    )
+                )
+    return out
+
+
+def tenant_reach(fabric: Fabric, present: Present) -> list[Case]:
+    """Every tenant member reaches every other member of its tenant (tenant address to address)."""
+    out = []
+    for t in fabric.tenants:
+        for m in t.members:
+            for n in t.members:
+                if n is m or not _has(present, m.server, n.server):
+                    continue
+                src, dst = ip_of(m.address), ip_of(n.address)
+                out.append(
+                    Case(
+                        m.server,
+                        m.port,
+                        {"tenant": t.name, "src": src, "dst": dst, "peer": f"{n.server} {n.port}"},
+                        suffix=f"{n.server}:{n.port}",
+                        probes=(Probe("ping", (src, dst, "56", "retry")),),
+                    )
+                )
+    return out
+
+
+def tenant_isolation(fabric: Fabric, present: Present) -> list[Case]:
+    """From each tenant interface: no other tenant's member answers, at L2 (ARP probe) or L3."""
+    out = []
+    for t in fabric.tenants:
+        others = [(u, n) for u in fabric.tenants if u.name != t.name for n in u.members]
+        for m in t.members:
+            mp = _member_port(fabric, m.server, m.port)
+            if mp is None or not _has(present, m.server):
+                continue
+            picked = [(u, n) for u, n in others if n.server != m.server and _has(present, n.server)]
+            for u, n in picked[:ISOLATION_PEERS]:
+                dst = ip_of(n.address)
+                out.append(
+                    Case(
+                        m.server,
+                        m.port,
+                        {
+                            "tenant": t.name,
+                            "ifname": mp.ifname,
+                            "dst": dst,
+                            "peer": f"{n.server} {n.port}",
+                            "peer_tenant": u.name,
+                        },
+                        suffix=f"{n.server}:{n.port}",
+                        probes=(Probe("arp", (mp.ifname, dst)), Probe("ping", (mp.ifname, dst, "56", ""))),
+                    )
+                )
+    return out
+
+
+def tenant_oob_isolation(fabric: Fabric, present: Present) -> list[Case]:
+    """From each tenant interface, the OOB addresses of other devices are unreachable: the tenant's
+    leaf, the spines above it and other tenants' members.
+
+    Members of the same tenant are left out: they are L2 neighbours by design and, like any Linux
+    host (weak host model, ``arp_ignore=0``), answer on their tenant interface for every address
+    they own; with a BMC that is a separate device this does not happen. That is host hardening,
+    not fabric isolation."""
+    out = []
+    for t in fabric.tenants:
+        for m in t.members:
+            mp = _member_port(fabric, m.server, m.port)
+            if mp is None or not _has(present, m.server):
+                continue
+            leaf = fabric.devices.get(m.leaf)
+            spines = [p.peer_device for p in (leaf.ports if leaf else []) if p.role == "uplink" and p.peer_device]
+            candidates = [m.leaf, *spines[:1]]
+            candidates += [n.server for u in fabric.tenants if u.name != t.name for n in u.members]
+            same = {n.server for n in t.members}
+            seen: list[str] = []
+            for name in candidates:
+                dev = fabric.devices.get(name)
+                if name in same or name in seen or dev is None or not dev.mgmt_address or not _has(present, name):
+                    continue
+                seen.append(name)
+            for name in seen[:OOB_TARGETS]:
+                dst = ip_of(fabric.devices[name].mgmt_address)
+                out.append(
+                    Case(
+                        m.server,
+                        m.port,
+                        {"tenant": t.name, "ifname": mp.ifname, "dst": dst, "peer": f"{name} (OOB)"},
+                        suffix=f"{name}:oob",
+                        probes=(Probe("ping", (mp.ifname, dst, "56", "")),),
+                    )
+                )
+    return out
+
+
+# ------------------------------------------------------------------------------ hardware
+
+
+def gpu_servers(fabric: Fabric, present: Present) -> list[Case]:
+    return [
+        Case(
+            d.name,
+            None,
+            {
+                "gpus": d.gpus,
+                "gpu_model": d.gpu_model,
+                "nics": {p.name: p.ifname for p in d.ports if p.plane == "compute" and p.role == "host"},
+            },
+        )
+        for d in _servers(fabric, present)
+        if d.gpus
+    ]
+
+
+def rdma_nics(fabric: Fabric, present: Present) -> list[Case]:
+    kind = fabric.planes["compute"].kind if "compute" in fabric.planes else "roce"
+    return [
+        Case(
+            dev.name,
+            p.name,
+            {"ifname": p.ifname, "numa": p.numa, "gpu": p.gpu, "rail": p.rail, "kind": kind, "speed": p.speed},
+        )
+        for dev, p in _compute_nics(fabric, present)
+    ]
+
+
+def rail_pairs(fabric: Fabric, present: Present) -> list[Case]:
+    """Per rail, the first two servers on it: RDMA write bandwidth between them."""
+    nics = _compute_nics(fabric, present)
+    out = []
+    for rail in sorted({p.rail for _, p in nics if p.rail is not None}):
+        on_rail = [(d, p) for d, p in nics if p.rail == rail]
+        if len(on_rail) < 2:
+            continue
+        (a, pa), (b, pb) = on_rail[0], on_rail[1]
+        out.append(
+            Case(
+                a.name,
+                pa.name,
+                {
+                    "rail": rail,
+                    "ifname": pa.ifname,
+                    "address": ip_of(pa.address),
+                    "peer_device": b.name,
+                    "peer_port": pb.name,
+                    "peer_ifname": pb.ifname,
+                    "peer_address": ip_of(pb.address),
+                    "speed": min(pa.speed, pb.speed),
+                },
+                suffix=f"{b.name}:{pb.name}",
+            )
+        )
+    return out
+
+
+BUILDERS: dict[str, Builder] = {
+    "switch_ports": switch_ports,
+    "switch_addresses": switch_addresses,
+    "lldp_ports": lldp_ports,
+    "bgp_sessions": bgp_sessions,
+    "evpn_vnis": evpn_vnis,
+    "evpn_leaves": evpn_leaves,
+    "qos_ports": qos_ports,
+    "host_ports": host_ports,
+    "host_routes": host_routes,
+    "mtu_paths": mtu_paths,
+    "tenant_access_ports": tenant_access_ports,
+    "tenant_reach": tenant_reach,
+    "tenant_isolation": tenant_isolation,
+    "tenant_oob_isolation": tenant_oob_isolation,
+    "gpu_servers": gpu_servers,
+    "rdma_nics": rdma_nics,
+    "rail_pairs": rail_pairs,
+}
+
+
+def cases(name: str, fabric: Fabric, present: Present = None) -> list[Case]:
+    try:
+        builder = BUILDERS[name]
+    except KeyError:
+        raise KeyError(f"no case builder {name!r}; known: {', '.join(sorted(BUILDERS))}") from None
+    return builder(fabric, present)

@@ -1,0 +1,507 @@
+"""apply: bring every device of a target to its desired state, restore what fails, remember it.
+
+- One apply per target at a time: ``fcntl.flock`` (non-blocking) on
+  ``targets/<target>/<cluster>/lock``; a second apply fails at once with ``ApplyLockedError``
+  naming the PID that holds the lock.
+- Switches in parallel (small thread pool) through ``NetmikoDriver``: read the running state;
+  unchanged when the desired files equal the last applied ones *and* the device still runs what
+  was recorded after that apply; otherwise back up (running FRR config + interface snapshot),
+  upload, validate the FRR config (an invalid one fails before anything changes), run the network
+  script, ``frr-reload.py --reload``, read the new running state and record it.
+- Servers (concurrently with the switches) through ``toolkit.drivers.ansible_runner``: the
+  rendered ``ansible/`` and ``hosts/`` trees, the network playbook limited to the servers that
+  change, ``aidc_network_mode`` and SSH settings from the target. Each server's interface state
+  (addresses, MTU, routes, rules, the sysctls its host_vars set) is snapshot first.
+- A device that fails after something changed on it is restored to its backup (interfaces back
+  to the snapshot, previous FRR config reloaded) and verified; it is reported ``restored`` (or
+  ``failed`` when even the restore did not succeed). Only devices that succeeded advance their
+  recorded applied state. The result fails if any device failed.
+- Every apply (also one refused by the lock) appends one line to ``audit.jsonl``: who, when,
+  which devices, result and hashes of the diffs and of the desired files -- no config text, no
+  secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from toolkit.design.model import Fabric
+from toolkit.drivers.netmiko_driver import Backup, DriverError, NetmikoDriver, RunningState
+from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
+from toolkit.plan.diff import redact_line
+from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
+from toolkit.plan.planner import plan_device
+from toolkit.plan.store import (
+    AppliedRecord,
+    ApplyError,
+    ApplyLockedError,
+    TargetStore,
+    iso,
+    sha256,
+)
+from toolkit.targets import Target
+
+ProgressCallback = Callable[[ProgressEvent], None]
+DEFAULT_WORKERS = 4
+HOST_PLAYBOOK = "network.yml"
+
+
+class _Run:
+    """Shared state of one apply: progress (serialised), store, ids."""
+
+    def __init__(self, target: Target, progress: ProgressCallback | None, total: int, connect_timeout: float):
+        self.apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.target = target
+        self.store = TargetStore(target.root)
+        self.access = target.devices()
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.connect_timeout = connect_timeout
+        self._lock = threading.Lock()
+
+    def emit(self, device: str, kind: str | None, event: ProgressKind, message: str = "") -> None:
+        with self._lock:
+            if event in ("changed", "unchanged", "failed", "restored", "skipped"):
+                self.done += 1
+            if self.progress is None:
+                return
+            ev = ProgressEvent(
+                device=device,
+                kind=kind,
+                event=event,
+                message=message,
+                done=self.done,
+                total=self.total,
+                time=time.time(),
+            )
+            with contextlib.suppress(Exception):  # a broken progress bar must not break an apply
+                self.progress(ev)
+
+    def driver(self, device: str) -> NetmikoDriver:
+        return NetmikoDriver(self.access[device], connect_timeout=self.connect_timeout)
+
+
+def _desired_sha(dd: DesiredDevice) -> dict[str, str]:
+    return {name: sha256(f.text) for name, f in dd.files.items()}
+
+
+def _diff_sha(dd: DesiredDevice, store: TargetStore) -> str:
+    dp = plan_device(dd, store, None)
+    return sha256("".join(f.diff for f in dp.files))
+
+
+def _record(run: _Run, dd: DesiredDevice, after: RunningState, sysctl_keys: list[str] | None = None) -> None:
+    keys = sysctl_keys or []
+    rec = AppliedRecord(
+        device=dd.device,
+        kind=dd.kind,
+        apply_id=run.apply_id,
+        applied_at=iso(),
+        files=_desired_sha(dd),
+        artifacts={n: f.artifact for n, f in dd.files.items()},
+        running_fingerprint=after.fingerprint(keys),
+        sysctl_keys=keys,
+    )
+    run.store.save_applied(rec, {n: f.text for n, f in dd.files.items()}, after)
+
+
+def _is_current(run: _Run, dd: DesiredDevice, running: RunningState) -> bool:
+    rec = run.store.record(dd.device)
+    return rec is not None and rec.files == _desired_sha(dd) and rec.matches(running)
+
+
+def _finish(run: _Run, res: DeviceResult, t0: float) -> DeviceResult:
+    res.seconds = round(time.monotonic() - t0, 3)
+    run.emit(res.device, res.kind, res.status, res.error or res.message)
+    return res
+
+
+# ------------------------------------------------------------------------------------ switches
+
+
+def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
+    t0 = time.monotonic()
+    res = DeviceResult(device=dd.device, kind="switch", status="failed", desired_sha256=_desired_sha(dd))
+    res.diff_sha256 = _diff_sha(dd, run.store)
+    run.emit(dd.device, "switch", "started")
+    steps = res.steps
+    drv = run.driver(dd.device)
+    try:
+        t = time.monotonic()
+        drv.connect()
+        steps["connect"] = _since(t)
+    except DriverError as exc:
+        res.error = f"unreachable, nothing changed: {exc}"
+        return _finish(run, res, t0)
+    touched = False
+    backup: Backup | None = None
+    try:
+        t = time.monotonic()
+        running = drv.read_running()
+        steps["read"] = _since(t)
+        if _is_current(run, dd, running):
+            res.status = "unchanged"
+            res.message = "runs the last applied configuration"
+            return _finish(run, res, t0)
+        t = time.monotonic()
+        backup = drv.backup(running)
+        run.store.save_backup(run.apply_id, backup)
+        drv.upload(dd.files["frr.conf"].text, dd.files["network.sh"].text)
+        res.frr_changes = [redact_line(x) for x in drv.validate_frr()]
+        steps["prepare"] = _since(t)
+        touched = True
+        t = time.monotonic()
+        drv.run_network()
+        steps["network"] = _since(t)
+        t = time.monotonic()
+        drv.reload_frr()
+        steps["frr_reload"] = _since(t)
+        t = time.monotonic()
+        after = drv.read_running()
+        _record(run, dd, after)
+        steps["record"] = _since(t)
+        res.status = "changed"
+        res.applied_advanced = True
+        res.message = f"{len(res.frr_changes)} FRR line(s) changed"
+        return _finish(run, res, t0)
+    except DriverError as exc:
+        res.error = str(exc)
+        if touched and backup is not None:
+            t = time.monotonic()
+            rep = drv.restore(backup)
+            steps["restore"] = _since(t)
+            res.restore_errors = rep.errors
+            res.status = "restored" if rep.ok else "failed"
+            res.message = "restored to the previous configuration" if rep.ok else "restore incomplete"
+        else:
+            if backup is not None and backup.previous_network_script is not None:
+                with contextlib.suppress(DriverError):
+                    drv.put_file(drv.path("aidc-network.sh"), backup.previous_network_script, 0o755)
+            res.message = "nothing changed on the device"
+        return _finish(run, res, t0)
+    except Exception as exc:  # unexpected (netmiko/paramiko internals): still try to restore
+        res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        if touched and backup is not None:
+            with contextlib.suppress(Exception):
+                rep = drv.restore(backup)
+                res.restore_errors = rep.errors
+                res.status = "restored" if rep.ok else "failed"
+        return _finish(run, res, t0)
+    finally:
+        drv.close()
+
+
+# ------------------------------------------------------------------------------------- servers
+
+
+def _write_tree(artifacts: dict[str, str], dest: Path) -> Path:
+    for rel, text in artifacts.items():
+        if not (rel.startswith("ansible/") or rel.startswith("hosts/")):
+            continue
+        if rel.startswith("/") or ".." in Path(rel).parts:
+            continue
+        p = dest / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return dest / "ansible" / "inventory.yml"
+
+
+def _stop_control_masters(cp_dir: Path) -> None:
+    """End the SSH ControlPersist masters Ansible left in ``cp_dir`` (only ours)."""
+    if not cp_dir.is_dir():
+        return
+    for sock in cp_dir.iterdir():
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "aidc-control-master"],
+                capture_output=True,
+                timeout=5,
+                check=False,
+            )
+
+
+def _apply_hosts(
+    run: _Run,
+    hosts: list[DesiredDevice],
+    artifacts: dict[str, str],
+    *,
+    workers: int,
+    playbook: str,
+    forks: int | None,
+) -> list[DeviceResult]:
+    results: dict[str, DeviceResult] = {}
+    t0s: dict[str, float] = {}
+    running: dict[str, RunningState] = {}
+    backups: dict[str, Backup] = {}
+    keys: dict[str, list[str]] = {}
+
+    def prepare(dd: DesiredDevice) -> None:
+        t0s[dd.device] = time.monotonic()
+        run.emit(dd.device, "server", "started")
+        res = DeviceResult(device=dd.device, kind="server", status="failed", desired_sha256=_desired_sha(dd))
+        res.diff_sha256 = _diff_sha(dd, run.store)
+        results[dd.device] = res
+        keys[dd.device] = state_sysctl_keys(dd, run.store.applied_text(dd.device, SERVER_FILE))
+        try:
+            with run.driver(dd.device) as drv:
+                cur = drv.read_running(keys[dd.device])
+        except DriverError as exc:
+            res.error = f"unreachable, nothing changed: {exc}"
+            return
+        except Exception as exc:
+            res.error = f"unreachable, nothing changed: {type(exc).__name__}: {str(exc)[:200]}"
+            return
+        running[dd.device] = cur
+        if _is_current(run, dd, cur):
+            res.status = "unchanged"
+            res.message = "runs the last applied configuration"
+        else:
+            backups[dd.device] = Backup(device=dd.device, taken=time.time(), running=cur)
+            run.store.save_backup(run.apply_id, backups[dd.device])
+
+    if not hosts:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(hosts)))) as pool:
+        list(pool.map(prepare, hosts))
+    by_name = {dd.device: dd for dd in hosts}
+    todo = sorted(backups)
+    for name, res in results.items():
+        if name not in backups:  # unchanged or unreachable: finished here
+            _finish(run, res, t0s[name])
+    if not todo:
+        return [results[dd.device] for dd in hosts]
+
+    from toolkit.drivers.ansible_runner import PlaybookError, SshSettings, run_playbook
+
+    work = Path(tempfile.mkdtemp(prefix="aidc-apply-"))
+    cp_dir = work / "cp"
+    cp_dir.mkdir()
+    failed_hosts: dict[str, str] = {}
+    changed_tasks: dict[str, int] = {}
+    task_errors: dict[str, str] = {}
+
+    def on_event(ev: Any) -> None:
+        if getattr(ev, "host", None) in backups and ev.kind in ("failed", "unreachable") and not ev.ignored:
+            task_errors.setdefault(ev.host, f"{ev.task}: {ev.message or ev.kind}")
+
+    t_ans = time.monotonic()
+    try:
+        inventory = _write_tree(artifacts, work / "tree")
+        ssh = SshSettings(**run.target.ansible_ssh())
+        out = run_playbook(
+            playbook,
+            inventory,
+            ssh=ssh,
+            extravars=run.target.ansible_extravars(),
+            envvars={"ANSIBLE_SSH_CONTROL_PATH_DIR": str(cp_dir), "ANSIBLE_PIPELINING": "True"},
+            limit=",".join(todo),
+            forks=forks or min(10, len(todo)),
+            on_event=on_event,
+        )
+        for name in todo:
+            st = out.hosts.get(name)
+            if st is None:
+                failed_hosts[name] = f"ansible did not run on it (status {out.status}, rc {out.rc})"
+            elif st.failed or st.unreachable:
+                failed_hosts[name] = task_errors.get(name) or ("unreachable" if st.unreachable else "a task failed")
+            else:
+                changed_tasks[name] = st.changed
+    except (PlaybookError, OSError, ValueError) as exc:
+        for name in todo:
+            failed_hosts[name] = f"ansible: {exc}"
+    finally:
+        _stop_control_masters(cp_dir)
+        shutil.rmtree(work, ignore_errors=True)
+    ansible_seconds = _since(t_ans)
+
+    def finish(name: str) -> None:
+        res = results[name]
+        res.steps["ansible"] = ansible_seconds
+        dd = by_name[name]
+        try:
+            with run.driver(name) as drv:
+                if name in failed_hosts:
+                    res.error = failed_hosts[name]
+                    rep = drv.restore(backups[name])
+                    res.restore_errors = rep.errors
+                    res.status = "restored" if rep.ok else "failed"
+                    res.message = "restored to the previous configuration" if rep.ok else "restore incomplete"
+                else:
+                    after = drv.read_running(keys[name])
+                    _record(run, dd, after, keys[name])
+                    res.status = "changed"
+                    res.applied_advanced = True
+                    res.message = f"ansible: {changed_tasks.get(name, 0)} task(s) changed"
+        except DriverError as exc:
+            res.status = "failed"
+            res.error = (res.error + "; " if res.error else "") + str(exc)
+        _finish(run, res, t0s[name])
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
+        list(pool.map(finish, todo))
+    return [results[dd.device] for dd in hosts]
+
+
+# --------------------------------------------------------------------------------------- apply
+
+
+def _who() -> dict[str, Any]:
+    who: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid(), "uid": os.getuid()}
+    with contextlib.suppress(Exception):
+        who["user"] = getpass.getuser()
+    for env in ("SUDO_USER", "AIDC_ACTOR", "GITHUB_ACTOR", "CI_COMMIT_SHA", "GITHUB_SHA"):
+        if os.environ.get(env):
+            who[env.lower()] = os.environ[env]
+    return who
+
+
+def apply(
+    fabric: Fabric,
+    artifacts: dict[str, str],
+    target: Target,
+    progress: ProgressCallback | None = None,
+    *,
+    devices: Iterable[str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    host_playbook: str = HOST_PLAYBOOK,
+    forks: int | None = None,
+    connect_timeout: float = 10.0,
+) -> ApplyResult:
+    """Apply ``artifacts`` (rendered from ``fabric``) to ``target``; see the module docstring.
+
+    ``devices`` limits the apply to some devices. Raises ``ApplyLockedError`` when another apply
+    holds the target and ``ApplyError`` when the Fabric does not belong to the target.
+    """
+    if fabric.name != target.cluster:
+        raise ApplyError(f"the Fabric is {fabric.name!r} but target {target.name} is for {target.cluster!r}")
+    store = TargetStore(target.root)
+    started = time.time()
+    t_start = time.monotonic()
+    lock = store.lock()
+    try:
+        lock.acquire()
+    except ApplyLockedError as exc:
+        store.append_audit(
+            {
+                "apply_id": None,
+                "time": iso(started),
+                "who": _who(),
+                "target": target.name,
+                "target_kind": target.kind,
+                "cluster": target.cluster,
+                "result": "refused",
+                "error": str(exc),
+            }
+        )
+        raise
+    result: ApplyResult | None = None
+    try:
+        desired, _skipped = desired_state(fabric, artifacts, target)
+        if devices is not None:
+            wanted = set(devices)
+            unknown = sorted(wanted - set(desired))
+            if unknown:
+                raise ApplyError(f"not devices of target {target.name}: {', '.join(unknown)}")
+            desired = {k: v for k, v in desired.items() if k in wanted}
+        run = _Run(target, progress, len(desired), connect_timeout)
+        result = ApplyResult(
+            apply_id=run.apply_id,
+            cluster=target.cluster,
+            target=target.name,
+            target_kind=target.kind,
+            started=iso(started),
+            finished=iso(started),
+            seconds=0.0,
+        )
+        bad = [dd for dd in desired.values() if dd.error]
+        switches = [dd for dd in desired.values() if not dd.error and dd.kind == "switch"]
+        hosts = [dd for dd in desired.values() if not dd.error and dd.kind == "server"]
+        collected: dict[str, DeviceResult] = {}
+        for dd in bad:
+            res = DeviceResult(device=dd.device, kind=dd.kind, status="failed", error=dd.error)
+            collected[dd.device] = res
+            run.emit(dd.device, dd.kind, "failed", dd.error or "")
+        timings: dict[str, float] = {}
+
+        def host_phase() -> list[DeviceResult]:
+            t = time.monotonic()
+            try:
+                return _apply_hosts(run, hosts, artifacts, workers=workers, playbook=host_playbook, forks=forks)
+            finally:
+                timings["servers"] = _since(t)
+
+        with ThreadPoolExecutor(max_workers=1) as host_pool:
+            host_future = host_pool.submit(host_phase)
+            t = time.monotonic()
+            if switches:
+                with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as pool:
+                    for res in pool.map(lambda dd: _apply_switch(run, dd), switches):
+                        collected[res.device] = res
+            timings["switches"] = _since(t)
+            for res in host_future.result():
+                collected[res.device] = res
+        result.devices = [collected[name] for name in desired if name in collected]
+        timings["total"] = _since(t_start)
+        result.timings = timings
+        return result
+    except ApplyError:
+        raise
+    except Exception as exc:
+        if result is None:
+            raise
+        result.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
+        return result
+    finally:
+        if result is not None:
+            result.finished = iso()
+            result.seconds = _since(t_start)
+            with contextlib.suppress(Exception):
+                store.append_audit(_audit_entry(result, target, started))
+            with contextlib.suppress(Exception):
+                store.prune_backups()
+        lock.release()
+
+
+def _audit_entry(result: ApplyResult, target: Target, started: float) -> dict[str, Any]:
+    return {
+        "apply_id": result.apply_id,
+        "time": iso(started),
+        "finished": result.finished,
+        "seconds": result.seconds,
+        "who": _who(),
+        "target": target.name,
+        "target_kind": target.kind,
+        "cluster": target.cluster,
+        "result": "ok" if result.ok else "failed",
+        "summary": result.summary,
+        "devices": {
+            d.device: {
+                "kind": d.kind,
+                "status": d.status,
+                "applied_advanced": d.applied_advanced,
+                "desired_sha256": d.desired_sha256,
+                "diff_sha256": d.diff_sha256,
+                "error": (d.error or "")[:300] or None,
+            }
+            for d in result.devices
+        },
+        "errors": [e[:300] for e in result.errors],
+    }
+
+
+def _since(t0: float) -> float:
+    return round(time.monotonic() - t0, 3)

@@ -1,0 +1,99 @@
+"""Desired state per device, taken from the rendered artifacts.
+
+- switches: ``switches/<device>/frr.conf`` and ``switches/<device>/network.sh`` (the ``frr``
+  platform; the lab always runs FRR, a real target uses the device's own platform, and only
+  ``frr`` has an apply driver so far);
+- servers: ``ansible/host_vars/<host>.yml``, the data the network playbook applies.
+"""
+
+from __future__ import annotations
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolkit.design.model import Fabric
+from toolkit.targets import Target
+
+SWITCH_FILES: tuple[str, ...] = ("frr.conf", "network.sh")
+SERVER_FILE = "host_vars.yml"
+
+
+class DesiredFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    artifact: str
+    text: str
+
+
+class DesiredDevice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device: str
+    kind: str
+    role: str
+    platform: str
+    files: dict[str, DesiredFile] = Field(default_factory=dict)
+    error: str | None = None
+
+
+def artifact_paths(device: str, kind: str) -> dict[str, str]:
+    if kind == "switch":
+        return {name: f"switches/{device}/{name}" for name in SWITCH_FILES}
+    return {SERVER_FILE: f"ansible/host_vars/{device}.yml"}
+
+
+def desired_state(
+    fabric: Fabric, artifacts: dict[str, str], target: Target
+) -> tuple[dict[str, DesiredDevice], dict[str, str]]:
+    """(device -> desired state for every device of the target, skipped Fabric devices -> why)."""
+    access = target.devices()
+    out: dict[str, DesiredDevice] = {}
+    skipped: dict[str, str] = {}
+    for name, dev in fabric.devices.items():
+        if name not in access:
+            skipped[name] = f"{dev.role}: not part of target {target.name}"
+    for name, acc in access.items():
+        dd = DesiredDevice(device=name, kind=acc.kind, role=acc.role, platform=acc.platform)
+        out[name] = dd
+        if name not in fabric.devices:
+            dd.error = f"{name} is in target {target.name} but not in the Fabric of {fabric.name}"
+            continue
+        if acc.unsupported:
+            dd.error = acc.unsupported
+            continue
+        missing = []
+        for fname, path in artifact_paths(name, acc.kind).items():
+            if path in artifacts:
+                dd.files[fname] = DesiredFile(artifact=path, text=artifacts[path])
+            else:
+                missing.append(path)
+        if missing:
+            hint = (
+                " (render the switches with platform frr)"
+                if acc.kind == "switch"
+                else " (the host/ansible renderers produce it)"
+            )
+            dd.error = "missing rendered artifact(s): " + ", ".join(missing) + hint
+    return out, skipped
+
+
+def host_sysctl_keys(*texts: str | None) -> list[str]:
+    """The sysctl names the host_vars texts set (``aidc_sysctl``): part of a server's state."""
+    keys: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("aidc_sysctl"), dict):
+            keys.extend(str(k) for k in data["aidc_sysctl"])
+    return list(dict.fromkeys(keys))
+
+
+def state_sysctl_keys(dd: DesiredDevice, applied_text: str | None) -> list[str]:
+    """Sysctls to read for ``dd``: those its desired and its last applied host_vars set."""
+    if dd.kind != "server" or SERVER_FILE not in dd.files:
+        return []
+    return host_sysctl_keys(dd.files[SERVER_FILE].text, applied_text)

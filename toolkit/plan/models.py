@@ -1,0 +1,193 @@
+"""Result models of plan and apply (pydantic; JSON-serialisable; nothing secret in them)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+DeviceKind = Literal["switch", "server"]
+PlanStatus = Literal["create", "update", "drift", "unchanged", "error"]
+"""create: never applied; update: desired differs from last applied; drift: desired equals last
+applied but the device no longer runs what was applied; error: cannot be planned."""
+ApplyStatus = Literal["changed", "unchanged", "failed", "restored", "skipped"]
+"""restored: failed, and put back to its previous configuration (verified)."""
+ProgressKind = Literal["started", "changed", "unchanged", "failed", "restored", "skipped", "info"]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileDiff(_M):
+    """One desired file of a device against what was last applied."""
+
+    name: str = Field(description="frr.conf, network.sh or host_vars.yml")
+    artifact: str = Field(description="path of the rendered artifact")
+    status: Literal["added", "modified", "unchanged", "removed"]
+    added: int = 0
+    removed: int = 0
+    diff: str = Field(default="", description="unified diff (secrets redacted)")
+    desired_sha256: str | None = None
+    applied_sha256: str | None = None
+
+
+class RunningCheck(_M):
+    """The device's running state against the state recorded right after the last apply."""
+
+    readable: bool
+    error: str | None = None
+    matches_applied: bool | None = Field(
+        default=None, description="None: never applied (nothing recorded) or unreadable"
+    )
+    added: int = 0
+    removed: int = 0
+    diff: str = Field(
+        default="", description="recorded -> running (drift); never applied: running FRR -> desired frr.conf"
+    )
+    fingerprint: str | None = None
+
+
+class DevicePlan(_M):
+    device: str
+    kind: DeviceKind
+    role: str
+    platform: str
+    status: PlanStatus
+    files: list[FileDiff] = Field(default_factory=list)
+    running: RunningCheck | None = None
+    error: str | None = None
+    last_applied: str | None = Field(default=None, description="ISO time of the last successful apply")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def removed(self) -> int:
+        return sum(f.removed for f in self.files)
+
+    @property
+    def changed(self) -> bool:
+        return self.status in ("create", "update", "drift")
+
+    def diff_text(self) -> str:
+        parts = [f.diff for f in self.files if f.diff]
+        if self.status == "drift" and self.running and self.running.diff:
+            parts.append(self.running.diff)
+        return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+
+
+class Plan(_M):
+    cluster: str
+    target: str
+    target_kind: str
+    created: str = Field(description="ISO time")
+    devices: list[DevicePlan] = Field(default_factory=list)
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="Fabric devices the target does not have (lab: OOB switches, PDUs)"
+    )
+    errors: list[str] = Field(default_factory=list, description="problems not tied to one device")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def changes(self) -> int:
+        """Number of devices that would change."""
+        return sum(1 for d in self.devices if d.changed)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> dict[str, int]:
+        out = {k: 0 for k in ("create", "update", "drift", "unchanged", "error")}
+        for d in self.devices:
+            out[d.status] += 1
+        return out
+
+    def device(self, name: str) -> DevicePlan:
+        for d in self.devices:
+            if d.device == name:
+                return d
+        raise KeyError(name)
+
+    @property
+    def exit_code(self) -> int:
+        return plan_exit_code(self)
+
+
+class ProgressEvent(_M):
+    """What the progress callback receives (from worker threads, serialised by apply)."""
+
+    device: str
+    kind: DeviceKind | None = None
+    event: ProgressKind
+    message: str = ""
+    done: int = Field(description="devices finished so far")
+    total: int = Field(description="devices in this apply")
+    time: float
+
+
+class DeviceResult(_M):
+    device: str
+    kind: DeviceKind
+    status: ApplyStatus
+    message: str = ""
+    error: str | None = None
+    restore_errors: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+    steps: dict[str, float] = Field(default_factory=dict, description="step -> seconds")
+    frr_changes: list[str] = Field(
+        default_factory=list, description="FRR lines frr-reload added (+) / removed (-) (secrets redacted)"
+    )
+    desired_sha256: dict[str, str] = Field(default_factory=dict)
+    diff_sha256: str | None = None
+    applied_advanced: bool = Field(default=False, description="the recorded applied state moved forward")
+
+
+class ApplyResult(_M):
+    apply_id: str
+    cluster: str
+    target: str
+    target_kind: str
+    started: str
+    finished: str
+    seconds: float
+    devices: list[DeviceResult] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(d.status in ("changed", "unchanged", "skipped") for d in self.devices)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> dict[str, int]:
+        out = {k: 0 for k in ("changed", "unchanged", "failed", "restored", "skipped")}
+        for d in self.devices:
+            out[d.status] += 1
+        return out
+
+    def device(self, name: str) -> DeviceResult:
+        for d in self.devices:
+            if d.device == name:
+                return d
+        raise KeyError(name)
+
+    @property
+    def exit_code(self) -> int:
+        return apply_exit_code(self)
+
+
+def plan_exit_code(plan: Plan) -> int:
+    """0: nothing would change; 2: changes; 1: errors (the plan is incomplete)."""
+    if plan.errors or any(d.status == "error" for d in plan.devices):
+        return 1
+    return 2 if plan.changes else 0
+
+
+def apply_exit_code(result: ApplyResult) -> int:
+    """0: every device applied (or unchanged); 1: any device failed (restored or not)."""
+    return 0 if result.ok else 1

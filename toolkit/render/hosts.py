@@ -1,0 +1,363 @@
+"""Host network configuration: ``hosts/<host>/`` for every server of the Fabric.
+
+Files per server (templates in ``templates/host/``):
+
+- ``netplan.yaml``: every data port (the BMC is out-of-band and left alone) keyed by
+  ``Port.name``. Compute ports get their /31, MTU, a routing table of their own with the link
+  prefix and a default route via their gateway, and a ``from <address>`` policy rule into that
+  table, so each rail's traffic leaves through its own NIC. Storage and business ports (tenant
+  ports included) get their address, MTU and main-table routes (see below). Ports without an
+  address (a tenant's second port, InfiniBand compute ports) are brought up with their MTU only.
+- ``sysctl.conf`` (content of ``/etc/sysctl.d/90-aidc.conf``): ``arp_ignore=1``,
+  ``arp_announce=2`` and loose ``rp_filter=2`` for ``all`` and every data interface: many NICs of
+  one host sit in one address family, so ARP must answer only on the owning NIC and the reverse
+  path filter must accept replies arriving on a sibling NIC.
+- ``roce.sh`` (servers with compute NICs): idempotent NIC settings with the NVIDIA/Mellanox tools per compute NIC (DSCP
+  trust and PFC, RDMA-CM ToS, ECN, CNP DSCP/priority, RoCE traffic class), skipping with a
+  message when tools or devices are absent.
+- ``nccl.env`` (servers with compute NICs): the NCCL environment (HCAs in GPU order, GID index, traffic class, SL, socket
+  interface, GPUDirect RDMA level).
+
+Mechanical derivations (no decision is taken here; each follows from Fabric fields):
+
+- routing table of a compute port = ``RAIL_TABLE_BASE + rail``; its policy rule has the same
+  number as priority (``ip rule`` preference), below the main table's 32766.
+- RDMA device of a compute NIC = ``mlx5_<rail>``: mlx5 devices enumerate in PCI order, and the
+  design numbers rails in NIC order (NIC i -> rail i). Check with ``ibdev2netdev``.
+- RoCE ToS = ``roce_dscp << 2`` (DSCP is the upper six bits of the ToS byte); the RDMA traffic
+  class adds ECN-capable transport ECT(0) (RFC 3168: ``0b10``): ``(roce_dscp << 2) | 2``.
+- PFC vector: ``1`` at ``qos.pfc_priority``, ``0`` elsewhere (IEEE 802.1p priorities 0-7).
+- main-table routes: a business port's gateway carries the default route (the business plane is
+  the front-end / in-band network); a storage port's gateway carries the storage plane's host
+  prefixes (``fabric.pools`` of plane ``storage`` whose purpose starts with ``host``). Several
+  ports of one plane get metrics in port order (0, 1, ...), so the first port is preferred.
+- ``NCCL_SOCKET_IFNAME``: the business ports with an address, else the storage ports with one.
+- ``NCCL_NET_GDR_LEVEL=PHB`` when every compute NIC has a NUMA node: validation guarantees a
+  NIC's NUMA node equals its GPU's, so GPU and NIC share at least the host bridge (the PCIe
+  switch is not modelled, so a deeper level such as PIX cannot be derived).
+"""
+
+from __future__ import annotations
+
+import socket
+import weakref
+from dataclasses import dataclass
+
+import jinja2
+
+from toolkit.design.model import Device, Fabric, Port
+from toolkit.render.core import Artifacts
+
+__all__ = [
+    "ECN_ECT0",
+    "IEEE_PRIORITIES",
+    "MAIN_TABLE",
+    "NCCL_IB_PORT",
+    "RAIL_TABLE_BASE",
+    "ROCE_V2_IPV4_GID_INDEX",
+    "SYSCTL_PATH",
+    "FabricHostView",
+    "HostInterface",
+    "HostRoute",
+    "HostRule",
+    "HostView",
+    "RoceView",
+    "fabric_host_view",
+    "host_view",
+    "render",
+    "split_address",
+]
+
+RAIL_TABLE_BASE = 100
+"""Routing table of a compute port = RAIL_TABLE_BASE + rail (rule priority is the same number)."""
+MAIN_TABLE = "main"
+ROCE_V2_IPV4_GID_INDEX = 3
+"""mlx5 GID table convention: 0/1 RoCE v1/v2 link-local, 2/3 RoCE v1/v2 of the IPv4 address."""
+NCCL_IB_PORT = 1
+"""Port number of a single-port mlx5 device."""
+ECN_ECT0 = 0b10
+"""ECN codepoint ECT(0) (RFC 3168) in the low two bits of the ToS byte."""
+IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
+SYSCTL_PATH = "/etc/sysctl.d/90-aidc.conf"
+NETPLAN_PATH = "/etc/netplan/90-aidc.yaml"
+HOST_SYSCTLS: tuple[tuple[str, int], ...] = (("arp_ignore", 1), ("arp_announce", 2), ("rp_filter", 2))
+"""Per-interface IPv4 sysctls for hosts with many NICs in one address family."""
+NCCL_GDR_LEVEL_SAME_NUMA = "PHB"
+
+_FILES: tuple[tuple[str, str], ...] = (
+    ("netplan.yaml", "host/netplan.yaml.j2"),
+    ("sysctl.conf", "host/sysctl.conf.j2"),
+    ("roce.sh", "host/roce.sh.j2"),
+    ("nccl.env", "host/nccl.env.j2"),
+)
+
+
+_COMPUTE_ONLY = frozenset({"roce.sh", "nccl.env"})
+"""Files only servers with compute NICs get."""
+
+
+def split_address(address: str) -> tuple[str, int, str]:
+    """``10.0.4.1/31`` -> (``10.0.4.1``, 31, ``10.0.4.0/31``): address, prefix length, network."""
+    ip, _, plen_s = address.partition("/")
+    plen = int(plen_s) if plen_s else 32
+    if not 0 <= plen <= 32 or ip.count(".") != 3:
+        raise ValueError(f"not an IPv4 address with prefix length: {address!r}")
+    try:
+        n = int.from_bytes(socket.inet_aton(ip), "big")
+    except OSError:
+        raise ValueError(f"not an IPv4 address: {address!r}") from None
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+    return ip, plen, f"{socket.inet_ntoa((n & mask).to_bytes(4, 'big'))}/{plen}"
+
+
+@dataclass(frozen=True, slots=True)
+class HostInterface:
+    name: str  # Port.name (netplan key)
+    ifname: str  # Port.ifname (Linux name: iproute2, sysctl)
+    nic: str | None
+    plane: str
+    address: str | None  # with prefix length
+    ip: str | None
+    prefixlen: int | None
+    network: str | None  # connected prefix
+    gateway: str | None
+    mtu: int
+    speed: int
+    table: int | None  # compute ports with an address
+    rail: int | None
+    gpu: int | None
+    numa: int | None
+    rdma_device: str | None  # compute ports: mlx5_<rail>
+    tenant: str | None
+    vni: int | None
+    vlan: int | None
+    peer: str | None  # peer_device:peer_port
+
+    @property
+    def sysctl_name(self) -> str:
+        # sysctl keys use "/" for a "." inside an interface name
+        return self.ifname.replace(".", "/")
+
+
+@dataclass(frozen=True, slots=True)
+class HostRoute:
+    to: str  # "default" or a prefix (iproute2 / netplan spelling)
+    dev: str  # Linux interface name
+    name: str  # Port.name of that interface
+    table: int | str  # table number or "main"
+    via: str | None = None
+    src: str | None = None  # preferred source (netplan "from")
+    scope: str | None = None  # "link" for an on-link prefix
+    metric: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostRule:
+    src: str  # "from" address, no prefix length
+    table: int
+    priority: int
+    name: str  # Port.name the rule belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class RoceView:
+    kind: str  # roce | infiniband
+    trust: str
+    pfc: str  # e.g. 0,0,0,1,0,0,0,0
+    pfc_priority: int
+    roce_dscp: int
+    roce_priority: int
+    tos: int  # roce_dscp << 2
+    traffic_class: int  # tos | ECT(0)
+    cnp_dscp: int
+    cnp_priority: int
+    ecn_priorities: tuple[int, ...]  # priorities with ECN (roce_np / roce_rp) enabled
+
+
+@dataclass(frozen=True, slots=True)
+class FabricHostView:
+    cluster: str
+    compute_kind: str
+    roce: RoceView
+    storage_prefixes: tuple[str, ...]
+    ntp: tuple[str, ...]
+    dns: tuple[str, ...]
+    domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class HostView:
+    name: str
+    dev: Device
+    fv: FabricHostView
+    interfaces: tuple[HostInterface, ...]  # data ports, port order
+    compute: tuple[HostInterface, ...]  # compute ports, GPU order (then rail order)
+    routes: tuple[HostRoute, ...]
+    rules: tuple[HostRule, ...]
+    sysctl: tuple[tuple[str, int], ...]  # (key, value), "all" first
+    nccl: tuple[tuple[str, str], ...]  # (variable, value)
+    nccl_unset: tuple[tuple[str, str], ...]  # (variable, why it is not set)
+    socket_ifnames: tuple[str, ...]
+
+    def routes_of(self, name: str) -> list[HostRoute]:
+        return [r for r in self.routes if r.name == name]
+
+    def rules_of(self, name: str) -> list[HostRule]:
+        return [r for r in self.rules if r.name == name]
+
+
+_CACHE: dict[int, tuple[weakref.ref[Fabric], FabricHostView]] = {}
+
+
+def fabric_host_view(fabric: Fabric) -> FabricHostView:
+    """Fabric-wide host data, computed once per Fabric object."""
+    hit = _CACHE.get(id(fabric))
+    if hit is not None and hit[0]() is fabric:
+        return hit[1]
+    q = fabric.qos
+    tos = q.roce_dscp << 2
+    roce = RoceView(
+        kind=fabric.planes["compute"].kind if "compute" in fabric.planes else "roce",
+        trust=q.trust,
+        pfc=",".join("1" if p == q.pfc_priority else "0" for p in IEEE_PRIORITIES),
+        pfc_priority=q.pfc_priority,
+        roce_dscp=q.roce_dscp,
+        roce_priority=q.roce_priority,
+        tos=tos,
+        traffic_class=tos | ECN_ECT0,
+        cnp_dscp=q.cnp_dscp,
+        cnp_priority=q.cnp_priority,
+        ecn_priorities=(q.roce_priority,),
+    )
+    storage = tuple(
+        dict.fromkeys(p.prefix for p in fabric.pools if p.plane == "storage" and p.purpose.startswith("host"))
+    )
+    view = FabricHostView(
+        cluster=fabric.name,
+        compute_kind=roce.kind,
+        roce=roce,
+        storage_prefixes=storage,
+        ntp=tuple(fabric.site.ntp),
+        dns=tuple(fabric.site.dns),
+        domain=fabric.site.domain,
+    )
+    key = id(fabric)
+    _CACHE[key] = (weakref.ref(fabric, lambda _r, k=key: _CACHE.pop(k, None)), view)  # type: ignore[misc]
+    return view
+
+
+def _data_ports(dev: Device) -> list[Port]:
+    return [p for p in dev.ports if p.plane != "oob" and p.role != "bmc" and p.name != dev.mgmt_port]
+
+
+def _interface(p: Port) -> HostInterface:
+    ip = plen = net = None
+    if p.address:
+        ip, plen, net = split_address(p.address)
+    compute = p.plane == "compute"
+    return HostInterface(
+        name=p.name,
+        ifname=p.ifname,
+        nic=p.nic,
+        plane=p.plane,
+        address=p.address,
+        ip=ip,
+        prefixlen=plen,
+        network=net,
+        gateway=p.gateway,
+        mtu=p.mtu,
+        speed=p.speed,
+        table=RAIL_TABLE_BASE + p.rail if compute and p.rail is not None and p.address else None,
+        rail=p.rail,
+        gpu=p.gpu,
+        numa=p.numa,
+        rdma_device=f"mlx5_{p.rail}" if compute and p.rail is not None else None,
+        tenant=p.tenant,
+        vni=p.vni,
+        vlan=p.vlan,
+        peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else None,
+    )
+
+
+def host_view(dev: Device, fabric: Fabric) -> HostView:
+    fv = fabric_host_view(fabric)
+    ifaces = tuple(_interface(p) for p in _data_ports(dev))
+    routes: list[HostRoute] = []
+    rules: list[HostRule] = []
+    order: dict[str, int] = {}
+    for i in ifaces:
+        if i.table is not None and i.ip and i.network:
+            routes.append(HostRoute(to=i.network, dev=i.ifname, name=i.name, table=i.table, src=i.ip, scope="link"))
+            if i.gateway:
+                routes.append(HostRoute(to="default", dev=i.ifname, name=i.name, table=i.table, via=i.gateway))
+            rules.append(HostRule(src=i.ip, table=i.table, priority=i.table, name=i.name))
+        elif i.plane in ("business", "storage") and i.ip and i.gateway:
+            n = order.get(i.plane, 0)
+            order[i.plane] = n + 1
+            dests = ("default",) if i.plane == "business" else fv.storage_prefixes
+            for to in dests:
+                routes.append(HostRoute(to=to, dev=i.ifname, name=i.name, table=MAIN_TABLE, via=i.gateway, metric=n))
+    sysctl: list[tuple[str, int]] = [(f"net.ipv4.conf.all.{k}", v) for k, v in HOST_SYSCTLS]
+    for i in ifaces:
+        sysctl += [(f"net.ipv4.conf.{i.sysctl_name}.{k}", v) for k, v in HOST_SYSCTLS]
+    compute = tuple(
+        sorted(
+            (i for i in ifaces if i.plane == "compute" and i.rdma_device),
+            key=lambda i: (i.gpu if i.gpu is not None else 1 << 16, i.rail if i.rail is not None else 0),
+        )
+    )
+    socket_if = tuple(i.ifname for i in ifaces if i.plane == "business" and i.address) or tuple(
+        i.ifname for i in ifaces if i.plane == "storage" and i.address
+    )
+    nccl: list[tuple[str, str]] = []
+    unset: list[tuple[str, str]] = []
+    if compute:
+        # "=" prefix: exact device names (mlx5_1 must not also select mlx5_10 ...)
+        nccl.append(("NCCL_IB_HCA", "=" + ",".join(f"{i.rdma_device}:{NCCL_IB_PORT}" for i in compute)))
+        if fv.compute_kind == "roce":
+            nccl.append(("NCCL_IB_GID_INDEX", str(ROCE_V2_IPV4_GID_INDEX)))
+            nccl.append(("NCCL_IB_TC", str(fv.roce.tos)))
+            nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
+        unset.append(("NCCL_IB_QPS_PER_CONNECTION", "the Fabric carries no value; NCCL's default applies"))
+        if all(i.numa is not None for i in compute):
+            nccl.append(("NCCL_NET_GDR_LEVEL", NCCL_GDR_LEVEL_SAME_NUMA))
+        else:
+            unset.append(("NCCL_NET_GDR_LEVEL", "the NUMA node of a compute NIC is unknown"))
+    if socket_if:
+        nccl.append(("NCCL_SOCKET_IFNAME", "=" + ",".join(socket_if)))
+    return HostView(
+        name=dev.name,
+        dev=dev,
+        fv=fv,
+        interfaces=ifaces,
+        compute=compute,
+        routes=tuple(routes),
+        rules=tuple(rules),
+        sysctl=tuple(sysctl),
+        nccl=tuple(nccl),
+        nccl_unset=tuple(unset),
+        socket_ifnames=socket_if,
+    )
+
+
+def render_host(dev: Device, fabric: Fabric, templates: dict[str, jinja2.Template]) -> dict[str, str]:
+    v = host_view(dev, fabric)
+    ctx = {
+        "v": v,
+        "r": v.fv.roce,
+        "sysctl_path": SYSCTL_PATH,
+        "netplan_path": NETPLAN_PATH,
+        "main_table": MAIN_TABLE,
+    }
+    return {
+        fname: tpl.render(ctx) for fname, tpl in templates.items() if v.compute or fname not in _COMPUTE_ONLY
+    }
+
+
+def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
+    templates = {fname: env.get_template(tpl) for fname, tpl in _FILES}
+    out: Artifacts = {}
+    for dev in fabric.servers():
+        for fname, text in render_host(dev, fabric, templates).items():
+            out[f"hosts/{dev.name}/{fname}"] = text
+    return out

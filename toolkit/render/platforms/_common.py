@@ -1,0 +1,563 @@
+"""View data shared by the switch platform renderers (frr, sonic, cumulus, eos).
+
+Templates hold syntax only. Everything a template prints is a field of the Fabric or a value
+derived from it *mechanically* here (no decision is taken in this module): which ports carry an
+address, which prefixes a leaf advertises, which neighbors get the EVPN address family, the
+speed of an unused port from its cage, ...
+
+Stable API (other platform modules import it read-only):
+
+``fabric_view(fabric) -> FabricView``
+    Fabric-wide data, computed once per Fabric object and cached (render is a one-way stage: do
+    not mutate a Fabric after rendering from it). Fields: ``site``, ``qos``
+    (:class:`QosView`), ``tenants`` (by L2 VNI), ``tenants_by_name``, ``mgmt_acl``
+    (tuple of :class:`AclRule`).
+``device_view(dev, fabric) -> DeviceView``
+    Per-device data, O(ports + neighbors); see :class:`DeviceView` for every field.
+``tier(role) -> "leaf" | "spine" | "core" | "oob"``
+    The tier of a switch role (business-leaf -> leaf, storage-spine -> spine, ...).
+``frr_filters(env)``
+    Registers the Jinja filters the FRR-syntax templates use (``sh`` shell quoting).
+
+Constants (protocol numbers and platform conventions, not design decisions):
+``MGMT_VRF`` (name of the management VRF), ``VXLAN_UDP_PORT`` (IANA 4789),
+``SYSLOG_UDP_PORT`` (514), ``MGMT_SERVICES`` (SSH tcp/22, SNMP udp/161),
+``DEFAULT_VLAN`` (IEEE 802.1Q default PVID, used only where a platform needs a VLAN id for the
+flat OOB L2 domain), ``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
+``split_address("10.0.4.1/31") -> ("10.0.4.1", 31, "10.0.4.0/31")`` is a fast IPv4 helper.
+
+A port is lossless RoCE when ``port.qos == fabric.qos.name`` (``PortView.lossless``).
+
+Derivations worth knowing (documented again where they are computed):
+- ``DeviceView.maximum_paths`` = number of BGP sessions of the device (the largest ECMP width it
+  can ever see), at least 1.
+- ``DeviceView.advertise`` = the loopback /32 plus the networks of the device's addresses on
+  ports whose peer is a server (host /31s); p2p fabric links and tenant subnets are not in it.
+- ``TenantView.mtu`` = ``fabric.planes[dev.plane].host_mtu`` (the L3 MTU of the hosts the tenant
+  bridge / VXLAN device carries; the underlay keeps ``port.mtu``).
+- unused ports get their cage, lane and speed by enumerating the device's cages with
+  ``toolkit.design.naming`` (the design's own naming), speed = breakout lane speed or cage speed.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import shlex
+import socket
+import weakref
+from dataclasses import dataclass, field
+
+import jinja2
+
+from toolkit.design.model import SERVER_ROLES, Device, Fabric, Port, QosProfile, Site, Tenant
+from toolkit.design.naming import switch_port_name
+from toolkit.spec.models import parse_breakout
+
+__all__ = [
+    "DEFAULT_VLAN",
+    "IEEE_PRIORITIES",
+    "LEAF_ROLES",
+    "MGMT_SERVICES",
+    "MGMT_VRF",
+    "SPINE_ROLES",
+    "SYSLOG_UDP_PORT",
+    "VXLAN_UDP_PORT",
+    "AclRule",
+    "Breakout",
+    "DeviceView",
+    "FabricView",
+    "MgmtService",
+    "MgmtView",
+    "NeighborView",
+    "PortView",
+    "QosView",
+    "TenantView",
+    "UnusedPort",
+    "device_view",
+    "fabric_view",
+    "frr_filters",
+    "split_address",
+    "tier",
+]
+
+MGMT_VRF = "mgmt"
+VXLAN_UDP_PORT = 4789
+SYSLOG_UDP_PORT = 514
+DEFAULT_VLAN = 1
+IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
+
+LEAF_ROLES = frozenset({"leaf", "business-leaf", "storage-leaf"})
+SPINE_ROLES = frozenset({"spine", "business-spine", "storage-spine"})
+_TIER = {**{r: "leaf" for r in LEAF_ROLES}, **{r: "spine" for r in SPINE_ROLES}, "core": "core", "oob": "oob"}
+EVPN_AFI = "l2vpn-evpn"
+IPV4_AFI = "ipv4-unicast"
+
+
+def tier(role: str) -> str:
+    """``leaf``, ``spine``, ``core`` or ``oob`` for a switch role."""
+    try:
+        return _TIER[role]
+    except KeyError:
+        raise ValueError(f"{role!r} is not a switch role") from None
+
+
+@dataclass(frozen=True, slots=True)
+class MgmtService:
+    name: str  # ssh, snmp
+    transport: str  # tcp, udp
+    ip_protocol: int  # 6, 17
+    port: int  # 22, 161
+
+
+MGMT_SERVICES: tuple[MgmtService, ...] = (
+    MgmtService("ssh", "tcp", 6, 22),
+    MgmtService("snmp", "udp", 17, 161),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AclRule:
+    """Accept ``service`` only from ``source`` (the OOB prefix); everything else to it is dropped."""
+
+    service: MgmtService
+    source: str
+    priority: int  # ordering only: first rule has the highest number
+
+
+@dataclass(frozen=True, slots=True)
+class QosView:
+    name: str
+    trust: str
+    pfc_priority: int
+    roce_dscp: int
+    roce_priority: int
+    cnp_dscp: int
+    cnp_priority: int
+    cnp_strict: bool
+    pfc_watchdog: bool
+    dscp_to_tc: tuple[tuple[int, int], ...]  # sorted by DSCP
+    dscps_by_tc: tuple[tuple[int, tuple[int, ...]], ...]  # sorted by TC
+    tcs: tuple[int, ...]  # traffic classes in use (map targets, PFC and CNP priority), sorted
+    lossless_tcs: tuple[int, ...]  # (pfc_priority,)
+    strict_tcs: tuple[int, ...]  # (cnp_priority,) when cnp_strict
+    ecn_min_bytes: int  # ecn_min_kbytes * 1024
+    ecn_max_bytes: int
+    ecn_probability: int  # percent
+
+
+def _qos_view(q: QosProfile) -> QosView:
+    d2t = tuple(sorted(q.dscp_to_tc.items()))
+    by_tc: dict[int, list[int]] = {}
+    for d, t in d2t:
+        by_tc.setdefault(t, []).append(d)
+    tcs = tuple(sorted({t for _, t in d2t} | {q.pfc_priority, q.cnp_priority}))
+    return QosView(
+        name=q.name,
+        trust=q.trust,
+        pfc_priority=q.pfc_priority,
+        roce_dscp=q.roce_dscp,
+        roce_priority=q.roce_priority,
+        cnp_dscp=q.cnp_dscp,
+        cnp_priority=q.cnp_priority,
+        cnp_strict=q.cnp_strict,
+        pfc_watchdog=q.pfc_watchdog,
+        dscp_to_tc=d2t,
+        dscps_by_tc=tuple((t, tuple(ds)) for t, ds in sorted(by_tc.items())),
+        tcs=tcs,
+        lossless_tcs=(q.pfc_priority,),
+        strict_tcs=(q.cnp_priority,) if q.cnp_strict else (),
+        ecn_min_bytes=q.ecn_min_kbytes * 1024,
+        ecn_max_bytes=q.ecn_max_kbytes * 1024,
+        ecn_probability=q.ecn_probability,
+    )
+
+
+@dataclass(slots=True)
+class FabricView:
+    """Fabric-wide view data. Holds no reference to the Fabric itself (the cache must not keep a
+    Fabric alive)."""
+
+    site: Site
+    qos: QosView
+    tenants: dict[int, Tenant]  # by L2 VNI
+    tenants_by_name: dict[str, Tenant]
+    mgmt_acl: tuple[AclRule, ...]
+    oob_prefixlen: int
+
+
+_CACHE: dict[int, tuple[weakref.ref[Fabric], FabricView]] = {}
+
+
+def fabric_view(fabric: Fabric) -> FabricView:
+    """Fabric-wide view data, built once per Fabric object (cached by identity)."""
+    hit = _CACHE.get(id(fabric))
+    if hit is not None and hit[0]() is fabric:
+        return hit[1]
+    site = fabric.site
+    n = len(MGMT_SERVICES)
+    view = FabricView(
+        site=site,
+        qos=_qos_view(fabric.qos),
+        tenants={t.vni: t for t in fabric.tenants},
+        tenants_by_name={t.name: t for t in fabric.tenants},
+        mgmt_acl=tuple(AclRule(s, site.oob_prefix, n - i) for i, s in enumerate(MGMT_SERVICES)),
+        oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
+    )
+    key = id(fabric)
+    _CACHE[key] = (weakref.ref(fabric, functools.partial(_forget, _CACHE, key)), view)
+    return view
+
+
+def _forget(cache: dict[int, tuple[weakref.ref[Fabric], FabricView]], key: int, _ref: object) -> None:
+    cache.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PortView:
+    port: Port
+    name: str  # native name (Port.name)
+    ifname: str  # Linux name (Port.ifname)
+    description: str
+    mtu: int
+    speed: int  # Gbit/s
+    speed_mbps: int
+    address: str | None  # with prefix length
+    ip: str | None  # without prefix length
+    prefixlen: int | None
+    network: str | None  # the connected prefix of address
+    unnumbered: bool
+    lossless: bool  # port.qos == the fabric's lossless profile
+    peer_device: str | None
+    peer_port: str | None
+    peer_is_server: bool
+    tenant: str | None
+    vni: int | None
+    vlan: int | None
+    cage: int | None
+    lane: int | None
+    breakout: str | None
+    role: str
+
+
+def split_address(address: str) -> tuple[str, int, str]:
+    """``10.0.4.1/31`` -> (``10.0.4.1``, 31, ``10.0.4.0/31``): address, prefix length, network.
+
+    Integer arithmetic instead of ``ipaddress`` (called for every port of every switch)."""
+    ip, _, plen_s = address.partition("/")
+    plen = int(plen_s) if plen_s else 32
+    if not 0 <= plen <= 32:
+        raise ValueError(f"bad prefix length in {address!r}")
+    try:
+        n = int.from_bytes(socket.inet_aton(ip), "big")
+    except OSError:
+        raise ValueError(f"not an IPv4 address: {address!r}") from None
+    if ip.count(".") != 3:
+        raise ValueError(f"not a dotted-quad IPv4 address: {address!r}")
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+    return ip, plen, f"{socket.inet_ntoa((n & mask).to_bytes(4, 'big'))}/{plen}"
+
+
+def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortView:
+    if "\n" in p.description or "\r" in p.description:
+        raise ValueError(f"port {p.name}: description contains a line break")
+    ip = prefixlen = network = None
+    if p.address:
+        ip, prefixlen, network = split_address(p.address)
+    peer = devices.get(p.peer_device) if p.peer_device else None
+    return PortView(
+        port=p,
+        name=p.name,
+        ifname=p.ifname,
+        description=p.description,
+        mtu=p.mtu,
+        speed=p.speed,
+        speed_mbps=p.speed * 1000,
+        address=p.address,
+        ip=ip,
+        prefixlen=prefixlen,
+        network=network,
+        unnumbered=p.unnumbered,
+        lossless=p.qos is not None and p.qos == lossless_name,
+        peer_device=p.peer_device,
+        peer_port=p.peer_port,
+        peer_is_server=peer is not None and peer.role in SERVER_ROLES,
+        tenant=p.tenant,
+        vni=p.vni,
+        vlan=p.vlan,
+        cage=p.cage,
+        lane=p.lane,
+        breakout=p.breakout,
+        role=p.role,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MgmtView:
+    port: str  # native name
+    ifname: str
+    address: str | None  # with prefix length
+    ip: str | None
+    gateway: str | None
+    vrf: str
+    mtu: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedPort:
+    name: str
+    ifname: str
+    cage: int | None  # None when the name is not one of the device's front-panel names
+    lane: int | None
+    speed: int | None  # Gbit/s: breakout lane speed or cage speed
+    speed_mbps: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Breakout:
+    cage: int
+    mode: str  # e.g. 2x400G
+    lanes: int
+    speed: int  # Gbit/s per lane
+    name: str  # native name of lane 0 (the cage's parent port)
+    ifname: str
+    ports: tuple[str, ...]  # native names of all lanes
+
+
+@dataclass(frozen=True, slots=True)
+class NeighborView:
+    peer: str  # what FRR calls the neighbor: the interface (native name, unnumbered) or the peer address
+    peer_linux: str  # the same with the Linux interface name (frr platform): ifname or the peer address
+    interface: str | None  # local port, native name
+    ifname: str | None  # local port, Linux name
+    unnumbered: bool
+    peer_asn: int
+    peer_address: str | None
+    local_address: str | None
+    peer_device: str
+    peer_interface: str | None
+    description: str  # peer_device:peer_interface
+    ipv4: bool  # afis contain ipv4-unicast
+    evpn: bool  # afis contain l2vpn-evpn
+    plane: str
+
+
+@dataclass(frozen=True, slots=True)
+class TenantView:
+    name: str
+    vni: int  # L2VNI
+    vlan: int  # local VLAN of the attachment
+    l3vni: int | None
+    vrf: str  # Tenant.vrf as designed (platforms add their own prefix, e.g. SONiC "Vrf")
+    subnet: str
+    gateway: str
+    gateway_cidr: str  # gateway with the subnet's prefix length
+    gateway_mac: str
+    ports: tuple[PortView, ...]  # access ports on this device
+    mtu: int  # host MTU of the plane (bridge / VXLAN device / SVI)
+
+
+@dataclass(slots=True)
+class DeviceView:
+    dev: Device
+    fv: FabricView
+    hostname: str
+    role: str
+    tier: str  # leaf | spine | core | oob
+    plane: str
+    platform: str
+    model: str
+    asn: int | None
+    loopback: str | None  # with /32
+    router_id: str | None  # loopback without prefix length
+    mgmt: MgmtView | None
+    ports: list[PortView]  # front-panel ports in use, front-panel order (management port excluded)
+    routed_ports: list[PortView]  # ports with an address
+    lossless_ports: list[PortView]  # port.qos == fabric.qos.name
+    access_ports: list[PortView]  # tenant access ports
+    l2_ports: list[PortView]  # OOB switch ports (access + uplink): one flat L2 domain
+    unused: list[UnusedPort]
+    breakouts: list[Breakout]  # cages split into several ports (cage_breakouts), cage order
+    neighbors: list[NeighborView]
+    evpn_neighbors: list[NeighborView]
+    advertise: list[str]  # prefixes BGP announces: loopback /32 + host subnets
+    host_prefixes: list[str]  # host subnets alone
+    maximum_paths: int
+    evpn: bool  # any EVPN session
+    vtep: bool  # EVPN leaf: VXLAN tunnel endpoint, advertise-all-vni
+    tenants: list[TenantView]
+    l3vni_tenants: list[TenantView] = field(default_factory=list)  # tenants with an L3VNI
+    host_mtu: int | None = None
+
+
+def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
+    """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``."""
+    return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _front_panel_of(platform: str, cages: int, cage_speed: int,
+                    breakouts: tuple[tuple[int, str], ...]) -> dict[str, tuple[int, int, int, int]]:
+    modes = dict(breakouts)
+    out: dict[str, tuple[int, int, int, int]] = {}
+    for cage in range(1, cages + 1):
+        mode = modes.get(cage)
+        lanes, speed = parse_breakout(mode) if mode else (1, cage_speed)
+        for lane in range(lanes):
+            out[switch_port_name(platform, cage, lane, lanes, cage_speed)] = (cage, lane, lanes, speed)
+    return out
+
+
+def device_view(dev: Device, fabric: Fabric) -> DeviceView:
+    """Everything a switch template needs about ``dev``, derived mechanically from the Fabric."""
+    fv = fabric_view(fabric)
+    devices = fabric.devices
+    lossless_name = fabric.qos.name
+    mgmt: MgmtView | None = None
+    ports: list[PortView] = []
+    for p in dev.ports:
+        if p.role == "mgmt" or p.name == dev.mgmt_port:
+            addr = dev.mgmt_address or p.address
+            mgmt = MgmtView(
+                port=p.name,
+                ifname=p.ifname,
+                address=addr,
+                ip=addr.split("/", 1)[0] if addr else None,
+                gateway=dev.mgmt_gateway,
+                vrf=MGMT_VRF,
+                mtu=p.mtu,
+                description=p.description,
+            )
+            continue
+        ports.append(_port_view(p, lossless_name, devices))
+    if mgmt is None and dev.mgmt_port:
+        addr = dev.mgmt_address
+        mgmt = MgmtView(dev.mgmt_port, dev.mgmt_port, addr, addr.split("/", 1)[0] if addr else None,
+                        dev.mgmt_gateway, MGMT_VRF, 1500, "")
+
+    fp = _front_panel(dev) if (dev.unused_ports or dev.cage_breakouts) else {}
+    unused = []
+    for name, ifname in dev.unused_ports:
+        info = fp.get(name)
+        if info is None:
+            unused.append(UnusedPort(name, ifname, None, None, None, None))
+        else:
+            cage, lane, _lanes, speed = info
+            unused.append(UnusedPort(name, ifname, cage, lane, speed, speed * 1000))
+    breakouts: list[Breakout] = []
+    if dev.cage_breakouts:
+        ifnames = {p.name: p.ifname for p in dev.ports}
+        ifnames.update(dev.unused_ports)
+        lanes_of: dict[int, list[str]] = {}
+        for name, (cage, _lane, _n, _s) in fp.items():
+            lanes_of.setdefault(cage, []).append(name)
+        for cage in sorted(dev.cage_breakouts):
+            mode = dev.cage_breakouts[cage]
+            n, speed = parse_breakout(mode)
+            names = tuple(lanes_of.get(cage, ()))
+            if not names:
+                continue
+            breakouts.append(Breakout(cage, mode, n, speed, names[0], ifnames.get(names[0], names[0]), names))
+
+    ifname_of = {p.name: p.ifname for p in dev.ports}
+    neighbors = []
+    for b in dev.bgp:
+        peer = b.interface if b.unnumbered else b.peer_address
+        if not peer:
+            raise ValueError(f"{dev.name}: BGP session to {b.peer_device} has neither interface nor address")
+        local = ifname_of.get(b.interface, b.interface) if b.interface else None
+        neighbors.append(
+            NeighborView(
+                peer=peer,
+                peer_linux=(local or peer) if b.unnumbered else peer,
+                interface=b.interface,
+                ifname=local,
+                unnumbered=b.unnumbered,
+                peer_asn=b.peer_asn,
+                peer_address=b.peer_address,
+                local_address=b.local_address,
+                peer_device=b.peer_device,
+                peer_interface=b.peer_interface,
+                description=f"{b.peer_device}:{b.peer_interface}" if b.peer_interface else b.peer_device,
+                ipv4=IPV4_AFI in b.afis,
+                evpn=EVPN_AFI in b.afis,
+                plane=b.plane,
+            )
+        )
+    evpn_neighbors = [n for n in neighbors if n.evpn]
+
+    host_prefixes: list[str] = []
+    seen: set[str] = set()
+    for pv in ports:
+        if pv.network and pv.peer_is_server and pv.tenant is None and pv.network not in seen:
+            seen.add(pv.network)
+            host_prefixes.append(pv.network)
+    advertise = ([split_address(dev.loopback)[2]] if dev.loopback else []) + host_prefixes
+
+    the_tier = tier(dev.role)
+    plane = fabric.planes.get(dev.plane)
+    host_mtu = plane.host_mtu if plane else None
+    by_port = {pv.name: pv for pv in ports}
+    tenants = []
+    for att in dev.tenants:
+        t = fv.tenants.get(att.vni)
+        if t is None:
+            raise ValueError(f"{dev.name}: tenant attachment VNI {att.vni} is not a fabric tenant")
+        plen = split_address(t.subnet)[1]
+        tenants.append(
+            TenantView(
+                name=t.name,
+                vni=att.vni,
+                vlan=att.vlan,
+                l3vni=t.l3vni,
+                vrf=t.vrf,
+                subnet=t.subnet,
+                gateway=t.gateway,
+                gateway_cidr=f"{t.gateway}/{plen}",
+                gateway_mac=t.gateway_mac,
+                ports=tuple(by_port[n] for n in att.ports),
+                mtu=host_mtu if host_mtu is not None else min(by_port[n].mtu for n in att.ports),
+            )
+        )
+    evpn = bool(evpn_neighbors)
+    return DeviceView(
+        dev=dev,
+        fv=fv,
+        hostname=dev.name,
+        role=dev.role,
+        tier=the_tier,
+        plane=dev.plane,
+        platform=dev.platform,
+        model=dev.model,
+        asn=dev.asn,
+        loopback=dev.loopback,
+        router_id=dev.loopback.split("/", 1)[0] if dev.loopback else None,
+        mgmt=mgmt,
+        ports=ports,
+        routed_ports=[pv for pv in ports if pv.address],
+        lossless_ports=[pv for pv in ports if pv.lossless],
+        access_ports=[pv for pv in ports if pv.tenant is not None],
+        l2_ports=[pv for pv in ports if pv.role in ("oob-access", "oob-uplink")],
+        unused=unused,
+        breakouts=breakouts,
+        neighbors=neighbors,
+        evpn_neighbors=evpn_neighbors,
+        advertise=advertise,
+        host_prefixes=host_prefixes,
+        maximum_paths=max(len(neighbors), 1),
+        evpn=evpn,
+        vtep=evpn and the_tier == "leaf",
+        tenants=tenants,
+        l3vni_tenants=[t for t in tenants if t.l3vni is not None],
+        host_mtu=host_mtu,
+    )
+
+
+def _sh(value: object) -> str:
+    return shlex.quote(str(value))
+
+
+def frr_filters(env: jinja2.Environment) -> None:
+    """Add the filters the frr/sonic templates use (idempotent): ``sh`` quotes for POSIX sh."""
+    env.filters.setdefault("sh", _sh)

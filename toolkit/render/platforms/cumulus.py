@@ -1,0 +1,282 @@
+"""``cumulus`` platform: NVIDIA Cumulus Linux 5.x configured through NVUE.
+
+Files per switch:
+
+- ``startup.yaml``: the NVUE configuration document in the form ``nv config show -o yaml`` prints
+  (a list with one ``- set:`` mapping, keys sorted, ``on``/``off`` unquoted). Load it with
+  ``nv config replace startup.yaml && nv config apply``, or use it as ``/etc/nvue.d/startup.yaml``.
+- ``nv-set.sh``: the same configuration as ordered ``nv set`` commands ending in
+  ``nv config apply -y``.
+
+How the two files are produced, so that they can never disagree: ``templates/cumulus/nvue.j2``
+writes the configuration as NVUE paths, one ``nv set`` path per line (syntax only; every value comes
+from :func:`toolkit.render.platforms._common.device_view` or the view data below). This module reads
+those lines once into the NVUE tree (:func:`read_nvue`), prints the tree as ``startup.yaml``
+(:func:`nvue_yaml`) and the lines, in template order, as the commands of ``nv-set.sh``
+(``templates/cumulus/nv-set.sh.j2``). A line that contradicts another one fails the render.
+
+Targets the NVUE schema of Cumulus Linux 5.11 - 5.14 (``service lldp state``; 5.15 moved LLDP under
+``system``).
+
+Platform conventions (not design decisions): the management VRF is ``mgmt``; tenant and OOB access
+ports join the VLAN-aware bridge ``br_default``; SVIs are named ``vlan<VLAN>``; a broken-out cage
+is configured on its parent port ``swp<cage>`` (``link breakout <lanes>x``); the flat OOB L2 domain
+uses the IEEE default VLAN (``_common.DEFAULT_VLAN``).
+
+Derivations (mechanical, from the Fabric):
+- BGP unnumbered sessions are keyed by the local port, numbered ones by ``peer_address``; the
+  remote AS is always the designed ``peer_asn`` (stricter than ``remote-as external``).
+- ECMP width, advertised prefixes (route-map over a prefix-list) and EVPN neighbours come from
+  ``_common.device_view``.
+- RoCE: NVUE ``qos roce`` is switch-wide, so the lossless profile goes into the ``default-global``
+  QoS profiles: DSCP -> switch priority = ``fabric.qos.dscp_to_tc``, switch priority -> traffic
+  class identity for the classes in use, PFC on the PFC priority, ECN thresholds (bytes) on the
+  lossless class, strict priority for the CNP class; the PFC watchdog is enabled per lossless
+  port. A switch mixing lossless and lossy front-panel ports cannot be expressed that way and is
+  refused (``ValueError``).
+- Anycast gateway: one SVI per tenant with ``ip vrr`` address = tenant gateway / subnet length and
+  ``ip vrr mac-address`` = ``tenant.gateway_mac``; the Fabric has no per-leaf SVI address, so none
+  is configured. L3VNI per tenant VRF (``vrf <vrf> evpn vni``) with ``route-export to-evpn``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import yaml
+
+from toolkit.design.model import Device, Fabric
+from toolkit.design.naming import switch_port_name
+from toolkit.render.platforms._common import (
+    DEFAULT_VLAN,
+    MGMT_VRF,
+    SYSLOG_UDP_PORT,
+    VXLAN_UDP_PORT,
+    DeviceView,
+    device_view,
+)
+
+BRIDGE = "br_default"
+"""The VLAN-aware bridge NVUE creates by default."""
+
+TRUST = {"dscp": "l3", "pcp": "l2"}
+"""``fabric.qos.trust`` -> NVUE ``qos mapping <profile> trust`` keyword."""
+
+TEMPLATE = "cumulus/nvue.j2"
+TEMPLATE_SH = "cumulus/nv-set.sh.j2"
+
+NvueValue = bool | int | str
+NvueTree = dict[str, Any]  # str -> NvueTree | NvueValue
+
+
+@dataclass(frozen=True, slots=True)
+class CageBreakout:
+    parent: str  # NVUE name of the cage's parent port (swp<cage>)
+    mode: str  # NVUE breakout keyword: "<lanes>x"
+    cage: int
+    ports: tuple[str, ...]
+
+
+def _breakouts(v: DeviceView) -> list[CageBreakout]:
+    dev = v.dev
+    return [
+        CageBreakout(
+            parent=switch_port_name(dev.platform, b.cage, 0, 1, dev.cage_speed),
+            mode=f"{b.lanes}x",
+            cage=b.cage,
+            ports=b.ports,
+        )
+        for b in v.breakouts
+        if b.lanes > 1
+    ]
+
+
+def _check_qos(v: DeviceView) -> None:
+    if v.lossless_ports and len(v.lossless_ports) != len(v.ports):
+        lossy = [p.name for p in v.ports if not p.lossless]
+        raise ValueError(
+            f"{v.hostname}: NVUE 'qos roce' is switch-wide, but ports {', '.join(lossy)} are not "
+            f"{v.fv.qos.name} while {len(v.lossless_ports)} others are"
+        )
+
+
+# --- the template's line format -> NVUE tree ---------------------------------------------------
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
+_INT = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
+
+
+_SAFE_BARE = re.compile(r"[A-Za-z0-9_.:/@+-]+\Z")
+
+
+def _nvs(value: object) -> str:
+    """Template filter: a Fabric string as one token that reads back as this string (bare when it
+    cannot be mistaken for a number, a boolean or the ``=`` marker, else a JSON string)."""
+    text = str(value)
+    if _SAFE_BARE.match(text) and text not in ("on", "off") and not _INT.match(text):
+        return text
+    return json.dumps(text)
+
+
+def _bare(word: str) -> NvueValue:
+    return True if word == "on" else False if word == "off" else int(word) if _INT.match(word) else word
+
+
+def _unquote(token: str) -> str:
+    return token[1:-1] if "\\" not in token else json.loads(token)
+
+
+def _tokens(line: str, where: str) -> tuple[list[str], NvueValue | None]:
+    """``PATH...`` -> (path, None); ``PATH... = VALUE`` -> (path, typed value)."""
+    if '"' not in line:  # bare words only
+        words = line.split()
+        if "=" not in words:
+            return words, None
+        i = words.index("=")
+        if i == 0 or i != len(words) - 2:
+            raise ValueError(f"{where}: expected 'PATH... = VALUE' in {line!r}")
+        return words[:i], _bare(words[-1])
+    raw = _TOKEN.findall(line)
+    if any(t[0] == '"' and (len(t) < 2 or t[-1] != '"') for t in raw):
+        raise ValueError(f"{where}: bad quoted token in {line!r}")
+    if "=" not in raw:  # a quoted "=" is a plain string token
+        return [_unquote(t) if t[0] == '"' else t for t in raw], None
+    i = raw.index("=")
+    if i == 0 or i != len(raw) - 2:
+        raise ValueError(f"{where}: expected 'PATH... = VALUE' in {line!r}")
+    last = raw[-1]
+    return [_unquote(t) if t[0] == '"' else t for t in raw[:i]], _unquote(last) if last[0] == '"' else _bare(last)
+
+
+def read_nvue(text: str) -> tuple[NvueTree, list[tuple[list[str], NvueValue | None]]]:
+    """Read the template's lines: the NVUE tree and the (path, value) lines in order.
+
+    A value set twice, a path set both as a value and as a node, or the same line twice fails."""
+    tree: NvueTree = {}
+    lines: list[tuple[list[str], NvueValue | None]] = []
+    seen: set[tuple[str, ...]] = set()
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"line {n}"
+        path, value = _tokens(line, where)
+        if not path:
+            raise ValueError(f"{where}: empty path")
+        key = tuple(path)
+        if key in seen:
+            raise ValueError(f"{where}: {' '.join(path)} set twice")
+        seen.add(key)
+        node = tree
+        for word in path[:-1]:
+            child = node.setdefault(word, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"{where}: {word} already holds the value {child!r}")
+            node = child
+        last = path[-1]
+        old = node.get(last)
+        if value is None:
+            if old is None:
+                node[last] = {}
+            elif not isinstance(old, dict):
+                raise ValueError(f"{where}: {' '.join(path)} already holds the value {old!r}")
+        else:
+            if old is not None:
+                raise ValueError(f"{where}: {' '.join(path)} set twice")
+            node[last] = value
+        lines.append((path, value))
+    return tree, lines
+
+
+# --- NVUE tree -> startup.yaml ------------------------------------------------------------------
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@functools.lru_cache(maxsize=65536)
+def _yaml_scalar(value: str) -> str:
+    """``value`` as a YAML scalar: plain when YAML reads it back as this very string, else quoted."""
+    if (
+        value
+        and value == value.strip()
+        and value[0] not in "-?:,[]{}#&*!|>'\"%@`"
+        and ": " not in value
+        and " #" not in value
+        and not value.endswith(":")
+        and value.isprintable()
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+    ):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _emit(tree: NvueTree, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for key in sorted(tree):
+        value = tree[key]
+        k = _yaml_scalar(key)
+        if isinstance(value, dict):
+            if value:
+                out.append(f"{pad}{k}:")
+                _emit(value, indent + 2, out)
+            else:
+                out.append(f"{pad}{k}: {{}}")
+        elif isinstance(value, bool):
+            out.append(f"{pad}{k}: {'on' if value else 'off'}")
+        elif isinstance(value, int):
+            out.append(f"{pad}{k}: {value}")
+        else:
+            out.append(f"{pad}{k}: {_yaml_scalar(value)}")
+
+
+def nvue_yaml(tree: NvueTree) -> str:
+    """``tree`` as NVUE prints it (``nv config show -o yaml``): one ``- set:`` item, keys sorted."""
+    out = ["- set:"]
+    _emit(tree, 4, out)
+    return "\n".join(out) + "\n"
+
+
+# --- lines -> nv set commands -------------------------------------------------------------------
+
+_sh = functools.lru_cache(maxsize=65536)(shlex.quote)
+
+
+def nv_set_args(lines: Iterable[tuple[list[str], NvueValue | None]]) -> list[str]:
+    """``nv set`` arguments, shell-quoted, one string per line."""
+    out = []
+    for path, value in lines:
+        words = " ".join(map(_sh, path))
+        if value is None:
+            out.append(words)
+        else:
+            scalar = "on" if value is True else "off" if value is False else str(value)
+            out.append(f"{words} {_sh(scalar)}")
+    return out
+
+
+def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
+    env.filters.setdefault("nvs", _nvs)
+    v = device_view(dev, fabric)
+    _check_qos(v)
+    ctx = {
+        "v": v,
+        "site": v.fv.site,
+        "q": v.fv.qos,
+        "acl": v.fv.mgmt_acl,
+        "trust": TRUST[v.fv.qos.trust],
+        "breakouts": _breakouts(v),
+        "bridge": BRIDGE,
+        "default_vlan": DEFAULT_VLAN,
+        "mgmt_vrf": MGMT_VRF,
+        "vxlan_port": VXLAN_UDP_PORT,
+        "syslog_port": SYSLOG_UDP_PORT,
+    }
+    tree, lines = read_nvue(env.get_template(TEMPLATE).render(ctx))
+    script = env.get_template(TEMPLATE_SH).render(v=v, commands=nv_set_args(lines))
+    return {"startup.yaml": nvue_yaml(tree), "nv-set.sh": script}

@@ -1,0 +1,64 @@
+"""``frr`` platform: a Linux white box (or a lab namespace) running FRR.
+
+Files per switch (all interface names are ``Port.ifname``):
+
+- ``frr.conf``: integrated FRR configuration (``frr defaults datacenter``; interface descriptions,
+  eBGP underlay, EVPN). L2VNIs only: the lab kernel has no VRF devices, so the symmetric L3VNI
+  and the anycast gateway are rendered by the sonic, cumulus and eos platforms.
+- ``interfaces``: ifupdown2 ``/etc/network/interfaces`` (loopback, management VRF, ports with
+  MTU / speed / address, one bridge ``br<vni>`` + VXLAN device ``vx<vni>`` per tenant, the flat
+  OOB bridge, unused ports ``link-down``).
+- ``network.sh``: the same interface state with iproute2 only, idempotent, for the lab; the
+  management VRF and its default route are left out (no VRF devices there). Lossless RoCE (DCB
+  DSCP trust + PFC) is applied where the driver supports DCB and reported otherwise.
+- ``etc/...``: hostname, time zone, resolver, NTP (chrony), remote syslog (rsyslog), LLDP
+  (lldpd), the management ACL (nftables: SSH/SNMP only from the OOB prefix) and, on routing
+  switches, IP forwarding (sysctl).
+"""
+
+from __future__ import annotations
+
+import jinja2
+
+from toolkit.design.model import Device, Fabric
+from toolkit.render.platforms._common import (
+    MGMT_VRF,
+    SYSLOG_UDP_PORT,
+    VXLAN_UDP_PORT,
+    device_view,
+    frr_filters,
+)
+
+OOB_BRIDGE = "bridge"
+"""Name of the one Linux bridge of an OOB switch (platform convention)."""
+
+_FILES: tuple[tuple[str, str], ...] = (
+    ("frr.conf", "frr/frr.conf.j2"),
+    ("interfaces", "frr/interfaces.j2"),
+    ("network.sh", "frr/network.sh.j2"),
+    ("etc/hostname", "frr/etc/hostname.j2"),
+    ("etc/timezone", "frr/etc/timezone.j2"),
+    ("etc/resolv.conf", "frr/etc/resolv.conf.j2"),
+    ("etc/chrony/chrony.conf", "frr/etc/chrony/chrony.conf.j2"),
+    ("etc/rsyslog.d/50-aidc.conf", "frr/etc/rsyslog.d/50-aidc.conf.j2"),
+    ("etc/lldpd.d/aidc.conf", "frr/etc/lldpd.d/aidc.conf.j2"),
+    ("etc/nftables.conf", "frr/etc/nftables.conf.j2"),
+)
+_ROUTING_FILES: tuple[tuple[str, str], ...] = (("etc/sysctl.d/90-aidc.conf", "frr/etc/sysctl.d/90-aidc.conf.j2"),)
+
+
+def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
+    frr_filters(env)
+    v = device_view(dev, fabric)
+    ctx = {
+        "v": v,
+        "site": v.fv.site,
+        "q": v.fv.qos,
+        "acl": v.fv.mgmt_acl,
+        "mgmt_vrf": MGMT_VRF,
+        "vxlan_port": VXLAN_UDP_PORT,
+        "syslog_port": SYSLOG_UDP_PORT,
+        "oob_bridge": OOB_BRIDGE,
+    }
+    files = _FILES + (_ROUTING_FILES if v.neighbors else ())
+    return {name: env.get_template(tpl).render(ctx) for name, tpl in files}

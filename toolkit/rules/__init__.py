@@ -1,0 +1,73 @@
+"""Validation: semantic rules over a loaded spec, then a trial design.
+
+``validate`` returns every finding of one run together (errors and warnings), each located at
+file:line:col and YAML path through the loader's source map.
+"""
+
+from __future__ import annotations
+
+from toolkit.findings import Finding, SourceMap, locate_all
+from toolkit.rules import checks  # noqa: F401  (registers the rules)
+from toolkit.rules.registry import RULES, Rule, RuleCtx
+from toolkit.spec.models import ClusterSpec
+
+DESIGN_CODE = "DES001"
+
+
+def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True) -> list[Finding]:
+    ctx = RuleCtx(spec)
+    findings: list[Finding] = []
+    for r in RULES.values():
+        try:
+            findings += r.run(ctx)
+        except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError) as exc:
+            # a rule tripping over input another rule reports is not a crash for the user
+            if not any(f.severity == "error" for f in findings):
+                findings.append(
+                    Finding(
+                        code=r.code, severity="error", message=f"cannot check this rule: {type(exc).__name__}: {exc}"
+                    )
+                )
+    if try_design and not any(f.severity == "error" for f in findings):
+        findings += design_findings(spec)
+    return locate_all(findings, sources or SourceMap())
+
+
+def design_findings(spec: ClusterSpec) -> list[Finding]:
+    from toolkit.design import design
+    from toolkit.design.addressing import PoolExhausted
+    from toolkit.design.context import DesignError
+    from toolkit.design.sizing import SizingError
+
+    try:
+        design(spec)
+    except DesignError as exc:
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
+    except PoolExhausted as exc:
+        return [
+            Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks"], hint="use a larger prefix")
+        ]
+    except SizingError as exc:
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
+    return []
+
+
+def rule_docs() -> list[tuple[str, str, str]]:
+    docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
+    for code, doc in (
+        ("LOAD000", "the spec path exists and holds .yml files"),
+        ("LOAD001", "spec files are readable UTF-8"),
+        ("LOAD002", "spec files are valid YAML"),
+        ("LOAD003", "no key appears twice in one mapping"),
+        ("LOAD004", "a spec file holds a mapping at the top level"),
+        ("LOAD005", "a scalar is defined in only one file"),
+        ("SPEC001", "no unknown keys (with a did-you-mean suggestion)"),
+        ("SPEC002", "values have the right type and range"),
+        ("SPEC003", "required keys are present"),
+    ):
+        docs.append((code, "error", doc))
+    return sorted(docs)
+
+
+__all__ = ["RULES", "Rule", "rule_docs", "validate"]

@@ -1,0 +1,370 @@
+"""The cluster spec: what a user writes under ``inventory/<cluster>/*.yml``.
+
+This module is the single source of truth for inputs: ``aidc schema`` emits its JSON Schema
+and every field carries the description shown in editors and docs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+SPEED_RE = re.compile(r"^(\d+)G$")
+BREAKOUT_RE = re.compile(r"^(\d+)x(\d+)G$")
+
+
+def parse_speed(text: str) -> int:
+    """``400G`` -> 400."""
+    m = SPEED_RE.match(text)
+    if not m:
+        raise ValueError(f"speed must look like 400G, got {text!r}")
+    return int(m.group(1))
+
+
+def parse_breakout(text: str) -> tuple[int, int]:
+    """``2x400G`` -> (2, 400)."""
+    m = BREAKOUT_RE.match(text)
+    if not m:
+        raise ValueError(f"breakout must look like 2x400G, got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _check_prefix(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not an IPv4 prefix with host bits zero: {exc}") from None
+    return value
+
+
+def _check_address(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError as exc:
+        raise ValueError(f"not an IPv4 address: {exc}") from None
+    return value
+
+
+Prefix = Annotated[str, AfterValidator(_check_prefix), Field(description="IPv4 prefix, e.g. 10.0.0.0/16")]
+Address = Annotated[str, AfterValidator(_check_address), Field(description="IPv4 address")]
+Speed = Annotated[str, Field(pattern=r"^\d+G$", description="port speed, e.g. 400G")]
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40, description="lower-case name")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- cluster & site
+
+
+class ClusterInfo(Strict):
+    name: Name = Field(description="cluster name; used in output paths and lab namespaces")
+    description: str = Field(default="", description="free text")
+
+
+class Site(Strict):
+    domain: str = Field(description="DNS domain of the cluster, e.g. dc1.example.net")
+    timezone: str = Field(default="UTC", description="IANA time zone for every device")
+    ntp: list[Address] = Field(min_length=1, description="NTP server addresses")
+    dns: list[Address] = Field(min_length=1, description="DNS resolver addresses")
+    syslog: list[Address] = Field(default_factory=list, description="syslog collector addresses")
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+class Nic(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9]{0,7}$", description="NIC name on the host (<= 8 chars), e.g. cx0")
+    role: Literal["compute", "storage", "business", "oob"] = Field(
+        description="network plane: compute (RDMA rail), storage, business (front-end) or oob (BMC)"
+    )
+    speed: Speed
+    ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
+    gpu: int | None = Field(default=None, ge=0, description="compute NICs: index of the paired GPU")
+    numa: int | None = Field(default=None, ge=0, description="NUMA node of the NIC's PCIe switch")
+
+
+class ServerModel(Strict):
+    vendor: str = Field(default="", description="manufacturer")
+    gpus: int = Field(default=0, ge=0, le=16, description="GPUs per server (0 for CPU/storage servers)")
+    gpu_model: str | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
+    gpu_numa: list[int] = Field(
+        default_factory=list, description="NUMA node of each GPU, index = GPU number (optional)"
+    )
+    nics: list[Nic] = Field(min_length=1, description="network interfaces")
+    drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
+    power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
+    rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+
+
+class SwitchModel(Strict):
+    vendor: str = Field(default="", description="manufacturer")
+    platform: Literal["frr", "sonic", "cumulus", "eos", "infiniband"] = Field(
+        description="network OS the configs are rendered for"
+    )
+    ports: int = Field(ge=1, le=512, description="front-panel cages")
+    speed: Speed = Field(description="native cage speed, e.g. 800G")
+    breakouts: list[str] = Field(
+        default_factory=list, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
+    )
+    mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
+    power_w: int = Field(default=0, ge=0, description="typical power in watts")
+    rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+
+    @field_validator("breakouts")
+    @classmethod
+    def _breakouts(cls, v: list[str]) -> list[str]:
+        for b in v:
+            parse_breakout(b)
+        return v
+
+
+class Catalog(Strict):
+    servers: dict[Name, ServerModel] = Field(description="server models by name")
+    switches: dict[Name, SwitchModel] = Field(description="switch models by name")
+
+
+# --------------------------------------------------------------------------- layout
+
+
+class ServerGroup(Strict):
+    model: str = Field(description="server model from catalog.servers")
+    count: int | None = Field(default=None, ge=1, description="how many; names are generated")
+    names: list[Name] | None = Field(default=None, description="explicit server names instead of count")
+    prefix: str | None = Field(
+        default=None,
+        description="name prefix for generated names: <rack>-<prefix><NN> (default gpu or srv by model)",
+    )
+
+
+class Rack(Strict):
+    name: Name = Field(description="unique rack name, e.g. su1-r01")
+    role: Literal["gpu", "storage", "network", "mixed"] = Field(
+        default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
+    )
+    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack")
+    servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
+    pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
+
+
+class ScalableUnit(Strict):
+    name: Name = Field(description="unique SU name, e.g. su1")
+    racks: list[Rack] = Field(min_length=1, description="racks of the SU in row order")
+
+
+class Layout(Strict):
+    scalable_units: list[ScalableUnit] = Field(min_length=1, description="compute scalable units")
+    racks: list[Rack] = Field(
+        default_factory=list,
+        description="racks outside any SU: storage, spine/core network racks, services",
+    )
+    network_rack: str | None = Field(
+        default=None, description="rack for spines, cores and front-end spines (default: first non-SU rack)"
+    )
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class TierSpec(Strict):
+    model: str = Field(description="switch model from catalog.switches")
+    breakout: str | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    count: int | None = Field(default=None, ge=1, description="override the computed switch count")
+
+
+class AsnPlan(Strict):
+    core: int = Field(default=4200000000, ge=1, le=4294967294, description="ASN shared by all cores")
+    spine_base: int = Field(
+        default=4200000100, ge=1, le=4294967294, description="ASN of pod 0 spines; pod p uses base+p"
+    )
+    leaf_base: int = Field(default=4200010000, ge=1, le=4294967294, description="ASN of leaf 0; leaf i uses base+i")
+
+
+class ComputeAddressing(Strict):
+    loopbacks: Prefix = Field(
+        description="router IDs/VTEPs: leaves lower half, spines next quarter, cores last quarter"
+    )
+    p2p: Prefix = Field(description="/31 links: leaf-spine lower half, spine-core upper half")
+    hosts: Prefix = Field(description="/31 per compute NIC port, one block per rail leaf")
+
+
+class ComputeNetwork(Strict):
+    kind: Literal["roce", "infiniband"] = Field(default="roce", description="RoCE v2 over Ethernet or InfiniBand")
+    topology: Literal["rail-optimized"] = Field(
+        default="rail-optimized", description="NIC i of every server of an SU on the rail-i leaf"
+    )
+    tiers: Literal["auto", 2, 3] = Field(default="auto", description="2: leaf-spine; 3: adds cores; auto picks")
+    oversubscription: str = Field(
+        default="1:1", pattern=r"^\d+(\.\d+)?:1$", description="leaf downlink:uplink bandwidth ratio"
+    )
+    servers_per_su: int | None = Field(
+        default=None, ge=1, description="planned servers per SU (default: the largest SU); fixes leaf ports"
+    )
+    planned_sus: int | None = Field(
+        default=None, ge=1, description="planned SUs (default: current count); fixes spine and core counts"
+    )
+    leaf: TierSpec = Field(description="rail leaf tier")
+    spine: TierSpec = Field(description="spine tier")
+    core: TierSpec | None = Field(default=None, description="core (super-spine) tier for 3 tiers")
+    mtu: int = Field(default=9216, ge=1500, le=9216, description="switch interface MTU")
+    host_mtu: int = Field(default=9000, ge=1500, le=9216, description="host NIC MTU")
+    underlay: Literal["unnumbered", "numbered"] = Field(
+        default="unnumbered", description="eBGP unnumbered (IPv6 link-local) or numbered /31 sessions"
+    )
+    addressing: ComputeAddressing | None = Field(default=None, description="required for kind roce")
+    asn: AsnPlan = Field(default_factory=AsnPlan, description="ASN plan (RFC 7938 style)")
+
+    @property
+    def ratio(self) -> float:
+        return float(self.oversubscription.split(":")[0])
+
+
+class FrontendAddressing(Strict):
+    loopbacks: Prefix = Field(description="router IDs / VTEP addresses of this plane's switches")
+    p2p: Prefix = Field(description="/31 leaf-spine links")
+    hosts: Prefix = Field(description="/31 per host port")
+
+
+class FrontendAsn(Strict):
+    spine: int = Field(ge=1, le=4294967294, description="ASN shared by this plane's spines")
+    leaf_base: int = Field(ge=1, le=4294967294, description="ASN of leaf 0; leaf i uses base+i")
+
+
+class FrontendNetwork(Strict):
+    """An Ethernet leaf-spine for the business (front-end) or storage plane."""
+
+    leaf: TierSpec = Field(description="leaf tier")
+    spine: TierSpec = Field(description="spine tier")
+    leaves_per_group: int = Field(default=2, ge=1, le=4, description="leaves serving one rack group")
+    racks_per_group: int = Field(
+        default=1, ge=1, description="consecutive racks (layout order) that share a leaf group"
+    )
+    mtu: int = Field(default=9216, ge=1500, le=9216, description="switch interface MTU")
+    host_mtu: int = Field(default=9000, ge=1500, le=9216, description="host NIC MTU")
+    underlay: Literal["unnumbered", "numbered"] = Field(default="unnumbered", description="eBGP underlay style")
+    addressing: FrontendAddressing = Field(description="address pools of this plane")
+    asn: FrontendAsn = Field(description="ASNs of this plane")
+
+
+class StorageNetwork(Strict):
+    mode: Literal["dedicated", "converged"] = Field(
+        description="dedicated leaf-spine, or converged onto the business network"
+    )
+    fabric: FrontendNetwork | None = Field(default=None, description="the dedicated fabric (mode dedicated)")
+    hosts: Prefix | None = Field(
+        default=None, description="converged: /31 per storage port, carved on the business leaves"
+    )
+
+
+class OobNetwork(Strict):
+    switch_model: str = Field(description="per-rack 1G management switch model from catalog.switches")
+    prefix: Prefix = Field(description="management subnet (one L2/L3 zone)")
+    gateway: Address | None = Field(default=None, description="default gateway (default: first address)")
+    rack_block: int = Field(default=64, ge=8, le=1024, description="addresses reserved per rack, in layout order")
+    controller: Address | None = Field(
+        default=None, description="address of the automation controller (default: second address)"
+    )
+
+
+class Networks(Strict):
+    compute: ComputeNetwork = Field(description="GPU-to-GPU RDMA fabric")
+    business: FrontendNetwork | None = Field(default=None, description="front-end / in-band network")
+    storage: StorageNetwork | None = Field(default=None, description="storage network")
+    oob: OobNetwork = Field(description="out-of-band management network")
+
+
+# --------------------------------------------------------------------------- QoS
+
+
+class Ecn(Strict):
+    min_kbytes: int = Field(default=150, ge=1, description="WRED/ECN minimum threshold")
+    max_kbytes: int = Field(default=1500, ge=1, description="WRED/ECN maximum threshold")
+    probability: int = Field(default=100, ge=1, le=100, description="marking probability at max, percent")
+
+
+class Qos(Strict):
+    trust: Literal["dscp", "pcp"] = Field(default="dscp", description="what switches and NICs classify on")
+    pfc_priority: int = Field(default=3, ge=0, le=7, description="the one lossless priority")
+    roce_dscp: int = Field(default=26, ge=0, le=63, description="DSCP of RoCE data traffic")
+    roce_priority: int = Field(default=3, ge=0, le=7, description="traffic class of RoCE data")
+    cnp_dscp: int = Field(default=48, ge=0, le=63, description="DSCP of congestion notification packets")
+    cnp_priority: int = Field(default=6, ge=0, le=7, description="strict-priority queue of CNPs")
+    ecn: Ecn = Field(default_factory=Ecn, description="ECN marking thresholds")
+    pfc_watchdog: bool = Field(default=True, description="PFC storm watchdog on lossless queues")
+
+
+# --------------------------------------------------------------------------- tenants
+
+
+class TenantSpec(Strict):
+    name: Name = Field(description="tenant (VPC) name; also its VRF name")
+    vni: int = Field(ge=1, le=16777215, description="L2VNI of the tenant segment")
+    l3vni: int | None = Field(default=None, ge=1, le=16777215, description="symmetric-IRB L3VNI (optional)")
+    vlan: int = Field(ge=2, le=4094, description="leaf-local VLAN mapped to the VNI")
+    subnet: Prefix
+    gateway: Address = Field(description="anycast gateway address in the subnet")
+    members: list[str] = Field(min_length=1, description="member server names")
+    plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
+
+
+# --------------------------------------------------------------------------- storage
+
+
+class CephPoolSpec(Strict):
+    name: str = Field(description="pool name")
+    type: Literal["replicated", "erasure"] = Field(default="replicated", description="replicated or erasure-coded")
+    size: int | None = Field(default=None, ge=1, le=10, description="replicas (replicated pools)")
+    k: int | None = Field(default=None, ge=1, le=32, description="data chunks (erasure pools)")
+    m: int | None = Field(default=None, ge=1, le=16, description="coding chunks (erasure pools)")
+    pg_num: int = Field(default=32, ge=1, le=65536, description="placement groups (power of two)")
+    application: Literal["rbd", "rgw", "cephfs"] = Field(default="rbd", description="what uses the pool")
+
+
+class CephSpec(Strict):
+    name: Name = Field(description="Ceph cluster name")
+    mons: list[str] = Field(min_length=1, description="monitor hosts (odd count)")
+    mgrs: list[str] = Field(min_length=1, description="manager hosts")
+    osd_hosts: list[str] = Field(min_length=1, description="hosts whose drives become OSDs")
+    drives: list[str] = Field(default_factory=list, description="OSD drive paths per host (default: by model)")
+    rgws: list[str] = Field(default_factory=list, description="RADOS gateway hosts")
+    rgw_port: int = Field(default=7480, ge=1, le=65535, description="RADOS gateway (beast) port")
+    failure_domain: Literal["host", "rack"] = Field(default="rack", description="CRUSH failure domain")
+    pools: list[CephPoolSpec] = Field(default_factory=list, description="pools to create")
+
+
+class MinioPoolSpec(Strict):
+    servers: list[str] = Field(min_length=1, description="servers of this pool, in order")
+    drives_per_server: int = Field(ge=1, le=64, description="drives each server contributes")
+
+
+class MinioSpec(Strict):
+    name: Name = Field(description="MinIO deployment name")
+    pools: list[MinioPoolSpec] = Field(min_length=1, description="server pools")
+    erasure_set_size: int = Field(description="drives per erasure set (2-16)")
+    parity: int = Field(ge=0, description="parity drives per set (at most half the set)")
+    port: int = Field(default=9000, ge=1, le=65535, description="S3 API port")
+
+
+class StorageSpec(Strict):
+    ceph: list[CephSpec] = Field(default_factory=list, description="Ceph clusters")
+    minio: list[MinioSpec] = Field(default_factory=list, description="MinIO deployments")
+
+
+# --------------------------------------------------------------------------- top level
+
+
+class ClusterSpec(Strict):
+    """A GPU datacentre: everything aidc designs, renders, applies and checks."""
+
+    cluster: ClusterInfo = Field(description="name and description")
+    site: Site = Field(description="site services: NTP, DNS, syslog, time zone, domain")
+    catalog: Catalog = Field(description="hardware catalogue: server and switch models")
+    layout: Layout = Field(description="scalable units, racks and the servers in them")
+    networks: Networks = Field(description="compute, business, storage and OOB networks")
+    qos: Qos = Field(default_factory=Qos, description="lossless RoCE profile")
+    tenants: list[TenantSpec] = Field(default_factory=list, description="VPCs as EVPN-VXLAN overlays")
+    storage: StorageSpec = Field(default_factory=StorageSpec, description="Ceph and MinIO clusters")
