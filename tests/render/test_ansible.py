@@ -29,7 +29,7 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader (libyaml when present)
+    return yaml.load(text, Loader=Loader)
 
 
 @functools.cache

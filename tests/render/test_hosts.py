@@ -50,7 +50,7 @@ def sample(example: str) -> list[Device]:
         by_role.setdefault(d.role, []).append(d)
     out: list[Device] = []
     for devs in by_role.values():
-        out += devs[:: max(1, len(devs) // 16)] + [devs[-1]]
+        out += [*devs[:: max(1, len(devs) // 16)], devs[-1]]
     return out
 
 
@@ -106,7 +106,7 @@ def test_netplan_matches_fabric(example: str) -> None:
                 assert rules == [{"from": ip, "table": table, "priority": table}]
             elif p.address and p.gateway and p.plane == "business":
                 assert not rules
-                assert [r for r in routes if r["to"] == "default"][0]["via"] == p.gateway
+                assert next(r for r in routes if r["to"] == "default")["via"] == p.gateway
                 assert all("table" not in r for r in routes)
             elif p.address and p.gateway and p.plane == "storage":
                 assert sorted(r["to"] for r in routes) == sorted(storage_prefixes)
@@ -243,7 +243,8 @@ def test_roce_script_is_idempotent_on_fake_sysfs(tmp_path: Path) -> None:
     assert res.stdout.count("aidc-roce: changed") == 5 * len(nics)
     # the kernel reads the traffic class back as "Global tclass=N": still no change
     for _ifname, rdma in nics:
-        (sysfs / "class/infiniband" / rdma / "tc/1/traffic_class").write_text(f"Global tclass={(q.roce_dscp << 2) | 2}\n")
+        tclass = (q.roce_dscp << 2) | 2
+        (sysfs / "class/infiniband" / rdma / "tc/1/traffic_class").write_text(f"Global tclass={tclass}\n")
     again = _run(script, sysfs)
     assert again.returncode == 0 and "aidc-roce: changed" not in again.stdout
     # a missing interface is skipped, not an error

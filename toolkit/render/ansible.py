@@ -34,9 +34,9 @@ from toolkit.render.hosts import HostView, host_view
 __all__ = [
     "NETWORK_MODE",
     "ROLE_GROUPS",
-    "dump_yaml",
     "SERVER_KEYS",
     "SWITCH_KEYS",
+    "dump_yaml",
     "group_name",
     "inventory",
     "render",

@@ -169,7 +169,8 @@ def ip_plan_rows(fabric: Fabric) -> list[tuple[Any, ...]]:
     for t in fabric.tenants:
         plen = t.subnet.split("/", 1)[1]
         for leaf in t.leaves:
-            rows.append((leaf, f"vlan{t.vlan}", "business", f"{t.gateway}/{plen}", "", "", f"tenant {t.name} anycast gateway"))
+            gateway = f"{t.gateway}/{plen}"
+            rows.append((leaf, f"vlan{t.vlan}", "business", gateway, "", "", f"tenant {t.name} anycast gateway"))
     s = fabric.site
     rows.append(("site", "", "oob", s.oob_gateway, "", "", "oob gateway"))
     rows.append(("site", "", "oob", s.controller_address, "", "", "aidc controller"))
@@ -308,7 +309,8 @@ def topology_view(fabric: Fabric) -> TopologyView:
         key = (ga, gb, c.plane)
         links.setdefault(key, Counter())[c.speed] += 1
         if c.plane == "compute" and c.tier == "server-leaf":
-            leaf = fabric.devices[c.a_device] if _tier(fabric.devices[c.a_device]) == "leaf" else fabric.devices[c.b_device]
+            a_end = fabric.devices[c.a_device]
+            leaf = a_end if _tier(a_end) == "leaf" else fabric.devices[c.b_device]
             rails[key] = leaf.rail
     edges: list[TopoEdge] = []
     for (ga, gb, plane), speeds in links.items():
@@ -397,7 +399,7 @@ def _bom_view(fabric: Fabric) -> dict[str, Any]:
 
 def _cluster_view(fabric: Fabric, svg: bool) -> dict[str, Any]:
     roles = Counter(d.role for d in fabric.devices.values())
-    planes_cables = Counter(c.plane for c in fabric.cables)
+    planes_cables: Counter[str] = Counter(c.plane for c in fabric.cables)
     servers = fabric.servers()
     return {
         "gpus": sum(d.gpus for d in servers),

@@ -15,8 +15,8 @@ Files per server (templates in ``templates/host/``):
 - ``roce.sh`` (servers with compute NICs): idempotent NIC settings with the NVIDIA/Mellanox tools per compute NIC (DSCP
   trust and PFC, RDMA-CM ToS, ECN, CNP DSCP/priority, RoCE traffic class), skipping with a
   message when tools or devices are absent.
-- ``nccl.env`` (servers with compute NICs): the NCCL environment (HCAs in GPU order, GID index, traffic class, SL, socket
-  interface, GPUDirect RDMA level).
+- ``nccl.env`` (servers with compute NICs): the NCCL environment (HCAs in GPU order, GID index, traffic class,
+  SL, socket interface, GPUDirect RDMA level).
 
 Mechanical derivations (no decision is taken here; each follows from Fabric fields):
 
