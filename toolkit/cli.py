@@ -324,6 +324,142 @@ def lab_shell_cmd(path: Path = PathArg, device: str = typer.Argument(..., help="
     os.execvp(argv[0], argv)
 
 
+# --------------------------------------------------------------------------- plan / apply / check
+
+TargetOpt = typer.Option("lab", "--target", "-t", help="lab (the digital twin) or inventory (real devices)")
+FormatOpt = typer.Option("text", "--format", "-f", help="text, json or markdown (a PR comment)")
+
+
+def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
+    """Fabric, target and rendered artifacts for ``--target``: the lab renders every switch as ``frr``."""
+    from toolkit.render import render as render_all
+    from toolkit.state import state_dir
+    from toolkit.targets import TargetError, get_target
+
+    fab, _ = fabric_of(path, "frr" if target == "lab" else None)
+    try:
+        tgt = get_target(target, fab, state_dir())
+    except TargetError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    spec_dir = path if path.is_dir() else path.parent
+    overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
+    try:
+        artifacts = render_all(fab, overrides)
+    except Exception as exc:
+        err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    return fab, tgt, artifacts
+
+
+def _check_format(fmt: str) -> None:
+    from toolkit.plan import FORMATS
+
+    if fmt not in FORMATS:
+        err.print(f"[red]unknown format {fmt!r}[/red]: use one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def plan(
+    path: Path = PathArg,
+    target: str = TargetOpt,
+    fmt: str = FormatOpt,
+    no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+) -> None:
+    """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
+    from toolkit.plan import format_plan
+    from toolkit.plan import plan as make_plan
+
+    _check_format(fmt)
+    fab, tgt, artifacts = _target_fabric(path, target)
+    p = make_plan(fab, artifacts, tgt, read_running=not no_running)
+    sys.stdout.write(format_plan(p, fmt))
+    raise typer.Exit(p.exit_code)
+
+
+@app.command()
+def apply(
+    path: Path = PathArg,
+    target: str = TargetOpt,
+    fmt: str = FormatOpt,
+    device: list[str] = typer.Option(None, "--device", "-d", help="apply only these devices (repeatable)"),
+) -> None:
+    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from toolkit.plan import ApplyError, ApplyLockedError, ProgressEvent, format_apply
+    from toolkit.plan import apply as do_apply
+
+    _check_format(fmt)
+    fab, tgt, artifacts = _target_fabric(path, target)
+    columns = (TextColumn("apply"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=err, transient=False, disable=fmt != "text") as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(ev: ProgressEvent) -> None:
+            what = f"{ev.device}: {ev.event} {ev.message}"[:80]
+            bar.update(task, total=ev.total, completed=ev.done, description=what)
+            if ev.event in ("failed", "restored"):
+                bar.console.print(f"[red]{ev.device}[/red] {ev.event}: {ev.message}")
+
+        try:
+            result = do_apply(fab, artifacts, tgt, progress, devices=device or None)
+        except ApplyLockedError as exc:
+            err.print(f"[red]locked[/red]: {exc}")
+            raise typer.Exit(1) from None
+        except ApplyError as exc:
+            err.print(f"[red]apply refused[/red]: {exc}")
+            raise typer.Exit(1) from None
+    sys.stdout.write(format_apply(result, fmt))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def check(
+    path: Path = PathArg,
+    target: str = typer.Option("lab", "--target", "-t", help="lab, ssh (real devices) or ssh:<ssh_config>"),
+    junit: Path = typer.Option(None, "--junit", help="write a JUnit XML report for CI"),
+    layer: list[str] = typer.Option(None, "--layer", "-l", help="run only these layers (repeatable)"),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Health-check the target against the Fabric, layer by layer (pytest + testinfra over SSH)."""
+    from toolkit.health import LAYERS, HealthError, run_checks
+
+    fab, _ = fabric_of(path, "frr" if target == "lab" else None)
+    if target == "inventory":
+        target = "ssh"
+    try:
+        with err.status(f"checking {fab.name} on {target} ({', '.join(layer or LAYERS)})"):
+            report = run_checks(fab, target, junit, layer or None)
+    except (HealthError, ValueError) as exc:
+        err.print(f"[red]check failed to start[/red]: {exc}")
+        raise typer.Exit(2) from None
+    if json_out:
+        sys.stdout.write(json.dumps(report.to_json_dict(), indent=1) + "\n")
+    else:
+        t = Table(title=f"health of {report.fabric} on {report.target}: {'OK' if report.ok else 'FAILED'} "
+                        f"({report.seconds:.1f} s)")
+        for col in ("layer", "passed", "failed", "not applicable", "skipped"):
+            t.add_column(col, justify="left" if col == "layer" else "right")
+        for name, lr in report.layers.items():
+            style = "red" if lr.failed else ""
+            t.add_row(name, str(lr.passed), f"[{style}]{lr.failed}[/{style}]" if style else "0",
+                      str(lr.not_applicable), str(lr.skipped))
+        out.print(t)
+        for name, lr in report.layers.items():
+            for msg in lr.failures:
+                out.print(f"[red]FAIL[/red] [{name}] {msg}", markup=True)
+            for reason in lr.not_applicable_reasons:
+                out.print(f"[dim]n/a  [{name}] {reason}[/dim]")
+        for e in report.errors:
+            err.print(f"[red]ERROR[/red] {e}")
+        if junit:
+            out.print(f"JUnit report: {junit}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def main() -> None:
     try:
         app()
