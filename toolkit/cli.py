@@ -274,8 +274,10 @@ def lab_down_cmd(path: Path = PathArg) -> None:
     """Remove every namespace, veth, bridge, process and file of the twin (also after a failed up)."""
     from toolkit.lab import lab_down
     from toolkit.state import state_dir
+    from toolkit.targets import forget_lab_target
 
     rep = lab_down(_cluster_name(path), state_dir())
+    forget_lab_target(rep.cluster, state_dir())
     out.print(f"lab {rep.cluster} down: {len(rep.namespaces_removed)} namespaces, "
               f"{len(rep.killed) + len(rep.force_killed)} processes, {len(rep.paths_removed)} paths removed")
     for e in rep.errors:

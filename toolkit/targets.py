@@ -240,6 +240,19 @@ class InventoryTarget(Target):
         return {"user": self._user, "private_key_file": self._key, "known_hosts": self._known_hosts}
 
 
+def forget_lab_target(cluster: str, state_dir: Path | str | None = None, name: str = "lab") -> bool:
+    """Drop the applied state, backups and audit log of a lab that is gone (``aidc lab down``):
+    a new lab starts empty, so its first plan must show every device as to be created."""
+    import shutil
+
+    base = Path(state_dir) if state_dir is not None else default_state_dir()
+    root = base / "targets" / name / cluster
+    if not root.exists():
+        return False
+    shutil.rmtree(root)
+    return True
+
+
 def lab_target(cluster: str, state_dir: Path | str | None = None) -> LabTarget:
     return LabTarget(cluster, state_dir)
 

@@ -9,6 +9,7 @@ Output layout under ``<out>/<cluster>/``:
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +23,15 @@ STAGES = ("toolkit.render.switches", "toolkit.render.hosts", "toolkit.render.ans
 
 
 def render(fabric: Fabric, overrides: Iterable[Path] = ()) -> Artifacts:
+    # the Fabric is millions of long-lived objects: keep the cyclic GC from rescanning them
+    gc.freeze()
+    try:
+        return _render(fabric, overrides)
+    finally:
+        gc.unfreeze()
+
+
+def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
     env = environment(overrides)
     out: Artifacts = {}
     for name in STAGES:

@@ -155,42 +155,62 @@ def _tokens(line: str, where: str) -> tuple[list[str], NvueValue | None]:
     return [_unquote(t) if t[0] == '"' else t for t in raw[:i]], _unquote(last) if last[0] == '"' else _bare(last)
 
 
-def read_nvue(text: str) -> tuple[NvueTree, list[tuple[list[str], NvueValue | None]]]:
+@functools.lru_cache(maxsize=262144)
+def _parse_line(line: str) -> tuple[tuple[str, ...], NvueValue | None] | str:
+    """One template line -> (path, value); an error message (str) when the line is malformed.
+
+    Cached: switches of one model share most lines (ports, QoS, services)."""
+    try:
+        path, value = _tokens(line, "{where}")
+    except ValueError as exc:
+        return str(exc)
+    if not path:
+        return "{where}: empty path"
+    return tuple(path), value
+
+
+def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValue | None]]]:
     """Read the template's lines: the NVUE tree and the (path, value) lines in order.
 
     A value set twice, a path set both as a value and as a node, or the same line twice fails."""
     tree: NvueTree = {}
-    lines: list[tuple[list[str], NvueValue | None]] = []
+    lines: list[tuple[tuple[str, ...], NvueValue | None]] = []
     seen: set[tuple[str, ...]] = set()
+    # the parent node of every path seen so far: lines come grouped, so most parents repeat
+    parents: dict[tuple[str, ...], NvueTree] = {(): tree}
     for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
+        stripped = line.strip()
+        if not stripped or stripped[0] == "#":
             continue
-        where = f"line {n}"
-        path, value = _tokens(line, where)
-        if not path:
-            raise ValueError(f"{where}: empty path")
-        key = tuple(path)
-        if key in seen:
-            raise ValueError(f"{where}: {' '.join(path)} set twice")
-        seen.add(key)
-        node = tree
-        for word in path[:-1]:
-            child = node.setdefault(word, {})
-            if not isinstance(child, dict):
-                raise ValueError(f"{where}: {word} already holds the value {child!r}")
-            node = child
+        parsed = _parse_line(stripped)
+        if isinstance(parsed, str):
+            raise ValueError(parsed.replace("{where}", f"line {n}", 1))
+        path, value = parsed
+        if path in seen:
+            raise ValueError(f"line {n}: {' '.join(path)} set twice")
+        seen.add(path)
+        head = path[:-1]
+        node = parents.get(head)
+        if node is None:
+            node = tree
+            for word in head:
+                child = node.setdefault(word, {})
+                if not isinstance(child, dict):
+                    raise ValueError(f"line {n}: {word} already holds the value {child!r}")
+                node = child
+            parents[head] = node
         last = path[-1]
         old = node.get(last)
         if value is None:
             if old is None:
                 node[last] = {}
             elif not isinstance(old, dict):
-                raise ValueError(f"{where}: {' '.join(path)} already holds the value {old!r}")
+                raise ValueError(f"line {n}: {' '.join(path)} already holds the value {old!r}")
         else:
             if old is not None:
-                raise ValueError(f"{where}: {' '.join(path)} set twice")
+                raise ValueError(f"line {n}: {' '.join(path)} set twice")
             node[last] = value
-        lines.append((path, value))
+        lines.append(parsed)
     return tree, lines
 
 
@@ -247,17 +267,18 @@ def nvue_yaml(tree: NvueTree) -> str:
 _sh = functools.lru_cache(maxsize=65536)(shlex.quote)
 
 
-def nv_set_args(lines: Iterable[tuple[list[str], NvueValue | None]]) -> list[str]:
+@functools.lru_cache(maxsize=262144)
+def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: type) -> str:
+    words = " ".join(map(_sh, path))
+    if value is None:
+        return words
+    scalar = "on" if value is True else "off" if value is False else str(value)
+    return f"{words} {_sh(scalar)}"
+
+
+def nv_set_args(lines: Iterable[tuple[tuple[str, ...], NvueValue | None]]) -> list[str]:
     """``nv set`` arguments, shell-quoted, one string per line."""
-    out = []
-    for path, value in lines:
-        words = " ".join(map(_sh, path))
-        if value is None:
-            out.append(words)
-        else:
-            scalar = "on" if value is True else "off" if value is False else str(value)
-            out.append(f"{words} {_sh(scalar)}")
-    return out
+    return [_set_arg(path, value, type(value)) for path, value in lines]
 
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:

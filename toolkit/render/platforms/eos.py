@@ -13,6 +13,12 @@ Derivations (mechanical, from the Fabric):
   (``peer_address`` empty; EOS would need IPv6 link-local / RFC 5549 support for it) the peer
   address is the designed address of the peer's port (``Port.address`` of
   ``peer_device:peer_interface``; the links always carry /31s).
+- MTU: EOS ``mtu`` is the IP MTU and accepts 68-9214 bytes (``MAX_MTU``); the Fabric's
+  ``Port.mtu`` is the Linux-style interface MTU (also excluding the Ethernet header) and is
+  usually the 9216 jumbo value, which EOS rejects (the line would be dropped and the port left at
+  1500). A designed MTU above ``MAX_MTU`` is rendered as ``MAX_MTU``: nothing the design sends
+  needs more (host MTU + VXLAN overhead must fit, else the switch is refused with ``ValueError``).
+  The SVI MTU is the plane's host MTU and must fit as it is.
 - Port speed: ``<lane speed>g-<serdes lanes per port>`` with the lanes per port = the cage's
   SerDes lanes (``toolkit.design.naming.serdes_lanes``) / breakout lanes; single-lane ports below
   50G use ``forced <n>full``. A cage broken out (``dev.cage_breakouts``) gets the speed on every
@@ -61,6 +67,10 @@ TRUST = {"dscp": "dscp", "pcp": "cos"}
 
 TEMPLATE = "eos/startup-config.j2"
 _RT_MAX = 0xFFFF
+MAX_MTU = 9214
+"""Largest value EOS accepts for the interface ``mtu`` (IP MTU, 68-9214 bytes)."""
+VXLAN_OVERHEAD = 50
+"""Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) header bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,7 @@ class EosTenant:
 @dataclass(frozen=True, slots=True)
 class EosView:
     speeds: dict[str, str]  # port name -> EOS speed argument (used and unused ports)
+    mtus: dict[str, int]  # port name (front panel and management) -> EOS mtu
     neighbors: list[EosNeighbor]
     tenants: list[EosTenant]
     virtual_mac: str | None
@@ -144,6 +155,24 @@ def _speeds(v: DeviceView) -> dict[str, str]:
     return out
 
 
+def _mtu(v: DeviceView, port: str, mtu: int) -> int:
+    if mtu <= MAX_MTU:
+        return mtu
+    if v.host_mtu is not None and v.host_mtu + VXLAN_OVERHEAD > MAX_MTU:
+        raise ValueError(
+            f"{v.hostname}: {port} MTU {mtu} exceeds the EOS maximum {MAX_MTU} and the plane's host MTU "
+            f"{v.host_mtu} (+{VXLAN_OVERHEAD} VXLAN) would not fit in it"
+        )
+    return MAX_MTU
+
+
+def _mtus(v: DeviceView) -> dict[str, int]:
+    out = {p.name: _mtu(v, p.name, p.mtu) for p in v.ports}
+    if v.mgmt:
+        out[v.mgmt.port] = _mtu(v, v.mgmt.port, v.mgmt.mtu)
+    return out
+
+
 def _rt_part(dev: Device, vni: int) -> int:
     if vni > _RT_MAX:
         raise ValueError(f"{dev.name}: VNI {vni} does not fit the 16-bit field of the EOS RD/RT <vni>:<vni>")
@@ -155,6 +184,8 @@ def _tenants(v: DeviceView) -> list[EosTenant]:
     for t in v.tenants:
         vni = _rt_part(v.dev, t.vni)
         l3 = _rt_part(v.dev, t.l3vni) if t.l3vni is not None else None
+        if t.mtu > MAX_MTU:
+            raise ValueError(f"{v.hostname}: tenant {t.name} MTU {t.mtu} exceeds the EOS maximum {MAX_MTU}")
         out.append(
             EosTenant(
                 t=t,
@@ -185,6 +216,7 @@ def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
         raise ValueError(f"{v.hostname}: tenants need a loopback (VXLAN source, router ID)")
     return EosView(
         speeds=_speeds(v),
+        mtus=_mtus(v),
         neighbors=[EosNeighbor(_peer_address(n, fabric, v.dev), n) for n in v.neighbors],
         tenants=_tenants(v),
         virtual_mac=_virtual_mac(v),
