@@ -185,6 +185,63 @@ def sysctl_todo(wanted: dict[str, Any], current_lines: list[str]) -> list[dict[s
     return out
 
 
+def route_results(ip_route_all: Any, tables: list[str]) -> list[dict[str, Any]]:
+    """``ip -j route show table all`` -> one result per designed table, shaped like the results of
+    ``ip -j route show table <t>`` (``item``, ``rc``, ``stdout``) that the route filters read."""
+    by_table: dict[str, list[dict[str, Any]]] = {str(t): [] for t in tables}
+    for r in _load(ip_route_all):
+        if r.get("type", "unicast") != "unicast":
+            continue
+        table = str(r.get("table", "main"))
+        if table == "main" and "main" not in by_table:
+            table = "254"
+        if table in by_table:
+            by_table[table].append(r)
+    return [{"item": t, "rc": 0, "stdout": json.dumps(routes)} for t, routes in by_table.items()]
+
+
+def ip_todo(
+    interfaces: list[dict[str, Any]],
+    routes: list[dict[str, Any]],
+    rules: list[dict[str, Any]],
+    ip_link: Any,
+    ip_addr: Any,
+    route_res: Any,
+    ip_rule: Any,
+) -> list[list[str]]:
+    """Every iproute2 command that brings the host to its host_vars, in a safe order: links (MTU,
+    up), stale addresses out, missing addresses in, stale routes out, missing routes in, stale
+    rules out, missing rules in. Each is an argv starting with ``ip``."""
+    out: list[list[str]] = []
+    for i in links_todo(interfaces, ip_link):
+        out.append(["ip", "link", "set", "dev", str(i["ifname"]), "mtu", str(i["mtu"]), "up"])
+    for a in addresses_extra(interfaces, ip_addr):
+        out.append(["ip", "addr", "del", a["address"], "dev", a["ifname"]])
+    for i in addresses_missing(interfaces, ip_addr):
+        out.append(["ip", "addr", "replace", str(i["address"]), "dev", str(i["ifname"])])
+    out += [r["argv"] for r in routes_extra(routes, route_res)]
+    out += [r["argv"] for r in routes_missing(routes, route_res)]
+    out += [r["argv"] for r in rules_extra(rules, ip_rule)]
+    out += [r["argv"] for r in rules_missing(rules, ip_rule)]
+    return out
+
+
+def ip_batch(commands: list[list[str]]) -> str:
+    """argv lists (each starting with ``ip``) -> the input of ``ip -batch -``."""
+    lines = []
+    for argv in commands:
+        words = [str(w) for w in argv[1:]]
+        if any(not w or any(c.isspace() for c in w) for w in words):
+            raise ValueError(f"cannot batch {argv!r}: empty or blank word")
+        lines.append(" ".join(words))
+    return "\n".join(lines) + "\n"
+
+
+def sysctl_assignment(item: dict[str, Any]) -> str:
+    """``{key, value}`` -> ``key=value`` for ``sysctl -w``."""
+    return f"{item['key']}={item['value']}"
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
@@ -198,4 +255,8 @@ class FilterModule:
             "aidc_rules_missing": rules_missing,
             "aidc_rules_extra": rules_extra,
             "aidc_sysctl_todo": sysctl_todo,
+            "aidc_route_results": route_results,
+            "aidc_ip_todo": ip_todo,
+            "aidc_ip_batch": ip_batch,
+            "aidc_sysctl_assignment": sysctl_assignment,
         }

@@ -2,8 +2,9 @@
 
 A member server's ports on the tenant's plane become access ports in the tenant VLAN/VNI on
 their leaf. Member i (in the order listed) gets the i-th usable address of the subnet, skipping
-the gateway. Every leaf with a member port is a VTEP for the tenant. The anycast gateway MAC is
-derived from the VNI.
+the gateway. Every leaf with a member port is a VTEP for the tenant. Every tenant shares one
+anycast gateway MAC (``ANYCAST_GATEWAY_MAC``): EOS and others allow a single virtual-router MAC
+per switch, and hosts moving between tenants never see a gateway MAC change.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ def mark_members(ctx: Ctx) -> None:
             ctx.tenant_of[key] = t.name
 
 
+ANYCAST_GATEWAY_MAC = "02:00:00:00:00:01"
+"""Locally administered unicast MAC of every anycast gateway in the fabric."""
+
+
 def gateway_mac(vni: int) -> str:
-    return f"02:00:00:{(vni >> 16) & 0xFF:02x}:{(vni >> 8) & 0xFF:02x}:{vni & 0xFF:02x}"
+    """The anycast gateway MAC of a tenant: the same for every VNI (see the module docstring)."""
+    return ANYCAST_GATEWAY_MAC
 
 
 def build_tenants(ctx: Ctx) -> list[Tenant]:

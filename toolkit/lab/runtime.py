@@ -127,6 +127,9 @@ class LabState(_M):
     ssh: SshAccess
     frr_profile: str = Field(default="datacenter", description="FRR defaults profile (-F) of the switches")
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per phase of lab_up")
+    host_sysctls: dict[str, str] = Field(
+        default_factory=dict, description="machine-wide sysctls lab up raised: their previous values"
+    )
 
     def node(self, device: str) -> LabNode:
         return self.topology.node(device)
@@ -430,6 +433,43 @@ def _teardown(st: LabState, report: DownReport) -> None:
         LAB_RUN.rmdir()  # only when no other lab uses it
 
 
+NEIGH_SYSCTLS = tuple(
+    f"/proc/sys/net/{fam}/neigh/default/gc_thresh{i}" for fam in ("ipv4", "ipv6") for i in (2, 3)
+)
+"""The neighbour table limits are machine-wide (shared by every namespace): the default 1024
+entries are too few for one SU (ping then fails with ENOBUFS), so lab up raises them."""
+
+
+def _neigh_target(topo: LabTopology) -> dict[str, int]:
+    need = max(4096, 8 * (len(topo.links) + len(topo.nodes)))
+    return {p: (need if p.endswith("3") else need // 2) for p in NEIGH_SYSCTLS}
+
+
+def _raise_host_sysctls(st: LabState) -> None:
+    for path, want in _neigh_target(st.topology).items():
+        try:
+            cur = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if cur.isdigit() and int(cur) < want:
+            st.host_sysctls.setdefault(path, cur)
+            Path(path).write_text(f"{want}\n")
+
+
+def _restore_host_sysctls(st: LabState, report: DownReport) -> None:
+    """Put back what lab up raised, unless another aidc lab still runs on this machine."""
+    if not st.host_sysctls:
+        return
+    others = [p for p in LAB_RUN.iterdir() if p.name != Path(st.run_dir).name] if LAB_RUN.is_dir() else []
+    if others:
+        return
+    for path, old in st.host_sysctls.items():
+        try:
+            Path(path).write_text(f"{old}\n")
+        except OSError as exc:
+            report.errors.append(f"cannot restore {path} to {old}: {exc}")
+
+
 def lab_down(cluster_name: str, state_dir: Path | str) -> DownReport:
     """Remove everything a (possibly partial) lab created. Idempotent."""
     report = DownReport(cluster=cluster_name, state_found=False)
@@ -443,6 +483,7 @@ def lab_down(cluster_name: str, state_dir: Path | str) -> DownReport:
         return report
     report.state_found = True
     _teardown(st, report)
+    _restore_host_sysctls(st, report)
     if not report.errors and ldir.exists():
         shutil.rmtree(ldir, ignore_errors=True)
         report.paths_removed.append(str(ldir))
@@ -612,6 +653,11 @@ def _create_network(st: LabState) -> None:
             f"link add name {a.ifname} mtu {a.mtu} netns {a.namespace} type veth "
             f"peer name {b.ifname} mtu {b.mtu} netns {b.namespace}\n"
         )
+    for i, stub in enumerate(topo.stubs):  # peer outside the scope: the far end stays down
+        root.append(
+            f"link add name {stub.ifname} mtu {stub.mtu} netns {stub.namespace} type veth "
+            f"peer name x{i} mtu {stub.mtu} netns {topo.oob_namespace}\n"
+        )
     for n in topo.nodes:
         root.append(
             f"link add name {n.mgmt_ifname} mtu {n.mgmt_mtu} netns {n.namespace} type veth "
@@ -651,6 +697,10 @@ def _create_network(st: LabState) -> None:
 
 def _start_sshd(st: LabState, node: LabNode) -> None:
     log = Path(st.log_dir) / f"{node.device}.sshd.log"
+    # each device gets its own empty home: sessions must not run the controller user's dotfiles
+    # (a ~/.bashrc that initialises pyenv costs 0.2 s per SSH session) nor share ~/.ansible
+    home = Path(st.run_dir) / "home" / node.device
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
     argv = [
         SSHD,
         "-D",
@@ -660,7 +710,7 @@ def _start_sshd(st: LabState, node: LabNode) -> None:
         "-o",
         f"ListenAddress={node.mgmt_ip}:22",
         "-o",
-        f"SetEnv=AIDC_DEVICE={node.device} AIDC_NETNS={node.namespace}",
+        f"SetEnv=AIDC_DEVICE={node.device} AIDC_NETNS={node.namespace} HOME={home}",
     ]
     _spawn(st, node, "sshd", argv, log)
 
@@ -814,6 +864,8 @@ def lab_up(
         t0 = time.monotonic()
         host_key, client_key = _keygen(sshdir)
         _ssh_files(st, host_key, client_key)
+        _raise_host_sysctls(st)
+        _save(st)
         st.timings["keys"] = round(time.monotonic() - t0, 3)
         _create_network(st)
         t0 = time.monotonic()

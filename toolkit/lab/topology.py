@@ -8,6 +8,8 @@
   each end is named after the port's ``ifname`` and gets the port's ``mtu``;
 - one management veth per device: the device end is its ``mgmt_port`` (by ``ifname``) carrying
   ``mgmt_address``; the other end is a port of the OOB bridge;
+- in a scoped lab, a cabled port whose peer is outside the scope still exists: a veth whose other
+  end (``x<N>``) stays down in the OOB namespace (``stubs``), so configurations apply unchanged;
 - one veth from the OOB namespace to the root namespace carrying
   ``fabric.site.controller_address`` (with the OOB prefix length): aidc reaches every device from
   there.
@@ -87,6 +89,9 @@ class LabTopology(_M):
     controller_ip: str
     nodes: list[LabNode]
     links: list[LabLink]
+    stubs: list[LabLinkEnd] = []
+    """Ports whose cable leads out of the scope: they exist (a veth whose other end waits, down,
+    in the OOB namespace) so the device's configuration applies, but they have no carrier."""
 
     def node(self, device: str) -> LabNode:
         for n in self.nodes:
@@ -239,11 +244,27 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
         raise LabTopologyError("two devices map to the same namespace name")
 
     links: list[LabLink] = []
+    stubs: list[LabLinkEnd] = []
     used: dict[tuple[str, str], str] = {(n.device, n.mgmt_ifname): "management" for n in nodes}
     for c in fabric.cables:
         if c.plane == "oob" or c.tier == "oob":
             continue
         if c.a_device not in by_name or c.b_device not in by_name:
+            for dname, pname in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
+                if dname not in by_name:
+                    continue
+                port = fabric.devices[dname].port(pname)
+                _check_ifname(dname, port.ifname)
+                key = (dname, port.ifname)
+                if key in used:
+                    raise LabTopologyError(f"{dname}: interface {port.ifname} used twice ({used[key]})")
+                used[key] = f"{c.a_device}:{c.a_port}-{c.b_device}:{c.b_port} (peer outside the scope)"
+                stubs.append(
+                    LabLinkEnd(
+                        device=dname, namespace=by_name[dname].namespace, port=pname, ifname=port.ifname,
+                        mtu=port.mtu,
+                    )
+                )
             continue
         ends = []
         for dname, pname in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
@@ -287,4 +308,5 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
         controller_ip=str(controller_ip),
         nodes=nodes,
         links=links,
+        stubs=stubs,
     )

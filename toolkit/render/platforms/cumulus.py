@@ -268,7 +268,7 @@ _sh = functools.lru_cache(maxsize=65536)(shlex.quote)
 
 
 @functools.lru_cache(maxsize=262144)
-def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: type) -> str:
+def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: str) -> str:
     words = " ".join(map(_sh, path))
     if value is None:
         return words
@@ -278,7 +278,7 @@ def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: type) -> str
 
 def nv_set_args(lines: Iterable[tuple[tuple[str, ...], NvueValue | None]]) -> list[str]:
     """``nv set`` arguments, shell-quoted, one string per line."""
-    return [_set_arg(path, value, type(value)) for path, value in lines]
+    return [_set_arg(path, value, type(value).__name__) for path, value in lines]  # True == 1: key on type
 
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:

@@ -138,7 +138,7 @@ nv set interface vlan200 link mtu 9000
 nv set interface vlan200 ip vrf green
 nv set interface vlan200 ip vrr enable on
 nv set interface vlan200 ip vrr address 172.16.200.1/24
-nv set interface vlan200 ip vrr mac-address 02:00:00:00:27:d8
+nv set interface vlan200 ip vrr mac-address 02:00:00:00:00:01
 nv set interface vlan200 ip vrr state up
 nv set bridge domain br_default vlan 200 vni 10200
 nv set nve vxlan enable on

@@ -134,7 +134,7 @@ nv set interface vlan100 link mtu 9000
 nv set interface vlan100 ip vrf blue
 nv set interface vlan100 ip vrr enable on
 nv set interface vlan100 ip vrr address 172.16.100.1/24
-nv set interface vlan100 ip vrr mac-address 02:00:00:00:27:74
+nv set interface vlan100 ip vrr mac-address 02:00:00:00:00:01
 nv set interface vlan100 ip vrr state up
 nv set bridge domain br_default vlan 100 vni 10100
 nv set nve vxlan enable on
