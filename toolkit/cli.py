@@ -405,6 +405,8 @@ def apply(
             bar.update(task, total=ev.total, completed=ev.done, description=what)
             if ev.event in ("failed", "restored"):
                 bar.console.print(f"[red]{ev.device}[/red] {ev.event}: {ev.message}")
+            elif ev.event in ("changed", "unchanged", "skipped"):
+                bar.console.print(f"[green]{ev.device}[/green] {ev.event} {ev.message}".rstrip())
 
         try:
             result = do_apply(fab, artifacts, tgt, progress, devices=device or None)

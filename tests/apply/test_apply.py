@@ -14,8 +14,10 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -320,7 +322,9 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     # changed the loopback (first in the script) and the ports before the missing one
     script = art2[f"switches/{broken}/network.sh"]
     ports = re.findall(r"^port (swp\d+) ", script, re.M)
-    missing = ports[-1]
+    # not a BGP port: FRR does not follow an interface renamed away and back (a lab artefact)
+    bgp_ports = {fabric2.devices[broken].port(n.interface).ifname for n in fabric2.devices[broken].bgp if n.interface}
+    missing = [p for p in ports if p not in bgp_ports][-1]
     assert lab.exec(broken, "ip", "link", "set", "dev", missing, "down").returncode == 0
     assert lab.exec(broken, "ip", "link", "set", "dev", missing, "name", "gone0").returncode == 0
     addr_before = _addresses(lab, broken)
@@ -366,3 +370,37 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     bgp = _wait_bgp(lab, fabric2)
     assert bgp.ok, bgp.peers
     assert plan(fabric2, art2, lab.target()).exit_code == 0
+
+
+def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AIDC_STATE_DIR": str(lab.state_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", *args], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
+
+
+def test_cli_plan_apply_check(lab: Any, tmp_path: Path) -> None:
+    """The command line end to end: plan exit codes (2 changes / 0 none), JSON and Markdown plans,
+    apply with per-device progress, check with a JUnit report. The spec is the original one, so
+    after the previous test (which applied a changed design) every switch has changes; run alone, every
+    device is still to be created."""
+    spec = str(lab.spec)
+    p = _aidc(lab, "plan", spec, "--target", "lab", "--format", "json")
+    assert p.returncode == 2, p.stderr
+    data = json.loads(p.stdout)
+    assert data["changes"] >= 1 and data["summary"]["update"] + data["summary"]["create"] == data["changes"]
+    md = _aidc(lab, "plan", spec, "--target", "lab", "--format", "markdown", "--no-running")
+    assert md.returncode == 2 and "| " in md.stdout and "```diff" in md.stdout, md.stdout[:500]
+    a = _aidc(lab, "apply", spec, "--target", "lab")
+    assert a.returncode == 0, a.stdout + a.stderr
+    assert "OK:" in a.stdout and "fe-leaf01" in a.stderr  # per-device progress lines go to stderr
+    again = _aidc(lab, "plan", spec, "--target", "lab")
+    assert again.returncode == 0, again.stdout
+    junit = tmp_path / "health.xml"
+    c = _aidc(lab, "check", spec, "--target", "lab", "--layer", "bgp", "--layer", "switch-links", "--junit", str(junit))
+    assert c.returncode == 0, c.stdout + c.stderr
+    cases = ET.parse(junit).getroot().findall(".//testcase")
+    assert len(cases) >= 20 and not ET.parse(junit).getroot().findall(".//failure")
+    # a usage error: an unknown target
+    bad = _aidc(lab, "plan", spec, "--target", "nowhere")
+    assert bad.returncode == 2 and "unknown target" in bad.stderr

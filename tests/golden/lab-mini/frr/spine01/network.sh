@@ -85,7 +85,7 @@ setproc /proc/sys/net/ipv6/conf/all/forwarding 1
 
 # loopback
 ip link set dev lo up
-ip addr replace 10.0.0.128/32 dev lo
+addr lo 10.0.0.128/32
 
 # management
 port eth0 1500 net-r01-oob:swp51
