@@ -46,6 +46,7 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
     media: Counter[str] = Counter()
     optics: Counter[str] = Counter()
     cages: set[tuple[str, int]] = set()
+    port_maps: dict[str, dict[str, Any]] = {}
     for c in fabric.cables:
         if c.plane != plane:
             continue
@@ -56,7 +57,10 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
         for dev_name, port_name in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
             dev = fabric.devices[dev_name]
             if dev.is_switch:
-                port = dev.port(port_name)
+                ports = port_maps.get(dev_name)
+                if ports is None:
+                    ports = port_maps[dev_name] = {p.name: p for p in dev.ports}
+                port = ports[port_name]
                 if port.cage is None or (dev.name, port.cage) in cages:
                     continue
                 cages.add((dev.name, port.cage))

@@ -98,10 +98,11 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     if mgmt is not None:
         want_ports[mgmt.ifname] = [str(mgmt.mtu)] + ([mgmt.description] if mgmt.description else [])
     assert port_cmds == want_ports
-    assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address}
+    # `addr IFNAME ADDRESS` makes ADDRESS the only global address: ports and the loopback
+    assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address} | (
+        {"lo": dev.loopback} if dev.loopback else {})
     replaced = {(c[3], c[5]) for c in cmds if c[:3] == ["ip", "addr", "replace"]}
-    assert replaced == ({(dev.loopback, "lo")} if dev.loopback else set()) | (
-        {(dev.mgmt_address, mgmt.ifname)} if mgmt is not None and dev.mgmt_address else set())
+    assert replaced == ({(dev.mgmt_address, mgmt.ifname)} if mgmt is not None and dev.mgmt_address else set())
     assert sorted(c[1:] for c in cmds if c[0] == "vxlan") == sorted(
         [f"vx{a.vni}", str(a.vni), lo_ip, str(VXLAN_PORT),
          str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in dev.tenants)

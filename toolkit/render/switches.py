@@ -49,7 +49,7 @@ def _render_chunk(names: list[str]) -> list[tuple[str, dict[str, str]]]:
     return [(n, render_device(fabric.devices[n], fabric, env)) for n in names]
 
 
-def _workers(n_devices: int) -> int:
+def workers_for(n_devices: int) -> int:
     wanted = os.environ.get("AIDC_RENDER_WORKERS", "")
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
@@ -61,7 +61,7 @@ def _workers(n_devices: int) -> int:
 def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     global _JOB
     names = [d.name for d in fabric.switches()]
-    workers = _workers(len(names))
+    workers = workers_for(len(names))
     results: list[Any]
     if workers == 1:
         results = [(d.name, render_device(d, fabric, env)) for d in fabric.switches()]

@@ -155,40 +155,52 @@ def _tokens(line: str, where: str) -> tuple[list[str], NvueValue | None]:
     return [_unquote(t) if t[0] == '"' else t for t in raw[:i]], _unquote(last) if last[0] == '"' else _bare(last)
 
 
-@functools.lru_cache(maxsize=262144)
-def _parse_line(line: str) -> tuple[tuple[str, ...], NvueValue | None] | str:
-    """One template line -> (path, value); an error message (str) when the line is malformed.
+_Parsed = tuple[tuple[str, ...], NvueValue | None, str]
 
-    Cached: switches of one model share most lines (ports, QoS, services)."""
+
+@functools.lru_cache(maxsize=262144)
+def _parse_line(line: str) -> _Parsed | str:
+    """One template line -> (path, value, ``nv set`` arguments); an error message (str) when the
+    line is malformed. Cached: switches of one model share most lines (ports, QoS, services)."""
     try:
         path, value = _tokens(line, "{where}")
     except ValueError as exc:
         return str(exc)
     if not path:
         return "{where}: empty path"
-    return tuple(path), value
+    key = tuple(path)
+    return key, value, _set_arg(key, value)
 
 
-def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValue | None]]]:
-    """Read the template's lines: the NVUE tree and the (path, value) lines in order.
+def _lines(text: str) -> list[tuple[int, str]]:
+    return [(n, t) for n, t in enumerate((x.strip() for x in text.splitlines()), 1) if t and t[0] != "#"]
 
-    A value set twice, a path set both as a value and as a node, or the same line twice fails."""
-    tree: NvueTree = {}
-    lines: list[tuple[tuple[str, ...], NvueValue | None]] = []
-    seen: set[tuple[str, ...]] = set()
-    # the parent node of every path seen so far: lines come grouped, so most parents repeat
-    parents: dict[tuple[str, ...], NvueTree] = {(): tree}
-    for n, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped or stripped[0] == "#":
-            continue
-        parsed = _parse_line(stripped)
+
+def _parse_all(text: str) -> list[_Parsed]:
+    numbered = _lines(text)
+    plain = [t for _, t in numbered]
+    if len(set(plain)) != len(plain):
+        seen: set[str] = set()
+        for n, t in numbered:
+            if t in seen:
+                raise ValueError(f"line {n}: {t} set twice")
+            seen.add(t)
+    out: list[_Parsed] = []
+    for n, t in numbered:
+        parsed = _parse_line(t)
         if isinstance(parsed, str):
             raise ValueError(parsed.replace("{where}", f"line {n}", 1))
-        path, value = parsed
-        if path in seen:
-            raise ValueError(f"line {n}: {' '.join(path)} set twice")
-        seen.add(path)
+        out.append(parsed)
+    return out
+
+
+def _build_tree(parsed: list[_Parsed]) -> NvueTree:
+    """The NVUE tree of the parsed lines. A value set twice, or a path set both as a value and as
+    a node, fails."""
+    tree: NvueTree = {}
+    # the parent node of every path seen so far: lines come grouped, so most parents repeat
+    parents: dict[tuple[str, ...], NvueTree] = {(): tree}
+    for path, value, _arg in parsed:
         head = path[:-1]
         node = parents.get(head)
         if node is None:
@@ -196,7 +208,7 @@ def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValu
             for word in head:
                 child = node.setdefault(word, {})
                 if not isinstance(child, dict):
-                    raise ValueError(f"line {n}: {word} already holds the value {child!r}")
+                    raise ValueError(f"{' '.join(path)}: {word} already holds the value {child!r}")
                 node = child
             parents[head] = node
         last = path[-1]
@@ -205,13 +217,20 @@ def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValu
             if old is None:
                 node[last] = {}
             elif not isinstance(old, dict):
-                raise ValueError(f"line {n}: {' '.join(path)} already holds the value {old!r}")
+                raise ValueError(f"{' '.join(path)} already holds the value {old!r}")
+        elif old is not None:
+            raise ValueError(f"{' '.join(path)} set twice")
         else:
-            if old is not None:
-                raise ValueError(f"line {n}: {' '.join(path)} set twice")
             node[last] = value
-        lines.append(parsed)
-    return tree, lines
+    return tree
+
+
+def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValue | None]]]:
+    """Read the template's lines: the NVUE tree and the (path, value) lines in order.
+
+    A value set twice, a path set both as a value and as a node, or the same line twice fails."""
+    parsed = _parse_all(text)
+    return _build_tree(parsed), [(p, v) for p, v, _ in parsed]
 
 
 # --- NVUE tree -> startup.yaml ------------------------------------------------------------------
@@ -267,8 +286,7 @@ def nvue_yaml(tree: NvueTree) -> str:
 _sh = functools.lru_cache(maxsize=65536)(shlex.quote)
 
 
-@functools.lru_cache(maxsize=262144)
-def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: str) -> str:
+def _set_arg(path: tuple[str, ...], value: NvueValue | None) -> str:
     words = " ".join(map(_sh, path))
     if value is None:
         return words
@@ -278,7 +296,7 @@ def _set_arg(path: tuple[str, ...], value: NvueValue | None, _kind: str) -> str:
 
 def nv_set_args(lines: Iterable[tuple[tuple[str, ...], NvueValue | None]]) -> list[str]:
     """``nv set`` arguments, shell-quoted, one string per line."""
-    return [_set_arg(path, value, type(value).__name__) for path, value in lines]  # True == 1: key on type
+    return [_set_arg(path, value) for path, value in lines]
 
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
@@ -298,6 +316,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,
     }
-    tree, lines = read_nvue(env.get_template(TEMPLATE).render(ctx))
-    script = env.get_template(TEMPLATE_SH).render(v=v, commands=nv_set_args(lines))
+    parsed = _parse_all(env.get_template(TEMPLATE).render(ctx))
+    tree = _build_tree(parsed)
+    script = env.get_template(TEMPLATE_SH).render(v=v, commands=[arg for _p, _v, arg in parsed])
     return {"startup.yaml": nvue_yaml(tree), "nv-set.sh": script}
