@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := frr frr-pythontools openssh-server openssh-client lldpd graphviz iproute2 iputils-ping procps
 EXAMPLE ?= inventory/examples/lab-mini
 
-.PHONY: demo test venv apt lint typecheck unit bench clean
+.PHONY: demo test venv apt lint typecheck unit bench lab-bench clean
 
 $(BIN)/aidc: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -44,7 +44,10 @@ unit: venv
 test: apt venv lint typecheck unit
 
 bench: venv
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py --scaling
+
+lab-bench: apt venv
+	$(BIN)/python bench/lab_bench.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
