@@ -56,6 +56,12 @@ class DeviceAccess(BaseModel):
         default=None, description="FRR pathspace (vtysh/frr-reload -N): the lab namespace; None on real devices"
     )
     frr_confdir: str = "/etc/frr"
+    frr_daemons: list[str] = Field(default_factory=lambda: ["zebra", "bgpd", "staticd"])
+    frr_start: str | None = Field(
+        default=None,
+        description="shell command (``{daemon}`` placeholder) that starts one FRR daemon again after it "
+        "died, as watchfrr would; None: the device's own service manager restarts it",
+    )
     expect_env: dict[str, str] = Field(
         default_factory=dict, description="environment the SSH session must show (identity check)"
     )
@@ -150,6 +156,12 @@ class LabTarget(Target):
                 ssh_config=st.ssh.config,
                 known_hosts=st.ssh.known_hosts,
                 frr_pathspace=n.namespace if n.frr else None,
+                frr_start=(
+                    f"/usr/lib/frr/{{daemon}} -d -N {n.namespace} -F {st.frr_profile} -P 0 "
+                    f"--log file:{st.log_dir}/{n.device}.frr.log"
+                    if n.frr
+                    else None
+                ),
                 expect_env={"AIDC_DEVICE": n.device, "AIDC_NETNS": n.namespace},
             )
 

@@ -372,6 +372,36 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     assert plan(fabric2, art2, lab.target()).exit_code == 0
 
 
+
+def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
+    """bgpd dies on a switch (as an FRR crash would): the next apply sees the drift, starts the
+    daemon again inside the device (watchfrr's job on a real switch), reloads the config, and
+    every session of the design comes back."""
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    victim = "spine01"
+    ns = st.node(victim).namespace
+    pid = int(Path(f"/var/run/frr/{ns}/bgpd.pid").read_text().strip())
+    assert b"bgpd" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
+        if not stat or stat[stat.rindex(")") + 2] in "ZX":
+            break
+        time.sleep(0.05)
+    fabric, artifacts = lab.design()
+    p = plan(fabric, artifacts, lab.target())
+    assert p.device(victim).status == "drift", format_plan(p, "text", diffs=False)
+    res = apply(fabric, artifacts, lab.target(), devices=[victim])
+    assert res.ok and res.device(victim).status == "changed", format_apply(res)
+    new_pid = int(Path(f"/var/run/frr/{ns}/bgpd.pid").read_text().strip())
+    assert new_pid != pid and Path(f"/proc/{new_pid}").exists()
+    bgp = _wait_bgp(lab, fabric)
+    assert bgp.ok, bgp.peers
+
 def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIDC_STATE_DIR": str(lab.state_dir)}
     return subprocess.run(
@@ -381,16 +411,19 @@ def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_plan_apply_check(lab: Any, tmp_path: Path) -> None:
     """The command line end to end: plan exit codes (2 changes / 0 none), JSON and Markdown plans,
-    apply with per-device progress, check with a JUnit report. The spec is the original one, so
-    after the previous test (which applied a changed design) every switch has changes; run alone, every
-    device is still to be created."""
+    apply with per-device progress, check with a JUnit report."""
     spec = str(lab.spec)
+    # drift on one switch, whatever earlier tests left: the plan must show a change
+    port = next(p for p in lab.fabric.devices["fe-spine01"].ports if p.role == "downlink").ifname
+    assert lab.exec("fe-spine01", "ip", "link", "set", "dev", port, "mtu", "1500").returncode == 0
     p = _aidc(lab, "plan", spec, "--target", "lab", "--format", "json")
     assert p.returncode == 2, p.stderr
     data = json.loads(p.stdout)
-    assert data["changes"] >= 1 and data["summary"]["update"] + data["summary"]["create"] == data["changes"]
-    md = _aidc(lab, "plan", spec, "--target", "lab", "--format", "markdown", "--no-running")
-    assert md.returncode == 2 and "| " in md.stdout and "```diff" in md.stdout, md.stdout[:500]
+    s = data["summary"]
+    assert data["changes"] >= 1 and s["create"] + s["update"] + s["drift"] == data["changes"]
+    assert any(d["device"] == "fe-spine01" and d["status"] != "unchanged" for d in data["devices"])
+    md = _aidc(lab, "plan", spec, "--target", "lab", "--format", "markdown")
+    assert md.returncode == 2 and "| `fe-spine01`" in md.stdout, md.stdout[:800]
     a = _aidc(lab, "apply", spec, "--target", "lab")
     assert a.returncode == 0, a.stdout + a.stderr
     assert "OK:" in a.stdout and "fe-leaf01" in a.stderr  # per-device progress lines go to stderr

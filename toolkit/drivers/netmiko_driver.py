@@ -636,10 +636,43 @@ class NetmikoDriver:
         return res
 
     def reload_frr(self, conf: str | None = None) -> CommandResult:
-        res = self.run(self.frr_reload(conf or self.path(INTENDED)), timeout=max(self.timeout, 120.0))
+        """frr-reload the config; a daemon that died meanwhile (an FRR crash) is started again and
+        the config reloaded once more, as watchfrr and the frr service would on a switch."""
+        conf = conf or self.path(INTENDED)
+        res = self.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+        dead = self.dead_daemons()
+        if dead:
+            self.revive(dead)
+            res = self.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+            still = self.dead_daemons()
+            if still:
+                raise DriverError(f"{self.access.name}: FRR daemon(s) {', '.join(still)} died and did not restart")
         if res.rc != 0:
             raise DriverError(f"{self.access.name}: frr-reload failed ({res.rc}): {_tail(_errors(res.output))}")
         return res
+
+    def dead_daemons(self) -> list[str]:
+        """FRR daemons of this device whose pid file names no live process (a zombie is dead)."""
+        rundir = f"/var/run/frr/{self.access.frr_pathspace}" if self.access.frr_pathspace else "/var/run/frr"
+        names = " ".join(shlex.quote(d) for d in self.access.frr_daemons)
+        out = self.run(
+            f"for d in {names}; do p=$(cat {shlex.quote(rundir)}/$d.pid 2>/dev/null); "
+            f'[ -n "$p" ] && kill -0 "$p" 2>/dev/null && ! grep -q "^[0-9]* ([^)]*) [ZX]" /proc/$p/stat 2>/dev/null '
+            f'|| echo "dead:$d"; done'
+        ).output
+        return [line[5:] for line in out.splitlines() if line.startswith("dead:")]
+
+    def revive(self, daemons: list[str]) -> None:
+        if self._log:
+            self._log(f"{self.access.name}: FRR daemon(s) {', '.join(daemons)} died; starting them again")
+        if self.access.frr_start is None:  # a real switch: the frr service restarts (watchfrr, systemd)
+            self.run("systemctl restart frr", check=True, timeout=120.0)
+            return
+        for d in daemons:
+            self.run(self.access.frr_start.format(daemon=shlex.quote(d)), check=True)
+        deadline = time.monotonic() + 20
+        while self.dead_daemons() and time.monotonic() < deadline:
+            time.sleep(0.5)
 
     # -- restore
 
