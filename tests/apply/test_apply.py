@@ -377,6 +377,8 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
     """bgpd dies on a switch (as an FRR crash would): the next apply sees the drift, starts the
     daemon again inside the device (watchfrr's job on a real switch), reloads the config, and
     every session of the design comes back."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok  # a known state, whatever earlier tests applied
     st = load_state(lab.cluster, lab.state_dir)
     assert st is not None
     victim = "spine01"
@@ -392,7 +394,6 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
         if not stat or stat[stat.rindex(")") + 2] in "ZX":
             break
         time.sleep(0.05)
-    fabric, artifacts = lab.design()
     p = plan(fabric, artifacts, lab.target())
     assert p.device(victim).status == "drift", format_plan(p, "text", diffs=False)
     res = apply(fabric, artifacts, lab.target(), devices=[victim])
