@@ -17,6 +17,7 @@ State of a target lives under ``state_dir()/targets/<target>/<cluster>/`` (see t
 from __future__ import annotations
 
 import os
+import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,10 +58,10 @@ class DeviceAccess(BaseModel):
     )
     frr_confdir: str = "/etc/frr"
     frr_daemons: list[str] = Field(default_factory=lambda: ["zebra", "bgpd", "staticd"])
-    frr_start: str | None = Field(
+    frr_start: dict[str, str] | None = Field(
         default=None,
-        description="shell command (``{daemon}`` placeholder) that starts one FRR daemon again after it "
-        "died, as watchfrr would; None: the device's own service manager restarts it",
+        description="daemon -> shell command that starts it again after it died, as watchfrr would; "
+        "None: the device's own service manager restarts it (systemctl restart frr)",
     )
     expect_env: dict[str, str] = Field(
         default_factory=dict, description="environment the SSH session must show (identity check)"
@@ -131,6 +132,7 @@ class LabTarget(Target):
 
     def __init__(self, cluster: str, state_dir: Path | str | None = None, *, name: str = "lab") -> None:
         from toolkit.lab import load_state
+        from toolkit.lab.runtime import FRR_DAEMONS, frr_daemon_argv
 
         self.name = name
         self.cluster = cluster
@@ -156,11 +158,9 @@ class LabTarget(Target):
                 ssh_config=st.ssh.config,
                 known_hosts=st.ssh.known_hosts,
                 frr_pathspace=n.namespace if n.frr else None,
+                frr_daemons=list(FRR_DAEMONS),
                 frr_start=(
-                    f"/usr/lib/frr/{{daemon}} -d -N {n.namespace} -F {st.frr_profile} -P 0 "
-                    f"--log file:{st.log_dir}/{n.device}.frr.log"
-                    if n.frr
-                    else None
+                    {d: shlex.join(frr_daemon_argv(st, n, d, detached=True)) for d in FRR_DAEMONS} if n.frr else None
                 ),
                 expect_env={"AIDC_DEVICE": n.device, "AIDC_NETNS": n.namespace},
             )

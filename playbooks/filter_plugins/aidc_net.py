@@ -197,7 +197,7 @@ def route_results(ip_route_all: Any, tables: list[str]) -> list[dict[str, Any]]:
             table = "254"
         if table in by_table:
             by_table[table].append(r)
-    return [{"item": t, "rc": 0, "stdout": json.dumps(routes)} for t, routes in by_table.items()]
+    return [{"item": t, "rc": 0, "stdout": routes} for t, routes in by_table.items()]
 
 
 def ip_todo(

@@ -334,6 +334,23 @@ def update_golden() -> bool:
     return os.environ.get("AIDC_UPDATE_GOLDEN") == "1"
 
 
+def check_golden(platform: str) -> None:
+    """lab-mini on ``platform`` byte-for-byte against tests/golden/lab-mini/<platform>/
+    (AIDC_UPDATE_GOLDEN=1 rewrites them); a stale or missing golden file fails."""
+    root = GOLDEN / "lab-mini" / platform
+    fab = fabric("lab-mini", platform)
+    want = {f"{d.name}/{f}": text for d in fab.switches() for f, text in rendered("lab-mini", platform, d.name).items()}
+    if update_golden():
+        shutil.rmtree(root, ignore_errors=True)
+        for rel, text in want.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+    have = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
+    assert sorted(have) == sorted(want), "golden file set differs (stale or missing; AIDC_UPDATE_GOLDEN=1 regenerates)"
+    for rel in want:
+        assert have[rel] == want[rel], f"{rel} differs from its golden file (AIDC_UPDATE_GOLDEN=1 to regenerate)"
+
+
 @pytest.fixture(scope="session")
 def frr_tools() -> SimpleNamespace:
     return SimpleNamespace(
@@ -350,7 +367,7 @@ def frr_tools() -> SimpleNamespace:
 @pytest.fixture(scope="session")
 def render_cache() -> SimpleNamespace:
     return SimpleNamespace(fabric=fabric, rendered=rendered, sample=sample, env=env, examples=EXAMPLE_NAMES,
-                           golden=GOLDEN, update_golden=update_golden)
+                           golden=GOLDEN, update_golden=update_golden, check_golden=check_golden)
 
 
 @pytest.fixture

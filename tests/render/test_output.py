@@ -72,3 +72,20 @@ def test_template_override_file_by_file_and_failed_render_keeps_output(tmp_path:
     res = _render(spec, out, "--templates", str(over))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert _tree(out / "lab-mini") == before
+
+
+def test_forked_render_equals_serial_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers (switch pool, docs and Ansible beside it) never change a byte of the output."""
+    from toolkit.design import design
+    from toolkit.render import render
+    from toolkit.spec import load
+
+    spec = load(ROOT / "inventory/examples/superpod-1su").spec
+    assert spec is not None
+    fabric = design(spec)
+    monkeypatch.setenv("AIDC_RENDER_WORKERS", "1")
+    serial = render(fabric)
+    monkeypatch.setenv("AIDC_RENDER_WORKERS", "3")
+    forked = render(fabric)
+    assert list(forked) == list(serial) and forked == serial
+    assert any(k.startswith("docs/") for k in serial) and any(k.startswith("switches/") for k in serial)

@@ -669,7 +669,7 @@ class NetmikoDriver:
             self.run("systemctl restart frr", check=True, timeout=120.0)
             return
         for d in daemons:
-            self.run(self.access.frr_start.format(daemon=shlex.quote(d)), check=True)
+            self.run(self.access.frr_start[d], check=True)
         deadline = time.monotonic() + 20
         while self.dead_daemons() and time.monotonic() < deadline:
             time.sleep(0.5)

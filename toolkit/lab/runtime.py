@@ -733,12 +733,23 @@ def _start_lldpd(st: LabState, node: LabNode) -> None:
     _spawn(st, node, "lldpd", argv, log)
 
 
+def frr_log(st: LabState, node: LabNode) -> Path:
+    return Path(st.log_dir) / f"{node.device}.frr.log"
+
+
+def frr_daemon_argv(st: LabState, node: LabNode, daemon: str, *, detached: bool = False) -> list[str]:
+    """Command line of one FRR daemon of a lab switch (run inside its namespace). ``detached``:
+    the daemon forks and logs to the switch's FRR log itself (a restart from an SSH session)."""
+    argv = [str(FRR_BIN / daemon), "-N", node.namespace, "-F", st.frr_profile, "-P", "0"]
+    if detached:
+        return [*argv, "-d", "--log", f"file:{frr_log(st, node)}"]
+    return [*argv, "--log", "stdout"]
+
+
 def _start_frr(st: LabState, node: LabNode) -> None:
     _frr_files(st, node)
-    log = Path(st.log_dir) / f"{node.device}.frr.log"
     for d in FRR_DAEMONS:
-        argv = [str(FRR_BIN / d), "-N", node.namespace, "-F", st.frr_profile, "-P", "0", "--log", "stdout"]
-        _spawn(st, node, d, argv, log)
+        _spawn(st, node, d, frr_daemon_argv(st, node, d), frr_log(st, node))
 
 
 def _wait_ready(st: LabState, timeout: float) -> None:

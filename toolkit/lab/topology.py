@@ -187,6 +187,22 @@ def _check_ifname(device: str, ifname: str) -> None:
         raise LabTopologyError(f"{device}: {ifname!r} is not a valid Linux interface name")
 
 
+def _link_end(
+    fabric: Fabric, node: LabNode, port_name: str, cable: str, used: dict[tuple[str, str], str]
+) -> LabLinkEnd:
+    """One end of a cable on an instantiated device; each (device, ifname) is used once."""
+    try:
+        port = fabric.devices[node.device].port(port_name)
+    except KeyError as exc:
+        raise LabTopologyError(f"cable {cable}: {exc}") from exc
+    _check_ifname(node.device, port.ifname)
+    key = (node.device, port.ifname)
+    if key in used:
+        raise LabTopologyError(f"{node.device}: interface {port.ifname} used twice ({used[key]})")
+    used[key] = cable
+    return LabLinkEnd(device=node.device, namespace=node.namespace, port=port_name, ifname=port.ifname, mtu=port.mtu)
+
+
 def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
     cluster = fabric.name
     if not _CLUSTER_RE.match(cluster):
@@ -249,45 +265,12 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
     for c in fabric.cables:
         if c.plane == "oob" or c.tier == "oob":
             continue
-        if c.a_device not in by_name or c.b_device not in by_name:
-            for dname, pname in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
-                if dname not in by_name:
-                    continue
-                port = fabric.devices[dname].port(pname)
-                _check_ifname(dname, port.ifname)
-                key = (dname, port.ifname)
-                if key in used:
-                    raise LabTopologyError(f"{dname}: interface {port.ifname} used twice ({used[key]})")
-                used[key] = f"{c.a_device}:{c.a_port}-{c.b_device}:{c.b_port} (peer outside the scope)"
-                stubs.append(
-                    LabLinkEnd(
-                        device=dname, namespace=by_name[dname].namespace, port=pname, ifname=port.ifname,
-                        mtu=port.mtu,
-                    )
-                )
+        cable = f"{c.a_device}:{c.a_port}-{c.b_device}:{c.b_port}"
+        inside = [(d, p) for d, p in ((c.a_device, c.a_port), (c.b_device, c.b_port)) if d in by_name]
+        ends = [_link_end(fabric, by_name[d], p, cable, used) for d, p in inside]
+        if len(ends) < 2:  # the peer is outside the scope: the port exists, without carrier
+            stubs.extend(ends)
             continue
-        ends = []
-        for dname, pname in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
-            try:
-                port = fabric.devices[dname].port(pname)
-            except KeyError as exc:
-                raise LabTopologyError(
-                    f"cable {c.a_device}:{c.a_port} - {c.b_device}:{c.b_port}: {exc}"
-                ) from exc
-            _check_ifname(dname, port.ifname)
-            key = (dname, port.ifname)
-            if key in used:
-                raise LabTopologyError(f"{dname}: interface {port.ifname} used twice ({used[key]})")
-            used[key] = f"{c.a_device}:{c.a_port}-{c.b_device}:{c.b_port}"
-            ends.append(
-                LabLinkEnd(
-                    device=dname,
-                    namespace=by_name[dname].namespace,
-                    port=pname,
-                    ifname=port.ifname,
-                    mtu=port.mtu,
-                )
-            )
         if c.a_device == c.b_device:
             raise LabTopologyError(f"cable {c.a_device}:{c.a_port} loops back to its own device")
         links.append(LabLink(a=ends[0], b=ends[1], plane=c.plane, tier=c.tier))

@@ -9,17 +9,16 @@ Output layout under ``<out>/<cluster>/``:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
-import multiprocessing
 from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
 
 from toolkit.design.model import Fabric
-from toolkit.render import switches
-from toolkit.render.core import Artifacts, environment, write_atomic
+from toolkit.render.core import Artifacts, environment, fork_job, fork_pool, render_workers, write_atomic
 
 # each module exposes ``render(fabric, env) -> Artifacts``; a missing module is skipped so the
 # stages can land one by one
@@ -38,8 +37,6 @@ def render(fabric: Fabric, overrides: Iterable[Path] = ()) -> Artifacts:
 BACKGROUND_STAGES = ("toolkit.render.ansible", "toolkit.render.docs")
 """Stages a large render runs in a forked process while this one renders switches and hosts."""
 
-_JOB: tuple[Fabric, jinja2.Environment] | None = None  # inherited by the forked process
-
 
 def _run_stage(name: str, fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     try:
@@ -52,35 +49,26 @@ def _run_stage(name: str, fabric: Fabric, env: jinja2.Environment) -> Artifacts:
 
 
 def _run_background(names: tuple[str, ...]) -> list[Artifacts]:
-    assert _JOB is not None
-    fabric, env = _JOB
+    fabric, env = fork_job()
     return [_run_stage(n, fabric, env) for n in names]
 
 
 def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
-    global _JOB
     env = environment(overrides)
     background: tuple[str, ...] = ()
-    if switches.workers_for(len(fabric.devices)) > 1:
+    if render_workers(len(fabric.devices)) > 1:
         background = tuple(n for n in STAGES if n in BACKGROUND_STAGES)
     parts: list[Artifacts] = []
-    pool = None
-    pending = None
-    try:
+    with contextlib.ExitStack() as stack:
+        pending = None
         if background:
-            _JOB = (fabric, env)
-            pool = multiprocessing.get_context("fork").Pool(1)
+            pool = stack.enter_context(fork_pool(1, fabric, env))
             pending = pool.apply_async(_run_background, (background,))
         for name in STAGES:
             if name not in background:
                 parts.append(_run_stage(name, fabric, env))
         if pending is not None:
             parts += pending.get()
-    finally:
-        _JOB = None
-        if pool is not None:
-            pool.terminate()
-            pool.join()
     out: Artifacts = {}
     for part in parts:
         for path, text in part.items():

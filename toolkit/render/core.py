@@ -8,10 +8,13 @@ bundled ``templates/`` folder, file by file.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import jinja2
@@ -20,6 +23,40 @@ from toolkit.design.model import Fabric
 from toolkit.resources import templates_dir
 
 Artifacts = dict[str, str]
+
+PARALLEL_FROM = 200
+"""Devices from which a render forks worker processes (``AIDC_RENDER_WORKERS``, default: the CPU
+count, at most 8; ``1`` renders in this process). The output does not depend on the worker count."""
+
+_FORK_JOB: tuple[Fabric, jinja2.Environment] | None = None  # what forked workers inherit
+
+
+def render_workers(n_devices: int) -> int:
+    wanted = os.environ.get("AIDC_RENDER_WORKERS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    if n_devices < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@contextmanager
+def fork_pool(workers: int, fabric: Fabric, env: jinja2.Environment) -> Iterator[Pool]:
+    """A pool of forked workers that see ``fabric`` and ``env`` through :func:`fork_job` (shared
+    copy-on-write, never pickled); functions given to the pool must be module-level."""
+    global _FORK_JOB
+    before, _FORK_JOB = _FORK_JOB, (fabric, env)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool
+    finally:
+        _FORK_JOB = before
+
+
+def fork_job() -> tuple[Fabric, jinja2.Environment]:
+    """In a worker of :func:`fork_pool`: the Fabric and template environment of the render."""
+    assert _FORK_JOB is not None, "not in a fork_pool worker"
+    return _FORK_JOB
 Renderer = Callable[[Fabric, jinja2.Environment], Artifacts]
 
 

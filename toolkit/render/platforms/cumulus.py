@@ -11,8 +11,9 @@ Files per switch:
 How the two files are produced, so that they can never disagree: ``templates/cumulus/nvue.j2``
 writes the configuration as NVUE paths, one ``nv set`` path per line (syntax only; every value comes
 from :func:`toolkit.render.platforms._common.device_view` or the view data below). This module reads
-those lines once into the NVUE tree (:func:`read_nvue`), prints the tree as ``startup.yaml``
-(:func:`nvue_yaml`) and the lines, in template order, as the commands of ``nv-set.sh``
+those lines once (:func:`_parse_all`, each line with its ``nv set`` arguments), builds the NVUE
+tree (:func:`_build_tree`), prints the tree as ``startup.yaml`` (:func:`nvue_yaml`) and the lines,
+in template order, as the commands of ``nv-set.sh``
 (``templates/cumulus/nv-set.sh.j2``). A line that contradicts another one fails the render.
 
 Targets the NVUE schema of Cumulus Linux 5.11 - 5.14 (``service lldp state``; 5.15 moved LLDP under
@@ -45,7 +46,6 @@ import functools
 import json
 import re
 import shlex
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,14 +225,6 @@ def _build_tree(parsed: list[_Parsed]) -> NvueTree:
     return tree
 
 
-def read_nvue(text: str) -> tuple[NvueTree, list[tuple[tuple[str, ...], NvueValue | None]]]:
-    """Read the template's lines: the NVUE tree and the (path, value) lines in order.
-
-    A value set twice, a path set both as a value and as a node, or the same line twice fails."""
-    parsed = _parse_all(text)
-    return _build_tree(parsed), [(p, v) for p, v, _ in parsed]
-
-
 # --- NVUE tree -> startup.yaml ------------------------------------------------------------------
 
 _RESOLVER = yaml.resolver.Resolver()
@@ -292,11 +284,6 @@ def _set_arg(path: tuple[str, ...], value: NvueValue | None) -> str:
         return words
     scalar = "on" if value is True else "off" if value is False else str(value)
     return f"{words} {_sh(scalar)}"
-
-
-def nv_set_args(lines: Iterable[tuple[tuple[str, ...], NvueValue | None]]) -> list[str]:
-    """``nv set`` arguments, shell-quoted, one string per line."""
-    return [_set_arg(path, value) for path, value in lines]
 
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
