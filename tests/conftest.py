@@ -44,3 +44,24 @@ def write_spec(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+_LAB_LOCK_PATH = "/tmp/aidc-lab-tests.lock"
+
+
+@pytest.fixture(scope="session")
+def _lab_machine_lock() -> Any:
+    """Lab tests build namespaces, an OOB controller address and daemons on this machine: two
+    test runs (two checkouts) must not build twins at the same time. Held for the session."""
+    import fcntl
+
+    with open(_LAB_LOCK_PATH, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("lab") is not None:
+            item.fixturenames.insert(0, "_lab_machine_lock")  # type: ignore[attr-defined]
