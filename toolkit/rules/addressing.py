@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 
 from toolkit.findings import YamlPath
 from toolkit.rules.registry import RuleCtx, rule
-from toolkit.rules.specview import Out, fe_groups, frontends, pools, port_count, racks, servers
+from toolkit.rules.specview import Out, fe_groups, frontends, managed_per_rack, pools, port_count, racks
 
 
 @rule("ADDR001", "error", "address pools of all planes and tenant subnets do not overlap")
@@ -41,8 +40,7 @@ def _pool_size(c: RuleCtx) -> Out:
             )
     st = spec.networks.storage
     for plane, fe, path in frontends(spec):
-        roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
-        groups = fe_groups(spec, fe, roles)
+        groups = fe_groups(spec, fe, plane)
         leaves = len(groups) * fe.leaves_per_group
         n_sp = fe.spine.count or 2
         cap = (port_count(spec, fe.leaf.model, fe.leaf.breakout) or 0) - n_sp
@@ -116,13 +114,7 @@ def _oob_gw(c: RuleCtx) -> Out:
 def _oob_block(c: RuleCtx) -> Out:
     spec = c.spec
     sz = c.sizing
-    per_rack: Counter[str] = Counter()
-    for _, _, rack_name, _ in servers(spec):
-        per_rack[rack_name] += 1
-    if sz:
-        for su in spec.layout.scalable_units:
-            rs = [r for r in su.racks if r.role == "network"] or su.racks[:1]
-            per_rack[rs[0].name] += sz.leaves_per_su
+    per_rack = managed_per_rack(spec, sz)
     for rack, path, _ in racks(spec):
         need = 1 + rack.pdus + per_rack[rack.name]
         if need > spec.networks.oob.rack_block:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from toolkit.design.frontend import attached_roles
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, fe_groups, frontends, port_count, port_speed
 from toolkit.spec.models import parse_speed
@@ -9,10 +10,8 @@ from toolkit.spec.models import parse_speed
 
 @rule("FE001", "error", "front-end spines have a port for every leaf")
 def _fe_spines(c: RuleCtx) -> Out:
-    st = c.spec.networks.storage
     for plane, fe, path in frontends(c.spec):
-        roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
-        leaves = len(fe_groups(c.spec, fe, roles)) * fe.leaves_per_group
+        leaves = len(fe_groups(c.spec, fe, plane)) * fe.leaves_per_group
         ports = port_count(c.spec, fe.spine.model, fe.spine.breakout)
         if ports is not None and leaves > ports:
             yield (
@@ -24,14 +23,12 @@ def _fe_spines(c: RuleCtx) -> Out:
 
 @rule("FE002", "error", "front-end leaves have enough ports for the hosts of their rack group")
 def _fe_leaves(c: RuleCtx) -> Out:
-    st = c.spec.networks.storage
     for plane, fe, path in frontends(c.spec):
-        roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
         ports = port_count(c.spec, fe.leaf.model, fe.leaf.breakout)
         if ports is None:
             continue
         cap = ports - (fe.spine.count or 2)
-        for gi, g in enumerate(fe_groups(c.spec, fe, roles)):
+        for gi, g in enumerate(fe_groups(c.spec, fe, plane)):
             if g["max"] > cap:
                 yield (
                     (*path, "racks_per_group"),
@@ -42,9 +39,8 @@ def _fe_leaves(c: RuleCtx) -> Out:
 
 @rule("FE003", "error", "host NIC speed fits the front-end leaf port speed")
 def _fe_speed(c: RuleCtx) -> Out:
-    st = c.spec.networks.storage
     for plane, fe, path in frontends(c.spec):
-        roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
+        roles = attached_roles(c.spec, plane)
         speed = port_speed(c.spec, fe.leaf.model, fe.leaf.breakout)
         if speed is None:
             continue

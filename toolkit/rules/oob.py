@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from toolkit.rules.registry import RuleCtx, rule
-from toolkit.rules.specview import Out, racks, servers, tier_models
+from toolkit.rules.specview import Out, managed_per_rack, racks, servers, tier_models
 
 
 @rule("OOB001", "error", "every server model has an out-of-band (BMC) port")
@@ -34,14 +32,7 @@ def _oob_ports(c: RuleCtx) -> Out:
     m = c.spec.catalog.switches.get(c.spec.networks.oob.switch_model)
     if m is None:
         return
-    per_rack: Counter[str] = Counter()
-    for _, _, rack_name, _ in servers(c.spec):
-        per_rack[rack_name] += 1
-    sz = c.sizing
-    if sz:
-        for su in c.spec.layout.scalable_units:
-            rs = [r for r in su.racks if r.role == "network"] or su.racks[:1]
-            per_rack[rs[0].name] += sz.leaves_per_su
+    per_rack = managed_per_rack(c.spec, c.sizing)
     for rack, path, _ in racks(c.spec):
         need = rack.pdus + per_rack[rack.name] + 1
         if need > m.ports:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from toolkit.design.naming import server_name
+from toolkit.design.frontend import attached_roles, leaf_of_port
+from toolkit.design.inventory import rack_server_names, spec_racks
+from toolkit.design.sizing import ComputeSizing
 from toolkit.findings import YamlPath
 from toolkit.spec.models import ClusterSpec, FrontendNetwork, Rack, parse_breakout, parse_speed
 
@@ -14,32 +16,37 @@ Out = Iterator[tuple[YamlPath, str, str]]
 
 
 def racks(spec: ClusterSpec) -> list[tuple[Rack, YamlPath, str | None]]:
-    """Racks in design order (see toolkit.design.inventory.all_racks): non-SU racks first."""
-    out: list[tuple[Rack, YamlPath, str | None]] = [
-        (r, ("layout", "racks", j), None) for j, r in enumerate(spec.layout.racks)
-    ]
-    for i, su in enumerate(spec.layout.scalable_units):
-        for j, r in enumerate(su.racks):
-            out.append((r, ("layout", "scalable_units", i, "racks", j), su.name))
+    """(rack, YAML path, SU name) in design order (``toolkit.design.inventory.spec_racks``)."""
+    out: list[tuple[Rack, YamlPath, str | None]] = []
+    in_su: Counter[int] = Counter()
+    for j, (rack, su, si) in enumerate(spec_racks(spec)):
+        if si is None:
+            out.append((rack, ("layout", "racks", j), None))
+        else:
+            out.append((rack, ("layout", "scalable_units", si, "racks", in_su[si]), su))
+            in_su[si] += 1
     return out
 
 
 def servers(spec: ClusterSpec) -> list[tuple[str, str, str, YamlPath]]:
-    """(server name, model, rack, path of its group) in layout order, as the design names them."""
+    """(server name, model, rack, path of its group) in layout order, named by the design's rule."""
     out = []
     for rack, rpath, _ in racks(spec):
-        counters: Counter[str] = Counter()
-        for k, g in enumerate(rack.servers):
-            model = spec.catalog.servers.get(g.model)
-            prefix = g.prefix or ("gpu" if model and model.gpus else "stor" if model and model.drives else "srv")
-            if g.names:
-                names = list(g.names)
-            else:
-                names = [server_name(rack.name, prefix, counters[prefix] + n) for n in range(g.count or 0)]
-                counters[prefix] += g.count or 0
+        for k, (g, names) in enumerate(zip(rack.servers, rack_server_names(spec, rack), strict=True)):
             for n in names:
                 out.append((n, g.model, rack.name, (*rpath, "servers", k)))
     return out
+
+
+def managed_per_rack(spec: ClusterSpec, sizing: ComputeSizing | None) -> Counter[str]:
+    """Devices per rack on its OOB switch besides PDUs: servers, plus each SU's rail leaves in the
+    SU's network rack (its first rack without one) once the compute fabric is sized."""
+    per_rack: Counter[str] = Counter(rack for _, _, rack, _ in servers(spec))
+    if sizing:
+        for su in spec.layout.scalable_units:
+            rs = [r for r in su.racks if r.role == "network"] or su.racks[:1]
+            per_rack[rs[0].name] += sizing.leaves_per_su
+    return per_rack
 
 
 def server_models(spec: ClusterSpec) -> dict[str, str]:
@@ -122,8 +129,10 @@ def gpu_server_models(spec: ClusterSpec) -> dict[str, YamlPath]:
     return out
 
 
-def fe_groups(spec: ClusterSpec, fe: FrontendNetwork, roles: set[str]) -> list[dict[str, int]]:
-    """Per rack group: host ports needed per leaf index (mirrors toolkit.design.frontend)."""
+def fe_groups(spec: ClusterSpec, fe: FrontendNetwork, plane: str) -> list[dict[str, int]]:
+    """Per rack group of a front-end plane: the most host ports one leaf needs, and the group's rack
+    count (grouping and leaf choice from ``toolkit.design.frontend``)."""
+    roles = attached_roles(spec, plane)
     eligible = [r for r, _, _ in racks(spec) if r.role != "network"]
     groups = []
     for g in range(0, len(eligible), fe.racks_per_group):
@@ -134,18 +143,13 @@ def fe_groups(spec: ClusterSpec, fe: FrontendNetwork, roles: set[str]) -> list[d
                 m = spec.catalog.servers.get(grp.model)
                 if m is None:
                     continue
+                nics = [n for n in m.nics if n.role in roles]
+                if not nics:
+                    continue
                 for _ in range(len(grp.names) if grp.names else (grp.count or 0)):
-                    nics = [n for n in m.nics if n.role in roles]
-                    if not nics:
-                        continue
                     for ni, n in enumerate(nics):
                         for p in range(n.ports):
-                            li = (
-                                p % fe.leaves_per_group
-                                if n.ports >= fe.leaves_per_group
-                                else ((slot + ni + p) % fe.leaves_per_group)
-                            )
-                            need[li] += 1
+                            need[leaf_of_port(n.ports, fe.leaves_per_group, slot, ni, p)] += 1
                     slot += 1
         groups.append({"max": max(need) if need else 0, "racks": len(eligible[g : g + fe.racks_per_group])})
     return groups
