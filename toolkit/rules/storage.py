@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from toolkit.findings import YamlPath
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, gpu_server_models, server_models, servers
 
 
@@ -37,7 +37,7 @@ def _sto_mode(c: RuleCtx) -> Out:
             yield ("networks", "storage"), "converged storage needs hosts (a /31 pool)", ""
 
 
-@rule("STO003", "error", "Ceph pools fit in the failure domains (size or k+m)")
+@rule("STO003", "error", "Ceph pools fit in the failure domains (size or k+m)", needs=SERVER_LIST)
 def _ceph_fd(c: RuleCtx) -> Out:
     place = {n: r for n, _, r, _ in servers(c.spec)}
     for i, ceph in enumerate(c.spec.storage.ceph):
@@ -76,7 +76,7 @@ def _ceph_pool(c: RuleCtx) -> Out:
                 yield ("storage", "ceph", i, "pools", j, "pg_num"), f"pg_num {p.pg_num} is not a power of two", ""
 
 
-@rule("STO006", "error", "Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives")
+@rule("STO006", "error", "Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives", needs=SERVER_LIST)
 def _sto_hosts(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     st = c.spec.networks.storage
@@ -131,7 +131,7 @@ def _minio_div(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO010", "warning", "MinIO drives per server do not exceed the server model's drives")
+@rule("STO010", "warning", "MinIO drives per server do not exceed the server model's drives", needs=SERVER_LIST)
 def _minio_drives(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     for i, mn in enumerate(c.spec.storage.minio):

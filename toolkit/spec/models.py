@@ -6,21 +6,35 @@ and every field carries the description shown in editors and docs.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from typing import Annotated, Literal
+import zoneinfo
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-SPEED_RE = re.compile(r"^(\d+)G$")
-BREAKOUT_RE = re.compile(r"^(\d+)x(\d+)G$")
+SPEED_RE = re.compile(r"^([1-9][0-9]{0,3})G$")
+BREAKOUT_RE = re.compile(r"^([1248])x([1-9][0-9]{0,3})G$")
+
+#: the most servers one spec may hold: 262,144 GPUs at eight per server, well above the largest
+#: cluster aidc is measured on; it keeps design time bounded whatever the file says.
+MAX_SERVERS = 32768
+#: servers in one server group (and so at most in one rack): no rack holds more.
+MAX_GROUP = 128
+
+
+def why(reason: str) -> dict[str, Any]:
+    """Schema extra that says why a bound exists; the loader adds it to the finding."""
+    return {"x-why": reason}
 
 
 def parse_speed(text: str) -> int:
     """``400G`` -> 400."""
     m = SPEED_RE.match(text)
     if not m:
-        raise ValueError(f"speed must look like 400G, got {text!r}")
+        raise ValueError(f"speed must look like 400G (1G to 9999G), got {text!r}")
     return int(m.group(1))
 
 
@@ -28,15 +42,25 @@ def parse_breakout(text: str) -> tuple[int, int]:
     """``2x400G`` -> (2, 400)."""
     m = BREAKOUT_RE.match(text)
     if not m:
-        raise ValueError(f"breakout must look like 2x400G, got {text!r}")
+        raise ValueError(f"breakout must look like 2x400G (1, 2, 4 or 8 lanes), got {text!r}")
     return int(m.group(1)), int(m.group(2))
+
+
+def _check_breakout(value: str | None) -> str | None:
+    if value is not None:
+        parse_breakout(value)
+    return value
 
 
 def _check_prefix(value: str) -> str:
     try:
         ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"not an IPv4 prefix with host bits zero: {exc}") from None
+        try:
+            net = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 prefix ({exc}); write it like 10.0.0.0/16") from None
+        raise ValueError(f"{value!r} has host bits set; the prefix is {net}") from None
     return value
 
 
@@ -44,18 +68,47 @@ def _check_address(value: str) -> str:
     try:
         ipaddress.IPv4Address(value)
     except ValueError as exc:
-        raise ValueError(f"not an IPv4 address: {exc}") from None
+        raise ValueError(f"{value!r} is not an IPv4 address ({exc}); write it like 10.0.0.1") from None
     return value
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    zones = _timezones()
+    if value in zones or (not zones and value == "UTC"):
+        return value
+    close = difflib.get_close_matches(value, sorted(zones), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "use an IANA name such as Europe/Berlin or UTC"
+    raise ValueError(f"{value!r} is not a time zone of the tz database; {hint}")
 
 
 Prefix = Annotated[str, AfterValidator(_check_prefix), Field(description="IPv4 prefix, e.g. 10.0.0.0/16")]
 Address = Annotated[str, AfterValidator(_check_address), Field(description="IPv4 address")]
-Speed = Annotated[str, Field(pattern=r"^\d+G$", description="port speed, e.g. 400G")]
+Speed = Annotated[str, Field(pattern=SPEED_RE.pattern, description="port speed, e.g. 400G")]
+Breakout = Annotated[str, AfterValidator(_check_breakout), Field(description="breakout mode, e.g. 2x400G")]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40, description="lower-case name")]
+#: one line of free text (it is printed into configs and documents)
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$", max_length=200, description="one line of text")]
+Domain = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        max_length=253,
+        description="DNS domain, lower case, e.g. dc1.example.net",
+    ),
+]
+#: watts of one device
+Watts = Annotated[int, Field(ge=0, le=200_000, json_schema_extra=why("no single device draws more than 200 kW"))]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: YAML already gives numbers, booleans and text their own types, so `pg_num: true`
+    # or `count: "4"` is a mistake to report, not a value to convert
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 # --------------------------------------------------------------------------- cluster & site
@@ -63,12 +116,14 @@ class Strict(BaseModel):
 
 class ClusterInfo(Strict):
     name: Name = Field(description="cluster name; used in output paths and lab namespaces")
-    description: str = Field(default="", description="free text")
+    description: Text = Field(default="", description="free text (one line)")
 
 
 class Site(Strict):
-    domain: str = Field(description="DNS domain of the cluster, e.g. dc1.example.net")
-    timezone: str = Field(default="UTC", description="IANA time zone for every device")
+    domain: Domain = Field(description="DNS domain of the cluster, e.g. dc1.example.net")
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
+        default="UTC", description="IANA time zone for every device (tz database name)"
+    )
     ntp: list[Address] = Field(min_length=1, description="NTP server addresses")
     dns: list[Address] = Field(min_length=1, description="DNS resolver addresses")
     syslog: list[Address] = Field(default_factory=list, description="syslog collector addresses")
@@ -84,43 +139,42 @@ class Nic(Strict):
     )
     speed: Speed
     ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
-    gpu: int | None = Field(default=None, ge=0, description="compute NICs: index of the paired GPU")
-    numa: int | None = Field(default=None, ge=0, description="NUMA node of the NIC's PCIe switch")
+    gpu: int | None = Field(default=None, ge=0, le=15, description="compute NICs: index of the paired GPU")
+    numa: int | None = Field(default=None, ge=0, le=63, description="NUMA node of the NIC's PCIe switch")
 
 
 class ServerModel(Strict):
-    vendor: str = Field(default="", description="manufacturer")
+    vendor: Text = Field(default="", description="manufacturer")
     gpus: int = Field(default=0, ge=0, le=16, description="GPUs per server (0 for CPU/storage servers)")
-    gpu_model: str | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
-    gpu_numa: list[int] = Field(
-        default_factory=list, description="NUMA node of each GPU, index = GPU number (optional)"
+    gpu_model: Text | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
+    gpu_numa: list[Annotated[int, Field(ge=0, le=63)]] = Field(
+        default_factory=list, max_length=16, description="NUMA node of each GPU, index = GPU number (optional)"
     )
-    nics: list[Nic] = Field(min_length=1, description="network interfaces")
-    drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
-    power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
+    nics: list[Nic] = Field(min_length=1, max_length=32, description="network interfaces")
+    drives: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="data drives (NVMe) for storage services",
+        json_schema_extra=why("the densest storage servers hold about a hundred drives; each becomes an OSD"),
+    )
+    power_w: Watts = Field(default=0, description="maximum power draw in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
 
 
 class SwitchModel(Strict):
-    vendor: str = Field(default="", description="manufacturer")
+    vendor: Text = Field(default="", description="manufacturer")
     platform: Literal["frr", "sonic", "cumulus", "eos", "infiniband"] = Field(
         description="network OS the configs are rendered for"
     )
     ports: int = Field(ge=1, le=512, description="front-panel cages")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
-    breakouts: list[str] = Field(
-        default_factory=list, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
+    breakouts: list[Breakout] = Field(
+        default_factory=list, max_length=8, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
     )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
-    power_w: int = Field(default=0, ge=0, description="typical power in watts")
+    power_w: Watts = Field(default=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
-
-    @field_validator("breakouts")
-    @classmethod
-    def _breakouts(cls, v: list[str]) -> list[str]:
-        for b in v:
-            parse_breakout(b)
-        return v
 
 
 class Catalog(Strict):
@@ -133,11 +187,21 @@ class Catalog(Strict):
 
 class ServerGroup(Strict):
     model: str = Field(description="server model from catalog.servers")
-    count: int | None = Field(default=None, ge=1, description="how many; names are generated")
-    names: list[Name] | None = Field(default=None, description="explicit server names instead of count")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_GROUP,
+        description="how many; names are generated",
+        json_schema_extra=why(f"a server group sits in one rack, and no rack holds more than {MAX_GROUP} servers"),
+    )
+    names: list[Name] | None = Field(
+        default=None, min_length=1, max_length=MAX_GROUP, description="explicit server names instead of count"
+    )
     prefix: str | None = Field(
         default=None,
-        description="name prefix for generated names: <rack>-<prefix><NN> (default gpu or srv by model)",
+        pattern=r"^[a-z][a-z0-9-]{0,15}$",
+        description="name prefix for generated names: <rack>-<prefix><NN> (default gpu, stor or srv by model);"
+        " lower-case letters, digits and '-', at most 16, so every name is a valid hostname",
     )
 
 
@@ -146,7 +210,10 @@ class Rack(Strict):
     role: Literal["gpu", "storage", "network", "mixed"] = Field(
         default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
     )
-    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack")
+    power_kw: float | None = Field(
+        default=None, gt=0, le=2000, description="power budget of the rack",
+        json_schema_extra=why("no rack is fed more than 2 MW"),
+    )
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
@@ -166,14 +233,31 @@ class Layout(Strict):
         default=None, description="rack for spines, cores and front-end spines (default: first non-SU rack)"
     )
 
+    @model_validator(mode="after")
+    def _size(self) -> Layout:
+        racks = list(self.racks) + [r for su in self.scalable_units for r in su.racks]
+        n = sum(len(g.names) if g.names else (g.count or 0) for r in racks for g in r.servers)
+        if n > MAX_SERVERS:
+            raise ValueError(
+                f"the layout holds {n} servers; aidc designs at most {MAX_SERVERS} per spec "
+                "(262,144 eight-GPU servers' worth of GPUs): split the site into several specs"
+            )
+        return self
+
 
 # --------------------------------------------------------------------------- networks
 
 
 class TierSpec(Strict):
     model: str = Field(description="switch model from catalog.switches")
-    breakout: str | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
-    count: int | None = Field(default=None, ge=1, description="override the computed switch count")
+    breakout: Breakout | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=512,
+        description="override the computed switch count",
+        json_schema_extra=why("a switch has at most 512 cages, so no tier needs more switches per plane"),
+    )
 
 
 class AsnPlan(Strict):
@@ -202,10 +286,18 @@ class ComputeNetwork(Strict):
         default="1:1", pattern=r"^\d+(\.\d+)?:1$", description="leaf downlink:uplink bandwidth ratio"
     )
     servers_per_su: int | None = Field(
-        default=None, ge=1, description="planned servers per SU (default: the largest SU); fixes leaf ports"
+        default=None,
+        ge=1,
+        le=4096,
+        description="planned servers per SU (default: the largest SU); fixes leaf ports",
+        json_schema_extra=why("a rail leaf has at most 4096 ports (512 cages in 8 lanes), one per server"),
     )
     planned_sus: int | None = Field(
-        default=None, ge=1, description="planned SUs (default: current count); fixes spine and core counts"
+        default=None,
+        ge=1,
+        le=256,
+        description="planned SUs (default: current count); fixes spine and core counts",
+        json_schema_extra=why("256 SUs of the largest leaf are far beyond any cluster built"),
     )
     leaf: TierSpec = Field(description="rail leaf tier")
     spine: TierSpec = Field(description="spine tier")
@@ -241,7 +333,8 @@ class FrontendNetwork(Strict):
     spine: TierSpec = Field(description="spine tier")
     leaves_per_group: int = Field(default=2, ge=1, le=4, description="leaves serving one rack group")
     racks_per_group: int = Field(
-        default=1, ge=1, description="consecutive racks (layout order) that share a leaf group"
+        default=1, ge=1, le=64, description="consecutive racks (layout order) that share a leaf group",
+        json_schema_extra=why("a leaf group of more than 64 racks cannot be cabled"),
     )
     mtu: int = Field(default=9216, ge=1500, le=9216, description="switch interface MTU")
     host_mtu: int = Field(default=9000, ge=1500, le=9216, description="host NIC MTU")
@@ -281,8 +374,14 @@ class Networks(Strict):
 
 
 class Ecn(Strict):
-    min_kbytes: int = Field(default=150, ge=1, description="WRED/ECN minimum threshold")
-    max_kbytes: int = Field(default=1500, ge=1, description="WRED/ECN maximum threshold")
+    min_kbytes: int = Field(
+        default=150, ge=1, le=65536, description="WRED/ECN minimum threshold",
+        json_schema_extra=why("thresholds are per queue, and no switch buffers more than 64 MiB for one queue"),
+    )
+    max_kbytes: int = Field(
+        default=1500, ge=1, le=65536, description="WRED/ECN maximum threshold",
+        json_schema_extra=why("thresholds are per queue, and no switch buffers more than 64 MiB for one queue"),
+    )
     probability: int = Field(default=100, ge=1, le=100, description="marking probability at max, percent")
 
 
@@ -315,7 +414,7 @@ class TenantSpec(Strict):
 
 
 class CephPoolSpec(Strict):
-    name: str = Field(description="pool name")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", description="pool name")
     type: Literal["replicated", "erasure"] = Field(default="replicated", description="replicated or erasure-coded")
     size: int | None = Field(default=None, ge=1, le=10, description="replicas (replicated pools)")
     k: int | None = Field(default=None, ge=1, le=32, description="data chunks (erasure pools)")
@@ -344,8 +443,8 @@ class MinioPoolSpec(Strict):
 class MinioSpec(Strict):
     name: Name = Field(description="MinIO deployment name")
     pools: list[MinioPoolSpec] = Field(min_length=1, description="server pools")
-    erasure_set_size: int = Field(description="drives per erasure set (2-16)")
-    parity: int = Field(ge=0, description="parity drives per set (at most half the set)")
+    erasure_set_size: int = Field(ge=1, le=64, description="drives per erasure set (2-16)")
+    parity: int = Field(ge=0, le=32, description="parity drives per set (at most half the set)")
     port: int = Field(default=9000, ge=1, le=65535, description="S3 API port")
 
 
