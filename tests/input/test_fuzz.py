@@ -1,9 +1,9 @@
 """Fuzz: structural mutations of every bundled example never crash, hang or slip through.
 
 Each case takes a bundled example (cluster-16k cut to its first SU, so a render fits the CI
-budget), applies one or two mutations — delete a key, nudge a number, swap two values of a type, duplicate a key (in the text), duplicate
-a list item, a value of the wrong type, a huge or negative number, a garbage string, an empty or
-truncated file — and then requires:
+budget), applies one or two mutations — delete a key, nudge a number, swap two values of a type,
+duplicate a key (in the text), duplicate a list item, a value of the wrong type, a huge or negative
+number, a garbage string, an empty or truncated file — and then requires:
 
 - loading and validating never raise, and finish within a generous guard (``GUARD_S``; the
   product's own budget is enforced by its bounds, see ``toolkit/spec``);
