@@ -311,6 +311,47 @@ def schema(output: Path = typer.Option(None, "--output", "-o", help="write to th
         sys.stdout.write(text)
 
 
+@app.command()
+def examples(
+    name: str = typer.Argument(None, help="the example to copy (omit to list them)", metavar="NAME"),
+    to: Path = typer.Option(None, "--to", help="folder to copy it into (default: ./NAME)", metavar="DIR"),
+) -> None:
+    """List the bundled example specs, or copy one into a folder to start from (works from any folder)."""
+    import shutil
+
+    from toolkit.resources import examples_dir
+    from toolkit.rules.specview import suggest
+
+    root = examples_dir()
+    names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    if name is None:
+        t = Table(title="bundled examples (aidc examples NAME copies one)")
+        t.add_column("name")
+        t.add_column("what it is")
+        for n in names:
+            t.add_row(n, escape(_first_comment(root / n)))
+        out.print(t)
+        return
+    if name not in names:
+        err.print(Text(f"no example named {name!r}: {suggest(name, names, 'known: ' + ', '.join(names))}"))
+        raise typer.Exit(EXIT_USAGE)
+    dest = to or Path(name)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        err.print(Text(f"{dest} already exists and is not empty: nothing copied (choose another folder with --to)"))
+        raise typer.Exit(EXIT_FINDINGS)
+    shutil.copytree(root / name, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    out.print(Text(f"copied {name} to {dest}; next: aidc validate {dest}"))
+
+
+def _first_comment(folder: Path) -> str:
+    """The first comment line of an example's first file (what the example is)."""
+    for f in sorted(folder.glob("*.yml")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                return line.lstrip("# ").strip()
+    return ""
+
+
 # --------------------------------------------------------------------------- render
 
 
@@ -331,8 +372,10 @@ def render(
         overrides.append(spec_dir / "templates")
     try:
         target = render_to(fab, out_dir, overrides)
-    except OSError as exc:  # render_to never leaves a half-written folder; a template bug is exit 3
-        err.print(f"[red]render failed[/red]: {escape(str(exc))} (previous output left untouched)")
+    except Exception as exc:  # render_to never leaves a half-written folder
+        if not _user_render_error(exc, overrides):
+            raise  # a bundled template failing on a valid spec is a bug: exit 3
+        err.print(f"[red]render failed[/red]: {escape(_one_line(exc))} (previous output left untouched)")
         raise typer.Exit(EXIT_FINDINGS) from None
     n = sum(1 for p in target.rglob("*") if p.is_file())
     out.print(f"[green]rendered[/green] {n} files into {escape(str(target))}")
@@ -450,10 +493,25 @@ def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
     overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
     try:
         artifacts = render_all(fab, overrides)
-    except OSError as exc:  # a template bug is an internal error (exit 3)
-        err.print(f"[red]render failed[/red]: {escape(str(exc))}")
+    except Exception as exc:
+        if not _user_render_error(exc, overrides):
+            raise
+        err.print(f"[red]render failed[/red]: {escape(_one_line(exc))}")
         raise typer.Exit(1) from None
     return fab, tgt, artifacts
+
+
+def _user_render_error(exc: Exception, overrides: list[Path]) -> bool:
+    """A render failure the user can fix: a file system error, or a template error while the
+    user's template overrides are in use. Anything else is a bug in aidc (exit 3)."""
+    import jinja2
+
+    return isinstance(exc, OSError) or (bool(overrides) and isinstance(exc, jinja2.TemplateError))
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 def _check_format(fmt: str) -> None:
@@ -569,7 +627,7 @@ def check(
 def main() -> None:
     """Entry point: an exception that escapes a command is a bug in aidc, reported in one line (exit 3)."""
     try:
-        app()
+        app(prog_name="aidc")
     except KeyboardInterrupt:  # pragma: no cover
         err.print("interrupted")
         sys.exit(130)
