@@ -7,7 +7,8 @@ file:line:col and YAML path through the loader's source map.
 from __future__ import annotations
 
 from toolkit.findings import Finding, SourceMap, locate_all
-from toolkit.rules import checks  # noqa: F401  (registers the rules)
+from toolkit.rules import checks, links  # noqa: F401  (registers the rules)
+from toolkit.rules.fabric import FABRIC_RULES, fabric_findings
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
 
@@ -40,7 +41,7 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
     from toolkit.design.sizing import SizingError
 
     try:
-        design(spec)
+        fabric = design(spec)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
     except PoolExhausted as exc:
@@ -49,11 +50,12 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
         ]
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return []
+    return fabric_findings(spec, fabric)
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),

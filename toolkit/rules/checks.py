@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from toolkit.design.naming import server_name
+from toolkit.design.sizing import frontend_leaf_capacity
 from toolkit.findings import YamlPath
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.spec.models import ClusterSpec, FrontendNetwork, Rack, parse_breakout, parse_speed
@@ -357,7 +358,7 @@ def _pool_size(c: RuleCtx) -> Out:
         groups = fe_groups(spec, fe, roles)
         leaves = len(groups) * fe.leaves_per_group
         n_sp = fe.spine.count or 2
-        cap = (port_count(spec, fe.leaf.model, fe.leaf.breakout) or 0) - n_sp
+        cap = frontend_leaf_capacity(spec, fe) if fe.leaf.model in spec.catalog.switches else 0
         fa = fe.addressing
         lo = ipaddress.IPv4Network(fa.loopbacks).num_addresses
         yield from _need((*path, "addressing", "loopbacks"), f"{plane} leaf loopbacks (lower half)", lo // 2, leaves)
@@ -366,7 +367,7 @@ def _pool_size(c: RuleCtx) -> Out:
             (*path, "addressing", "p2p"),
             f"{plane} leaf-spine /31s",
             ipaddress.IPv4Network(fa.p2p).num_addresses,
-            leaves * n_sp * 2,
+            leaves * n_sp * fe.uplinks_per_spine * 2,
         )
         if cap > 0:
             yield from _need(
@@ -653,14 +654,19 @@ def _nic_speed(c: RuleCtx) -> Out:
 @rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)")
 def _tier_speed(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    ls = port_speed(c.spec, net.leaf.model, net.leaf.breakout)
+    ls = port_speed(c.spec, net.leaf.model, net.leaf.uplink_breakout or net.leaf.breakout)
     ss = port_speed(c.spec, net.spine.model, net.spine.breakout)
     if ls and ss and ls != ss:
-        yield ("networks", "compute", "spine"), f"spine ports are {ss}G, leaf ports {ls}G", "use matching breakouts"
+        yield (
+            ("networks", "compute", "spine"),
+            f"spine ports are {ss}G, leaf uplinks {ls}G",
+            "use matching breakouts (leaf.uplink_breakout sets the leaf's uplink mode)",
+        )
     if net.core:
+        su = port_speed(c.spec, net.spine.model, net.spine.uplink_breakout or net.spine.breakout)
         cs = port_speed(c.spec, net.core.model, net.core.breakout)
-        if ss and cs and ss != cs:
-            yield ("networks", "compute", "core"), f"core ports are {cs}G, spine ports {ss}G", ""
+        if su and cs and su != cs:
+            yield ("networks", "compute", "core"), f"core ports are {cs}G, spine uplinks {su}G", ""
 
 
 @rule("CMP006", "error", "every compute tier's switch model has enough ports for its downlinks and uplinks")
@@ -695,12 +701,12 @@ def _fe_spines(c: RuleCtx) -> Out:
     st = c.spec.networks.storage
     for plane, fe, path in frontends(c.spec):
         roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
-        leaves = len(fe_groups(c.spec, fe, roles)) * fe.leaves_per_group
+        leaves = len(fe_groups(c.spec, fe, roles)) * fe.leaves_per_group * fe.uplinks_per_spine
         ports = port_count(c.spec, fe.spine.model, fe.spine.breakout)
         if ports is not None and leaves > ports:
             yield (
                 (*path, "spine"),
-                f"{leaves} {plane} leaves, spine has {ports} ports",
+                f"{leaves} {plane} leaf uplinks, spine has {ports} ports",
                 ("raise racks_per_group or use a larger spine / breakout"),
             )
 
@@ -710,10 +716,9 @@ def _fe_leaves(c: RuleCtx) -> Out:
     st = c.spec.networks.storage
     for plane, fe, path in frontends(c.spec):
         roles = {plane} | ({"storage"} if plane == "business" and st and st.mode == "converged" else set())
-        ports = port_count(c.spec, fe.leaf.model, fe.leaf.breakout)
-        if ports is None:
+        if fe.leaf.model not in c.spec.catalog.switches:
             continue
-        cap = ports - (fe.spine.count or 2)
+        cap = frontend_leaf_capacity(c.spec, fe)
         for gi, g in enumerate(fe_groups(c.spec, fe, roles)):
             if g["max"] > cap:
                 yield (
