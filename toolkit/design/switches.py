@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new
-from toolkit.design.naming import MGMT_PORT, switch_ifname, switch_port_name
+from toolkit.design.naming import switch_ifname
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
 @dataclass
 class Slots:
-    platform: str
+    namer: platforms.PortNamer
     cages: int
     lanes: int
     cage_speed: int
@@ -58,7 +59,7 @@ class Slots:
     def names(self, i: int) -> tuple[str, str, int, int]:
         cage, lane, lanes, _ = self.mode(i)
         return (
-            switch_port_name(self.platform, cage, lane, lanes, self.cage_speed),
+            self.namer(cage, lane, lanes, self.cage_speed),
             switch_ifname(cage, lane, lanes),
             cage,
             lane,
@@ -93,8 +94,9 @@ def make_switch(
     separate = uplink_breakout is not None and uplink_breakout != breakout
     up_lanes, up_speed = parse_breakout(uplink_breakout) if separate and uplink_breakout else (lanes, speed)
     platform: str = model.platform
-    if ctx.platform and platform != "infiniband":
+    if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
+    plat = platforms.get(platform)
     dev = Device(
         name=name,
         role=role,
@@ -113,11 +115,11 @@ def make_switch(
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
     )
     if model.mgmt_port:
-        mgmt = MGMT_PORT.get(platform, "eth0")
+        mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         dev.mgmt_port = mgmt
     ctx.slots[name] = Slots(
-        platform,
+        plat.port_namer,
         model.ports,
         lanes,
         cage_speed,
@@ -185,7 +187,7 @@ def _port(ctx: Ctx, dev: Device, i: int) -> Port:
         up = i >= slots.count
         port = fast_new(
             Port,
-            name=switch_port_name(slots.platform, cage, lane, lanes, slots.cage_speed),
+            name=slots.namer(cage, lane, lanes, slots.cage_speed),
             ifname=switch_ifname(cage, lane, lanes),
             plane=slots.plane,
             role="uplink" if up else "downlink",

@@ -17,9 +17,9 @@ from collections import defaultdict
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.design.naming import serdes_lanes
 from toolkit.findings import format_path
-from toolkit.rules.checks import frontends, tier_models
 from toolkit.rules.fabric import Out, PortIndex, fabric_rule, tier_path
 from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.specview import frontends, tier_models
 from toolkit.spec.models import ClusterSpec, parse_breakout, parse_speed
 
 
