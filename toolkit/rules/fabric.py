@@ -41,9 +41,6 @@ def fabric_rule(code: str, severity: Severity, doc: str) -> Callable[[FabricChec
 
 
 def fabric_findings(spec: ClusterSpec, fabric: Fabric) -> list[Finding]:
-    # the rule modules register on import
-    from toolkit.rules import links  # noqa: F401
-
     out: list[Finding] = []
     # the rules build indexes over a few hundred thousand ports and free nothing cyclic: the
     # garbage collector would only rescan the Fabric (as in toolkit.design.design)
