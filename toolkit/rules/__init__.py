@@ -52,7 +52,6 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
-
     from toolkit.rules.fabric import fabric_findings
 
     try:
