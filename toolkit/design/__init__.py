@@ -19,7 +19,7 @@ from toolkit.design.frontend import build_frontends
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site
 from toolkit.design.oob import build_oob, oob_gateway_controller
-from toolkit.design.policy import PlatformLimitError, Violation, apply_policy
+from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
@@ -34,7 +34,7 @@ __all__ = [
     "SizingError",
     "Violation",
     "design",
-    "design_checked",
+    "design_unchecked",
     "size_compute",
 ]
 
@@ -109,14 +109,16 @@ def design(spec: ClusterSpec, platform: str | None = None) -> Fabric:
     design (addresses, ASNs, VNIs) is identical, only native port names and the platform policy
     (numbered sessions, clamped MTUs, VRF names, ...) differ.
     """
-    fabric, violations = design_checked(spec, platform)
+    fabric = design_unchecked(spec, platform)
+    violations = check_limits(spec, fabric, platform)
     if violations:
         raise PlatformLimitError(violations)
     return fabric
 
 
-def design_checked(spec: ClusterSpec, platform: str | None = None) -> tuple[Fabric, list[Violation]]:
-    """The Fabric and the platform limits it violates (``validate`` reports them as findings)."""
+def design_unchecked(spec: ClusterSpec, platform: str | None = None) -> Fabric:
+    """The Fabric without refusing platform limits: ``validate`` designs this way and reports
+    ``check_limits`` as findings (``toolkit/rules/platform.py``)."""
     # the design allocates a few hundred thousand small objects and frees none of them:
     # the cyclic garbage collector only costs time here (about a quarter of a 16k-GPU design)
     was_enabled = gc.isenabled()
@@ -128,7 +130,7 @@ def design_checked(spec: ClusterSpec, platform: str | None = None) -> tuple[Fabr
             gc.enable()
 
 
-def _design(spec: ClusterSpec, platform: str | None) -> tuple[Fabric, list[Violation]]:
+def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     ctx = Ctx(spec, platform)
     build_inventory(ctx)
     mark_members(ctx)
@@ -166,5 +168,5 @@ def _design(spec: ClusterSpec, platform: str | None) -> tuple[Fabric, list[Viola
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
     )
-    violations = apply_policy(ctx, fabric)
-    return fabric, violations
+    apply_policy(fabric)
+    return fabric

@@ -35,9 +35,10 @@ Decisions (stored on the Fabric; renderers, health checks and docs read them):
   traffic class ``roce_dscp << 2 | ECT(0)`` for NCCL_IB_TC, RDMA-CM ToS and the device's
   traffic_class, service level = the RoCE priority.
 
-Limits the spec must fit on every platform it renders for are collected as :class:`Violation`
-(stable code, YAML path) — ``validate`` reports them as findings, ``design`` refuses the spec
-with :class:`PlatformLimitError`, so a render never fails on them.
+Limits the spec must fit on every platform it renders for are :func:`check_limits` over the
+designed Fabric, each a :class:`Violation` (stable code, YAML path): ``validate`` reports them as
+findings (``toolkit/rules/platform.py``), ``design`` refuses the spec with
+:class:`PlatformLimitError`, so a render never fails on them.
 """
 
 from __future__ import annotations
@@ -46,16 +47,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from toolkit import platforms
-from toolkit.design.context import Ctx, DesignError
+from toolkit.design.context import DesignError
 from toolkit.design.model import (
     SERVER_ROLES,
+    Device,
     Fabric,
     MgmtAclRule,
     MgmtService,
     Port,
     RdmaPolicy,
+    Tenant,
     put,
 )
+from toolkit.spec.models import ClusterSpec
 
 LIMIT_CODES: dict[str, str] = {
     "PLAT001": "names fit the platform: tenant VRF names (with the platform's prefix) and hostnames",
@@ -144,9 +148,9 @@ class _Problems:
         return out
 
 
-def _plane_paths(ctx: Ctx) -> dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...]]]:
+def _plane_paths(spec: ClusterSpec) -> dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...]]]:
     """plane -> (YAML path of its switch MTU, YAML path of its host MTU)."""
-    nets = ctx.spec.networks
+    nets = spec.networks
     out: dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...]]] = {
         "compute": (("networks", "compute", "mtu"), ("networks", "compute", "host_mtu")),
         "business": (("networks", "business", "mtu"), ("networks", "business", "host_mtu")),
@@ -159,19 +163,16 @@ def _plane_paths(ctx: Ctx) -> dict[str, tuple[tuple[str | int, ...], tuple[str |
     return out
 
 
-# --------------------------------------------------------------------------- the step
+# --------------------------------------------------------------------------- decisions
 
 
-def apply_policy(ctx: Ctx, fabric: Fabric) -> list[Violation]:
-    """Decide the policy values on ``fabric`` (in place, design time) and return the platform
-    limits the spec does not fit."""
-    problems = _Problems(f" (--platform {ctx.platform})" if ctx.platform else "")
-    plats = {name: platforms.get(name) for name in {d.platform for d in fabric.devices.values() if d.is_switch}}
+def apply_policy(fabric: Fabric) -> None:
+    """Decide the policy values on ``fabric`` (in place, at design time)."""
+    plats = _platforms(fabric)
     _sessions(fabric, plats)
-    _switches(ctx, fabric, plats, problems)
-    _tenants(fabric, plats, problems)
+    _switches(fabric, plats)
+    _tenants(fabric, plats)
     _hosts(fabric)
-    _names(fabric, problems)
     site = fabric.site
     n = len(MGMT_SERVICES)
     put(
@@ -179,12 +180,14 @@ def apply_policy(ctx: Ctx, fabric: Fabric) -> list[Violation]:
         mgmt_acl=[MgmtAclRule(service=s, source=site.oob_prefix, priority=n - i) for i, s in enumerate(MGMT_SERVICES)],
         rdma=_rdma(fabric),
     )
-    return problems.violations()
+
+
+def _platforms(fabric: Fabric) -> dict[str, platforms.Platform]:
+    return {name: platforms.get(name) for name in {d.platform for d in fabric.devices.values() if d.is_switch}}
 
 
 def _rdma(fabric: Fabric) -> RdmaPolicy | None:
-    plane = fabric.planes.get("compute")
-    if plane is None:
+    if "compute" not in fabric.planes:
         return None
     q = fabric.qos
     return RdmaPolicy(
@@ -242,27 +245,17 @@ def _network(address: str) -> str:
     return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}/{plen}"
 
 
-def _switches(ctx: Ctx, fabric: Fabric, plats: dict[str, platforms.Platform], problems: _Problems) -> None:
+def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
     devices = fabric.devices
-    paths = _plane_paths(ctx)
-    checked: set[tuple[str, str]] = set()
     for dev in devices.values():
         if not dev.is_switch:
             continue
         plat = plats[dev.platform]
         if plat.kind != "ethernet":
             continue
-        # routing
         advertise: list[str] = [_network(dev.loopback)] if dev.loopback else []
         seen = set(advertise)
-        lossless = lossy = 0
         for p in dev.ports:
-            if p.role == "mgmt":
-                continue
-            if p.qos is not None and p.qos == fabric.qos.name:
-                lossless += 1
-            else:
-                lossy += 1
             if p.address and p.tenant is None and p.peer_device:
                 peer = devices.get(p.peer_device)
                 if peer is not None and peer.role in SERVER_ROLES:
@@ -270,150 +263,69 @@ def _switches(ctx: Ctx, fabric: Fabric, plats: dict[str, platforms.Platform], pr
                     if net not in seen:
                         seen.add(net)
                         advertise.append(net)
-        evpn = any(EVPN_AFI in n.afis for n in dev.bgp)
         put(
             dev,
             mgmt_vrf=plat.mgmt_vrf,
             advertise=advertise,
             ecmp=max(1, min(len(dev.bgp), plat.limits.max_ecmp)),
-            vtep=evpn and dev.role in LEAF_ROLES,
+            vtep=dev.role in LEAF_ROLES and any(EVPN_AFI in n.afis for n in dev.bgp),
         )
-        # MTU: once per (plane, platform), then the clamp per port
-        key = (dev.plane, dev.platform)
-        lo, hi = plat.limits.mtu
-        plane = fabric.planes.get(dev.plane)
-        if key not in checked and plane is not None:
-            checked.add(key)
-            mtu_path, host_path = paths.get(dev.plane, (("networks",), ("networks",)))
-            if plane.switch_mtu < lo or (plane.switch_mtu > hi and plat.mtu_kind != "ip"):
-                problems.add(
-                    "PLAT003",
-                    mtu_path,
-                    f"{dev.plane} switch MTU {plane.switch_mtu} is outside the {plat.title} range {lo}-{hi}",
-                    f"set an MTU within {lo}-{hi}",
-                )
-            elif plane.switch_mtu > hi and plane.host_mtu + (VXLAN_OVERHEAD if evpn else 0) > hi:
-                overhead = f" + {VXLAN_OVERHEAD} (VXLAN)" if evpn else ""
-                problems.add(
-                    "PLAT003",
-                    host_path,
-                    f"{dev.plane} host MTU {plane.host_mtu}{overhead} exceeds the {plat.title} maximum IP MTU {hi} "
-                    f"the switch MTU {plane.switch_mtu} is clamped to",
-                    f"lower the host MTU to {hi - (VXLAN_OVERHEAD if evpn else 0)} or less",
-                )
-        if plat.mtu_kind == "ip":
+        if plat.mtu_kind == "ip":  # the platform's maximum IP MTU clamps the designed MTU
+            hi = plat.limits.mtu[1]
             for p in dev.ports:
                 if p.mtu > hi:
                     put(p, mtu=hi)
-        if plat.switch_wide_roce and lossless and lossy:
-            problems.add(
-                "PLAT007",
-                ("catalog", "switches", dev.model, "platform"),
-                f"{plat.title} configures lossless RoCE for the whole switch, but {dev.model} switches carry "
-                f"{lossless} lossless and {lossy} lossy ports",
-                "use another platform for this switch model",
-                dev.name,
-            )
 
 
-def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform], problems: _Problems) -> None:
+def l3vni_vlans(fabric: Fabric, vlan_range: tuple[int, int]) -> dict[str, int]:
+    """tenant name -> VLAN of its L3VNI: from the top of ``vlan_range`` downwards in tenant order,
+    skipping every tenant VLAN (the same VLAN on every leaf)."""
+    used = {t.vlan for t in fabric.tenants}
+    lo, nxt = vlan_range
+    out: dict[str, int] = {}
+    for t in fabric.tenants:
+        if t.l3vni is None:
+            continue
+        while nxt in used:
+            nxt -= 1
+        if nxt < lo:
+            break  # no VLAN left: check_limits reports it
+        out[t.name] = nxt
+        used.add(nxt)
+    return out
+
+
+def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
     if not fabric.tenants:
         return
-    devices = fabric.devices
-    index = {t.name: i for i, t in enumerate(fabric.tenants)}
     by_vni = {t.vni: t for t in fabric.tenants}
-    # SONiC-style L3VNI VLANs: one per tenant with an L3VNI, from the top of the range downwards
-    l3vlan: dict[str, int] = {}
-    need_l3vlan = any(p.name == "sonic" for p in plats.values())
-    if need_l3vlan:
-        used = {t.vlan for t in fabric.tenants}
-        lo, hi = platforms.get("sonic").limits.vlan
-        nxt = hi
-        for t in fabric.tenants:
-            if t.l3vni is None:
-                continue
-            while nxt in used and nxt >= lo:
-                nxt -= 1
-            l3vlan[t.name] = nxt
-            used.add(nxt)
-    for dev in devices.values():
+    l3vlan: dict[str, dict[str, int]] = {
+        name: l3vni_vlans(fabric, p.limits.vlan) for name, p in plats.items() if p.has("l3vni-vlan")
+    }
+    for dev in fabric.devices.values():
         if not dev.tenants or not dev.is_switch:
             continue
         plat = plats[dev.platform]
         lim = plat.limits
         plane = fabric.planes.get(dev.plane)
-        by_vrf: dict[str, str] = {}
         router_id = dev.loopback.split("/", 1)[0] if dev.loopback else None
+        vlans = l3vlan.get(dev.platform, {})
         for att in dev.tenants:
             t = by_vni[att.vni]
-            i = index[t.name]
-            vrf = plat.vrf_name(t.vrf)
-            if lim.vrf_name is not None and len(vrf) > lim.vrf_name:
-                problems.add(
-                    "PLAT001",
-                    ("tenants", i, "name"),
-                    f"tenant {t.name}: {plat.title} VRF name {vrf!r} is {len(vrf)} characters, the limit is "
-                    f"{lim.vrf_name}",
-                    f"shorten the tenant name to {lim.vrf_name - len(plat.vrf_prefix)} characters",
-                    dev.name,
-                )
-            other = by_vrf.get(vrf)
-            if other is not None:
-                problems.add(
-                    "PLAT002",
-                    ("tenants", i, "name"),
-                    f"tenants {other} and {t.name} would share VRF {vrf!r} (names are cut to {VRF_NAME_MAX} "
-                    "characters) and be routed together",
-                    f"make the first {VRF_NAME_MAX} characters of the tenant names differ",
-                    dev.name,
-                )
-            by_vrf[vrf] = t.name
-            vlo, vhi = lim.vlan
-            if not vlo <= att.vlan <= vhi or any(a <= att.vlan <= b for a, b in lim.vlan_reserved):
-                reserved = "".join(f", reserved {a}-{b}" for a, b in lim.vlan_reserved)
-                problems.add(
-                    "PLAT004",
-                    ("tenants", i, "vlan"),
-                    f"tenant {t.name}: VLAN {att.vlan} is outside what {plat.title} accepts ({vlo}-{vhi}{reserved})",
-                    "pick another VLAN",
-                    dev.name,
-                )
             rd = rt = l3_rd = l3_rt = None
             if lim.rt_vni_bits is not None and router_id is not None:
-                top = (1 << lim.rt_vni_bits) - 1
-                for what, vni in (("vni", t.vni), ("l3vni", t.l3vni)):
-                    if vni is not None and vni > top:
-                        problems.add(
-                            "PLAT005",
-                            ("tenants", i, what),
-                            f"tenant {t.name}: {what.upper()} {vni} does not fit the {lim.rt_vni_bits}-bit field of "
-                            f"the {plat.title} route target <vni>:<vni>",
-                            f"use a VNI up to {top}",
-                            dev.name,
-                        )
                 rd, rt = f"{router_id}:{t.vni}", f"{t.vni}:{t.vni}"
                 if t.l3vni is not None:
                     l3_rd, l3_rt = f"{router_id}:{t.l3vni}", f"{t.l3vni}:{t.l3vni}"
-            mtu = plane.host_mtu if plane is not None else min(dev.port(n).mtu for n in att.ports)
             put(
                 att,
-                vrf=vrf,
-                mtu=mtu,
-                l3vni_vlan=l3vlan.get(t.name) if plat.name == "sonic" else None,
+                vrf=plat.vrf_name(t.vrf),
+                mtu=plane.host_mtu if plane is not None else min(dev.port(n).mtu for n in att.ports),
+                l3vni_vlan=vlans.get(t.name) if t.l3vni is not None else None,
                 rd=rd,
                 rt=rt,
                 l3_rd=l3_rd,
                 l3_rt=l3_rt,
-            )
-        macs = {by_vni[a.vni].gateway_mac for a in dev.tenants}
-        if lim.anycast_macs is not None and len(macs) > lim.anycast_macs:
-            problems.add(
-                "PLAT006",
-                ("tenants",),
-                f"{plat.title} holds {lim.anycast_macs} anycast gateway MAC(s) per switch, the tenants use "
-                f"{len(macs)}",
-                "give the tenants one anycast gateway MAC",
-                dev.name,
             )
 
 
@@ -446,10 +358,22 @@ def _compute_port(p: Port) -> None:
     put(p, **values)
 
 
-def _names(fabric: Fabric, problems: _Problems) -> None:
+# --------------------------------------------------------------------------- limits
+
+
+def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None) -> list[Violation]:
+    """Every platform limit the designed ``fabric`` does not fit, with the spec path to change.
+
+    ``platform``: the ``--platform`` the Fabric was designed for (named in the messages)."""
+    problems = _Problems(f" (--platform {platform})" if platform else "")
+    plats = _platforms(fabric)
+    paths = _plane_paths(spec)
+    checked: set[tuple[str, str]] = set()
+    by_vni = {t.vni: t for t in fabric.tenants}
+    index = {t.name: i for i, t in enumerate(fabric.tenants)}
+    lossless_name = fabric.qos.name
     for dev in fabric.devices.values():
-        plat = platforms.get(dev.platform) if dev.is_switch else None
-        limit = plat.limits.hostname if plat else 63
+        limit = plats[dev.platform].limits.hostname if dev.is_switch else 63
         if len(dev.name) > limit:
             problems.add(
                 "PLAT001",
@@ -458,4 +382,132 @@ def _names(fabric: Fabric, problems: _Problems) -> None:
                 "use shorter rack, SU or server names",
                 dev.name,
             )
+        if not dev.is_switch:
+            continue
+        plat = plats[dev.platform]
+        if plat.kind != "ethernet":
+            continue
+        key = (dev.plane, dev.platform)
+        plane = fabric.planes.get(dev.plane)
+        if key not in checked and plane is not None:
+            checked.add(key)
+            _check_mtu(problems, plat, plane.name, plane.switch_mtu, plane.host_mtu, paths, dev)
+        if plat.switch_wide_roce:
+            lossless = sum(1 for p in dev.ports if p.role != "mgmt" and p.qos == lossless_name)
+            lossy = sum(1 for p in dev.ports if p.role != "mgmt") - lossless
+            if lossless and lossy:
+                problems.add(
+                    "PLAT007",
+                    ("catalog", "switches", dev.model, "platform"),
+                    f"{plat.title} configures lossless RoCE for the whole switch, but {dev.model} switches carry "
+                    f"{lossless} lossless and {lossy} lossy ports",
+                    "use another platform for this switch model",
+                    dev.name,
+                )
+        if dev.tenants:
+            _check_tenants(problems, plat, dev, by_vni, index, fabric)
+    return problems.violations()
 
+
+def _check_mtu(
+    problems: _Problems,
+    plat: platforms.Platform,
+    plane: str,
+    switch_mtu: int,
+    host_mtu: int,
+    paths: dict[str, tuple[tuple[str | int, ...], tuple[str | int, ...]]],
+    dev: Device,
+) -> None:
+    lo, hi = plat.limits.mtu
+    mtu_path, host_path = paths.get(plane, (("networks",), ("networks",)))
+    evpn = any(EVPN_AFI in n.afis for n in dev.bgp)
+    if switch_mtu < lo or (switch_mtu > hi and plat.mtu_kind != "ip"):
+        problems.add(
+            "PLAT003",
+            mtu_path,
+            f"{plane} switch MTU {switch_mtu} is outside the {plat.title} range {lo}-{hi}",
+            f"set an MTU within {lo}-{hi}",
+        )
+    elif switch_mtu > hi and host_mtu + (VXLAN_OVERHEAD if evpn else 0) > hi:
+        overhead = f" + {VXLAN_OVERHEAD} (VXLAN)" if evpn else ""
+        problems.add(
+            "PLAT003",
+            host_path,
+            f"{plane} host MTU {host_mtu}{overhead} exceeds {hi}, the {plat.title} maximum IP MTU the switch MTU "
+            f"{switch_mtu} is clamped to",
+            f"lower the host MTU to {hi - (VXLAN_OVERHEAD if evpn else 0)} or less",
+        )
+
+
+def _check_tenants(
+    problems: _Problems,
+    plat: platforms.Platform,
+    dev: Device,
+    by_vni: dict[int, Tenant],
+    index: dict[str, int],
+    fabric: Fabric,
+) -> None:
+    lim = plat.limits
+    by_vrf: dict[str, str] = {}
+    for att in dev.tenants:
+        t = by_vni[att.vni]
+        i = index[t.name]
+        vrf = att.vrf
+        if lim.vrf_name is not None and len(vrf) > lim.vrf_name:
+            problems.add(
+                "PLAT001",
+                ("tenants", i, "name"),
+                f"tenant {t.name}: {plat.title} VRF name {vrf!r} is {len(vrf)} characters, the limit is {lim.vrf_name}",
+                f"shorten the tenant name to {lim.vrf_name - len(plat.vrf_prefix)} characters",
+                dev.name,
+            )
+        other = by_vrf.get(vrf)
+        if other is not None:
+            problems.add(
+                "PLAT002",
+                ("tenants", i, "name"),
+                f"tenants {other} and {t.name} would share VRF {vrf!r} (names are cut to {VRF_NAME_MAX} "
+                "characters) and be routed together",
+                f"make the first {VRF_NAME_MAX} characters of the tenant names differ",
+                dev.name,
+            )
+        by_vrf[vrf] = t.name
+        vlo, vhi = lim.vlan
+        if not vlo <= att.vlan <= vhi or any(a <= att.vlan <= b for a, b in lim.vlan_reserved):
+            reserved = "".join(f", reserved {a}-{b}" for a, b in lim.vlan_reserved)
+            problems.add(
+                "PLAT004",
+                ("tenants", i, "vlan"),
+                f"tenant {t.name}: VLAN {att.vlan} is outside what {plat.title} accepts ({vlo}-{vhi}{reserved})",
+                "pick another VLAN",
+                dev.name,
+            )
+        if plat.has("l3vni-vlan") and t.l3vni is not None and att.l3vni_vlan is None:
+            problems.add(
+                "PLAT004",
+                ("tenants", i, "l3vni"),
+                f"tenant {t.name}: no VLAN left in {vlo}-{vhi} to carry its L3VNI on {plat.title}",
+                "use fewer VLANs",
+                dev.name,
+            )
+        if lim.rt_vni_bits is not None:
+            top = (1 << lim.rt_vni_bits) - 1
+            for what, vni in (("vni", t.vni), ("l3vni", t.l3vni)):
+                if vni is not None and vni > top:
+                    problems.add(
+                        "PLAT005",
+                        ("tenants", i, what),
+                        f"tenant {t.name}: {what.upper()} {vni} does not fit the {lim.rt_vni_bits}-bit field of "
+                        f"the {plat.title} route target <vni>:<vni>",
+                        f"use a VNI up to {top}",
+                        dev.name,
+                    )
+    macs = {by_vni[a.vni].gateway_mac for a in dev.tenants}
+    if lim.anycast_macs is not None and len(macs) > lim.anycast_macs:
+        problems.add(
+            "PLAT006",
+            ("tenants",),
+            f"{plat.title} holds {lim.anycast_macs} anycast gateway MAC(s) per switch, the tenants use {len(macs)}",
+            "give the tenants one anycast gateway MAC",
+            dev.name,
+        )
