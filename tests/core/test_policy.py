@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLES, example_data
+from tests.core.specgen import make_spec
 from toolkit import platforms
 from toolkit.design import PlatformLimitError, design, design_unchecked
 from toolkit.design.model import SERVER_ROLES, Fabric
@@ -275,3 +278,52 @@ def test_host_routing_is_decided_in_design() -> None:
                 assert p.routes == ("default",) and p.metric is not None
             elif p.plane == "storage" and p.address and p.gateway:
                 assert list(p.routes) == storage
+
+
+# ------------------------------------------------------------------------- property: validate ok => renders
+
+_NAME = st.from_regex(r"[a-z][a-z0-9-]{0,39}", fullmatch=True)
+
+
+@st.composite
+def _specs(draw: st.DrawFn) -> D:
+    data = make_spec(
+        sus=1,
+        racks_per_su=draw(st.integers(1, 2)),
+        servers_per_rack=2,
+        rails=draw(st.sampled_from([1, 2])),
+        tenants=2,
+        numbered=draw(st.booleans()),
+    )
+    names = draw(st.lists(_NAME, min_size=2, max_size=2, unique=True))
+    vlans = draw(st.lists(st.sampled_from([2, 100, 3725, 3999, 4000, 4093, 4094]), min_size=2, max_size=2, unique=True))
+    vnis = draw(st.lists(st.sampled_from([10_000, 65_535, 65_536, 16_000_000]), min_size=2, max_size=2, unique=True))
+    for k, (t, name) in enumerate(zip(data["tenants"], names, strict=True)):
+        t.update(name=name, vlan=vlans[k], vni=vnis[k])
+        if draw(st.booleans()):
+            t["l3vni"] = vnis[k] + 1 + k
+    mtu = draw(st.sampled_from([1500, 9000, 9214, 9216, 9300]))
+    host = draw(st.sampled_from([1500, 9000, 9164, 9200]))
+    data["networks"]["business"]["mtu"] = mtu
+    data["networks"]["business"]["host_mtu"] = min(host, mtu)
+    return data
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(data=_specs())
+def test_any_spec_that_validates_designs_and_renders_on_every_platform(data: D, tmp_path_factory: Any) -> None:
+    """Tenant names, VLANs, VNIs and MTUs across every platform's limits: whatever validate accepts
+    for a platform designs and renders for it; whatever it refuses is a located PLAT finding."""
+    p = tmp_path_factory.mktemp("prop") / "spec.yml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    res = load(p)
+    if res.spec is None:
+        return
+    for platform in (None, *platforms.switch_platforms()):
+        findings = validate(res.spec, res.sources, platform=platform)
+        if any(f.severity == "error" for f in findings):
+            assert all(f.file and f.line for f in findings if f.code.startswith("PLAT")), findings
+            continue
+        render(design(res.spec, platform))
