@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from toolkit import platforms
 from toolkit.findings import Finding
-from toolkit.spec.models import SwitchModel
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,7 +43,7 @@ _WIDTH = None if sys.stdout.isatty() else 160  # full tables in logs and pipes
 out = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 
-PLATFORMS: tuple[str, ...] = typing.get_args(SwitchModel.model_fields["platform"].annotation)
+PLATFORMS: tuple[str, ...] = platforms.switch_platforms()  # what --platform accepts
 
 PathArg = typer.Argument(..., help="spec file or folder, e.g. inventory/examples/lab-mini", metavar="PATH")
 JsonOpt = typer.Option(False, "--json", help="machine-readable output")
@@ -139,15 +138,16 @@ def _exit_code(findings: list[Finding]) -> int:
     return EXIT_USAGE if any(f.code == "LOAD000" for f in findings) else EXIT_FINDINGS
 
 
-def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
-    """Load and validate; on errors print them and exit 1 (2 for a missing path). Returns (spec, findings)."""
+def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
+    """Load and validate (with the limits of ``platform`` when every switch is designed for it); on
+    errors print them and exit 1 (2 for a missing path). Returns (spec, findings)."""
     from toolkit.rules import validate
     from toolkit.spec import load
 
     res = load(path)
     findings = list(res.findings)
     if res.spec is not None:
-        findings += validate(res.spec, res.sources)
+        findings += validate(res.spec, res.sources, platform=platform)
     errors = [f for f in findings if f.severity == "error"]
     if errors or res.spec is None:
         _print_findings(findings, fmt)
@@ -157,10 +157,18 @@ def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
     return res.spec, findings
 
 
+def check_platform(platform: str | None) -> None:
+    """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
+    if platform is not None and platform not in platforms.switch_platforms():
+        err.print(f"--platform must be one of {', '.join(platforms.switch_platforms())}, got {platform!r}")
+        raise typer.Exit(2)
+
+
 def fabric_of(path: Path, platform: str | None = None):
     from toolkit.design import design
 
-    spec, findings = load_valid(path)
+    check_platform(platform)
+    spec, findings = load_valid(path, platform=platform)
     return design(spec, platform), findings
 
 
@@ -172,6 +180,13 @@ def validate(
     path: Path = PathArg,
     format: str = typer.Option("text", "--format", callback=_choice("text", "json"), help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
+    platform: str = typer.Option(
+        None,
+        "--platform",
+        metavar="NOS",
+        callback=_choice(*PLATFORMS),
+        help=f"also check the limits of this NOS for every switch: {', '.join(PLATFORMS)}",
+    ),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together.
 
@@ -179,10 +194,11 @@ def validate(
     from toolkit.rules import validate as run_rules
     from toolkit.spec import load
 
+    check_platform(platform)
     res = load(path)
     findings = list(res.findings)
     if res.spec is not None:
-        findings += run_rules(res.spec, res.sources)
+        findings += run_rules(res.spec, res.sources, platform=platform)
     failed = any(f.severity == "error" for f in findings) or res.spec is None
     warnings = sum(1 for f in findings if f.severity == "warning")
     if format == "json":

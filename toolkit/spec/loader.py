@@ -346,7 +346,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 _PATTERNS = {
     r"^[a-z0-9][a-z0-9-]*$": "lower-case letters, digits and '-', starting with a letter or digit",
     r"^[a-z][a-z0-9]{0,7}$": "a lower-case letter, then up to 7 lower-case letters or digits",
-    r"^[a-z][a-z0-9-]{0,15}$": "a lower-case letter, then up to 15 lower-case letters, digits or '-'",
+    r"^[a-z][a-z0-9-]*$": "a lower-case letter, then lower-case letters, digits or '-' (a hostname part)",
     r"^[a-z0-9][a-z0-9._-]{0,62}$": "lower-case letters, digits, '.', '_' and '-', at most 63",
     r"^[^\x00-\x1f\x7f]*$": "one line of text without control characters",
 }

@@ -13,7 +13,9 @@ import zoneinfo
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from toolkit import platforms
 
 SPEED_RE = re.compile(r"^([1-9][0-9]{0,3})G$")
 BREAKOUT_RE = re.compile(r"^([1248])x([1-9][0-9]{0,3})G$")
@@ -164,8 +166,9 @@ class ServerModel(Strict):
 
 class SwitchModel(Strict):
     vendor: Text = Field(default="", description="manufacturer")
-    platform: Literal["frr", "sonic", "cumulus", "eos", "infiniband"] = Field(
-        description="network OS the configs are rendered for"
+    platform: str = Field(
+        description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
+        json_schema_extra={"enum": list(platforms.names())},
     )
     ports: int = Field(ge=1, le=512, description="front-panel cages")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
@@ -175,6 +178,12 @@ class SwitchModel(Strict):
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: Watts = Field(default=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str) -> str:
+        platforms.get(v)  # UnknownPlatform (ValueError) lists the known names
+        return v
 
 
 class Catalog(Strict):
@@ -199,9 +208,10 @@ class ServerGroup(Strict):
     )
     prefix: str | None = Field(
         default=None,
-        pattern=r"^[a-z][a-z0-9-]{0,15}$",
+        pattern=r"^[a-z][a-z0-9-]*$",
+        max_length=63,
         description="name prefix for generated names: <rack>-<prefix><NN> (default gpu, stor or srv by model);"
-        " lower-case letters, digits and '-', at most 16, so every name is a valid hostname",
+        " lower-case letters, digits and '-', so every name is a valid hostname (PLAT001 checks its length)",
     )
 
 
@@ -251,6 +261,13 @@ class Layout(Strict):
 class TierSpec(Strict):
     model: str = Field(description="switch model from catalog.switches")
     breakout: Breakout | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    uplink_breakout: Breakout | None = Field(
+        default=None,
+        description=(
+            "port mode of the cages facing the tier above, e.g. 1x800G with breakout 2x400G for the "
+            "downlinks (default: breakout); the tier above must run its downlinks at the same speed"
+        ),
+    )
     count: int | None = Field(
         default=None,
         ge=1,
@@ -332,6 +349,17 @@ class FrontendNetwork(Strict):
     leaf: TierSpec = Field(description="leaf tier")
     spine: TierSpec = Field(description="spine tier")
     leaves_per_group: int = Field(default=2, ge=1, le=4, description="leaves serving one rack group")
+    uplinks_per_spine: int = Field(
+        default=1, ge=1, le=16, description="parallel links from every leaf to every spine (each spine its own cages)"
+    )
+    oversubscription: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?:1$",
+        description=(
+            "largest leaf host-port:uplink bandwidth ratio the design may have, e.g. 3:1 (checked; "
+            "undeclared gives a warning with the designed ratio)"
+        ),
+    )
     racks_per_group: int = Field(
         default=1, ge=1, le=64, description="consecutive racks (layout order) that share a leaf group",
         json_schema_extra=why("a leaf group of more than 64 racks cannot be cabled"),
