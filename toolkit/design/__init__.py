@@ -3,7 +3,9 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement).
+tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement) -> infiniband (subnet
+managers, partitions, GUIDs; InfiniBand compute only) -> scheduler (placement units, node labels,
+rail networks for Slurm / Kubernetes / NCCL).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import gc
 from toolkit.design.compute import build_compute
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.frontend import build_frontends
+from toolkit.design.infiniband import build_infiniband
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site
 from toolkit.design.oob import build_oob, oob_gateway_controller
+from toolkit.design.scheduler import build_scheduler
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
@@ -114,6 +118,8 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     tenants = build_tenants(ctx)
     ceph = build_ceph(ctx)
     minio = build_minio(ctx)
+    ib, ipoib_blocks = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else (None, None)
+    scheduler = build_scheduler(ctx, ipoib_blocks)
     gw, ctl = oob_gateway_controller(ctx)
     site = Site(
         domain=spec.site.domain,
@@ -140,4 +146,6 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        infiniband=ib,
+        scheduler=scheduler,
     )
