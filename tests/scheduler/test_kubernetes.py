@@ -138,10 +138,15 @@ def test_pod_prefix_overlapping_a_pool_is_a_finding() -> None:
 
 
 def test_designed_ranges_stay_when_the_cluster_grows() -> None:
-    data = example_data("lab-mini")
+    """superpod-1su plans 4 SUs: adding su2 keeps every rail range and every server's labels."""
+    data = example_data("superpod-1su")
     before = design(ClusterSpec.model_validate(data)).scheduler
     grown = copy.deepcopy(data)
-    grown["layout"]["scalable_units"][0]["racks"][-1]["servers"][0]["count"] += 1
+    su2 = copy.deepcopy(grown["layout"]["scalable_units"][0])
+    su2["name"] = "su2"
+    for r in su2["racks"]:
+        r["name"] = r["name"].replace("su1-", "su2-")
+    grown["layout"]["scalable_units"].append(su2)
     after = design(ClusterSpec.model_validate(grown)).scheduler
     assert before is not None and after is not None
     assert [r.model_dump() for r in before.rails] == [r.model_dump() for r in after.rails]

@@ -89,7 +89,7 @@ def test_slurmd_accepts_gres_conf(example: str, tmp_path: Path) -> None:
     models: dict[str, str] = {}
     for n in next(u for u in fabric.scheduler.units if u.level == "fabric").servers:  # type: ignore[union-attr]
         models.setdefault(fabric.devices[n].model, n)
-    for model, node in models.items():
+    for node in models.values():
         dev = fabric.devices[node]
         rails = sum(1 for p in dev.ports if p.plane == "compute" and p.peer_device)
         # character devices with the drivers' numbers (nvidia: major 195; uverbs: 231, minor 192+)

@@ -91,7 +91,9 @@ def ib_port_number(dev: Device, cage: int, lane: int) -> int:
 
 
 def ib_port_count(dev: Device) -> int:
-    return sum(parse_breakout(dev.cage_breakouts[c])[0] if c in dev.cage_breakouts else 1 for c in range(1, dev.cage_count + 1))
+    return sum(
+        parse_breakout(dev.cage_breakouts[c])[0] if c in dev.cage_breakouts else 1 for c in range(1, dev.cage_count + 1)
+    )
 
 
 def hca_key(server: str, port: str) -> str:
@@ -123,7 +125,9 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
             source="guids.yaml" if g is not None else "derived",
         )
         port_numbers[d.name] = {
-            p.name: ib_port_number(d, p.cage, p.lane or 0) for p in d.ports if p.plane == "compute" and p.cage is not None
+            p.name: ib_port_number(d, p.cage, p.lane or 0)
+            for p in d.ports
+            if p.plane == "compute" and p.cage is not None
         }
     servers = [d for d in ctx.devices.values() if d.role == "gpu-server"]
     for d in servers:
@@ -145,10 +149,10 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
             )
     seen: dict[str, str] = {}
     for key, n in nodes.items():
-        for guid in {n.node_guid, n.port_guid}:
-            if guid in seen and seen[guid] != key:
-                raise DesignError(f"GUID {guid} is used by {seen[guid]} and {key}", ("guids",))
-            seen[guid] = key
+        for text in {n.node_guid, n.port_guid}:
+            if text in seen and seen[text] != key:
+                raise DesignError(f"GUID {text} is used by {seen[text]} and {key}", ("guids",))
+            seen[text] = key
 
     # subnet managers
     sms: list[SubnetManager] = []
@@ -158,13 +162,18 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
         if sm.host in nodes:
             sms.append(
                 SubnetManager(
-                    device=sm.host, guid=nodes[sm.host].node_guid, priority=sm.priority, role="master" if rank == 0 else "standby"
+                    device=sm.host,
+                    guid=nodes[sm.host].node_guid,
+                    priority=sm.priority,
+                    role="master" if rank == 0 else "standby",
                 )
             )
             continue
         hcas = [n for n in nodes.values() if n.kind == "hca" and n.device == sm.host]
         if not hcas:
-            raise DesignError(f"subnet manager host {sm.host} is neither a compute switch nor a server with an HCA", path)
+            raise DesignError(
+                f"subnet manager host {sm.host} is neither a compute switch nor a server with an HCA", path
+            )
         sms.append(
             SubnetManager(
                 device=sm.host,
@@ -227,7 +236,7 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
                 for p in d.ports:
                     if p.plane != "compute" or p.rail is None or not p.peer_device:
                         continue
-                    lower = list(blocks[p.rail].subnets(prefixlen_diff=1))[0]
+                    lower = next(iter(blocks[p.rail].subnets(prefixlen_diff=1)))
                     off = 1 + si * sz.servers_per_su + slot
                     if off >= lower.num_addresses - 1:
                         raise DesignError(

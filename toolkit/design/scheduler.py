@@ -106,15 +106,15 @@ def build_scheduler(ctx: Ctx, ipoib_blocks: list[ipaddress.IPv4Network] | None =
             continue
         groups: list[TopologyUnit] = []
         for n, grp in enumerate(_leaf_groups(leaves, servers_of)):
-            srv = by_order({s for lf in grp for s in servers_of.get(lf.name, [])})
-            if not srv:
+            members = by_order({s for lf in grp for s in servers_of.get(lf.name, [])})
+            if not members:
                 continue
-            u = TopologyUnit(
-                name=f"{su.name}-lg{n + 1}", level="leaf-group", switches=[lf.name for lf in grp], servers=srv
+            g = TopologyUnit(
+                name=f"{su.name}-lg{n + 1}", level="leaf-group", switches=[lf.name for lf in grp], servers=members
             )
-            groups.append(u)
-            for s in srv:
-                unit_of.setdefault(s, {})["leaf-group"] = u.name
+            groups.append(g)
+            for s in members:
+                unit_of.setdefault(s, {})["leaf-group"] = g.name
         if not groups:
             continue
         su_servers = [s for g in groups for s in g.servers]
@@ -141,25 +141,31 @@ def build_scheduler(ctx: Ctx, ipoib_blocks: list[ipaddress.IPv4Network] | None =
         top_children = []
         for pod, sus in sorted(pods.items()):
             name = f"pod{pod + 1:02d}"
-            pod_spines = by_order({sp for u in sus for sp in u.switches})
-            srv = by_order({s for u in sus for s in u.servers})
-            units.append(TopologyUnit(name=name, level="pod", switches=pod_spines, children=[u.name for u in sus], servers=srv))
+            pod_spines = by_order({sp for x in sus for sp in x.switches})
+            pod_servers = by_order({s for x in sus for s in x.servers})
+            units.append(
+                TopologyUnit(
+                    name=name, level="pod", switches=pod_spines, children=[x.name for x in sus], servers=pod_servers
+                )
+            )
             top_children.append(name)
-            for s in srv:
+            for s in pod_servers:
                 unit_of[s]["pod"] = name
     all_servers = by_order(set(unit_of))
     units.append(
-        TopologyUnit(name=FABRIC_UNIT, level="fabric", switches=top_switches, children=top_children, servers=all_servers)
+        TopologyUnit(
+            name=FABRIC_UNIT, level="fabric", switches=top_switches, children=top_children, servers=all_servers
+        )
     )
 
     labels: dict[str, dict[str, str]] = {}
     for s in all_servers:
-        u = unit_of[s]
+        of = unit_of[s]
         dev = devices[s]
         lab = {
-            f"{k8s.label_prefix}/pod": u.get("pod", FABRIC_UNIT),
-            f"{k8s.label_prefix}/su": u["su"],
-            f"{k8s.label_prefix}/leaf-group": u["leaf-group"],
+            f"{k8s.label_prefix}/pod": of.get("pod", FABRIC_UNIT),
+            f"{k8s.label_prefix}/su": of["su"],
+            f"{k8s.label_prefix}/leaf-group": of["leaf-group"],
             f"{k8s.label_prefix}/rack": dev.rack,
             HOSTNAME_LABEL: s,
         }

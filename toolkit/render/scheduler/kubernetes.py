@@ -59,8 +59,13 @@ def kueue(fabric: Fabric) -> list[dict[str, object]]:
     s = fabric.scheduler
     assert s is not None
     levels = [{"nodeLabel": f"{s.label_prefix}/{lv}"} for lv in LEVELS] + [{"nodeLabel": HOSTNAME_LABEL}]
-    topo = {"apiVersion": KUEUE_API, "kind": "Topology", "metadata": {"name": TOPOLOGY_NAME}, "spec": {"levels": levels}}
-    flavor = {
+    topo: dict[str, object] = {
+        "apiVersion": KUEUE_API,
+        "kind": "Topology",
+        "metadata": {"name": TOPOLOGY_NAME},
+        "spec": {"levels": levels},
+    }
+    flavor: dict[str, object] = {
         "apiVersion": KUEUE_API,
         "kind": "ResourceFlavor",
         "metadata": {"name": f"{fabric.name}-gpu"},
@@ -117,7 +122,11 @@ def cni_config(r: RailNetwork) -> dict[str, object]:
     ipam: dict[str, object] = {}
     if r.ipam_range:
         ipam = {"type": "whereabouts", "range": r.ipam_range, "range_start": r.range_start, "range_end": r.range_end}
-    conf: dict[str, object] = {"cniVersion": CNI_VERSION, "name": r.name, "type": "ib-sriov" if r.link_type == "ib" else "sriov"}
+    conf: dict[str, object] = {
+        "cniVersion": CNI_VERSION,
+        "name": r.name,
+        "type": "ib-sriov" if r.link_type == "ib" else "sriov",
+    }
     if r.link_type == "ib":
         conf["rdmaIsolation"] = True
     conf["ipam"] = ipam
