@@ -54,7 +54,7 @@ from toolkit.design.model import (
     InfinibandFabric,
     SubnetManager,
 )
-from toolkit.design.scheduler import rail_blocks, rdma_device
+from toolkit.design.scheduler import rail_blocks
 from toolkit.design.sizing import ComputeSizing
 from toolkit.spec.models import InfinibandSpec, parse_breakout
 
@@ -144,7 +144,7 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
                 node_guid=format_guid(port_guid - 1),
                 port_guid=format_guid(port_guid),
                 ports=1,
-                description=f"{d.name} {rdma_device(p.rail)}",
+                description=f"{d.name} {p.rdma_device}",
                 source="guids.yaml" if g is not None else "derived",
             )
     seen: dict[str, str] = {}

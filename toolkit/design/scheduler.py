@@ -14,8 +14,8 @@ Placement units, from the cabling the compute step made (never from names):
 Kubernetes labels (``<label_prefix>/<level>``) carry the same names; ``kubernetes.io/hostname``
 is the server name.
 
-Rail networks (NVIDIA network operator): rail ``r`` is NIC ``r`` of every server (RDMA device
-``mlx5_<r>``, the derivation toolkit/render/hosts.py documents). Pod address ranges:
+Rail networks (NVIDIA network operator): rail ``r`` is NIC ``r`` of every server (its RDMA
+device is the policy step's ``Port.rdma_device``). Pod address ranges:
 ``scheduler.kubernetes.rdma_pods`` split into 2^ceil(log2(rails)) equal blocks, block ``r`` for
 rail ``r``; validation proves the prefix overlaps no other pool. On InfiniBand without
 ``rdma_pods`` the upper half of the rail's IPoIB block is used (hosts hold the lower half, see
@@ -42,11 +42,6 @@ def rail_blocks(prefix: str, rails: int) -> list[ipaddress.IPv4Network]:
     if net.prefixlen + bits > 30:
         raise ValueError(f"{prefix} is too small to split into {rails} rail blocks")
     return list(net.subnets(prefixlen_diff=bits))[:rails]
-
-
-def rdma_device(rail: int) -> str:
-    """RDMA device of rail ``rail`` (mlx5 devices enumerate in PCI order = NIC order = rail)."""
-    return f"mlx5_{rail}"
 
 
 def _leaf_groups(leaves: list[Device], servers_of: dict[str, list[str]]) -> list[list[Device]]:
@@ -188,10 +183,11 @@ def _rails(ctx: Ctx, servers: list[str], ipoib_blocks: list[ipaddress.IPv4Networ
     ib = ctx.spec.networks.compute.kind == "infiniband"
     nic: dict[int, str] = {}
     mtu: dict[int, int] = {}
+    rdma: dict[int, str] = {}
     for s in servers:
         for p in ctx.devices[s].ports:
             if p.plane == "compute" and p.rail is not None and p.rail not in nic:
-                nic[p.rail], mtu[p.rail] = p.name, p.mtu
+                nic[p.rail], mtu[p.rail], rdma[p.rail] = p.name, p.mtu, p.rdma_device or ""
     n = len(nic)
     blocks: list[ipaddress.IPv4Network] | None = None
     upper_half = False
@@ -215,7 +211,7 @@ def _rails(ctx: Ctx, servers: list[str], ipoib_blocks: list[ipaddress.IPv4Networ
                 name=f"aidc-rail{r}",
                 resource=f"rail{r}",
                 nic=nic[r],
-                rdma_device=rdma_device(r),
+                rdma_device=rdma[r],
                 link_type="ib" if ib else "eth",
                 mtu=mtu[r],
                 ipam_range=rng,

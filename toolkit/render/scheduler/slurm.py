@@ -101,11 +101,14 @@ def gres_string(dev: Device, rails: int) -> str:
 
 
 def _rails(dev: Device) -> list[tuple[int, str, int | None, int | None]]:
-    fabric_rails = sorted(
-        {(p.rail, p.gpu, p.numa) for p in dev.ports if p.plane == "compute" and p.rail is not None and p.peer_device},
+    return sorted(
+        {
+            (p.rail, p.rdma_device or "", p.gpu, p.numa)
+            for p in dev.ports
+            if p.plane == "compute" and p.rail is not None and p.peer_device
+        },
         key=lambda t: t[0],
     )
-    return [(r, f"mlx5_{r}", g, n) for r, g, n in fabric_rails]
 
 
 def slurm_view(fabric: Fabric) -> dict[str, object]:
