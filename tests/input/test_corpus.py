@@ -417,3 +417,28 @@ def test_a_quoted_number_says_to_drop_the_quotes(tmp_path: Path, lab_mini_data: 
     f = one(findings_of(edited(tmp_path, lambda d: d["layout"]["racks"][1]["servers"][0].update(count="3"),
                                lab_mini_data)), "SPEC002")
     assert "got the text '3'" in f.message and f.hint == "write it without quotes"
+
+
+# --------------------------------------------------------------------------- first contact
+
+
+def tour_commands() -> list[list[str]]:
+    """The commands of the README's short tour, as written."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## A short tour", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    out = []
+    for line in block.splitlines():
+        cmd = line.split("#", 1)[0].strip()
+        for part in cmd.split("&&"):
+            if part.strip().startswith("aidc "):
+                out.append(part.replace("[--json]", "").split()[1:])
+    return out
+
+
+def test_the_readme_tour_works_from_any_folder(tmp_path: Path) -> None:
+    commands = tour_commands()
+    assert ["examples", "lab-mini"] in commands and len(commands) >= 8
+    for args in commands:
+        res = aidc(*args, cwd=tmp_path)
+        assert res.returncode == 0, f"aidc {' '.join(args)}: {res.stderr}"
+    assert (tmp_path / "out" / "lab-mini").is_dir() and (tmp_path / "aidc.schema.json").is_file()
