@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -11,8 +11,9 @@ Severity = Literal["error", "warning"]
 YamlPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """Where a value was written (a tuple: one is made per YAML node, so it must be cheap)."""
+
     file: str
     line: int  # 1-based
     col: int  # 1-based

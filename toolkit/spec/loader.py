@@ -30,12 +30,14 @@ from toolkit.spec.models import ClusterSpec
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: values (scalars, lists, mappings; an alias counts as everything it expands to) one file may hold.
-#: The largest bundled example holds about ten thousand; the limit keeps any file under a second.
-MAX_VALUES = 100_000
+#: cluster-16k holds 7,800 and a 100k-GPU cluster written rack by rack about 30,000; the limit keeps
+#: composing and checking any file well under a second (see bench/input_budget.py).
+MAX_VALUES = 60_000
 #: nesting depth of lists and mappings (the schema itself nests about ten deep).
 MAX_DEPTH = 64
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -90,6 +92,8 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # most scalars: no constructor needed
         value = self.loader.construct_object(node, deep=True)
         if not isinstance(value, str) and node.value and isinstance(node, yaml.ScalarNode):
             self.smap.texts[path] = node.value  # what was written, for "quote it" messages
@@ -147,9 +151,9 @@ def _measure(text: str) -> tuple[str, str, int] | None:
     Walks the parser's events only: every value counts once, an alias counts as the size of what
     its anchor holds, so nested aliases are measured without ever expanding them.
     """
-    sizes: dict[str, int] = {}
+    sizes: dict[str, int] = {}  # anchor -> values it holds
     open_anchors: set[str] = set()
-    stack: list[list[Any]] = []  # [size so far, anchor]
+    stack: list[list[Any]] = []  # per open collection: [values so far, anchor]
     total = 0
     for ev in yaml.parse(text, Loader=_Loader):
         size = 0
@@ -159,12 +163,15 @@ def _measure(text: str) -> tuple[str, str, int] | None:
             stack.append([1, ev.anchor])
             if ev.anchor:
                 open_anchors.add(ev.anchor)
-            continue
-        if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            size, anchor = stack.pop()
+            size = 1
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            done, anchor = stack.pop()
             if anchor:
-                sizes[anchor] = size
+                sizes[anchor] = done
                 open_anchors.discard(anchor)
+            if stack:
+                stack[-1][0] += done
+            continue
         elif isinstance(ev, yaml.ScalarEvent):
             size = 1
             if ev.anchor:
@@ -176,7 +183,7 @@ def _measure(text: str) -> tuple[str, str, int] | None:
         else:
             continue
         total += size
-        if stack:
+        if stack and not isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             stack[-1][0] += size
         if total > MAX_VALUES:
             return (

@@ -126,9 +126,9 @@ class Site(Strict):
     timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
         default="UTC", description="IANA time zone for every device (tz database name)"
     )
-    ntp: list[Address] = Field(min_length=1, description="NTP server addresses")
-    dns: list[Address] = Field(min_length=1, description="DNS resolver addresses")
-    syslog: list[Address] = Field(default_factory=list, description="syslog collector addresses")
+    ntp: list[Address] = Field(min_length=1, max_length=16, description="NTP server addresses")
+    dns: list[Address] = Field(min_length=1, max_length=16, description="DNS resolver addresses")
+    syslog: list[Address] = Field(default_factory=list, max_length=16, description="syslog collector addresses")
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -224,17 +224,17 @@ class Rack(Strict):
         default=None, gt=0, le=2000, description="power budget of the rack",
         json_schema_extra=why("no rack is fed more than 2 MW"),
     )
-    servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
+    servers: list[ServerGroup] = Field(default_factory=list, max_length=MAX_GROUP, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
 
 class ScalableUnit(Strict):
     name: Name = Field(description="unique SU name, e.g. su1")
-    racks: list[Rack] = Field(min_length=1, description="racks of the SU in row order")
+    racks: list[Rack] = Field(min_length=1, max_length=256, description="racks of the SU in row order")
 
 
 class Layout(Strict):
-    scalable_units: list[ScalableUnit] = Field(min_length=1, description="compute scalable units")
+    scalable_units: list[ScalableUnit] = Field(min_length=1, max_length=1024, description="compute scalable units")
     racks: list[Rack] = Field(
         default_factory=list,
         description="racks outside any SU: storage, spine/core network racks, services",
@@ -463,7 +463,7 @@ class TenantSpec(Strict):
     vlan: int = Field(ge=2, le=4094, description="leaf-local VLAN mapped to the VNI")
     subnet: Prefix
     gateway: Address = Field(description="anycast gateway address in the subnet")
-    members: list[str] = Field(min_length=1, description="member server names")
+    members: list[str] = Field(min_length=1, max_length=MAX_SERVERS, description="member server names")
     plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
     pkey: int | None = Field(
         default=None,
@@ -488,24 +488,26 @@ class CephPoolSpec(Strict):
 
 class CephSpec(Strict):
     name: Name = Field(description="Ceph cluster name")
-    mons: list[str] = Field(min_length=1, description="monitor hosts (odd count)")
-    mgrs: list[str] = Field(min_length=1, description="manager hosts")
-    osd_hosts: list[str] = Field(min_length=1, description="hosts whose drives become OSDs")
-    drives: list[str] = Field(default_factory=list, description="OSD drive paths per host (default: by model)")
-    rgws: list[str] = Field(default_factory=list, description="RADOS gateway hosts")
+    mons: list[str] = Field(min_length=1, max_length=15, description="monitor hosts (odd count)")
+    mgrs: list[str] = Field(min_length=1, max_length=15, description="manager hosts")
+    osd_hosts: list[str] = Field(min_length=1, max_length=4096, description="hosts whose drives become OSDs")
+    drives: list[str] = Field(
+        default_factory=list, max_length=256, description="OSD drive paths per host (default: by model)"
+    )
+    rgws: list[str] = Field(default_factory=list, max_length=64, description="RADOS gateway hosts")
     rgw_port: int = Field(default=7480, ge=1, le=65535, description="RADOS gateway (beast) port")
     failure_domain: Literal["host", "rack"] = Field(default="rack", description="CRUSH failure domain")
-    pools: list[CephPoolSpec] = Field(default_factory=list, description="pools to create")
+    pools: list[CephPoolSpec] = Field(default_factory=list, max_length=256, description="pools to create")
 
 
 class MinioPoolSpec(Strict):
-    servers: list[str] = Field(min_length=1, description="servers of this pool, in order")
+    servers: list[str] = Field(min_length=1, max_length=4096, description="servers of this pool, in order")
     drives_per_server: int = Field(ge=1, le=64, description="drives each server contributes")
 
 
 class MinioSpec(Strict):
     name: Name = Field(description="MinIO deployment name")
-    pools: list[MinioPoolSpec] = Field(min_length=1, description="server pools")
+    pools: list[MinioPoolSpec] = Field(min_length=1, max_length=64, description="server pools")
     erasure_set_size: int = Field(ge=1, le=64, description="drives per erasure set (2-16)")
     parity: int = Field(ge=0, le=32, description="parity drives per set (at most half the set)")
     port: int = Field(default=9000, ge=1, le=65535, description="S3 API port")
@@ -553,7 +555,7 @@ class ClusterSpec(Strict):
     layout: Layout = Field(description="scalable units, racks and the servers in them")
     networks: Networks = Field(description="compute, business, storage and OOB networks")
     qos: Qos = Field(default_factory=Qos, description="lossless RoCE profile")
-    tenants: list[TenantSpec] = Field(default_factory=list, description="VPCs as EVPN-VXLAN overlays")
+    tenants: list[TenantSpec] = Field(default_factory=list, max_length=4094, description="VPCs as EVPN-VXLAN overlays")
     storage: StorageSpec = Field(default_factory=StorageSpec, description="Ceph and MinIO clusters")
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec, description="Slurm and Kubernetes view")
     guids: dict[str, str] = Field(
