@@ -33,6 +33,7 @@ DeviceRole = Literal[
     "pdu",
 ]
 PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc"]
+"""``mgmt``: a switch's management port, or a server OS's own port on the OOB network."""
 
 SWITCH_ROLES: frozenset[str] = frozenset(
     {"leaf", "spine", "core", "storage-leaf", "storage-spine", "business-leaf", "business-spine", "oob"}
@@ -148,9 +149,18 @@ class Device(_Model):
     index: int = Field(description="stable index of the device within its role and plane")
     asn: int | None = None
     loopback: str | None = Field(default=None, description="router ID / VTEP address with /32")
-    mgmt_port: str | None = Field(default=None, description="port name carrying out-of-band management")
-    mgmt_address: str | None = Field(default=None, description="OOB address with prefix length")
+    mgmt_port: str | None = Field(
+        default=None,
+        description=(
+            "port aidc and Ansible manage the device (its OS) on: a switch's management port; a server's "
+            "mgmt NIC on the OOB network, or its business port when managed in-band; never the BMC"
+        ),
+    )
+    mgmt_address: str | None = Field(default=None, description="management address with prefix length")
     mgmt_gateway: str | None = None
+    mgmt_inband: bool = Field(default=False, description="managed in-band over the business plane (servers)")
+    bmc_port: str | None = Field(default=None, description="servers: the BMC port (Redfish / IPMI) on the OOB network")
+    bmc_address: str | None = Field(default=None, description="servers: BMC address with prefix length")
     ports: list[Port] = Field(default_factory=list, description="ports in use, front panel order, mgmt last")
     unused_ports: list[tuple[str, str]] = Field(
         default_factory=list, description="(name, ifname) of front-panel ports the design leaves unused (shut)"
