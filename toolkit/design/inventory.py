@@ -114,7 +114,7 @@ def _server(
                 name=pname,
                 ifname=pname,
                 plane=plane,
-                role=_ROLE.get(nic.role, "host"),  # type: ignore[arg-type]
+                role=_ROLE.get(nic.role, "host"),
                 speed=parse_speed(nic.speed),
                 mtu=host_mtu(ctx, plane),
                 nic=nic.name,
