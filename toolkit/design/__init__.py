@@ -3,7 +3,8 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement).
+racks (elevations, units and power per rack) -> tenants (VNIs, member addresses) -> storage
+(Ceph, MinIO placement).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from toolkit.design.frontend import build_frontends
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site
 from toolkit.design.oob import build_oob, oob_gateway_controller
+from toolkit.design.racks import place_racks
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
@@ -110,6 +112,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     sz = build_compute(ctx)
     build_frontends(ctx)
     build_oob(ctx)
+    racks = place_racks(ctx)
     finalize_ports(ctx)
     tenants = build_tenants(ctx)
     ceph = build_ceph(ctx)
@@ -140,4 +143,5 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        racks=racks,
     )

@@ -170,6 +170,8 @@ class Device(_Model):
     gpus: int = 0
     gpu_model: str | None = None
     power_w: int = 0
+    units: int = Field(default=0, description="height in rack units (0: zero-U, e.g. a vertical PDU)")
+    rack_u: int | None = Field(default=None, description="lowest rack unit the device occupies (1 = bottom)")
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
     cage_breakouts: dict[int, str] = Field(
@@ -201,6 +203,26 @@ class Cable(_Model):
     speed: int
     medium: str = Field(description="DAC, AOC, MMF or SMF by length class")
     length_class: str = Field(description="in-rack, adjacent-rack, in-row, cross-row")
+
+
+class RackSlot(_Model):
+    u: int = Field(description="lowest unit (1 = bottom)")
+    units: int
+    device: str
+
+
+class RackPlan(_Model):
+    """One rack: what the design put in it, against the budgets the spec gave."""
+
+    name: str
+    role: str
+    su: str | None = None
+    units: int = Field(description="usable height (spec)")
+    power_kw: float | None = Field(default=None, description="power budget (spec)")
+    used_units: int
+    power_w: int = Field(description="nameplate power of every device in the rack")
+    devices: list[str] = Field(description="every device in the rack, design order")
+    elevation: list[RackSlot] = Field(description="devices with a height, bottom to top")
 
 
 class TenantMember(_Model):
@@ -321,6 +343,7 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    racks: list[RackPlan] = Field(default_factory=list, description="racks in layout order with their elevation")
 
     def switches(self) -> list[Device]:
         return [d for d in self.devices.values() if d.is_switch]

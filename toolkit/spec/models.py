@@ -165,7 +165,8 @@ class Rack(Strict):
     role: Literal["gpu", "storage", "network", "mixed"] = Field(
         default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
     )
-    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack")
+    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
+    units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
