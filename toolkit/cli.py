@@ -482,13 +482,15 @@ def lab_shell_cmd(path: Path = PathArg, device: str = typer.Argument(..., help="
 
 # --------------------------------------------------------------------------- plan / apply / check
 
+_DRIVEN = sorted(p.name for p in platforms.all_platforms() if p.hooks.driver)  # switch platforms apply can push to
 TargetOpt = typer.Option(
     "lab",
     "--target",
     "-t",
     callback=_choice("lab", "inventory"),
-    help="lab (the digital twin, every switch as frr) or inventory (real devices over SSH, each on the "
-    "platform of its switch model; hosts through Ansible)",
+    help="lab (the digital twin, every switch as frr) or inventory (real devices over SSH on the platform of "
+    f"their switch model; apply reaches {', '.join(_DRIVEN) or 'no switch platform'} switches, other "
+    "platforms are reported per device as not implemented; hosts through Ansible)",
 )
 FormatOpt = typer.Option("text", "--format", "-f", help="text, json or markdown (a PR comment)")
 
