@@ -258,7 +258,7 @@ def test_exit_codes(tmp_path: Path, lab_mini_data: D) -> None:
     assert aidc("show", str(LAB_MINI), "--platform", "bogus").returncode == 2
     version = aidc("--version")
     assert version.returncode == 0 and version.stdout.startswith("aidc ")
-    lab_mini_data["layout"]["scalable_units"][0]["racks"][0]["power_kw"] = 4  # PWR001, a warning
+    lab_mini_data["storage"]["ceph"][0]["mons"] = ["stor-r01-stor01", "stor-r01-stor02"]  # STO004, a warning
     p = tmp_path / "warn.yml"
     p.write_text(yaml.safe_dump(lab_mini_data))
     assert aidc("validate", str(p)).returncode == 0
