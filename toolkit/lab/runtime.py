@@ -51,6 +51,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -64,6 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from toolkit.design.model import Fabric
 from toolkit.lab.topology import LabNode, LabTopology, lab_topology
+from toolkit.lldp import lldp_command, parse_lldp
 
 FRR_BIN = Path("/usr/lib/frr")
 FRR_RELOAD = FRR_BIN / "frr-reload.py"
@@ -1060,28 +1062,10 @@ def lldp_neighbors(cluster_name: str, state_dir: Path | str, device: str) -> dic
     """Local ifname -> [(peer system name, peer port id)] as lldpd in the device sees it."""
     st = _require_state(cluster_name, state_dir)
     st.node(device)
-    cp = _run(["lldpcli", "-u", lldp_socket(st, device), "show", "neighbors", "-f", "json0"], check=False)
+    cp = _run(shlex.split(lldp_command(lldp_socket(st, device))), check=False)
     if cp.returncode != 0:
         return {}
-    return parse_lldp_json0(cp.stdout)
-
-
-def parse_lldp_json0(text: str) -> dict[str, list[tuple[str, str]]]:
-    data = json.loads(text or "{}")
-    out: dict[str, list[tuple[str, str]]] = {}
-    for lldp in data.get("lldp", []):
-        for iface in lldp.get("interface", []):
-            name = iface.get("name", "")
-            sysname = ""
-            for ch in iface.get("chassis", []):
-                for nm in ch.get("name", []):
-                    sysname = nm.get("value", sysname)
-            portid = ""
-            for port in iface.get("port", []):
-                for pid in port.get("id", []):
-                    portid = pid.get("value", portid)
-            out.setdefault(name, []).append((sysname, portid))
-    return out
+    return parse_lldp(cp.stdout)
 
 
 class LldpReport(_M):
