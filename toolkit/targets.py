@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from toolkit.design.model import Fabric
-from toolkit.drivers import DRIVERS, driver_for
+from toolkit.drivers import driver_for, switch_platforms_with_driver
 from toolkit.state import state_dir as default_state_dir
 
 if TYPE_CHECKING:
@@ -287,8 +287,10 @@ class InventoryTarget(Target):
                 continue
             unsupported = None
             if d.is_switch and driver_for(d.platform) is None:
-                have = ", ".join(sorted(p for p in DRIVERS if p != "linux"))
-                unsupported = f"platform {d.platform!r}: no apply driver yet (NotImplemented; drivers: {have})"
+                unsupported = (
+                    f"platform {d.platform!r}: no apply driver yet (NotImplemented; "
+                    f"only {', '.join(switch_platforms_with_driver())})"
+                )
             elif d.is_server and self._password is not None and not self._key:
                 unsupported = "password authentication through ansible-runner is not implemented: set AIDC_SSH_KEY"
             self._devices[d.name] = DeviceAccess(

@@ -1,37 +1,49 @@
 """Apply drivers: one per device platform, each working through a ``toolkit.session.Session``.
 
-``driver_for(platform)`` names the driver class of a platform (servers: ``linux``); ``None``
-means aidc has no driver for it yet (plan and apply report that per device). ``open_driver``
-opens the device's session (identity verified) and wraps it in its driver. The mapping below
-is the interim registry; the platform registry (``toolkit.platforms``) takes it over.
+``driver_for(platform)`` is the driver class of a switch platform (the ``driver`` hook of
+``toolkit.platforms``) or, for ``linux`` (servers: they are configured by the host playbook),
+``LinuxDriver``; ``None`` means aidc has no driver for it yet (plan and apply report that per
+device). ``open_driver`` opens the device's session (identity verified) and wraps it in its driver.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
+
+from toolkit import platforms
 
 if TYPE_CHECKING:
     from toolkit.drivers.linux import LinuxDriver
     from toolkit.targets import Target
 
-DRIVERS: dict[str, str] = {
-    "frr": "toolkit.drivers.frr:FrrDriver",
-    "linux": "toolkit.drivers.linux:LinuxDriver",
-}
-"""platform -> ``module:Class`` of its apply driver."""
+SERVER_PLATFORM = "linux"
+SERVER_DRIVER = "toolkit.drivers.linux:LinuxDriver"
 
 
 def load(ref: str) -> object:
     """The object an import path ``package.module:name`` names."""
-    module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)
+    return platforms.load_hook(ref)
+
+
+def driver_ref(platform: str) -> str | None:
+    """Import path of the apply driver of ``platform`` (None: none)."""
+    if platform == SERVER_PLATFORM:
+        return SERVER_DRIVER
+    try:
+        return platforms.get(platform).hooks.driver
+    except platforms.UnknownPlatform:
+        return None
 
 
 def driver_for(platform: str) -> type[LinuxDriver] | None:
-    ref = DRIVERS.get(platform)
-    return load(ref) if ref else None  # type: ignore[return-value]
+    ref = driver_ref(platform)
+    return cast("type[LinuxDriver]", load(ref)) if ref else None
+
+
+def switch_platforms_with_driver() -> list[str]:
+    """Switch platforms that have an apply driver, sorted."""
+    return sorted(p.name for p in platforms.all_platforms() if p.hooks.driver)
 
 
 def open_driver(

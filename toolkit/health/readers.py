@@ -3,8 +3,8 @@
 A reader is a command (built from the device's ``DeviceAccess``) plus a parser of its output;
 ``readers_for(platform)`` gives the readers of a device's platform, keyed by fact kind (the
 ``facts(...)`` marker of a check). Linux devices (servers) have the iproute2 and lldpd readers;
-FRR-based switch platforms add vtysh's BGP and EVPN views. The mapping ``READERS`` is the
-interim registry; the platform registry (``toolkit.platforms``) takes it over.
+FRR-based switch platforms add vtysh's BGP and EVPN views. A switch platform names its readers
+with the ``facts`` hook of ``toolkit.platforms``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from toolkit.drivers import load
+from toolkit import platforms
+from toolkit.drivers import SERVER_PLATFORM, load
 from toolkit.drivers.frr import vtysh_command
 from toolkit.lldp import lldp_command, parse_lldp
 from toolkit.netstate import parse_addrs, parse_links, parse_routes, parse_rules
@@ -83,17 +84,21 @@ FRR: dict[str, Reader] = {
     "evpn": Reader(lambda a: vtysh_command(a, "show evpn vni detail json"), parse_evpn),
 }
 
-READERS: dict[str, str] = {
-    "linux": "toolkit.health.readers:LINUX",
-    "frr": "toolkit.health.readers:FRR",
-    "cumulus": "toolkit.health.readers:FRR",
-    "sonic": "toolkit.health.readers:FRR",
-}
-"""platform -> ``module:NAME`` of its readers (Cumulus and SONiC route with FRR on Linux)."""
+SERVER_READERS = "toolkit.health.readers:LINUX"
+"""Readers of servers (``linux``: not a switch platform of the registry)."""
+
+
+def readers_ref(platform: str) -> str | None:
+    if platform == SERVER_PLATFORM:
+        return SERVER_READERS
+    try:
+        return platforms.get(platform).hooks.facts
+    except platforms.UnknownPlatform:
+        return None
 
 
 def readers_for(platform: str) -> dict[str, Reader]:
     """Fact kind -> reader for ``platform`` (empty: aidc cannot observe that platform yet)."""
-    ref = READERS.get(platform)
-    readers: dict[str, Reader] = load(ref) if ref else {}  # type: ignore[assignment]
+    ref = readers_ref(platform)
+    readers = cast("dict[str, Reader]", load(ref)) if ref else {}
     return readers

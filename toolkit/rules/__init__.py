@@ -2,14 +2,28 @@
 
 ``validate`` returns every finding of one run together (errors and warnings), each located at
 file:line:col and YAML path through the loader's source map.
+
+Rules live in one module per code family (``names`` NAME, ``refs`` REF, ``layout`` LAY,
+``addressing`` ADDR, ``asn`` ASN, ``tenants`` VNI, ``compute`` CMP, ``frontend`` FE, ``mtu`` MTU,
+``qos`` QOS, ``storage`` STO, ``oob`` OOB, ``site`` PWR/SITE). A new module in this package
+registers its rules by being here: every module except ``registry`` and ``specview`` (the views of
+the spec the rules share) is imported below. Rules over the trial design's Fabric register with
+``toolkit.rules.fabric.fabric_rule`` (``links`` LINK) and run after a successful trial design.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from toolkit.findings import Finding, SourceMap, locate_all
-from toolkit.rules import checks  # noqa: F401  (registers the rules)
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
+
+_NOT_RULES = {"registry", "specview"}
+for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _mod not in _NOT_RULES:
+        importlib.import_module(f"{__name__}.{_mod}")
 
 DESIGN_CODE = "DES001"
 
@@ -38,9 +52,10 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
+    from toolkit.rules.fabric import fabric_findings
 
     try:
-        design(spec)
+        fabric = design(spec)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
     except PoolExhausted as exc:
@@ -49,11 +64,14 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
         ]
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return []
+    return fabric_findings(spec, fabric)
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
+    from toolkit.rules.fabric import FABRIC_RULES
+
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),
