@@ -286,9 +286,8 @@ def _collect(chan: Any, deadline: float) -> tuple[bytes | None, bytes | None]:
             busy = True
         if busy:
             continue
-        if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
-            break
-        if chan.closed and chan.eof_received:
+        # done at end of file (OpenSSH may send the exit status before the last output)
+        if (chan.eof_received or chan.closed) and not chan.recv_ready() and not chan.recv_stderr_ready():
             break
         left = deadline - time.monotonic()
         if left <= 0:

@@ -10,7 +10,7 @@ import pytest
 
 from tests import recorded
 from toolkit import netstate as ns
-from toolkit.drivers import DRIVERS, driver_for, load, open_driver
+from toolkit.drivers import driver_for, driver_ref, load, open_driver, switch_platforms_with_driver
 from toolkit.drivers import frr as frr_mod
 from toolkit.drivers.frr import (
     FrrDriver,
@@ -61,8 +61,9 @@ def live_daemons(d: LinuxDriver) -> None:
 
 def test_registry_of_drivers() -> None:
     assert driver_for("frr") is FrrDriver and driver_for("linux") is LinuxDriver
-    assert driver_for("no-such-os") is None
-    assert load(DRIVERS["frr"]) is FrrDriver
+    assert driver_for("no-such-os") is None and driver_for("eos") is None
+    assert load(driver_ref("frr") or "") is FrrDriver
+    assert switch_platforms_with_driver() == ["frr"]
 
 
 def test_read_running_of_a_switch(target: recorded.RecordedTarget) -> None:
@@ -190,13 +191,14 @@ def test_restore_runs_the_reconciler_as_a_script(target: recorded.RecordedTarget
     live_daemons(d)
     running = d.read_running()
     before = running.model_copy(deep=True)
-    before.net.interfaces["swp1"].mtu = 1500
+    p1 = sorted(n for n, i in running.net.interfaces.items() if n.startswith("swp") and i.addresses)[0]
+    before.net.interfaces[p1].mtu = 1500
     before.frr = (running.frr or "") + "ip prefix-list X seq 5 permit 10.0.0.0/8\n"
     rep = d.restore(Backup(device=d.access.name, taken=0, running=before))
     expected = ns.reconcile(ns.intent_of(before.net), running.net).commands
-    assert expected == [["ip", "link", "set", "dev", "swp1", "mtu", "1500"]]
+    assert expected == [["ip", "link", "set", "dev", p1, "mtu", "1500"]]
     cmds = d.session.commands()
-    assert cmds[0] == "ip link set dev swp1 mtu 1500"
+    assert cmds[0] == f"ip link set dev {p1} mtu 1500"
     assert cmds[1] == f"frr-reload.py --reload --stdout --confdir {d.access.frr_confdir} {d.path(frr_mod.BACKUP)}"
     assert d.session.read_file(d.path(frr_mod.BACKUP)) == before.frr
     assert [s.step for s in rep.steps] == ["network", "frr"] and all(s.ok for s in rep.steps)

@@ -27,6 +27,11 @@ def snap(role: str) -> ns.NetSnapshot:
     )
 
 
+def routed_ports(s: ns.NetSnapshot) -> list[str]:
+    """Ports of a recorded switch that carry an address (names follow the platform's scheme)."""
+    return sorted(n for n, i in s.interfaces.items() if i.kind == "veth" and i.addresses and n.startswith("swp"))
+
+
 def host_vars() -> dict:
     return yaml.safe_load(recorded.artifacts()[f"ansible/host_vars/{recorded.device('server')}.yml"])
 
@@ -40,17 +45,19 @@ def test_recorded_vtep_parses_bridge_and_vxlan() -> None:
     assert s.interfaces[vx].vxlan["local"] == s.interfaces["lo"].addresses[0].split("/")[0]
     members = [n for n, i in s.interfaces.items() if i.master == bridge and i.kind == "veth"]
     assert members, "the tenant ports are enslaved to the tenant bridge"
-    assert s.interfaces["swp1"].carrier is True and s.interfaces["swp1"].operstate == "UP"
+    p1 = routed_ports(s)[0]
+    assert s.interfaces[p1].carrier is True and s.interfaces[p1].operstate == "UP"
     assert s.sysctl == {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
 
 
 def test_canonical_leaves_out_observed_link_state() -> None:
     s = snap("leaf")
+    p1 = routed_ports(s)[0]
     down = s.model_copy(deep=True)
-    down.interfaces["swp1"].carrier = False
-    down.interfaces["swp1"].operstate = "DOWN"
+    down.interfaces[p1].carrier = False
+    down.interfaces[p1].operstate = "DOWN"
     assert down.canonical() == s.canonical()
-    down.interfaces["swp1"].mtu = 1500
+    down.interfaces[p1].mtu = 1500
     assert down.canonical() != s.canonical()
     assert "operstate" not in s.canonical() and '"mtu":9216' in s.canonical()
 
@@ -76,23 +83,24 @@ def test_a_snapshot_reconciles_to_nothing(role: str) -> None:
 
 def test_restore_puts_back_what_changed() -> None:
     before = snap("vtep")
+    p1, p2 = routed_ports(before)[:2]
     now = before.model_copy(deep=True)
     vx = next(n for n, i in before.interfaces.items() if i.kind == "vxlan")
     bridge = before.interfaces[vx].master
     assert bridge is not None
     del now.interfaces[vx]
-    now.interfaces["swp1"].mtu = 1500
-    now.interfaces["swp1"].addresses.append("192.0.2.9/24")
-    now.interfaces["swp2"].addresses = []
-    now.interfaces["swp2"].up = False
+    now.interfaces[p1].mtu = 1500
+    now.interfaces[p1].addresses.append("192.0.2.9/24")
+    now.interfaces[p2].addresses = []
+    now.interfaces[p2].up = False
     now.interfaces["br999"] = ns.IfState(kind="bridge", mtu=1500, up=True)
     now.interfaces["veth9"] = ns.IfState(kind="veth", mtu=1500, up=True)
     now.sysctl["net.ipv4.ip_forward"] = "0"
-    now.routes.append(ns.RouteState(table="main", dst="192.0.2.0/24", dev="swp1"))
+    now.routes.append(ns.RouteState(table="main", dst="192.0.2.0/24", dev=p1))
     vxi = before.interfaces[vx].vxlan or {}
     plan = ns.reconcile(ns.intent_of(before), now)
     assert plan.commands == [
-        ["ip", "route", "del", "192.0.2.0/24", "dev", "swp1", "table", "main"],
+        ["ip", "route", "del", "192.0.2.0/24", "dev", p1, "table", "main"],
         ["ip", "link", "del", "dev", "br999"],
         [
             "ip",
@@ -109,10 +117,10 @@ def test_restore_puts_back_what_changed() -> None:
             str(vxi["port"]),
             "nolearning",
         ],
-        ["ip", "link", "set", "dev", "swp1", "mtu", str(before.interfaces["swp1"].mtu)],
-        ["ip", "addr", "del", "192.0.2.9/24", "dev", "swp1"],
-        ["ip", "addr", "replace", before.interfaces["swp2"].addresses[0], "dev", "swp2"],
-        ["ip", "link", "set", "dev", "swp2", "up"],
+        ["ip", "link", "set", "dev", p1, "mtu", str(before.interfaces[p1].mtu)],
+        ["ip", "addr", "del", "192.0.2.9/24", "dev", p1],
+        ["ip", "addr", "replace", before.interfaces[p2].addresses[0], "dev", p2],
+        ["ip", "link", "set", "dev", p2, "up"],
         ["ip", "link", "set", "dev", vx, "mtu", str(before.interfaces[vx].mtu)],
         ["ip", "link", "set", "dev", vx, "master", bridge],
         ["ip", "link", "set", "dev", vx, "up"],
@@ -147,11 +155,12 @@ def test_restore_recreates_a_vxlan_whose_vni_changed_and_a_lost_bridge() -> None
 
 def test_a_lost_port_is_a_warning_not_a_command() -> None:
     before = snap("leaf")
+    p1 = routed_ports(before)[0]
     now = before.model_copy(deep=True)
-    del now.interfaces["swp1"]
+    del now.interfaces[p1]
     plan = ns.reconcile(ns.intent_of(before), now)
     assert plan.commands == []
-    assert plan.warnings == ["swp1: veth device disappeared, cannot be re-created"]
+    assert plan.warnings == [f"{p1}: veth device disappeared, cannot be re-created"]
 
 
 def test_rendered_host_vars_match_the_recorded_server() -> None:

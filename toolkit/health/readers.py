@@ -84,7 +84,19 @@ FRR: dict[str, Reader] = {
     "evpn": Reader(lambda a: vtysh_command(a, "show evpn vni detail json"), parse_evpn),
 }
 
-SERVER_READERS = "toolkit.health.readers:LINUX"
+
+
+def linux_readers() -> dict[str, Reader]:
+    """The readers of a Linux device (the ``facts`` hook of servers)."""
+    return LINUX
+
+
+def frr_readers() -> dict[str, Reader]:
+    """The readers of a Linux + FRR switch (the ``facts`` hook of frr, cumulus, sonic)."""
+    return FRR
+
+
+SERVER_READERS = "toolkit.health.readers:linux_readers"
 """Readers of servers (``linux``: not a switch platform of the registry)."""
 
 
@@ -100,5 +112,7 @@ def readers_ref(platform: str) -> str | None:
 def readers_for(platform: str) -> dict[str, Reader]:
     """Fact kind -> reader for ``platform`` (empty: aidc cannot observe that platform yet)."""
     ref = readers_ref(platform)
-    readers = cast("dict[str, Reader]", load(ref)) if ref else {}
-    return readers
+    if not ref:
+        return {}
+    hook = cast("Callable[[], dict[str, Reader]]", load(ref))
+    return hook()

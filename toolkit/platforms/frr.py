@@ -19,7 +19,7 @@ PLATFORM = Platform(
     hooks=Hooks(
         renderer="toolkit.render.platforms.frr:render_device",
         driver="toolkit.drivers.frr:FrrDriver",
-        facts="toolkit.health.readers:FRR",
+        facts="toolkit.health.readers:frr_readers",
     ),
     unnumbered_bgp=True,
     mgmt_vrf="mgmt",
