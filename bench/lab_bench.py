@@ -24,7 +24,7 @@ from toolkit.design import design  # noqa: E402
 from toolkit.design.model import Fabric  # noqa: E402
 from toolkit.health import run_checks  # noqa: E402
 from toolkit.lab import lab_down, lab_status, lab_up  # noqa: E402
-from toolkit.lab.runtime import wait_bgp  # noqa: E402
+from toolkit.lab.observe import wait_bgp  # noqa: E402
 from toolkit.plan import apply  # noqa: E402
 from toolkit.render import render  # noqa: E402
 from toolkit.spec import load  # noqa: E402

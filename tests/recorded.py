@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.design.model import Fabric
+from toolkit.netstate import NetSnapshot, parse_snapshot
 from toolkit.session import CommandResult, DeviceError
 from toolkit.targets import DeviceAccess, Target
 
@@ -43,6 +44,13 @@ def meta() -> dict[str, Any]:
 
 def text(role: str, name: str) -> str:
     return (RECORDED / role / name).read_text()
+
+
+def snapshot(role: str) -> NetSnapshot:
+    """The interface state of the device recorded as ``role``, as the drivers read it."""
+    return parse_snapshot(
+        *(text(role, f) for f in ("ip-link.json", "ip-addr.json", "sysctl.txt", "ip-route4.json", "ip-rule4.json"))
+    )
 
 
 def device(role: str) -> str:

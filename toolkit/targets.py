@@ -186,7 +186,8 @@ class LabTarget(Target):
 
     def __init__(self, cluster: str, state_dir: Path | str | None = None, *, name: str = "lab") -> None:
         from toolkit.lab import load_state
-        from toolkit.lab.runtime import FRR_DAEMONS, frr_daemon_argv, lldp_socket
+        from toolkit.lab.daemons import frr_daemon_argv
+        from toolkit.lab.state import FRR_DAEMONS, lldp_socket
 
         self.name = name
         self.cluster = cluster

@@ -41,14 +41,7 @@ def drv(target: recorded.RecordedTarget, role: str) -> LinuxDriver:
 
 
 def snap(role: str) -> ns.NetSnapshot:
-    t = recorded.text
-    return ns.parse_snapshot(
-        t(role, "ip-link.json"),
-        t(role, "ip-addr.json"),
-        t(role, "sysctl.txt"),
-        t(role, "ip-route4.json"),
-        t(role, "ip-rule4.json"),
-    )
+    return recorded.snapshot(role)
 
 
 def live_daemons(d: LinuxDriver) -> None:
@@ -85,19 +78,20 @@ def test_read_running_of_a_server(target: recorded.RecordedTarget) -> None:
     assert run.fingerprint() == RunningState(net=snap("server")).fingerprint()
 
 
-def test_vtysh_gave_no_config(target: recorded.RecordedTarget) -> None:
-    d = drv(target, "vtep")
+@pytest.mark.parametrize(
+    ("role", "command", "problem"),
+    [
+        ("vtep", "vtysh -c 'show running-config'", "vtysh gave no running config"),
+        ("leaf", "ip -j addr show", "cannot read the interface state"),
+    ],
+)
+def test_a_failing_read_is_a_driver_error(
+    target: recorded.RecordedTarget, role: str, command: str, problem: str
+) -> None:
+    d = drv(target, role)
     assert isinstance(d.session, recorded.RecordedDevice)
-    d.session.rc = {"vtysh -c 'show running-config'": 1}
-    with pytest.raises(DriverError, match="vtysh gave no running config"):
-        d.read_running()
-
-
-def test_unparsable_interface_state(target: recorded.RecordedTarget) -> None:
-    d = drv(target, "leaf")
-    assert isinstance(d.session, recorded.RecordedDevice)
-    d.session.rc = {"ip -j addr show": 1}
-    with pytest.raises(DriverError, match="cannot read the interface state"):
+    d.session.rc = {command: 1}
+    with pytest.raises(DriverError, match=problem):
         d.read_running()
 
 

@@ -26,14 +26,20 @@ def load(ref: str) -> object:
     return platforms.load_hook(ref)
 
 
-def driver_ref(platform: str) -> str | None:
-    """Import path of the apply driver of ``platform`` (None: none)."""
+def hook_ref(platform: str, hook: str, server: str) -> str | None:
+    """Import path of ``hook`` (driver, facts) of ``platform``; ``server`` for ``linux``."""
     if platform == SERVER_PLATFORM:
-        return SERVER_DRIVER
+        return server
     try:
-        return platforms.get(platform).hooks.driver
+        ref: str | None = getattr(platforms.get(platform).hooks, hook)
     except platforms.UnknownPlatform:
         return None
+    return ref
+
+
+def driver_ref(platform: str) -> str | None:
+    """Import path of the apply driver of ``platform`` (None: none)."""
+    return hook_ref(platform, "driver", SERVER_DRIVER)
 
 
 def driver_for(platform: str) -> type[LinuxDriver] | None:

@@ -200,30 +200,17 @@ class FrrDriver(LinuxDriver):
 
     # -- restore
 
-    def restore(self, backup: Backup) -> RestoreReport:
-        """Interfaces back to the snapshot, FRR back to the saved running config; verified."""
-        keys = list(backup.running.net.sysctl)
+    config_name = "FRR running config"
+
+    def restore_config(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
+        """The backup FRR config reloaded, if the running one differs."""
+        if backup.running.frr is None or now.frr == backup.running.frr:
+            return
+        t0 = time.monotonic()
         try:
-            now = self.read_running(keys)
-        except DriverError as exc:
-            return RestoreReport(ok=False, errors=[str(exc)])
-        rep = RestoreReport(ok=True)
-        self.restore_net(backup, now, rep)
-        if backup.running.frr is not None and now.frr != backup.running.frr:
-            t0 = time.monotonic()
-            try:
-                self.session.put_file(self.path(BACKUP), backup.running.frr)
-                self.reload_frr(self.path(BACKUP))
-                rep.steps.append(StepReport(step="frr", ok=True, seconds=_since(t0), detail="backup reloaded"))
-            except DriverError as exc:
-                rep.errors.append(str(exc))
-                rep.steps.append(StepReport(step="frr", ok=False, seconds=_since(t0), detail=str(exc)))
-        after = self.verify_restore(backup, keys, rep)
-        if after is not None and after.frr != backup.running.frr:
-            rep.ok = False
-            rep.errors.append("FRR running config differs from the backup after restore")
-        try:
-            self.discard(backup)
+            self.session.put_file(self.path(BACKUP), backup.running.frr)
+            self.reload_frr(self.path(BACKUP))
+            rep.steps.append(StepReport(step="frr", ok=True, seconds=_since(t0), detail="backup reloaded"))
         except DriverError as exc:
             rep.errors.append(str(exc))
-        return rep
+            rep.steps.append(StepReport(step="frr", ok=False, seconds=_since(t0), detail=str(exc)))

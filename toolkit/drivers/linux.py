@@ -115,7 +115,8 @@ class LinuxDriver:
             rep.steps.append(StepReport(step="network", ok=False, seconds=_since(t0), detail=str(exc)))
 
     def restore(self, backup: Backup) -> RestoreReport:
-        """Interfaces back to the snapshot; verified by reading the state again."""
+        """Interfaces (and the NOS configuration, see ``restore_config``) back to the backup;
+        verified by reading the state again."""
         keys = list(backup.running.net.sysctl)
         try:
             now = self.read_running(keys)
@@ -123,8 +124,22 @@ class LinuxDriver:
             return RestoreReport(ok=False, errors=[str(exc)])
         rep = RestoreReport(ok=True)
         self.restore_net(backup, now, rep)
-        self.verify_restore(backup, keys, rep)
+        self.restore_config(backup, now, rep)
+        after = self.verify_restore(backup, keys, rep)
+        if after is not None and after.frr != backup.running.frr:
+            rep.ok = False
+            rep.errors.append(f"{self.config_name} differs from the backup after restore")
+        try:
+            self.discard(backup)
+        except DriverError as exc:
+            rep.errors.append(str(exc))
         return rep
+
+    config_name = "configuration"
+    """What the NOS configuration is called in messages."""
+
+    def restore_config(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
+        """The NOS configuration back to the backup (a plain Linux device has none)."""
 
     def verify_restore(self, backup: Backup, keys: list[str], rep: RestoreReport) -> RunningState | None:
         try:

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from toolkit import platforms
-from toolkit.drivers import SERVER_PLATFORM, load
+from toolkit.drivers import hook_ref, load
 from toolkit.drivers.frr import vtysh_command
 from toolkit.lldp import lldp_command, parse_lldp
 from toolkit.netstate import parse_addrs, parse_links, parse_routes, parse_rules
@@ -101,12 +100,7 @@ SERVER_READERS = "toolkit.health.readers:linux_readers"
 
 
 def readers_ref(platform: str) -> str | None:
-    if platform == SERVER_PLATFORM:
-        return SERVER_READERS
-    try:
-        return platforms.get(platform).hooks.facts
-    except platforms.UnknownPlatform:
-        return None
+    return hook_ref(platform, "facts", SERVER_READERS)
 
 
 def readers_for(platform: str) -> dict[str, Reader]:
