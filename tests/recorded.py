@@ -3,7 +3,7 @@
 ``tests/fixtures/lab-mini/<role>/`` holds the output of iproute2, FRR (vtysh, frr-reload.py) and
 lldpd captured from a running twin by ``tests/fixtures/record.py`` (roles: ``leaf`` a rail leaf,
 ``vtep`` a leaf with tenants, ``spine``, ``server`` a GPU server); ``meta.json`` names the
-devices and the cluster name and OOB prefix they had, so ``fabric()`` designs the same Fabric.
+devices; ``spec/`` is the spec the twin was built from, so ``fabric()`` designs the same Fabric.
 
 ``RecordedDevice`` is a stand-in for one of those devices: a local ``sh`` whose ``ip``,
 ``vtysh``, ``sysctl``, ``lldpcli`` and ``frr-reload.py`` are small scripts (``stubtool.py``)
@@ -60,17 +60,11 @@ def device(role: str) -> str:
 
 @functools.cache
 def _designed() -> tuple[Fabric, dict[str, str]]:
-    import tempfile
-
-    from tests.apply.conftest import write_spec
     from toolkit.design import design
     from toolkit.render import render
     from toolkit.spec import load
 
-    m = meta()
-    with tempfile.TemporaryDirectory(prefix="aidc-recorded-") as tmp:
-        spec = write_spec(Path(tmp) / "spec", m["cluster"], int(m["octet"]))
-        fab = design(load(spec).spec, platform="frr")
+    fab = design(load(RECORDED / "spec").spec, platform="frr")
     return fab, render(fab)
 
 
