@@ -34,7 +34,9 @@ from toolkit.targets import DeviceAccess, Target
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "tests" / "fixtures" / "lab-mini"
 STUBTOOL = ROOT / "tests" / "fixtures" / "stubtool.py"
-TOOLS = ("ip", "vtysh", "sysctl", "lldpcli", "frr-reload.py", "systemctl", "dcb", "bridge")
+TOOLS = ("ip", "vtysh", "sysctl", "lldpcli", "frr-reload.py", "systemctl", "dcb", "bridge", "ping", "python3")
+"""Commands the stand-in answers itself (``ping`` and ``python3``, the probes, are refused: a
+recorded device sends no traffic)."""
 
 
 def meta() -> dict[str, Any]:
@@ -156,6 +158,12 @@ class RecordedTarget(Target):
 
     kind = "lab"
     hardware = False
+    impl = "tests.recorded:RecordedTarget"
+
+    @classmethod
+    def from_spec(cls, spec: Any, fab: Fabric) -> RecordedTarget:
+        """The same recorded target in the health checks' pytest process (``TargetSpec.impl``)."""
+        return cls(fab, Path(spec.state_dir).parent)
 
     def __init__(
         self, fab: Fabric, work: Path, *, fail: dict[str, str] | None = None, unreachable: set[str] | None = None

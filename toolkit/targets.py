@@ -110,6 +110,11 @@ class TargetSpec(BaseModel):
     cluster: str
     state_dir: str
     network_mode: str
+    impl: str | None = Field(
+        default=None,
+        description="import path ``module:Class`` of another Target implementation, built with "
+        "``Class.from_spec(spec, fabric)`` (None: the kind's own class)",
+    )
 
 
 class Target(ABC):
@@ -126,6 +131,9 @@ class Target(ABC):
     sudo: bool = False
     """The login user is not root: privileged tools run through ``sudo -n``."""
 
+    impl: ClassVar[str | None] = None
+    """Import path of this class for ``TargetSpec.impl`` (None: the built-in of its kind)."""
+
     def spec(self) -> TargetSpec:
         return TargetSpec(
             kind=self.kind,
@@ -133,6 +141,7 @@ class Target(ABC):
             cluster=self.cluster,
             state_dir=str(self.state_base.resolve()),
             network_mode=self.network_mode,
+            impl=self.impl,
         )
 
     def open(
@@ -347,6 +356,12 @@ def get_target(kind: str, fabric: Fabric, state_dir: Path | str | None = None) -
 
 def target_from_spec(spec: TargetSpec, fabric: Fabric) -> Target:
     """The target ``spec`` describes (in another process: same devices, same credentials)."""
+    if spec.impl:
+        from toolkit.platforms import load_hook
+
+        cls = load_hook(spec.impl)
+        built: Target = cls.from_spec(spec, fabric)  # type: ignore[attr-defined]
+        return built
     if spec.kind == "lab":
         return LabTarget(spec.cluster, spec.state_dir, name=spec.name)
     return InventoryTarget(fabric, spec.state_dir, name=spec.name, network_mode=spec.network_mode)

@@ -248,3 +248,38 @@ def test_probe_script_and_its_output() -> None:
     assert res[probes[1]].ok and res[probes[2]].ok and not res[probes[3]].ok and not res[probes[3]].error
     missing = parse_probe_output("", keys)
     assert all(r.error for r in missing.values())
+
+
+def test_run_checks_on_the_recorded_twin(tmp_path: Path) -> None:
+    """The real runner: a pytest child process with the aidc plugin, the target rebuilt there
+    from its TargetSpec (``impl`` names the recorded stand-in), a JUnit file and the report."""
+    from toolkit.health import run_checks
+
+    fab = recorded.fabric()
+    t = recorded.RecordedTarget(fab, tmp_path)
+    assert t.spec().impl == "tests.recorded:RecordedTarget"
+    junit = tmp_path / "junit.xml"
+    fact_layers = ["switch-links", "lldp", "bgp", "evpn", "host-addresses", "qos", "hardware"]
+    report = run_checks(fab, t, junit, fact_layers, width=2)
+    assert report.errors == [] and report.ok, report.summary()
+    assert report.passed >= 40 and report.layers["hardware"].not_applicable > 0
+    assert "not applicable" in report.layers["qos"].not_applicable_reasons[0] or report.layers["qos"].not_applicable
+    assert junit.is_file() and "aidc-health" in junit.read_text()
+    devices = set(t.devices())
+    assert {r.device for r in report.results if r.device} <= devices
+    with pytest.raises(ValueError, match="unknown layer"):
+        run_checks(fab, t, None, ["nope"])
+
+
+def test_probes_run_in_one_batch_and_fail_honestly_on_a_stand_in(sessions: Sessions) -> None:
+    """A recorded device sends no traffic: its ping and route probes fail as "could not test"."""
+    server = recorded.device("server")
+    facts = Facts(sessions)
+    ping = Probe("ping", ("10.100.0.1", "10.100.0.0", "8972", "df"))
+    route = Probe("route", ("10.100.0.0", "10.100.0.1"))
+    facts.register(server, [ping, route])
+    res = facts.probe(server, route)
+    assert res.error and "stand-in" in res.output
+    assert facts.probe(server, ping).error, "ran in the same batch as the route probe"
+    c = Case(device=server, port="cx0", expect={})
+    assert evaluate.unreachable(c, facts.probe(server, ping), "ping")[0].startswith(f"{server} cx0: cannot test ping")
