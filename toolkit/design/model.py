@@ -41,7 +41,7 @@ SERVER_ROLES: frozenset[str] = frozenset({"gpu-server", "storage-server", "serve
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 M = TypeVar("M", bound=BaseModel)
