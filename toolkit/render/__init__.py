@@ -20,8 +20,7 @@ import jinja2
 from toolkit.design.model import Fabric
 from toolkit.render.core import Artifacts, environment, fork_job, fork_pool, render_workers, write_atomic
 
-# each module exposes ``render(fabric, env) -> Artifacts``; a missing module is skipped so the
-# stages can land one by one
+# each module exposes ``render(fabric, env) -> Artifacts``
 STAGES = ("toolkit.render.switches", "toolkit.render.hosts", "toolkit.render.ansible", "toolkit.render.docs")
 
 
@@ -39,13 +38,7 @@ BACKGROUND_STAGES = ("toolkit.render.ansible", "toolkit.render.docs")
 
 
 def _run_stage(name: str, fabric: Fabric, env: jinja2.Environment) -> Artifacts:
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:  # a stage that has not landed yet
-            return {}
-        raise
-    return dict(mod.render(fabric, env))
+    return dict(importlib.import_module(name).render(fabric, env))
 
 
 def _run_background(names: tuple[str, ...]) -> list[Artifacts]:
