@@ -53,7 +53,7 @@ def test_inventory_password_is_secret_and_root_needs_no_sudo(tmp_path: Path) -> 
 def test_unsupported_platform_is_reported_per_device(tmp_path: Path) -> None:
     fab = recorded.fabric()
     leaf = recorded.device("leaf")
-    fab.devices[leaf].platform = "eos"
+    fab.devices[leaf] = fab.devices[leaf].model_copy(update={"platform": "eos"})
     t = InventoryTarget(fab, tmp_path, environ={})
     assert "no apply driver" in (t.device(leaf).unsupported or "")
     assert t.device(recorded.device("spine")).unsupported is None
