@@ -102,7 +102,14 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
                 underlay=b.underlay,
                 converged_with="business",
             )
-    out["oob"] = PlaneInfo(name="oob", kind="ethernet", switch_mtu=1500, host_mtu=1500, underlay="none")
+    out["oob"] = PlaneInfo(
+        name="oob",
+        kind="ethernet",
+        switch_mtu=1500,
+        host_mtu=1500,
+        underlay="none",
+        tiers=2 if nets.oob.aggregation else 1,  # per-rack access switches (+ the aggregation)
+    )
     return out
 
 

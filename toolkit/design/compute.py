@@ -44,7 +44,9 @@ def network_rack(ctx: Ctx) -> str:
 def network_racks(ctx: Ctx) -> list[str]:
     """Racks for spines and cores: layout.network_rack first, then every non-SU network rack."""
     out = [ctx.spec.layout.network_rack] if ctx.spec.layout.network_rack else []
-    out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out]
+    agg = ctx.spec.networks.oob.aggregation
+    skip = set(agg.racks) if agg else set()  # racks given to the OOB aggregation
+    out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out + list(skip)]
     return out or [network_rack(ctx)]
 
 
