@@ -10,7 +10,9 @@ Ports
   racks of the pod's first SU (``pod_spine_racks``).
 - 3 tiers: leaf uplink j goes to spine j of its pod, spine port = leaf position in the pod;
   spine uplink u = c*lpsc + k goes to core c of plane j (the spine's top cages, each core its own),
-  core port = pod*lpsc + k.
+  core port = pod*lpsc + k. The last planned pod, when it holds fewer SUs than a full pod, gets
+  only the links its planned SUs need (``ComputeSizing.spine_core_links``); ports and addresses
+  keep the full pod's stride, so raising planned_sus later only adds links.
 
 Addresses (RoCE): loopbacks leaves [0, 1/2), spines [1/2, 3/4), cores [3/4, 1) of the pool;
 host /31s: leaf g owns block g*2D, server port p gets +2p (leaf) / +2p+1 (host);
@@ -214,7 +216,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
         for (pod, j), sp in spines.items():
             for c in range(sz.cores_per_plane):
                 co = cores[(j, c)]
-                for k in range(sz.links_per_spine_core):
+                for k in range(sz.spine_core_links(pod)):
                     u = c * sz.links_per_spine_core + k
                     spp = uplink(ctx, sp, c, k, sz.links_per_spine_core)
                     cop = logical(ctx, co, pod * sz.links_per_spine_core + k)

@@ -167,6 +167,12 @@ class Rack(Strict):
     )
     power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
     units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
+    row: Name | None = Field(
+        default=None, description="row of the rack on the floor (default: its SU's name; racks outside SUs: 'core')"
+    )
+    position: int | None = Field(
+        default=None, ge=0, le=999, description="rack position in its row (default: its order in the row)"
+    )
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
