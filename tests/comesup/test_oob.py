@@ -38,7 +38,7 @@ def test_every_oob_switch_uplinks_to_both_aggregation_switches() -> None:
     assert len(uplinks) - len(oob_mgmt) == 4 * 2 + 1
     rows = cabling_rows(fab)
     on_agg = [c for c in fab.cables if "oob-agg01" in (c.a_device, c.b_device)]
-    assert sum(1 for r in rows if "oob-agg01" in (r[0], r[2])) == len(on_agg)
+    assert sum(1 for r in rows if "oob-agg01" in (r[1], r[5])) == len(on_agg)
     assert bom(fab)["oob"]["cables"]["oob"] == sum(1 for c in fab.cables if c.plane == "oob")
     assert fab.planes["oob"].tiers == 2
 
