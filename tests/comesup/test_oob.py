@@ -6,6 +6,7 @@ from typing import Any
 
 from toolkit.bom import bom
 from toolkit.design import design
+from toolkit.design.model import put
 from toolkit.render.docs import cabling_rows
 from toolkit.rules import validate
 from toolkit.rules.fabric import fabric_findings
@@ -67,6 +68,6 @@ def test_aggregation_too_small_and_loose_uplink(lab_mini_data: D, write_spec) ->
     assert res.spec is not None
     fab = design(res.spec)
     port = next(p for p in fab.devices["su1-r01-oob"].ports if p.role == "oob-uplink")
-    port.peer_device = None
+    put(port, peer_device=None)
     hits2 = [f for f in fabric_findings(res.spec, fab) if f.code == "OOBA002"]
     assert len(hits2) == 1 and f"su1-r01-oob:{port.name}" in hits2[0].message
