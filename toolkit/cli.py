@@ -157,6 +157,24 @@ def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform
     return res.spec, findings
 
 
+def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> list[Any]:
+    """GROW findings of ``spec`` against the previous spec (exit 2 when it cannot be read)."""
+    from toolkit.design import design
+    from toolkit.findings import locate_all
+    from toolkit.growth import PreviousError, growth_findings, load_previous
+
+    try:
+        prev = load_previous(path, previous)
+    except PreviousError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if prev.spec is None:
+        err.print(f"--previous {previous}: the previous spec does not load")
+        _print_findings(prev.findings, "text")
+        raise typer.Exit(2)
+    return locate_all(growth_findings(design(prev.spec), design(spec)), sources)
+
+
 def check_platform(platform: str | None) -> None:
     """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
     if platform is not None and platform not in platforms.switch_platforms():
@@ -187,6 +205,9 @@ def validate(
         callback=_choice(*PLATFORMS),
         help=f"also check the limits of this NOS for every switch: {', '.join(PLATFORMS)}",
     ),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together.
 
@@ -199,6 +220,8 @@ def validate(
     findings = list(res.findings)
     if res.spec is not None:
         findings += run_rules(res.spec, res.sources, platform=platform)
+    if previous and res.spec is not None and not any(f.severity == "error" for f in findings):
+        findings += previous_findings(path, previous, res.spec, res.sources)
     failed = any(f.severity == "error" for f in findings) or res.spec is None
     warnings = sum(1 for f in findings if f.severity == "warning")
     if format == "json":
@@ -546,12 +569,24 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
     from toolkit.plan import plan as make_plan
 
     _check_format(fmt)
+    if previous:
+        from toolkit.spec import load
+
+        res = load(path)
+        if res.spec is not None:
+            grow = previous_findings(path, previous, res.spec, res.sources)
+            if grow:
+                _print_findings(grow, "text")
+                raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
     p = make_plan(fab, artifacts, tgt, read_running=not no_running)
     sys.stdout.write(format_plan(p, fmt))

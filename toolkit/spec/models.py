@@ -180,14 +180,14 @@ class SwitchModel(Strict):
         description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
         json_schema_extra={"enum": list(platforms.names())},
     )
-    ports: int = Field(ge=1, le=512, description="front-panel cages")
+    ports: int = Field(ge=1, le=1024, description="front-panel cages (a modular chassis: all its line-card ports)")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
     breakouts: list[Breakout] = Field(
         default_factory=list, max_length=8, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
     )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: Watts = Field(default=0, description="typical power in watts")
-    rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+    rack_units: int = Field(default=1, ge=1, le=48, description="height in rack units (chassis up to 48)")
 
     @field_validator("platform")
     @classmethod
@@ -238,6 +238,12 @@ class Rack(Strict):
         json_schema_extra=why("no rack is fed more than 2 MW"),
     )
     units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
+    row: Name | None = Field(
+        default=None, description="row of the rack on the floor (default: its SU's name; racks outside SUs: 'core')"
+    )
+    position: int | None = Field(
+        default=None, ge=0, le=999, description="rack position in its row (default: its order in the row)"
+    )
     servers: list[ServerGroup] = Field(default_factory=list, max_length=MAX_GROUP, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
@@ -285,9 +291,9 @@ class TierSpec(Strict):
     count: int | None = Field(
         default=None,
         ge=1,
-        le=512,
+        le=1024,
         description="override the computed switch count",
-        json_schema_extra=why("a switch has at most 512 cages, so no tier needs more switches per plane"),
+        json_schema_extra=why("a switch has at most 1024 ports, so no tier needs more switches per plane"),
     )
 
 
@@ -347,9 +353,9 @@ class ComputeNetwork(Strict):
     servers_per_su: int | None = Field(
         default=None,
         ge=1,
-        le=4096,
+        le=8192,
         description="planned servers per SU (default: the largest SU); fixes leaf ports",
-        json_schema_extra=why("a rail leaf has at most 4096 ports (512 cages in 8 lanes), one per server"),
+        json_schema_extra=why("a rail leaf has at most 8192 ports (1024 cages in 8 lanes), one per server"),
     )
     planned_sus: int | None = Field(
         default=None,
@@ -424,8 +430,24 @@ class StorageNetwork(Strict):
     )
 
 
+class OobAggregation(Strict):
+    """Where every rack's OOB switch uplinks: a redundant pair, or one management router."""
+
+    model: str = Field(description="aggregation switch / router model from catalog.switches (a port per rack)")
+    redundant: bool = Field(
+        default=True, description="a pair (every OOB switch uplinked to both, one peer link) or a single router"
+    )
+    racks: list[Name] = Field(
+        default_factory=list,
+        description="racks of the aggregation switches (default: the network racks outside the SUs)",
+    )
+
+
 class OobNetwork(Strict):
     switch_model: str = Field(description="per-rack 1G management switch model from catalog.switches")
+    aggregation: OobAggregation | None = Field(
+        default=None, description="the OOB aggregation every rack's OOB switch uplinks to (required: OOBA001)"
+    )
     prefix: Prefix = Field(description="management subnet (one L2/L3 zone)")
     gateway: Address | None = Field(default=None, description="default gateway (default: first address)")
     rack_block: int = Field(default=64, ge=8, le=1024, description="addresses reserved per rack, in layout order")
