@@ -132,7 +132,7 @@ def test_the_text_printer_prints_every_message_literally(message: str) -> None:
          "no rack holds more than 128"),
         (lambda d: d["networks"]["compute"].update(servers_per_su=10**9), "networks.compute.servers_per_su",
          "rail leaf has at most 8192 ports"),
-        (lambda d: d["networks"]["compute"]["spine"].update(count=10**6), "networks.compute.spine.count", "512"),
+        (lambda d: d["networks"]["compute"]["spine"].update(count=10**6), "networks.compute.spine.count", "1024 ports"),
         (lambda d: d["qos"].setdefault("ecn", {}).update(max_kbytes=10**9), "qos.ecn.max_kbytes", "64 MiB"),
     ],
 )
