@@ -155,6 +155,14 @@ def policy_route(case: Case, rules: list[dict[str, Any]], routes: list[dict[str,
     if not tables:
         return [f"{case.where}: no ip rule 'from {addr} lookup <table>'"]
     problems = []
+    want_table, want_prio = e.get("table"), e.get("rule_priority")
+    if want_table is not None and tables != [str(want_table)]:
+        problems.append(
+            f"{case.where}: 'from {addr}' looks up table(s) {', '.join(tables)}, the Fabric says {want_table}"
+        )
+    prios = sorted({int(r.get("priority", -1)) for r in rules if r.get("src") == addr and r.get("srclen", 32) == 32})
+    if want_prio is not None and prios != [want_prio]:
+        problems.append(f"{case.where}: rule 'from {addr}' has priority {prios}, the Fabric says {want_prio}")
     for table in tables:
         in_table = [r for r in routes if str(r.get("table", "main")) == table]
         good = [r for r in in_table if r.get("gateway") == gw and r.get("dev") == ifname]
