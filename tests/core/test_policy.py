@@ -348,20 +348,22 @@ def test_fabric_is_frozen_after_design() -> None:
 
 
 def test_host_routing_health_compares_with_the_fabric_tables() -> None:
-    """``ip -j rule`` / ``ip -j route show table all`` shaped facts against the Fabric's table and
-    rule priority of a compute NIC."""
+    """Rules and routes as the netstate snapshot holds them, against the Fabric's table and rule
+    priority of a compute NIC."""
     from toolkit.health import evaluate
+    from toolkit.netstate import RouteState, RuleState
 
     fab = _fabric("lab-mini", "frr")
     case = expect.host_routes(fab, None)[0]
     e = case.expect
     assert e["table"] == e["rule_priority"] is not None
-    rule = {"priority": e["rule_priority"], "src": e["address"], "table": str(e["table"])}
-    route = {"dst": "default", "gateway": e["gateway"], "dev": e["ifname"], "table": str(e["table"])}
+    rule = RuleState(priority=e["rule_priority"], src=e["address"], table=str(e["table"]))
+    route = RouteState(table=str(e["table"]), dst="default", gateway=e["gateway"], dev=e["ifname"])
     assert evaluate.policy_route(case, [rule], [route]) == []
-    wrong_table = dict(rule, table="7")
-    assert any("the Fabric says" in p for p in evaluate.policy_route(case, [wrong_table], [dict(route, table="7")]))
-    wrong_prio = dict(rule, priority=e["rule_priority"] + 1)
+    wrong_table = rule.model_copy(update={"table": "7"})
+    moved = route.model_copy(update={"table": "7"})
+    assert any("the Fabric says" in p for p in evaluate.policy_route(case, [wrong_table], [moved]))
+    wrong_prio = rule.model_copy(update={"priority": e["rule_priority"] + 1})
     assert any("priority" in p for p in evaluate.policy_route(case, [wrong_prio], [route]))
 
 

@@ -156,7 +156,7 @@ def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -
         problems.append(
             f"{case.where}: 'from {addr}' looks up table(s) {', '.join(tables)}, the Fabric says {want_table}"
         )
-    prios = sorted({int(r.get("priority", -1)) for r in rules if r.get("src") == addr and r.get("srclen", 32) == 32})
+    prios = sorted({r.priority for r in rules if r.src == addr})
     if want_prio is not None and prios != [want_prio]:
         problems.append(f"{case.where}: rule 'from {addr}' has priority {prios}, the Fabric says {want_prio}")
     for table in tables:
