@@ -64,7 +64,6 @@ PlatformOpt = typer.Option(
     None,
     "--platform",
     metavar="NOS",
-    callback=_choice(*PLATFORMS),
     help=f"design every switch for this NOS instead of its model's: {', '.join(PLATFORMS)}",
 )
 
@@ -202,7 +201,6 @@ def validate(
         None,
         "--platform",
         metavar="NOS",
-        callback=_choice(*PLATFORMS),
         help=f"also check the limits of this NOS for every switch: {', '.join(PLATFORMS)}",
     ),
     previous: str = typer.Option(
