@@ -363,9 +363,11 @@ class MinioPool(_Model):
 class MinioCluster(_Model):
     name: str
     erasure_set_size: int = Field(description="set size of the first pool")
+    set_size_from_spec: bool = Field(default=False, description="the spec fixes the set size (MinIO's env var)")
     parity: int = Field(description="EC:N parity of the STANDARD storage class")
     port: int
     console_port: int = 9001
+    drive_path: str = Field(default="/data/disk", description="drive mount points: <drive_path>1 ... <drive_path>N")
     pools: list[MinioPool]
     addresses: dict[str, str]
     volumes: str = Field(default="", description="MINIO_VOLUMES: one expression per pool, space separated")

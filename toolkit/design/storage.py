@@ -125,9 +125,7 @@ def scenarios(ctx: Ctx, hosts: Sequence[str], leaves: dict[str, list[str]]) -> l
     """Every single failure that matters to ``hosts``: each host, leaf, leaf pair and rack."""
 
     def cut(failed_hosts: set[str], failed_leaves: set[str]) -> frozenset[str]:
-        return frozenset(
-            h for h in hosts if h in failed_hosts or (leaves[h] and set(leaves[h]) <= failed_leaves)
-        )
+        return frozenset(h for h in hosts if h in failed_hosts or (leaves[h] and set(leaves[h]) <= failed_leaves))
 
     out = [Scenario("server", h, cut({h}, set())) for h in hosts]
     all_leaves = sorted({x for h in hosts for x in leaves[h]}, key=lambda n: (ctx.devices[n].index, n))
@@ -221,7 +219,7 @@ def ceph_failures(cl: CephCluster, cases: list[Scenario]) -> list[FailureCase]:
             )
         out.append(
             FailureCase(
-                scenario=sc.kind,  # type: ignore[arg-type]
+                scenario=sc.kind,
                 what=sc.what,
                 lost_hosts=sorted(sc.lost),
                 quorum=quorum,
@@ -281,7 +279,9 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
             rgws={d.name: d.endpoint for d in rgw_daemons},
             rgw_daemons=rgw_daemons,
             mdss=mdss,
-            filesystems=[CephFs(name=f.name, metadata_pool=f.metadata_pool, data_pool=f.data_pool) for f in c.filesystems],
+            filesystems=[
+                CephFs(name=f.name, metadata_pool=f.metadata_pool, data_pool=f.data_pool) for f in c.filesystems
+            ],
             failure_domain=c.failure_domain,
             pools=[_pool(p, c, raw) for p in c.pools],
             host_racks={h: ctx.devices[h].rack for h in hosts if h in ctx.devices},
@@ -321,7 +321,7 @@ def ellipsis_of(names: Sequence[str]) -> str | None:
             ranges[k] = sorted(values, key=int)
     if not ranges:
         return names[0] if len(names) == 1 else None
-    for k, values in ranges.items():
+    for values in ranges.values():
         width = {len(v) for v in values}
         lo = int(values[0])
         if [int(v) for v in values] != list(range(lo, lo + len(values))):
@@ -370,9 +370,7 @@ def expand_ellipsis(expr: str) -> list[str]:
 def minio_set_size(total: int, leftmost_range: int) -> int | None:
     """MinIO's automatic erasure set size for one pool of ``total`` drives (None: no valid size)."""
     counts = [s for s in MINIO_SET_SIZES if total % s == 0]
-    symmetric = [
-        s for s in counts if (leftmost_range % s == 0 if leftmost_range > s else s % leftmost_range == 0)
-    ]
+    symmetric = [s for s in counts if (leftmost_range % s == 0 if leftmost_range > s else s % leftmost_range == 0)]
     return max(symmetric) if symmetric else None
 
 
@@ -434,7 +432,7 @@ def minio_failures(cl: MinioCluster, cases: list[Scenario]) -> list[FailureCase]
             )
         out.append(
             FailureCase(
-                scenario=sc.kind,  # type: ignore[arg-type]
+                scenario=sc.kind,
                 what=sc.what,
                 lost_hosts=sorted(sc.lost),
                 quorum=write_ok,
@@ -467,7 +465,9 @@ def build_minio(ctx: Ctx) -> list[MinioCluster]:
                     "(MINIO_VOLUMES needs sequentially named hosts): list them in name order without gaps",
                     (*base, "pools", j, "servers"),
                 )
-            drive_expr = f"{m.drive_path}{{1...{p.drives_per_server}}}" if p.drives_per_server > 1 else f"{m.drive_path}1"
+            drive_expr = (
+                f"{m.drive_path}{{1...{p.drives_per_server}}}" if p.drives_per_server > 1 else f"{m.drive_path}1"
+            )
             volume = f"http://{host_expr}:{m.port}{drive_expr}"
             ranges = _ELLIPSIS.findall(host_expr)
             leftmost = len(_range(*ranges[0])) if ranges else 1
@@ -512,9 +512,11 @@ def build_minio(ctx: Ctx) -> list[MinioCluster]:
         cl = MinioCluster(
             name=m.name,
             erasure_set_size=pools[0].set_size,
+            set_size_from_spec=m.erasure_set_size is not None,
             parity=parity or 0,
             port=m.port,
             console_port=m.console_port,
+            drive_path=m.drive_path,
             pools=pools,
             addresses=addresses,
             volumes=" ".join(p.volume for p in pools),

@@ -5,6 +5,7 @@ Output layout under ``<out>/<cluster>/``:
   hosts/<host>/...        netplan, sysctl, RoCE NIC script, NCCL environment
   ansible/...             inventory (groups by role, plane, rack, SU, rail) and host_vars
   docs/...                cabling plan, IP plan, BOM, rack elevations, topology picture
+  storage/...             Ceph (ceph.conf, keyring layout, pools script, cephadm specs), MinIO
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from toolkit.render.core import Artifacts, environment, fork_job, fork_pool, ren
 
 # each module exposes ``render(fabric, env) -> Artifacts``; a missing module is skipped so the
 # stages can land one by one
-STAGES = ("toolkit.render.switches", "toolkit.render.hosts", "toolkit.render.ansible", "toolkit.render.docs")
+STAGES = (
+    "toolkit.render.switches",
+    "toolkit.render.hosts",
+    "toolkit.render.ansible",
+    "toolkit.render.docs",
+    "toolkit.render.storage",
+)
 
 
 def render(fabric: Fabric, overrides: Iterable[Path] = ()) -> Artifacts:

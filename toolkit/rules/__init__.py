@@ -51,9 +51,10 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
+    from toolkit.rules.storage import fabric_findings
 
     try:
-        design(spec)
+        fabric = design(spec)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
     except PoolExhausted as exc:
@@ -62,12 +63,15 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
         ]
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return []
+    return fabric_findings(fabric)
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
+    from toolkit.rules.storage import FABRIC_RULE_DOCS
+
+    docs += FABRIC_RULE_DOCS
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),
         ("LOAD001", "spec files are readable UTF-8"),

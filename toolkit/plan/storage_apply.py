@@ -1,0 +1,129 @@
+"""The storage phase of apply: ``playbooks/ceph.yml`` (and ``minio.yml``) through ansible-runner,
+after the network phase succeeded.
+
+- One result per storage cluster (``ceph/<name>``, ``minio/<name>``, kind ``storage``): changed
+  when the playbook changed something, failed with the first failing task and host.
+- The tree the playbook reads is the rendered ``ansible/``, ``hosts/`` and ``storage/`` folders in
+  a private temporary folder, removed afterwards.
+- Variables: the target's (SSH, interpreter) plus the storage mode: the lab deploys Ceph from the
+  Debian packages with daemons in the foreground on memstore (``toolkit.lab.storage``); other
+  targets use ``AIDC_CEPH_MODE`` (default ``cephadm``). MinIO is not deployed in the lab: no
+  registry reachable here ships the server binary (the community project stopped publishing them
+  in October 2025).
+- S3 keys of the health-check user come from ``AIDC_S3_ACCESS_KEY`` / ``AIDC_S3_SECRET_KEY`` (the
+  lab makes its own and keeps them in its state folder), never from rendered files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from toolkit.design.model import Fabric
+from toolkit.plan.models import DeviceResult
+from toolkit.targets import Target
+
+CEPH_PLAYBOOK = "ceph.yml"
+MINIO_PLAYBOOK = "minio.yml"
+TREES = ("ansible/", "hosts/", "storage/")
+
+
+def storage_extravars(target: Target) -> dict[str, Any]:
+    if target.kind == "lab":
+        from toolkit.lab.storage import lab_storage_extravars
+
+        return lab_storage_extravars(target)
+    return {"aidc_ceph_mode": os.environ.get("AIDC_CEPH_MODE", "cephadm")}
+
+
+def storage_envvars(target: Target) -> dict[str, str]:
+    if target.kind == "lab":
+        from toolkit.lab.storage import lab_s3_credentials
+
+        access, secret = lab_s3_credentials(target)
+        return {"AIDC_S3_ACCESS_KEY": access, "AIDC_S3_SECRET_KEY": secret}
+    return {k: os.environ[k] for k in ("AIDC_S3_ACCESS_KEY", "AIDC_S3_SECRET_KEY") if k in os.environ}
+
+
+def _write(artifacts: dict[str, str], dest: Path) -> Path:
+    for rel, text in artifacts.items():
+        if not rel.startswith(TREES) or rel.startswith("/") or ".." in Path(rel).parts:
+            continue
+        p = dest / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return dest / "ansible" / "inventory.yml"
+
+
+def apply_storage(
+    fabric: Fabric, artifacts: dict[str, str], target: Target, devices: set[str] | None = None
+) -> list[DeviceResult]:
+    """Run the storage playbooks for every cluster whose hosts the target has."""
+    from toolkit.drivers.ansible_runner import PlaybookError, SshSettings, run_playbook
+
+    have = set(target.devices())
+    jobs: list[tuple[str, str, list[str]]] = []
+    for c in fabric.ceph:
+        hosts = [h for h in c.host_racks if h in have]
+        if hosts and (devices is None or devices & set(hosts)):
+            jobs.append((f"ceph/{c.name}", CEPH_PLAYBOOK, hosts))
+    for m in fabric.minio:
+        hosts = [h for h in m.addresses if h in have]
+        if hosts and (devices is None or devices & set(hosts)):
+            jobs.append((f"minio/{m.name}", MINIO_PLAYBOOK, hosts))
+    results: list[DeviceResult] = []
+    for name, playbook, hosts in jobs:
+        t0 = time.monotonic()
+        res = DeviceResult(device=name, kind="storage", status="failed")
+        if playbook == MINIO_PLAYBOOK and target.kind == "lab":
+            res.status = "skipped"
+            res.message = "MinIO is not deployed in the twin: no reachable registry ships the server binary"
+            results.append(res)
+            continue
+        work = Path(tempfile.mkdtemp(prefix="aidc-storage-"))
+        cp_dir = work / "cp"
+        cp_dir.mkdir()
+        errors: list[str] = []
+
+        def on_event(ev: Any, errors: list[str] = errors) -> None:
+            if ev.kind in ("failed", "unreachable") and not ev.ignored:
+                errors.append(f"{ev.host}: {ev.task}: {ev.message or ev.kind}")
+
+        try:
+            inventory = _write(artifacts, work / "tree")
+            out = run_playbook(
+                playbook,
+                inventory,
+                ssh=SshSettings(**target.ansible_ssh()),
+                extravars={**target.ansible_extravars(), **storage_extravars(target)},
+                envvars={
+                    "ANSIBLE_SSH_CONTROL_PATH_DIR": str(cp_dir),
+                    "ANSIBLE_PIPELINING": "True",
+                    **storage_envvars(target),
+                },
+                limit=",".join(hosts),
+                forks=min(10, len(hosts)),
+                on_event=on_event,
+            )
+            failed = [h for h, st in out.hosts.items() if st.failed or st.unreachable]
+            if failed or out.rc != 0:
+                res.error = errors[0] if errors else f"ansible failed on {', '.join(failed) or '?'} (rc {out.rc})"
+            else:
+                changed = sum(st.changed for st in out.hosts.values())
+                res.status = "changed" if changed else "unchanged"
+                res.message = f"{playbook}: {changed} task(s) changed on {len(hosts)} host(s)"
+        except (PlaybookError, OSError, ValueError) as exc:
+            res.error = f"ansible: {exc}"
+        finally:
+            from toolkit.plan.apply import _stop_control_masters
+
+            _stop_control_masters(cp_dir)
+            shutil.rmtree(work, ignore_errors=True)
+        res.seconds = round(time.monotonic() - t0, 3)
+        res.steps["ansible"] = res.seconds
+        results.append(res)
+    return results
