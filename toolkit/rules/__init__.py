@@ -7,7 +7,8 @@ Rules live in one module per code family (``names`` NAME, ``refs`` REF, ``layout
 ``addressing`` ADDR, ``asn`` ASN, ``tenants`` VNI, ``compute`` CMP, ``frontend`` FE, ``mtu`` MTU,
 ``qos`` QOS, ``storage`` STO, ``oob`` OOB, ``site`` PWR/SITE). A new module in this package
 registers its rules by being here: every module except ``registry`` and ``specview`` (the views of
-the spec the rules share) is imported below.
+the spec the rules share) is imported below. Rules over the trial design's Fabric register with
+``toolkit.rules.fabric.fabric_rule`` (``links`` LINK) and run after a successful trial design.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
-    from toolkit.rules.storage import fabric_findings
+    from toolkit.rules.fabric import fabric_findings
 
     try:
         fabric = design(spec)
@@ -63,15 +64,15 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
         ]
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return fabric_findings(fabric)
+    return fabric_findings(spec, fabric)
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
-    docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
-    docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
-    from toolkit.rules.storage import FABRIC_RULE_DOCS
+    from toolkit.rules.fabric import FABRIC_RULES
 
-    docs += FABRIC_RULE_DOCS
+    docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
+    docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),
         ("LOAD001", "spec files are readable UTF-8"),

@@ -11,9 +11,11 @@ import re
 
 from toolkit.design.model import CephCluster, Fabric, MinioCluster
 from toolkit.design.storage import ellipsis_of, minio_set_size, storage_name, unmet
-from toolkit.findings import Finding, Severity, YamlPath
+from toolkit.findings import YamlPath
+from toolkit.rules.fabric import fabric_rule
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, gpu_server_models, server_models, servers
+from toolkit.spec.models import ClusterSpec
 
 
 @rule("STO001", "error", "a dedicated storage network needs a storage NIC on every GPU and storage server")
@@ -257,15 +259,9 @@ def _ceph_pool_details(c: RuleCtx) -> Out:
             yield ("storage", "ceph", i, "filesystems"), "CephFS needs metadata servers", "list hosts in mdss"
 
 
-SURVIVE_CODE = "STO011"
-FABRIC_RULE_DOCS: list[tuple[str, Severity, str]] = [
-    (SURVIVE_CODE, "error", "storage keeps quorum through each failure in survives (server/leaf/leaf pair/rack)"),
-]
-
-
-def fabric_findings(fabric: Fabric) -> list[Finding]:
-    """Findings of the trial design: every required failure a cluster does not survive."""
-    out: list[Finding] = []
+@fabric_rule("STO011", "error", "storage keeps quorum through each failure in survives (server/leaf/leaf pair/rack)")
+def _survives(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """Every required failure (``survives``) a cluster does not survive on the designed network."""
     clusters: list[tuple[str, int, CephCluster | MinioCluster]] = [
         *(("ceph", i, c) for i, c in enumerate(fabric.ceph)),
         *(("minio", i, m) for i, m in enumerate(fabric.minio)),
@@ -277,16 +273,9 @@ def fabric_findings(fabric: Fabric) -> list[Finding]:
                 lost += f" and {len(f.lost_hosts) - 4} more"
             bad = [d for d in f.detail if "no quorum" in d or "inactive" in d or "read-only" in d or "offline" in d]
             what = "loses quorum" if not f.quorum else "loses availability"
-            out.append(
-                Finding(
-                    code=SURVIVE_CODE,
-                    severity="error",
-                    message=(
-                        f"{kind} {cl.name} {what} when {f.scenario} {f.what} fails (cuts off {lost}): "
-                        + "; ".join(bad or f.detail)
-                    ),
-                    path=["storage", kind, i, "survives"],
-                    hint="spread monitors/servers over more leaves or racks, or drop the scenario from survives",
-                )
+            yield (
+                ("storage", kind, i, "survives"),
+                f"{kind} {cl.name} {what} when {f.scenario} {f.what} fails (cuts off {lost}): "
+                + "; ".join(bad or f.detail),
+                "spread monitors/servers over more leaves or racks, or drop the scenario from survives",
             )
-    return out

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from toolkit import platforms
+
 SPEED_RE = re.compile(r"^(\d+)G$")
 BREAKOUT_RE = re.compile(r"^(\d+)x(\d+)G$")
 
@@ -104,8 +106,9 @@ class ServerModel(Strict):
 
 class SwitchModel(Strict):
     vendor: str = Field(default="", description="manufacturer")
-    platform: Literal["frr", "sonic", "cumulus", "eos", "infiniband"] = Field(
-        description="network OS the configs are rendered for"
+    platform: str = Field(
+        description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
+        json_schema_extra={"enum": list(platforms.names())},
     )
     ports: int = Field(ge=1, le=512, description="front-panel cages")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
@@ -115,6 +118,12 @@ class SwitchModel(Strict):
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: int = Field(default=0, ge=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str) -> str:
+        platforms.get(v)  # UnknownPlatform (ValueError) lists the known names
+        return v
 
     @field_validator("breakouts")
     @classmethod
@@ -174,6 +183,13 @@ class Layout(Strict):
 class TierSpec(Strict):
     model: str = Field(description="switch model from catalog.switches")
     breakout: str | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    uplink_breakout: str | None = Field(
+        default=None,
+        description=(
+            "port mode of the cages facing the tier above, e.g. 1x800G with breakout 2x400G for the "
+            "downlinks (default: breakout); the tier above must run its downlinks at the same speed"
+        ),
+    )
     count: int | None = Field(default=None, ge=1, description="override the computed switch count")
 
 
@@ -241,6 +257,17 @@ class FrontendNetwork(Strict):
     leaf: TierSpec = Field(description="leaf tier")
     spine: TierSpec = Field(description="spine tier")
     leaves_per_group: int = Field(default=2, ge=1, le=4, description="leaves serving one rack group")
+    uplinks_per_spine: int = Field(
+        default=1, ge=1, le=16, description="parallel links from every leaf to every spine (each spine its own cages)"
+    )
+    oversubscription: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?:1$",
+        description=(
+            "largest leaf host-port:uplink bandwidth ratio the design may have, e.g. 3:1 (checked; "
+            "undeclared gives a warning with the designed ratio)"
+        ),
+    )
     racks_per_group: int = Field(
         default=1, ge=1, description="consecutive racks (layout order) that share a leaf group"
     )
