@@ -95,19 +95,21 @@ def test_render_artifacts(lab_mini) -> None:  # type: ignore[no-untyped-def]
     conf = configparser.ConfigParser(interpolation=None)
     conf.read_string(out["storage/ceph/ceph1/ceph.conf"])
     g = conf["global"]
-    assert g["mon host"] == "10.120.0.1,10.120.0.61,10.120.0.3"
+    c = lab_mini.ceph[0]
+    assert g["mon host"] == ",".join(c.mons.values()) and len(c.mons) == 3
     assert g["ms bind ipv6"] == "false" and "keyring" not in g
     assert conf["client.rgw.stor-r01-stor01"]["rgw frontends"] == "beast endpoint=10.120.0.1:7480"
     assert conf["osd.1"]["crush location"] == "root=default rack=stor-r01 host=stor-r01-stor02"
     specs = list(yaml.safe_load_all(out["storage/ceph/ceph1/cephadm/cluster.yml"]))
     kinds = [s["service_type"] for s in specs]
     assert kinds == ["host", "host", "host", "mon", "mgr", "osd", "rgw"]
-    assert specs[0]["addr"] == "10.120.0.1" and "mon" in specs[0]["labels"]
+    assert specs[0]["addr"] == c.mons["stor-r01-stor01"] and "mon" in specs[0]["labels"]
     assert specs[5]["spec"]["data_devices"] == {"paths": ["/dev/nvme0n1"]}
     env = out["storage/minio/minio1/minio.env"]
     assert 'MINIO_VOLUMES="http://stor-r01-stor{01...03}.storage.lab-mini.aidc.test:9000/data/disk{1...3}"' in env
     assert 'MINIO_STORAGE_CLASS_STANDARD="EC:4"' in env and "MINIO_OPTS=" in env
-    assert "ExecStart=/usr/local/bin/minio server $MINIO_OPTS $MINIO_VOLUMES" in out["storage/minio/minio1/minio.service"]
+    unit = out["storage/minio/minio1/minio.service"]
+    assert "ExecStart=/usr/local/bin/minio server $MINIO_OPTS $MINIO_VOLUMES" in unit
     hv = yaml.safe_load(out["ansible/host_vars/su1-r01-gpu01.yml"])
     assert hv["aidc_storage"]["ceph"][0]["rgw"] == ["http://10.120.0.1:7480"]
     inv = yaml.safe_load(out["ansible/inventory.yml"])["all"]["children"]
