@@ -154,6 +154,19 @@ def show(
     for info in fab.planes.values():
         pl.add_row(info.name, info.kind, str(info.tiers), str(info.switch_mtu), str(info.host_mtu), info.underlay)
     out.print(pl)
+    from toolkit.design.storage import storage_summary
+
+    rows = storage_summary(fab)
+    if rows:
+        s = Table(title="storage")
+        for col in ("system", "name", "raw TB", "usable TB", "layout", "tolerates (required)"):
+            s.add_column(col)
+        for r in rows:
+            usable = ", ".join(f"{k} {v}" for k, v in r["usable_tb"].items())  # type: ignore[attr-defined]
+            tol = ", ".join(f"{k}: {v}" for k, v in r["tolerates"].items())  # type: ignore[attr-defined]
+            s.add_row(str(r["system"]), str(r["name"]), str(r["raw_tb"]), usable, str(r["layout"]),
+                      f"{tol} ({', '.join(r['required'])})")  # type: ignore[arg-type]
+        out.print(s)
 
 
 @app.command()
@@ -184,6 +197,13 @@ def bom(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
         for kind, n in section["transceivers"].items():
             t.add_row(f"transceiver {kind}", str(n))
         out.print(t)
+    if data.get("storage_drives"):
+        d = Table(title="storage drives")
+        for col in ("system", "cluster", "server model", "drives"):
+            d.add_column(col, justify="right" if col == "drives" else "left")
+        for r in data["storage_drives"]:
+            d.add_row(r["system"], r["cluster"], r["server_model"], str(r["drives"]))
+        out.print(d)
     tot = data["totals"]
     out.print(
         f"totals: {tot['switches']} switches, {tot['servers']} servers, {tot['cables']} cables, "

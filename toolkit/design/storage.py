@@ -545,3 +545,96 @@ def storage_endpoints(fabric: Fabric) -> dict[str, list[str]]:
     for mn in fabric.minio:
         out[f"minio/{mn.name}"] = [f"{a}:{mn.port}" for a in mn.addresses.values()]
     return out
+
+
+# ------------------------------------------------------------------------- show / bom data
+
+
+def _tb(n: int) -> float:
+    return round(n / TB, 1)
+
+
+def _tolerance(failures: list[FailureCase]) -> dict[str, str]:
+    """scenario -> 'survives' / 'survives 2 of 3' / 'fails' over every case of that scenario."""
+    out: dict[str, str] = {}
+    for kind in ("server", "leaf", "leaf-pair", "rack"):
+        cases = [f for f in failures if f.scenario == kind]
+        if not cases:
+            continue
+        ok = sum(f.survives for f in cases)
+        out[kind] = "survives" if ok == len(cases) else ("fails" if ok == 0 else f"survives {ok} of {len(cases)}")
+    return out
+
+
+def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
+    """One row per storage cluster: raw and usable TB, what it tolerates, daemons or sets."""
+    rows: list[dict[str, object]] = []
+    for c in fabric.ceph:
+        usable = {p.name: _tb(p.usable_bytes) for p in c.pools}
+        rows.append(
+            {
+                "system": "ceph",
+                "name": c.name,
+                "raw_tb": _tb(c.raw_bytes),
+                "usable_tb": usable,
+                "layout": f"{len(c.mons)} mon, {len(c.mgrs)} mgr, {len(c.osd_list)} OSD on {len(c.osds)} hosts, "
+                f"{len(c.rgw_daemons)} rgw, {len(c.mdss)} mds",
+                "pools": {
+                    p.name: (f"{p.type} size {p.size}" if p.type == "replicated" else f"EC {p.k}+{p.m}")
+                    + f" min_size {p.min_size} per {p.failure_domain}"
+                    for p in c.pools
+                },
+                "tolerates": _tolerance(c.failures),
+                "required": list(c.survives),
+            }
+        )
+    for m in fabric.minio:
+        rows.append(
+            {
+                "system": "minio",
+                "name": m.name,
+                "raw_tb": _tb(m.raw_bytes),
+                "usable_tb": {"all pools": _tb(m.usable_bytes)},
+                "layout": "; ".join(
+                    f"pool {j + 1}: {len(p.servers)} servers x {p.drives_per_server} drives, {p.sets} set(s) of "
+                    f"{p.set_size}, EC:{p.parity}, write quorum {p.write_quorum}, may lose {p.drives_tolerated} "
+                    f"drives or {p.servers_tolerated} server(s) per set"
+                    for j, p in enumerate(m.pools)
+                ),
+                "pools": {f"pool {j + 1}": p.volume for j, p in enumerate(m.pools)},
+                "tolerates": _tolerance(m.failures),
+                "required": list(m.survives),
+            }
+        )
+    return rows
+
+
+def storage_drives(fabric: Fabric) -> list[dict[str, object]]:
+    """Bill of materials of the storage drives: per cluster and server model, drive count."""
+    rows: list[dict[str, object]] = []
+    for c in fabric.ceph:
+        per_model: dict[str, int] = {}
+        for h, drives in c.osds.items():
+            model = fabric.devices[h].model
+            per_model[model] = per_model.get(model, 0) + len(drives)
+        for model, n in per_model.items():
+            rows.append(
+                {
+                    "system": "ceph",
+                    "cluster": c.name,
+                    "server_model": model,
+                    "drives": n,
+                    "device_class": c.device_class,
+                }
+            )
+    for m in fabric.minio:
+        per_model = {}
+        for p in m.pools:
+            for h in p.servers:
+                model = fabric.devices[h].model
+                per_model[model] = per_model.get(model, 0) + p.drives_per_server
+        for model, n in per_model.items():
+            rows.append(
+                {"system": "minio", "cluster": m.name, "server_model": model, "drives": n, "device_class": "drive"}
+            )
+    return rows
