@@ -113,6 +113,14 @@ class Port(_Model):
     tenant: str | None = None
     qos: str | None = Field(default=None, description="QoS profile applied (roce-lossless)")
     unnumbered: bool = Field(default=False, description="BGP unnumbered on this link (IPv6 LL)")
+    # host routing (policy): servers only
+    table: int | None = Field(default=None, description="policy routing table of this port's traffic (compute)")
+    rule_priority: int | None = Field(default=None, description="ip rule preference of 'from <address> lookup table'")
+    routes: tuple[str, ...] = Field(
+        default=(), description="destinations ('default' or prefixes) via gateway, in table or main"
+    )
+    metric: int | None = Field(default=None, description="route metric of the main-table routes of this port")
+    rdma_device: str | None = Field(default=None, description="RDMA device of a compute NIC port (mlx5_<n>)")
 
 
 class BgpNeighbor(_Model):
@@ -132,6 +140,14 @@ class TenantAttachment(_Model):
     vlan: int
     vni: int
     ports: list[str]
+    # policy: what this device configures for the tenant
+    vrf: str = Field(default="", description="tenant VRF name on this device's platform (prefix included)")
+    mtu: int = Field(default=0, description="MTU of the tenant bridge / VXLAN device / SVI (the plane's host MTU)")
+    l3vni_vlan: int | None = Field(default=None, description="VLAN the platform maps the L3VNI to (SONiC)")
+    rd: str | None = Field(default=None, description="MAC-VRF route distinguisher where the platform needs one")
+    rt: str | None = Field(default=None, description="MAC-VRF route target (import and export)")
+    l3_rd: str | None = Field(default=None, description="IP-VRF route distinguisher (L3VNI)")
+    l3_rt: str | None = Field(default=None, description="IP-VRF route target (L3VNI, import and export EVPN)")
 
 
 class Device(_Model):
@@ -165,6 +181,13 @@ class Device(_Model):
     cage_breakouts: dict[int, str] = Field(
         default_factory=dict, description="cage number -> breakout mode actually used"
     )
+    # routing policy (switches)
+    mgmt_vrf: str | None = Field(default=None, description="management VRF name on this device's platform")
+    advertise: list[str] = Field(
+        default_factory=list, description="prefixes BGP announces: loopback /32 + host subnets (no tenant subnets)"
+    )
+    ecmp: int = Field(default=1, description="BGP maximum-paths: sessions of the device, bounded by the platform")
+    vtep: bool = Field(default=False, description="VXLAN tunnel endpoint (EVPN leaf): advertise-all-vni")
 
     @property
     def is_switch(self) -> bool:
@@ -206,7 +229,7 @@ class Tenant(_Model):
     vni: int
     l3vni: int | None
     vlan: int
-    vrf: str
+    vrf: str = Field(description="tenant VRF name: the tenant name cut to 15 characters (unique per device)")
     subnet: str
     gateway: str
     gateway_mac: str
@@ -228,6 +251,33 @@ class QosProfile(_Model):
     ecn_probability: int
     dscp_to_tc: dict[int, int] = Field(description="DSCP -> traffic class map")
     pfc_watchdog: bool = True
+
+
+class MgmtService(_Model):
+    name: str = Field(description="ssh, snmp")
+    transport: Literal["tcp", "udp"]
+    ip_protocol: int = Field(description="IP protocol number (6 tcp, 17 udp)")
+    port: int
+
+
+class MgmtAclRule(_Model):
+    """Accept ``service`` only from ``source``; everything else to it is dropped."""
+
+    service: MgmtService
+    source: str = Field(description="prefix allowed to reach the service")
+    priority: int = Field(description="ordering: the first rule has the highest number")
+
+
+class RdmaPolicy(_Model):
+    """Host RDMA settings the design decides once (NCCL, RDMA-CM, NIC traffic class)."""
+
+    gid_index: int = Field(description="GID table index of RoCE v2 over the port's IPv4 address (NCCL_IB_GID_INDEX)")
+    ib_port: int = Field(description="port number of a single-port RDMA device")
+    traffic_class: int = Field(
+        description="IPv4 ToS byte of RoCE traffic: DSCP << 2 | ECT(0); one value for NCCL_IB_TC, "
+        "cma_roce_tos and the device's traffic_class"
+    )
+    service_level: int = Field(description="NCCL_IB_SL: the RoCE priority")
 
 
 class PlaneInfo(_Model):
@@ -390,6 +440,98 @@ class Site(_Model):
     controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
 
 
+class IbMember(_Model):
+    device: str
+    port: str = Field(description="HCA port name on the server (Port.name)")
+    guid: str = Field(description="port GUID, 0x + 16 hex digits")
+    membership: Literal["full", "limited"] = "full"
+
+
+class IbPartition(_Model):
+    name: str
+    pkey: int = Field(description="15-bit partition key (0x7fff is the default partition)")
+    ipoib: bool = True
+    default: bool = Field(default=False, description="the default partition: every port, ALL=full")
+    members: list[IbMember] = Field(default_factory=list)
+
+
+class SubnetManager(_Model):
+    device: str = Field(description="server or switch running opensm")
+    port: str | None = Field(default=None, description="HCA port it binds to (servers)")
+    guid: str = Field(description="GUID opensm binds to (-g): HCA port GUID or switch node GUID")
+    priority: int
+    role: Literal["master", "standby"]
+
+
+class IbNode(_Model):
+    device: str
+    port: str | None = Field(default=None, description="servers: the compute port of this HCA")
+    kind: Literal["switch", "hca"]
+    node_guid: str
+    port_guid: str = Field(description="switch: port 0 GUID (= node GUID); HCA: GUID of port 1")
+    ports: int = Field(description="number of physical ports")
+    description: str = Field(description="NodeDescription: '<server> <rdma device>' or the switch name")
+    source: Literal["derived", "guids.yaml"]
+
+
+class InfinibandFabric(_Model):
+    """InfiniBand compute plane decisions (see toolkit/design/infiniband.py)."""
+
+    routing_engine: str
+    lmc: int
+    qos: bool
+    compute_sl: int
+    compute_vl: int = Field(description="VL the compute SL maps to")
+    adaptive_routing: bool
+    mtu: int = Field(description="IB MTU in bytes (4096)")
+    rate_gbps: int = Field(description="designed per-port rate of the HCA links")
+    ipoib_mode: str | None = None
+    nodes: dict[str, IbNode] = Field(description="by key: switch name or <server>:<port>")
+    port_numbers: dict[str, dict[str, int]] = Field(
+        description="switch -> native port name -> IB port number (1-based, cage order)"
+    )
+    subnet_managers: list[SubnetManager]
+    partitions: list[IbPartition]
+    root_guids: list[str] = Field(description="ftree roots: node GUIDs of the top tier")
+    cn_guids: list[str] = Field(description="ftree compute nodes: HCA port GUIDs")
+    ipoib: dict[str, str] = Field(default_factory=dict, description="<server>:<port> -> IPoIB address/len")
+
+
+class TopologyUnit(_Model):
+    """A job-level placement unit: a leaf group (the rail leaves sharing a set of servers), an SU,
+    a pod, or the whole compute fabric."""
+
+    name: str
+    level: Literal["leaf-group", "su", "pod", "fabric"]
+    switches: list[str] = Field(description="physical switches this unit stands for")
+    children: list[str] = Field(default_factory=list, description="units one level down")
+    servers: list[str] = Field(description="GPU servers under the unit, design order")
+
+
+class RailNetwork(_Model):
+    rail: int
+    name: str = Field(description="NetworkAttachmentDefinition / SriovNetworkNodePolicy name")
+    resource: str = Field(description="SR-IOV device plugin resource name (no prefix)")
+    nic: str = Field(description="NIC (port name) carrying the rail on every server")
+    rdma_device: str
+    link_type: Literal["eth", "ib"]
+    mtu: int
+    ipam_range: str | None = Field(default=None, description="pod address range (prefix)")
+    range_start: str | None = None
+    range_end: str | None = None
+    gateway: str | None = None
+
+
+class SchedulerPlan(_Model):
+    label_prefix: str
+    namespace: str
+    operator_namespace: str
+    vfs_per_nic: int
+    units: list[TopologyUnit]
+    node_labels: dict[str, dict[str, str]] = Field(description="server -> Kubernetes node labels")
+    rails: list[RailNetwork]
+
+
 class Fabric(_Model):
     """The whole designed datacentre."""
 
@@ -404,6 +546,10 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
+    scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")
+    mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
+    rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
 
     def switches(self) -> list[Device]:
         return [d for d in self.devices.values() if d.is_switch]

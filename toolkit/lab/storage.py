@@ -45,6 +45,8 @@ def lab_storage_extravars(target: Target) -> dict[str, Any]:
         "aidc_ceph_install": False,
         "aidc_ceph_root": f"{storage_dir(st)}/{{{{ inventory_hostname }}}}",
         "aidc_ceph_wait": 180,
+        # the twin's folders share the machine's disk: warn about it only when nearly full
+        "aidc_ceph_daemon_args": "--mon-data-avail-warn=5",
     }
 
 

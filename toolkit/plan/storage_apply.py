@@ -10,6 +10,10 @@ after the network phase succeeded.
   targets use ``AIDC_CEPH_MODE`` (default ``cephadm``). MinIO is not deployed in the lab: no
   registry reachable here ships the server binary (the community project stopped publishing them
   in October 2025).
+- A cluster whose desired inputs (its ``storage/`` files and the storage host_vars of its hosts)
+  equal those of the last successful storage apply, and whose daemons still run (the lab: every
+  recorded PID alive; elsewhere: trusted), is ``unchanged`` without running Ansible. The record
+  is ``<target root>/storage/<kind>-<name>.sha256``.
 - S3 keys of the health-check user come from ``AIDC_S3_ACCESS_KEY`` / ``AIDC_S3_SECRET_KEY`` (the
   lab makes its own and keeps them in its state folder), never from rendered files.
 """
@@ -49,6 +53,32 @@ def storage_envvars(target: Target) -> dict[str, str]:
     return {k: os.environ[k] for k in ("AIDC_S3_ACCESS_KEY", "AIDC_S3_SECRET_KEY") if k in os.environ}
 
 
+def desired_sha(artifacts: dict[str, str], kind: str, name: str, hosts: list[str]) -> str:
+    """Hash of what the storage playbook of one cluster reads: its rendered files and the host_vars
+    of its hosts (storage keys and addresses live there)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    prefix = f"storage/{kind}/{name}/"
+    for rel in sorted(artifacts):
+        if rel.startswith(prefix) or rel in {f"ansible/host_vars/{x}.yml" for x in hosts}:
+            h.update(rel.encode() + b"\0" + artifacts[rel].encode() + b"\0")
+    return h.hexdigest()
+
+
+def _record_path(target: Target, job: str) -> Path:
+    return target.root / "storage" / (job.replace("/", "-") + ".sha256")
+
+
+def _still_running(target: Target, job: str) -> bool:
+    if target.kind != "lab":
+        return True
+    from toolkit.lab.storage import daemons
+
+    found = daemons(target.state)  # type: ignore[attr-defined]
+    return bool(found) and all(d["alive"] for d in found)
+
+
 def _write(artifacts: dict[str, str], dest: Path) -> Path:
     for rel, text in artifacts.items():
         if not rel.startswith(TREES) or rel.startswith("/") or ".." in Path(rel).parts:
@@ -84,6 +114,14 @@ def apply_storage(
             res.message = "MinIO is not deployed in the twin: no reachable registry ships the server binary"
             results.append(res)
             continue
+        kind, cname = name.split("/", 1)
+        want = desired_sha(artifacts, kind, cname, hosts)
+        rec = _record_path(target, name)
+        if rec.exists() and rec.read_text().strip() == want and _still_running(target, name):
+            res.status = "unchanged"
+            res.message = "runs the last applied storage configuration"
+            results.append(res)
+            continue
         work = Path(tempfile.mkdtemp(prefix="aidc-storage-"))
         cp_dir = work / "cp"
         cp_dir.mkdir()
@@ -116,6 +154,8 @@ def apply_storage(
                 changed = sum(st.changed for st in out.hosts.values())
                 res.status = "changed" if changed else "unchanged"
                 res.message = f"{playbook}: {changed} task(s) changed on {len(hosts)} host(s)"
+                rec.parent.mkdir(parents=True, exist_ok=True)
+                rec.write_text(want + "\n")
         except (PlaybookError, OSError, ValueError) as exc:
             res.error = f"ansible: {exc}"
         finally:
@@ -123,6 +163,8 @@ def apply_storage(
 
             _stop_control_masters(cp_dir)
             shutil.rmtree(work, ignore_errors=True)
+        if res.status == "failed":
+            rec.unlink(missing_ok=True)
         res.seconds = round(time.monotonic() - t0, 3)
         res.steps["ansible"] = res.seconds
         results.append(res)

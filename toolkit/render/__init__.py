@@ -5,6 +5,8 @@ Output layout under ``<out>/<cluster>/``:
   hosts/<host>/...        netplan, sysctl, RoCE NIC script, NCCL environment
   ansible/...             inventory (groups by role, plane, rack, SU, rail) and host_vars
   docs/...                cabling plan, IP plan, BOM, rack elevations, topology picture
+  infiniband/...          opensm.conf, partitions.conf, qos-policy.conf, GUID files (InfiniBand)
+  scheduler/...           Slurm topology/gres/nodes, Kubernetes labels, Kueue, Volcano, SR-IOV, NADs
   storage/...             Ceph (ceph.conf, keyring layout, pools script, cephadm specs), MinIO
 """
 
@@ -28,6 +30,8 @@ STAGES = (
     "toolkit.render.hosts",
     "toolkit.render.ansible",
     "toolkit.render.docs",
+    "toolkit.render.infiniband",
+    "toolkit.render.scheduler",
     "toolkit.render.storage",
 )
 

@@ -28,7 +28,11 @@ for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
 DESIGN_CODE = "DES001"
 
 
-def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True) -> list[Finding]:
+def validate(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> list[Finding]:
+    """Every finding of the spec; ``platform``: the trial design renders every Ethernet switch for
+    this NOS (``--platform``), so its limits are checked too."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     for r in RULES.values():
@@ -43,19 +47,19 @@ def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design:
                     )
                 )
     if try_design and not any(f.severity == "error" for f in findings):
-        findings += design_findings(spec)
+        findings += design_findings(spec, platform)
     return locate_all(findings, sources or SourceMap())
 
 
-def design_findings(spec: ClusterSpec) -> list[Finding]:
-    from toolkit.design import design
+def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
+    from toolkit.design import design_unchecked
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
     from toolkit.rules.fabric import fabric_findings
 
     try:
-        fabric = design(spec)
+        fabric = design_unchecked(spec, platform)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
     except PoolExhausted as exc:
