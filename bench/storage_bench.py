@@ -50,7 +50,7 @@ def main() -> int:
             t_net = time.monotonic() - t
             assert net.ok, [d.error for d in net.devices if d.error]
             t = time.monotonic()
-            res = apply(fabric, artifacts, LabTarget(fabric.name, state))
+            res = apply(fabric, artifacts, LabTarget(fabric.name, state), storage=True)
             t_storage = time.monotonic() - t
             st = [d for d in res.devices if d.kind == "storage"]
             t = time.monotonic()

@@ -401,6 +401,7 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="leave the Ceph/MinIO clusters out"),
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
@@ -408,7 +409,7 @@ def plan(
 
     _check_format(fmt)
     fab, tgt, artifacts = _target_fabric(path, target)
-    p = make_plan(fab, artifacts, tgt, read_running=not no_running)
+    p = make_plan(fab, artifacts, tgt, read_running=not no_running, storage=not no_storage)
     sys.stdout.write(format_plan(p, fmt))
     raise typer.Exit(p.exit_code)
 
@@ -419,8 +420,10 @@ def apply(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     device: list[str] = typer.Option(None, "--device", "-d", help="apply only these devices (repeatable)"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="network only: skip the Ceph/MinIO playbooks"),
 ) -> None:
-    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible."""
+    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible,
+    then storage (playbooks/ceph.yml, minio.yml)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from toolkit.plan import ApplyError, ApplyLockedError, ProgressEvent, format_apply
@@ -442,7 +445,7 @@ def apply(
                 bar.console.print(f"[green]{ev.device}[/green] {ev.event} {ev.message}".rstrip())
 
         try:
-            result = do_apply(fab, artifacts, tgt, progress, devices=device or None)
+            result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
         except ApplyLockedError as exc:
             err.print(f"[red]locked[/red]: {exc}")
             raise typer.Exit(1) from None

@@ -88,7 +88,7 @@ def configure_with_apply(fabric: Fabric, state_dir: Path) -> None:
     from toolkit.render import render
     from toolkit.targets import LabTarget as ApplyTarget
 
-    result = apply(fabric, render(fabric), ApplyTarget(fabric.name, state_dir))
+    result = apply(fabric, render(fabric), ApplyTarget(fabric.name, state_dir), storage=True)  # + Ceph
     if not result.ok:
         bad = [
             f"{d.device}: {d.status} {(d.error or '')[:200]}"

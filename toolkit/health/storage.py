@@ -131,12 +131,32 @@ def minio_servers(fabric: Fabric, present: Present) -> list[Case]:
     ]
 
 
+def minio_s3(fabric: Fabric, present: Present) -> list[Case]:
+    """One S3 round trip per MinIO deployment, from its first storage client (any server serves
+    every bucket: the first server's endpoint)."""
+    out = []
+    for m in fabric.minio:
+        client = next((h for h in m.clients if _has(present, h)), None)
+        host, addr = next(iter(m.addresses.items()))
+        if client is None or not _has(present, host):
+            continue
+        out.append(
+            Case(
+                device=client,
+                suffix=f"minio:{m.name}",
+                expect={"endpoint": f"http://{addr}:{m.port}", "daemon": f"minio {m.name}", "host": host},
+            )
+        )
+    return out
+
+
 BUILDERS = {
     "ceph_clusters": ceph_clusters,
     "ceph_osd_hosts": ceph_osd_hosts,
     "ceph_rgw_s3": ceph_rgw_s3,
     "storage_clients": storage_clients,
     "minio_servers": minio_servers,
+    "minio_s3": minio_s3,
 }
 
 

@@ -380,13 +380,14 @@ def apply(
     host_playbook: str = HOST_PLAYBOOK,
     forks: int | None = None,
     connect_timeout: float = 10.0,
-    storage: bool = True,
+    storage: bool = False,
 ) -> ApplyResult:
     """Apply ``artifacts`` (rendered from ``fabric``) to ``target``; see the module docstring.
 
-    ``devices`` limits the apply to some devices. ``storage``: after the network, deploy the Ceph
-    and MinIO clusters (``toolkit.plan.storage_apply``). Raises ``ApplyLockedError`` when another apply
-    holds the target and ``ApplyError`` when the Fabric does not belong to the target.
+    ``devices`` limits the apply to some devices. ``storage``: after the network succeeded, deploy
+    the Ceph and MinIO clusters (``toolkit.plan.storage_apply``; ``aidc apply`` does by default).
+    Raises ``ApplyLockedError`` when another apply holds the target and ``ApplyError`` when the
+    Fabric does not belong to the target.
     """
     if fabric.name != target.cluster:
         raise ApplyError(f"the Fabric is {fabric.name!r} but target {target.name} is for {target.cluster!r}")

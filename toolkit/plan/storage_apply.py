@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.design.model import Fabric
-from toolkit.plan.models import DeviceResult
+from toolkit.plan.models import DevicePlan, DeviceResult, FileDiff
 from toolkit.targets import Target
 
 CEPH_PLAYBOOK = "ceph.yml"
@@ -95,16 +95,7 @@ def apply_storage(
     """Run the storage playbooks for every cluster whose hosts the target has."""
     from toolkit.drivers.ansible_runner import PlaybookError, SshSettings, run_playbook
 
-    have = set(target.devices())
-    jobs: list[tuple[str, str, list[str]]] = []
-    for c in fabric.ceph:
-        hosts = [h for h in c.host_racks if h in have]
-        if hosts and (devices is None or devices & set(hosts)):
-            jobs.append((f"ceph/{c.name}", CEPH_PLAYBOOK, hosts))
-    for m in fabric.minio:
-        hosts = [h for h in m.addresses if h in have]
-        if hosts and (devices is None or devices & set(hosts)):
-            jobs.append((f"minio/{m.name}", MINIO_PLAYBOOK, hosts))
+    jobs = [j for j in _jobs(fabric, target) if devices is None or devices & set(j[2])]
     results: list[DeviceResult] = []
     for name, playbook, hosts in jobs:
         t0 = time.monotonic()
@@ -169,3 +160,48 @@ def apply_storage(
         res.steps["ansible"] = res.seconds
         results.append(res)
     return results
+
+
+def _jobs(fabric: Fabric, target: Target) -> list[tuple[str, str, list[str]]]:
+    have = set(target.devices())
+    out = [(f"ceph/{c.name}", CEPH_PLAYBOOK, [h for h in c.host_racks if h in have]) for c in fabric.ceph]
+    out += [(f"minio/{m.name}", MINIO_PLAYBOOK, [h for h in m.addresses if h in have]) for m in fabric.minio]
+    return [j for j in out if j[2]]
+
+
+def plan_storage(fabric: Fabric, artifacts: dict[str, str], target: Target) -> list[DevicePlan]:
+    """What the storage phase of apply would do, per cluster: create (never applied), update (its
+    inputs changed), drift (same inputs, a daemon no longer runs) or unchanged."""
+    out = []
+    for name, playbook, hosts in _jobs(fabric, target):
+        kind, cname = name.split("/", 1)
+        if kind == "minio" and target.kind == "lab":
+            continue  # never deployed in the twin (see apply_storage)
+        want = desired_sha(artifacts, kind, cname, hosts)
+        rec = _record_path(target, name)
+        have = rec.read_text().strip() if rec.exists() else None
+        if have is None:
+            status, fstatus = "create", "added"
+        elif have != want:
+            status, fstatus = "update", "modified"
+        else:
+            status, fstatus = ("unchanged" if _still_running(target, name) else "drift"), "unchanged"
+        out.append(
+            DevicePlan(
+                device=name,
+                kind="storage",
+                role=kind,
+                platform=playbook,
+                status=status,
+                files=[
+                    FileDiff(
+                        name=f"{kind} inputs",
+                        artifact=f"storage/{kind}/{cname}/",
+                        status=fstatus,
+                        desired_sha256=want,
+                        applied_sha256=have,
+                    )
+                ],
+            )
+        )
+    return out

@@ -67,3 +67,15 @@ def test_minio_health(case: Case, target: Target) -> None:
     url = case.expect["url"]
     res = target.run(case.device, f"curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 {url}", timeout=15)
     fail_on([] if res.stdout.strip() == "200" else [f"{case.device}: {url} answered {res.stdout.strip() or res.rc}"])
+
+
+@pytest.mark.cases("minio_s3")
+def test_minio_s3_round_trip(case: Case, target: Target) -> None:
+    if st.is_lab(target):
+        not_applicable("MinIO is not deployed in the twin; the same S3 probe runs against RGW")
+        return
+    creds = st.s3_credentials(target)
+    if creds is None:
+        not_applicable("no S3 credentials (AIDC_S3_ACCESS_KEY / AIDC_S3_SECRET_KEY)")
+        return
+    fail_on(st.s3(case, st.s3_round_trip(target, case.device, case.expect["endpoint"], creds)))
