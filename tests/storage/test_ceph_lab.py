@@ -66,7 +66,7 @@ def ceph_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HealthLab]:
         assert not report.errors, report.errors
 
 
-def _ceph(lab: HealthLab, host: str, *args: str) -> Any:
+def _ceph(lab: HealthLab, host: str, *args: str, parse: bool = True) -> Any:
     from toolkit.lab import load_state
 
     st = load_state(lab.cluster, lab.state_dir)
@@ -85,7 +85,7 @@ def _ceph(lab: HealthLab, host: str, *args: str) -> Any:
         "json",
     ]
     cp = lab_exec(lab.cluster, str(lab.state_dir), host, argv, check=True)
-    return json.loads(cp.stdout)
+    return json.loads(cp.stdout) if parse else cp.stdout
 
 
 def _failures(report: Any, check: str) -> list[str]:
@@ -107,7 +107,8 @@ def test_real_ceph_is_up_as_designed(ceph_lab: HealthLab) -> None:
     dump = _ceph(ceph_lab, mon, "mon", "dump")
     assert {m["name"]: m["public_addr"].split(":")[0] for m in dump["mons"]} == dict(c.mons)
     # Ceph's own default min_size for an erasure pool equals the design's rule
-    _ceph(ceph_lab, mon, "osd", "pool", "create", "aidc-mintest", "8", "8", "erasure", "ec-2-1-host")
+    _ceph(ceph_lab, mon, "osd", "pool", "create", "aidc-mintest", "8", "8", "erasure", "ec-2-1-host", parse=False)
+    _ceph(ceph_lab, mon, "osd", "pool", "application", "enable", "aidc-mintest", "rbd", parse=False)
     got = _ceph(ceph_lab, mon, "osd", "pool", "get", "aidc-mintest", "min_size")
     assert got["min_size"] == default_min_size(CephPoolSpec(name="x", type="erasure", k=2, m=1))
     daemons = lab_storage.daemons(_state(ceph_lab))
