@@ -47,6 +47,7 @@ from toolkit.design.model import (
     MinioCluster,
     MinioPool,
     MinioSet,
+    put,
 )
 from toolkit.spec.models import CephPoolSpec, CephSpec
 
@@ -290,7 +291,7 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
             clients=storage_clients(ctx),
             raw_bytes=raw,
         )
-        cl.failures = ceph_failures(cl, scenarios(ctx, hosts, leaves))
+        put(cl, failures=ceph_failures(cl, scenarios(ctx, hosts, leaves)))
         out.append(cl)
     return out
 
@@ -526,7 +527,7 @@ def build_minio(ctx: Ctx) -> list[MinioCluster]:
             raw_bytes=raw_total,
             usable_bytes=usable_total,
         )
-        cl.failures = minio_failures(cl, scenarios(ctx, hosts, leaves))
+        put(cl, failures=minio_failures(cl, scenarios(ctx, hosts, leaves)))
         out.append(cl)
     return out
 
