@@ -24,7 +24,7 @@ from toolkit.design import design  # noqa: E402
 from toolkit.health import run_checks  # noqa: E402
 from toolkit.lab import lab_down, lab_up, load_state  # noqa: E402
 from toolkit.lab import storage as lab_storage  # noqa: E402
-from toolkit.lab.runtime import _pss_kib  # noqa: E402
+from toolkit.lab.processes import pss_kib  # noqa: E402
 from toolkit.plan import apply  # noqa: E402
 from toolkit.render import render  # noqa: E402
 from toolkit.spec import load  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> int:
             assert lab is not None
             daemons = lab_storage.daemons(lab)
             rss = sum(d["rss_kib"] for d in daemons) / 1024
-            pss = sum(_pss_kib(d["pid"]) for d in daemons if d["alive"]) / 1024
+            pss = sum(pss_kib(d["pid"]) for d in daemons if d["alive"]) / 1024
             print("| case | lab up | apply network | apply storage (to HEALTH_OK, PGs active+clean) | check "
                   "(all layers) | total | Ceph daemons | Ceph RSS | Ceph PSS |")
             print("|---|---|---|---|---|---|---|---|---|")

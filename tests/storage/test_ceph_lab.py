@@ -210,7 +210,9 @@ def test_minio_s3_check_code_runs_against_rgw(ceph_lab: HealthLab) -> None:
         suffix="minio-via-rgw",
         expect={**minio_case.expect, "endpoint": f"http://{rgw.endpoint}"},
     )
-    target = ceph_lab.target()
+    from toolkit.session import Sessions
+
+    target = Sessions(ceph_lab.target())
     try:
         creds = hs.s3_credentials(target)
         assert creds is not None

@@ -29,7 +29,7 @@ from typing import Any
 
 from toolkit.design.model import Fabric
 from toolkit.health.model import Case, HealthError
-from toolkit.health.target import Target
+from toolkit.session import Sessions
 
 Present = set[str] | frozenset[str] | None
 MON_PORT = 3300
@@ -163,14 +163,14 @@ BUILDERS = {
 # ---------------------------------------------------------------------------------- observing
 
 
-def is_lab(target: Target) -> bool:
-    return hasattr(target, "state") and getattr(target, "name", "").startswith("lab")
+def is_lab(target: Sessions) -> bool:
+    return target.target.kind == "lab"
 
 
-def ceph_cli(target: Target, host: str) -> str:
+def ceph_cli(target: Sessions, host: str) -> str:
     """Shell prefix that runs the ceph CLI against the cluster on ``host``."""
     if is_lab(target):
-        root = Path(target.state.run_dir) / "storage" / host  # type: ignore[attr-defined]
+        root = Path(target.target.state.run_dir) / "storage" / host  # type: ignore[attr-defined]
         conf, keyring = root / "etc" / "ceph.conf", root / "etc" / "ceph.client.admin.keyring"
         return f"CEPH_CONF={shlex.quote(str(conf))} ceph --keyring {shlex.quote(str(keyring))} --connect-timeout 10"
     return target.privileged("ceph --connect-timeout 10")
@@ -180,7 +180,7 @@ _CACHE: dict[tuple[int, str, str], Any] = {}
 _LOCK = threading.Lock()
 
 
-def ceph_json(target: Target, host: str, args: str) -> Any:
+def ceph_json(target: Sessions, host: str, args: str) -> Any:
     """``ceph <args> --format json`` on ``host`` (cached for this check run)."""
     key = (id(target), host, args)
     with _LOCK:
@@ -196,16 +196,16 @@ def ceph_json(target: Target, host: str, args: str) -> Any:
     return data
 
 
-def s3_credentials(target: Target) -> tuple[str, str] | None:
+def s3_credentials(target: Sessions) -> tuple[str, str] | None:
     if is_lab(target):
         from toolkit.lab.storage import s3_credentials_of
 
-        return s3_credentials_of(target.state.lab_dir)  # type: ignore[attr-defined]
+        return s3_credentials_of(target.target.state.lab_dir)  # type: ignore[attr-defined]
     access, secret = os.environ.get("AIDC_S3_ACCESS_KEY"), os.environ.get("AIDC_S3_SECRET_KEY")
     return (access, secret) if access and secret else None
 
 
-def s3_round_trip(target: Target, device: str, endpoint: str, creds: tuple[str, str]) -> dict[str, Any]:
+def s3_round_trip(target: Sessions, device: str, endpoint: str, creds: tuple[str, str]) -> dict[str, Any]:
     """Run the S3 probe on ``device`` (python3 there, the script on stdin of a heredoc)."""
     script = S3_PROBE.read_text()
     cmd = (

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from toolkit.lab.runtime import LabState
+    from toolkit.lab.state import LabState
     from toolkit.targets import Target
 
 CEPH_BINARIES = ("ceph-mon", "ceph-mgr", "ceph-osd", "radosgw", "ceph-mds")
