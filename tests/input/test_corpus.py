@@ -258,7 +258,7 @@ def test_exit_codes(tmp_path: Path, lab_mini_data: D) -> None:
     assert aidc("show", str(LAB_MINI), "--platform", "bogus").returncode == 2
     version = aidc("--version")
     assert version.returncode == 0 and version.stdout.startswith("aidc ")
-    lab_mini_data["storage"]["ceph"][0]["mons"] = ["stor-r01-stor01", "stor-r01-stor02"]  # STO004, a warning
+    lab_mini_data["networks"]["business"]["asn"]["spine"] = 3356  # ASN003 (a public ASN), a warning only
     p = tmp_path / "warn.yml"
     p.write_text(yaml.safe_dump(lab_mini_data))
     assert aidc("validate", str(p)).returncode == 0
