@@ -1,0 +1,103 @@
+"""Compact layouts (``count`` on SUs and racks) and the bundled cluster-100k example."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from toolkit.rules import validate
+from toolkit.spec import load
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "inventory" / "examples"
+
+
+def _lab_mini() -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in sorted((EXAMPLES / "lab-mini").glob("*.yml")):
+        data.update(yaml.safe_load(f.read_text()) or {})
+    return data
+
+
+def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    p = tmp_path / "spec.yml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def test_counted_layout_equals_written_out_layout(tmp_path: Path) -> None:
+    data = _lab_mini()
+    explicit = load(_write(tmp_path, data)).spec
+    assert explicit is not None
+    compact = copy.deepcopy(data)
+    compact["layout"]["scalable_units"] = [
+        {"name": "su", "count": 1, "racks": [{"name": "r", "count": 2, "power_kw": 12,
+                                               "servers": [{"model": "gpu-2x", "count": 2}]}]}
+    ]
+    res = load(_write(tmp_path, compact))
+    assert res.spec is not None, [f.text() for f in res.findings]
+    assert res.spec.model_dump() == explicit.model_dump()
+
+
+def test_counted_names_and_series(tmp_path: Path) -> None:
+    data = _lab_mini()
+    data["layout"]["scalable_units"] = [
+        {"name": "su", "count": 2, "racks": [{"name": "r", "count": 3, "servers": [{"model": "gpu-2x", "count": 1}]},
+                                             {"name": "n01", "role": "network"}]},
+        {"name": "su", "count": 1, "first": 3, "racks": [{"name": "r", "count": 2, "first": 9,
+                                                          "servers": [{"model": "gpu-2x", "count": 1}]}]},
+    ]
+    data["layout"]["racks"].append({"name": "svc-r", "count": 2, "role": "mixed"})
+    res = load(_write(tmp_path, data))
+    assert res.spec is not None, [f.text() for f in res.findings]
+    sus = res.spec.layout.scalable_units
+    assert [s.name for s in sus] == ["su1", "su2", "su3"]
+    assert [r.name for r in sus[0].racks] == ["su1-r01", "su1-r02", "su1-r03", "su1-n01"]
+    assert [r.name for r in sus[2].racks] == ["su3-r09", "su3-r10"]
+    assert [r.name for r in res.spec.layout.racks][-2:] == ["svc-r01", "svc-r02"]
+
+
+def test_finding_in_an_expanded_rack_points_at_the_counted_line(tmp_path: Path) -> None:
+    data = _lab_mini()
+    data["layout"]["scalable_units"] = [
+        {"name": "su", "count": 3, "racks": [{"name": "r", "count": 2,
+                                               "servers": [{"model": "no-such-model", "count": 1}]}]}
+    ]
+    p = _write(tmp_path, data)
+    res = load(p)
+    assert res.spec is not None
+    findings = [f for f in validate(res.spec, res.sources) if f.code == "REF001"]
+    assert findings
+    line = next(i for i, text in enumerate(p.read_text().splitlines(), 1) if "no-such-model" in text)
+    assert {f.line for f in findings} == {line}, [f.text() for f in findings]
+
+
+def test_bad_count_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    data = _lab_mini()
+    data["layout"]["scalable_units"][0]["count"] = 0
+    res = load(_write(tmp_path, data))
+    assert res.spec is None
+    assert any(f.path[:3] == ["layout", "scalable_units", 0] and f.path[-1] == "count" for f in res.findings), [
+        f.text() for f in res.findings]
+
+
+@pytest.mark.slow
+def test_cluster_100k_validates_and_has_the_size_it_claims() -> None:
+    from toolkit.design import design
+
+    res = load(EXAMPLES / "cluster-100k")
+    assert res.spec is not None, [f.text() for f in res.findings]
+    assert len((EXAMPLES / "cluster-100k" / "cluster.yml").read_text().splitlines()) < 250  # compact
+    fab = design(res.spec)
+    findings = [f for f in validate(res.spec, res.sources, try_design=False) if f.severity == "error"]
+    assert findings == [], [f.text() for f in findings]
+    servers = [d for d in fab.devices.values() if d.role == "gpu-server"]
+    gpus = sum(res.spec.catalog.servers[d.model].gpus for d in servers)
+    assert len(servers) >= 12_500 and gpus >= 100_000
+    roles = {d.role for d in fab.devices.values()}
+    assert {"leaf", "spine", "core", "business-leaf", "storage-leaf", "oob"} <= roles
+    racks = {d.rack for d in fab.devices.values()}
+    assert all(f"{r}-oob" in fab.devices for r in racks)  # one OOB switch per rack
