@@ -48,22 +48,25 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
-def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
-    """Load and validate; on errors print them and exit 1. Returns (spec, findings)."""
-    from toolkit.rules import validate
+def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
+    """Load and validate; on errors print them and exit 1. Returns (spec, findings, fabric): the
+    validation's trial design, made once (with ``platform``) and reused by the command."""
+    from toolkit.rules import validate_and_design
     from toolkit.spec import load
 
     res = load(path)
     findings = list(res.findings)
+    fabric = None
     if res.spec is not None:
-        findings += validate(res.spec, res.sources)
+        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
+        findings += more
     errors = [f for f in findings if f.severity == "error"]
-    if errors or res.spec is None:
+    if errors or res.spec is None or fabric is None:
         _print_findings(findings, fmt)
         raise typer.Exit(1)
     if findings and not quiet_ok:
         _print_findings(findings, fmt)
-    return res.spec, findings
+    return res.spec, findings, fabric
 
 
 def check_platform(platform: str | None) -> None:
@@ -76,11 +79,9 @@ def check_platform(platform: str | None) -> None:
 
 
 def fabric_of(path: Path, platform: str | None = None):
-    from toolkit.design import design
-
     check_platform(platform)
-    spec, findings = load_valid(path)
-    return design(spec, platform), findings
+    _, findings, fabric = load_valid(path, platform=platform)
+    return fabric, findings
 
 
 # --------------------------------------------------------------------------- issue: core
@@ -243,19 +244,20 @@ def render(
     if (spec_dir / "templates").is_dir():
         overrides.append(spec_dir / "templates")
     try:
-        target = render_to(fab, out_dir, overrides)
+        report = render_to(fab, out_dir, overrides)
     except Exception as exc:  # a template error must not leave a half-written folder; render_to guarantees that
         err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc} (previous output left untouched)")
         raise typer.Exit(1) from None
-    n = sum(1 for p in target.rglob("*") if p.is_file())
-    out.print(f"[green]rendered[/green] {n} files into {target}")
+    n = len(report.written) + len(report.unchanged)
+    out.print(f"[green]rendered[/green] {n} files into {report.path} ({len(report.written)} written, "
+              f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)")
 
 
 # --------------------------------------------------------------------------- lab
 
 
 def _cluster_name(path: Path) -> str:
-    spec, _ = load_valid(path)
+    spec, _, _ = load_valid(path)
     return str(spec.cluster.name)
 
 

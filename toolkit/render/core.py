@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -75,30 +76,84 @@ def environment(overrides: Iterable[Path] = ()) -> jinja2.Environment:
     return env
 
 
-def write_atomic(out_dir: Path, artifacts: Artifacts) -> Path:
-    """Write all artifacts into ``out_dir`` so that it is replaced whole or not at all.
+@dataclass
+class WriteReport:
+    """What :func:`write_output` did: every artifact is in exactly one of written / unchanged."""
 
-    Files are written into a temporary sibling folder which then replaces ``out_dir`` by rename;
-    if anything fails, the previous ``out_dir`` is left untouched.
+    path: Path
+    written: list[str] = field(default_factory=list)  # new or changed content: a new file
+    unchanged: list[str] = field(default_factory=list)  # same bytes as before: the previous file kept
+    removed: list[str] = field(default_factory=list)  # in the previous output, no longer rendered
+
+
+def write_atomic(out_dir: Path, artifacts: Artifacts) -> Path:
+    """Write all artifacts into ``out_dir`` (replaced whole or not at all); returns its path."""
+    return write_output(out_dir, artifacts).path
+
+
+def _same(old: Path, data: bytes) -> bool:
+    try:
+        if os.stat(old).st_size != len(data):
+            return False
+        with open(old, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+
+
+def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
+    """Write all artifacts into ``out_dir`` so that it is replaced whole or not at all, reusing
+    the previous output: a file whose bytes are unchanged is kept (hard-linked into the new tree:
+    same inode, same modification time), only new or changed files are written.
+
+    Files go into a temporary sibling folder which then replaces ``out_dir`` by rename; if
+    anything fails, the previous ``out_dir`` is left untouched.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    report = WriteReport(out_dir)
+    for rel in artifacts:
+        if rel.startswith("/") or ".." in Path(rel).parts:
+            raise ValueError(f"artifact path escapes the output folder: {rel}")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    previous = out_dir.is_dir()
     try:
+        made: set[str] = set()
         for rel in sorted(artifacts):
-            if rel.startswith("/") or ".." in Path(rel).parts:
-                raise ValueError(f"artifact path escapes the output folder: {rel}")
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(artifacts[rel], encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old.{os.getpid()}")
-            os.rename(out_dir, old)
+            parent = os.path.dirname(rel)
+            if parent and parent not in made:
+                os.makedirs(tmp / parent, exist_ok=True)
+                made.add(parent)
+            data = artifacts[rel].encode("utf-8")
+            old = out_dir / rel
+            if previous and _same(old, data):
+                try:
+                    os.link(old, tmp / rel)
+                    report.unchanged.append(rel)
+                    continue
+                except OSError:  # a file system without hard links: write the copy
+                    pass
+            with open(tmp / rel, "wb") as fh:
+                fh.write(data)
+            report.written.append(rel)
+        if previous:
+            report.removed = sorted(rel for rel in _files(out_dir) if rel not in artifacts)
+        old_dir = None
+        if previous:
+            old_dir = out_dir.with_name(f".{out_dir.name}.old.{os.getpid()}")
+            os.rename(out_dir, old_dir)
         os.rename(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if old_dir is not None:
+            shutil.rmtree(old_dir, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
+    return report
+
+
+def _files(root: Path) -> list[str]:
+    out = []
+    for dirpath, _, files in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        out += [name if rel == "." else f"{rel}/{name}" for name in files]
+    return out

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import TYPE_CHECKING
 
 from toolkit.findings import Finding, SourceMap, locate_all
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
+
+if TYPE_CHECKING:
+    from toolkit.design.model import Fabric
 
 _NOT_RULES = {"registry", "specview"}
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
@@ -28,6 +32,14 @@ DESIGN_CODE = "DES001"
 
 
 def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True) -> list[Finding]:
+    return validate_and_design(spec, sources, try_design=try_design)[0]
+
+
+def validate_and_design(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> tuple[list[Finding], Fabric | None]:
+    """Findings and, when the rules pass and the trial design succeeds, that design: a command
+    that goes on to use the Fabric designs once (``platform`` as for :func:`toolkit.design.design`)."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     for r in RULES.values():
@@ -41,28 +53,33 @@ def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design:
                         code=r.code, severity="error", message=f"cannot check this rule: {type(exc).__name__}: {exc}"
                     )
                 )
+    fabric = None
     if try_design and not any(f.severity == "error" for f in findings):
-        findings += design_findings(spec)
-    return locate_all(findings, sources or SourceMap())
+        design_errors, fabric = _trial_design(spec, platform)
+        findings += design_errors
+    return locate_all(findings, sources or SourceMap()), fabric
 
 
 def design_findings(spec: ClusterSpec) -> list[Finding]:
+    return _trial_design(spec, None)[0]
+
+
+def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding], Fabric | None]:
     from toolkit.design import design
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
 
     try:
-        design(spec)
+        return [], design(spec, platform)
     except DesignError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))], None
     except PoolExhausted as exc:
         return [
             Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks"], hint="use a larger prefix")
-        ]
+        ], None
     except SizingError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return []
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])], None
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
@@ -83,4 +100,4 @@ def rule_docs() -> list[tuple[str, str, str]]:
     return sorted(docs)
 
 
-__all__ = ["RULES", "Rule", "rule_docs", "validate"]
+__all__ = ["RULES", "Rule", "rule_docs", "validate", "validate_and_design"]

@@ -1,0 +1,76 @@
+"""Incremental output: after growing a cluster only files whose content changed are rewritten."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from toolkit.design import design
+from toolkit.render import render, write_output
+from toolkit.spec.models import ClusterSpec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "inventory" / "examples"
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in sorted((EXAMPLES / name).glob("*.yml")):
+        data.update(yaml.safe_load(f.read_text()) or {})
+    return data
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            p = Path(dirpath) / name
+            out[str(p.relative_to(root))] = (os.stat(p).st_ino, p.read_bytes())
+    return out
+
+
+def grow_by_one_rack(name: str, tmp_path: Path) -> None:
+    """Render the example without the last rack of its last SU, then with it: the set of files
+    rewritten (new inode) is exactly the set whose bytes differ (or are new)."""
+    full = example(name)
+    smaller = copy.deepcopy(full)
+    last_su = smaller["layout"]["scalable_units"][-1]
+    last_su["racks"] = [r for r in last_su["racks"] if r.get("role", "gpu") == "gpu"][:-1] + [
+        r for r in last_su["racks"] if r.get("role", "gpu") != "gpu"
+    ]
+    out = tmp_path / "out"
+    first = write_output(out, render(design(ClusterSpec.model_validate(smaller))))
+    assert first.unchanged == [] and first.written
+    before = snapshot(out)
+    second = write_output(out, render(design(ClusterSpec.model_validate(full))))
+    after = snapshot(out)
+    changed = {rel for rel, (_, data) in after.items() if rel not in before or before[rel][1] != data}
+    rewritten = {rel for rel, (ino, _) in after.items() if rel not in before or before[rel][0] != ino}
+    assert changed == rewritten
+    assert set(second.written) == changed and set(second.unchanged) == set(after) - changed
+    assert set(second.removed) == set(before) - set(after)
+    assert changed and len(changed) < len(after) / 2, (len(changed), len(after))
+
+
+def test_growing_superpod_rewrites_only_changed_files(tmp_path: Path) -> None:
+    grow_by_one_rack("superpod-1su", tmp_path)
+
+
+@pytest.mark.slow
+def test_growing_cluster_16k_rewrites_only_changed_files(tmp_path: Path) -> None:
+    grow_by_one_rack("cluster-16k", tmp_path)
+
+
+def test_removed_artifacts_disappear_and_unchanged_keep_their_inode(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    write_output(out, {"a/x.txt": "x\n", "b.txt": "b\n", "gone.txt": "g\n"})
+    ino = os.stat(out / "a" / "x.txt").st_ino
+    rep = write_output(out, {"a/x.txt": "x\n", "b.txt": "B\n"})
+    assert rep.unchanged == ["a/x.txt"] and rep.written == ["b.txt"] and rep.removed == ["gone.txt"]
+    assert os.stat(out / "a" / "x.txt").st_ino == ino
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["b.txt", "x.txt"]
+    assert (out / "b.txt").read_text() == "B\n"
