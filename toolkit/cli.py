@@ -353,9 +353,9 @@ def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
     fab, _ = fabric_of(path, "frr" if target == "lab" else None)
     try:
         tgt = get_target(target, fab, state_dir())
-    except TargetError as exc:
+    except TargetError as exc:  # e.g. no lab: an error (1), never "changes pending" (2)
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     spec_dir = path if path.is_dir() else path.parent
     overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
     try:
@@ -380,12 +380,27 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    against: str = typer.Option(
+        None, "--against", help="compare with this git revision or folder of the spec instead of a target "
+        "(no devices needed; for pull requests)"),
+    platform: str = typer.Option(None, "--platform", help="with --against: render every switch for this NOS"),
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
     from toolkit.plan import plan as make_plan
 
     _check_format(fmt)
+    if against is not None:
+        from toolkit.plan.against import AgainstError, format_against, plan_against
+
+        check_platform(platform)
+        try:
+            ap = plan_against(path, against, platform)
+        except AgainstError as exc:
+            err.print(f"[red]plan failed[/red]: {exc}")
+            raise typer.Exit(1) from None
+        sys.stdout.write(format_against(ap, fmt))
+        raise typer.Exit(ap.exit_code)
     fab, tgt, artifacts = _target_fabric(path, target)
     p = make_plan(fab, artifacts, tgt, read_running=not no_running)
     sys.stdout.write(format_plan(p, fmt))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,18 +89,19 @@ def test_bad_count_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cluster_100k_validates_and_has_the_size_it_claims() -> None:
-    from toolkit.design import design
-
-    res = load(EXAMPLES / "cluster-100k")
-    assert res.spec is not None, [f.text() for f in res.findings]
-    assert len((EXAMPLES / "cluster-100k" / "cluster.yml").read_text().splitlines()) < 250  # compact
-    fab = design(res.spec)
-    findings = [f for f in validate(res.spec, res.sources, try_design=False) if f.severity == "error"]
-    assert findings == [], [f.text() for f in findings]
-    servers = [d for d in fab.devices.values() if d.role == "gpu-server"]
-    gpus = sum(res.spec.catalog.servers[d.model].gpus for d in servers)
-    assert len(servers) >= 12_500 and gpus >= 100_000
-    roles = {d.role for d in fab.devices.values()}
-    assert {"leaf", "spine", "core", "business-leaf", "storage-leaf", "oob"} <= roles
-    racks = {d.rack for d in fab.devices.values()}
-    assert all(f"{r}-oob" in fab.devices for r in racks)  # one OOB switch per rack
+    """In its own processes (the command a user runs): a 100k-GPU Fabric stays out of the tests."""
+    spec = EXAMPLES / "cluster-100k"
+    assert len((spec / "cluster.yml").read_text().splitlines()) < 250  # compact
+    cli = [sys.executable, "-m", "toolkit.cli"]
+    res = subprocess.run([*cli, "validate", str(spec)], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0 and "spec is valid" in res.stdout, res.stdout + res.stderr
+    res = subprocess.run([*cli, "bom", str(spec), "--json"], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr
+    bom = json.loads(res.stdout)
+    assert bom["gpus"] >= 100_000 and bom["servers"] >= 12_500
+    assert all(bom["tiers"][t]["switches"] > 0 for t in ("leaf", "spine", "core")), bom["tiers"]
+    assert bom["business"]["tiers"] and bom["storage"]["tiers"]
+    loaded = load(spec)
+    assert loaded.spec is not None
+    racks = len(loaded.spec.layout.racks) + sum(len(su.racks) for su in loaded.spec.layout.scalable_units)
+    assert sum(t["switches"] for t in bom["oob"]["tiers"].values()) == racks  # one OOB switch per rack

@@ -61,10 +61,27 @@ def fork_job() -> tuple[Fabric, jinja2.Environment]:
 Renderer = Callable[[Fabric, jinja2.Environment], Artifacts]
 
 
+def template_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (``AIDC_CACHE_DIR``, default ``~/.cache/aidc``;
+    ``AIDC_CACHE_DIR=`` turns it off). Jinja2 keys each entry by template name and a checksum of
+    its source, so an edited or overriding template is compiled afresh."""
+    base = os.environ.get("AIDC_CACHE_DIR")
+    if base == "":
+        return None
+    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidc"
+    folder = root / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def environment(overrides: Iterable[Path] = ()) -> jinja2.Environment:
     paths = [str(p) for p in overrides if p and Path(p).is_dir()] + [str(templates_dir())]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(paths),
+        bytecode_cache=template_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
