@@ -7,7 +7,8 @@ Rules live in one module per code family (``names`` NAME, ``refs`` REF, ``layout
 ``addressing`` ADDR, ``asn`` ASN, ``tenants`` VNI, ``compute`` CMP, ``frontend`` FE, ``mtu`` MTU,
 ``qos`` QOS, ``storage`` STO, ``oob`` OOB, ``site`` PWR/SITE). A new module in this package
 registers its rules by being here: every module except ``registry`` and ``specview`` (the views of
-the spec the rules share) is imported below.
+the spec the rules share) is imported below. Rules over the trial design's Fabric register with
+``toolkit.rules.fabric.fabric_rule`` (``links`` LINK) and run after a successful trial design.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
+    from toolkit.rules.fabric import fabric_findings
 
     try:
-        return [], design(spec, platform)
+        fabric = design(spec, platform)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))], None
     except PoolExhausted as exc:
@@ -80,10 +82,14 @@ def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding
         ], None
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])], None
+    return fabric_findings(spec, fabric), fabric
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
+    from toolkit.rules.fabric import FABRIC_RULES
+
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),
