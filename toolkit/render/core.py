@@ -8,6 +8,7 @@ bundled ``templates/`` folder, file by file.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -99,16 +100,16 @@ class WriteReport:
 
     path: Path
     written: list[str] = field(default_factory=list)  # new or changed content: a new file
-    unchanged: list[str] = field(default_factory=list)  # same bytes as before: the previous file kept
+    unchanged: list[str] = field(default_factory=list)  # same bytes as before: the file is not touched
     removed: list[str] = field(default_factory=list)  # in the previous output, no longer rendered
 
 
 def write_atomic(out_dir: Path, artifacts: Artifacts) -> Path:
-    """Write all artifacts into ``out_dir`` (replaced whole or not at all); returns its path."""
+    """Write all artifacts into ``out_dir`` (see :func:`write_output`); returns its path."""
     return write_output(out_dir, artifacts).path
 
 
-def _same(old: Path, data: bytes) -> bool:
+def _same(old: str, data: bytes) -> bool:
     try:
         if os.stat(old).st_size != len(data):
             return False
@@ -119,12 +120,13 @@ def _same(old: Path, data: bytes) -> bool:
 
 
 def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
-    """Write all artifacts into ``out_dir`` so that it is replaced whole or not at all, reusing
-    the previous output: a file whose bytes are unchanged is kept (hard-linked into the new tree:
-    same inode, same modification time), only new or changed files are written.
+    """Write all artifacts into ``out_dir``, reusing the previous output: a file whose bytes are
+    unchanged is not touched (same inode, same modification time), files no longer rendered are
+    removed, so the folder afterwards holds exactly ``artifacts``.
 
-    Files go into a temporary sibling folder which then replaces ``out_dir`` by rename; if
-    anything fails, the previous ``out_dir`` is left untouched.
+    Every new or changed file is first written into a temporary sibling folder; only when all of
+    them are written do they move into place (a rename each; a first render renames the whole
+    folder). A failure while writing leaves the previous ``out_dir`` untouched.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -132,40 +134,53 @@ def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
     for rel in artifacts:
         if rel.startswith("/") or ".." in Path(rel).parts:
             raise ValueError(f"artifact path escapes the output folder: {rel}")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     previous = out_dir.is_dir()
+    old = set(_files(out_dir)) if previous else set()
+    base = str(out_dir)
+    tmp = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)
     try:
         made: set[str] = set()
         for rel in sorted(artifacts):
+            data = artifacts[rel].encode("utf-8")
+            if rel in old and _same(f"{base}/{rel}", data):
+                report.unchanged.append(rel)
+                continue
             parent = os.path.dirname(rel)
             if parent and parent not in made:
-                os.makedirs(tmp / parent, exist_ok=True)
+                os.makedirs(f"{tmp}/{parent}", exist_ok=True)
                 made.add(parent)
-            data = artifacts[rel].encode("utf-8")
-            old = out_dir / rel
-            if previous and _same(old, data):
-                try:
-                    os.link(old, tmp / rel)
-                    report.unchanged.append(rel)
-                    continue
-                except OSError:  # a file system without hard links: write the copy
-                    pass
-            with open(tmp / rel, "wb") as fh:
+            with open(f"{tmp}/{rel}", "wb") as fh:
                 fh.write(data)
             report.written.append(rel)
-        if previous:
-            report.removed = sorted(rel for rel in _files(out_dir) if rel not in artifacts)
-        old_dir = None
-        if previous:
-            old_dir = out_dir.with_name(f".{out_dir.name}.old.{os.getpid()}")
-            os.rename(out_dir, old_dir)
-        os.rename(tmp, out_dir)
-        if old_dir is not None:
-            shutil.rmtree(old_dir, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    report.removed = sorted(old - artifacts.keys())
+    if not previous:
+        os.rename(tmp, out_dir)
+        return report
+    try:
+        for parent in sorted(made):
+            os.makedirs(f"{base}/{parent}", exist_ok=True)
+        for rel in report.written:
+            os.replace(f"{tmp}/{rel}", f"{base}/{rel}")
+        for rel in report.removed:
+            os.unlink(f"{base}/{rel}")
+        emptied = {p for r in report.removed for p in _parents(r)}
+        for parent in sorted(emptied, key=len, reverse=True):  # deepest first; never out_dir itself
+            with contextlib.suppress(OSError):  # only folders left empty go
+                os.rmdir(f"{base}/{parent}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _parents(rel: str) -> list[str]:
+    """``a/b/c.txt`` -> [``a/b``, ``a``]."""
+    out = []
+    while (rel := os.path.dirname(rel)) != "":
+        out.append(rel)
+    return out
 
 
 def _files(root: Path) -> list[str]:
