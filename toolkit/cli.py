@@ -92,6 +92,7 @@ def validate(
     path: Path = PathArg,
     format: str = typer.Option("text", "--format", help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
+    platform: str = typer.Option(None, "--platform", help="also check the limits of this NOS for every switch"),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together."""
     from toolkit.rules import validate as run_rules
@@ -100,10 +101,11 @@ def validate(
     if format not in ("text", "json"):
         err.print("--format must be text or json")
         raise typer.Exit(2)
+    check_platform(platform)
     res = load(path)
     findings = list(res.findings)
     if res.spec is not None:
-        findings += run_rules(res.spec, res.sources)
+        findings += run_rules(res.spec, res.sources, platform=platform)
     if format == "json":
         _print_findings(findings, "json")
     else:

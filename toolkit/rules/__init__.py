@@ -32,15 +32,20 @@ for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
 DESIGN_CODE = "DES001"
 
 
-def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True) -> list[Finding]:
-    return validate_and_design(spec, sources, try_design=try_design)[0]
+def validate(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> list[Finding]:
+    """Every finding of the spec; ``platform``: the trial design renders every Ethernet switch for
+    this NOS (``--platform``), so its limits are checked too."""
+    return validate_and_design(spec, sources, try_design=try_design, platform=platform)[0]
 
 
 def validate_and_design(
     spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
 ) -> tuple[list[Finding], Fabric | None]:
-    """Findings and, when the rules pass and the trial design succeeds, that design: a command
-    that goes on to use the Fabric designs once (``platform`` as for :func:`toolkit.design.design`)."""
+    """Findings and the trial design (None when it failed or was not tried): a command that goes
+    on to use the Fabric designs once. Without error findings the trial design is the design
+    (:func:`toolkit.design.design` refuses exactly what the fabric rules report as errors)."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     for r in RULES.values():
@@ -61,19 +66,19 @@ def validate_and_design(
     return locate_all(findings, sources or SourceMap()), fabric
 
 
-def design_findings(spec: ClusterSpec) -> list[Finding]:
-    return _trial_design(spec, None)[0]
+def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
+    return _trial_design(spec, platform)[0]
 
 
 def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding], Fabric | None]:
-    from toolkit.design import design
+    from toolkit.design import design_unchecked
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
     from toolkit.rules.fabric import fabric_findings
 
     try:
-        fabric = design(spec, platform)
+        fabric = design_unchecked(spec, platform)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))], None
     except PoolExhausted as exc:
