@@ -4,7 +4,9 @@ process, timed with its children (wall, CPU, peak RSS of the largest process).
 Usage: python bench/scale.py [--quick] [--load N] [--repeat R] [cases ...]
   cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental (default: all)
   --load N   run N busy-looping processes beside the measurement (the pool under load)
-  --out DIR  where renders go (default: a temporary folder on the ext4 disk, not tmpfs)
+  --out DIR  where renders go (default: a temporary folder under $TMPDIR)
+  --tree DIR run the aidc of another source tree (e.g. `git archive <rev> | tar -x -C DIR`) for a
+             before/after comparison under the same load
 """
 
 from __future__ import annotations
@@ -25,14 +27,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "inventory" / "examples"
 AIDC = [sys.executable, "-m", "toolkit.cli"]
+TREE = ROOT
 
 
 def aidc(*args: str, env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
     """(wall s, CPU s of the process and its children, peak RSS MB of the largest, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    res = subprocess.run([*AIDC, *args], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, **(env or {})})
+    res = subprocess.run([*AIDC, *args], capture_output=True, text=True, cwd=TREE,
+                         env={**os.environ, "PYTHONPATH": str(TREE), **(env or {})})
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode not in (0, 2):
@@ -82,10 +85,13 @@ def main() -> None:
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else (1 if "--quick" in args else 3)
     load = int(args[args.index("--load") + 1]) if "--load" in args else 0
     out_base = Path(args[args.index("--out") + 1]) if "--out" in args else None
+    global TREE, EXAMPLES
+    TREE = Path(args[args.index("--tree") + 1]).resolve() if "--tree" in args else ROOT
+    EXAMPLES = TREE / "inventory" / "examples"  # each tree renders its own examples
     cases = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in (
-        "--repeat", "--load", "--out"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
+        "--repeat", "--load", "--out", "--tree"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
                                                "incremental"]
-    tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base or ROOT.parent))
+    tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
     loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
     for p in loaders:
         p.start()

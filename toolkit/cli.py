@@ -51,22 +51,15 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
 def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
     """Load and validate; on errors print them and exit 1. Returns (spec, findings, fabric): the
     validation's trial design, made once (with ``platform``) and reused by the command."""
-    from toolkit.rules import validate_and_design
-    from toolkit.spec import load
+    from toolkit.rules import load_and_design
 
-    res = load(path)
-    findings = list(res.findings)
-    fabric = None
-    if res.spec is not None:
-        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
-        findings += more
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or res.spec is None or fabric is None:
+    spec, findings, fabric = load_and_design(path, platform)
+    if spec is None or fabric is None:
         _print_findings(findings, fmt)
         raise typer.Exit(1)
     if findings and not quiet_ok:
         _print_findings(findings, fmt)
-    return res.spec, findings, fabric
+    return spec, findings, fabric
 
 
 def check_platform(platform: str | None) -> None:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from toolkit.design import design
+from toolkit.plan.against import compare, device_of
 from toolkit.render import render, write_output
 from toolkit.spec.models import ClusterSpec
 
@@ -37,24 +38,31 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
 
 
 def grow_by_one_rack(name: str, tmp_path: Path, in_process: bool = True) -> None:
-    """Render the example without the last rack of its last SU, then with it: the set of files
-    rewritten (new inode) is exactly the set whose bytes differ (or are new)."""
+    """Render the example without the last GPU rack of its last SU, then with that rack added at
+    the end of the SU (planned: ``servers_per_su`` fixed): the set of files rewritten (new inode)
+    is exactly the set whose bytes differ (or are new), and the plan between the two versions
+    names exactly the devices whose files changed, renumbering none."""
     full = example(name)
+    full["networks"]["compute"].setdefault("servers_per_su", 32)
+    last_su = full["layout"]["scalable_units"][-1]
+    gpu = [r for r in last_su["racks"] if r.get("role", "gpu") == "gpu"]
+    last_su["racks"] = [r for r in last_su["racks"] if r is not gpu[-1]] + [gpu[-1]]
     smaller = copy.deepcopy(full)
-    last_su = smaller["layout"]["scalable_units"][-1]
-    last_su["racks"] = [r for r in last_su["racks"] if r.get("role", "gpu") == "gpu"][:-1] + [
-        r for r in last_su["racks"] if r.get("role", "gpu") != "gpu"
-    ]
+    smaller["layout"]["scalable_units"][-1]["racks"].pop()
     out = tmp_path / "out"
     if in_process:
-        first = write_output(out, render(design(ClusterSpec.model_validate(smaller))))
+        fab_small = design(ClusterSpec.model_validate(smaller))
+        arts_small = render(fab_small)
+        first = write_output(out, arts_small)
         assert first.unchanged == [] and first.written
     else:  # the whole command, in its own process (a 16k-GPU Fabric stays out of the test process)
         assert aidc_render(tmp_path, smaller, out) == (len(snapshot(out / full["cluster"]["name"])), 0, 0)
         out = out / full["cluster"]["name"]
     before = snapshot(out)
     if in_process:
-        second = write_output(out, render(design(ClusterSpec.model_validate(full))))
+        fab_full = design(ClusterSpec.model_validate(full))
+        arts_full = render(fab_full)
+        second = write_output(out, arts_full)
         counts = (len(second.written), len(second.unchanged), len(second.removed))
     else:
         counts = aidc_render(tmp_path, full, out.parent)
@@ -65,6 +73,11 @@ def grow_by_one_rack(name: str, tmp_path: Path, in_process: bool = True) -> None
     assert counts == (len(changed), len(after) - len(changed), len(set(before) - set(after)))
     if in_process:
         assert set(second.written) == changed and set(second.removed) == set(before) - set(after)
+        # the plan between the two versions names exactly the devices whose files changed
+        plan = compare(fab_small, arts_small, fab_full, arts_full, "smaller")
+        assert {d.device for d in plan.devices} == {device_of(p) for p in changed} - {None}
+        assert {a.path for a in plan.fabric_artifacts} == {p for p in changed if device_of(p) is None}
+        assert plan.renumbered == []
     assert changed and len(changed) < len(after) / 2, (len(changed), len(after))
 
 

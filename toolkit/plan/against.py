@@ -227,17 +227,11 @@ def plan_against(spec: Path, against: str, platform: str | None = None) -> Again
 
 def _designed(spec: Path, platform: str | None, what: str) -> tuple[Fabric, dict[str, str]]:
     from toolkit.render import render
-    from toolkit.rules import validate_and_design
-    from toolkit.spec import load
+    from toolkit.rules import load_and_design
 
-    res = load(spec)
-    findings = list(res.findings)
-    fabric = None
-    if res.spec is not None:
-        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
-        findings += more
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or fabric is None:
+    _, findings, fabric = load_and_design(spec, platform)
+    if fabric is None:
+        errors = [f for f in findings if f.severity == "error"]
         shown = "; ".join(f.text() for f in errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
         raise AgainstError(f"{what} does not validate: {shown}")
     spec_dir = spec if spec.is_dir() else spec.parent

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.findings import Finding, SourceMap, locate_all
@@ -66,6 +67,24 @@ def validate_and_design(
     return locate_all(findings, sources or SourceMap()), fabric
 
 
+def load_and_design(
+    path: str | Path, platform: str | None = None
+) -> tuple[ClusterSpec | None, list[Finding], Fabric | None]:
+    """Load, validate and design the spec at ``path``: (spec, every finding, Fabric). The Fabric
+    is None when the spec has error findings."""
+    from toolkit.spec import load
+
+    res = load(path)
+    findings = list(res.findings)
+    fabric = None
+    if res.spec is not None:
+        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
+        findings += more
+    if any(f.severity == "error" for f in findings):
+        fabric = None
+    return res.spec, findings, fabric
+
+
 def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
     return _trial_design(spec, platform)[0]
 
@@ -111,4 +130,4 @@ def rule_docs() -> list[tuple[str, str, str]]:
     return sorted(docs)
 
 
-__all__ = ["RULES", "Rule", "rule_docs", "validate", "validate_and_design"]
+__all__ = ["RULES", "Rule", "load_and_design", "rule_docs", "validate", "validate_and_design"]
