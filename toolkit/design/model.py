@@ -347,6 +347,98 @@ class Site(_Model):
     controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
 
 
+class IbMember(_Model):
+    device: str
+    port: str = Field(description="HCA port name on the server (Port.name)")
+    guid: str = Field(description="port GUID, 0x + 16 hex digits")
+    membership: Literal["full", "limited"] = "full"
+
+
+class IbPartition(_Model):
+    name: str
+    pkey: int = Field(description="15-bit partition key (0x7fff is the default partition)")
+    ipoib: bool = True
+    default: bool = Field(default=False, description="the default partition: every port, ALL=full")
+    members: list[IbMember] = Field(default_factory=list)
+
+
+class SubnetManager(_Model):
+    device: str = Field(description="server or switch running opensm")
+    port: str | None = Field(default=None, description="HCA port it binds to (servers)")
+    guid: str = Field(description="GUID opensm binds to (-g): HCA port GUID or switch node GUID")
+    priority: int
+    role: Literal["master", "standby"]
+
+
+class IbNode(_Model):
+    device: str
+    port: str | None = Field(default=None, description="servers: the compute port of this HCA")
+    kind: Literal["switch", "hca"]
+    node_guid: str
+    port_guid: str = Field(description="switch: port 0 GUID (= node GUID); HCA: GUID of port 1")
+    ports: int = Field(description="number of physical ports")
+    description: str = Field(description="NodeDescription: '<server> <rdma device>' or the switch name")
+    source: Literal["derived", "guids.yaml"]
+
+
+class InfinibandFabric(_Model):
+    """InfiniBand compute plane decisions (see toolkit/design/infiniband.py)."""
+
+    routing_engine: str
+    lmc: int
+    qos: bool
+    compute_sl: int
+    compute_vl: int = Field(description="VL the compute SL maps to")
+    adaptive_routing: bool
+    mtu: int = Field(description="IB MTU in bytes (4096)")
+    rate_gbps: int = Field(description="designed per-port rate of the HCA links")
+    ipoib_mode: str | None = None
+    nodes: dict[str, IbNode] = Field(description="by key: switch name or <server>:<port>")
+    port_numbers: dict[str, dict[str, int]] = Field(
+        description="switch -> native port name -> IB port number (1-based, cage order)"
+    )
+    subnet_managers: list[SubnetManager]
+    partitions: list[IbPartition]
+    root_guids: list[str] = Field(description="ftree roots: node GUIDs of the top tier")
+    cn_guids: list[str] = Field(description="ftree compute nodes: HCA port GUIDs")
+    ipoib: dict[str, str] = Field(default_factory=dict, description="<server>:<port> -> IPoIB address/len")
+
+
+class TopologyUnit(_Model):
+    """A job-level placement unit: a leaf group (the rail leaves sharing a set of servers), an SU,
+    a pod, or the whole compute fabric."""
+
+    name: str
+    level: Literal["leaf-group", "su", "pod", "fabric"]
+    switches: list[str] = Field(description="physical switches this unit stands for")
+    children: list[str] = Field(default_factory=list, description="units one level down")
+    servers: list[str] = Field(description="GPU servers under the unit, design order")
+
+
+class RailNetwork(_Model):
+    rail: int
+    name: str = Field(description="NetworkAttachmentDefinition / SriovNetworkNodePolicy name")
+    resource: str = Field(description="SR-IOV device plugin resource name (no prefix)")
+    nic: str = Field(description="NIC (port name) carrying the rail on every server")
+    rdma_device: str
+    link_type: Literal["eth", "ib"]
+    mtu: int
+    ipam_range: str | None = Field(default=None, description="pod address range (prefix)")
+    range_start: str | None = None
+    range_end: str | None = None
+    gateway: str | None = None
+
+
+class SchedulerPlan(_Model):
+    label_prefix: str
+    namespace: str
+    operator_namespace: str
+    vfs_per_nic: int
+    units: list[TopologyUnit]
+    node_labels: dict[str, dict[str, str]] = Field(description="server -> Kubernetes node labels")
+    rails: list[RailNetwork]
+
+
 class Fabric(_Model):
     """The whole designed datacentre."""
 
@@ -361,6 +453,8 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
+    scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")
     mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
     rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
 

@@ -115,6 +115,12 @@ def pools(spec: ClusterSpec) -> list[tuple[str, str, YamlPath]]:
     if st and st.mode == "converged" and st.hosts:
         out.append(("storage hosts", st.hosts, ("networks", "storage", "hosts")))
     out.append(("oob", spec.networks.oob.prefix, ("networks", "oob", "prefix")))
+    if c.infiniband and c.infiniband.ipoib:
+        out.append(
+            ("compute IPoIB", c.infiniband.ipoib.prefix, ("networks", "compute", "infiniband", "ipoib", "prefix"))
+        )
+    if spec.scheduler.kubernetes.rdma_pods:
+        out.append(("rdma pods", spec.scheduler.kubernetes.rdma_pods, ("scheduler", "kubernetes", "rdma_pods")))
     for i, t in enumerate(spec.tenants):
         out.append((f"tenant {t.name}", t.subnet, ("tenants", i, "subnet")))
     return out

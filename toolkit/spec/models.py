@@ -219,6 +219,34 @@ class ComputeAddressing(Strict):
     hosts: Prefix = Field(description="/31 per compute NIC port, one block per rail leaf")
 
 
+class SubnetManagerSpec(Strict):
+    host: str = Field(description="server (its first compute HCA port) or InfiniBand switch running the SM")
+    priority: int = Field(default=15, ge=0, le=15, description="SM priority; the highest is master")
+
+
+class IpoibSpec(Strict):
+    prefix: Prefix = Field(
+        description="IPoIB addresses: one equal block per rail; hosts take the lower half, pods the upper"
+    )
+    mode: Literal["datagram", "connected"] = Field(default="datagram", description="IPoIB transport mode")
+
+
+class InfinibandSpec(Strict):
+    """InfiniBand compute fabric: subnet manager, routing, partitions, QoS, IPoIB."""
+
+    subnet_managers: list[SubnetManagerSpec] = Field(
+        min_length=1, max_length=4, description="SM placement: master first; the others are standbys"
+    )
+    routing_engine: Literal["ftree", "updn", "ar_updn"] = Field(
+        default="ftree", description="opensm routing engine (ftree for the rail-optimized fat tree)"
+    )
+    lmc: int = Field(default=0, ge=0, le=7, description="LID mask control: 2^lmc LIDs per port")
+    qos: bool = Field(default=True, description="opensm QoS (SL to VL mapping from qos-policy.conf)")
+    compute_sl: int = Field(default=0, ge=0, le=15, description="service level of the compute traffic class")
+    adaptive_routing: bool = Field(default=True, description="NCCL and SM adaptive routing on the compute SL")
+    ipoib: IpoibSpec | None = Field(default=None, description="IPoIB on the compute HCAs (optional)")
+
+
 class ComputeNetwork(Strict):
     kind: Literal["roce", "infiniband"] = Field(default="roce", description="RoCE v2 over Ethernet or InfiniBand")
     topology: Literal["rail-optimized"] = Field(
@@ -244,6 +272,7 @@ class ComputeNetwork(Strict):
     )
     addressing: ComputeAddressing | None = Field(default=None, description="required for kind roce")
     asn: AsnPlan = Field(default_factory=AsnPlan, description="ASN plan (RFC 7938 style)")
+    infiniband: InfinibandSpec | None = Field(default=None, description="required for kind infiniband")
 
     @property
     def ratio(self) -> float:
@@ -347,6 +376,12 @@ class TenantSpec(Strict):
     gateway: Address = Field(description="anycast gateway address in the subnet")
     members: list[str] = Field(min_length=1, description="member server names")
     plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
+    pkey: int | None = Field(
+        default=None,
+        ge=1,
+        le=0x7FFE,
+        description="InfiniBand partition key of the tenant (default: 0x1000 + tenant position)",
+    )
 
 
 # --------------------------------------------------------------------------- storage
@@ -392,6 +427,31 @@ class StorageSpec(Strict):
     minio: list[MinioSpec] = Field(default_factory=list, description="MinIO deployments")
 
 
+# --------------------------------------------------------------------------- scheduler
+
+
+class KubernetesSpec(Strict):
+    label_prefix: str = Field(
+        default="aidc.io",
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        max_length=200,
+        description="DNS prefix of the topology node labels (<prefix>/su, <prefix>/rack, ...)",
+    )
+    namespace: Name = Field(default="default", description="namespace of the NetworkAttachmentDefinitions")
+    operator_namespace: Name = Field(
+        default="network-operator", description="namespace of the NVIDIA network operator (SR-IOV policies)"
+    )
+    rdma_pods: Prefix | None = Field(
+        default=None,
+        description="pod addresses on the compute rails: one equal block per rail (Multus IPAM ranges)",
+    )
+    vfs_per_nic: int = Field(default=8, ge=1, le=127, description="SR-IOV virtual functions per compute NIC")
+
+
+class SchedulerSpec(Strict):
+    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec, description="Kubernetes objects")
+
+
 # --------------------------------------------------------------------------- top level
 
 
@@ -406,3 +466,9 @@ class ClusterSpec(Strict):
     qos: Qos = Field(default_factory=Qos, description="lossless RoCE profile")
     tenants: list[TenantSpec] = Field(default_factory=list, description="VPCs as EVPN-VXLAN overlays")
     storage: StorageSpec = Field(default_factory=StorageSpec, description="Ceph and MinIO clusters")
+    scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec, description="Slurm and Kubernetes view")
+    guids: dict[str, str] = Field(
+        default_factory=dict,
+        description="InfiniBand GUIDs found at installation (guids.yaml from `aidc ib guids`): "
+        "<switch> or <server>:<port> -> 0x... node/port GUID; the rest are derived",
+    )
