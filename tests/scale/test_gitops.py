@@ -53,8 +53,9 @@ def planned_copy(dst: Path) -> None:
     """lab-mini with its SU planned for 6 servers, so that growing to 5 re-cables nothing."""
     shutil.copytree(LAB_MINI, dst)
     p = dst / "networks.yml"
-    text = p.read_text()
-    p.write_text(text.replace('    oversubscription: "1:1"\n', '    oversubscription: "1:1"\n    servers_per_su: 6\n'))
+    data = yaml.safe_load(p.read_text())
+    data["networks"]["compute"]["servers_per_su"] = 6
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 @pytest.fixture
