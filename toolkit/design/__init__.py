@@ -3,7 +3,8 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement) -> infiniband (subnet
+racks (elevations, units and power per rack) -> tenants (VNIs, member addresses) -> storage
+(Ceph, MinIO placement) -> infiniband (subnet
 managers, partitions, GUIDs; InfiniBand compute only) -> scheduler (placement units, node labels,
 rail networks for Slurm / Kubernetes / NCCL) -> policy (values every
 platform renders alike: sessions numbered or not, clamped MTUs, advertised prefixes, ECMP width,
@@ -23,6 +24,7 @@ from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site, put
 from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
+from toolkit.design.racks import place_racks
 from toolkit.design.scheduler import build_scheduler
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
@@ -113,22 +115,27 @@ def design(spec: ClusterSpec, platform: str | None = None) -> Fabric:
     design (addresses, ASNs, VNIs) is identical, only native port names and the platform policy
     (numbered sessions, clamped MTUs, VRF names, ...) differ.
     """
-    fabric = design_unchecked(spec, platform)
-    violations = check_limits(spec, fabric, platform)
-    if violations:
-        raise PlatformLimitError(violations)
-    return fabric
+    return _without_gc(spec, platform, check=True)
 
 
 def design_unchecked(spec: ClusterSpec, platform: str | None = None) -> Fabric:
     """The Fabric without refusing platform limits: ``validate`` designs this way and reports
     ``check_limits`` as findings (``toolkit/rules/platform.py``)."""
+    return _without_gc(spec, platform, check=False)
+
+
+def _without_gc(spec: ClusterSpec, platform: str | None, *, check: bool) -> Fabric:
     # the design allocates a few hundred thousand small objects and frees none of them:
     # the cyclic garbage collector only costs time here (about a quarter of a 16k-GPU design)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _design(spec, platform)
+        fabric = _design(spec, platform)
+        if check:
+            violations = check_limits(spec, fabric, platform)
+            if violations:
+                raise PlatformLimitError(violations)
+        return fabric
     finally:
         if was_enabled:
             gc.enable()
@@ -141,6 +148,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     sz = build_compute(ctx)
     build_frontends(ctx)
     build_oob(ctx)
+    racks = place_racks(ctx)
     finalize_ports(ctx)
     tenants = build_tenants(ctx)
     ceph = build_ceph(ctx)
@@ -171,6 +179,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        racks=racks,
     )
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device

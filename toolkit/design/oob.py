@@ -2,9 +2,15 @@
 
 One management subnet. Rack r (layout order) owns the block starting at ``rack_block*(r+1)``;
 block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rack's block: the
-OOB switch at +0, PDUs at +1.., servers counting up after the PDUs, switches counting down from
-the top of the block. OOB switch ports mirror that: PDUs and servers from port 1 up, switches
-from the second-to-last port down; the last port is the uplink to the management core.
+OOB switch at +0; the devices counting up attach port by port, PDUs first, then each server's
+BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
+at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
+block. OOB switch ports mirror that: switches from the second-to-last port down; the last port is
+the uplink to the management core.
+
+Servers without an OS management port on the OOB network are managed in-band: their management
+address is the address of their first business-plane host port (``Device.mgmt_inband``); the BMC
+is never the OS management address (``Device.bmc_port`` / ``bmc_address``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import ipaddress
 
 from toolkit.design.addressing import Pool
 from toolkit.design.context import Ctx, DesignError
-from toolkit.design.model import Device, Port
+from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch
 
@@ -54,18 +60,16 @@ def build_oob(ctx: Ctx) -> None:
             su=rack.su,
             su_index=rack.su_index,
         )
-        osw.mgmt_address = f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}"
-        osw.mgmt_gateway = gw
+        put(osw, mgmt_address=f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}", mgmt_gateway=gw)
         if osw.mgmt_port:
-            osw.port(osw.mgmt_port).address = osw.mgmt_address
+            put(osw.port(osw.mgmt_port), address=osw.mgmt_address)
         n = front_ports(ctx, osw)
         if n < 2:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
             )
         up = logical(ctx, osw, n - 1)
-        up.role = "oob-uplink"
-        up.description = "management core"
+        put(up, role="oob-uplink", description="management core")
 
         low = 0  # next port from the bottom
         high = n - 2  # next port from the top (last port is the uplink)
@@ -85,13 +89,16 @@ def build_oob(ctx: Ctx) -> None:
                 )
             )
             pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
-            low = _attach(ctx, pool, pdu, osw, low, base + 1 + i, oob.rack_block, base, plen, gw)
+            low = _attach(ctx, pool, pdu, "mgmt", osw, low, oob.rack_block, base, plen, gw)
         servers = [d for d in members if d.is_server]
         switches = [d for d in members if d.is_switch]
-        for i, srv in enumerate(servers):
-            low = _attach(
-                ctx, pool, srv, osw, low, base + 1 + specs[rack.name].pdus + i, oob.rack_block, base, plen, gw
-            )
+        for srv in servers:
+            if srv.bmc_port:
+                low = _attach(ctx, pool, srv, "bmc", osw, low, oob.rack_block, base, plen, gw)
+            if srv.mgmt_port and not srv.mgmt_inband:
+                low = _attach(ctx, pool, srv, "mgmt", osw, low, oob.rack_block, base, plen, gw)
+            elif srv.mgmt_inband:
+                _inband(srv)
         for j, sw in enumerate(switches):
             if sw.mgmt_port is None:
                 continue
@@ -103,7 +110,7 @@ def build_oob(ctx: Ctx) -> None:
                     ("networks", "oob", "switch_model"),
                 )
             addr = f"{_at(pool, off, oob.rack_block, off - base, rack.name)}/{plen}"
-            _cable(ctx, sw, osw, high, addr, gw)
+            _cable(ctx, sw, "mgmt", osw, high, addr, gw)
             high -= 1
         if low > high + 1:
             raise DesignError(
@@ -121,27 +128,39 @@ def _at(pool: Pool, offset: int, block: int, within: int, rack: str) -> str:
     return pool.at(offset)
 
 
+def _inband(srv: Device) -> None:
+    """In-band management: the first business-plane host port that has a fabric address."""
+    for p in srv.ports:
+        if p.plane == "business" and p.role == "host" and p.address:
+            put(srv, mgmt_port=p.name, mgmt_address=p.address, mgmt_gateway=p.gateway)
+            return
+    # no such port (no business NIC, or only tenant ports): rule HMG001 reports it
+    put(srv, mgmt_port=None)
+
+
 def _attach(
-    ctx: Ctx, pool: Pool, dev: Device, osw: Device, low: int, off: int, block: int, base: int, plen: int, gw: str
+    ctx: Ctx, pool: Pool, dev: Device, kind: str, osw: Device, low: int, block: int, base: int, plen: int, gw: str
 ) -> int:
-    if dev.mgmt_port is None:
-        return low
-    addr = f"{_at(pool, off, block, off - base, dev.rack)}/{plen}"
-    _cable(ctx, dev, osw, low, addr, gw)
+    addr = f"{_at(pool, base + 1 + low, block, 1 + low, dev.rack)}/{plen}"
+    _cable(ctx, dev, kind, osw, low, addr, gw)
     return low + 1
 
 
-def _cable(ctx: Ctx, dev: Device, osw: Device, port_index: int, addr: str, gw: str) -> None:
-    if dev.mgmt_port is None:
+def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr: str, gw: str) -> None:
+    """Cable ``dev``'s BMC (kind bmc) or management port (kind mgmt) to OOB switch port ``port_index``."""
+    port = dev.bmc_port if kind == "bmc" else dev.mgmt_port
+    if port is None:
         return
-    mp = dev.port(dev.mgmt_port)
-    mp.address = addr
-    dev.mgmt_address = addr
-    dev.mgmt_gateway = gw
+    mp = dev.port(port)
+    put(mp, address=addr)
+    if kind == "bmc":
+        put(dev, bmc_address=addr)
+    else:
+        put(dev, mgmt_address=addr, mgmt_gateway=gw)
     op = logical(ctx, osw, port_index)
     if op.peer_device is not None:
         raise DesignError(
             f"OOB switch {osw.name} has too few ports for rack {dev.rack}", ("networks", "oob", "switch_model")
         )
-    op.role = "oob-access"
+    put(op, role="oob-access")
     ctx.connect(dev, mp, osw, op, "oob", "oob")
