@@ -50,11 +50,13 @@ def insert_in_first_rack(spec: Path) -> None:
 
 
 def planned_copy(dst: Path) -> None:
-    """lab-mini with its SU planned for 6 servers, so that growing to 5 re-cables nothing."""
+    """lab-mini with its SU planned for 6 servers, so that growing to 5 re-cables nothing, and a
+    front-end oversubscription that leaves room for them."""
     shutil.copytree(LAB_MINI, dst)
     p = dst / "networks.yml"
     data = yaml.safe_load(p.read_text())
     data["networks"]["compute"]["servers_per_su"] = 6
+    data["networks"]["business"]["oversubscription"] = "4:1"  # room for the fifth server's front-end ports
     p.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
