@@ -91,7 +91,7 @@ def test_bad_count_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
 def test_cluster_100k_validates_and_has_the_size_it_claims() -> None:
     """In its own processes (the command a user runs): a 100k-GPU Fabric stays out of the tests."""
     spec = EXAMPLES / "cluster-100k"
-    assert len((spec / "cluster.yml").read_text().splitlines()) < 250  # compact
+    assert len((spec / "cluster.yml").read_text().splitlines()) < 300  # compact
     cli = [sys.executable, "-m", "toolkit.cli"]
     res = subprocess.run([*cli, "validate", str(spec)], capture_output=True, text=True, timeout=900)
     assert res.returncode == 0 and "spec is valid" in res.stdout, res.stdout + res.stderr
