@@ -62,6 +62,24 @@ def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform
     return spec, findings, fabric
 
 
+def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> list[Any]:
+    """GROW findings of ``spec`` against the previous spec (exit 2 when it cannot be read)."""
+    from toolkit.design import design
+    from toolkit.findings import locate_all
+    from toolkit.growth import PreviousError, growth_findings, load_previous
+
+    try:
+        prev = load_previous(path, previous)
+    except PreviousError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if prev.spec is None:
+        err.print(f"--previous {previous}: the previous spec does not load")
+        _print_findings(prev.findings, "text")
+        raise typer.Exit(2)
+    return locate_all(growth_findings(design(prev.spec), design(spec)), sources)
+
+
 def check_platform(platform: str | None) -> None:
     """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
     from toolkit import platforms
@@ -86,6 +104,9 @@ def validate(
     format: str = typer.Option("text", "--format", help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
     platform: str = typer.Option(None, "--platform", help="also check the limits of this NOS for every switch"),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together."""
     from toolkit.rules import validate as run_rules
@@ -99,6 +120,8 @@ def validate(
     findings = list(res.findings)
     if res.spec is not None:
         findings += run_rules(res.spec, res.sources, platform=platform)
+    if previous and res.spec is not None and not any(f.severity == "error" for f in findings):
+        findings += previous_findings(path, previous, res.spec, res.sources)
     if format == "json":
         _print_findings(findings, "json")
     else:
@@ -379,6 +402,9 @@ def plan(
         None, "--against", help="compare with this git revision or folder of the spec instead of a target "
         "(no devices needed; for pull requests)"),
     platform: str = typer.Option(None, "--platform", help="with --against: render every switch for this NOS"),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
@@ -396,6 +422,15 @@ def plan(
             raise typer.Exit(1) from None
         sys.stdout.write(format_against(ap, fmt))
         raise typer.Exit(ap.exit_code)
+    if previous:
+        from toolkit.spec import load
+
+        res = load(path)
+        if res.spec is not None:
+            grow = previous_findings(path, previous, res.spec, res.sources)
+            if grow:
+                _print_findings(grow, "text")
+                raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
     p = make_plan(fab, artifacts, tgt, read_running=not no_running)
     sys.stdout.write(format_plan(p, fmt))
@@ -445,21 +480,21 @@ def apply(
 @app.command()
 def check(
     path: Path = PathArg,
-    target: str = typer.Option("lab", "--target", "-t", help="lab, ssh (real devices) or ssh:<ssh_config>"),
+    target: str = TargetOpt,
     junit: Path = typer.Option(None, "--junit", help="write a JUnit XML report for CI"),
     layer: list[str] = typer.Option(None, "--layer", "-l", help="run only these layers (repeatable)"),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Health-check the target against the Fabric, layer by layer (pytest + testinfra over SSH)."""
+    """Health-check the target against the Fabric, layer by layer (pytest over SSH; the same
+    target and credentials as plan and apply)."""
     from toolkit.health import LAYERS, HealthError, run_checks
+    from toolkit.targets import TargetError
 
     fab, _ = fabric_of(path, "frr" if target == "lab" else None)
-    if target == "inventory":
-        target = "ssh"
     try:
         with err.status(f"checking {fab.name} on {target} ({', '.join(layer or LAYERS)})"):
             report = run_checks(fab, target, junit, layer or None)
-    except (HealthError, ValueError) as exc:
+    except (HealthError, TargetError, ValueError) as exc:
         err.print(f"[red]check failed to start[/red]: {exc}")
         raise typer.Exit(2) from None
     if json_out:
