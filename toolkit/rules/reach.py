@@ -110,8 +110,15 @@ def _storage(spec: ClusterSpec, fabric: Fabric) -> Out:
     servers = {h: ip for h, ip in _storage_servers(fabric).items() if ip in pr.owner}
     if not servers:
         return
-    # every other server with a data address is a client (over a storage NIC, or a converged one)
-    clients = [d.name for d in fabric.servers() if d.name not in servers and pr.tables[d.name].addresses]
+    # clients: GPU servers (over a storage NIC, or a converged business one) and any other server
+    # with a storage port
+    clients = [
+        d.name
+        for d in fabric.servers()
+        if d.name not in servers
+        and pr.tables[d.name].addresses
+        and (d.role == "gpu-server" or any(p.plane == "storage" and p.address for p in d.ports))
+    ]
     if not clients:
         return
     first_ip = next(iter(servers.values()))
