@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.findings import Finding, SourceMap, locate_all
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
+
+if TYPE_CHECKING:
+    from toolkit.design.model import Fabric
 
 _NOT_RULES = {"registry", "specview"}
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
@@ -33,6 +38,15 @@ def validate(
 ) -> list[Finding]:
     """Every finding of the spec; ``platform``: the trial design renders every Ethernet switch for
     this NOS (``--platform``), so its limits are checked too."""
+    return validate_and_design(spec, sources, try_design=try_design, platform=platform)[0]
+
+
+def validate_and_design(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> tuple[list[Finding], Fabric | None]:
+    """Findings and the trial design (None when it failed or was not tried): a command that goes
+    on to use the Fabric designs once. Without error findings the trial design is the design
+    (:func:`toolkit.design.design` refuses exactly what the fabric rules report as errors)."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     crashed: list[Finding] = []
@@ -49,9 +63,29 @@ def validate(
                 )
             )
     findings = root_causes(findings) + crashed
+    fabric = None
     if try_design and not any(f.severity == "error" for f in findings):
-        findings += design_findings(spec, platform)
-    return locate_all(findings, sources or SourceMap())
+        design_errors, fabric = _trial_design(spec, platform)
+        findings += design_errors
+    return locate_all(findings, sources or SourceMap()), fabric
+
+
+def load_and_design(
+    path: str | Path, platform: str | None = None
+) -> tuple[ClusterSpec | None, list[Finding], Fabric | None]:
+    """Load, validate and design the spec at ``path``: (spec, every finding, Fabric). The Fabric
+    is None when the spec has error findings."""
+    from toolkit.spec import load
+
+    res = load(path)
+    findings = list(res.findings)
+    fabric = None
+    if res.spec is not None:
+        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
+        findings += more
+    if any(f.severity == "error" for f in findings):
+        fabric = None
+    return res.spec, findings, fabric
 
 
 def root_causes(findings: list[Finding]) -> list[Finding]:
@@ -83,6 +117,10 @@ def root_causes(findings: list[Finding]) -> list[Finding]:
 
 
 def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
+    return _trial_design(spec, platform)[0]
+
+
+def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding], Fabric | None]:
     from toolkit.design import design_unchecked
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
@@ -92,13 +130,13 @@ def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Find
     try:
         fabric = design_unchecked(spec, platform)
     except DesignError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))], None
     except PoolExhausted as exc:
         return [
             Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks"], hint="use a larger prefix")
-        ]
+        ], None
     except SizingError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])], None
     except Exception as exc:  # a bug: the rules passed, the design did not
         return [
             Finding(
@@ -107,8 +145,8 @@ def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Find
                 message=f"internal error while designing: {type(exc).__name__}: {exc}",
                 hint="a bug in aidc (the rules accepted the spec): please report it",
             )
-        ]
-    return fabric_findings(spec, fabric)
+        ], None
+    return fabric_findings(spec, fabric), fabric
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
@@ -136,4 +174,4 @@ def rule_docs() -> list[tuple[str, str, str]]:
     return sorted(docs)
 
 
-__all__ = ["RULES", "Rule", "rule_docs", "validate"]
+__all__ = ["RULES", "Rule", "load_and_design", "rule_docs", "validate", "validate_and_design"]

@@ -247,11 +247,23 @@ class Rack(Strict):
     )
     servers: list[ServerGroup] = Field(default_factory=list, max_length=MAX_GROUP, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
+    count: int | None = Field(
+        default=None, ge=1, le=4096, description="compact form: this many identical racks named <name>01, <name>02, ..."
+    )
+    first: int = Field(default=1, ge=1, description="compact form: number of the first rack (continues a series)")
 
 
 class ScalableUnit(Strict):
     name: Name = Field(description="unique SU name, e.g. su1")
     racks: list[Rack] = Field(min_length=1, max_length=256, description="racks of the SU in row order")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="compact form: this many identical SUs named <name>1, <name>2, ...; their rack names are "
+        "relative (rack r of SU su7 is su7-r)",
+    )
+    first: int = Field(default=1, ge=1, description="compact form: number of the first SU (continues a series)")
 
 
 class Layout(Strict):
@@ -266,8 +278,12 @@ class Layout(Strict):
 
     @model_validator(mode="after")
     def _size(self) -> Layout:
-        racks = list(self.racks) + [r for su in self.scalable_units for r in su.racks]
-        n = sum(len(g.names) if g.names else (g.count or 0) for r in racks for g in r.servers)
+        racks = [(r, 1) for r in self.racks] + [(r, su.count or 1) for su in self.scalable_units for r in su.racks]
+        n = sum(
+            times * (r.count or 1) * (len(g.names) if g.names else (g.count or 0))
+            for r, times in racks
+            for g in r.servers
+        )
         if n > MAX_SERVERS:
             raise ValueError(
                 f"the layout holds {n} servers; aidc designs at most {MAX_SERVERS} per spec "
