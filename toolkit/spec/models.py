@@ -377,9 +377,9 @@ class ComputeNetwork(Strict):
     planned_sus: int | None = Field(
         default=None,
         ge=1,
-        le=256,
+        le=1024,
         description="planned SUs (default: current count); fixes spine and core counts",
-        json_schema_extra=why("256 SUs of the largest leaf are far beyond any cluster built"),
+        json_schema_extra=why("1024 SUs are far beyond any cluster built (and the most a spec may hold)"),
     )
     leaf: TierSpec = Field(description="rail leaf tier")
     spine: TierSpec = Field(description="spine tier")
