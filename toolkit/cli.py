@@ -66,9 +66,19 @@ def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
     return res.spec, findings
 
 
+def check_platform(platform: str | None) -> None:
+    """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
+    from toolkit import platforms
+
+    if platform is not None and platform not in platforms.switch_platforms():
+        err.print(f"--platform must be one of {', '.join(platforms.switch_platforms())}, got {platform!r}")
+        raise typer.Exit(2)
+
+
 def fabric_of(path: Path, platform: str | None = None):
     from toolkit.design import design
 
+    check_platform(platform)
     spec, findings = load_valid(path)
     return design(spec, platform), findings
 

@@ -25,11 +25,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from toolkit import platforms
 from toolkit.design.model import Fabric
 from toolkit.state import state_dir as default_state_dir
 
-SWITCH_PLATFORMS_WITH_DRIVER: frozenset[str] = frozenset({"frr"})
-"""Switch platforms the netmiko driver can apply (others: NotImplemented, reported per device)."""
+SWITCH_PLATFORMS_WITH_DRIVER: frozenset[str] = frozenset(p.name for p in platforms.all_platforms() if p.hooks.driver)
+"""Switch platforms with an apply driver (``toolkit.platforms`` hook; others: NotImplemented, per device)."""
 LAB_PYTHON = "/usr/bin/python3"
 
 
@@ -229,7 +230,10 @@ class InventoryTarget(Target):
                 continue
             unsupported = None
             if d.is_switch and d.platform not in SWITCH_PLATFORMS_WITH_DRIVER:
-                unsupported = f"platform {d.platform!r}: no apply driver yet (NotImplemented; only frr)"
+                unsupported = (
+                    f"platform {d.platform!r}: no apply driver yet (NotImplemented; "
+                    f"only {', '.join(sorted(SWITCH_PLATFORMS_WITH_DRIVER))})"
+                )
             elif d.is_server and self._password is not None and not self._key:
                 unsupported = "password authentication through ansible-runner is not implemented: set AIDC_SSH_KEY"
             self._devices[d.name] = DeviceAccess(

@@ -24,19 +24,34 @@ from toolkit.design.context import Ctx, DesignError, peer_session
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
 from toolkit.design.switches import front_ports, logical, make_switch
-from toolkit.spec.models import FrontendNetwork
+from toolkit.spec.models import ClusterSpec, FrontendNetwork
 
 EVPN = ["ipv4-unicast", "l2vpn-evpn"]
+
+
+def attached_roles(spec: ClusterSpec, plane: str) -> set[str]:
+    """NIC roles a front-end plane's leaves serve: its own, plus storage on a converged business plane."""
+    st = spec.networks.storage
+    if plane == "business" and st is not None and st.mode == "converged":
+        return {"business", "storage"}
+    return {plane}
+
+
+def leaf_of_port(nic_ports: int, leaves: int, slot: int, nic_index: int, port_index: int) -> int:
+    """Leaf (0-based within the rack group) of port ``port_index`` of a server's ``nic_index``-th
+    attached NIC, the server being the group's ``slot``-th attached server (see module doc)."""
+    if nic_ports >= leaves:
+        return port_index % leaves
+    return (slot + nic_index + port_index) % leaves
 
 
 def build_frontends(ctx: Ctx) -> None:
     nets = ctx.spec.networks
     st = nets.storage
     if nets.business is not None:
-        attach = {"business"}
+        attach = attached_roles(ctx.spec, "business")
         host_pools = {"business": ctx.pool("business", "host /31", nets.business.addressing.hosts)}
         if st is not None and st.mode == "converged":
-            attach.add("storage")
             if st.hosts is None:
                 raise DesignError("converged storage needs networks.storage.hosts", ("networks", "storage"))
             host_pools["storage"] = ctx.pool("storage", "host /31 (converged)", st.hosts)
@@ -48,7 +63,7 @@ def build_frontends(ctx: Ctx) -> None:
             ctx,
             "storage",
             st.fabric,
-            {"storage"},
+            attached_roles(ctx.spec, "storage"),
             {"storage": ctx.pool("storage", "host /31", st.fabric.addressing.hosts)},
         )
 
@@ -139,7 +154,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                     continue
                 for ni, ports in enumerate(nic_ports.values()):
                     for pi, sport in enumerate(ports):
-                        li = pi % len(leaves) if len(ports) >= len(leaves) else (slot + ni + pi) % len(leaves)
+                        li = leaf_of_port(len(ports), len(leaves), slot, ni, pi)
                         lf = leaves[li]
                         di = next_free[li]
                         if di >= capacity:

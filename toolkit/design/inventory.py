@@ -10,7 +10,7 @@ from __future__ import annotations
 from toolkit.design.context import Ctx, DesignError, RackInfo
 from toolkit.design.model import Device, Port
 from toolkit.design.naming import server_name, server_port_name
-from toolkit.spec.models import Rack, ServerModel, parse_speed
+from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
 
 _PLANE = {"compute": "compute", "storage": "storage", "business": "business", "oob": "oob"}
 
@@ -21,8 +21,13 @@ def all_racks(ctx: Ctx) -> list[tuple[Rack, str | None, int | None]]:
     Compute growth (a server at the end of the last rack, a rack at the end of the last SU, a new
     SU) therefore only ever appends, so no existing rack changes its OOB block or front-end group.
     """
-    out: list[tuple[Rack, str | None, int | None]] = [(rack, None, None) for rack in ctx.spec.layout.racks]
-    for si, su in enumerate(ctx.spec.layout.scalable_units):
+    return spec_racks(ctx.spec)
+
+
+def spec_racks(spec: ClusterSpec) -> list[tuple[Rack, str | None, int | None]]:
+    """``all_racks`` of a spec: (rack, SU name, SU index), racks outside SUs first."""
+    out: list[tuple[Rack, str | None, int | None]] = [(rack, None, None) for rack in spec.layout.racks]
+    for si, su in enumerate(spec.layout.scalable_units):
         for rack in su.racks:
             out.append((rack, su.name, si))
     return out
@@ -34,6 +39,23 @@ def default_prefix(model: ServerModel) -> str:
     if model.drives > 0:
         return "stor"
     return "srv"
+
+
+def rack_server_names(spec: ClusterSpec, rack: Rack) -> list[list[str]]:
+    """The server names of each group of ``rack``: its explicit ``names``, or
+    ``<rack>-<prefix><NN>`` counted per prefix within the rack (an unknown model counts as ``srv``)."""
+    counters: dict[str, int] = {}
+    out: list[list[str]] = []
+    for group in rack.servers:
+        if group.names:
+            out.append(list(group.names))
+            continue
+        model = spec.catalog.servers.get(group.model)
+        prefix = group.prefix or (default_prefix(model) if model is not None else "srv")
+        start = counters.get(prefix, 0)
+        out.append([server_name(rack.name, prefix, start + i) for i in range(group.count or 0)])
+        counters[prefix] = start + (group.count or 0)
+    return out
 
 
 def server_role(model: ServerModel) -> str:
@@ -67,18 +89,10 @@ def build_inventory(ctx: Ctx) -> None:
         ctx.rack_by_name[rack.name] = info
 
     for rack, su, si in all_racks(ctx):
-        counters: dict[str, int] = {}
-        for group in rack.servers:
+        for group, names in zip(rack.servers, rack_server_names(ctx.spec, rack), strict=True):
             model = ctx.spec.catalog.servers.get(group.model)
             if model is None:
                 raise DesignError(f"server model {group.model!r} is not in catalog.servers")
-            prefix = group.prefix or default_prefix(model)
-            if group.names:
-                names = list(group.names)
-            else:
-                start = counters.get(prefix, 0)
-                names = [server_name(rack.name, prefix, start + i) for i in range(group.count or 0)]
-                counters[prefix] = start + (group.count or 0)
             for name in names:
                 dev = _server(ctx, name, group.model, model, rack.name, su, si)
                 dev.index = len(ctx.devices)

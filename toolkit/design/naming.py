@@ -1,41 +1,30 @@
 """Names: devices, native port names per platform, Linux interface names.
 
-Port naming is the one platform-specific decision the design makes, because every later stage
-(cabling plan, configs, LLDP checks) must agree on it.
+Port naming is platform data (``toolkit.platforms.<platform>.port_name``); the design applies it
+here once, because every later stage (cabling plan, configs, LLDP checks) must agree on it.
 """
 
 from __future__ import annotations
 
-# SerDes lanes per cage by native cage speed (OSFP/QSFP-DD 8 lanes, QSFP28/56 4, SFP 1)
-_SERDES = {1: 1, 10: 1, 25: 1, 40: 4, 50: 1, 100: 4, 200: 4, 400: 8, 800: 8, 1600: 8}
+from toolkit import platforms
+from toolkit.platforms import serdes_lanes
 
-MGMT_PORT = {"frr": "eth0", "cumulus": "eth0", "sonic": "eth0", "eos": "Management1", "infiniband": "mgmt0"}
-
-
-def serdes_lanes(cage_speed: int) -> int:
-    return _SERDES.get(cage_speed, 4)
+__all__ = ["serdes_lanes", "switch_ifname", "switch_port_name"]
 
 
 def switch_port_name(platform: str, cage: int, lane: int, lanes: int, cage_speed: int) -> str:
-    """Native name of breakout ``lane`` (0-based) of ``cage`` (1-based) split into ``lanes`` ports."""
-    if platform == "sonic":
-        serdes = serdes_lanes(cage_speed)
-        step = max(serdes // lanes, 1)
-        return f"Ethernet{(cage - 1) * serdes + lane * step}"
-    if platform == "eos":
-        if cage_speed <= 25:
-            return f"Ethernet{cage}"
-        serdes = serdes_lanes(cage_speed)
-        step = max(serdes // lanes, 1)
-        return f"Ethernet{cage}/{lane * step + 1}"
-    if platform == "infiniband":
-        return f"{cage}/{lane + 1}" if lanes > 1 else f"{cage}"
-    # frr (Linux white box) and cumulus
-    return f"swp{cage}s{lane}" if lanes > 1 else f"swp{cage}"
+    """Native name of breakout ``lane`` (0-based) of ``cage`` (1-based) split into ``lanes`` ports:
+    the platform's naming scheme (``toolkit.platforms.<platform>``)."""
+    return platforms.get(platform).port_namer(cage, lane, lanes, cage_speed)
+
+
+def mgmt_port_name(platform: str) -> str:
+    return platforms.get(platform).mgmt_port
 
 
 def switch_ifname(cage: int, lane: int, lanes: int) -> str:
-    return f"swp{cage}s{lane}" if lanes > 1 else f"swp{cage}"
+    """Linux-safe name of a front-panel port (``Port.ifname``), whatever the platform."""
+    return platforms.linux_port_name(cage, lane, lanes, 0)
 
 
 def server_port_name(nic: str, port: int, ports: int) -> str:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new
-from toolkit.design.naming import MGMT_PORT, switch_ifname, switch_port_name
+from toolkit.design.naming import switch_ifname
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
 @dataclass
 class Slots:
-    platform: str
+    namer: platforms.PortNamer
     cages: int
     lanes: int
     cage_speed: int
@@ -34,7 +35,7 @@ class Slots:
         cage, lane = divmod(i, self.lanes)
         cage += 1
         return (
-            switch_port_name(self.platform, cage, lane, self.lanes, self.cage_speed),
+            self.namer(cage, lane, self.lanes, self.cage_speed),
             switch_ifname(cage, lane, self.lanes),
             cage,
             lane,
@@ -66,8 +67,9 @@ def make_switch(
     cage_speed = parse_speed(model.speed)
     lanes, speed = parse_breakout(breakout) if breakout else (1, cage_speed)
     platform: str = model.platform
-    if ctx.platform and platform != "infiniband":
+    if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
+    plat = platforms.get(platform)
     dev = Device(
         name=name,
         role=role,
@@ -86,10 +88,10 @@ def make_switch(
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
     )
     if model.mgmt_port:
-        mgmt = MGMT_PORT.get(platform, "eth0")
+        mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         dev.mgmt_port = mgmt
-    ctx.slots[name] = Slots(platform, model.ports, lanes, cage_speed, speed, breakout, plane, mtu)
+    ctx.slots[name] = Slots(plat.port_namer, model.ports, lanes, cage_speed, speed, breakout, plane, mtu)
     return ctx.add(dev)
 
 

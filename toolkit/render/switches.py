@@ -1,36 +1,22 @@
-"""Switch configurations: one module per network OS under toolkit/render/platforms/.
+"""Switch configurations: one renderer per network OS, found through the platform registry.
 
-A platform module exposes ``render_device(device, fabric, env) -> dict[file name, text]``; its
-files land in ``switches/<device>/``. Templates live in ``templates/<platform>/``.
-InfiniBand switches are managed by the subnet manager (UFM / opensm), so they get a short note
-instead of a configuration.
+``toolkit.platforms.get(dev.platform).hooks.renderer`` names a
+``render_device(device, fabric, env) -> dict[file name, text]`` (in
+``toolkit/render/platforms/<platform>.py``); its files land in ``switches/<device>/``. Templates
+live in ``templates/<platform>/``.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import jinja2
 
+from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.render.core import Artifacts, fork_job, fork_pool, render_workers
 
-PLATFORMS = ("frr", "sonic", "cumulus", "eos")
-
-
-def platform_module(platform: str):
-    if platform not in PLATFORMS:
-        raise ValueError(f"no renderer for platform {platform!r}; known: {', '.join(PLATFORMS)}")
-    return importlib.import_module(f"toolkit.render.platforms.{platform}")
-
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
-    if dev.platform == "infiniband":
-        return {
-            "README.txt": f"{dev.name}: InfiniBand switch ({dev.model}); fabric managed by the subnet "
-            f"manager. Cabling in docs/cabling.csv.\n"
-        }
-    return platform_module(dev.platform).render_device(dev, fabric, env)
+    return platforms.get(dev.platform).renderer()(dev, fabric, env)
 
 
 def _render_chunk(names: list[str]) -> list[tuple[str, dict[str, str]]]:

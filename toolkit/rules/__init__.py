@@ -2,14 +2,27 @@
 
 ``validate`` returns every finding of one run together (errors and warnings), each located at
 file:line:col and YAML path through the loader's source map.
+
+Rules live in one module per code family (``names`` NAME, ``refs`` REF, ``layout`` LAY,
+``addressing`` ADDR, ``asn`` ASN, ``tenants`` VNI, ``compute`` CMP, ``frontend`` FE, ``mtu`` MTU,
+``qos`` QOS, ``storage`` STO, ``oob`` OOB, ``site`` PWR/SITE). A new module in this package
+registers its rules by being here: every module except ``registry`` and ``specview`` (the views of
+the spec the rules share) is imported below.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from toolkit.findings import Finding, SourceMap, locate_all
-from toolkit.rules import checks  # noqa: F401  (registers the rules)
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
+
+_NOT_RULES = {"registry", "specview"}
+for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _mod not in _NOT_RULES:
+        importlib.import_module(f"{__name__}.{_mod}")
 
 DESIGN_CODE = "DES001"
 

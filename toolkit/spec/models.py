@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from toolkit import platforms
+
 SPEED_RE = re.compile(r"^(\d+)G$")
 BREAKOUT_RE = re.compile(r"^(\d+)x(\d+)G$")
 
@@ -103,8 +105,9 @@ class ServerModel(Strict):
 
 class SwitchModel(Strict):
     vendor: str = Field(default="", description="manufacturer")
-    platform: Literal["frr", "sonic", "cumulus", "eos", "infiniband"] = Field(
-        description="network OS the configs are rendered for"
+    platform: str = Field(
+        description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
+        json_schema_extra={"enum": list(platforms.names())},
     )
     ports: int = Field(ge=1, le=512, description="front-panel cages")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
@@ -114,6 +117,12 @@ class SwitchModel(Strict):
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: int = Field(default=0, ge=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str) -> str:
+        platforms.get(v)  # UnknownPlatform (ValueError) lists the known names
+        return v
 
     @field_validator("breakouts")
     @classmethod

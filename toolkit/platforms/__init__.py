@@ -1,0 +1,218 @@
+"""Platform registry: what aidc knows about each network OS, one module per platform.
+
+A platform module (``toolkit/platforms/<name>.py``) defines ``PLATFORM = Platform(...)``: data
+(interface naming incl. breakout sub-ports, management port, MTU / VLAN / name limits, BGP
+unnumbered support, ECMP width, OS versions, capabilities) and the hooks that belong to the
+platform (renderer, apply driver, health fact readers) as ``"module:attribute"`` import paths, so
+that ``validate`` / ``design`` / ``render`` never import netmiko or ansible. Modules are found by
+name in this package: adding a platform means adding one module here plus its templates under
+``templates/<name>/`` (see the README).
+
+Per switch-model data (SONiC platform + HwSKU, ports with lanes / speeds / breakout modes, NVUE
+release) is attached as :class:`Sku` entries in ``Platform.skus`` (keyed by the vendor model name,
+``catalog.switches.<model>.vendor_model`` or the catalog name).
+
+Public API: :class:`Platform`, :class:`Limits`, :class:`Hooks`, :class:`Sku`, :class:`SkuPort`,
+:func:`get`, :func:`names`, :func:`switch_platforms`, :func:`all_platforms`,
+:class:`UnknownPlatform`, :func:`serdes_lanes`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, cast
+
+__all__ = [
+    "Hooks",
+    "Limits",
+    "Platform",
+    "PortNamer",
+    "Sku",
+    "SkuPort",
+    "UnknownPlatform",
+    "all_platforms",
+    "get",
+    "load_hook",
+    "names",
+    "serdes_lanes",
+    "switch_platforms",
+]
+
+PortNamer = Callable[[int, int, int, int], str]
+"""``(cage 1-based, lane 0-based, lanes in the cage, native cage speed Gbit/s) -> native name``."""
+
+# SerDes lanes per cage by native cage speed (OSFP/QSFP-DD 8 lanes, QSFP28/56 4, SFP 1)
+_SERDES = {1: 1, 10: 1, 25: 1, 40: 4, 50: 1, 100: 4, 200: 4, 400: 8, 800: 8, 1600: 8}
+
+
+def serdes_lanes(cage_speed: int) -> int:
+    """Electrical lanes of a cage of this native speed (a hardware fact, the same on every NOS)."""
+    return _SERDES.get(cage_speed, 4)
+
+
+def linux_port_name(cage: int, lane: int, lanes: int, cage_speed: int) -> str:
+    """``swp<cage>`` / ``swp<cage>s<lane>``: Linux switch port names (frr, Cumulus, the lab)."""
+    return f"swp{cage}s{lane}" if lanes > 1 else f"swp{cage}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What the platform accepts. ``None`` means no limit aidc knows of."""
+
+    mtu: tuple[int, int]
+    """Interface MTU the platform accepts (its own meaning, see ``Platform.mtu_kind``)."""
+    vlan: tuple[int, int]
+    """VLAN ids a tenant VLAN may use."""
+    vlan_reserved: tuple[tuple[int, int], ...] = ()
+    """Ranges inside ``vlan`` the platform keeps for itself."""
+    ifname: int | None = 15
+    """Longest interface / bridge / VXLAN device name (Linux: IFNAMSIZ - 1 = 15)."""
+    vrf_name: int | None = 15
+    """Longest VRF name, platform prefix included (Linux VRF devices are interfaces: 15)."""
+    hostname: int = 63
+    """Longest hostname (one DNS label, RFC 1123)."""
+    max_ecmp: int = 64
+    """Widest ECMP group BGP may install (``maximum-paths``)."""
+    rt_vni_bits: int | None = None
+    """Route distinguishers / targets ``<x>:<VNI>`` written in the 2-byte-AS format need the VNI to
+    fit this many bits (EOS: 16); ``None`` when the platform derives them itself."""
+    anycast_macs: int | None = None
+    """Distinct anycast gateway MACs one switch can hold (EOS: 1 ``ip virtual-router mac-address``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Import paths ``"package.module:attribute"`` of the code that belongs to the platform.
+
+    ``renderer``: ``render_device(dev, fabric, env) -> {file: text}``; ``driver``: the apply
+    driver class; ``facts``: the health fact readers. ``None``: the platform has none (yet)."""
+
+    renderer: str | None = None
+    driver: str | None = None
+    facts: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuPort:
+    """One front-panel port of a switch SKU as the vendor's image names it."""
+
+    name: str  # native name, e.g. Ethernet0
+    lanes: tuple[int, ...]  # SerDes lane numbers
+    speed: int  # Gbit/s
+    alias: str = ""
+    index: int | None = None
+    breakout_modes: tuple[str, ...] = ()  # e.g. 2x400G[200G,100G]
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    """Vendor data for one switch model on one platform (attached by the platform module)."""
+
+    model: str
+    hwsku: str | None = None  # SONiC HwSKU (DEVICE_METADATA.hwsku)
+    platform_id: str | None = None  # SONiC platform string, e.g. x86_64-nvidia_sn5600-r0
+    os_version: str | None = None  # e.g. the NVUE release the schema is checked against
+    ports: tuple[SkuPort, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    name: str
+    title: str
+    kind: Literal["ethernet", "infiniband"]
+    port_namer: PortNamer
+    mgmt_port: str
+    limits: Limits
+    hooks: Hooks
+    mtu_kind: Literal["interface", "ip"] = "interface"
+    """``interface``: Linux-style interface MTU (``Port.mtu`` as designed); ``ip``: the platform's
+    ``mtu`` is an IP MTU with its own maximum (EOS) — the design clamps to ``limits.mtu``."""
+    unnumbered_bgp: bool = True
+    """eBGP over IPv6 link-local (RFC 5549) on an interface without an IPv4 address."""
+    vrf_prefix: str = ""
+    """Text the platform requires in front of every VRF name (SONiC: ``Vrf``)."""
+    mgmt_vrf: str | None = "mgmt"
+    """Name of the management VRF (``None``: the platform has none)."""
+    switch_wide_roce: bool = False
+    """Lossless RoCE can only be configured for the whole switch (NVUE ``qos roce``)."""
+    os_versions: tuple[str, ...] = ()
+    """Releases the rendered configuration targets."""
+    capabilities: frozenset[str] = frozenset()
+    """evpn, l3vni, anycast-gateway, pfc, ecn, breakout, mgmt-vrf, lldp, ..."""
+    skus: Mapping[str, Sku] = field(default_factory=lambda: MappingProxyType({}))
+
+    def port_name(self, cage: int, lane: int, lanes: int, cage_speed: int) -> str:
+        """Native name of breakout ``lane`` (0-based) of ``cage`` (1-based) split into ``lanes``."""
+        return self.port_namer(cage, lane, lanes, cage_speed)
+
+    def vrf_name(self, name: str) -> str:
+        """The platform's name of tenant VRF ``name`` (prefix added, not shortened)."""
+        return self.vrf_prefix + name
+
+    def sku(self, model: str) -> Sku | None:
+        return self.skus.get(model)
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def renderer(self) -> Callable[..., dict[str, str]]:
+        if not self.hooks.renderer:
+            raise UnknownPlatform(f"platform {self.name!r} has no renderer")
+        return cast("Callable[..., dict[str, str]]", load_hook(self.hooks.renderer))
+
+
+class UnknownPlatform(ValueError):
+    """A platform name the registry does not hold; the message lists the known ones."""
+
+
+@functools.cache
+def load_hook(path: str) -> object:
+    """Import ``"package.module:attribute"`` (only when a stage needs the hook)."""
+    module, _, attr = path.partition(":")
+    obj: object = importlib.import_module(module)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+@functools.cache
+def _registry() -> Mapping[str, Platform]:
+    found: dict[str, Platform] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        plat = getattr(mod, "PLATFORM", None)
+        if not isinstance(plat, Platform):
+            raise TypeError(f"toolkit/platforms/{info.name}.py defines no PLATFORM = Platform(...)")
+        if plat.name != info.name:
+            raise TypeError(f"toolkit/platforms/{info.name}.py: PLATFORM.name is {plat.name!r}")
+        found[plat.name] = plat
+    return MappingProxyType(found)
+
+
+def names() -> tuple[str, ...]:
+    """Every registered platform name, sorted."""
+    return tuple(_registry())
+
+
+def all_platforms() -> tuple[Platform, ...]:
+    return tuple(_registry().values())
+
+
+def switch_platforms() -> tuple[str, ...]:
+    """Ethernet platforms aidc renders switch configurations for (``--platform`` choices)."""
+    return tuple(p.name for p in _registry().values() if p.kind == "ethernet" and p.hooks.renderer)
+
+
+def get(name: str) -> Platform:
+    """The platform called ``name``; :class:`UnknownPlatform` (a ValueError) names the known ones."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(names())}") from None

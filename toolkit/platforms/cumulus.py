@@ -1,0 +1,28 @@
+"""``cumulus``: NVIDIA Cumulus Linux 5.x configured through NVUE.
+
+Limits: NVUE ``link mtu`` accepts 552-9216; VLANs 3725-3999 are Cumulus' reserved internal range
+(``system global reserved vlan internal range``, the default); VRF and interface names are Linux
+devices (15 characters); ``qos roce`` is switch-wide. ECMP: FRR as shipped in Cumulus Linux
+(``maximum-paths`` up to 256; the Spectrum ASIC's group size is per SKU).
+"""
+
+from __future__ import annotations
+
+from toolkit.platforms import Hooks, Limits, Platform, linux_port_name
+
+PLATFORM = Platform(
+    name="cumulus",
+    title="NVIDIA Cumulus Linux (NVUE)",
+    kind="ethernet",
+    port_namer=linux_port_name,
+    mgmt_port="eth0",
+    limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=256),
+    hooks=Hooks(renderer="toolkit.render.platforms.cumulus:render_device"),
+    unnumbered_bgp=True,
+    mgmt_vrf="mgmt",
+    switch_wide_roce=True,
+    os_versions=("5.11", "5.12", "5.13", "5.14"),
+    capabilities=frozenset(
+        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
+    ),
+)

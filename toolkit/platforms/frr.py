@@ -1,0 +1,28 @@
+"""``frr``: a Linux white box (or a lab namespace) running FRR; ifupdown2 / iproute2 for links.
+
+Limits: Linux interface and VRF names are interfaces (IFNAMSIZ - 1 = 15 characters); the kernel
+accepts MTUs 68-65535 (the NIC driver may allow less); FRR as packaged by Debian and most
+distributions is built with ``--enable-multipath=256`` (``maximum-paths`` up to 256).
+"""
+
+from __future__ import annotations
+
+from toolkit.platforms import Hooks, Limits, Platform, linux_port_name
+
+PLATFORM = Platform(
+    name="frr",
+    title="Linux + FRR (white box, lab)",
+    kind="ethernet",
+    port_namer=linux_port_name,
+    mgmt_port="eth0",
+    limits=Limits(mtu=(68, 65535), vlan=(1, 4094), max_ecmp=256),
+    hooks=Hooks(
+        renderer="toolkit.render.platforms.frr:render_device",
+        driver="toolkit.drivers.netmiko_driver:NetmikoDriver",
+        facts="toolkit.health.facts:Facts",
+    ),
+    unnumbered_bgp=True,
+    mgmt_vrf="mgmt",
+    os_versions=("FRR 8.4 (Debian 12)", "FRR 8.x-10.x"),
+    capabilities=frozenset({"evpn", "breakout", "mgmt-vrf", "lldp", "pfc"}),
+)

@@ -1,0 +1,63 @@
+"""ASN rules: BGP AS numbers are valid, private and do not collide."""
+
+from __future__ import annotations
+
+from toolkit.findings import YamlPath
+from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.specview import Out, frontends
+from toolkit.spec.models import ClusterSpec
+
+_RESERVED_ASN = {0, 23456, 65535, 4294967295}
+
+
+def _asn_items(spec: ClusterSpec) -> list[tuple[str, int, int, YamlPath]]:
+    """(label, first, last, path) ASN ranges used by the design."""
+    out: list[tuple[str, int, int, YamlPath]] = []
+    c = spec.networks.compute
+    sz_sus = len(spec.layout.scalable_units)
+    if c.kind == "roce":
+        out.append(("compute cores", c.asn.core, c.asn.core, ("networks", "compute", "asn", "core")))
+        out.append(
+            ("compute spines", c.asn.spine_base, c.asn.spine_base + 63, ("networks", "compute", "asn", "spine_base"))
+        )
+        out.append(
+            (
+                "compute leaves",
+                c.asn.leaf_base,
+                c.asn.leaf_base + max(sz_sus, 1) * 64 - 1,
+                ("networks", "compute", "asn", "leaf_base"),
+            )
+        )
+    for plane, fe, path in frontends(spec):
+        out.append((f"{plane} spines", fe.asn.spine, fe.asn.spine, (*path, "asn", "spine")))
+        out.append((f"{plane} leaves", fe.asn.leaf_base, fe.asn.leaf_base + 1023, (*path, "asn", "leaf_base")))
+    return out
+
+
+@rule("ASN001", "error", "ASNs avoid reserved values (0, 23456, 65535, 4294967295) and stay below 2^32")
+def _asn_reserved(c: RuleCtx) -> Out:
+    for label, first, last, path in _asn_items(c.spec):
+        if first in _RESERVED_ASN or last > 4294967294 or any(a in _RESERVED_ASN for a in (first, last)):
+            yield (
+                path,
+                f"{label} use reserved or out-of-range ASNs {first}-{last}",
+                "use private 4-byte ASNs 4200000000+",
+            )
+
+
+@rule("ASN002", "error", "ASN ranges of different roles and planes do not collide")
+def _asn_collide(c: RuleCtx) -> Out:
+    items = _asn_items(c.spec)
+    for i, (la, fa, ta, pa) in enumerate(items):
+        for lb, fb, tb, _ in items[:i]:
+            if fa <= tb and fb <= ta:
+                yield pa, f"{la} ASNs {fa}-{ta} collide with {lb} ASNs {fb}-{tb}", "space the bases further apart"
+
+
+@rule("ASN003", "warning", "fabric ASNs are private (64512-65534 or 4200000000-4294967294)")
+def _asn_private(c: RuleCtx) -> Out:
+    for label, first, last, path in _asn_items(c.spec):
+        for a in {first, last}:
+            if not (64512 <= a <= 65534 or 4200000000 <= a <= 4294967294):
+                yield path, f"{label} ASN {a} is public", "use private ASNs inside the fabric"
+                break
