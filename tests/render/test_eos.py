@@ -62,7 +62,6 @@ SERVICE_PORTS = {"ssh": ("tcp", 22), "snmp": ("udp", 161)}  # management ssh / s
 VXLAN_UDP_PORT = 4789  # IANA
 SYSLOG_UDP_PORT = 514
 LANE_RATES = {1, 10, 25, 50, 100, 200}  # Gbit/s per SerDes lane EOS speeds are made of
-DEFAULT_VLAN = 1  # IEEE 802.1Q default VLAN: the flat OOB L2 domain
 LEAF_ROLES = {"leaf", "business-leaf", "storage-leaf"}
 EVPN = "l2vpn-evpn"
 IPV4 = "ipv4-unicast"
@@ -636,7 +635,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         if p.vlan is not None:
             assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", p.vlan, False, None), ctx
         elif p.role in ("oob-access", "oob-uplink"):
-            assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", DEFAULT_VLAN, False, None), ctx
+            assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", fab.site.oob_vlan, False, None), ctx
         else:
             assert i.routed and i.mode is None and i.address == p.address, ctx
         if p.name in lossless:
@@ -673,7 +672,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     # VLANs: tenants' and the flat OOB domain
     want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].name for a in dev.tenants}
     if any(p.role in ("oob-access", "oob-uplink") for p in dev.ports):
-        want_vlans[DEFAULT_VLAN] = None
+        want_vlans[fab.site.oob_vlan] = None
     assert C.vlans == want_vlans, where
 
     # EVPN-VXLAN
@@ -923,7 +922,7 @@ def test_parser_rejects_bad_syntax(render_cache: SimpleNamespace) -> None:
     for old, new in [
         ("   mtu 9214\n", "  mtu 9214\n"),  # two-space indentation
         ("   mtu 9214\n", "   mtu 9216\n"),  # above the EOS maximum
-        ("   speed 100g-4\n", "   speed 100g-8\n"),  # 12.5G lanes do not exist
+        ("   speed forced 25gfull\n", "   speed forced 30gfull\n"),  # no 30G lane rate
         ("\nend\n", "\n"),  # no end
         ("\nrouter bgp ", "\nrouter bpg "),
         ("   no switchport\n", "   no switchport\n   switchport access vlan 5\n"),

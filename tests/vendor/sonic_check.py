@@ -41,6 +41,22 @@ def breakout_modes(platform: str) -> dict[str, set[str]]:
     return {name: set(info.get("breakout_modes", {})) for name, info in data.get("interfaces", {}).items()}
 
 
+def children(platform: str, parent: str, mode: str) -> dict[str, dict[str, str]]:
+    """Ports breakout ``mode`` makes of ``parent`` per platform.json: SONiC names child k
+    ``Ethernet<parent + k * lanes per child>`` and gives it its share of the lanes and the alias
+    platform.json lists for the mode."""
+    info = json.loads((PLATFORM_DIR / platform / "platform.json").read_text())["interfaces"][parent]
+    lanes = info["lanes"].split(",")
+    aliases = info["breakout_modes"][mode]
+    n = len(aliases)
+    per = len(lanes) // n
+    base_no = int(parent.removeprefix("Ethernet"))
+    return {
+        f"Ethernet{base_no + k * per}": {"lanes": ",".join(lanes[k * per:(k + 1) * per]), "alias": aliases[k]}
+        for k in range(n)
+    }
+
+
 def _ranges(key: str) -> tuple[str, set[int]] | None:
     port, _, ids = key.partition("|")
     if not re.fullmatch(r"\d+(-\d+)?", ids):
@@ -56,19 +72,33 @@ def oracle_checks(base: dict[str, Any], ours: dict[str, Any], platform: str) -> 
     for f in ("hwsku", "platform"):
         if f in ometa and ometa[f] != bmeta[f]:
             reasons.append(f"DEVICE_METADATA.{f} {ometa[f]!r} replaces the image's {bmeta[f]!r}")
-    for name, entry in ours.get("PORT", {}).items():
-        if name not in base["PORT"]:
-            reasons.append(f"PORT {name} does not exist on {bmeta['hwsku']}")
-        elif "alias" in entry and entry["alias"] != base["PORT"][name]["alias"]:
-            reasons.append(f"PORT {name} alias {entry['alias']!r} replaces the SKU's {base['PORT'][name]['alias']!r}")
     modes = breakout_modes(platform)
+    relaid: dict[str, dict[str, str]] = {}  # ports a changed breakout creates: name -> lanes, alias
     for name, entry in ours.get("BREAKOUT_CFG", {}).items():
         offered = modes.get(name)
+        mode = entry.get("brkout_mode")
         if offered is None:
             if modes:
                 reasons.append(f"BREAKOUT_CFG {name}: not a breakout parent port of {platform}")
-        elif entry.get("brkout_mode") not in offered:
-            reasons.append(f"BREAKOUT_CFG {name}: {entry.get('brkout_mode')!r} is not one of {sorted(offered)}")
+        elif mode not in offered:
+            reasons.append(f"BREAKOUT_CFG {name}: {mode!r} is not one of {sorted(offered)}")
+        elif base.get("BREAKOUT_CFG", {}).get(name, {}).get("brkout_mode") != mode:
+            relaid.update(children(platform, name, mode))
+    for name, entry in ours.get("PORT", {}).items():
+        if entry is None:
+            if name not in base["PORT"]:
+                reasons.append(f"PORT {name} is deleted but does not exist on {bmeta['hwsku']}")
+            continue
+        if name in relaid:
+            for f, want in relaid[name].items():
+                if entry.get(f) != want:
+                    reasons.append(f"PORT {name} {f} {entry.get(f)!r}: platform.json says {want!r}")
+        elif name not in base["PORT"]:
+            reasons.append(f"PORT {name} does not exist on {bmeta['hwsku']}")
+        elif "alias" in entry and entry["alias"] != base["PORT"][name]["alias"]:
+            reasons.append(f"PORT {name} alias {entry['alias']!r} replaces the SKU's {base['PORT'][name]['alias']!r}")
+        elif "lanes" in entry and entry["lanes"] != base["PORT"][name]["lanes"]:
+            reasons.append(f"PORT {name} lanes {entry['lanes']!r} replace the SKU's {base['PORT'][name]['lanes']!r}")
     for table in ("BUFFER_PG", "BUFFER_QUEUE", "QUEUE"):
         mine = ours.get(table, {})
         theirs = base.get(table, {})
@@ -99,6 +129,6 @@ class SonicOracle:
         base = sku_base(hwsku)
         ours = json.loads(config_db_text)
         reasons = oracle_checks(base, ours, platform)
-        ok, yang = self.validator.validate(merge(base, ours))
+        _ok, yang = self.validator.validate(merge(base, ours))
         reasons.extend(yang)
         return not reasons, reasons

@@ -327,7 +327,10 @@ def merge(base: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
     for t, entries in ours.items():
         mt = merged.setdefault(t, {})
         for k, v in entries.items():
-            mt.setdefault(k, {}).update(v or {})
+            if v is None:  # sonic-cfggen --write-to-db deletes an entry written as null
+                mt.pop(k, None)
+            else:
+                mt.setdefault(k, {}).update(v)
     return merged
 
 

@@ -162,6 +162,9 @@ class Device(_Model):
     power_w: int = 0
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
+    os_version: str | None = Field(
+        default=None, description="switches: the NOS release the configuration is rendered for (platform os_versions)"
+    )
     cage_breakouts: dict[int, str] = Field(
         default_factory=dict, description="cage number -> breakout mode actually used"
     )
@@ -295,6 +298,7 @@ class Site(_Model):
     oob_prefix: str
     oob_gateway: str
     controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
+    oob_vlan: int = Field(default=2, description="VLAN of the OOB L2 domain on the management switches")
 
 
 class Fabric(_Model):

@@ -70,6 +70,9 @@ def make_switch(
     if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
     plat = platforms.get(platform)
+    own = platform == model.platform
+    os_version = (model.os_version if own else None) or ctx.spec.site.os_versions.get(platform) or (
+        plat.os_versions[-1] if plat.os_versions else None)
     dev = Device(
         name=name,
         role=role,
@@ -86,12 +89,16 @@ def make_switch(
         cage_count=model.ports,
         cage_speed=cage_speed,
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
+        os_version=os_version,
     )
     if model.mgmt_port:
         mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         dev.mgmt_port = mgmt
-    ctx.slots[name] = Slots(plat.port_namer, model.ports, lanes, cage_speed, speed, breakout, plane, mtu)
+    sku = plat.sku(model_name)
+    # a model with SKU data is named by the SKU (real port names, mixed port types)
+    namer = sku.port_name if sku is not None and sku.ports else plat.port_namer
+    ctx.slots[name] = Slots(namer, model.ports, lanes, cage_speed, speed, breakout, plane, mtu)
     return ctx.add(dev)
 
 

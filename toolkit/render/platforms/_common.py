@@ -22,8 +22,7 @@ Stable API (other platform modules import it read-only):
 Constants (protocol numbers and platform conventions, not design decisions):
 ``MGMT_VRF`` (name of the management VRF), ``VXLAN_UDP_PORT`` (IANA 4789),
 ``SYSLOG_UDP_PORT`` (514), ``MGMT_SERVICES`` (SSH tcp/22, SNMP udp/161),
-``DEFAULT_VLAN`` (IEEE 802.1Q default PVID, used only where a platform needs a VLAN id for the
-flat OOB L2 domain), ``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
+``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
 ``split_address("10.0.4.1/31") -> ("10.0.4.1", 31, "10.0.4.0/31")`` is a fast IPv4 helper.
 
 A port is lossless RoCE when ``port.qos == fabric.qos.name`` (``PortView.lossless``).
@@ -55,7 +54,6 @@ from toolkit.design.naming import switch_port_name
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
-    "DEFAULT_VLAN",
     "IEEE_PRIORITIES",
     "LEAF_ROLES",
     "MGMT_SERVICES",
@@ -84,7 +82,6 @@ __all__ = [
 MGMT_VRF = "mgmt"
 VXLAN_UDP_PORT = 4789
 SYSLOG_UDP_PORT = 514
-DEFAULT_VLAN = 1
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 
 LEAF_ROLES = frozenset({"leaf", "business-leaf", "storage-leaf"})
@@ -393,19 +390,20 @@ class DeviceView:
 
 def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
     """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``."""
-    return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())))
+    return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())),
+                           dev.model)
 
 
 @functools.lru_cache(maxsize=256)
 def _front_panel_of(platform: str, cages: int, cage_speed: int,
-                    breakouts: tuple[tuple[int, str], ...]) -> dict[str, tuple[int, int, int, int]]:
+                    breakouts: tuple[tuple[int, str], ...], model: str) -> dict[str, tuple[int, int, int, int]]:
     modes = dict(breakouts)
     out: dict[str, tuple[int, int, int, int]] = {}
     for cage in range(1, cages + 1):
         mode = modes.get(cage)
         lanes, speed = parse_breakout(mode) if mode else (1, cage_speed)
         for lane in range(lanes):
-            out[switch_port_name(platform, cage, lane, lanes, cage_speed)] = (cage, lane, lanes, speed)
+            out[switch_port_name(platform, cage, lane, lanes, cage_speed, model)] = (cage, lane, lanes, speed)
     return out
 
 

@@ -5,7 +5,7 @@ plus the EOS view below; ``templates/eos/startup-config.j2`` holds the syntax.
 
 Platform conventions (not design decisions): management VRF ``MGMT``; loopback ``Loopback0`` (also
 the VXLAN source); VXLAN interface ``Vxlan1``; SVIs ``Vlan<VLAN>``; the flat OOB L2 domain uses the
-IEEE default VLAN (``_common.DEFAULT_VLAN``); ``service routing protocols model multi-agent`` (EVPN
+designed OOB VLAN (``Site.oob_vlan``); ``service routing protocols model multi-agent`` (EVPN
 needs it).
 
 Derivations (mechanical, from the Fabric):
@@ -49,7 +49,6 @@ import jinja2
 from toolkit.design.model import Device, Fabric
 from toolkit.design.naming import serdes_lanes
 from toolkit.render.platforms._common import (
-    DEFAULT_VLAN,
     SYSLOG_UDP_PORT,
     VXLAN_UDP_PORT,
     DeviceView,
@@ -238,7 +237,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "mgmt_vrf": MGMT_VRF,
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
-        "default_vlan": DEFAULT_VLAN,
+        "default_vlan": v.fv.site.oob_vlan,
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,
     }

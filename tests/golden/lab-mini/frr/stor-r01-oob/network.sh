@@ -90,18 +90,18 @@ ip addr replace 10.254.0.64/22 dev eth0
 port swp1 1500 stor-r01-stor01:bmc
 port swp2 1500 stor-r01-stor02:bmc
 port swp3 1500 stor-r01-stor03:bmc
-port swp50 1500 fe-leaf02:eth0
-port swp51 1500 fe-leaf01:eth0
-port swp52 1500 'management core'
+port swp46 1500 fe-leaf02:eth0
+port swp47 1500 fe-leaf01:eth0
+port swp48 1500 'management core'
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
-enslave swp50 bridge
-enslave swp51 bridge
-enslave swp52 bridge
+enslave swp46 bridge
+enslave swp47 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp4
@@ -146,10 +146,6 @@ shut swp42
 shut swp43
 shut swp44
 shut swp45
-shut swp46
-shut swp47
-shut swp48
-shut swp49
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

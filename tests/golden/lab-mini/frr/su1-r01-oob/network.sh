@@ -89,17 +89,17 @@ ip addr replace 10.254.0.96/22 dev eth0
 # ports
 port swp1 1500 su1-r01-gpu01:bmc
 port swp2 1500 su1-r01-gpu02:bmc
-port swp50 1500 su1-leaf-rail1:eth0
-port swp51 1500 su1-leaf-rail0:eth0
-port swp52 1500 'management core'
+port swp46 1500 su1-leaf-rail1:eth0
+port swp47 1500 su1-leaf-rail0:eth0
+port swp48 1500 'management core'
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
-enslave swp50 bridge
-enslave swp51 bridge
-enslave swp52 bridge
+enslave swp46 bridge
+enslave swp47 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp3
@@ -145,10 +145,6 @@ shut swp42
 shut swp43
 shut swp44
 shut swp45
-shut swp46
-shut swp47
-shut swp48
-shut swp49
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -89,13 +89,13 @@ ip addr replace 10.254.0.128/22 dev eth0
 # ports
 port swp1 1500 su1-r02-gpu01:bmc
 port swp2 1500 su1-r02-gpu02:bmc
-port swp52 1500 'management core'
+port swp48 1500 'management core'
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
-enslave swp52 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp3
@@ -143,10 +143,6 @@ shut swp44
 shut swp45
 shut swp46
 shut swp47
-shut swp48
-shut swp49
-shut swp50
-shut swp51
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2
