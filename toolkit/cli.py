@@ -48,15 +48,16 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
-def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True):
-    """Load and validate; on errors print them and exit 1. Returns (spec, findings)."""
+def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
+    """Load and validate (with the limits of ``platform`` when every switch is designed for it); on
+    errors print them and exit 1. Returns (spec, findings)."""
     from toolkit.rules import validate
     from toolkit.spec import load
 
     res = load(path)
     findings = list(res.findings)
     if res.spec is not None:
-        findings += validate(res.spec, res.sources)
+        findings += validate(res.spec, res.sources, platform=platform)
     errors = [f for f in findings if f.severity == "error"]
     if errors or res.spec is None:
         _print_findings(findings, fmt)
@@ -79,7 +80,7 @@ def fabric_of(path: Path, platform: str | None = None):
     from toolkit.design import design
 
     check_platform(platform)
-    spec, findings = load_valid(path)
+    spec, findings = load_valid(path, platform=platform)
     return design(spec, platform), findings
 
 
@@ -91,6 +92,7 @@ def validate(
     path: Path = PathArg,
     format: str = typer.Option("text", "--format", help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
+    platform: str = typer.Option(None, "--platform", help="also check the limits of this NOS for every switch"),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together."""
     from toolkit.rules import validate as run_rules
@@ -99,10 +101,11 @@ def validate(
     if format not in ("text", "json"):
         err.print("--format must be text or json")
         raise typer.Exit(2)
+    check_platform(platform)
     res = load(path)
     findings = list(res.findings)
     if res.spec is not None:
-        findings += run_rules(res.spec, res.sources)
+        findings += run_rules(res.spec, res.sources, platform=platform)
     if format == "json":
         _print_findings(findings, "json")
     else:

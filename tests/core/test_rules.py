@@ -121,8 +121,9 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
         _multi(_set("networks.business.racks_per_group", 1), _set("catalog.switches.as7326.ports", 4)),
         "networks.business.spine",
     ),
-    ("FE002", _set("catalog.switches.as7326.ports", 6), "networks.business.racks_per_group"),
+    ("FE002", _set("catalog.switches.as7326.ports", 3), "networks.business.racks_per_group"),
     ("FE003", _gpu_nic(2, speed="400G"), "catalog.servers.gpu-2x.nics[2].speed"),
+    ("LINK003", _set("networks.business.leaf.uplink_breakout", "2x50G"), "networks.business.leaf.uplink_breakout"),
     (
         "MTU001",
         _multi(_set("networks.business.mtu", 9000), _set("networks.business.host_mtu", 9100)),

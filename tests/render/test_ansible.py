@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from toolkit.design import design
+from toolkit.design import design, policy
 from toolkit.design.model import Device, Fabric
 from toolkit.render import ansible, hosts
 from toolkit.render.core import environment, write_atomic
@@ -85,7 +85,7 @@ def expect_interfaces(dev: Device) -> list[dict[str, Any]]:
     for p in dev.ports:
         if p.plane == "oob" or p.role == "bmc":
             continue
-        table = hosts.RAIL_TABLE_BASE + p.rail if p.plane == "compute" and p.address and p.rail is not None else None
+        table = policy.RAIL_TABLE_BASE + p.rail if p.plane == "compute" and p.address and p.rail is not None else None
         out.append({"name": p.name, "ifname": p.ifname, "plane": p.plane, "address": p.address, "gateway": p.gateway,
                     "mtu": p.mtu, "table": table, "rail": p.rail, "tenant": p.tenant, "vni": p.vni})
     return out

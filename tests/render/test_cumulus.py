@@ -441,13 +441,23 @@ def test_golden_lab_mini() -> None:
     assert not stale or update, f"stale golden files: {sorted(map(str, stale))}"
 
 
-def test_mixed_lossless_and_lossy_ports_are_refused() -> None:
+def test_mixed_lossless_and_lossy_ports_are_a_limit_finding() -> None:
+    """NVUE's ``qos roce`` is switch-wide: a switch mixing lossless and lossy ports is refused by the
+    design's platform check (a validate finding), not by the renderer."""
+    from toolkit.design.policy import check_limits
+    from toolkit.spec import load
+
+    spec = load(ROOT / "inventory" / "examples" / "lab-mini").spec
+    assert spec is not None
     fab = fabric("lab-mini")
+    assert not check_limits(spec, fab)
     leaf = next(d for d in fab.switches() if d.role == "leaf")
-    broken = leaf.model_copy(deep=True)
-    broken.ports[0].qos = None
-    with pytest.raises(ValueError, match="switch-wide"):
-        render_device(broken, fab, env())
+    broken = fab.model_copy(deep=True)
+    port = next(p for p in broken.devices[leaf.name].ports if p.role != "mgmt")
+    object.__setattr__(port, "qos", None)
+    found = check_limits(spec, broken)
+    assert [(v.code, v.path) for v in found] == [("PLAT007", ("catalog", "switches", leaf.model, "platform"))]
+    assert leaf.name in found[0].message
 
 
 def test_a_template_mistake_fails_a_test(tmp_path: Path) -> None:

@@ -322,7 +322,7 @@ def check_topology(fab: Fabric, files: Docs) -> None:
             got.add(pair)
         assert got == want
     else:
-        assert 1 < len(nodes) <= max(40, len(data) // 20), f"{len(nodes)} nodes for {len(data)} devices"
+        assert 1 < len(nodes) <= max(40, len(data) // 15), f"{len(nodes)} nodes for {len(data)} devices"
         assert not {d.name for d in data} & nodes, "a summarised picture names single devices"
 
 

@@ -867,19 +867,26 @@ def test_models_own_platforms_render_eos_devices(render_cache: SimpleNamespace) 
 
 
 def test_mtu_is_capped_at_the_eos_maximum(render_cache: SimpleNamespace) -> None:
-    """The Fabric's 9216 jumbo MTU is above what EOS accepts; the config carries 9214, which still
-    holds the hosts' 9000-byte packets with VXLAN overhead."""
+    """The spec's 9216 jumbo MTU is above what EOS accepts; the design clamps the Fabric's port MTU
+    to 9214 (which still holds the hosts' 9000-byte packets with VXLAN overhead) and the config
+    carries exactly that."""
+    from toolkit.design.policy import check_limits
+    from toolkit.spec import load
+
     fab = render_cache.fabric("lab-mini", PLATFORM)
-    assert any(p.mtu > EOS_MAX_MTU for d in fab.switches() for p in d.ports)
+    assert max(p.switch_mtu for p in fab.planes.values()) > EOS_MAX_MTU
+    assert max(p.mtu for d in fab.switches() for p in d.ports) == EOS_MAX_MTU
     for dev in fab.switches():
-        for i in parse_eos(render_cache.rendered("lab-mini", PLATFORM, dev.name)[FILE]).interfaces.values():
-            assert i.mtu is None or i.mtu <= EOS_MAX_MTU
-    # a plane whose hosts would not fit in the capped MTU is refused, not silently shrunk
+        mtus = {p.name: p.mtu for p in dev.ports}
+        for name, i in parse_eos(render_cache.rendered("lab-mini", PLATFORM, dev.name)[FILE]).interfaces.items():
+            assert i.mtu is None or i.mtu == mtus.get(name, i.mtu) <= EOS_MAX_MTU
+    # a plane whose hosts would not fit in the capped MTU is a limit finding, not silently shrunk
+    spec = load(ROOT / "inventory/examples/lab-mini").spec
+    assert spec is not None
     big = fab.model_copy(deep=True)
-    big.planes["compute"].host_mtu = 9200
-    leaf = next(d for d in big.switches() if d.plane == "compute" and d.role == "leaf")
-    with pytest.raises(ValueError, match="EOS maximum"):
-        render_device(leaf, big, render_cache.env())
+    object.__setattr__(big.planes["business"], "host_mtu", 9200)
+    found = [v for v in check_limits(spec, big) if v.code == "PLAT003"]
+    assert found and found[0].path == ("networks", "business", "host_mtu") and "9214" in found[0].message
 
 
 @pytest.mark.parametrize("mutation", [

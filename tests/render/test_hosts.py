@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from toolkit.design import design
+from toolkit.design import design, policy
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.render import hosts
 from toolkit.render.core import environment
@@ -99,7 +99,7 @@ def test_netplan_matches_fabric(example: str) -> None:
             rules = cfg.get("routing-policy", [])
             ip = p.address.split("/")[0] if p.address else None
             if p.plane == "compute" and p.address:
-                table = hosts.RAIL_TABLE_BASE + p.rail
+                table = policy.RAIL_TABLE_BASE + p.rail
                 assert {"to": "default", "via": p.gateway, "table": table} in routes, (dev.name, p.name)
                 net = hosts.split_address(p.address)[2]
                 assert {"to": net, "scope": "link", "from": ip, "table": table} in routes
@@ -147,7 +147,8 @@ def test_nccl_env_follows_gpu_order(example: str) -> None:
         want = [f"mlx5_{by_gpu[g].rail}:1" for g in range(dev.gpus)]
         assert env["NCCL_IB_HCA"] == "=" + ",".join(want), dev.name
         assert env["NCCL_IB_GID_INDEX"] == "3"
-        assert env["NCCL_IB_TC"] == str(qos.roce_dscp * 4)
+        # one RoCE traffic class everywhere: DSCP in the upper six ToS bits, ECT(0) in the lower two
+        assert env["NCCL_IB_TC"] == str(qos.roce_dscp * 4 + 2)
         assert env["NCCL_IB_SL"] == str(qos.roce_priority)
         assert env["NCCL_NET_GDR_LEVEL"] == "PHB"
         business = [p.ifname for p in dev.ports if p.plane == "business" and p.address]

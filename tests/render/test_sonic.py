@@ -105,8 +105,19 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         assert db["VXLAN_EVPN_NVO"] == {"nvo": {"source_vtep": "vtep"}}
     else:
         assert not ({"VXLAN_TUNNEL", "VXLAN_TUNNEL_MAP", "VRF", "VLAN_INTERFACE", "SAG"} & set(db))
+    # every L2VNI on its access VLAN, and every L3VNI on a VLAN of its own bound to the tenant VRF
+    # (symmetric IRB: SONiC maps the L3VNI through VXLAN_TUNNEL_MAP like an L2VNI)
+    l3 = [a for a in dev.tenants if tenants[a.vni].l3vni is not None]
     assert sorted((m["vni"], m["vlan"]) for m in tmap.values()) == sorted(
-        (str(a.vni), f"Vlan{a.vlan}") for a in dev.tenants)
+        [(str(a.vni), f"Vlan{a.vlan}") for a in dev.tenants]
+        + [(str(tenants[a.vni].l3vni), f"Vlan{a.l3vni_vlan}") for a in l3])
+    for a in l3:
+        t = tenants[a.vni]
+        l3name = f"Vlan{a.l3vni_vlan}"
+        assert a.l3vni_vlan is not None and a.l3vni_vlan not in {x.vlan for x in fab.tenants}
+        assert vlan[l3name]["vlanid"] == str(a.l3vni_vlan)
+        assert not [k for k in member if k.startswith(f"{l3name}|")]
+        assert db["VLAN_INTERFACE"][l3name] == {"vrf_name": f"Vrf{t.vrf}"}
     for a in dev.tenants:
         t = tenants[a.vni]
         name = f"Vlan{a.vlan}"

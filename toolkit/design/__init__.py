@@ -3,7 +3,10 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement).
+tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement) -> policy (values every
+platform renders alike: sessions numbered or not, clamped MTUs, advertised prefixes, ECMP width,
+management ACL and VRF, tenant VRF names / MTU / RD / RT, host routing, RDMA; and the platform
+limits the spec must fit, see ``toolkit.design.policy``).
 """
 
 from __future__ import annotations
@@ -16,13 +19,24 @@ from toolkit.design.frontend import build_frontends
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site
 from toolkit.design.oob import build_oob, oob_gateway_controller
+from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
 from toolkit.design.tenants import build_tenants, mark_members
 from toolkit.spec.models import ClusterSpec
 
-__all__ = ["ComputeSizing", "DesignError", "Fabric", "SizingError", "design", "size_compute"]
+__all__ = [
+    "ComputeSizing",
+    "DesignError",
+    "Fabric",
+    "PlatformLimitError",
+    "SizingError",
+    "Violation",
+    "design",
+    "design_unchecked",
+    "size_compute",
+]
 
 
 def qos_profile(spec: ClusterSpec) -> QosProfile:
@@ -87,11 +101,24 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
 
 
 def design(spec: ClusterSpec, platform: str | None = None) -> Fabric:
-    """Turn a validated spec into the Fabric. Raises DesignError / SizingError with a clear message.
+    """Turn a validated spec into the Fabric. Raises DesignError / SizingError with a clear message,
+    :class:`PlatformLimitError` (a DesignError listing every violation) when the spec does not fit
+    a platform it renders for.
 
     ``platform`` renders every Ethernet switch for one network OS (the lab uses ``frr``); the
-    design (addresses, ASNs, sessions, VNIs) is identical, only native port names differ.
+    design (addresses, ASNs, VNIs) is identical, only native port names and the platform policy
+    (numbered sessions, clamped MTUs, VRF names, ...) differ.
     """
+    fabric = design_unchecked(spec, platform)
+    violations = check_limits(spec, fabric, platform)
+    if violations:
+        raise PlatformLimitError(violations)
+    return fabric
+
+
+def design_unchecked(spec: ClusterSpec, platform: str | None = None) -> Fabric:
+    """The Fabric without refusing platform limits: ``validate`` designs this way and reports
+    ``check_limits`` as findings (``toolkit/rules/platform.py``)."""
     # the design allocates a few hundred thousand small objects and frees none of them:
     # the cyclic garbage collector only costs time here (about a quarter of a 16k-GPU design)
     was_enabled = gc.isenabled()
@@ -129,7 +156,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     pools = [
         PoolUsage(plane=p.plane, purpose=p.purpose, prefix=p.prefix, size=p.size, used=len(p.used)) for p in ctx.pools
     ]
-    return Fabric(
+    fabric = Fabric(
         name=spec.cluster.name,
         site=site,
         planes=planes(spec, sz),
@@ -142,3 +169,5 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
     )
+    apply_policy(fabric)
+    return fabric

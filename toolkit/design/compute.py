@@ -2,10 +2,12 @@
 
 Ports
 - leaf: logical ports 0..D-1 face servers (server slot s of the SU on port s mod D of leaf
-  s // D of its rail); the top U logical ports are uplinks.
+  s // D of its rail); the uplinks take the top cages, each spine its own cages, in the tier's
+  ``uplink_breakout`` mode (``toolkit.design.switches.uplink``).
 - 2 tiers: leaf uplink j goes to spine j // lpp; on the spine, leaf g uses ports g*lpp .. g*lpp+lpp-1.
 - 3 tiers: leaf uplink j goes to spine j of its pod, spine port = leaf position in the pod;
-  spine uplink u = c*lpsc + k goes to core c of plane j, core port = pod*lpsc + k.
+  spine uplink u = c*lpsc + k goes to core c of plane j (the spine's top cages, each core its own),
+  core port = pod*lpsc + k.
 
 Addresses (RoCE): loopbacks leaves [0, 1/2), spines [1/2, 3/4), cores [3/4, 1) of the pool;
 host /31s: leaf g owns block g*2D, server port p gets +2p (leaf) / +2p+1 (host);
@@ -20,7 +22,7 @@ from toolkit.design.context import Ctx, DesignError, peer_session
 from toolkit.design.model import Device, put
 from toolkit.design.naming import compute_leaf_name, core_name, spine_name
 from toolkit.design.sizing import ComputeSizing, size_compute
-from toolkit.design.switches import front_ports, logical, make_switch
+from toolkit.design.switches import logical, make_switch, reserve_uplinks, uplink
 
 
 def network_rack(ctx: Ctx) -> str:
@@ -102,7 +104,10 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                 index=gidx,
                 mtu=mtu,
                 pod=pod,
+                uplink_breakout=net.spine.uplink_breakout if sz.tiers == 3 else None,
             )
+            if sz.tiers == 3:
+                reserve_uplinks(ctx, sp, sz.cores_per_plane, sz.links_per_spine_core)
             if roce:
                 sp.asn = asn.spine_base + pod
                 sp.loopback = lo_spine.at(gidx) + "/32"
@@ -157,7 +162,12 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                     su_index=si,
                     pod=pod,
                     rail=rail,
+                    uplink_breakout=net.leaf.uplink_breakout,
                 )
+                if sz.tiers == 2:
+                    reserve_uplinks(ctx, lf, sz.spines_per_pod, sz.links_per_leaf_spine)
+                else:
+                    reserve_uplinks(ctx, lf, sz.leaf_up, 1)
                 if roce:
                     lf.asn = asn.leaf_base + g
                     lf.loopback = lo.at(g) + "/32"  # type: ignore[union-attr]
@@ -193,7 +203,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                 co = cores[(j, c)]
                 for k in range(sz.links_per_spine_core):
                     u = c * sz.links_per_spine_core + k
-                    spp = logical(ctx, sp, sz.spine_down + u)
+                    spp = uplink(ctx, sp, c, k, sz.links_per_spine_core)
                     cop = logical(ctx, co, pod * sz.links_per_spine_core + k)
                     put(spp, role="uplink", qos=qos, unnumbered=unnumbered and roce)
                     put(cop, role="downlink", qos=qos, unnumbered=unnumbered and roce)
@@ -221,13 +231,14 @@ def _leaf_uplinks(
     roce: bool,
     qos: str | None,
 ) -> None:
-    total = front_ports(ctx, lf)
     for j in range(sz.leaf_up):
-        lp = logical(ctx, lf, total - sz.leaf_up + j)
         if sz.tiers == 2:
-            sp = spines[(0, j // sz.links_per_leaf_spine)]
-            spp = logical(ctx, sp, g * sz.links_per_leaf_spine + j % sz.links_per_leaf_spine)
+            lpp = sz.links_per_leaf_spine
+            lp = uplink(ctx, lf, j // lpp, j % lpp, lpp)
+            sp = spines[(0, j // lpp)]
+            spp = logical(ctx, sp, g * lpp + j % lpp)
         else:
+            lp = uplink(ctx, lf, j, 0, 1)
             sp = spines[(pod, j)]
             pos = (si % sz.sus_per_pod) * sz.leaves_per_su + local
             spp = logical(ctx, sp, pos)

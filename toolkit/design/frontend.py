@@ -5,11 +5,13 @@ groups of ``racks_per_group``; each group has ``leaves_per_group`` leaves placed
 first rack. A server NIC with at least as many ports as the group has leaves spreads port p to
 leaf p; otherwise port p of the server's n-th attached NIC goes to leaf (slot + n + p) mod leaves,
 so a server's NICs and neighbouring servers alternate between the leaves. Host ports take the
-next free downlink of their leaf in layout order (grow by appending). The top S cages of a leaf
-are uplinks, one to each of the S spines.
+next free downlink of their leaf in layout order (grow by appending). The top cages of a leaf
+are uplinks, L = ``uplinks_per_spine`` links to each of the S spines, every spine on its own
+cages, in the leaf tier's ``uplink_breakout`` mode (``toolkit.design.switches.uplink``).
 
 Addresses: loopbacks leaves [0, 1/2), spines [1/2, 1) of the plane pool; host /31s: leaf g owns
-block g*2*C (C = its downlink capacity), downlink i gets +2i / +2i+1; p2p: link (g, j) at (g*S+j)*2.
+block g*2*C (C = its downlink capacity), downlink i gets +2i / +2i+1; p2p: link k of (g, j) at
+((g*S + j)*L + k)*2; on the spine, leaf g uses ports g*L .. g*L+L-1.
 Tenant member ports are access ports in the tenant VLAN/VNI and get a tenant address instead.
 ASNs: spines share ``asn.spine``; leaf g has ``asn.leaf_base + g``.
 """
@@ -23,7 +25,7 @@ from toolkit.design.compute import network_rack
 from toolkit.design.context import Ctx, DesignError, peer_session
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
-from toolkit.design.switches import front_ports, logical, make_switch
+from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 from toolkit.spec.models import ClusterSpec, FrontendNetwork
 
 EVPN = ["ipv4-unicast", "l2vpn-evpn"]
@@ -104,10 +106,11 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
 
     n_groups = (len(eligible) + net.racks_per_group - 1) // net.racks_per_group
     spine_ports = front_ports(ctx, spines[0]) if spines else 0
-    if n_groups * net.leaves_per_group > spine_ports:
+    lps = net.uplinks_per_spine
+    if n_groups * net.leaves_per_group * lps > spine_ports:
         raise DesignError(
-            f"{plane} needs {n_groups * net.leaves_per_group} leaves but spine model {net.spine.model} "
-            f"has {spine_ports} ports: raise racks_per_group or pick a larger spine",
+            f"{plane} needs {n_groups * net.leaves_per_group} leaves x {lps} links but spine model "
+            f"{net.spine.model} has {spine_ports} ports: raise racks_per_group or pick a larger spine",
             ("networks", plane),
         )
     for grp in range(n_groups):
@@ -125,23 +128,28 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                 rack=racks[0].name,
                 index=g,
                 mtu=net.mtu,
+                uplink_breakout=net.leaf.uplink_breakout,
             )
             lf.asn = net.asn.leaf_base + g
             lf.loopback = lo_leaf.at(g) + "/32"
-            total = front_ports(ctx, lf)
-            if total <= n_spines:
-                raise DesignError(f"{plane} leaf model {net.leaf.model} has no ports left after {n_spines} uplinks")
+            reserve_uplinks(ctx, lf, n_spines, lps)
+            if front_ports(ctx, lf) < 1:
+                raise DesignError(
+                    f"{plane} leaf model {net.leaf.model} has no ports left after {n_spines} x {lps} uplinks",
+                    ("networks", plane, "leaf"),
+                )
             for j, sp in enumerate(spines):
-                lp = logical(ctx, lf, total - n_spines + j)
-                spp = logical(ctx, sp, g)
-                off = (g * n_spines + j) * 2
-                put(lp, role="uplink", unnumbered=unnumbered, address=p2p.at(off) + "/31")
-                put(spp, role="downlink", unnumbered=unnumbered, address=p2p.at(off + 1) + "/31")
-                ctx.connect(lf, lp, sp, spp, "leaf-spine", plane)  # type: ignore[arg-type]
-                peer_session(lf, lp, sp, spp, plane, EVPN, unnumbered)  # type: ignore[arg-type]
+                for k in range(lps):
+                    lp = uplink(ctx, lf, j, k, lps)
+                    spp = logical(ctx, sp, g * lps + k)
+                    off = ((g * n_spines + j) * lps + k) * 2
+                    put(lp, role="uplink", unnumbered=unnumbered, address=p2p.at(off) + "/31")
+                    put(spp, role="downlink", unnumbered=unnumbered, address=p2p.at(off + 1) + "/31")
+                    ctx.connect(lf, lp, sp, spp, "leaf-spine", plane)  # type: ignore[arg-type]
+                    peer_session(lf, lp, sp, spp, plane, EVPN, unnumbered)  # type: ignore[arg-type]
             leaves.append(lf)
 
-        capacity = front_ports(ctx, leaves[0]) - n_spines
+        capacity = front_ports(ctx, leaves[0])
         next_free = [0] * len(leaves)
         slot = 0
         for rack in racks:

@@ -113,6 +113,14 @@ class Port(_Model):
     tenant: str | None = None
     qos: str | None = Field(default=None, description="QoS profile applied (roce-lossless)")
     unnumbered: bool = Field(default=False, description="BGP unnumbered on this link (IPv6 LL)")
+    # host routing (policy): servers only
+    table: int | None = Field(default=None, description="policy routing table of this port's traffic (compute)")
+    rule_priority: int | None = Field(default=None, description="ip rule preference of 'from <address> lookup table'")
+    routes: tuple[str, ...] = Field(
+        default=(), description="destinations ('default' or prefixes) via gateway, in table or main"
+    )
+    metric: int | None = Field(default=None, description="route metric of the main-table routes of this port")
+    rdma_device: str | None = Field(default=None, description="RDMA device of a compute NIC port (mlx5_<n>)")
 
 
 class BgpNeighbor(_Model):
@@ -132,6 +140,14 @@ class TenantAttachment(_Model):
     vlan: int
     vni: int
     ports: list[str]
+    # policy: what this device configures for the tenant
+    vrf: str = Field(default="", description="tenant VRF name on this device's platform (prefix included)")
+    mtu: int = Field(default=0, description="MTU of the tenant bridge / VXLAN device / SVI (the plane's host MTU)")
+    l3vni_vlan: int | None = Field(default=None, description="VLAN the platform maps the L3VNI to (SONiC)")
+    rd: str | None = Field(default=None, description="MAC-VRF route distinguisher where the platform needs one")
+    rt: str | None = Field(default=None, description="MAC-VRF route target (import and export)")
+    l3_rd: str | None = Field(default=None, description="IP-VRF route distinguisher (L3VNI)")
+    l3_rt: str | None = Field(default=None, description="IP-VRF route target (L3VNI, import and export EVPN)")
 
 
 class Device(_Model):
@@ -168,6 +184,13 @@ class Device(_Model):
     cage_breakouts: dict[int, str] = Field(
         default_factory=dict, description="cage number -> breakout mode actually used"
     )
+    # routing policy (switches)
+    mgmt_vrf: str | None = Field(default=None, description="management VRF name on this device's platform")
+    advertise: list[str] = Field(
+        default_factory=list, description="prefixes BGP announces: loopback /32 + host subnets (no tenant subnets)"
+    )
+    ecmp: int = Field(default=1, description="BGP maximum-paths: sessions of the device, bounded by the platform")
+    vtep: bool = Field(default=False, description="VXLAN tunnel endpoint (EVPN leaf): advertise-all-vni")
 
     @property
     def is_switch(self) -> bool:
@@ -209,7 +232,7 @@ class Tenant(_Model):
     vni: int
     l3vni: int | None
     vlan: int
-    vrf: str
+    vrf: str = Field(description="tenant VRF name: the tenant name cut to 15 characters (unique per device)")
     subnet: str
     gateway: str
     gateway_mac: str
@@ -231,6 +254,33 @@ class QosProfile(_Model):
     ecn_probability: int
     dscp_to_tc: dict[int, int] = Field(description="DSCP -> traffic class map")
     pfc_watchdog: bool = True
+
+
+class MgmtService(_Model):
+    name: str = Field(description="ssh, snmp")
+    transport: Literal["tcp", "udp"]
+    ip_protocol: int = Field(description="IP protocol number (6 tcp, 17 udp)")
+    port: int
+
+
+class MgmtAclRule(_Model):
+    """Accept ``service`` only from ``source``; everything else to it is dropped."""
+
+    service: MgmtService
+    source: str = Field(description="prefix allowed to reach the service")
+    priority: int = Field(description="ordering: the first rule has the highest number")
+
+
+class RdmaPolicy(_Model):
+    """Host RDMA settings the design decides once (NCCL, RDMA-CM, NIC traffic class)."""
+
+    gid_index: int = Field(description="GID table index of RoCE v2 over the port's IPv4 address (NCCL_IB_GID_INDEX)")
+    ib_port: int = Field(description="port number of a single-port RDMA device")
+    traffic_class: int = Field(
+        description="IPv4 ToS byte of RoCE traffic: DSCP << 2 | ECT(0); one value for NCCL_IB_TC, "
+        "cma_roce_tos and the device's traffic_class"
+    )
+    service_level: int = Field(description="NCCL_IB_SL: the RoCE priority")
 
 
 class PlaneInfo(_Model):
@@ -315,6 +365,8 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
+    rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
 
     def switches(self) -> list[Device]:
         return [d for d in self.devices.values() if d.is_switch]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from toolkit.spec.models import ClusterSpec, parse_breakout, parse_speed
+from toolkit.spec.models import ClusterSpec, FrontendNetwork, parse_breakout, parse_speed
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,39 @@ class TierPorts:
     model: str
     cages: int
     cage_speed: int
-    lanes: int  # logical ports per cage
-    speed: int  # logical port speed
+    lanes: int  # logical ports per cage (downlink mode)
+    speed: int  # logical port speed (downlink mode)
     breakout: str | None
+    up_lanes: int = 0  # uplink cages' mode (0: same as the downlinks)
+    up_speed: int = 0
+    up_breakout: str | None = None
 
     @property
     def ports(self) -> int:
         return self.cages * self.lanes
+
+    @property
+    def uplink_lanes(self) -> int:
+        return self.up_lanes or self.lanes
+
+    @property
+    def uplink_speed(self) -> int:
+        return self.up_speed or self.speed
+
+    def max_down(self, ratio: float) -> int:
+        """Most downlinks that leave room for their uplinks at ``ratio`` (bandwidth down:up)."""
+        if not self.up_lanes:
+            return math.floor(self.ports * ratio / (ratio + 1))
+        # cages: D / lanes + D * speed / (ratio * up_speed * up_lanes) <= cages
+        per_down = 1 / self.lanes + self.speed / (ratio * self.up_speed * self.up_lanes)
+        d = math.floor(self.cages / per_down)
+        while d > 0 and -(-d // self.lanes) + -(-self.uplinks(d, ratio) // self.up_lanes) > self.cages:
+            d -= 1
+        return d
+
+    def uplinks(self, down: int, ratio: float) -> int:
+        """Uplinks (at the uplink speed) that carry ``down`` downlinks at ``ratio``."""
+        return math.ceil(down * self.speed / (ratio * self.uplink_speed) - 1e-9)
 
 
 @dataclass(frozen=True)
@@ -76,7 +102,9 @@ class SizingError(ValueError):
     """The spec cannot be sized; the message says why (validation turns it into a finding)."""
 
 
-def tier_ports(spec: ClusterSpec, model_name: str, breakout: str | None) -> TierPorts:
+def tier_ports(
+    spec: ClusterSpec, model_name: str, breakout: str | None, uplink_breakout: str | None = None
+) -> TierPorts:
     model = spec.catalog.switches.get(model_name)
     if model is None:
         raise SizingError(f"switch model {model_name!r} is not in catalog.switches")
@@ -85,7 +113,23 @@ def tier_ports(spec: ClusterSpec, model_name: str, breakout: str | None) -> Tier
         lanes, speed = parse_breakout(breakout)
     else:
         lanes, speed = 1, cage_speed
+    if uplink_breakout and uplink_breakout != breakout:
+        up_lanes, up_speed = parse_breakout(uplink_breakout)
+        return TierPorts(
+            model_name, model.ports, cage_speed, lanes, speed, breakout, up_lanes, up_speed, uplink_breakout
+        )
     return TierPorts(model_name, model.ports, cage_speed, lanes, speed, breakout)
+
+
+def cages_per_peer(links: int, lanes: int) -> int:
+    return -(-links // lanes)
+
+
+def frontend_leaf_capacity(spec: ClusterSpec, fe: FrontendNetwork) -> int:
+    """Host ports of one front-end leaf: the cages left after every spine's uplink cages."""
+    t = tier_ports(spec, fe.leaf.model, fe.leaf.breakout, fe.leaf.uplink_breakout)
+    up = (fe.spine.count or 2) * cages_per_peer(fe.uplinks_per_spine, t.uplink_lanes)
+    return max(t.cages - up, 0) * t.lanes
 
 
 def rails_of(spec: ClusterSpec) -> int:
@@ -129,8 +173,8 @@ def _ratio(spec: ClusterSpec) -> float:
 
 def size_compute(spec: ClusterSpec) -> ComputeSizing:
     net = spec.networks.compute
-    leaf = tier_ports(spec, net.leaf.model, net.leaf.breakout)
-    spine = tier_ports(spec, net.spine.model, net.spine.breakout)
+    leaf = tier_ports(spec, net.leaf.model, net.leaf.breakout, net.leaf.uplink_breakout)
+    spine = tier_ports(spec, net.spine.model, net.spine.breakout, net.spine.uplink_breakout)
     rails = rails_of(spec)
     if rails == 0:
         raise SizingError("no GPU server with compute NICs in any scalable unit")
@@ -140,13 +184,13 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     planned_sus = max(net.planned_sus or sus, sus)
     ratio = _ratio(spec)
 
-    # leaf: D downlinks + U uplinks must fit in the leaf's logical ports
-    d_max = math.floor(leaf.ports * ratio / (ratio + 1))
+    # leaf: D downlinks + U uplinks (bandwidth D*speed / (U*uplink speed) = ratio) must fit
+    d_max = leaf.max_down(ratio)
     if d_max < 1:
         raise SizingError(f"leaf model {leaf.model} has too few ports")
     leaves_per_rail = math.ceil(n / d_max)
     d = math.ceil(n / leaves_per_rail)
-    u = math.ceil(d / ratio)
+    u = leaf.uplinks(d, ratio)
     if net.leaf.count:
         leaves_per_rail = max(leaves_per_rail, net.leaf.count)
     leaves_per_su = rails * leaves_per_rail
@@ -167,6 +211,7 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
                 f"{planned_leaves} leaves x {lpp} links need {planned_leaves * lpp} spine ports, "
                 f"spine model {spine.model} has {spine.ports}: use 3 tiers"
             )
+        _fits(leaf, d, spines, lpp, "leaf")
         return ComputeSizing(
             tiers=2,
             rails=rails,
@@ -195,15 +240,16 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     if net.core is None:
         raise SizingError("3 tiers are needed but networks.compute.core is not set")
     core = tier_ports(spec, net.core.model, net.core.breakout)
-    spine_down_cap = spine.ports // 2
+    spine_down_cap = spine.max_down(1.0)
     sus_per_pod = spine_down_cap // leaves_per_su
     if sus_per_pod < 1:
         raise SizingError(f"one SU has {leaves_per_su} leaves but a spine has only {spine_down_cap} downlinks at 1:1")
     pods = math.ceil(sus / sus_per_pod)
     planned_pods = math.ceil(planned_sus / sus_per_pod)
     spine_down = sus_per_pod * leaves_per_su
-    spine_up = spine_down  # non-blocking at the spine
+    spine_up = spine.uplinks(spine_down, 1.0)  # non-blocking at the spine
     spines_per_pod = u
+    _fits(leaf, d, u, 1, "leaf")
     planes = spines_per_pod
     need = math.ceil(planned_pods * spine_up / core.ports)
     cores_per_plane = net.core.count or _smallest_divisor_at_least(spine_up, max(need, 1))
@@ -212,6 +258,7 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     lpsc = spine_up // cores_per_plane
     if planned_pods * lpsc > core.ports:
         raise SizingError(f"{planned_pods} pods need {planned_pods * lpsc} ports per core, core model has {core.ports}")
+    _fits(spine, spine_down, cores_per_plane, lpsc, "spine")
     return ComputeSizing(
         tiers=3,
         rails=rails,
@@ -236,6 +283,17 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
         spine=spine,
         core=core,
     )
+
+
+def _fits(tier: TierPorts, down: int, peers: int, links: int, what: str) -> None:
+    """Downlink cages plus one run of uplink cages per upstream switch fit on the switch."""
+    need = -(-down // tier.lanes) + peers * cages_per_peer(links, tier.uplink_lanes)
+    if need > tier.cages:
+        raise SizingError(
+            f"{what} model {tier.model} needs {need} cages ({down} downlinks, {peers} x {links} uplinks with every "
+            f"upstream switch on its own cages), it has {tier.cages}: set uplink_breakout so each cage carries "
+            f"the links of one upstream switch, or pick a larger switch"
+        )
 
 
 def _smallest_divisor_at_least(n: int, lo: int) -> int:

@@ -1,7 +1,14 @@
 """Creating a switch with every front-panel port, named for its platform.
 
-Ports are materialised when a design step uses them (``logical``); ``finalize_ports`` then
-orders them in front-panel order and records the rest as unused (rendered shut).
+Ports are materialised when a design step uses them (``logical`` for the ports facing down,
+``uplink`` for the ports facing the tier above); ``finalize_ports`` then orders them in
+front-panel order and records the rest as unused (rendered shut).
+
+Uplinks sit in the top cages, one run of cages per upstream switch (``uplink_cages``): link k to
+peer s is on cage ``first + s*cpp + k // lanes``, lane ``k % lanes`` (``cpp`` cages per peer), so a
+cage never carries links to two upstream switches and losing one cage or optic never cuts a
+switch off from more than one peer. The uplink cages may run their own port mode
+(``uplink_breakout``, e.g. 2x400G down, 1x800G up).
 """
 
 from __future__ import annotations
@@ -25,18 +32,35 @@ class Slots:
     breakout: str | None
     plane: Plane
     mtu: int
+    up_lanes: int = 1
+    up_speed: int = 0
+    up_breakout: str | None = None
+    separate_up: bool = False  # the uplink cages run their own mode (up_breakout)
+    up_cages: int = 0  # top cages reserved for uplinks (set by reserve_uplinks)
     used: dict[int, Port] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
-        return self.cages * self.lanes
+        """Logical ports facing down (every port when no uplink cages are reserved)."""
+        return (self.cages - self.up_cages) * self.lanes
+
+    @property
+    def total(self) -> int:
+        return self.count + self.up_cages * self.up_lanes
+
+    def mode(self, i: int) -> tuple[int, int, int, str | None]:
+        """(cage 1-based, lane, lanes of the cage, ...) of logical index i; uplink region above count."""
+        if i < self.count:
+            cage, lane = divmod(i, self.lanes)
+            return cage + 1, lane, self.lanes, self.breakout
+        cage, lane = divmod(i - self.count, self.up_lanes)
+        return self.cages - self.up_cages + cage + 1, lane, self.up_lanes, self.up_breakout
 
     def names(self, i: int) -> tuple[str, str, int, int]:
-        cage, lane = divmod(i, self.lanes)
-        cage += 1
+        cage, lane, lanes, _ = self.mode(i)
         return (
-            self.namer(cage, lane, self.lanes, self.cage_speed),
-            switch_ifname(cage, lane, self.lanes),
+            self.namer(cage, lane, lanes, self.cage_speed),
+            switch_ifname(cage, lane, lanes),
             cage,
             lane,
         )
@@ -60,12 +84,15 @@ def make_switch(
     su_index: int | None = None,
     pod: int | None = None,
     rail: int | None = None,
+    uplink_breakout: str | None = None,
 ) -> Device:
     model = ctx.spec.catalog.switches.get(model_name)
     if model is None:
         raise DesignError(f"switch model {model_name!r} is not in catalog.switches")
     cage_speed = parse_speed(model.speed)
     lanes, speed = parse_breakout(breakout) if breakout else (1, cage_speed)
+    separate = uplink_breakout is not None and uplink_breakout != breakout
+    up_lanes, up_speed = parse_breakout(uplink_breakout) if separate and uplink_breakout else (lanes, speed)
     platform: str = model.platform
     if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
@@ -98,35 +125,91 @@ def make_switch(
     sku = plat.sku(model_name)
     # a model with SKU data is named by the SKU (real port names, mixed port types)
     namer = sku.port_name if sku is not None and sku.ports else plat.port_namer
-    ctx.slots[name] = Slots(namer, model.ports, lanes, cage_speed, speed, breakout, plane, mtu)
+    ctx.slots[name] = Slots(
+        namer,
+        model.ports,
+        lanes,
+        cage_speed,
+        speed,
+        breakout,
+        plane,
+        mtu,
+        up_lanes,
+        up_speed,
+        uplink_breakout if separate else breakout,
+        separate,
+    )
     return ctx.add(dev)
 
 
+def uplink_cages(peers: int, links_per_peer: int, lanes: int) -> int:
+    """Top cages the uplinks take: every peer its own cages (see the module docstring)."""
+    return peers * -(-links_per_peer // lanes)
+
+
+def reserve_uplinks(ctx: Ctx, dev: Device, peers: int, links_per_peer: int) -> None:
+    """Reserve the top cages of ``dev`` for ``peers`` x ``links_per_peer`` uplinks (before any port is used)."""
+    slots: Slots = ctx.slots[dev.name]
+    need = uplink_cages(peers, links_per_peer, slots.up_lanes)
+    if need > slots.cages:
+        raise DesignError(
+            f"{dev.name} ({dev.model}) needs {need} cages for {peers} x {links_per_peer} uplinks, it has {slots.cages}"
+        )
+    slots.up_cages = need
+    if slots.separate_up:
+        for cage in range(slots.cages - need + 1, slots.cages + 1):
+            if slots.up_breakout:
+                dev.cage_breakouts[cage] = slots.up_breakout
+            else:
+                dev.cage_breakouts.pop(cage, None)
+
+
+def uplink(ctx: Ctx, dev: Device, peer: int, link: int, links_per_peer: int) -> Port:
+    """Uplink ``link`` (0-based) of ``dev`` towards its ``peer``-th upstream switch."""
+    slots: Slots = ctx.slots[dev.name]
+    cpp = -(-links_per_peer // slots.up_lanes)
+    cage_off = peer * cpp + link // slots.up_lanes
+    if cage_off >= slots.up_cages:
+        raise DesignError(f"{dev.name}: uplink {link + 1} to peer {peer + 1} is beyond its reserved uplink cages")
+    port = _port(ctx, dev, slots.count + cage_off * slots.up_lanes + link % slots.up_lanes)
+    return port
+
+
 def logical(ctx: Ctx, dev: Device, i: int) -> Port:
-    """The i-th front-panel logical port (0-based), created on first use."""
+    """The i-th front-panel logical port facing down (0-based), created on first use."""
     slots = ctx.slots[dev.name]
     port = slots.used.get(i)
     if port is None:
         if i < 0 or i >= slots.count:
             raise DesignError(f"{dev.name} ({dev.model}) has {slots.count} ports; the design needs port {i + 1}")
-        name, ifname, cage, lane = slots.names(i)
+        port = _port(ctx, dev, i)
+    return port
+
+
+def _port(ctx: Ctx, dev: Device, i: int) -> Port:
+    slots: Slots = ctx.slots[dev.name]
+    port = slots.used.get(i)
+    if port is None:
+        cage, lane, lanes, breakout = slots.mode(i)
+        up = i >= slots.count
         port = fast_new(
             Port,
-            name=name,
-            ifname=ifname,
+            name=slots.namer(cage, lane, lanes, slots.cage_speed),
+            ifname=switch_ifname(cage, lane, lanes),
             plane=slots.plane,
-            role="downlink",
-            speed=slots.speed,
+            role="uplink" if up else "downlink",
+            speed=slots.up_speed if up else slots.speed,
             mtu=slots.mtu,
             cage=cage,
-            lane=lane if slots.lanes > 1 else None,
-            breakout=slots.breakout,
+            lane=lane if lanes > 1 else None,
+            breakout=breakout,
         )
         slots.used[i] = port
     return port
 
 
 def front_ports(ctx: Ctx, dev: Device) -> int:
+    """Logical ports facing down (all front-panel ports until uplink cages are reserved)."""
     return ctx.slots[dev.name].count
 
 
@@ -135,4 +218,4 @@ def finalize_ports(ctx: Ctx) -> None:
         dev = ctx.devices[name]
         mgmt = [p for p in dev.ports if p.role == "mgmt"]
         dev.ports = [slots.used[i] for i in sorted(slots.used)] + mgmt
-        dev.unused_ports = [slots.names(i)[:2] for i in range(slots.count) if i not in slots.used]
+        dev.unused_ports = [slots.names(i)[:2] for i in range(slots.total) if i not in slots.used]

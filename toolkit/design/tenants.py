@@ -13,6 +13,7 @@ import ipaddress
 
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Tenant, TenantAttachment, TenantMember
+from toolkit.design.policy import vrf_name
 
 
 def mark_members(ctx: Ctx) -> None:
@@ -82,7 +83,7 @@ def build_tenants(ctx: Ctx) -> list[Tenant]:
                 vni=t.vni,
                 l3vni=t.l3vni,
                 vlan=t.vlan,
-                vrf=t.name[:15],
+                vrf=vrf_name(t.name),
                 subnet=t.subnet,
                 gateway=t.gateway,
                 gateway_mac=gateway_mac(t.vni),

@@ -2,7 +2,11 @@
 
 Pure and deterministic. Every builder takes the Fabric and the set of devices the target actually
 has (``None``: all of them; the lab may run a slice) and returns one ``Case`` per thing to check,
-named by device and port. Nothing here reads rendered configuration.
+named by device and port. Nothing here reads rendered configuration: MTUs are the Fabric's
+(already clamped for the platform, e.g. EOS 9214), BGP sessions numbered or unnumbered as the
+Fabric's policy decided per session, and a switch port is looked up by the name its own OS uses
+(``os_ifname``: ``Port.name`` on a switch — SONiC's netdevs are ``Ethernet<N>``, Cumulus' and the
+frr platform's ``swp<N>`` — ``Port.ifname`` on a server).
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ AFI_KEYS: dict[str, str] = {
 
 def ip_of(address: str | None) -> str:
     return (address or "").split("/", 1)[0]
+
+
+def os_ifname(dev: Device, port: Port) -> str:
+    """The name the device's OS (and its fact readers) uses for ``port``."""
+    return port.name if dev.is_switch else port.ifname
 
 
 def _has(present: Present, *names: str) -> bool:
@@ -77,11 +86,11 @@ def switch_ports(fabric: Fabric, present: Present) -> list[Case]:
                     dev.name,
                     p.name,
                     {
-                        "ifname": p.ifname,
+                        "ifname": os_ifname(dev, p),
                         "mtu": p.mtu,
                         "peer_device": p.peer_device,
                         "peer_port": peer.name,
-                        "peer_ifname": peer.ifname,
+                        "peer_ifname": os_ifname(fabric.devices[p.peer_device or ""], peer),
                     },
                 )
             )
@@ -96,7 +105,7 @@ def switch_addresses(fabric: Fabric, present: Present) -> list[Case]:
             out.append(Case(dev.name, "lo", {"ifname": "lo", "address": dev.loopback}))
         for p in dev.ports:
             if p.address and p.plane != "oob" and p.role not in ("mgmt", "bmc"):
-                out.append(Case(dev.name, p.name, {"ifname": p.ifname, "address": p.address}))
+                out.append(Case(dev.name, p.name, {"ifname": os_ifname(dev, p), "address": p.address}))
     return out
 
 
@@ -110,7 +119,7 @@ def lldp_ports(fabric: Fabric, present: Present) -> list[Case]:
                     dev.name,
                     p.name,
                     {
-                        "ifname": p.ifname,
+                        "ifname": os_ifname(dev, p),
                         "peer_device": p.peer_device,
                         "peer_port": peer.name,
                         "peer_port_ids": sorted({peer.name, peer.ifname}),
@@ -215,7 +224,7 @@ def qos_ports(fabric: Fabric, present: Present) -> list[Case]:
                         dev.name,
                         p.name,
                         {
-                            "ifname": p.ifname,
+                            "ifname": os_ifname(dev, p),
                             "platform": dev.platform,
                             "switch": dev.is_switch,
                             "profile": p.qos,
@@ -354,7 +363,7 @@ def tenant_access_ports(fabric: Fabric, present: Present) -> list[Case]:
                     Case(
                         dev.name,
                         p.name,
-                        {"ifname": p.ifname, "vni": p.vni, "tenant": p.tenant, "tenants_by_vni": by_vni},
+                        {"ifname": os_ifname(dev, p), "vni": p.vni, "tenant": p.tenant, "tenants_by_vni": by_vni},
                     )
                 )
     return out

@@ -169,7 +169,8 @@ class Platform:
     os_versions: tuple[str, ...] = ()
     """Releases the rendered configuration targets."""
     capabilities: frozenset[str] = frozenset()
-    """evpn, l3vni, anycast-gateway, pfc, ecn, breakout, mgmt-vrf, lldp, ..."""
+    """evpn, l3vni, l3vni-vlan (the L3VNI needs a VLAN of its own), anycast-gateway, pfc, ecn,
+    breakout, mgmt-vrf, lldp, ..."""
     skus: Mapping[str, Sku] = field(default_factory=lambda: MappingProxyType({}))
 
     def port_name(self, cage: int, lane: int, lanes: int, cage_speed: int) -> str:

@@ -39,7 +39,7 @@ PLATFORM = Platform(
     mgmt_vrf="mgmt",
     os_versions=("202305", "202311", "202405", "202411"),
     capabilities=frozenset(
-        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
+        {"evpn", "l3vni", "l3vni-vlan", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
     ),
     skus=MappingProxyType(SKUS),
 )

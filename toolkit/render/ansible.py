@@ -259,7 +259,7 @@ def server_vars(dev: Device, fabric: Fabric, v: HostView | None = None) -> dict[
             "pfc": r.pfc,
             "roce_dscp": r.roce_dscp,
             "roce_priority": r.roce_priority,
-            "roce_tos": r.tos,
+            "roce_tos": r.traffic_class,
             "traffic_class": r.traffic_class,
             "cnp_dscp": r.cnp_dscp,
             "cnp_priority": r.cnp_priority,

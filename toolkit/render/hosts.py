@@ -18,19 +18,17 @@ Files per server (templates in ``templates/host/``):
 - ``nccl.env`` (servers with compute NICs): the NCCL environment (HCAs in GPU order, GID index, traffic class,
   SL, socket interface, GPUDirect RDMA level).
 
-Mechanical derivations (no decision is taken here; each follows from Fabric fields):
+Every value is a field of the Fabric (the host policy of ``toolkit.design.policy``): routing
+table, rule priority, destinations and metric of each port (``Port.table`` / ``rule_priority`` /
+``routes`` / ``metric``), RDMA device names (``Port.rdma_device``), the GID index, RDMA port,
+traffic class and service level (``Fabric.rdma``). Mechanical arrangements only here:
 
-- routing table of a compute port = ``RAIL_TABLE_BASE + rail``; its policy rule has the same
-  number as priority (``ip rule`` preference), below the main table's 32766.
-- RDMA device of a compute NIC = ``mlx5_<rail>``: mlx5 devices enumerate in PCI order, and the
-  design numbers rails in NIC order (NIC i -> rail i). Check with ``ibdev2netdev``.
-- RoCE ToS = ``roce_dscp << 2`` (DSCP is the upper six bits of the ToS byte); the RDMA traffic
-  class adds ECN-capable transport ECT(0) (RFC 3168: ``0b10``): ``(roce_dscp << 2) | 2``.
+- a compute port with a table gets the link prefix (scope link, from its address) and its routes
+  via its gateway in that table, plus its ``from <address>`` rule; other ports get their routes
+  via their gateway in the main table.
+- RoCE ToS / traffic class: one value, ``Fabric.rdma.traffic_class`` (DSCP << 2 | ECT(0)), for
+  NCCL_IB_TC, ``cma_roce_tos`` and the device's ``traffic_class``.
 - PFC vector: ``1`` at ``qos.pfc_priority``, ``0`` elsewhere (IEEE 802.1p priorities 0-7).
-- main-table routes: a business port's gateway carries the default route (the business plane is
-  the front-end / in-band network); a storage port's gateway carries the storage plane's host
-  prefixes (``fabric.pools`` of plane ``storage`` whose purpose starts with ``host``). Several
-  ports of one plane get metrics in port order (0, 1, ...), so the first port is preferred.
 - ``NCCL_SOCKET_IFNAME``: the business ports with an address, else the storage ports with one.
 - ``NCCL_NET_GDR_LEVEL=PHB`` when every compute NIC has a NUMA node: validation guarantees a
   NIC's NUMA node equals its GPU's, so GPU and NIC share at least the host bridge (the PCIe
@@ -49,12 +47,8 @@ from toolkit.design.model import Device, Fabric, Port
 from toolkit.render.core import Artifacts
 
 __all__ = [
-    "ECN_ECT0",
     "IEEE_PRIORITIES",
     "MAIN_TABLE",
-    "NCCL_IB_PORT",
-    "RAIL_TABLE_BASE",
-    "ROCE_V2_IPV4_GID_INDEX",
     "SYSCTL_PATH",
     "FabricHostView",
     "HostInterface",
@@ -68,15 +62,7 @@ __all__ = [
     "split_address",
 ]
 
-RAIL_TABLE_BASE = 100
-"""Routing table of a compute port = RAIL_TABLE_BASE + rail (rule priority is the same number)."""
 MAIN_TABLE = "main"
-ROCE_V2_IPV4_GID_INDEX = 3
-"""mlx5 GID table convention: 0/1 RoCE v1/v2 link-local, 2/3 RoCE v1/v2 of the IPv4 address."""
-NCCL_IB_PORT = 1
-"""Port number of a single-port mlx5 device."""
-ECN_ECT0 = 0b10
-"""ECN codepoint ECT(0) (RFC 3168) in the low two bits of the ToS byte."""
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 SYSCTL_PATH = "/etc/sysctl.d/90-aidc.conf"
 NETPLAN_PATH = "/etc/netplan/90-aidc.yaml"
@@ -123,11 +109,14 @@ class HostInterface:
     gateway: str | None
     mtu: int
     speed: int
-    table: int | None  # compute ports with an address
+    table: int | None  # Port.table (compute ports with an address)
+    rule_priority: int | None  # Port.rule_priority
+    routes: tuple[str, ...]  # Port.routes: destinations via the gateway
+    metric: int | None  # Port.metric (main-table routes)
     rail: int | None
     gpu: int | None
     numa: int | None
-    rdma_device: str | None  # compute ports: mlx5_<rail>
+    rdma_device: str | None  # Port.rdma_device
     tenant: str | None
     vni: int | None
     vlan: int | None
@@ -167,8 +156,9 @@ class RoceView:
     pfc_priority: int
     roce_dscp: int
     roce_priority: int
-    tos: int  # roce_dscp << 2
-    traffic_class: int  # tos | ECT(0)
+    traffic_class: int  # Fabric.rdma.traffic_class: ToS byte of RoCE traffic (NCCL_IB_TC, cma_roce_tos, tc)
+    gid_index: int  # Fabric.rdma.gid_index
+    ib_port: int  # Fabric.rdma.ib_port
     cnp_dscp: int
     cnp_priority: int
     ecn_priorities: tuple[int, ...]  # priorities with ECN (roce_np / roce_rp) enabled
@@ -179,7 +169,6 @@ class FabricHostView:
     cluster: str
     compute_kind: str
     roce: RoceView
-    storage_prefixes: tuple[str, ...]
     ntp: tuple[str, ...]
     dns: tuple[str, ...]
     domain: str
@@ -215,7 +204,7 @@ def fabric_host_view(fabric: Fabric) -> FabricHostView:
     if hit is not None and hit[0]() is fabric:
         return hit[1]
     q = fabric.qos
-    tos = q.roce_dscp << 2
+    rdma = fabric.rdma
     roce = RoceView(
         kind=fabric.planes["compute"].kind if "compute" in fabric.planes else "roce",
         trust=q.trust,
@@ -223,20 +212,17 @@ def fabric_host_view(fabric: Fabric) -> FabricHostView:
         pfc_priority=q.pfc_priority,
         roce_dscp=q.roce_dscp,
         roce_priority=q.roce_priority,
-        tos=tos,
-        traffic_class=tos | ECN_ECT0,
+        traffic_class=rdma.traffic_class if rdma else 0,
+        gid_index=rdma.gid_index if rdma else 0,
+        ib_port=rdma.ib_port if rdma else 0,
         cnp_dscp=q.cnp_dscp,
         cnp_priority=q.cnp_priority,
         ecn_priorities=(q.roce_priority,),
-    )
-    storage = tuple(
-        dict.fromkeys(p.prefix for p in fabric.pools if p.plane == "storage" and p.purpose.startswith("host"))
     )
     view = FabricHostView(
         cluster=fabric.name,
         compute_kind=roce.kind,
         roce=roce,
-        storage_prefixes=storage,
         ntp=tuple(fabric.site.ntp),
         dns=tuple(fabric.site.dns),
         domain=fabric.site.domain,
@@ -254,7 +240,6 @@ def _interface(p: Port) -> HostInterface:
     ip = plen = net = None
     if p.address:
         ip, plen, net = split_address(p.address)
-    compute = p.plane == "compute"
     return HostInterface(
         name=p.name,
         ifname=p.ifname,
@@ -267,11 +252,14 @@ def _interface(p: Port) -> HostInterface:
         gateway=p.gateway,
         mtu=p.mtu,
         speed=p.speed,
-        table=RAIL_TABLE_BASE + p.rail if compute and p.rail is not None and p.address else None,
+        table=p.table,
+        rule_priority=p.rule_priority,
+        routes=p.routes,
+        metric=p.metric,
         rail=p.rail,
         gpu=p.gpu,
         numa=p.numa,
-        rdma_device=f"mlx5_{p.rail}" if compute and p.rail is not None else None,
+        rdma_device=p.rdma_device,
         tenant=p.tenant,
         vni=p.vni,
         vlan=p.vlan,
@@ -284,19 +272,18 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
     ifaces = tuple(_interface(p) for p in _data_ports(dev))
     routes: list[HostRoute] = []
     rules: list[HostRule] = []
-    order: dict[str, int] = {}
     for i in ifaces:
         if i.table is not None and i.ip and i.network:
             routes.append(HostRoute(to=i.network, dev=i.ifname, name=i.name, table=i.table, src=i.ip, scope="link"))
-            if i.gateway:
-                routes.append(HostRoute(to="default", dev=i.ifname, name=i.name, table=i.table, via=i.gateway))
-            rules.append(HostRule(src=i.ip, table=i.table, priority=i.table, name=i.name))
-        elif i.plane in ("business", "storage") and i.ip and i.gateway:
-            n = order.get(i.plane, 0)
-            order[i.plane] = n + 1
-            dests = ("default",) if i.plane == "business" else fv.storage_prefixes
-            for to in dests:
-                routes.append(HostRoute(to=to, dev=i.ifname, name=i.name, table=MAIN_TABLE, via=i.gateway, metric=n))
+            for to in i.routes if i.gateway else ():
+                routes.append(HostRoute(to=to, dev=i.ifname, name=i.name, table=i.table, via=i.gateway))
+            if i.rule_priority is not None:
+                rules.append(HostRule(src=i.ip, table=i.table, priority=i.rule_priority, name=i.name))
+        elif i.gateway:
+            for to in i.routes:
+                routes.append(
+                    HostRoute(to=to, dev=i.ifname, name=i.name, table=MAIN_TABLE, via=i.gateway, metric=i.metric)
+                )
     sysctl: list[tuple[str, int]] = [(f"net.ipv4.conf.all.{k}", v) for k, v in HOST_SYSCTLS]
     for i in ifaces:
         sysctl += [(f"net.ipv4.conf.{i.sysctl_name}.{k}", v) for k, v in HOST_SYSCTLS]
@@ -313,10 +300,10 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
     unset: list[tuple[str, str]] = []
     if compute:
         # "=" prefix: exact device names (mlx5_1 must not also select mlx5_10 ...)
-        nccl.append(("NCCL_IB_HCA", "=" + ",".join(f"{i.rdma_device}:{NCCL_IB_PORT}" for i in compute)))
+        nccl.append(("NCCL_IB_HCA", "=" + ",".join(f"{i.rdma_device}:{fv.roce.ib_port}" for i in compute)))
         if fv.compute_kind == "roce":
-            nccl.append(("NCCL_IB_GID_INDEX", str(ROCE_V2_IPV4_GID_INDEX)))
-            nccl.append(("NCCL_IB_TC", str(fv.roce.tos)))
+            nccl.append(("NCCL_IB_GID_INDEX", str(fv.roce.gid_index)))
+            nccl.append(("NCCL_IB_TC", str(fv.roce.traffic_class)))
             nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
         unset.append(("NCCL_IB_QPS_PER_CONNECTION", "the Fabric carries no value; NCCL's default applies"))
         if all(i.numa is not None for i in compute):

@@ -7,7 +7,8 @@ Rules live in one module per code family (``names`` NAME, ``refs`` REF, ``layout
 ``addressing`` ADDR, ``asn`` ASN, ``tenants`` VNI, ``compute`` CMP, ``frontend`` FE, ``mtu`` MTU,
 ``qos`` QOS, ``storage`` STO, ``oob`` OOB, ``site`` PWR/SITE). A new module in this package
 registers its rules by being here: every module except ``registry`` and ``specview`` (the views of
-the spec the rules share) is imported below.
+the spec the rules share) is imported below. Rules over the trial design's Fabric register with
+``toolkit.rules.fabric.fabric_rule`` (``links`` LINK) and run after a successful trial design.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
 DESIGN_CODE = "DES001"
 
 
-def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True) -> list[Finding]:
+def validate(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> list[Finding]:
+    """Every finding of the spec; ``platform``: the trial design renders every Ethernet switch for
+    this NOS (``--platform``), so its limits are checked too."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     for r in RULES.values():
@@ -42,18 +47,19 @@ def validate(spec: ClusterSpec, sources: SourceMap | None = None, *, try_design:
                     )
                 )
     if try_design and not any(f.severity == "error" for f in findings):
-        findings += design_findings(spec)
+        findings += design_findings(spec, platform)
     return locate_all(findings, sources or SourceMap())
 
 
-def design_findings(spec: ClusterSpec) -> list[Finding]:
-    from toolkit.design import design
+def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
+    from toolkit.design import design_unchecked
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
     from toolkit.design.sizing import SizingError
+    from toolkit.rules.fabric import fabric_findings
 
     try:
-        design(spec)
+        fabric = design_unchecked(spec, platform)
     except DesignError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
     except PoolExhausted as exc:
@@ -62,11 +68,14 @@ def design_findings(spec: ClusterSpec) -> list[Finding]:
         ]
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return []
+    return fabric_findings(spec, fabric)
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
+    from toolkit.rules.fabric import FABRIC_RULES
+
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
+    docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),

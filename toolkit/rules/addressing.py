@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from toolkit.design.sizing import frontend_leaf_capacity
 from toolkit.findings import YamlPath
 from toolkit.rules.registry import RuleCtx, rule
-from toolkit.rules.specview import Out, fe_groups, frontends, managed_per_rack, pools, port_count, racks
+from toolkit.rules.specview import Out, fe_groups, frontends, managed_per_rack, pools, racks
 
 
 @rule("ADDR001", "error", "address pools of all planes and tenant subnets do not overlap")
@@ -43,7 +44,7 @@ def _pool_size(c: RuleCtx) -> Out:
         groups = fe_groups(spec, fe, plane)
         leaves = len(groups) * fe.leaves_per_group
         n_sp = fe.spine.count or 2
-        cap = (port_count(spec, fe.leaf.model, fe.leaf.breakout) or 0) - n_sp
+        cap = frontend_leaf_capacity(spec, fe) if fe.leaf.model in spec.catalog.switches else 0
         fa = fe.addressing
         lo = ipaddress.IPv4Network(fa.loopbacks).num_addresses
         yield from _need((*path, "addressing", "loopbacks"), f"{plane} leaf loopbacks (lower half)", lo // 2, leaves)
@@ -52,7 +53,7 @@ def _pool_size(c: RuleCtx) -> Out:
             (*path, "addressing", "p2p"),
             f"{plane} leaf-spine /31s",
             ipaddress.IPv4Network(fa.p2p).num_addresses,
-            leaves * n_sp * 2,
+            leaves * n_sp * fe.uplinks_per_spine * 2,
         )
         if cap > 0:
             yield from _need(

@@ -98,14 +98,19 @@ def _nic_speed(c: RuleCtx) -> Out:
 @rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)")
 def _tier_speed(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    ls = port_speed(c.spec, net.leaf.model, net.leaf.breakout)
+    ls = port_speed(c.spec, net.leaf.model, net.leaf.uplink_breakout or net.leaf.breakout)
     ss = port_speed(c.spec, net.spine.model, net.spine.breakout)
     if ls and ss and ls != ss:
-        yield ("networks", "compute", "spine"), f"spine ports are {ss}G, leaf ports {ls}G", "use matching breakouts"
+        yield (
+            ("networks", "compute", "spine"),
+            f"spine ports are {ss}G, leaf uplinks {ls}G",
+            "use matching breakouts (leaf.uplink_breakout sets the leaf's uplink mode)",
+        )
     if net.core:
+        su = port_speed(c.spec, net.spine.model, net.spine.uplink_breakout or net.spine.breakout)
         cs = port_speed(c.spec, net.core.model, net.core.breakout)
-        if ss and cs and ss != cs:
-            yield ("networks", "compute", "core"), f"core ports are {cs}G, spine ports {ss}G", ""
+        if su and cs and su != cs:
+            yield ("networks", "compute", "core"), f"core ports are {cs}G, spine uplinks {su}G", ""
 
 
 @rule("CMP006", "error", "every compute tier's switch model has enough ports for its downlinks and uplinks")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from toolkit.design.frontend import attached_roles
+from toolkit.design.sizing import frontend_leaf_capacity
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, fe_groups, frontends, port_count, port_speed
 from toolkit.spec.models import parse_speed
@@ -11,12 +12,12 @@ from toolkit.spec.models import parse_speed
 @rule("FE001", "error", "front-end spines have a port for every leaf")
 def _fe_spines(c: RuleCtx) -> Out:
     for plane, fe, path in frontends(c.spec):
-        leaves = len(fe_groups(c.spec, fe, plane)) * fe.leaves_per_group
+        leaves = len(fe_groups(c.spec, fe, plane)) * fe.leaves_per_group * fe.uplinks_per_spine
         ports = port_count(c.spec, fe.spine.model, fe.spine.breakout)
         if ports is not None and leaves > ports:
             yield (
                 (*path, "spine"),
-                f"{leaves} {plane} leaves, spine has {ports} ports",
+                f"{leaves} {plane} leaf uplinks, spine has {ports} ports",
                 ("raise racks_per_group or use a larger spine / breakout"),
             )
 
@@ -24,10 +25,9 @@ def _fe_spines(c: RuleCtx) -> Out:
 @rule("FE002", "error", "front-end leaves have enough ports for the hosts of their rack group")
 def _fe_leaves(c: RuleCtx) -> Out:
     for plane, fe, path in frontends(c.spec):
-        ports = port_count(c.spec, fe.leaf.model, fe.leaf.breakout)
-        if ports is None:
+        if fe.leaf.model not in c.spec.catalog.switches:
             continue
-        cap = ports - (fe.spine.count or 2)
+        cap = frontend_leaf_capacity(c.spec, fe)
         for gi, g in enumerate(fe_groups(c.spec, fe, plane)):
             if g["max"] > cap:
                 yield (

@@ -192,6 +192,13 @@ class Layout(Strict):
 class TierSpec(Strict):
     model: str = Field(description="switch model from catalog.switches")
     breakout: str | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    uplink_breakout: str | None = Field(
+        default=None,
+        description=(
+            "port mode of the cages facing the tier above, e.g. 1x800G with breakout 2x400G for the "
+            "downlinks (default: breakout); the tier above must run its downlinks at the same speed"
+        ),
+    )
     count: int | None = Field(default=None, ge=1, description="override the computed switch count")
 
 
@@ -259,6 +266,17 @@ class FrontendNetwork(Strict):
     leaf: TierSpec = Field(description="leaf tier")
     spine: TierSpec = Field(description="spine tier")
     leaves_per_group: int = Field(default=2, ge=1, le=4, description="leaves serving one rack group")
+    uplinks_per_spine: int = Field(
+        default=1, ge=1, le=16, description="parallel links from every leaf to every spine (each spine its own cages)"
+    )
+    oversubscription: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?:1$",
+        description=(
+            "largest leaf host-port:uplink bandwidth ratio the design may have, e.g. 3:1 (checked; "
+            "undeclared gives a warning with the designed ratio)"
+        ),
+    )
     racks_per_group: int = Field(
         default=1, ge=1, description="consecutive racks (layout order) that share a leaf group"
     )

@@ -1,17 +1,14 @@
 """View data shared by the switch platform renderers (frr, sonic, cumulus, eos).
 
-Templates hold syntax only. Everything a template prints is a field of the Fabric or a value
-derived from it *mechanically* here (no decision is taken in this module): which ports carry an
-address, which prefixes a leaf advertises, which neighbors get the EVPN address family, the
-speed of an unused port from its cage, ...
-
-Stable API (other platform modules import it read-only):
+Templates hold syntax only, and this module takes no decision: every value is a field of the
+Fabric (decided in ``toolkit.design``, the policy values in ``toolkit.design.policy``) or a
+mechanical re-arrangement of fields (split addresses, ports grouped by role, the speed of an unused
+port from its cage). Stable API (other platform modules import it read-only):
 
 ``fabric_view(fabric) -> FabricView``
-    Fabric-wide data, computed once per Fabric object and cached (render is a one-way stage: do
-    not mutate a Fabric after rendering from it). Fields: ``site``, ``qos``
-    (:class:`QosView`), ``tenants`` (by L2 VNI), ``tenants_by_name``, ``mgmt_acl``
-    (tuple of :class:`AclRule`).
+    Fabric-wide data, computed once per Fabric object and cached (the Fabric is frozen after
+    design). Fields: ``site``, ``qos`` (:class:`QosView`), ``tenants`` (by L2 VNI),
+    ``tenants_by_name``, ``mgmt_acl`` (``Fabric.mgmt_acl``).
 ``device_view(dev, fabric) -> DeviceView``
     Per-device data, O(ports + neighbors); see :class:`DeviceView` for every field.
 ``tier(role) -> "leaf" | "spine" | "core" | "oob"``
@@ -19,23 +16,16 @@ Stable API (other platform modules import it read-only):
 ``frr_filters(env)``
     Registers the Jinja filters the FRR-syntax templates use (``sh`` shell quoting).
 
-Constants (protocol numbers and platform conventions, not design decisions):
-``MGMT_VRF`` (name of the management VRF), ``VXLAN_UDP_PORT`` (IANA 4789),
-``SYSLOG_UDP_PORT`` (514), ``MGMT_SERVICES`` (SSH tcp/22, SNMP udp/161),
-``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
+Constants (protocol numbers and conventions, not design decisions): ``VXLAN_UDP_PORT`` (IANA
+4789), ``SYSLOG_UDP_PORT`` (514), ``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
 ``split_address("10.0.4.1/31") -> ("10.0.4.1", 31, "10.0.4.0/31")`` is a fast IPv4 helper.
 
+Where the policy values come from: ``DeviceView.advertise`` = ``Device.advertise``,
+``maximum_paths`` = ``Device.ecmp``, ``vtep`` = ``Device.vtep``, ``MgmtView.vrf`` =
+``Device.mgmt_vrf``, BGP numbered / unnumbered = ``BgpNeighbor.unnumbered`` (with its addresses),
+port MTUs = ``Port.mtu`` (already clamped for the platform), ``TenantView`` = the device's
+``TenantAttachment`` (VRF name as the platform spells it, MTU, RD / RT, L3VNI VLAN).
 A port is lossless RoCE when ``port.qos == fabric.qos.name`` (``PortView.lossless``).
-
-Derivations worth knowing (documented again where they are computed):
-- ``DeviceView.maximum_paths`` = number of BGP sessions of the device (the largest ECMP width it
-  can ever see), at least 1.
-- ``DeviceView.advertise`` = the loopback /32 plus the networks of the device's addresses on
-  ports whose peer is a server (host /31s); p2p fabric links and tenant subnets are not in it.
-- ``TenantView.mtu`` = ``fabric.planes[dev.plane].host_mtu`` (the L3 MTU of the hosts the tenant
-  bridge / VXLAN device carries; the underlay keeps ``port.mtu``).
-- unused ports get their cage, lane and speed by enumerating the device's cages with
-  ``toolkit.design.naming`` (the design's own naming), speed = breakout lane speed or cage speed.
 """
 
 from __future__ import annotations
@@ -49,23 +39,19 @@ from dataclasses import dataclass, field
 
 import jinja2
 
-from toolkit.design.model import SERVER_ROLES, Device, Fabric, Port, QosProfile, Site, Tenant
-from toolkit.design.naming import switch_port_name
+from toolkit import platforms
+from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
     "IEEE_PRIORITIES",
     "LEAF_ROLES",
-    "MGMT_SERVICES",
-    "MGMT_VRF",
     "SPINE_ROLES",
     "SYSLOG_UDP_PORT",
     "VXLAN_UDP_PORT",
-    "AclRule",
     "Breakout",
     "DeviceView",
     "FabricView",
-    "MgmtService",
     "MgmtView",
     "NeighborView",
     "PortView",
@@ -79,7 +65,6 @@ __all__ = [
     "tier",
 ]
 
-MGMT_VRF = "mgmt"
 VXLAN_UDP_PORT = 4789
 SYSLOG_UDP_PORT = 514
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
@@ -97,29 +82,6 @@ def tier(role: str) -> str:
         return _TIER[role]
     except KeyError:
         raise ValueError(f"{role!r} is not a switch role") from None
-
-
-@dataclass(frozen=True, slots=True)
-class MgmtService:
-    name: str  # ssh, snmp
-    transport: str  # tcp, udp
-    ip_protocol: int  # 6, 17
-    port: int  # 22, 161
-
-
-MGMT_SERVICES: tuple[MgmtService, ...] = (
-    MgmtService("ssh", "tcp", 6, 22),
-    MgmtService("snmp", "udp", 17, 161),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class AclRule:
-    """Accept ``service`` only from ``source`` (the OOB prefix); everything else to it is dropped."""
-
-    service: MgmtService
-    source: str
-    priority: int  # ordering only: first rule has the highest number
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +141,7 @@ class FabricView:
     qos: QosView
     tenants: dict[int, Tenant]  # by L2 VNI
     tenants_by_name: dict[str, Tenant]
-    mgmt_acl: tuple[AclRule, ...]
+    mgmt_acl: tuple[MgmtAclRule, ...]
     oob_prefixlen: int
 
 
@@ -192,13 +154,12 @@ def fabric_view(fabric: Fabric) -> FabricView:
     if hit is not None and hit[0]() is fabric:
         return hit[1]
     site = fabric.site
-    n = len(MGMT_SERVICES)
     view = FabricView(
         site=site,
         qos=_qos_view(fabric.qos),
         tenants={t.vni: t for t in fabric.tenants},
         tenants_by_name={t.name: t for t in fabric.tenants},
-        mgmt_acl=tuple(AclRule(s, site.oob_prefix, n - i) for i, s in enumerate(MGMT_SERVICES)),
+        mgmt_acl=tuple(fabric.mgmt_acl),
         oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
     )
     key = id(fabric)
@@ -346,13 +307,18 @@ class TenantView:
     vni: int  # L2VNI
     vlan: int  # local VLAN of the attachment
     l3vni: int | None
-    vrf: str  # Tenant.vrf as designed (platforms add their own prefix, e.g. SONiC "Vrf")
+    vrf: str  # TenantAttachment.vrf: the VRF name as this platform spells it (SONiC: Vrf<name>)
     subnet: str
     gateway: str
     gateway_cidr: str  # gateway with the subnet's prefix length
     gateway_mac: str
     ports: tuple[PortView, ...]  # access ports on this device
-    mtu: int  # host MTU of the plane (bridge / VXLAN device / SVI)
+    mtu: int  # TenantAttachment.mtu: bridge / VXLAN device / SVI
+    l3vni_vlan: int | None  # VLAN the L3VNI is mapped to (SONiC)
+    rd: str | None  # MAC-VRF route distinguisher / target where the platform needs them (EOS)
+    rt: str | None
+    l3_rd: str | None  # IP-VRF (L3VNI)
+    l3_rt: str | None
 
 
 @dataclass(slots=True)
@@ -378,14 +344,13 @@ class DeviceView:
     breakouts: list[Breakout]  # cages split into several ports (cage_breakouts), cage order
     neighbors: list[NeighborView]
     evpn_neighbors: list[NeighborView]
-    advertise: list[str]  # prefixes BGP announces: loopback /32 + host subnets
-    host_prefixes: list[str]  # host subnets alone
-    maximum_paths: int
+    advertise: list[str]  # Device.advertise: prefixes BGP announces (loopback /32 + host subnets)
+    maximum_paths: int  # Device.ecmp
     evpn: bool  # any EVPN session
-    vtep: bool  # EVPN leaf: VXLAN tunnel endpoint, advertise-all-vni
+    vtep: bool  # Device.vtep: VXLAN tunnel endpoint, advertise-all-vni
     tenants: list[TenantView]
     l3vni_tenants: list[TenantView] = field(default_factory=list)  # tenants with an L3VNI
-    host_mtu: int | None = None
+    host_mtu: int | None = None  # the plane's host MTU (PlaneInfo.host_mtu)
 
 
 def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
@@ -398,12 +363,15 @@ def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
 def _front_panel_of(platform: str, cages: int, cage_speed: int,
                     breakouts: tuple[tuple[int, str], ...], model: str) -> dict[str, tuple[int, int, int, int]]:
     modes = dict(breakouts)
+    plat = platforms.get(platform)
+    sku = plat.sku(model)
+    namer = sku.port_name if sku is not None and sku.ports else plat.port_namer
     out: dict[str, tuple[int, int, int, int]] = {}
     for cage in range(1, cages + 1):
         mode = modes.get(cage)
         lanes, speed = parse_breakout(mode) if mode else (1, cage_speed)
         for lane in range(lanes):
-            out[switch_port_name(platform, cage, lane, lanes, cage_speed, model)] = (cage, lane, lanes, speed)
+            out[namer(cage, lane, lanes, cage_speed)] = (cage, lane, lanes, speed)
     return out
 
 
@@ -423,7 +391,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
                 address=addr,
                 ip=addr.split("/", 1)[0] if addr else None,
                 gateway=dev.mgmt_gateway,
-                vrf=MGMT_VRF,
+                vrf=dev.mgmt_vrf or "",
                 mtu=p.mtu,
                 description=p.description,
             )
@@ -432,7 +400,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     if mgmt is None and dev.mgmt_port:
         addr = dev.mgmt_address
         mgmt = MgmtView(dev.mgmt_port, dev.mgmt_port, addr, addr.split("/", 1)[0] if addr else None,
-                        dev.mgmt_gateway, MGMT_VRF, 1500, "")
+                        dev.mgmt_gateway, dev.mgmt_vrf or "", 1500, "")
 
     fp = _front_panel(dev) if (dev.unused_ports or dev.cage_breakouts) else {}
     unused = []
@@ -485,14 +453,6 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         )
     evpn_neighbors = [n for n in neighbors if n.evpn]
 
-    host_prefixes: list[str] = []
-    seen: set[str] = set()
-    for pv in ports:
-        if pv.network and pv.peer_is_server and pv.tenant is None and pv.network not in seen:
-            seen.add(pv.network)
-            host_prefixes.append(pv.network)
-    advertise = ([split_address(dev.loopback)[2]] if dev.loopback else []) + host_prefixes
-
     the_tier = tier(dev.role)
     plane = fabric.planes.get(dev.plane)
     host_mtu = plane.host_mtu if plane else None
@@ -509,13 +469,18 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
                 vni=att.vni,
                 vlan=att.vlan,
                 l3vni=t.l3vni,
-                vrf=t.vrf,
+                vrf=att.vrf,
                 subnet=t.subnet,
                 gateway=t.gateway,
                 gateway_cidr=f"{t.gateway}/{plen}",
                 gateway_mac=t.gateway_mac,
                 ports=tuple(by_port[n] for n in att.ports),
-                mtu=host_mtu if host_mtu is not None else min(by_port[n].mtu for n in att.ports),
+                mtu=att.mtu,
+                l3vni_vlan=att.l3vni_vlan,
+                rd=att.rd,
+                rt=att.rt,
+                l3_rd=att.l3_rd,
+                l3_rt=att.l3_rt,
             )
         )
     evpn = bool(evpn_neighbors)
@@ -541,11 +506,10 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         breakouts=breakouts,
         neighbors=neighbors,
         evpn_neighbors=evpn_neighbors,
-        advertise=advertise,
-        host_prefixes=host_prefixes,
-        maximum_paths=max(len(neighbors), 1),
+        advertise=list(dev.advertise),
+        maximum_paths=dev.ecmp,
         evpn=evpn,
-        vtep=evpn and the_tier == "leaf",
+        vtep=dev.vtep,
         tenants=tenants,
         l3vni_tenants=[t for t in tenants if t.l3vni is not None],
         host_mtu=host_mtu,

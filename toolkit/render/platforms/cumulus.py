@@ -52,10 +52,9 @@ from typing import Any
 import jinja2
 import yaml
 
+from toolkit import platforms
 from toolkit.design.model import Device, Fabric
-from toolkit.design.naming import switch_port_name
 from toolkit.render.platforms._common import (
-    MGMT_VRF,
     SYSLOG_UDP_PORT,
     VXLAN_UDP_PORT,
     DeviceView,
@@ -109,7 +108,7 @@ def _breakouts(v: DeviceView) -> list[CageBreakout]:
     dev = v.dev
     return [
         CageBreakout(
-            parent=switch_port_name(dev.platform, b.cage, 0, 1, dev.cage_speed),
+            parent=platforms.get(dev.platform).port_name(b.cage, 0, 1, dev.cage_speed),
             mode=f"{b.lanes}x",
             cage=b.cage,
             ports=b.ports,
@@ -117,15 +116,6 @@ def _breakouts(v: DeviceView) -> list[CageBreakout]:
         for b in v.breakouts
         if b.lanes > 1
     ]
-
-
-def _check_qos(v: DeviceView) -> None:
-    if v.lossless_ports and len(v.lossless_ports) != len(v.ports):
-        lossy = [p.name for p in v.ports if not p.lossless]
-        raise ValueError(
-            f"{v.hostname}: NVUE 'qos roce' is switch-wide, but ports {', '.join(lossy)} are not "
-            f"{v.fv.qos.name} while {len(v.lossless_ports)} others are"
-        )
 
 
 # --- the template's line format -> NVUE tree ---------------------------------------------------
@@ -310,7 +300,6 @@ def _set_arg(path: tuple[str, ...], value: NvueValue | None) -> str:
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
     env.filters.setdefault("nvs", _nvs)
     v = device_view(dev, fabric)
-    _check_qos(v)
     ctx = {
         "v": v,
         "site": v.fv.site,
@@ -322,7 +311,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "default_vlan": v.fv.site.oob_vlan,
         "timezone": nvue_timezone(v.fv.site.timezone),
         "system_syslog": _release(dev.os_version) >= SYSTEM_SYSLOG_RELEASE,
-        "mgmt_vrf": MGMT_VRF,
+        "mgmt_vrf": dev.mgmt_vrf,
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,
     }

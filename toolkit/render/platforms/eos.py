@@ -3,36 +3,28 @@
 Everything printed comes from the Fabric through :func:`toolkit.render.platforms._common.device_view`
 plus the EOS view below; ``templates/eos/startup-config.j2`` holds the syntax.
 
-Platform conventions (not design decisions): management VRF ``MGMT``; loopback ``Loopback0`` (also
+Platform conventions (not design decisions): loopback ``Loopback0`` (also
 the VXLAN source); VXLAN interface ``Vxlan1``; SVIs ``Vlan<VLAN>``; the flat OOB L2 domain uses the
 designed OOB VLAN (``Site.oob_vlan``); ``service routing protocols model multi-agent`` (EVPN
 needs it).
 
+Values decided by the design and read from the Fabric (``toolkit.design.policy``): sessions are
+numbered on EOS (``BgpNeighbor.peer_address``: the platform has ``unnumbered_bgp = False``); port
+MTUs are already clamped to the EOS IP MTU maximum 9214 (``Port.mtu``); RD / RT of the MAC-VRF and
+IP-VRF (``TenantAttachment.rd`` / ``rt`` / ``l3_rd`` / ``l3_rt``); the management VRF
+(``Device.mgmt_vrf``, ``MGMT``). Limits (VNI within 16 bits for the RT format, one anycast gateway
+MAC per switch, MTUs) are validate findings, never render errors.
+
 Derivations (mechanical, from the Fabric):
-- Underlay: every eBGP session is numbered. For a session the Fabric marks ``unnumbered``
-  (``peer_address`` empty; EOS would need IPv6 link-local / RFC 5549 support for it) the peer
-  address is the designed address of the peer's port (``Port.address`` of
-  ``peer_device:peer_interface``; the links always carry /31s).
-- MTU: EOS ``mtu`` is the IP MTU and accepts 68-9214 bytes (``MAX_MTU``); the Fabric's
-  ``Port.mtu`` is the Linux-style interface MTU (also excluding the Ethernet header) and is
-  usually the 9216 jumbo value, which EOS rejects (the line would be dropped and the port left at
-  1500). A designed MTU above ``MAX_MTU`` is rendered as ``MAX_MTU``: nothing the design sends
-  needs more (host MTU + VXLAN overhead must fit, else the switch is refused with ``ValueError``).
-  The SVI MTU is the plane's host MTU and must fit as it is.
 - Port speed: ``<lane speed>g-<serdes lanes per port>`` with the lanes per port = the cage's
   SerDes lanes (``toolkit.design.naming.serdes_lanes``) / breakout lanes; single-lane ports below
   50G use ``forced <n>full``. A cage broken out (``dev.cage_breakouts``) gets the speed on every
   lane, used or not, which is how EOS splits a cage.
-- EVPN: EOS needs explicit route distinguishers and route targets, which the Fabric does not carry:
-  RD = ``<router-id>:<VNI>`` (MAC-VRF: L2VNI, IP-VRF: L3VNI; unique per switch because VNIs are
-  unique), RT = ``<VNI>:<VNI>`` (equal on every VTEP). Both need the VNI to fit 16 bits.
-  EVPN neighbours get ``send-community extended``; a switch with EVPN sessions that is not a VTEP
+- EVPN neighbours get ``send-community extended``; a switch with EVPN sessions that is not a VTEP
   (a spine) keeps EVPN next hops (``bgp next-hop-unchanged`` in ``address-family evpn``) because
   the underlay and overlay share the eBGP sessions.
 - Anycast gateway: ``ip address virtual`` = tenant gateway / subnet length, and the one
-  ``ip virtual-router mac-address`` = ``tenant.gateway_mac``. EOS has a single virtual-router MAC
-  per switch: a switch whose tenants have different gateway MACs cannot be rendered faithfully and
-  is refused (``ValueError``).
+  ``ip virtual-router mac-address`` = ``tenant.gateway_mac`` (one per switch, checked in design).
 - RoCE on ports with the lossless profile: ``qos trust``, ``priority-flow-control`` on the PFC
   priority (``no-drop``), PFC watchdog, ECN thresholds in kbytes on the lossless tx-queue(s),
   strict priority on the CNP tx-queue; ``qos map dscp ... to traffic-class`` globally
@@ -41,7 +33,6 @@ Derivations (mechanical, from the Fabric):
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import jinja2
@@ -58,23 +49,17 @@ from toolkit.render.platforms._common import (
 )
 from toolkit.spec.models import parse_breakout
 
-MGMT_VRF = "MGMT"
 LOOPBACK = "Loopback0"
 VXLAN_IF = "Vxlan1"
 TRUST = {"dscp": "dscp", "pcp": "cos"}
 """``fabric.qos.trust`` -> EOS ``qos trust`` keyword."""
 
 TEMPLATE = "eos/startup-config.j2"
-_RT_MAX = 0xFFFF
-MAX_MTU = 9214
-"""Largest value EOS accepts for the interface ``mtu`` (IP MTU, 68-9214 bytes)."""
-VXLAN_OVERHEAD = 50
-"""Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) header bytes."""
 
 
 @dataclass(frozen=True, slots=True)
 class EosNeighbor:
-    peer: str  # peer address (always numbered on EOS)
+    peer: str  # peer address (numbered on EOS, decided in design)
     n: NeighborView
 
 
@@ -82,8 +67,8 @@ class EosNeighbor:
 class EosTenant:
     t: TenantView
     svi: str
-    mac_vrf_rd: str
-    mac_vrf_rt: str
+    mac_vrf_rd: str | None
+    mac_vrf_rt: str | None
     ip_vrf_rd: str | None
     ip_vrf_rt: str | None
 
@@ -91,44 +76,12 @@ class EosTenant:
 @dataclass(frozen=True, slots=True)
 class EosView:
     speeds: dict[str, str]  # port name -> EOS speed argument (used and unused ports)
-    mtus: dict[str, int]  # port name (front panel and management) -> EOS mtu
+    mtus: dict[str, int]  # port name (front panel and management) -> EOS mtu (Port.mtu)
     neighbors: list[EosNeighbor]
     tenants: list[EosTenant]
     virtual_mac: str | None
     evpn_transit: bool  # EVPN speaker that is not a VTEP: keep next hops
     routed: bool  # runs BGP
-
-
-# --- peer port addresses: one map per peer device, built on first use, cached per Fabric ---------
-
-_ADDR_CACHE: dict[int, tuple[weakref.ref[Fabric], dict[str, dict[str, str | None]]]] = {}
-
-
-def _port_addresses(fabric: Fabric, device: str) -> dict[str, str | None]:
-    hit = _ADDR_CACHE.get(id(fabric))
-    if hit is None or hit[0]() is not fabric:
-        key = id(fabric)
-        hit = (weakref.ref(fabric, lambda _r, k=key: _ADDR_CACHE.pop(k, None)), {})  # type: ignore[misc]
-        _ADDR_CACHE[key] = hit
-    by_dev = hit[1]
-    ports = by_dev.get(device)
-    if ports is None:
-        ports = by_dev[device] = {p.name: p.address for p in fabric.devices[device].ports}
-    return ports
-
-
-def _peer_address(n: NeighborView, fabric: Fabric, dev: Device) -> str:
-    if n.peer_address:
-        return n.peer_address
-    addr = None
-    if n.peer_interface and n.peer_device in fabric.devices:
-        addr = _port_addresses(fabric, n.peer_device).get(n.peer_interface)
-    if not addr:
-        raise ValueError(
-            f"{dev.name}: BGP session to {n.peer_device}:{n.peer_interface} has no peer address and the peer "
-            "port has none either (EOS renders numbered sessions only)"
-        )
-    return addr.split("/", 1)[0]
 
 
 def _speed(speed: int, lanes_per_port: int) -> str:
@@ -154,59 +107,21 @@ def _speeds(v: DeviceView) -> dict[str, str]:
     return out
 
 
-def _mtu(v: DeviceView, port: str, mtu: int) -> int:
-    if mtu <= MAX_MTU:
-        return mtu
-    if v.host_mtu is not None and v.host_mtu + VXLAN_OVERHEAD > MAX_MTU:
-        raise ValueError(
-            f"{v.hostname}: {port} MTU {mtu} exceeds the EOS maximum {MAX_MTU} and the plane's host MTU "
-            f"{v.host_mtu} (+{VXLAN_OVERHEAD} VXLAN) would not fit in it"
-        )
-    return MAX_MTU
-
-
 def _mtus(v: DeviceView) -> dict[str, int]:
-    out = {p.name: _mtu(v, p.name, p.mtu) for p in v.ports}
+    out = {p.name: p.mtu for p in v.ports}
     if v.mgmt:
-        out[v.mgmt.port] = _mtu(v, v.mgmt.port, v.mgmt.mtu)
+        out[v.mgmt.port] = v.mgmt.mtu
     return out
 
 
-def _rt_part(dev: Device, vni: int) -> int:
-    if vni > _RT_MAX:
-        raise ValueError(f"{dev.name}: VNI {vni} does not fit the 16-bit field of the EOS RD/RT <vni>:<vni>")
-    return vni
+def _peer(n: NeighborView, dev: Device) -> str:
+    if not n.peer_address:
+        raise ValueError(f"{dev.name}: the Fabric gives the BGP session to {n.peer_device} no peer address")
+    return n.peer_address
 
 
 def _tenants(v: DeviceView) -> list[EosTenant]:
-    out = []
-    for t in v.tenants:
-        vni = _rt_part(v.dev, t.vni)
-        l3 = _rt_part(v.dev, t.l3vni) if t.l3vni is not None else None
-        if t.mtu > MAX_MTU:
-            raise ValueError(f"{v.hostname}: tenant {t.name} MTU {t.mtu} exceeds the EOS maximum {MAX_MTU}")
-        out.append(
-            EosTenant(
-                t=t,
-                svi=f"Vlan{t.vlan}",
-                mac_vrf_rd=f"{v.router_id}:{vni}",
-                mac_vrf_rt=f"{vni}:{vni}",
-                ip_vrf_rd=f"{v.router_id}:{l3}" if l3 is not None else None,
-                ip_vrf_rt=f"{l3}:{l3}" if l3 is not None else None,
-            )
-        )
-    return out
-
-
-def _virtual_mac(v: DeviceView) -> str | None:
-    macs = sorted({t.gateway_mac for t in v.tenants})
-    if len(macs) > 1:
-        names = ", ".join(f"{t.name}={t.gateway_mac}" for t in v.tenants)
-        raise ValueError(
-            f"{v.hostname}: EOS has one 'ip virtual-router mac-address' per switch, but the tenants on it use "
-            f"different gateway MACs ({names}); the Fabric must give them one anycast gateway MAC"
-        )
-    return macs[0] if macs else None
+    return [EosTenant(t, f"Vlan{t.vlan}", t.rd, t.rt, t.l3_rd, t.l3_rt) for t in v.tenants]
 
 
 def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
@@ -216,9 +131,9 @@ def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
     return EosView(
         speeds=_speeds(v),
         mtus=_mtus(v),
-        neighbors=[EosNeighbor(_peer_address(n, fabric, v.dev), n) for n in v.neighbors],
+        neighbors=[EosNeighbor(_peer(n, v.dev), n) for n in v.neighbors],
         tenants=_tenants(v),
-        virtual_mac=_virtual_mac(v),
+        virtual_mac=min((t.gateway_mac for t in v.tenants), default=None),
         evpn_transit=v.evpn and not v.vtep,
         routed=routed,
     )
@@ -234,7 +149,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "qos": fabric.qos,
         "acl": v.fv.mgmt_acl,
         "trust": TRUST[v.fv.qos.trust],
-        "mgmt_vrf": MGMT_VRF,
+        "mgmt_vrf": dev.mgmt_vrf,
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
         "default_vlan": v.fv.site.oob_vlan,

@@ -22,7 +22,6 @@ import jinja2
 
 from toolkit.design.model import Device, Fabric
 from toolkit.render.platforms._common import (
-    MGMT_VRF,
     SYSLOG_UDP_PORT,
     VXLAN_UDP_PORT,
     device_view,
@@ -55,7 +54,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "site": v.fv.site,
         "q": v.fv.qos,
         "acl": v.fv.mgmt_acl,
-        "mgmt_vrf": MGMT_VRF,
+        "mgmt_vrf": dev.mgmt_vrf,
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,
         "oob_bridge": OOB_BRIDGE,

@@ -50,8 +50,6 @@ ROUTING_CONFIG_MODE = "split-unified"
 LOOPBACK = "Loopback0"
 VTEP = "vtep"
 NVO = "nvo"
-VRF_PREFIX = "Vrf"  # SONiC VRF names must start with "Vrf"
-IFNAME_MAX = 15
 SCHEDULER_STRICT = "scheduler.strict"
 SCHEDULER_DWRR = "scheduler.dwrr"  # no weight: SAI default, every DWRR queue gets an equal share
 LOSSLESS_PG_PROFILE = "NULL"  # dynamic buffer model: headroom computed from speed, cable length, MTU
@@ -64,13 +62,6 @@ PFCWD_POLL_INTERVAL = "200"
 
 def _s(value: object) -> str:
     return str(value)
-
-
-def _vrf_name(dev: Device, vrf: str) -> str:
-    name = VRF_PREFIX + vrf
-    if len(name) > IFNAME_MAX:
-        raise ValueError(f"{dev.name}: SONiC VRF name {name!r} is longer than {IFNAME_MAX} characters")
-    return name
 
 
 def sonic_sku(dev: Device) -> Sku:
@@ -165,11 +156,10 @@ def _groups(keys: tuple[str, ...], ids: set[int]) -> list[str]:
 
 def config_db(v: DeviceView) -> dict[str, Any]:
     """CONFIG_DB tables of one switch (pure function of the device view)."""
-    dev, fv = v.dev, v.fv
-    site = fv.site
+    site = v.fv.site
     db: dict[str, dict[str, Any]] = {}
 
-    sku = sonic_sku(dev)
+    sku = sonic_sku(v.dev)
     meta: dict[str, str] = {
         "hostname": v.hostname,
         "hwsku": sku.hwsku or "",
@@ -186,7 +176,7 @@ def config_db(v: DeviceView) -> dict[str, Any]:
 
     port: dict[str, Any] = {}
     breakout: dict[str, Any] = {}
-    _layout(dev, sku, port, breakout)
+    _layout(v.dev, sku, port, breakout)
     for p in v.ports:
         entry = port.setdefault(p.name, {})
         entry.update({"speed": _s(p.speed_mbps), "mtu": _s(p.mtu), "admin_status": "up"})
@@ -231,7 +221,7 @@ def config_db(v: DeviceView) -> dict[str, Any]:
 
     acl_table: dict[str, Any] = {}
     acl_rule: dict[str, Any] = {}
-    for r in fv.mgmt_acl:
+    for r in v.fv.mgmt_acl:
         table = f"AIDC_{r.service.name.upper()}"
         acl_table[table] = {
             "type": "CTRLPLANE",
@@ -269,16 +259,16 @@ def config_db(v: DeviceView) -> dict[str, Any]:
             for p in t.ports:
                 member[f"{name}|{p.name}"] = {"tagging_mode": "untagged"}
             tunnel_map[f"{VTEP}|map_{t.vni}_{name}"] = {"vlan": name, "vni": _s(t.vni)}
-            vrf = _vrf_name(dev, t.vrf)
+            vrf = t.vrf
             if t.l3vni is not None:
                 vrfs[vrf] = {"vni": _s(t.l3vni)}
-                fabric_tenant = fv.tenants.get(t.vni)
-                l3vlan = getattr(fabric_tenant, "l3vni_vlan", None)
-                if l3vlan is not None:  # SONiC maps each L3VNI to a VLAN as well
-                    l3name = f"Vlan{l3vlan}"
-                    vlan[l3name] = {"vlanid": _s(l3vlan), "description": f"{t.name} L3VNI"}
-                    tunnel_map[f"{VTEP}|map_{t.l3vni}_{l3name}"] = {"vlan": l3name, "vni": _s(t.l3vni)}
-                    vlan_intf[l3name] = {"vrf_name": vrf}
+                if t.l3vni_vlan is None:
+                    raise ValueError(f"{v.hostname}: tenant {t.name} has an L3VNI but the Fabric gives it no VLAN")
+                # SONiC carries the L3VNI on a VLAN of its own, bound to the VRF (symmetric IRB)
+                l3name = f"Vlan{t.l3vni_vlan}"
+                vlan[l3name] = {"vlanid": _s(t.l3vni_vlan), "description": f"{t.name} L3VNI"}
+                tunnel_map[f"{VTEP}|map_{t.l3vni}_{l3name}"] = {"vlan": l3name, "vni": _s(t.l3vni)}
+                vlan_intf[l3name] = {"vrf_name": vrf}
             else:
                 vrfs[vrf] = {}
             svi: dict[str, str] = {"vrf_name": vrf}
@@ -429,9 +419,7 @@ def _emit(o: Any, out: list[str], nl: str) -> None:
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
     frr_filters(env)
     v = device_view(dev, fabric)
-    for t in v.l3vni_tenants:
-        _vrf_name(dev, t.vrf)
-    frr = env.get_template("sonic/frr.conf.j2").render(v=v, vrf_prefix=VRF_PREFIX)
+    frr = env.get_template("sonic/frr.conf.j2").render(v=v)
     return {
         "config_db.json": dumps(config_db(v)) + "\n",
         "frr.conf": frr,

@@ -1,0 +1,100 @@
+"""Rules over the designed Fabric: what only the trial design can show.
+
+``validate`` designs the spec (see ``toolkit.rules.design_findings``); these rules then read the
+Fabric and report, with a stable code and the YAML path of the spec value to change, anything
+that would stop a link, a route or a rack from working. Each rule yields (path, message, hint).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from toolkit.design.model import Device, Fabric, Port
+from toolkit.findings import Finding, Severity, YamlPath
+from toolkit.spec.models import ClusterSpec
+
+Out = Iterator[tuple[YamlPath, str, str]]
+FabricCheck = Callable[[ClusterSpec, Fabric], Out]
+
+
+@dataclass(frozen=True)
+class FabricRule:
+    code: str
+    severity: Severity
+    doc: str
+    fn: FabricCheck
+
+
+FABRIC_RULES: dict[str, FabricRule] = {}
+
+
+def fabric_rule(code: str, severity: Severity, doc: str) -> Callable[[FabricCheck], FabricCheck]:
+    def deco(fn: FabricCheck) -> FabricCheck:
+        if code in FABRIC_RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        FABRIC_RULES[code] = FabricRule(code, severity, doc, fn)
+        return fn
+
+    return deco
+
+
+def fabric_findings(spec: ClusterSpec, fabric: Fabric) -> list[Finding]:
+    out: list[Finding] = []
+    # the rules build indexes over a few hundred thousand ports and free nothing cyclic: the
+    # garbage collector would only rescan the Fabric (as in toolkit.design.design)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in FABRIC_RULES.values():
+            out += [
+                Finding(code=r.code, severity=r.severity, message=msg, path=list(path), hint=hint)
+                for path, msg, hint in r.fn(spec, fabric)
+            ]
+    finally:
+        if was_enabled:
+            gc.enable()
+    return out
+
+
+# --------------------------------------------------------------------------- helpers for the rules
+
+_TIER = {
+    "leaf": ("networks", "compute", "leaf"),
+    "spine": ("networks", "compute", "spine"),
+    "core": ("networks", "compute", "core"),
+    "business-leaf": ("networks", "business", "leaf"),
+    "business-spine": ("networks", "business", "spine"),
+    "storage-leaf": ("networks", "storage", "fabric", "leaf"),
+    "storage-spine": ("networks", "storage", "fabric", "spine"),
+    "oob": ("networks", "oob", "switch_model"),
+}
+
+
+def tier_path(spec: ClusterSpec, dev: Device, port: Port | None = None) -> YamlPath:
+    """The spec value that decides ``dev``'s ports: its tier, or its server model's NIC."""
+    if dev.role in _TIER:
+        return _TIER[dev.role]
+    model = spec.catalog.servers.get(dev.model)
+    if model is not None and port is not None and port.nic:
+        for i, nic in enumerate(model.nics):
+            if nic.name == port.nic:
+                return ("catalog", "servers", dev.model, "nics", i)
+    return ("catalog", "servers", dev.model)
+
+
+class PortIndex:
+    """(device, port name) -> Port, built once per Fabric."""
+
+    def __init__(self, fabric: Fabric):
+        self.fabric = fabric
+        self._by_dev: dict[str, dict[str, Port]] = {}
+
+    def port(self, device: str, name: str) -> Port | None:
+        ports = self._by_dev.get(device)
+        if ports is None:
+            dev = self.fabric.devices.get(device)
+            ports = {p.name: p for p in dev.ports} if dev else {}
+            self._by_dev[device] = ports
+        return ports.get(name)
