@@ -62,12 +62,16 @@ class Item:
         return f"{self.example}/{self.mode}/{self.device.name}"
 
 
-def items(platform: str, examples: tuple[str, ...] = EXAMPLE_NAMES) -> Iterator[Item]:
-    """Rendered switches of ``platform``: native ones first, then every switch forced to it."""
+def items(platform: str, examples: tuple[str, ...] = EXAMPLE_NAMES, release: str | None = None) -> Iterator[Item]:
+    """Rendered switches of ``platform``: native ones first, then every switch forced to it;
+    ``release``: rendered for that release of the platform."""
     for mode in (NATIVE, platform):
         for ex in examples:
             fab = fabric(ex, mode)
             for dev in sample(fab, ex):
                 if dev.platform != platform:
                     continue
+                if release is not None:  # what site.os_versions {platform: release} designs (test below)
+                    dev = dev.model_copy(update={"os_version": release})
                 yield Item(ex, mode, dev, fab, render_device(dev, fab, env()))
+
