@@ -51,6 +51,21 @@ def _multi(*fs: Callable[[D], None]) -> Callable[[D], None]:
     return apply
 
 
+def _ib(**kv: Any) -> Callable[[D], None]:
+    """lab-mini with an InfiniBand compute fabric (SMs on two GPU servers), then ``kv`` merged in."""
+
+    def apply(d: D) -> None:
+        c = d["networks"]["compute"]
+        c["kind"] = "infiniband"
+        c.pop("addressing", None)
+        c["infiniband"] = {
+            "subnet_managers": [{"host": "su1-r01-gpu01", "priority": 15}, {"host": "su1-r02-gpu02", "priority": 14}],
+            **kv,
+        }
+
+    return apply
+
+
 CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("NAME001", _add_rack({"name": "su1-r01", "role": "storage"}), "layout.scalable_units[0].racks[0].name"),
     (
@@ -161,6 +176,22 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("OOB003", _set("catalog.switches.sn2201.ports", 3), "layout.racks[1].name"),
     ("PWR001", _set("layout.scalable_units.0.racks.0.power_kw", 4), "layout.scalable_units[0].racks[0].power_kw"),
     ("SITE001", _set("site.ntp", ["10.100.0.5"]), "site.ntp[0]"),
+    ("IB001", _multi(_ib(), lambda d: d["networks"]["compute"].pop("infiniband")), "networks.compute.kind"),
+    ("IB002", _set("networks.compute.infiniband", {"subnet_managers": [{"host": "x"}]}), "networks.compute.infiniband"),
+    (
+        "IB003",
+        _ib(subnet_managers=[{"host": "stor-r01-stor01", "priority": 15}]),
+        "networks.compute.infiniband.subnet_managers[0].host",
+    ),
+    (
+        "IB004",
+        _ib(subnet_managers=[{"host": "su1-r01-gpu01"}, {"host": "su1-r02-gpu01"}]),
+        "networks.compute.infiniband.subnet_managers[1].priority",
+    ),
+    ("IB005", _multi(_ib(), _set("tenants.1.pkey", 0x1000)), "tenants[1].pkey"),
+    ("IB006", _multi(_ib(), _set("guids", {"su1-r01-gpu01:cx9": "0x0002c90300000001"})), "guids.su1-r01-gpu01:cx9"),
+    ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
+    ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
 ]
 
 

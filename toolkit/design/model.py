@@ -33,6 +33,7 @@ DeviceRole = Literal[
     "pdu",
 ]
 PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc"]
+"""``mgmt``: a switch's management port, or a server OS's own port on the OOB network."""
 
 SWITCH_ROLES: frozenset[str] = frozenset(
     {"leaf", "spine", "core", "storage-leaf", "storage-spine", "business-leaf", "business-spine", "oob"}
@@ -164,9 +165,18 @@ class Device(_Model):
     index: int = Field(description="stable index of the device within its role and plane")
     asn: int | None = None
     loopback: str | None = Field(default=None, description="router ID / VTEP address with /32")
-    mgmt_port: str | None = Field(default=None, description="port name carrying out-of-band management")
-    mgmt_address: str | None = Field(default=None, description="OOB address with prefix length")
+    mgmt_port: str | None = Field(
+        default=None,
+        description=(
+            "port aidc and Ansible manage the device (its OS) on: a switch's management port; a server's "
+            "mgmt NIC on the OOB network, or its business port when managed in-band; never the BMC"
+        ),
+    )
+    mgmt_address: str | None = Field(default=None, description="management address with prefix length")
     mgmt_gateway: str | None = None
+    mgmt_inband: bool = Field(default=False, description="managed in-band over the business plane (servers)")
+    bmc_port: str | None = Field(default=None, description="servers: the BMC port (Redfish / IPMI) on the OOB network")
+    bmc_address: str | None = Field(default=None, description="servers: BMC address with prefix length")
     ports: list[Port] = Field(default_factory=list, description="ports in use, front panel order, mgmt last")
     unused_ports: list[tuple[str, str]] = Field(
         default_factory=list, description="(name, ifname) of front-panel ports the design leaves unused (shut)"
@@ -176,6 +186,8 @@ class Device(_Model):
     gpus: int = 0
     gpu_model: str | None = None
     power_w: int = 0
+    units: int = Field(default=0, description="height in rack units (0: zero-U, e.g. a vertical PDU)")
+    rack_u: int | None = Field(default=None, description="lowest rack unit the device occupies (1 = bottom)")
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
     os_version: str | None = Field(
@@ -217,6 +229,26 @@ class Cable(_Model):
     speed: int
     medium: str = Field(description="DAC, AOC, MMF or SMF by length class")
     length_class: str = Field(description="in-rack, adjacent-rack, in-row, cross-row")
+
+
+class RackSlot(_Model):
+    u: int = Field(description="lowest unit (1 = bottom)")
+    units: int
+    device: str
+
+
+class RackPlan(_Model):
+    """One rack: what the design put in it, against the budgets the spec gave."""
+
+    name: str
+    role: str
+    su: str | None = None
+    units: int = Field(description="usable height (spec)")
+    power_kw: float | None = Field(default=None, description="power budget (spec)")
+    used_units: int
+    power_w: int = Field(description="nameplate power of every device in the rack")
+    devices: list[str] = Field(description="every device in the rack, design order")
+    elevation: list[RackSlot] = Field(description="devices with a height, bottom to top")
 
 
 class TenantMember(_Model):
@@ -351,6 +383,98 @@ class Site(_Model):
     oob_vlan: int = Field(default=2, description="VLAN of the OOB L2 domain on the management switches")
 
 
+class IbMember(_Model):
+    device: str
+    port: str = Field(description="HCA port name on the server (Port.name)")
+    guid: str = Field(description="port GUID, 0x + 16 hex digits")
+    membership: Literal["full", "limited"] = "full"
+
+
+class IbPartition(_Model):
+    name: str
+    pkey: int = Field(description="15-bit partition key (0x7fff is the default partition)")
+    ipoib: bool = True
+    default: bool = Field(default=False, description="the default partition: every port, ALL=full")
+    members: list[IbMember] = Field(default_factory=list)
+
+
+class SubnetManager(_Model):
+    device: str = Field(description="server or switch running opensm")
+    port: str | None = Field(default=None, description="HCA port it binds to (servers)")
+    guid: str = Field(description="GUID opensm binds to (-g): HCA port GUID or switch node GUID")
+    priority: int
+    role: Literal["master", "standby"]
+
+
+class IbNode(_Model):
+    device: str
+    port: str | None = Field(default=None, description="servers: the compute port of this HCA")
+    kind: Literal["switch", "hca"]
+    node_guid: str
+    port_guid: str = Field(description="switch: port 0 GUID (= node GUID); HCA: GUID of port 1")
+    ports: int = Field(description="number of physical ports")
+    description: str = Field(description="NodeDescription: '<server> <rdma device>' or the switch name")
+    source: Literal["derived", "guids.yaml"]
+
+
+class InfinibandFabric(_Model):
+    """InfiniBand compute plane decisions (see toolkit/design/infiniband.py)."""
+
+    routing_engine: str
+    lmc: int
+    qos: bool
+    compute_sl: int
+    compute_vl: int = Field(description="VL the compute SL maps to")
+    adaptive_routing: bool
+    mtu: int = Field(description="IB MTU in bytes (4096)")
+    rate_gbps: int = Field(description="designed per-port rate of the HCA links")
+    ipoib_mode: str | None = None
+    nodes: dict[str, IbNode] = Field(description="by key: switch name or <server>:<port>")
+    port_numbers: dict[str, dict[str, int]] = Field(
+        description="switch -> native port name -> IB port number (1-based, cage order)"
+    )
+    subnet_managers: list[SubnetManager]
+    partitions: list[IbPartition]
+    root_guids: list[str] = Field(description="ftree roots: node GUIDs of the top tier")
+    cn_guids: list[str] = Field(description="ftree compute nodes: HCA port GUIDs")
+    ipoib: dict[str, str] = Field(default_factory=dict, description="<server>:<port> -> IPoIB address/len")
+
+
+class TopologyUnit(_Model):
+    """A job-level placement unit: a leaf group (the rail leaves sharing a set of servers), an SU,
+    a pod, or the whole compute fabric."""
+
+    name: str
+    level: Literal["leaf-group", "su", "pod", "fabric"]
+    switches: list[str] = Field(description="physical switches this unit stands for")
+    children: list[str] = Field(default_factory=list, description="units one level down")
+    servers: list[str] = Field(description="GPU servers under the unit, design order")
+
+
+class RailNetwork(_Model):
+    rail: int
+    name: str = Field(description="NetworkAttachmentDefinition / SriovNetworkNodePolicy name")
+    resource: str = Field(description="SR-IOV device plugin resource name (no prefix)")
+    nic: str = Field(description="NIC (port name) carrying the rail on every server")
+    rdma_device: str
+    link_type: Literal["eth", "ib"]
+    mtu: int
+    ipam_range: str | None = Field(default=None, description="pod address range (prefix)")
+    range_start: str | None = None
+    range_end: str | None = None
+    gateway: str | None = None
+
+
+class SchedulerPlan(_Model):
+    label_prefix: str
+    namespace: str
+    operator_namespace: str
+    vfs_per_nic: int
+    units: list[TopologyUnit]
+    node_labels: dict[str, dict[str, str]] = Field(description="server -> Kubernetes node labels")
+    rails: list[RailNetwork]
+
+
 class Fabric(_Model):
     """The whole designed datacentre."""
 
@@ -365,6 +489,9 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    racks: list[RackPlan] = Field(default_factory=list, description="racks in layout order with their elevation")
+    infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
+    scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")
     mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
     rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
 

@@ -5,6 +5,8 @@ Output layout under ``<out>/<cluster>/``:
   hosts/<host>/...        netplan, sysctl, RoCE NIC script, NCCL environment
   ansible/...             inventory (groups by role, plane, rack, SU, rail) and host_vars
   docs/...                cabling plan, IP plan, BOM, rack elevations, topology picture
+  infiniband/...          opensm.conf, partitions.conf, qos-policy.conf, GUID files (InfiniBand)
+  scheduler/...           Slurm topology/gres/nodes, Kubernetes labels, Kueue, Volcano, SR-IOV, NADs
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from toolkit.render.core import Artifacts, environment, fork_job, fork_pool, ren
 
 # each module exposes ``render(fabric, env) -> Artifacts``; a missing module is skipped so the
 # stages can land one by one
-STAGES = ("toolkit.render.switches", "toolkit.render.hosts", "toolkit.render.ansible", "toolkit.render.docs")
+STAGES = (
+    "toolkit.render.switches",
+    "toolkit.render.hosts",
+    "toolkit.render.ansible",
+    "toolkit.render.docs",
+    "toolkit.render.infiniband",
+    "toolkit.render.scheduler",
+)
 
 
 def render(fabric: Fabric, overrides: Iterable[Path] = ()) -> Artifacts:

@@ -86,8 +86,11 @@ class Site(Strict):
 
 class Nic(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9]{0,7}$", description="NIC name on the host (<= 8 chars), e.g. cx0")
-    role: Literal["compute", "storage", "business", "oob"] = Field(
-        description="network plane: compute (RDMA rail), storage, business (front-end) or oob (BMC)"
+    role: Literal["compute", "storage", "business", "oob", "mgmt"] = Field(
+        description=(
+            "network plane: compute (RDMA rail), storage, business (front-end), oob (the BMC) or mgmt "
+            "(a port of the host OS on the out-of-band network, for managing the OS apart from the BMC)"
+        )
     )
     speed: Speed
     ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
@@ -106,6 +109,13 @@ class ServerModel(Strict):
     drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
     power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+    management: Literal["auto", "inband", "oob"] = Field(
+        default="auto",
+        description=(
+            "how Ansible reaches the host OS: oob (its mgmt NIC on the OOB network), inband (its first "
+            "business-plane address) or auto (oob when the model has a mgmt NIC, else inband); never the BMC"
+        ),
+    )
 
 
 class SwitchModel(Strict):
@@ -165,7 +175,8 @@ class Rack(Strict):
     role: Literal["gpu", "storage", "network", "mixed"] = Field(
         default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
     )
-    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack")
+    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
+    units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
@@ -218,6 +229,34 @@ class ComputeAddressing(Strict):
     hosts: Prefix = Field(description="/31 per compute NIC port, one block per rail leaf")
 
 
+class SubnetManagerSpec(Strict):
+    host: str = Field(description="server (its first compute HCA port) or InfiniBand switch running the SM")
+    priority: int = Field(default=15, ge=0, le=15, description="SM priority; the highest is master")
+
+
+class IpoibSpec(Strict):
+    prefix: Prefix = Field(
+        description="IPoIB addresses: one equal block per rail; hosts take the lower half, pods the upper"
+    )
+    mode: Literal["datagram", "connected"] = Field(default="datagram", description="IPoIB transport mode")
+
+
+class InfinibandSpec(Strict):
+    """InfiniBand compute fabric: subnet manager, routing, partitions, QoS, IPoIB."""
+
+    subnet_managers: list[SubnetManagerSpec] = Field(
+        min_length=1, max_length=4, description="SM placement: master first; the others are standbys"
+    )
+    routing_engine: Literal["ftree", "updn", "ar_updn"] = Field(
+        default="ftree", description="opensm routing engine (ftree for the rail-optimized fat tree)"
+    )
+    lmc: int = Field(default=0, ge=0, le=7, description="LID mask control: 2^lmc LIDs per port")
+    qos: bool = Field(default=True, description="opensm QoS (SL to VL mapping from qos-policy.conf)")
+    compute_sl: int = Field(default=0, ge=0, le=15, description="service level of the compute traffic class")
+    adaptive_routing: bool = Field(default=True, description="NCCL and SM adaptive routing on the compute SL")
+    ipoib: IpoibSpec | None = Field(default=None, description="IPoIB on the compute HCAs (optional)")
+
+
 class ComputeNetwork(Strict):
     kind: Literal["roce", "infiniband"] = Field(default="roce", description="RoCE v2 over Ethernet or InfiniBand")
     topology: Literal["rail-optimized"] = Field(
@@ -243,6 +282,7 @@ class ComputeNetwork(Strict):
     )
     addressing: ComputeAddressing | None = Field(default=None, description="required for kind roce")
     asn: AsnPlan = Field(default_factory=AsnPlan, description="ASN plan (RFC 7938 style)")
+    infiniband: InfinibandSpec | None = Field(default=None, description="required for kind infiniband")
 
     @property
     def ratio(self) -> float:
@@ -350,6 +390,12 @@ class TenantSpec(Strict):
     gateway: Address = Field(description="anycast gateway address in the subnet")
     members: list[str] = Field(min_length=1, description="member server names")
     plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
+    pkey: int | None = Field(
+        default=None,
+        ge=1,
+        le=0x7FFE,
+        description="InfiniBand partition key of the tenant (default: 0x1000 + tenant position)",
+    )
 
 
 # --------------------------------------------------------------------------- storage
@@ -395,6 +441,31 @@ class StorageSpec(Strict):
     minio: list[MinioSpec] = Field(default_factory=list, description="MinIO deployments")
 
 
+# --------------------------------------------------------------------------- scheduler
+
+
+class KubernetesSpec(Strict):
+    label_prefix: str = Field(
+        default="aidc.io",
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        max_length=200,
+        description="DNS prefix of the topology node labels (<prefix>/su, <prefix>/rack, ...)",
+    )
+    namespace: Name = Field(default="default", description="namespace of the NetworkAttachmentDefinitions")
+    operator_namespace: Name = Field(
+        default="network-operator", description="namespace of the NVIDIA network operator (SR-IOV policies)"
+    )
+    rdma_pods: Prefix | None = Field(
+        default=None,
+        description="pod addresses on the compute rails: one equal block per rail (Multus IPAM ranges)",
+    )
+    vfs_per_nic: int = Field(default=8, ge=1, le=127, description="SR-IOV virtual functions per compute NIC")
+
+
+class SchedulerSpec(Strict):
+    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec, description="Kubernetes objects")
+
+
 # --------------------------------------------------------------------------- top level
 
 
@@ -409,3 +480,9 @@ class ClusterSpec(Strict):
     qos: Qos = Field(default_factory=Qos, description="lossless RoCE profile")
     tenants: list[TenantSpec] = Field(default_factory=list, description="VPCs as EVPN-VXLAN overlays")
     storage: StorageSpec = Field(default_factory=StorageSpec, description="Ceph and MinIO clusters")
+    scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec, description="Slurm and Kubernetes view")
+    guids: dict[str, str] = Field(
+        default_factory=dict,
+        description="InfiniBand GUIDs found at installation (guids.yaml from `aidc ib guids`): "
+        "<switch> or <server>:<port> -> 0x... node/port GUID; the rest are derived",
+    )

@@ -70,42 +70,18 @@ nv set interface swp6 link state up
 nv set interface swp6 link mtu 9216
 nv set interface swp6 link speed 25G
 nv set interface swp6 bridge domain br_default access 200
-nv set interface swp43 type swp
-nv set interface swp43 description fe-spine01:swp1
-nv set interface swp43 link state up
-nv set interface swp43 link mtu 9216
-nv set interface swp43 link speed 25G
-nv set interface swp43 ip address 10.10.4.0/31
-nv set interface swp44 type swp
-nv set interface swp44 description fe-spine01:swp2
-nv set interface swp44 link state up
-nv set interface swp44 link mtu 9216
-nv set interface swp44 link speed 25G
-nv set interface swp44 ip address 10.10.4.2/31
-nv set interface swp45 type swp
-nv set interface swp45 description fe-spine01:swp3
-nv set interface swp45 link state up
-nv set interface swp45 link mtu 9216
-nv set interface swp45 link speed 25G
-nv set interface swp45 ip address 10.10.4.4/31
-nv set interface swp46 type swp
-nv set interface swp46 description fe-spine02:swp1
-nv set interface swp46 link state up
-nv set interface swp46 link mtu 9216
-nv set interface swp46 link speed 25G
-nv set interface swp46 ip address 10.10.4.6/31
 nv set interface swp47 type swp
-nv set interface swp47 description fe-spine02:swp2
+nv set interface swp47 description fe-spine01:swp1
 nv set interface swp47 link state up
 nv set interface swp47 link mtu 9216
 nv set interface swp47 link speed 25G
-nv set interface swp47 ip address 10.10.4.8/31
+nv set interface swp47 ip address 10.10.4.0/31
 nv set interface swp48 type swp
-nv set interface swp48 description fe-spine02:swp3
+nv set interface swp48 description fe-spine02:swp1
 nv set interface swp48 link state up
 nv set interface swp48 link mtu 9216
 nv set interface swp48 link speed 25G
-nv set interface swp48 ip address 10.10.4.10/31
+nv set interface swp48 ip address 10.10.4.2/31
 nv set interface swp7 type swp
 nv set interface swp7 link state down
 nv set interface swp8 type swp
@@ -178,6 +154,14 @@ nv set interface swp41 type swp
 nv set interface swp41 link state down
 nv set interface swp42 type swp
 nv set interface swp42 link state down
+nv set interface swp43 type swp
+nv set interface swp43 link state down
+nv set interface swp44 type swp
+nv set interface swp44 link state down
+nv set interface swp45 type swp
+nv set interface swp45 link state down
+nv set interface swp46 type swp
+nv set interface swp46 link state down
 nv set interface vlan200 type svi
 nv set interface vlan200 vlan 200
 nv set interface vlan200 description green
@@ -214,38 +198,18 @@ nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
 nv set vrf default router bgp address-family ipv4-unicast enable on
-nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 6
+nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp43 type unnumbered
-nv set vrf default router bgp neighbor swp43 remote-as 4200100000
-nv set vrf default router bgp neighbor swp43 description fe-spine01:swp1
-nv set vrf default router bgp neighbor swp43 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp43 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp44 type unnumbered
-nv set vrf default router bgp neighbor swp44 remote-as 4200100000
-nv set vrf default router bgp neighbor swp44 description fe-spine01:swp2
-nv set vrf default router bgp neighbor swp44 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp44 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp45 type unnumbered
-nv set vrf default router bgp neighbor swp45 remote-as 4200100000
-nv set vrf default router bgp neighbor swp45 description fe-spine01:swp3
-nv set vrf default router bgp neighbor swp45 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp45 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp46 type unnumbered
-nv set vrf default router bgp neighbor swp46 remote-as 4200100000
-nv set vrf default router bgp neighbor swp46 description fe-spine02:swp1
-nv set vrf default router bgp neighbor swp46 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp46 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp47 type unnumbered
 nv set vrf default router bgp neighbor swp47 remote-as 4200100000
-nv set vrf default router bgp neighbor swp47 description fe-spine02:swp2
+nv set vrf default router bgp neighbor swp47 description fe-spine01:swp1
 nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp48 type unnumbered
 nv set vrf default router bgp neighbor swp48 remote-as 4200100000
-nv set vrf default router bgp neighbor swp48 description fe-spine02:swp3
+nv set vrf default router bgp neighbor swp48 description fe-spine02:swp1
 nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf green evpn enable on

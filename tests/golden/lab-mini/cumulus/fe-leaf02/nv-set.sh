@@ -39,7 +39,7 @@ nv set interface swp1 description stor-r01-stor02:st0
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 9216
 nv set interface swp1 link speed 25G
-nv set interface swp1 ip address 10.120.0.84/31
+nv set interface swp1 ip address 10.120.0.92/31
 nv set interface swp2 type swp
 nv set interface swp2 description 'su1-r01-gpu01:fe0 tenant blue'
 nv set interface swp2 link state up
@@ -51,7 +51,7 @@ nv set interface swp3 description su1-r01-gpu02:st0
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 9216
 nv set interface swp3 link speed 25G
-nv set interface swp3 ip address 10.120.0.88/31
+nv set interface swp3 ip address 10.120.0.96/31
 nv set interface swp4 type swp
 nv set interface swp4 description 'su1-r02-gpu01:fe0 tenant blue'
 nv set interface swp4 link state up
@@ -63,43 +63,19 @@ nv set interface swp5 description su1-r02-gpu02:st0
 nv set interface swp5 link state up
 nv set interface swp5 link mtu 9216
 nv set interface swp5 link speed 25G
-nv set interface swp5 ip address 10.120.0.92/31
-nv set interface swp43 type swp
-nv set interface swp43 description fe-spine01:swp4
-nv set interface swp43 link state up
-nv set interface swp43 link mtu 9216
-nv set interface swp43 link speed 25G
-nv set interface swp43 ip address 10.10.4.12/31
-nv set interface swp44 type swp
-nv set interface swp44 description fe-spine01:swp5
-nv set interface swp44 link state up
-nv set interface swp44 link mtu 9216
-nv set interface swp44 link speed 25G
-nv set interface swp44 ip address 10.10.4.14/31
-nv set interface swp45 type swp
-nv set interface swp45 description fe-spine01:swp6
-nv set interface swp45 link state up
-nv set interface swp45 link mtu 9216
-nv set interface swp45 link speed 25G
-nv set interface swp45 ip address 10.10.4.16/31
-nv set interface swp46 type swp
-nv set interface swp46 description fe-spine02:swp4
-nv set interface swp46 link state up
-nv set interface swp46 link mtu 9216
-nv set interface swp46 link speed 25G
-nv set interface swp46 ip address 10.10.4.18/31
+nv set interface swp5 ip address 10.120.0.100/31
 nv set interface swp47 type swp
-nv set interface swp47 description fe-spine02:swp5
+nv set interface swp47 description fe-spine01:swp2
 nv set interface swp47 link state up
 nv set interface swp47 link mtu 9216
 nv set interface swp47 link speed 25G
-nv set interface swp47 ip address 10.10.4.20/31
+nv set interface swp47 ip address 10.10.4.4/31
 nv set interface swp48 type swp
-nv set interface swp48 description fe-spine02:swp6
+nv set interface swp48 description fe-spine02:swp2
 nv set interface swp48 link state up
 nv set interface swp48 link mtu 9216
 nv set interface swp48 link speed 25G
-nv set interface swp48 ip address 10.10.4.22/31
+nv set interface swp48 ip address 10.10.4.6/31
 nv set interface swp6 type swp
 nv set interface swp6 link state down
 nv set interface swp7 type swp
@@ -174,6 +150,14 @@ nv set interface swp41 type swp
 nv set interface swp41 link state down
 nv set interface swp42 type swp
 nv set interface swp42 link state down
+nv set interface swp43 type swp
+nv set interface swp43 link state down
+nv set interface swp44 type swp
+nv set interface swp44 link state down
+nv set interface swp45 type swp
+nv set interface swp45 link state down
+nv set interface swp46 type swp
+nv set interface swp46 link state down
 nv set interface vlan100 type svi
 nv set interface vlan100 vlan 100
 nv set interface vlan100 description blue
@@ -195,11 +179,11 @@ nv set router bgp router-id 10.10.0.1
 nv set router policy prefix-list AIDC-ADVERTISE type ipv4
 nv set router policy prefix-list AIDC-ADVERTISE rule 10 match 10.10.0.1/32
 nv set router policy prefix-list AIDC-ADVERTISE rule 10 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 20 match 10.120.0.84/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 20 match 10.120.0.92/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 20 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 30 match 10.120.0.88/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 30 match 10.120.0.96/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 30 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 40 match 10.120.0.92/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 40 match 10.120.0.100/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 40 action permit
 nv set router policy route-map AIDC-CONNECTED rule 10 match ip-prefix-list AIDC-ADVERTISE
 nv set router policy route-map AIDC-CONNECTED rule 10 action permit
@@ -208,38 +192,18 @@ nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
 nv set vrf default router bgp address-family ipv4-unicast enable on
-nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 6
+nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp43 type unnumbered
-nv set vrf default router bgp neighbor swp43 remote-as 4200100000
-nv set vrf default router bgp neighbor swp43 description fe-spine01:swp4
-nv set vrf default router bgp neighbor swp43 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp43 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp44 type unnumbered
-nv set vrf default router bgp neighbor swp44 remote-as 4200100000
-nv set vrf default router bgp neighbor swp44 description fe-spine01:swp5
-nv set vrf default router bgp neighbor swp44 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp44 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp45 type unnumbered
-nv set vrf default router bgp neighbor swp45 remote-as 4200100000
-nv set vrf default router bgp neighbor swp45 description fe-spine01:swp6
-nv set vrf default router bgp neighbor swp45 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp45 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp46 type unnumbered
-nv set vrf default router bgp neighbor swp46 remote-as 4200100000
-nv set vrf default router bgp neighbor swp46 description fe-spine02:swp4
-nv set vrf default router bgp neighbor swp46 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp46 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp47 type unnumbered
 nv set vrf default router bgp neighbor swp47 remote-as 4200100000
-nv set vrf default router bgp neighbor swp47 description fe-spine02:swp5
+nv set vrf default router bgp neighbor swp47 description fe-spine01:swp2
 nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp48 type unnumbered
 nv set vrf default router bgp neighbor swp48 remote-as 4200100000
-nv set vrf default router bgp neighbor swp48 description fe-spine02:swp6
+nv set vrf default router bgp neighbor swp48 description fe-spine02:swp2
 nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf blue evpn enable on

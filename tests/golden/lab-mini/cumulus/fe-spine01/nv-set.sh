@@ -35,41 +35,25 @@ nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.61/22
 nv set interface eth0 acl AIDC-MGMT inbound control-plane
 nv set interface swp1 type swp
-nv set interface swp1 description fe-leaf01:swp43
+nv set interface swp1 description fe-leaf01:swp47
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 9216
 nv set interface swp1 link speed 25G
 nv set interface swp1 ip address 10.10.4.1/31
 nv set interface swp2 type swp
-nv set interface swp2 description fe-leaf01:swp44
+nv set interface swp2 description fe-leaf02:swp47
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 9216
 nv set interface swp2 link speed 25G
-nv set interface swp2 ip address 10.10.4.3/31
+nv set interface swp2 ip address 10.10.4.5/31
 nv set interface swp3 type swp
-nv set interface swp3 description fe-leaf01:swp45
-nv set interface swp3 link state up
-nv set interface swp3 link mtu 9216
-nv set interface swp3 link speed 25G
-nv set interface swp3 ip address 10.10.4.5/31
+nv set interface swp3 link state down
 nv set interface swp4 type swp
-nv set interface swp4 description fe-leaf02:swp43
-nv set interface swp4 link state up
-nv set interface swp4 link mtu 9216
-nv set interface swp4 link speed 25G
-nv set interface swp4 ip address 10.10.4.13/31
+nv set interface swp4 link state down
 nv set interface swp5 type swp
-nv set interface swp5 description fe-leaf02:swp44
-nv set interface swp5 link state up
-nv set interface swp5 link mtu 9216
-nv set interface swp5 link speed 25G
-nv set interface swp5 ip address 10.10.4.15/31
+nv set interface swp5 link state down
 nv set interface swp6 type swp
-nv set interface swp6 description fe-leaf02:swp45
-nv set interface swp6 link state up
-nv set interface swp6 link mtu 9216
-nv set interface swp6 link speed 25G
-nv set interface swp6 ip address 10.10.4.17/31
+nv set interface swp6 link state down
 nv set interface swp7 type swp
 nv set interface swp7 link state down
 nv set interface swp8 type swp
@@ -166,38 +150,18 @@ nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
 nv set vrf default router bgp address-family ipv4-unicast enable on
-nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 6
+nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp1 type unnumbered
 nv set vrf default router bgp neighbor swp1 remote-as 4200110000
-nv set vrf default router bgp neighbor swp1 description fe-leaf01:swp43
+nv set vrf default router bgp neighbor swp1 description fe-leaf01:swp47
 nv set vrf default router bgp neighbor swp1 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp1 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp2 type unnumbered
-nv set vrf default router bgp neighbor swp2 remote-as 4200110000
-nv set vrf default router bgp neighbor swp2 description fe-leaf01:swp44
+nv set vrf default router bgp neighbor swp2 remote-as 4200110001
+nv set vrf default router bgp neighbor swp2 description fe-leaf02:swp47
 nv set vrf default router bgp neighbor swp2 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp2 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp3 type unnumbered
-nv set vrf default router bgp neighbor swp3 remote-as 4200110000
-nv set vrf default router bgp neighbor swp3 description fe-leaf01:swp45
-nv set vrf default router bgp neighbor swp3 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp3 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp4 type unnumbered
-nv set vrf default router bgp neighbor swp4 remote-as 4200110001
-nv set vrf default router bgp neighbor swp4 description fe-leaf02:swp43
-nv set vrf default router bgp neighbor swp4 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp4 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp5 type unnumbered
-nv set vrf default router bgp neighbor swp5 remote-as 4200110001
-nv set vrf default router bgp neighbor swp5 description fe-leaf02:swp44
-nv set vrf default router bgp neighbor swp5 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp5 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp6 type unnumbered
-nv set vrf default router bgp neighbor swp6 remote-as 4200110001
-nv set vrf default router bgp neighbor swp6 description fe-leaf02:swp45
-nv set vrf default router bgp neighbor swp6 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp6 address-family l2vpn-evpn enable on
 nv config apply -y

@@ -38,17 +38,35 @@ nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
 nv set interface swp1 bridge domain br_default access 2
 nv set interface swp2 type swp
-nv set interface swp2 description stor-r01-stor02:bmc
+nv set interface swp2 description stor-r01-stor01:mgmt0
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 1500
 nv set interface swp2 link speed 1G
 nv set interface swp2 bridge domain br_default access 2
 nv set interface swp3 type swp
-nv set interface swp3 description stor-r01-stor03:bmc
+nv set interface swp3 description stor-r01-stor02:bmc
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 1500
 nv set interface swp3 link speed 1G
 nv set interface swp3 bridge domain br_default access 2
+nv set interface swp4 type swp
+nv set interface swp4 description stor-r01-stor02:mgmt0
+nv set interface swp4 link state up
+nv set interface swp4 link mtu 1500
+nv set interface swp4 link speed 1G
+nv set interface swp4 bridge domain br_default access 2
+nv set interface swp5 type swp
+nv set interface swp5 description stor-r01-stor03:bmc
+nv set interface swp5 link state up
+nv set interface swp5 link mtu 1500
+nv set interface swp5 link speed 1G
+nv set interface swp5 bridge domain br_default access 2
+nv set interface swp6 type swp
+nv set interface swp6 description stor-r01-stor03:mgmt0
+nv set interface swp6 link state up
+nv set interface swp6 link mtu 1500
+nv set interface swp6 link speed 1G
+nv set interface swp6 bridge domain br_default access 2
 nv set interface swp46 type swp
 nv set interface swp46 description fe-leaf02:eth0
 nv set interface swp46 link state up
@@ -67,12 +85,6 @@ nv set interface swp48 link state up
 nv set interface swp48 link mtu 1500
 nv set interface swp48 link speed 1G
 nv set interface swp48 bridge domain br_default access 2
-nv set interface swp4 type swp
-nv set interface swp4 link state down
-nv set interface swp5 type swp
-nv set interface swp5 link state down
-nv set interface swp6 type swp
-nv set interface swp6 link state down
 nv set interface swp7 type swp
 nv set interface swp7 link state down
 nv set interface swp8 type swp

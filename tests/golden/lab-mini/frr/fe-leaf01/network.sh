@@ -102,18 +102,10 @@ port swp4 9216 'su1-r01-gpu02:fe0 tenant green'
 port swp5 9216 su1-r02-gpu01:st0
 addr swp5 10.120.0.8/31
 port swp6 9216 'su1-r02-gpu02:fe0 tenant green'
-port swp43 9216 fe-spine01:swp1
-addr swp43 10.10.4.0/31
-port swp44 9216 fe-spine01:swp2
-addr swp44 10.10.4.2/31
-port swp45 9216 fe-spine01:swp3
-addr swp45 10.10.4.4/31
-port swp46 9216 fe-spine02:swp1
-addr swp46 10.10.4.6/31
-port swp47 9216 fe-spine02:swp2
-addr swp47 10.10.4.8/31
-port swp48 9216 fe-spine02:swp3
-addr swp48 10.10.4.10/31
+port swp47 9216 fe-spine01:swp1
+addr swp47 10.10.4.0/31
+port swp48 9216 fe-spine02:swp1
+addr swp48 10.10.4.2/31
 
 # tenant green: L2VNI 10200
 bridge_dev br10200 9000
@@ -158,6 +150,10 @@ shut swp39
 shut swp40
 shut swp41
 shut swp42
+shut swp43
+shut swp44
+shut swp45
+shut swp46
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

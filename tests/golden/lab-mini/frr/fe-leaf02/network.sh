@@ -93,25 +93,17 @@ ip addr replace 10.254.0.94/22 dev eth0
 
 # ports
 port swp1 9216 stor-r01-stor02:st0
-addr swp1 10.120.0.84/31
+addr swp1 10.120.0.92/31
 port swp2 9216 'su1-r01-gpu01:fe0 tenant blue'
 port swp3 9216 su1-r01-gpu02:st0
-addr swp3 10.120.0.88/31
+addr swp3 10.120.0.96/31
 port swp4 9216 'su1-r02-gpu01:fe0 tenant blue'
 port swp5 9216 su1-r02-gpu02:st0
-addr swp5 10.120.0.92/31
-port swp43 9216 fe-spine01:swp4
-addr swp43 10.10.4.12/31
-port swp44 9216 fe-spine01:swp5
-addr swp44 10.10.4.14/31
-port swp45 9216 fe-spine01:swp6
-addr swp45 10.10.4.16/31
-port swp46 9216 fe-spine02:swp4
-addr swp46 10.10.4.18/31
-port swp47 9216 fe-spine02:swp5
-addr swp47 10.10.4.20/31
-port swp48 9216 fe-spine02:swp6
-addr swp48 10.10.4.22/31
+addr swp5 10.120.0.100/31
+port swp47 9216 fe-spine01:swp2
+addr swp47 10.10.4.4/31
+port swp48 9216 fe-spine02:swp2
+addr swp48 10.10.4.6/31
 
 # tenant blue: L2VNI 10100
 bridge_dev br10100 9000
@@ -157,6 +149,10 @@ shut swp39
 shut swp40
 shut swp41
 shut swp42
+shut swp43
+shut swp44
+shut swp45
+shut swp46
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -92,20 +92,16 @@ port eth0 1500 net-r01-oob:swp45
 ip addr replace 10.254.0.61/22 dev eth0
 
 # ports
-port swp1 9216 fe-leaf01:swp43
+port swp1 9216 fe-leaf01:swp47
 addr swp1 10.10.4.1/31
-port swp2 9216 fe-leaf01:swp44
-addr swp2 10.10.4.3/31
-port swp3 9216 fe-leaf01:swp45
-addr swp3 10.10.4.5/31
-port swp4 9216 fe-leaf02:swp43
-addr swp4 10.10.4.13/31
-port swp5 9216 fe-leaf02:swp44
-addr swp5 10.10.4.15/31
-port swp6 9216 fe-leaf02:swp45
-addr swp6 10.10.4.17/31
+port swp2 9216 fe-leaf02:swp47
+addr swp2 10.10.4.5/31
 
 # unused ports
+shut swp3
+shut swp4
+shut swp5
+shut swp6
 shut swp7
 shut swp8
 shut swp9

@@ -92,20 +92,16 @@ port eth0 1500 net-r01-oob:swp44
 ip addr replace 10.254.0.60/22 dev eth0
 
 # ports
-port swp1 9216 fe-leaf01:swp46
-addr swp1 10.10.4.7/31
-port swp2 9216 fe-leaf01:swp47
-addr swp2 10.10.4.9/31
-port swp3 9216 fe-leaf01:swp48
-addr swp3 10.10.4.11/31
-port swp4 9216 fe-leaf02:swp46
-addr swp4 10.10.4.19/31
-port swp5 9216 fe-leaf02:swp47
-addr swp5 10.10.4.21/31
-port swp6 9216 fe-leaf02:swp48
-addr swp6 10.10.4.23/31
+port swp1 9216 fe-leaf01:swp48
+addr swp1 10.10.4.3/31
+port swp2 9216 fe-leaf02:swp48
+addr swp2 10.10.4.7/31
 
 # unused ports
+shut swp3
+shut swp4
+shut swp5
+shut swp6
 shut swp7
 shut swp8
 shut swp9

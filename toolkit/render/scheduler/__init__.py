@@ -1,0 +1,13 @@
+"""The scheduler's view of the network: ``scheduler/{slurm,kubernetes}/`` (see the modules)."""
+
+from __future__ import annotations
+
+import jinja2
+
+from toolkit.design.model import Fabric
+from toolkit.render.core import Artifacts
+from toolkit.render.scheduler import kubernetes, slurm
+
+
+def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
+    return {**slurm.render(fabric, env), **kubernetes.render(fabric, env)}
