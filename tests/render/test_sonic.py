@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.render.core import environment
 from toolkit.render.platforms import sonic
@@ -39,7 +38,7 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     ports = [p for p in dev.ports if p.role != "mgmt"]
 
     meta = db["DEVICE_METADATA"]["localhost"]
-    sku = platforms.get("sonic").sku(dev.model)
+    sku = fab.skus.get(dev.model)
     assert sku is not None, dev.model
     # the real HwSKU and platform: the image mounts /usr/share/sonic/device/<platform>/<hwsku>
     assert meta["hostname"] == dev.name and (meta["hwsku"], meta["platform"]) == (sku.hwsku, sku.platform_id)
@@ -227,7 +226,7 @@ def test_dumps_is_json_dumps(render_cache: SimpleNamespace) -> None:
     for example in ("lab-mini", "superpod-1su"):
         fab = render_cache.fabric(example, "sonic")
         for dev in fab.switches():
-            db = sonic.config_db(sonic.device_view(dev, fab))
+            db = sonic.config_db(sonic.device_view(dev, fab), fab.skus[dev.model])
             assert sonic.dumps(db) == json.dumps(db, sort_keys=True, indent=4)
     odd = {"b": [1, "x", {"c": []}, None, True, 2.5], "a": {"z": "é\"\n", "y": {}}, "": []}
     assert sonic.dumps(odd) == json.dumps(odd, sort_keys=True, indent=4)

@@ -41,7 +41,7 @@ def test_sonic_model_without_sku_data() -> None:
     spec.catalog.switches = sw
     spec.networks.business.leaf.model = "zz9000"  # type: ignore[union-attr]
     msgs = _codes(spec)["SKU001"]
-    assert any("catalog.switches.zz9000" in m and "has no SKU data" in m and "_sonic_skus.py" in m for m in msgs), msgs
+    assert any("has no SKU data" in m and "catalog.switches.zz9000.sonic" in m for m in msgs), msgs
 
 
 def test_more_cages_than_the_sku() -> None:
@@ -68,3 +68,26 @@ def test_unknown_release() -> None:
     assert any("catalog.switches.sn2700.os_version" in m and "5.11" in m for m in msgs), msgs
     assert any("site.os_versions.cumulus" in m for m in msgs), msgs
     assert any("site.os_versions.nos" in m and "unknown platform" in m for m in msgs), msgs
+
+
+def test_catalogue_describes_a_sonic_sku() -> None:
+    """A model aidc has no data for is accepted once the catalogue gives its HwSKU and platform;
+    the design names its ports by the regular layout and the config carries that HwSKU."""
+    from toolkit.design import design
+    from toolkit.render.core import environment
+    from toolkit.render.switches import render_device
+    from toolkit.spec.models import SonicSkuSpec
+
+    spec = _spec()
+    sw = dict(spec.catalog.switches)
+    sw["zz9000"] = spec.catalog.switches["sn2700"].model_copy(
+        update={"platform": "sonic", "sonic": SonicSkuSpec(hwsku="Vendor-ZZ9000", platform="x86_64-zz_9000-r0")})
+    spec.catalog.switches = sw
+    spec.networks.compute.leaf.model = "zz9000"
+    assert not {"SKU001", "SKU002"} & set(_codes(spec))
+    fab = design(spec)
+    leaf = fab.devices["su1-leaf-rail0"]
+    assert fab.skus["zz9000"].hwsku == "Vendor-ZZ9000"
+    assert {p.name for p in leaf.ports if p.role != "mgmt"} <= {f"Ethernet{4 * i}" for i in range(32)}
+    text = render_device(leaf, fab, environment())["config_db.json"]
+    assert '"hwsku": "Vendor-ZZ9000"' in text and '"platform": "x86_64-zz_9000-r0"' in text

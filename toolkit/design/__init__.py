@@ -175,6 +175,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        skus=dict(ctx.skus),
         racks=racks,
     )
     apply_policy(fabric)

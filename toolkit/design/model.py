@@ -17,6 +17,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from toolkit.platforms import Sku
+
 Plane = Literal["compute", "storage", "business", "oob"]
 DeviceRole = Literal[
     "gpu-server",
@@ -489,6 +491,9 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    skus: dict[str, Sku] = Field(
+        default_factory=dict, description="SONiC switch model -> its SKU (HwSKU, platform, port layout)"
+    )
     racks: list[RackPlan] = Field(default_factory=list, description="racks in layout order with their elevation")
     infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
     scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")

@@ -19,6 +19,7 @@ from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new
 from toolkit.design.naming import switch_ifname
+from toolkit.platforms._sonic_skus import sku_for
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
@@ -122,9 +123,22 @@ def make_switch(
         mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         dev.mgmt_port = mgmt
-    sku = plat.sku(model_name)
-    # a model with SKU data is named by the SKU (real port names, mixed port types)
-    namer = sku.port_name if sku is not None and sku.ports else plat.port_namer
+    namer = plat.port_namer
+    if platform == "sonic":  # named by the SKU: real port names, mixed port types
+        sku = ctx.skus.get(model_name) or sku_for(model_name, model)
+        if sku is None:
+            raise DesignError(
+                f"SONiC switch model {model_name} has no SKU data (HwSKU, platform, ports): add "
+                f"catalog.switches.{model_name}.sonic",
+                ("catalog", "switches", model_name),
+            )
+        if model.ports > len(sku.ports):
+            raise DesignError(
+                f"{model_name} has {model.ports} cages, its SONiC SKU {sku.hwsku} {len(sku.ports)} ports",
+                ("catalog", "switches", model_name, "ports"),
+            )
+        ctx.skus[model_name] = sku
+        namer = sku.port_name
     ctx.slots[name] = Slots(
         namer,
         model.ports,

@@ -10,8 +10,12 @@ below. Keys are catalogue model names; a SONiC switch model without SKU data is 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from toolkit.platforms import Sku, SkuPort
+from toolkit.platforms import Sku, SkuPort, serdes_lanes
+
+if TYPE_CHECKING:
+    from toolkit.spec.models import SwitchModel
 
 # the buffer templates of the Mellanox SKUs: lossy PG 0, lossless PGs 3-4; queues 0-2 / 3-4 / 5-6
 _MLNX_PGS = ("0", "3-4")
@@ -124,3 +128,37 @@ def _as7326() -> Sku:
 
 
 SKUS: dict[str, Sku] = {s.model: s for s in (_sn5600(), _sn4600c(), _sn2700(), _sn2201(), _dcs_7060dx5(), _as7326())}
+
+
+def _speed(text: str) -> int:
+    return int(text.removesuffix("G"))
+
+
+def catalogue_sku(name: str, model: SwitchModel) -> Sku | None:
+    """The SKU a catalogue entry describes (``catalog.switches.<name>.sonic``), or None."""
+    spec = model.sonic
+    if spec is None:
+        return None
+    cage_speed = _speed(model.speed)
+    if spec.ports:
+        ports = tuple(
+            SkuPort(name=p.name, lanes=tuple(p.lanes), speed=_speed(p.speed), alias=p.alias, index=i + 1,
+                    breakout_modes=tuple(p.breakout_modes))
+            for i, p in enumerate(spec.ports)
+        )
+    else:  # the regular layout: Ethernet<first lane>, one name per SerDes lane
+        serdes = serdes_lanes(cage_speed)
+        modes = tuple(dict.fromkeys([f"1x{cage_speed}G", *model.breakouts]))
+        ports = tuple(
+            SkuPort(name=f"Ethernet{c * serdes}", lanes=tuple(range(c * serdes, (c + 1) * serdes)), speed=cage_speed,
+                    alias=f"etp{c + 1}", index=c + 1, breakout_modes=modes)
+            for c in range(model.ports)
+        )
+    default = f"1x{cage_speed}G"
+    defaults = tuple(next((m for m in p.breakout_modes if m.split("[")[0] == default), "") for p in ports)
+    return Sku(model=name, hwsku=spec.hwsku, platform_id=spec.platform, ports=ports, default_modes=defaults)
+
+
+def sku_for(name: str, model: SwitchModel) -> Sku | None:
+    """aidc's SKU data for catalogue model ``name``, else the one the catalogue describes."""
+    return SKUS.get(name) or catalogue_sku(name, model)

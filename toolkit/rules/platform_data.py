@@ -5,6 +5,7 @@ the model, and every NOS release asked for must be one the platform renders."""
 from __future__ import annotations
 
 from toolkit import platforms
+from toolkit.platforms._sonic_skus import sku_for
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, tier_models
 from toolkit.spec.models import parse_breakout, parse_speed
@@ -26,16 +27,15 @@ def _sonic_sku(c: RuleCtx) -> Out:
         if m is None or m.platform != "sonic" or model in seen:
             continue
         seen.add(model)
-        if sonic.sku(model) is None:
+        sku = sku_for(model, m)
+        if sku is None:
             known = ", ".join(sorted(sonic.skus))
             yield (
                 ("catalog", "switches", model),
                 f"SONiC switch model {model} has no SKU data: its HwSKU, platform and port layout are unknown",
-                f"use a model aidc describes ({known}) or add its SKU to toolkit/platforms/_sonic_skus.py",
+                f"add catalog.switches.{model}.sonic {{hwsku, platform, ports}} (aidc describes {known})",
             )
             continue
-        sku = sonic.sku(model)
-        assert sku is not None
         if m.ports > len(sku.ports):
             yield (
                 ("catalog", "switches", model, "ports"),
@@ -46,10 +46,9 @@ def _sonic_sku(c: RuleCtx) -> Out:
 
 @rule("SKU002", "error", "a breakout used on a SONiC switch is one its platform offers on those ports")
 def _sonic_breakout(c: RuleCtx) -> Out:
-    sonic = platforms.get("sonic")
     for model, breakout, path in tier_models(c.spec):
         m = c.spec.catalog.switches.get(model)
-        sku = sonic.sku(model) if m is not None and m.platform == "sonic" else None
+        sku = sku_for(model, m) if m is not None and m.platform == "sonic" else None
         if sku is None or m is None:
             continue
         lanes, speed = parse_breakout(breakout) if breakout else (1, parse_speed(m.speed))

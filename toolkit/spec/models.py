@@ -118,6 +118,26 @@ class ServerModel(Strict):
     )
 
 
+class SonicPortSpec(Strict):
+    name: str = Field(pattern=r"^Ethernet\d+$", description="SONiC port name of the front-panel port, e.g. Ethernet0")
+    lanes: list[int] = Field(min_length=1, description="SerDes lanes of the port (platform.json lanes)")
+    speed: Speed = Field(description="native speed of the port")
+    alias: str = Field(default="", description="the image's alias (port_config.ini), e.g. etp1")
+    breakout_modes: list[str] = Field(
+        default_factory=list, description="platform.json breakout mode strings, e.g. 2x400G[200G,100G]"
+    )
+
+
+class SonicSkuSpec(Strict):
+    hwsku: str = Field(min_length=1, description="SONiC HwSKU (DEVICE_METADATA.hwsku), e.g. Mellanox-SN5600-O128")
+    platform: str = Field(min_length=1, description="SONiC platform string, e.g. x86_64-nvidia_sn5600-r0")
+    ports: list[SonicPortSpec] = Field(
+        default_factory=list,
+        description="front-panel ports in cage order; default: the regular layout (Ethernet<first lane>, lanes "
+        "numbered from 0, breakout modes = the model's breakouts)",
+    )
+
+
 class SwitchModel(Strict):
     vendor: str = Field(default="", description="manufacturer")
     platform: str = Field(
@@ -133,6 +153,9 @@ class SwitchModel(Strict):
         default=None,
         description="NOS release the configs target when rendered for this model's own platform, one of the "
         "platform's releases (e.g. cumulus 5.11 ... 5.14); default: site.os_versions, then the platform's newest",
+    )
+    sonic: SonicSkuSpec | None = Field(
+        default=None, description="SONiC SKU of a model aidc has no SKU data for (toolkit/platforms/_sonic_skus.py)"
     )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: int = Field(default=0, ge=0, description="typical power in watts")

@@ -41,6 +41,7 @@ import jinja2
 
 from toolkit import platforms
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
+from toolkit.platforms import Sku
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -353,19 +354,18 @@ class DeviceView:
     host_mtu: int | None = None  # the plane's host MTU (PlaneInfo.host_mtu)
 
 
-def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
-    """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``."""
+def _front_panel(dev: Device, sku: Sku | None) -> dict[str, tuple[int, int, int, int]]:
+    """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``
+    (named by the switch's SKU when it has one: ``Fabric.skus``)."""
     return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())),
-                           dev.model)
+                           sku)
 
 
 @functools.lru_cache(maxsize=256)
 def _front_panel_of(platform: str, cages: int, cage_speed: int,
-                    breakouts: tuple[tuple[int, str], ...], model: str) -> dict[str, tuple[int, int, int, int]]:
+                    breakouts: tuple[tuple[int, str], ...], sku: Sku | None) -> dict[str, tuple[int, int, int, int]]:
     modes = dict(breakouts)
-    plat = platforms.get(platform)
-    sku = plat.sku(model)
-    namer = sku.port_name if sku is not None and sku.ports else plat.port_namer
+    namer = sku.port_name if sku is not None and sku.ports else platforms.get(platform).port_namer
     out: dict[str, tuple[int, int, int, int]] = {}
     for cage in range(1, cages + 1):
         mode = modes.get(cage)
@@ -402,7 +402,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         mgmt = MgmtView(dev.mgmt_port, dev.mgmt_port, addr, addr.split("/", 1)[0] if addr else None,
                         dev.mgmt_gateway, dev.mgmt_vrf or "", 1500, "")
 
-    fp = _front_panel(dev) if (dev.unused_ports or dev.cage_breakouts) else {}
+    sku = fabric.skus.get(dev.model) if dev.platform == "sonic" else None
+    fp = _front_panel(dev, sku) if (dev.unused_ports or dev.cage_breakouts) else {}
     unused = []
     for name, ifname in dev.unused_ports:
         info = fp.get(name)

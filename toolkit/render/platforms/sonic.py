@@ -32,7 +32,6 @@ from typing import Any
 
 import jinja2
 
-from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.platforms import Sku
 from toolkit.render.platforms._common import (
@@ -64,9 +63,10 @@ def _s(value: object) -> str:
     return str(value)
 
 
-def sonic_sku(dev: Device) -> Sku:
-    """The SKU data of the switch's model (``validate`` refuses a SONiC model without it, SKU001)."""
-    sku = platforms.get("sonic").sku(dev.model)
+def sonic_sku(dev: Device, fabric: Fabric) -> Sku:
+    """The SKU of the switch's model as the design resolved it (``Fabric.skus``: aidc's SKU data or
+    the catalogue's ``sonic`` block; ``validate`` refuses a SONiC model with neither, SKU001)."""
+    sku = fabric.skus.get(dev.model)
     if sku is None or not sku.ports:
         raise ValueError(f"{dev.name}: switch model {dev.model!r} has no SONiC SKU data (HwSKU, platform, ports)")
     return sku
@@ -154,12 +154,11 @@ def _groups(keys: tuple[str, ...], ids: set[int]) -> list[str]:
     return out
 
 
-def config_db(v: DeviceView) -> dict[str, Any]:
+def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
     """CONFIG_DB tables of one switch (pure function of the device view)."""
     site = v.fv.site
     db: dict[str, dict[str, Any]] = {}
 
-    sku = sonic_sku(v.dev)
     meta: dict[str, str] = {
         "hostname": v.hostname,
         "hwsku": sku.hwsku or "",
@@ -288,13 +287,12 @@ def config_db(v: DeviceView) -> dict[str, Any]:
         db["VLAN_MEMBER"] = member
 
     if v.lossless_ports:
-        _qos(db, v)
+        _qos(db, v, sku)
     return db
 
 
-def _qos(db: dict[str, dict[str, Any]], v: DeviceView) -> None:
+def _qos(db: dict[str, dict[str, Any]], v: DeviceView, sku: Sku) -> None:
     q = v.fv.qos
-    sku = sonic_sku(v.dev)
     name = q.name
     identity = {_s(p): _s(p) for p in IEEE_PRIORITIES}
     pfc = ",".join(_s(p) for p in q.lossless_tcs)
@@ -421,6 +419,6 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
     v = device_view(dev, fabric)
     frr = env.get_template("sonic/frr.conf.j2").render(v=v)
     return {
-        "config_db.json": dumps(config_db(v)) + "\n",
+        "config_db.json": dumps(config_db(v, sonic_sku(dev, fabric))) + "\n",
         "frr.conf": frr,
     }
