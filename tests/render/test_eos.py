@@ -464,6 +464,8 @@ def _top_level_leaf(conf: EosConfig, node: Node) -> None:
         conf.ntp.append((w[3], w[4]))
     elif w[:2] == ["logging", "vrf"] and len(w) == 8 and w[3] == "host" and w[6] == "protocol":
         conf.logging.append((w[2], w[4], int(w[5]), w[7]))
+    elif w[:2] == ["logging", "vrf"] and len(w) == 5 and w[3] == "host":  # EOS defaults: udp/514
+        conf.logging.append((w[2], w[4], SYSLOG_UDP_PORT, "udp"))
     elif t == "lldp run":
         conf.lldp = True
     elif w[:2] == ["vrf", "instance"] and len(w) == 3:
@@ -575,7 +577,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     # system and services
     assert C.hostname == dev.name, where
     assert C.domain == site.domain and C.timezone == site.timezone, where
-    assert C.lldp, where
+    assert not C.lldp, where  # LLDP runs by default: the running config never prints `lldp run`
 
     # management: interface, VRF, default route, services restricted to the OOB prefix
     assert dev.mgmt_port and dev.mgmt_address and dev.mgmt_gateway, where
@@ -688,7 +690,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         vx = C.interfaces["Vxlan1"]
         seen.add("Vxlan1")
         assert vx.vxlan_source is not None and C.interfaces[vx.vxlan_source].address == dev.loopback, where
-        assert vx.vxlan_udp_port == VXLAN_UDP_PORT, where
+        assert vx.vxlan_udp_port is None, where  # 4789 is the EOS default: not in the running config
         assert vx.vxlan_vlans == {a.vlan: a.vni for a in dev.tenants}, where
         l3 = {tenants[a.vni].vrf: tenants[a.vni].l3vni for a in dev.tenants if tenants[a.vni].l3vni is not None}
         assert vx.vxlan_vrfs == l3, where
@@ -728,7 +730,8 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         assert b is not None, where
         assert C.multi_agent and C.ip_routing.get(None) is True, where
         assert b.asn == dev.asn and b.router_id == rid, where
-        assert not b.default_ipv4_unicast and b.multipath_relax, where
+        # one ASN per spine tier: ECMP paths have equal AS paths, multipath-relax is not needed
+        assert not b.default_ipv4_unicast and not b.multipath_relax, where
         assert b.maximum_paths == (len(dev.bgp), len(dev.bgp)), where
         expected = {peer_key(dev, fab, n): n for n in dev.bgp}
         assert len(expected) == len(dev.bgp), f"{where}: two sessions to one peer address"
@@ -898,7 +901,7 @@ def test_mtu_is_capped_at_the_eos_maximum(render_cache: SimpleNamespace) -> None
     ("   10 permit {{ r.source }}\n", "   10 permit any\n"),
     ("   ip address virtual {{ x.t.gateway_cidr }}\n", "   ip address {{ x.t.gateway_cidr }}\n"),
     ("   shutdown\n", "   no shutdown\n"),
-    ("lldp run\n", "lldp rnu\n"),
+    ("logging vrf {{ mgmt_vrf }} host {{ s }}\n", "logging vrf {{ mgmt_vrf }} hots {{ s }}\n"),
 ])
 def test_a_template_mistake_fails_the_check(mutation: tuple[str, str], render_cache: SimpleNamespace,
                                             tmp_path: Path) -> None:

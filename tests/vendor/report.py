@@ -1,7 +1,7 @@
 """``make vendor-check``: per platform and example, how many rendered files the vendors' own
 schemas accept, with the first reasons of the rejected ones.
 
-    python tests/vendor/report.py [sonic] [cumulus]
+    python tests/vendor/report.py [sonic] [cumulus] [eos]
 
 Exits 1 when a file is rejected, 0 otherwise; a validator whose data or package is missing is
 reported as skipped (with what to install) and does not fail the run.
@@ -76,9 +76,20 @@ def cumulus() -> int:
     return bad
 
 
+def eos() -> int:
+    try:
+        import pyavd  # noqa: F401
+    except ImportError:
+        print("eos: SKIPPED, pyavd missing (pip install -e '.[test]')")
+        return 0
+    import eos_avd
+
+    return _table("eos (pyavd, per line)", corpus.items("eos"), eos_avd.check_item)
+
+
 def main(argv: list[str]) -> int:
-    chosen = argv or ["sonic", "cumulus"]
-    bad = sum({"sonic": sonic, "cumulus": cumulus}[name]() for name in chosen)
+    chosen = argv or ["sonic", "cumulus", "eos"]
+    bad = sum({"sonic": sonic, "cumulus": cumulus, "eos": eos}[name]() for name in chosen)
     print(f"vendor-check: {'all accepted' if not bad else f'{bad} file(s) rejected'}")
     return 1 if bad else 0
 

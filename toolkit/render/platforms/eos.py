@@ -40,8 +40,6 @@ import jinja2
 from toolkit.design.model import Device, Fabric
 from toolkit.design.naming import serdes_lanes
 from toolkit.render.platforms._common import (
-    SYSLOG_UDP_PORT,
-    VXLAN_UDP_PORT,
     DeviceView,
     NeighborView,
     TenantView,
@@ -153,7 +151,5 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
         "default_vlan": v.fv.site.oob_vlan,
-        "vxlan_port": VXLAN_UDP_PORT,
-        "syslog_port": SYSLOG_UDP_PORT,
     }
     return {"startup-config": env.get_template(TEMPLATE).render(ctx)}
