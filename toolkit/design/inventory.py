@@ -8,7 +8,7 @@ into rails in the order the model lists them: port k of the compute NICs is rail
 from __future__ import annotations
 
 from toolkit.design.context import Ctx, DesignError, RackInfo
-from toolkit.design.model import Device, Port
+from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import server_name, server_port_name
 from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
 
@@ -96,7 +96,7 @@ def build_inventory(ctx: Ctx) -> None:
                 raise DesignError(f"server model {group.model!r} is not in catalog.servers")
             for name in names:
                 dev = _server(ctx, name, group.model, model, rack.name, su, si)
-                dev.index = len(ctx.devices)
+                put(dev, index=len(ctx.devices))
                 ctx.add(dev)
 
 
@@ -122,7 +122,7 @@ def _server(
                 numa=nic.numa,
             )
             if nic.role == "compute":
-                port.rail = rail
+                put(port, rail=rail)
                 rail += 1
             if nic.role == "oob" and bmc is None:
                 bmc = pname
