@@ -273,8 +273,8 @@ def _mutate_db(path: tuple[str, ...], value: object) -> Any:
     """A config_db builder that changes (or, with value None, deletes) one entry; "*" in the path
     stands for the first key of that table level."""
 
-    def mutated(v: Any) -> dict[str, Any]:
-        db = ORIGINAL_CONFIG_DB(v)
+    def mutated(v: Any, sku: Any) -> dict[str, Any]:
+        db = ORIGINAL_CONFIG_DB(v, sku)
         node = db
         keys = list(path)
         for i, k in enumerate(keys):

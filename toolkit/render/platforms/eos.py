@@ -1,5 +1,11 @@
 """``eos`` platform: Arista EOS, one ``startup-config`` (plain EOS CLI) per switch.
 
+Written in the form ``show running-config`` prints back (no default-only lines, which ``aidc plan``
+would show as permanent drift): no ``lldp run``, ``logging vrf V host H`` without the udp/514
+defaults, no ``vxlan udp-port 4789``, no ``bgp bestpath as-path multipath-relax`` (every spine tier
+shares one ASN, so ECMP paths have equal AS paths). Cross-checked line by line against Arista AVD's
+own generator (pyavd) in tests/vendor/test_eos_avd.py, which lists the remaining differences.
+
 Everything printed comes from the Fabric through :func:`toolkit.render.platforms._common.device_view`
 plus the EOS view below; ``templates/eos/startup-config.j2`` holds the syntax.
 

@@ -4,9 +4,17 @@ Files per switch:
 
 - ``config_db.json``: the switch's CONFIG_DB content for everything the Fabric decides, meant to
   be *merged* into the running configuration (``config load`` / ``sonic-cfggen -j ... --write-to-db``
-  followed by ``config save``): port lanes, the SKU's buffer pools and profiles and the FEATURE
-  table stay as the image installed them. Tables: DEVICE_METADATA, PORT (every front-panel port,
-  unused ones admin down), BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
+  followed by ``config save``): port lanes and aliases, the SKU's buffer pools and profiles and the
+  FEATURE table stay as the image installed them. The switch model's SKU (``Fabric.skus``: aidc's
+  SKU data in ``toolkit/platforms/_sonic_skus.py`` or the catalogue's ``sonic`` block) gives the
+  real ``hwsku`` / ``platform``, the port names, the platform's ``brkout_mode`` strings, and the
+  buffer key layout (a lossless PG / queue key is the image's own key, ``3-4``, never an
+  overlapping ``3``). A cage whose designed mode is not the image's default is re-laid out:
+  BREAKOUT_CFG, the new ports with their lanes / alias / index, and ``null`` for the image's ports
+  the mode removes (``config load`` deletes an entry written as null). The result, merged onto
+  the SKU's base CONFIG_DB, is validated against the SONiC YANG models in tests/vendor/.
+  Tables: DEVICE_METADATA, PORT (every front-panel port in use, unused ones admin down),
+  BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
   MGMT_PORT / MGMT_VRF_CONFIG, NTP / NTP_SERVER, SYSLOG_SERVER, DNS_NAMESERVER, ACL_TABLE /
   ACL_RULE (control-plane SSH and SNMP from the OOB prefix only), FEATURE (lldp), VLAN /
   VLAN_MEMBER, VXLAN_TUNNEL / VXLAN_EVPN_NVO / VXLAN_TUNNEL_MAP, VRF, VLAN_INTERFACE, SAG, and for
