@@ -52,22 +52,24 @@ def _sn5600() -> Sku:
                buffer_pgs=_MLNX_PGS, buffer_queues=_MLNX_QUEUES)
 
 
-def _sn4600c() -> Sku:
-    modes = ("1x100G[50G,40G,25G,10G,1G]", "2x50G[25G,10G,1G]")
-    ports = _group(1, 64, name=lambda i: 4 * i, lanes=lambda i: range(8 * i, 8 * i + 4), speed=100,
-                   alias=lambda i: f"etp{i + 1}", modes=modes)
-    return Sku(model="sn4600c", hwsku="Mellanox-SN4600C-C64", platform_id="x86_64-mlnx_msn4600c-r0",
-               ports=tuple(ports), default_modes=(modes[0],) * 64, buffer_pgs=_MLNX_PGS,
-               buffer_queues=_MLNX_QUEUES)
+def _mlnx_qsfp28(model: str, hwsku: str, platform_id: str, count: int, lane_stride: int,
+                 modes: tuple[str, ...]) -> Sku:
+    """A Mellanox 100G QSFP28 switch: ``count`` ports Ethernet0, 4, 8, ... of 4 lanes each, the
+    first lane of port i at ``lane_stride * i``; the image installs 1x100G."""
+    ports = _group(1, count, name=lambda i: 4 * i, lanes=lambda i: range(lane_stride * i, lane_stride * i + 4),
+                   speed=100, alias=lambda i: f"etp{i + 1}", modes=modes)
+    return Sku(model=model, hwsku=hwsku, platform_id=platform_id, ports=tuple(ports),
+               default_modes=(modes[0],) * count, buffer_pgs=_MLNX_PGS, buffer_queues=_MLNX_QUEUES)
+
+
+def _sn4600c() -> Sku:  # lanes every 8: the ASIC's 8-lane ports used as 4-lane QSFP28
+    return _mlnx_qsfp28("sn4600c", "Mellanox-SN4600C-C64", "x86_64-mlnx_msn4600c-r0", 64, 8,
+                        ("1x100G[50G,40G,25G,10G,1G]", "2x50G[25G,10G,1G]"))
 
 
 def _sn2700() -> Sku:
-    modes = ("1x100G[50G,40G,25G,10G]", "2x50G[25G,10G]")
-    ports = _group(1, 32, name=lambda i: 4 * i, lanes=lambda i: range(4 * i, 4 * i + 4), speed=100,
-                   alias=lambda i: f"etp{i + 1}", modes=modes)
-    return Sku(model="sn2700", hwsku="Mellanox-SN2700", platform_id="x86_64-mlnx_msn2700-r0",
-               ports=tuple(ports), default_modes=(modes[0],) * 32, buffer_pgs=_MLNX_PGS,
-               buffer_queues=_MLNX_QUEUES)
+    return _mlnx_qsfp28("sn2700", "Mellanox-SN2700", "x86_64-mlnx_msn2700-r0", 32, 4,
+                        ("1x100G[50G,40G,25G,10G]", "2x50G[25G,10G]"))
 
 
 def _sn2201() -> Sku:
