@@ -55,8 +55,14 @@ nv set interface swp4 link state up
 nv set interface swp4 link mtu 1500
 nv set interface swp4 link speed 1G
 nv set interface swp4 bridge domain br_default access 2
+nv set interface swp47 type swp
+nv set interface swp47 description oob-agg02:swp4
+nv set interface swp47 link state up
+nv set interface swp47 link mtu 1500
+nv set interface swp47 link speed 1G
+nv set interface swp47 bridge domain br_default access 2
 nv set interface swp48 type swp
-nv set interface swp48 description 'management core'
+nv set interface swp48 description oob-agg01:swp4
 nv set interface swp48 link state up
 nv set interface swp48 link mtu 1500
 nv set interface swp48 link speed 1G
@@ -145,8 +151,6 @@ nv set interface swp45 type swp
 nv set interface swp45 link state down
 nv set interface swp46 type swp
 nv set interface swp46 link state down
-nv set interface swp47 type swp
-nv set interface swp47 link state down
 nv set bridge domain br_default vlan 2
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

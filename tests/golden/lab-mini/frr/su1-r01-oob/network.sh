@@ -91,9 +91,10 @@ port swp1 1500 su1-r01-gpu01:bmc
 port swp2 1500 su1-r01-gpu01:mgmt0
 port swp3 1500 su1-r01-gpu02:bmc
 port swp4 1500 su1-r01-gpu02:mgmt0
-port swp46 1500 su1-leaf-rail1:eth0
-port swp47 1500 su1-leaf-rail0:eth0
-port swp48 1500 'management core'
+port swp45 1500 su1-leaf-rail1:eth0
+port swp46 1500 su1-leaf-rail0:eth0
+port swp47 1500 oob-agg02:swp3
+port swp48 1500 oob-agg01:swp3
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -101,6 +102,7 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
+enslave swp45 bridge
 enslave swp46 bridge
 enslave swp47 bridge
 enslave swp48 bridge
@@ -146,7 +148,6 @@ shut swp41
 shut swp42
 shut swp43
 shut swp44
-shut swp45
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2
