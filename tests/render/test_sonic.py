@@ -41,7 +41,9 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     sku = fab.skus.get(dev.model)
     assert sku is not None, dev.model
     # the real HwSKU and platform: the image mounts /usr/share/sonic/device/<platform>/<hwsku>
-    assert meta["hostname"] == dev.name and (meta["hwsku"], meta["platform"]) == (sku.hwsku, sku.platform_id)
+    assert sku is not None, dev.model
+    assert meta["hostname"] == dev.name
+    assert (meta.get("hwsku"), meta.get("platform")) == (sku.hwsku, sku.platform_id)
     assert meta["type"] == TYPE[dev.role]
     assert meta.get("bgp_asn") == (str(dev.asn) if dev.asn is not None else None)
     assert meta["docker_routing_config_mode"] == "split-unified"

@@ -136,13 +136,15 @@ def _speed(text: str) -> int:
     return int(text.removesuffix("G"))
 
 
-def catalogue_sku(name: str, model: SwitchModel) -> Sku | None:
-    """The SKU a catalogue entry describes (``catalog.switches.<name>.sonic``), or None."""
+def catalogue_sku(name: str, model: SwitchModel, *, regular: bool = False) -> Sku | None:
+    """The SKU a catalogue entry describes (``catalog.switches.<name>.sonic``), or None; with
+    ``regular`` a model without one gets the regular layout and no HwSKU (a model of another
+    platform rendered with ``--platform sonic``: DEVICE_METADATA keeps the image's HwSKU)."""
     spec = model.sonic
-    if spec is None:
+    if spec is None and not regular:
         return None
     cage_speed = _speed(model.speed)
-    if spec.ports:
+    if spec is not None and spec.ports:
         ports = tuple(
             SkuPort(name=p.name, lanes=tuple(p.lanes), speed=_speed(p.speed), alias=p.alias, index=i + 1,
                     breakout_modes=tuple(p.breakout_modes))
@@ -158,9 +160,11 @@ def catalogue_sku(name: str, model: SwitchModel) -> Sku | None:
         )
     default = f"1x{cage_speed}G"
     defaults = tuple(next((m for m in p.breakout_modes if m.split("[")[0] == default), "") for p in ports)
-    return Sku(model=name, hwsku=spec.hwsku, platform_id=spec.platform, ports=ports, default_modes=defaults)
+    return Sku(model=name, hwsku=spec.hwsku if spec else None, platform_id=spec.platform if spec else None,
+               ports=ports, default_modes=defaults)
 
 
 def sku_for(name: str, model: SwitchModel) -> Sku | None:
-    """aidc's SKU data for catalogue model ``name``, else the one the catalogue describes."""
-    return SKUS.get(name) or catalogue_sku(name, model)
+    """aidc's SKU data for catalogue model ``name``, else the one the catalogue describes; a model
+    of another platform forced to SONiC falls back to the regular layout."""
+    return SKUS.get(name) or catalogue_sku(name, model, regular=model.platform != "sonic")

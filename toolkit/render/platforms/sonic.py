@@ -169,12 +169,13 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
 
     meta: dict[str, str] = {
         "hostname": v.hostname,
-        "hwsku": sku.hwsku or "",
-        "platform": sku.platform_id or "",
         "type": ROUTER_TYPE[v.tier],
         "docker_routing_config_mode": ROUTING_CONFIG_MODE,
         "timezone": site.timezone,
     }
+    if sku.hwsku and sku.platform_id:  # else the image's own stay (a model without SKU data, forced)
+        meta["hwsku"] = sku.hwsku
+        meta["platform"] = sku.platform_id
     if v.asn is not None:
         meta["bgp_asn"] = _s(v.asn)
     if v.lossless_ports:
