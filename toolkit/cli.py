@@ -49,22 +49,17 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
 
 
 def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
-    """Load and validate (with the limits of ``platform`` when every switch is designed for it); on
-    errors print them and exit 1. Returns (spec, findings)."""
-    from toolkit.rules import validate
-    from toolkit.spec import load
+    """Load and validate; on errors print them and exit 1. Returns (spec, findings, fabric): the
+    validation's trial design, made once (with ``platform``) and reused by the command."""
+    from toolkit.rules import load_and_design
 
-    res = load(path)
-    findings = list(res.findings)
-    if res.spec is not None:
-        findings += validate(res.spec, res.sources, platform=platform)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or res.spec is None:
+    spec, findings, fabric = load_and_design(path, platform)
+    if spec is None or fabric is None:
         _print_findings(findings, fmt)
         raise typer.Exit(1)
     if findings and not quiet_ok:
         _print_findings(findings, fmt)
-    return res.spec, findings
+    return spec, findings, fabric
 
 
 def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> list[Any]:
@@ -95,11 +90,9 @@ def check_platform(platform: str | None) -> None:
 
 
 def fabric_of(path: Path, platform: str | None = None):
-    from toolkit.design import design
-
     check_platform(platform)
-    spec, findings = load_valid(path, platform=platform)
-    return design(spec, platform), findings
+    _, findings, fabric = load_valid(path, platform=platform)
+    return fabric, findings
 
 
 # --------------------------------------------------------------------------- issue: core
@@ -180,6 +173,19 @@ def show(
     for info in fab.planes.values():
         pl.add_row(info.name, info.kind, str(info.tiers), str(info.switch_mtu), str(info.host_mtu), info.underlay)
     out.print(pl)
+    from toolkit.design.storage import storage_summary
+
+    rows = storage_summary(fab)
+    if rows:
+        s = Table(title="storage")
+        for col in ("system", "name", "raw TB", "usable TB", "layout", "tolerates (required)"):
+            s.add_column(col)
+        for r in rows:
+            usable = ", ".join(f"{k} {v}" for k, v in r["usable_tb"].items())  # type: ignore[attr-defined]
+            tol = ", ".join(f"{k}: {v}" for k, v in r["tolerates"].items())  # type: ignore[attr-defined]
+            s.add_row(str(r["system"]), str(r["name"]), str(r["raw_tb"]), usable, str(r["layout"]),
+                      f"{tol} ({', '.join(r['required'])})")  # type: ignore[arg-type]
+        out.print(s)
 
 
 @app.command()
@@ -210,6 +216,13 @@ def bom(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
         for kind, n in section["transceivers"].items():
             t.add_row(f"transceiver {kind}", str(n))
         out.print(t)
+    if data.get("storage_drives"):
+        d = Table(title="storage drives")
+        for col in ("system", "cluster", "server model", "drives"):
+            d.add_column(col, justify="right" if col == "drives" else "left")
+        for r in data["storage_drives"]:
+            d.add_row(r["system"], r["cluster"], r["server_model"], str(r["drives"]))
+        out.print(d)
     tot = data["totals"]
     out.print(
         f"totals: {tot['switches']} switches, {tot['servers']} servers, {tot['cables']} cables, "
@@ -269,19 +282,20 @@ def render(
     if (spec_dir / "templates").is_dir():
         overrides.append(spec_dir / "templates")
     try:
-        target = render_to(fab, out_dir, overrides)
+        report = render_to(fab, out_dir, overrides)
     except Exception as exc:  # a template error must not leave a half-written folder; render_to guarantees that
         err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc} (previous output left untouched)")
         raise typer.Exit(1) from None
-    n = sum(1 for p in target.rglob("*") if p.is_file())
-    out.print(f"[green]rendered[/green] {n} files into {target}")
+    n = len(report.written) + len(report.unchanged)
+    out.print(f"[green]rendered[/green] {n} files into {report.path} ({len(report.written)} written, "
+              f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)")
 
 
 # --------------------------------------------------------------------------- lab
 
 
 def _cluster_name(path: Path) -> str:
-    spec, _ = load_valid(path)
+    spec, _, _ = load_valid(path)
     return str(spec.cluster.name)
 
 
@@ -377,9 +391,9 @@ def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
     fab, _ = fabric_of(path, "frr" if target == "lab" else None)
     try:
         tgt = get_target(target, fab, state_dir())
-    except TargetError as exc:
+    except TargetError as exc:  # e.g. no lab: an error (1), never "changes pending" (2)
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     spec_dir = path if path.is_dir() else path.parent
     overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
     try:
@@ -404,6 +418,11 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    against: str = typer.Option(
+        None, "--against", help="compare with this git revision or folder of the spec instead of a target "
+        "(no devices needed; for pull requests)"),
+    platform: str = typer.Option(None, "--platform", help="with --against: render every switch for this NOS"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="leave the Ceph/MinIO clusters out"),
     previous: str = typer.Option(
         None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
     ),
@@ -413,6 +432,17 @@ def plan(
     from toolkit.plan import plan as make_plan
 
     _check_format(fmt)
+    if against is not None:
+        from toolkit.plan.against import AgainstError, format_against, plan_against
+
+        check_platform(platform)
+        try:
+            ap = plan_against(path, against, platform)
+        except AgainstError as exc:
+            err.print(f"[red]plan failed[/red]: {exc}")
+            raise typer.Exit(1) from None
+        sys.stdout.write(format_against(ap, fmt))
+        raise typer.Exit(ap.exit_code)
     if previous:
         from toolkit.spec import load
 
@@ -423,7 +453,7 @@ def plan(
                 _print_findings(grow, "text")
                 raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
-    p = make_plan(fab, artifacts, tgt, read_running=not no_running)
+    p = make_plan(fab, artifacts, tgt, read_running=not no_running, storage=not no_storage)
     sys.stdout.write(format_plan(p, fmt))
     raise typer.Exit(p.exit_code)
 
@@ -434,8 +464,10 @@ def apply(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     device: list[str] = typer.Option(None, "--device", "-d", help="apply only these devices (repeatable)"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="network only: skip the Ceph/MinIO playbooks"),
 ) -> None:
-    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible."""
+    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible,
+    then storage (playbooks/ceph.yml, minio.yml)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from toolkit.plan import ApplyError, ApplyLockedError, ProgressEvent, format_apply
@@ -457,7 +489,7 @@ def apply(
                 bar.console.print(f"[green]{ev.device}[/green] {ev.event} {ev.message}".rstrip())
 
         try:
-            result = do_apply(fab, artifacts, tgt, progress, devices=device or None)
+            result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
         except ApplyLockedError as exc:
             err.print(f"[red]locked[/red]: {exc}")
             raise typer.Exit(1) from None
