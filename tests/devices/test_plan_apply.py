@@ -98,6 +98,11 @@ def test_apply_records_then_nothing_changes(target: recorded.RecordedTarget) -> 
         fab, artifacts(), target, progress=lambda ev: events.append(f"{ev.device}:{ev.event}"), devices=switches()
     )
     assert res.ok and {d.status for d in res.devices} == {"changed"}
+    # issue #12: frr-reload --test lists two no-op lines on every switch ("+ router bgp N",
+    # "+ no bgp ebgp-requires-policy"); the count is what changed in the running config (the
+    # stand-in's does not change)
+    assert {d.message for d in res.devices} == {"0 FRR line(s) changed"}
+    assert all(d.frr_changes == [] for d in res.devices)
     assert all(d.applied_advanced for d in res.devices)
     assert sorted(e for e in events if e.endswith(":changed")) == sorted(f"{n}:changed" for n in switches())
     for name in switches():
@@ -157,6 +162,10 @@ def test_unreachable_devices_are_named(tmp_path: Path) -> None:
     p = plan(fab, artifacts(), t)
     d = next(x for x in p.devices if x.device == leaf)
     assert d.running is not None and not d.running.readable and "cannot connect" in (d.running.error or "")
+    # issue #12: an unreachable device makes the plan incomplete (exit 1), and it is named
+    assert p.exit_code == 1
+    assert [e for e in p.errors if e.startswith(f"{leaf}: unreachable")], p.errors
+    assert "1 error(s)" in format_plan(p, "text") and f"error: {leaf}: unreachable" in format_plan(p, "text")
     res = do_apply(fab, artifacts(), t, devices=[leaf])
     assert res.devices[0].status == "failed" and "unreachable, nothing changed" in (res.devices[0].error or "")
 

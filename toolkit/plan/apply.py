@@ -44,7 +44,7 @@ from toolkit.drivers import open_driver
 from toolkit.drivers.linux import LinuxDriver
 from toolkit.drivers.state import Backup, DriverError, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
-from toolkit.plan.diff import redact_line
+from toolkit.plan.diff import redact_line, unified
 from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
 from toolkit.plan.planner import plan_device
 from toolkit.plan.store import (
@@ -174,6 +174,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         steps["record"] = _since(t)
         res.status = "changed"
         res.applied_advanced = True
+        # what really changed in the running configuration (frr-reload's --test diff also lists
+        # lines that are no-ops, e.g. defaults FRR does not print)
+        diff, _added, _removed = unified(running.frr, after.frr, "before", "after", context=0)
+        res.frr_changes = [
+            x for x in diff.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))
+        ]
         res.message = f"{len(res.frr_changes)} FRR line(s) changed"
         return _finish(run, res, t0)
     except DriverError as exc:

@@ -34,7 +34,7 @@ def _headline(plan: Plan) -> str:
     s = plan.summary
     return (
         f"{plan.changes} device(s) to change ({s['create']} create, {s['update']} update, "
-        f"{s['drift']} drift), {s['unchanged']} unchanged, {s['error']} error(s)"
+        f"{s['drift']} drift), {s['unchanged']} unchanged, {s['error'] + len(plan.errors)} error(s)"
     )
 
 

@@ -154,4 +154,8 @@ def plan(
         running = read_running_all(target, names, sysctl_keys=keys, workers=workers, connect_timeout=connect_timeout)
     for name, dd in desired.items():
         out.devices.append(plan_device(dd, store, running.get(name)))
+    # a device whose running state cannot be read makes the plan incomplete: an error, named
+    for d in out.devices:
+        if d.running is not None and not d.running.readable:
+            out.errors.append(f"{d.device}: unreachable, its running state was not read: {d.running.error}")
     return out
