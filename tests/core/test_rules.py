@@ -138,6 +138,7 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("FE002", _set("catalog.switches.as7326.ports", 3), "networks.business.racks_per_group"),
     ("FE003", _gpu_nic(2, speed="400G"), "catalog.servers.gpu-2x.nics[2].speed"),
+    ("GROW003", _set("networks.compute.planned_sus", None), "networks.compute"),
     ("LINK003", _set("networks.business.leaf.uplink_breakout", "2x50G"), "networks.business.leaf.uplink_breakout"),
     (
         "MTU001",
@@ -171,6 +172,15 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("STO008", _minio(parity=7), "storage.minio[0].parity"),
     ("STO009", _minio(erasure_set_size=8), "storage.minio[0].pools[0]"),
     ("STO010", _set("storage.minio.0.pools.0.drives_per_server", 8), "storage.minio[0].pools[0].drives_per_server"),
+    (
+        "STO012",
+        _set("storage.minio.0.pools.0.servers", ["stor-r01-stor01", "stor-r01-stor03", "stor-r01-stor02"]),
+        "storage.minio[0].pools[0].servers",
+    ),
+    ("STO013", _set("storage.minio.0.pools.0", {"servers": ["stor-r01-stor01"], "drives_per_server": 1}),
+     "storage.minio[0].pools[0]"),
+    ("STO014", _set("storage.minio.0.pools.0.drives_per_server", 4), "storage.ceph[0].osd_hosts[0]"),
+    ("STO015", _set("storage.ceph.0.pools.0.min_size", 4), "storage.ceph[0].pools[0].min_size"),
     ("OOB001", lambda d: d["catalog"]["servers"]["stor-1u"]["nics"].pop(1), "catalog.servers.stor-1u.nics"),
     ("OOB002", _set("catalog.switches.as7326.mgmt_port", False), "networks.business.leaf"),
     ("OOB003", _set("catalog.switches.sn2201.ports", 3), "layout.racks[1].name"),
