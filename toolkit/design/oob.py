@@ -5,7 +5,8 @@ block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rac
 OOB switch at +0; the devices counting up attach port by port, PDUs first, then each server's
 BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
 at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
-block. OOB switch ports mirror that: switches from below the uplinks down; the last port (a
+block, in the order of the first rack each serves (``_first_served_rack``: growth never
+moves an existing switch). OOB switch ports mirror that: switches from below the uplinks down; the last port (a
 redundant aggregation: the last two ports) are the uplinks.
 
 Aggregation (``networks.oob.aggregation``): ``oob-agg01`` (and ``oob-agg02`` for a redundant
@@ -51,6 +52,7 @@ def build_oob(ctx: Ctx) -> None:
     specs = {r.name: r for su in ctx.spec.layout.scalable_units for r in su.racks}
     specs.update({r.name: r for r in ctx.spec.layout.racks})
     aggs = _aggregation(ctx, by_rack)
+    served = _first_served_rack(ctx)
 
     for rack in ctx.racks:
         base = oob.rack_block * (rack.index + 1)
@@ -119,7 +121,7 @@ def build_oob(ctx: Ctx) -> None:
             pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
             low = _attach(ctx, pool, pdu, "mgmt", osw, low, oob.rack_block, base, plen, gw)
         servers = [d for d in members if d.is_server]
-        switches = [d for d in members if d.is_switch]
+        switches = sorted((d for d in members if d.is_switch), key=lambda d: served.get(d.name, -1))
         for srv in servers:
             if srv.bmc_port:
                 low = _attach(ctx, pool, srv, "bmc", osw, low, oob.rack_block, base, plen, gw)
@@ -146,6 +148,26 @@ def build_oob(ctx: Ctx) -> None:
                 "spread switches over more network racks or use a larger OOB switch",
                 ("networks", "oob", "switch_model"),
             )
+
+
+def _first_served_rack(ctx: Ctx) -> dict[str, int]:
+    """Switch -> layout index of the first rack whose servers it serves (leaves only).
+
+    The switches of a rack take OOB ports and addresses in this order (ties, and switches that
+    serve no server such as spines, in design order, first): growth appends racks, so a new
+    rack group's leaves sort after every leaf that exists and no existing switch moves.
+    """
+    first: dict[str, int] = {}
+    devices, racks = ctx.devices, ctx.rack_by_name
+    for c in ctx.cables:
+        if c.tier != "server-leaf":
+            continue
+        a, b = devices[c.a_device], devices[c.b_device]
+        srv, sw = (a, b) if a.is_server else (b, a)
+        r = racks[srv.rack].index
+        if r < first.get(sw.name, r + 1):
+            first[sw.name] = r
+    return first
 
 
 def _at(pool: Pool, offset: int, block: int, within: int, rack: str) -> str:
