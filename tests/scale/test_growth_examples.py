@@ -5,7 +5,8 @@ back at the end of the SU (after its network racks, as a built SU grows); or the
 its last SU and the example (an example with one SU and room in its plan grows by a copy of it). Both
 are designed and compared by ``toolkit.growth`` (GROW001/GROW002: every existing device keeps its
 ports' peers, addresses, loopback, management address, ASN and BGP peers). The large examples run
-as ``aidc validate --previous`` in their own process.
+as ``aidc validate --previous`` in their own process; cluster-100k grows as its first pods (see
+``FIRST_PODS``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,32 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "inventory" / "examples"
 
 def example(name: str) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for f in sorted((EXAMPLES / name).glob("*.yml")):
+    for f in sorted((EXAMPLES / name.removesuffix(FIRST_PODS)).glob("*.yml")):
         data.update(yaml.safe_load(f.read_text()) or {})
-    return copy.deepcopy(data)  # YAML aliases (shared rack lists) become separate objects
+    data = copy.deepcopy(data)  # YAML aliases (shared rack lists) become separate objects
+    if name.endswith(FIRST_PODS):
+        data = first_pods(data)
+    return data
+
+
+FIRST_PODS = "/first-pods"
+"""``cluster-100k/first-pods``: its first 9 SUs (a full pod and the first SU of the next, with its
+spines) under the same plan (``planned_sus`` 400, so sizing, ports and addresses are the 400-SU
+ones): designing the whole 100k-GPU cluster twice in one process needs more than 6 GB."""
+
+
+def first_pods(data: dict[str, Any]) -> dict[str, Any]:
+    sus, kept, n = data["layout"]["scalable_units"], [], 0
+    for entry in sus:
+        if n >= 9:
+            break
+        kept.append(entry)
+        n += entry.get("count") or 1
+    data["layout"]["scalable_units"] = kept
+    names = {f"{e['name']}{i}" for e in kept for i in range(e.get("first", 1), e.get("first", 1) + e["count"])}
+    for t in data.get("tenants", []):
+        t["members"] = [m for m in t["members"] if not m.startswith("su") or m.split("-")[0] in names]
+    return data
 
 
 def _split_last_su(data: dict[str, Any]) -> dict[str, Any]:
@@ -114,8 +138,8 @@ def growth_cases() -> list[tuple[str, str]]:
         ("superpod-1su", "su"),
         ("cluster-16k", "rack"),
         ("cluster-16k", "su"),
-        ("cluster-100k", "rack"),
-        ("cluster-100k", "su"),
+        ("cluster-100k" + FIRST_PODS, "rack"),
+        ("cluster-100k" + FIRST_PODS, "su"),
     ]
 
 
