@@ -32,7 +32,7 @@ def example(name: str) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in sorted((EXAMPLES / name.removesuffix(FIRST_PODS)).glob("*.yml")):
         data.update(yaml.safe_load(f.read_text()) or {})
-    data = copy.deepcopy(data)  # YAML aliases (shared rack lists) become separate objects
+    data = json.loads(json.dumps(data))  # YAML aliases (shared rack lists) become separate objects
     if name.endswith(FIRST_PODS):
         data = first_pods(data)
     return data
