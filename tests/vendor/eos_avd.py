@@ -85,6 +85,10 @@ def _ethernet(b: Block, unmapped: list[str]) -> dict[str, Any]:
             e.setdefault("switchport", {}).update({"access_vlan": int(w[3])})
         elif w[:2] == ["ip", "address"]:
             e["ip_address"] = w[2]
+        elif c.line == "spanning-tree portfast":
+            e["spanning_tree_portfast"] = "edge"
+        elif c.line == "spanning-tree bpduguard enable":
+            e["spanning_tree_bpduguard"] = "enabled"
         elif w[:2] == ["qos", "trust"]:
             e["qos"] = {"trust": w[2]}
         elif c.line == "priority-flow-control on":
@@ -210,6 +214,10 @@ def structured_config(text: str) -> tuple[dict[str, Any], list[str]]:
                 host["protocol"] = rest[1]
             vrf = _by(sc.setdefault("logging", {}).setdefault("vrfs", []), "name", w[2], hosts=[])
             vrf["hosts"].append(host)
+        elif w[:2] == ["spanning-tree", "mode"]:
+            sc.setdefault("spanning_tree", {})["mode"] = w[2]
+        elif w[:2] == ["spanning-tree", "priority"]:
+            sc.setdefault("spanning_tree", {})["rstp_priority"] = int(w[2])
         elif b.line == "lldp run":
             sc["lldp"] = {"run": True}
         elif w[:2] == ["vrf", "instance"]:

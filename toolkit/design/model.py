@@ -120,6 +120,9 @@ class Port(_Model):
     tenant: str | None = None
     qos: str | None = Field(default=None, description="QoS profile applied (roce-lossless)")
     unnumbered: bool = Field(default=False, description="BGP unnumbered on this link (IPv6 LL)")
+    edge: bool = Field(
+        default=False, description="OOB port facing one end device (BMC, PDU, management port): STP edge, BPDU guard"
+    )
     # host routing (policy): servers only
     table: int | None = Field(default=None, description="policy routing table of this port's traffic (compute)")
     rule_priority: int | None = Field(default=None, description="ip rule preference of 'from <address> lookup table'")
@@ -180,7 +183,14 @@ class Device(_Model):
     )
     mgmt_address: str | None = Field(default=None, description="management address with prefix length")
     mgmt_gateway: str | None = None
-    mgmt_inband: bool = Field(default=False, description="managed in-band over the business plane (servers)")
+    mgmt_inband: bool = Field(
+        default=False,
+        description="managed in-band: servers over the business plane; OOB access switches on their OOB bridge "
+        "(the management address is the OOB VLAN's interface, the management port is not cabled)",
+    )
+    stp_priority: int | None = Field(
+        default=None, description="OOB switches: RSTP bridge priority (aggregation pair: root and backup root)"
+    )
     bmc_port: str | None = Field(default=None, description="servers: the BMC port (Redfish / IPMI) on the OOB network")
     bmc_address: str | None = Field(default=None, description="servers: BMC address with prefix length")
     ports: list[Port] = Field(default_factory=list, description="ports in use, front panel order, mgmt last")

@@ -17,6 +17,13 @@ gateway address. With a distribution level (``aggregation.distribution``, three 
 racks of an SU uplink to the SU's distribution switch (pair) instead, and the aggregation's
 port (racks outside SUs) + s faces SU s's distribution switch (``_distribution``).
 
+Loop protection: the OOB switches run RSTP (``Device.stp_priority``: the aggregation pair is
+root and backup root, then the distribution, then the access switches), so a redundant pair's
+second uplink and its peer link block instead of looping; every port facing an end device (BMC,
+PDU, management port) is an edge port with BPDU guard (``Port.edge``). A rack's OOB switch is
+managed in-band: its address is on its OOB bridge (``Device.mgmt_inband``), reached through its
+uplinks like every device behind it.
+
 Servers without an OS management port on the OOB network are managed in-band: their management
 address is the address of their first business-plane host port (``Device.mgmt_inband``); the BMC
 is never the OS management address (``Device.bmc_port`` / ``bmc_address``).
@@ -32,6 +39,16 @@ from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_distribution_name, oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch
+
+STP_ROOT = 4096
+"""RSTP bridge priority of aggregation switch 1 (switch 2: twice that, the backup root)."""
+STP_DISTRIBUTION = 16384
+STP_ACCESS = 32768
+
+
+def is_aggregation(dev: Device) -> bool:
+    """An OOB aggregation switch (root or backup root of the OOB network, carrying its gateway)."""
+    return dev.role == "oob" and dev.stp_priority is not None and dev.stp_priority < STP_DISTRIBUTION
 
 
 def oob_gateway_controller(ctx: Ctx) -> tuple[str, str]:
@@ -73,9 +90,9 @@ def build_oob(ctx: Ctx) -> None:
             su=rack.su,
             su_index=rack.su_index,
         )
-        put(osw, mgmt_address=f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}", mgmt_gateway=gw)
-        if osw.mgmt_port:
-            put(osw.port(osw.mgmt_port), address=osw.mgmt_address)
+        # managed in-band on its own OOB bridge: its management port has no cable to anywhere
+        put(osw, mgmt_address=f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}", mgmt_gateway=gw,
+            mgmt_inband=True, stp_priority=STP_ACCESS)
         n = front_ports(ctx, osw)
         if n < 2:
             raise DesignError(
@@ -207,7 +224,7 @@ def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr:
         raise DesignError(
             f"OOB switch {osw.name} has too few ports for rack {dev.rack}", ("networks", "oob", "switch_model")
         )
-    put(op, role="oob-access")
+    put(op, role="oob-access", edge=True)
     ctx.connect(dev, mp, osw, op, "oob", "oob")
 
 
@@ -271,6 +288,7 @@ def _distribution(
                 su=su.name,
                 su_index=s,
             )
+            put(dev, stp_priority=STP_DISTRIBUTION)
             by_rack.setdefault(rack.name, []).append(dev)
             pair.append(dev)
         for k, dev in enumerate(pair):
@@ -318,6 +336,7 @@ def _aggregation(ctx: Ctx, by_rack: dict[str, list[Device]]) -> list[Device]:
             index=100_000 + k,
             mtu=1500,
         )
+        put(dev, stp_priority=STP_ROOT * (k + 1))  # root, and the backup root
         by_rack.setdefault(rack.name, []).append(dev)
         out.append(dev)
     if len(out) == 2:

@@ -6,11 +6,15 @@ OOBA002 every OOB switch uplink is cabled to the aggregation (a redundant pair: 
 OOBA003 the aggregation has a port for every rack (with a distribution level: every rack outside
         the SUs and every SU's distribution switch), a distribution switch one for every rack of
         its SU, besides their peer link and uplink (``toolkit.design.oob``).
+OOBA004 every management and BMC address on the OOB network is reachable from the aggregation
+        (which carries the OOB gateway) over OOB cables and switches: the OOB switches themselves
+        in-band on their bridge, every other device through the OOB switch port its port is cabled to.
 """
 
 from __future__ import annotations
 
 from toolkit.design.model import Fabric
+from toolkit.design.oob import is_aggregation
 from toolkit.rules.fabric import Out, fabric_rule
 from toolkit.rules.registry import SWITCH_PORTS, RuleCtx, rule
 from toolkit.spec.models import ClusterSpec
@@ -83,3 +87,45 @@ def _capacity(c: RuleCtx) -> Out:
                f"OOB distribution {dist.model} has {m.ports} ports; SU {worst.name} needs {need} "
                f"({len(worst.racks)} racks, the uplink" + (", the peer link)" if peer else ")"),
                "pick a distribution model with more ports")
+
+
+@fabric_rule("OOBA004", "error", "every OOB management / BMC address is reachable from the OOB aggregation")
+def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
+    if spec.networks.oob.aggregation is None:
+        return
+    devices = fabric.devices
+    l2 = {n for n, d in devices.items() if d.role == "oob"}
+    links: dict[str, list[str]] = {}
+    for c in fabric.cables:
+        if c.plane == "oob" and c.a_device in l2 and c.b_device in l2:
+            links.setdefault(c.a_device, []).append(c.b_device)
+            links.setdefault(c.b_device, []).append(c.a_device)
+    todo = [n for n in l2 if is_aggregation(devices[n])]
+    seen = set(todo)
+    while todo:
+        for nb in links.get(todo.pop(), ()):
+            if nb not in seen:
+                seen.add(nb)
+                todo.append(nb)
+    lost: list[str] = []
+    for name, dev in devices.items():
+        if name in l2:
+            if dev.mgmt_inband and name not in seen:
+                lost.append(f"{name} (in-band on its OOB bridge)")
+            continue
+        ends = ((dev.mgmt_port, dev.mgmt_address, "management"), (dev.bmc_port, dev.bmc_address, "BMC"))
+        for port, addr, what in ends:
+            if not port or not addr or (dev.mgmt_inband and what == "management"):
+                continue
+            p = next((q for q in dev.ports if q.name == port), None)
+            if p is None or p.plane != "oob":
+                continue
+            if p.peer_device not in seen:
+                where = f"behind {p.peer_device}" if p.peer_device else "not cabled"
+                lost.append(f"{name} {what} {addr.split('/')[0]} ({where})")
+    if lost:
+        yield (
+            ("networks", "oob", "aggregation"),
+            f"{len(lost)} OOB address(es) cannot be reached from the OOB aggregation: {', '.join(lost[:3])}",
+            "every OOB switch needs an uplink path to the aggregation (OOBA002), every device its OOB cable",
+        )

@@ -217,11 +217,19 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         if m.description:
             mport["description"] = m.description
         db["MGMT_PORT"] = {m.port: mport}
-        if m.address:
-            db["MGMT_INTERFACE"] = {f"{m.port}|{m.address}": {"gwaddr": m.gateway} if m.gateway else {}}
-        db["MGMT_VRF_CONFIG"] = {"vrf_global": {"mgmtVrfEnabled": "true"}}
-        db["NTP"] = {"global": {"vrf": m.vrf, "src_intf": m.port}}
-        db["SYSLOG_SERVER"] = {s: {"vrf": m.vrf} for s in site.syslog}
+        if v.dev.mgmt_inband:
+            # managed in-band on the OOB VLAN's interface (default VRF: SONiC's management VRF
+            # holds eth0 only, which this switch leaves uncabled)
+            db["NTP"] = {"global": {"vrf": "default"}}
+            db["SYSLOG_SERVER"] = {s: {} for s in site.syslog}
+            if m.gateway:
+                db["STATIC_ROUTE"] = {"0.0.0.0/0": {"nexthop": m.gateway}}
+        else:
+            if m.address:
+                db["MGMT_INTERFACE"] = {f"{m.port}|{m.address}": {"gwaddr": m.gateway} if m.gateway else {}}
+            db["MGMT_VRF_CONFIG"] = {"vrf_global": {"mgmtVrfEnabled": "true"}}
+            db["NTP"] = {"global": {"vrf": m.vrf, "src_intf": m.port}}
+            db["SYSLOG_SERVER"] = {s: {"vrf": m.vrf} for s in site.syslog}
     else:
         db["SYSLOG_SERVER"] = {s: {} for s in site.syslog}
     db["NTP_SERVER"] = {s: {"iburst": "on"} for s in site.ntp}
@@ -255,6 +263,16 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         vlan[name] = {"vlanid": _s(oob_vlan)}
         for p in v.l2_ports:
             member[f"{name}|{p.name}"] = {"tagging_mode": "untagged"}
+        if v.mgmt and v.mgmt.address and v.dev.mgmt_inband:
+            db["VLAN_INTERFACE"] = {name: {}, f"{name}|{v.mgmt.address}": {}}
+        if v.dev.stp_priority is not None:  # PVST (SONiC's STP), edge ports with BPDU guard
+            db["STP"] = {"GLOBAL": {"mode": "pvst", "priority": _s(v.dev.stp_priority)}}
+            db["STP_VLAN"] = {name: {"vlanid": _s(oob_vlan), "enabled": "true",
+                                     "priority": _s(v.dev.stp_priority)}}
+            db["STP_PORT"] = {
+                p.name: {"enabled": "true", **({"bpdu_guard": "true", "portfast": "true"} if p.port.edge else {})}
+                for p in v.l2_ports
+            }
     if v.tenants:
         tunnel_map: dict[str, Any] = {}
         vrfs: dict[str, Any] = {}
@@ -288,7 +306,7 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         db["VXLAN_EVPN_NVO"] = {NVO: {"source_vtep": VTEP}}
         db["VXLAN_TUNNEL_MAP"] = tunnel_map
         db["VRF"] = vrfs
-        db["VLAN_INTERFACE"] = vlan_intf
+        db.setdefault("VLAN_INTERFACE", {}).update(vlan_intf)
         if sag:
             db["SAG"] = {"GLOBAL": {"gateway_mac": macs[0]}}
     if vlan:

@@ -29,50 +29,69 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface eth0 type eth
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
-nv set interface eth0 ip address 10.254.0.32/22
 nv set interface eth0 acl AIDC-MGMT inbound control-plane
+nv set interface vlan2 type svi
+nv set interface vlan2 vlan 2
+nv set interface vlan2 description 'management (in-band, OOB VLAN)'
+nv set interface vlan2 ip vrf mgmt
+nv set interface vlan2 ip address 10.254.0.32/22
+nv set interface vlan2 acl AIDC-MGMT inbound control-plane
 nv set interface swp1 type swp
 nv set interface swp1 description net-r01-pdu1:mgmt
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
 nv set interface swp1 bridge domain br_default access 2
+nv set interface swp1 bridge domain br_default stp admin-edge on
+nv set interface swp1 bridge domain br_default stp bpdu-guard on
 nv set interface swp41 type swp
 nv set interface swp41 description oob-agg02:eth0
 nv set interface swp41 link state up
 nv set interface swp41 link mtu 1500
 nv set interface swp41 link speed 1G
 nv set interface swp41 bridge domain br_default access 2
+nv set interface swp41 bridge domain br_default stp admin-edge on
+nv set interface swp41 bridge domain br_default stp bpdu-guard on
 nv set interface swp42 type swp
 nv set interface swp42 description oob-agg01:eth0
 nv set interface swp42 link state up
 nv set interface swp42 link mtu 1500
 nv set interface swp42 link speed 1G
 nv set interface swp42 bridge domain br_default access 2
+nv set interface swp42 bridge domain br_default stp admin-edge on
+nv set interface swp42 bridge domain br_default stp bpdu-guard on
 nv set interface swp43 type swp
 nv set interface swp43 description fe-spine02:eth0
 nv set interface swp43 link state up
 nv set interface swp43 link mtu 1500
 nv set interface swp43 link speed 1G
 nv set interface swp43 bridge domain br_default access 2
+nv set interface swp43 bridge domain br_default stp admin-edge on
+nv set interface swp43 bridge domain br_default stp bpdu-guard on
 nv set interface swp44 type swp
 nv set interface swp44 description fe-spine01:eth0
 nv set interface swp44 link state up
 nv set interface swp44 link mtu 1500
 nv set interface swp44 link speed 1G
 nv set interface swp44 bridge domain br_default access 2
+nv set interface swp44 bridge domain br_default stp admin-edge on
+nv set interface swp44 bridge domain br_default stp bpdu-guard on
 nv set interface swp45 type swp
 nv set interface swp45 description spine02:eth0
 nv set interface swp45 link state up
 nv set interface swp45 link mtu 1500
 nv set interface swp45 link speed 1G
 nv set interface swp45 bridge domain br_default access 2
+nv set interface swp45 bridge domain br_default stp admin-edge on
+nv set interface swp45 bridge domain br_default stp bpdu-guard on
 nv set interface swp46 type swp
 nv set interface swp46 description spine01:eth0
 nv set interface swp46 link state up
 nv set interface swp46 link mtu 1500
 nv set interface swp46 link speed 1G
 nv set interface swp46 bridge domain br_default access 2
+nv set interface swp46 bridge domain br_default stp admin-edge on
+nv set interface swp46 bridge domain br_default stp bpdu-guard on
 nv set interface swp47 type swp
 nv set interface swp47 description oob-agg02:swp1
 nv set interface swp47 link state up
@@ -164,5 +183,8 @@ nv set interface swp39 link state down
 nv set interface swp40 type swp
 nv set interface swp40 link state down
 nv set bridge domain br_default vlan 2
+nv set bridge domain br_default stp state up
+nv set bridge domain br_default stp mode rstp
+nv set bridge domain br_default stp priority 32768
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

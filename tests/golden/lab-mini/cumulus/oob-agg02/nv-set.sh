@@ -149,5 +149,8 @@ nv set interface swp46 link state down
 nv set interface swp47 type swp
 nv set interface swp47 link state down
 nv set bridge domain br_default vlan 2
+nv set bridge domain br_default stp state up
+nv set bridge domain br_default stp mode rstp
+nv set bridge domain br_default stp priority 8192
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

@@ -29,44 +29,61 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface eth0 type eth
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
-nv set interface eth0 ip address 10.254.0.96/22
 nv set interface eth0 acl AIDC-MGMT inbound control-plane
+nv set interface vlan2 type svi
+nv set interface vlan2 vlan 2
+nv set interface vlan2 description 'management (in-band, OOB VLAN)'
+nv set interface vlan2 ip vrf mgmt
+nv set interface vlan2 ip address 10.254.0.96/22
+nv set interface vlan2 acl AIDC-MGMT inbound control-plane
 nv set interface swp1 type swp
 nv set interface swp1 description su1-r01-gpu01:bmc
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
 nv set interface swp1 bridge domain br_default access 2
+nv set interface swp1 bridge domain br_default stp admin-edge on
+nv set interface swp1 bridge domain br_default stp bpdu-guard on
 nv set interface swp2 type swp
 nv set interface swp2 description su1-r01-gpu01:mgmt0
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 1500
 nv set interface swp2 link speed 1G
 nv set interface swp2 bridge domain br_default access 2
+nv set interface swp2 bridge domain br_default stp admin-edge on
+nv set interface swp2 bridge domain br_default stp bpdu-guard on
 nv set interface swp3 type swp
 nv set interface swp3 description su1-r01-gpu02:bmc
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 1500
 nv set interface swp3 link speed 1G
 nv set interface swp3 bridge domain br_default access 2
+nv set interface swp3 bridge domain br_default stp admin-edge on
+nv set interface swp3 bridge domain br_default stp bpdu-guard on
 nv set interface swp4 type swp
 nv set interface swp4 description su1-r01-gpu02:mgmt0
 nv set interface swp4 link state up
 nv set interface swp4 link mtu 1500
 nv set interface swp4 link speed 1G
 nv set interface swp4 bridge domain br_default access 2
+nv set interface swp4 bridge domain br_default stp admin-edge on
+nv set interface swp4 bridge domain br_default stp bpdu-guard on
 nv set interface swp45 type swp
 nv set interface swp45 description su1-leaf-rail1:eth0
 nv set interface swp45 link state up
 nv set interface swp45 link mtu 1500
 nv set interface swp45 link speed 1G
 nv set interface swp45 bridge domain br_default access 2
+nv set interface swp45 bridge domain br_default stp admin-edge on
+nv set interface swp45 bridge domain br_default stp bpdu-guard on
 nv set interface swp46 type swp
 nv set interface swp46 description su1-leaf-rail0:eth0
 nv set interface swp46 link state up
 nv set interface swp46 link mtu 1500
 nv set interface swp46 link speed 1G
 nv set interface swp46 bridge domain br_default access 2
+nv set interface swp46 bridge domain br_default stp admin-edge on
+nv set interface swp46 bridge domain br_default stp bpdu-guard on
 nv set interface swp47 type swp
 nv set interface swp47 description oob-agg02:swp3
 nv set interface swp47 link state up
@@ -160,5 +177,8 @@ nv set interface swp43 link state down
 nv set interface swp44 type swp
 nv set interface swp44 link state down
 nv set bridge domain br_default vlan 2
+nv set bridge domain br_default stp state up
+nv set bridge domain br_default stp mode rstp
+nv set bridge domain br_default stp priority 32768
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

@@ -62,6 +62,12 @@ vxlan() {
 	bridge link set dev "$1" learning off
 }
 
+# stp BRIDGE PRIORITY: spanning tree on, this bridge priority (loop protection of the OOB network)
+stp() { ip link set dev "$1" type bridge stp_state 1 priority "$2"; }
+
+# bpdu_guard IFNAME: a bridge port facing one end device; a BPDU received on it blocks the port
+bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
+
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
@@ -84,7 +90,6 @@ ip link set dev lo up
 
 # management
 port eth0 1500
-ip addr replace 10.254.0.64/22 dev eth0
 
 # ports
 port swp1 1500 stor-r01-stor01:bmc
@@ -110,6 +115,17 @@ enslave swp45 bridge
 enslave swp46 bridge
 enslave swp47 bridge
 enslave swp48 bridge
+stp bridge 32768
+bpdu_guard swp1
+bpdu_guard swp2
+bpdu_guard swp3
+bpdu_guard swp4
+bpdu_guard swp5
+bpdu_guard swp6
+bpdu_guard swp45
+bpdu_guard swp46
+# management (in-band, OOB VLAN)
+ip addr replace 10.254.0.64/22 dev bridge
 
 # unused ports
 shut swp7

@@ -62,6 +62,12 @@ vxlan() {
 	bridge link set dev "$1" learning off
 }
 
+# stp BRIDGE PRIORITY: spanning tree on, this bridge priority (loop protection of the OOB network)
+stp() { ip link set dev "$1" type bridge stp_state 1 priority "$2"; }
+
+# bpdu_guard IFNAME: a bridge port facing one end device; a BPDU received on it blocks the port
+bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
+
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 

@@ -62,6 +62,12 @@ vxlan() {
 	bridge link set dev "$1" learning off
 }
 
+# stp BRIDGE PRIORITY: spanning tree on, this bridge priority (loop protection of the OOB network)
+stp() { ip link set dev "$1" type bridge stp_state 1 priority "$2"; }
+
+# bpdu_guard IFNAME: a bridge port facing one end device; a BPDU received on it blocks the port
+bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
+
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
@@ -84,7 +90,6 @@ ip link set dev lo up
 
 # management
 port eth0 1500
-ip addr replace 10.254.0.128/22 dev eth0
 
 # ports
 port swp1 1500 su1-r02-gpu01:bmc
@@ -102,6 +107,13 @@ enslave swp3 bridge
 enslave swp4 bridge
 enslave swp47 bridge
 enslave swp48 bridge
+stp bridge 32768
+bpdu_guard swp1
+bpdu_guard swp2
+bpdu_guard swp3
+bpdu_guard swp4
+# management (in-band, OOB VLAN)
+ip addr replace 10.254.0.128/22 dev bridge
 
 # unused ports
 shut swp5
