@@ -95,3 +95,28 @@ def test_a_new_su_gets_its_own_distribution_pair_and_moves_nothing() -> None:
     assert _uplink_peers(after, "su2-r01-oob") == ["su2-oob-dist1", "su2-oob-dist2"]
     agg = after.devices["oob-agg01"]
     assert [p.peer_device for p in agg.ports if p.role == "oob-access"][-2:] == ["su1-oob-dist1", "su2-oob-dist1"]
+
+
+def test_every_oob_address_is_reachable_from_the_aggregation() -> None:
+    """OOBA004: the OOB switches are managed in-band on their bridge (an address, no cabled
+    management port), so they and every device behind them are reachable only through their
+    uplinks; cutting a rack's uplinks cuts off its OOB switch and every BMC / management port on it."""
+    from toolkit.design.model import put
+    from toolkit.rules.fabric import fabric_findings
+
+    spec = ClusterSpec.model_validate(superpod())
+    fab = design(spec)
+    osw = fab.devices["su1-r03-oob"]
+    assert osw.mgmt_inband and osw.mgmt_address and not osw.port(osw.mgmt_port or "").peer_device
+    assert all(p.edge for p in osw.ports if p.role == "oob-access")  # BPDU guard towards end devices
+    assert not any(p.edge for p in osw.ports if p.role == "oob-uplink")
+    assert [f.code for f in fabric_findings(spec, fab) if f.code.startswith("OOBA")] == []
+    # both uplinks of su1-r03 cut (the cables to the distribution pair)
+    cut = [c for c in fab.cables if {c.a_device, c.b_device} & {osw.name} and "oob-dist" in c.a_device + c.b_device]
+    assert len(cut) == 2
+    put(fab, cables=[c for c in fab.cables if c not in cut])
+    hits = [f for f in fabric_findings(spec, fab) if f.code == "OOBA004"]
+    assert len(hits) == 1 and hits[0].path == ["networks", "oob", "aggregation"]
+    behind = sum(1 for p in osw.ports if p.role == "oob-access")
+    assert hits[0].message.startswith(f"{1 + behind} OOB address(es) cannot be reached")
+    assert "su1-r03-oob (in-band on its OOB bridge)" in hits[0].message

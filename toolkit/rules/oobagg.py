@@ -107,11 +107,9 @@ def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
             if nb not in seen:
                 seen.add(nb)
                 todo.append(nb)
-    lost: list[str] = []
+    lost = [f"{n} (in-band on its OOB bridge)" for n in sorted(l2 - seen) if devices[n].mgmt_inband]
     for name, dev in devices.items():
         if name in l2:
-            if dev.mgmt_inband and name not in seen:
-                lost.append(f"{name} (in-band on its OOB bridge)")
             continue
         ends = ((dev.mgmt_port, dev.mgmt_address, "management"), (dev.bmc_port, dev.bmc_address, "BMC"))
         for port, addr, what in ends:
