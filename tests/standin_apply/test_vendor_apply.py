@@ -29,7 +29,7 @@ from toolkit.plan.planner import plan
 from toolkit.plan.store import TargetStore
 
 DEVICE = "fe-leaf01"
-CONFIRM = 3
+CONFIRM = 8
 """Seconds of the commit timer in these tests (DeviceAccess.confirm_timeout)."""
 
 
@@ -53,7 +53,20 @@ def _eos_expected(files: dict[str, str]) -> str:
     return normalize_eos(files["startup-config"])
 
 
+def _nvue_expected(files: dict[str, str]) -> str:
+    from toolkit.drivers.cumulus import normalize_nvue
+
+    return normalize_nvue(files["startup.yaml"])
+
+
 CASES: dict[str, Case] = {
+    "cumulus": Case(
+        initial=lambda dev: f"- set:\n    system:\n      hostname: {dev}\n",
+        expected=_nvue_expected,
+        broken=lambda f: {**f, "startup.yaml": f["startup.yaml"] + "- set:\n    no-such-object:\n      x: 1\n"},
+        commit=r"^nv config apply --confirm \d+s -y$",
+        confirm=r"^nv config apply -y$",
+    ),
     "eos": Case(
         initial=lambda dev: f"hostname {dev}\ninterface Management1\n   description before-aidc\n",
         expected=_eos_expected,
@@ -111,6 +124,21 @@ def test_apply_commits_with_a_timer_confirms_and_plan_is_clean(vendor: Vendor) -
     p2 = plan(vendor.fabric, vendor.artifacts(), vendor.target())
     assert [d.status for d in p2.devices] == ["unchanged"], p2.devices
     assert p2.errors == [] and p2.exit_code == 0
+
+
+@pytest.mark.parametrize("vendor", _platforms(), indirect=True)
+def test_a_timer_that_expires_before_the_confirm_is_a_failure_not_a_success(vendor: Vendor) -> None:
+    case = CASES[vendor.platform]
+    s = vendor.start(DEVICE, case.initial(DEVICE), confirm_timeout=1)
+    before = s.state.running
+    s.inject(r"show running-config|nv config show|show runningconfiguration", "sleep", when="after", seconds=2, skip=1)
+    res = _apply(vendor)
+    d = res.device(DEVICE)
+    assert not res.ok and not d.applied_advanced and d.status in ("restored", "failed"), d
+    err = d.error or ""
+    assert "before the confirm" in err or "does not run the configuration that was pushed" in err, err
+    assert s.state.running == before
+    assert _record(vendor) is None
 
 
 @pytest.mark.parametrize("vendor", _platforms(), indirect=True)

@@ -4,7 +4,7 @@
 - ``pending.json``: a commit waiting for its confirm: ``token``, ``owner`` (EOS session name /
   NVUE revision), ``deadline`` (epoch seconds) and ``rollback`` (the configuration to go back to);
 - ``pids``: processes the stand-in started (commit timers), killed by the test fixture;
-- ``faults.json``: ``[{"match": regex, "action": "drop" | "block" | "signal", "pid": N,
+- ``faults.json``: ``[{"match": regex, "action": "drop" | "block" | "signal" | "sleep", "pid": N,
   "signal": N}]``; the first fault whose regex matches a command fires once and is removed;
 - ``blocked``: while it exists every new login is refused (the device "stopped answering");
 - ``transcript``: every command the device received, one per line.
@@ -132,9 +132,16 @@ class DeviceState:
         faults = json.loads(text)
         for i, f in enumerate(faults):
             if f.get("when", "before") == when and re.search(f["match"], command):
+                if f.get("skip", 0) > 0:  # let this many matches pass first
+                    f["skip"] -= 1
+                    self.write("faults.json", json.dumps(faults))
+                    return
                 del faults[i]
                 self.write("faults.json", json.dumps(faults))
                 self.log(f"# fault {f['action']} at: {command}")
+                if f["action"] == "sleep":  # the device is slow to answer
+                    time.sleep(float(f.get("seconds", 1)))
+                    return
                 if f["action"] == "signal":
                     os.kill(int(f["pid"]), int(f.get("signal", signal.SIGINT)))
                     time.sleep(float(f.get("delay", 0.5)))

@@ -5,7 +5,7 @@ prints it: privileged exec prompt ``<host>#``; ``terminal length 0`` ("Paginatio
 before it, output longer than 24 lines stops at `` --More-- `` until a line is sent) and
 ``terminal width``; ``show hostname`` / ``version`` / ``running-config`` / ``configuration
 sessions``; ``configure session <name>`` (prompt ``<host>(config-s-<name[:6]>)#``) with
-``rollback clean-config``, configuration lines, ``show session-config diffs``, ``commit``,
+``rollback clean-config``, configuration lines, ``show session-config [diffs]``, ``commit``,
 ``commit timer hh:mm:ss``, ``abort``, ``end``; and in exec mode ``configure session <name>
 commit`` (the confirm) / ``abort`` (roll back a pending commit now).
 
@@ -149,6 +149,9 @@ class EosCli:
             a, b = DIFF_HEADER
             diff = difflib.unified_diff(old, new, a[4:], b[4:].format(name=name), n=3)
             return "".join(diff)
+        if cmd == "show session-config":
+            head = f"! Command: show session-config\n! device: {self.st.hostname} (vEOS-lab stand-in)\n!\n"
+            return head + path.read_text() + "end\n"
         if cmd in ("end", "exit"):
             self.session = None
             return ""

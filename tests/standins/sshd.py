@@ -61,6 +61,10 @@ class Standin:
         (d / "hostname").write_text(self.name + "\n")
         if not (d / "running").exists():
             self.state.running = self.initial
+            if self.kind == "cumulus":  # NVUE: the startup configuration is revision 1
+                from tests.standins.nvue import NvueState
+
+                NvueState(d).add_revision(self.initial, "startup")
         bindir = d / "bin"
         bindir.mkdir(exist_ok=True)
         for tool, script in TOOLS.get(self.kind, {}).items():

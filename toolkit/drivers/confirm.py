@@ -9,8 +9,9 @@ The apply steps of ``toolkit.drivers.state`` map onto a commit-confirm:
   nothing runs yet; returns the device's own diff of candidate against running;
 - ``activate``: commit the candidate with a rollback timer of ``confirm_seconds`` (per platform,
   ``DeviceAccess.confirm_timeout`` from the target settings, else ``DEFAULT_CONFIRM``);
-- ``confirm``: after the engine read the device back (it answers, its state is readable), make
-  the commit permanent;
+- ``confirm``: after the engine read the device back (it answers, its state is readable) and
+  only if what it runs is the staged candidate as the device showed it, make the commit
+  permanent; then check it still runs that (a timer that expired first is a failure);
 - ``restore``: reconnect when the session was lost, cancel the pending commit (the device goes
   back to the configuration before it), drop the candidate, and if the device still differs from
   the backup put the backup configuration back; verified by reading it again. When the device
@@ -23,12 +24,14 @@ A subclass implements the NOS commands: ``connect``, ``read_config``, ``stage``,
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState, StepReport
 from toolkit.netstate import NetSnapshot
+from toolkit.session import CommandResult, tail
 
 if TYPE_CHECKING:
     from toolkit.targets import DeviceAccess, Target
@@ -41,14 +44,27 @@ class ConfirmDriver:
     files: ClassVar[tuple[str, ...]] = ()
     config_name: ClassVar[str] = "configuration"
 
-    def __init__(self, access: DeviceAccess, *, timeout: float = 60.0, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        access: DeviceAccess,
+        *,
+        target: Target | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.access = access
+        self.target = target
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.tag = "aidc-" + time.strftime("%H%M%S") + "-" + hex(time.time_ns() % 0xFFFF)[2:]
         self.pending = False
         """A commit with a timer may be active (set before the commit is sent)."""
         self.deadline: float | None = None
+        self.read_back: str | None = None
+        """The configuration read after the push, before the confirm."""
+        self.candidate: str | None = None
+        """The staged configuration as the device shows it (``stage`` sets it): what must run after
+        the commit."""
         self.conn: Any = None
         self.connect()
 
@@ -56,22 +72,42 @@ class ConfirmDriver:
     def open_device(
         cls, target: Target, device: str, *, timeout: float = 60.0, connect_timeout: float = 10.0, **_: Any
     ) -> ConfirmDriver:
-        return cls(target.device(device), timeout=timeout, connect_timeout=connect_timeout)
+        return cls(target.device(device), target=target, timeout=timeout, connect_timeout=connect_timeout)
 
     @property
     def confirm_seconds(self) -> int:
         return int(self.access.confirm_timeout or DEFAULT_CONFIRM)
 
-    # -- NOS commands (subclasses)
+    # -- the connection: by default the target's shell session (Linux-based NOS: exec channels,
+    # exit status, SFTP; identity verified on open); EOS overrides it with its CLI
 
     def connect(self) -> None:
-        raise NotImplementedError
+        if self.target is None:
+            raise DriverError(f"{self.access.name}: no target to open a session with")
+        self.conn = self.target.open(self.access.name, timeout=self.timeout, connect_timeout=self.connect_timeout)
 
     def connected(self) -> bool:
-        raise NotImplementedError
+        return self.conn is not None and bool(getattr(self.conn, "connected", True))
 
     def close(self) -> None:
-        raise NotImplementedError
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            self.conn = None
+
+    def run(self, command: str, *, check: bool = True, what: str | None = None) -> CommandResult:
+        """``command`` in the device's shell; ``check``: a nonzero exit is a ``DriverError``
+        naming ``what`` (default: the command) and what the device printed."""
+        if self.conn is None:
+            raise DriverError(f"{self.access.name}: not connected")
+        res: CommandResult = self.conn.run(command, timeout=self.timeout)
+        if res.rc < 0 or not self.connected():  # no exit status: the channel closed under it
+            raise DriverError(f"{self.access.name}: the SSH connection was lost during `{what or command}`")
+        if check and res.rc != 0:
+            raise DriverError(f"{self.access.name}: `{what or command}` refused ({res.rc}): {tail(res.output)}")
+        return res
+
+    # -- NOS commands (subclasses)
 
     def read_config(self) -> str:
         raise NotImplementedError
@@ -103,7 +139,10 @@ class ConfirmDriver:
         self.close()
 
     def read_running(self, sysctls: Iterable[str] = ()) -> RunningState:
-        return RunningState(frr=self.read_config(), net=NetSnapshot())
+        text = self.read_config()
+        if self.pending:
+            self.read_back = text
+        return RunningState(frr=text, net=NetSnapshot())
 
     def backup(self, running: RunningState | None = None) -> Backup:
         running = running or self.read_running()
@@ -118,8 +157,27 @@ class ConfirmDriver:
         self.commit_with_timer(self.confirm_seconds)
 
     def confirm(self) -> None:
-        self.commit_confirm()
+        """Confirm, then check that what runs is still what was read back after the push: a
+        timer that expired before the confirm arrived rolled the device back (an error, never a
+        success)."""
+        if self.candidate is not None and self.read_back is not None and self.read_back != self.candidate:
+            raise DriverError(
+                f"{self.access.name}: after the commit the device does not run the configuration that was "
+                "pushed (rolled back by its timer, or changed meanwhile); not confirmed"
+            )
+        late = DriverError(
+            f"{self.access.name}: the device rolled the commit back before the confirm arrived "
+            f"(confirm timeout {self.confirm_seconds} s too short?)"
+        )
+        try:
+            self.commit_confirm()
+        except DriverError as exc:
+            if self.connected() and self.read_back is not None and self.read_config() != self.read_back:
+                raise late from exc
+            raise
         self.pending = False
+        if self.read_back is not None and self.read_config() != self.read_back:
+            raise late
 
     def discard(self, backup: Backup) -> None:
         if self.connected():

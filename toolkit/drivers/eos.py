@@ -6,7 +6,8 @@ session that commits with a timer.
 - identity: ``show hostname`` must name the device (before anything else runs);
 - prepare: ``configure session aidc-<id>``, ``rollback clean-config``, then every line of the
   rendered ``startup-config`` (a replace, not a merge); the first line EOS refuses aborts the
-  session (nothing changed); ``show session-config diffs`` is the plan of the device;
+  session (nothing changed); ``show session-config diffs`` is the plan of the device and
+  ``show session-config`` what must run after the commit (checked before the confirm);
 - activate: ``commit timer hh:mm:ss`` (the per-platform confirm timeout);
 - confirm: ``configure session aidc-<id> commit``, once the device answered after the push;
 - restore: ``configure session aidc-<id> abort`` (a pending commit goes back to the previous
@@ -77,11 +78,6 @@ class EosDriver(ConfirmDriver):
     def connected(self) -> bool:
         return self.conn is not None and bool(self.conn.alive)
 
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
     def _conn(self) -> CliChannel:
         if self.conn is None:
             raise DriverError(f"{self.access.name}: not connected")
@@ -112,6 +108,7 @@ class EosDriver(ConfirmDriver):
         self._push(self.session, files["startup-config"])
         c = self._conn()
         diff = c.send("show session-config diffs")
+        self.candidate = normalize_eos(c.send("show session-config"))
         c.send("end")
         return diff_lines(diff)
 
