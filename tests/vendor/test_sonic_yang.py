@@ -154,3 +154,33 @@ def test_shipped_sku_data_matches_the_vendor_data() -> None:
                 assert base["PORT"][p.name]["alias"] in (p.alias, p.alias + "a"), p.name
         front = [n for n in (parents or base["PORT"])]
         assert {p.name for p in sku.ports} == set(front), model
+
+
+def running_form(config_db_text: str) -> str:
+    """Our config_db.json as SONiC prints it back (``show runningconfiguration all`` /
+    ``sonic-cfggen -d --print-data``): CONFIG_DB keeps every field as a Redis string, a list as
+    ``field@ = "a,b"`` read back as a list of strings, an entry written ``null`` does not exist;
+    printed as JSON with sorted keys and 4-space indent."""
+    def typed(v: Any) -> Any:
+        return [str(x) for x in v] if isinstance(v, list) else str(v)
+
+    db = json.loads(config_db_text)
+    back = {t: {k: {f: typed(v) for f, v in e.items()} for k, e in entries.items() if e is not None}
+            for t, entries in db.items()}
+    return json.dumps(back, sort_keys=True, indent=4) + "\n"
+
+
+def test_running_config_form() -> None:
+    """What we render for the keys we write is what SONiC prints back (no plan drift): the
+    normaliser changes nothing on any rendered switch, and it does change a value SONiC would
+    print differently."""
+    n = 0
+    for it in corpus.items("sonic"):
+        text = it.files["config_db.json"]
+        assert running_form(text) == text, it.label
+        n += 1
+    assert n
+    db = json.loads(text)
+    db["DEVICE_METADATA"]["localhost"]["bgp_asn"] = 65001  # a number: Redis stores "65001"
+    written = json.dumps(db, sort_keys=True, indent=4) + "\n"
+    assert running_form(written) != written
