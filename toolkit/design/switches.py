@@ -76,18 +76,8 @@ def tier_switch(
 ) -> Device:
     """``make_switch`` for a switch of a tier spec (its model and port breakout); ``more``: the
     keyword arguments of ``make_switch`` after ``mtu`` (su, pod, rail, uplink_breakout, ...)."""
-    return make_switch(
-        ctx,
-        name=name,
-        role=role,
-        plane=plane,
-        model_name=tier.model,
-        breakout=tier.breakout,
-        rack=rack,
-        index=index,
-        mtu=mtu,
-        **more,
-    )
+    spot: dict[str, Any] = {"role": role, "name": name, "rack": rack, "index": index, **more}
+    return make_switch(ctx, model_name=tier.model, breakout=tier.breakout, plane=plane, mtu=mtu, **spot)
 
 
 def make_switch(
