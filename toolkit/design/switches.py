@@ -14,13 +14,14 @@ switch off from more than one peer. The uplink cages may run their own port mode
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new, put
 from toolkit.design.naming import switch_ifname
 from toolkit.platforms._sonic_skus import sku_for
-from toolkit.spec.models import parse_breakout, parse_speed
+from toolkit.spec.models import TierSpec, parse_breakout, parse_speed
 
 
 @dataclass
@@ -76,6 +77,15 @@ class Slots:
 _SLOTS: dict[int, Slots] = {}
 
 
+def tier_switch(
+    ctx: Ctx, plane: Plane, mtu: int, tier: TierSpec, role: str, name: str, rack: str, index: int, **more: Any
+) -> Device:
+    """``make_switch`` for a switch of a tier spec (its model and port breakout); ``more``: the
+    keyword arguments of ``make_switch`` after ``mtu`` (su, pod, rail, uplink_breakout, ...)."""
+    spot: dict[str, Any] = {"role": role, "name": name, "rack": rack, "index": index, **more}
+    return make_switch(ctx, model_name=tier.model, breakout=tier.breakout, plane=plane, mtu=mtu, **spot)
+
+
 def make_switch(
     ctx: Ctx,
     *,
@@ -109,8 +119,11 @@ def make_switch(
         platform = ctx.platform
     plat = platforms.get(platform)
     own = platform == model.platform
-    os_version = (model.os_version if own else None) or ctx.spec.site.os_versions.get(platform) or (
-        plat.os_versions[-1] if plat.os_versions else None)
+    os_version = (
+        (model.os_version if own else None)
+        or ctx.spec.site.os_versions.get(platform)
+        or (plat.os_versions[-1] if plat.os_versions else None)
+    )
     dev = Device(
         name=name,
         role=role,
