@@ -7,7 +7,10 @@ BMC followed by its host OS management port (servers whose model has a ``mgmt`` 
 at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
 block, in the order of the first rack each serves (``_first_served_rack``: growth never
 moves an existing switch). OOB switch ports mirror that: switches from below the uplinks down;
-the last port (a redundant aggregation: the last two ports) are the uplinks.
+the last port (a redundant aggregation: the last two ports) are the uplinks — on a model with a
+group of uplink cages (``catalog.switches.<model>.uplink_cages``, e.g. the SN2201's 4 x 100G
+QSFP28 after its 48 x 1G RJ45) the uplinks use those cages and every port of the first group
+faces the rack.
 
 Aggregation (``networks.oob.aggregation``): ``oob-agg01`` (and ``oob-agg02`` for a redundant
 pair) in the aggregation racks (default: the network racks outside the SUs), managed like every
@@ -38,7 +41,7 @@ from toolkit.design.compute import network_racks, su_network_rack
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_distribution_name, oob_switch_name, pdu_name
-from toolkit.design.switches import front_ports, logical, make_switch
+from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 
 STP_ROOT = 4096
 """RSTP bridge priority of aggregation switch 1 (switch 2: twice that, the backup root)."""
@@ -100,13 +103,16 @@ def build_oob(ctx: Ctx) -> None:
             )
         ups, up_port = (dists[rack.su], rack.index - su_first[rack.su]) if rack.su in dists else (aggs, rack.index)
         n_up = max(len(ups), 1)
-        if n < n_up + 1:
+        grouped = ctx.spec.catalog.switches[oob.switch_model].uplink_cages is not None
+        if grouped:
+            reserve_uplinks(ctx, osw, n_up, 1)
+        if n < n_up + 1 and not grouped:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least {n_up + 1} ports",
                 ("networks", "oob", "switch_model"),
             )
         for k in range(n_up):
-            up = logical(ctx, osw, n - 1 - k)
+            up = uplink(ctx, osw, k, 0, 1) if grouped else logical(ctx, osw, n - 1 - k)
             put(up, role="oob-uplink")
             if k < len(ups):
                 _downlink(ctx, ups[k], up_port, osw, up, len(ups))
@@ -114,7 +120,7 @@ def build_oob(ctx: Ctx) -> None:
                 put(up, description="OOB aggregation (not designed: networks.oob.aggregation)")
 
         low = 0  # next port from the bottom
-        high = n - 1 - n_up  # next port from the top (the last ports are the uplinks)
+        high = n - 1 - (0 if grouped else n_up)  # next port from the top (the last ports are the uplinks)
         for i in range(specs[rack.name].pdus):
             pdu = ctx.add(
                 Device(
