@@ -31,7 +31,11 @@ PLATFORM = Platform(
     mgmt_port="Management1",
     limits=Limits(mtu=(68, 9214), vlan=(1, 4094), ifname=None, vrf_name=None, max_ecmp=600,
                   rt_vni_bits=16, anycast_macs=1),
-    hooks=Hooks(renderer="toolkit.render.platforms.eos:render_device", facts="toolkit.health.eos:eos_readers"),
+    hooks=Hooks(
+        renderer="toolkit.render.platforms.eos:render_device",
+        driver="toolkit.drivers.eos:EosDriver",
+        facts="toolkit.health.eos:eos_readers",
+    ),
     mtu_kind="ip",
     loopback="Loopback0",
     unnumbered_bgp=False,
