@@ -218,17 +218,14 @@ def ceph_failures(cl: CephCluster, cases: list[Scenario]) -> list[FailureCase]:
                 f"pool {p.name}: {len(hit)} of {len(all_domains)} {p.failure_domain}s lost, worst PG keeps "
                 f"{left} of {p.size} (min_size {p.min_size}): {state}"
             )
-        out.append(
-            FailureCase(
-                scenario=sc.kind,
-                what=sc.what,
-                lost_hosts=sorted(sc.lost),
-                quorum=quorum,
-                available=active and quorum,
-                detail=detail,
-            )
-        )
+        out.append(_case(sc, quorum, active and quorum, detail))
     return out
+
+
+def _case(sc: Scenario, quorum: bool, available: bool, detail: list[str]) -> FailureCase:
+    return FailureCase(
+        scenario=sc.kind, what=sc.what, lost_hosts=sorted(sc.lost), quorum=quorum, available=available, detail=detail
+    )
 
 
 def build_ceph(ctx: Ctx) -> list[CephCluster]:
@@ -431,16 +428,7 @@ def minio_failures(cl: MinioCluster, cases: list[Scenario]) -> list[FailureCase]
                 f"pool {j + 1}: worst set loses {worst} of {p.set_size} drives "
                 f"(write quorum {p.write_quorum}, read quorum {p.read_quorum}): {state}"
             )
-        out.append(
-            FailureCase(
-                scenario=sc.kind,
-                what=sc.what,
-                lost_hosts=sorted(sc.lost),
-                quorum=write_ok,
-                available=read_ok,
-                detail=detail,
-            )
-        )
+        out.append(_case(sc, write_ok, read_ok, detail))
     return out
 
 

@@ -72,59 +72,33 @@ def ceph_view(cl: CephCluster) -> dict[str, Any]:
     }
 
 
+def _entity(entity: str, caps: dict[str, str], keyring: str, hosts: list[str]) -> dict[str, Any]:
+    return {"entity": entity, "caps": caps, "keyring": keyring, "hosts": hosts}
+
+
 def keyring_layout(cl: CephCluster) -> dict[str, Any]:
     """Every cephx entity with its caps and where its keyring lives (paths relative to the data root)."""
-    ents: list[dict[str, Any]] = [
-        {"entity": "mon.", "caps": {"mon": "allow *"}, "keyring": "mon/ceph-<mon>/keyring", "hosts": list(cl.mons)},
-        {
-            "entity": "client.admin",
-            "caps": {"mon": "allow *", "osd": "allow *", "mds": "allow *", "mgr": "allow *"},
-            "keyring": "/etc/ceph/ceph.client.admin.keyring",
-            "hosts": list(cl.mons),
-        },
-        {
-            "entity": "client.bootstrap-osd",
-            "caps": {"mon": "profile bootstrap-osd", "mgr": "allow r"},
-            "keyring": "bootstrap-osd/ceph.keyring",
-            "hosts": list(cl.osds),
-        },
+    mgr = {"mon": "allow profile mgr", "osd": "allow *", "mds": "allow *"}
+    osd = {"mon": "allow profile osd", "mgr": "allow profile osd", "osd": "allow *"}
+    rgw = {"mon": "allow rw", "osd": "allow rwx", "mgr": "allow rw"}
+    mds = {"mon": "allow profile mds", "osd": "allow rwx", "mds": "allow *", "mgr": "allow profile mds"}
+    admin = {"mon": "allow *", "osd": "allow *", "mds": "allow *", "mgr": "allow *"}
+    ents = [
+        _entity("mon.", {"mon": "allow *"}, "mon/ceph-<mon>/keyring", list(cl.mons)),
+        _entity("client.admin", admin, "/etc/ceph/ceph.client.admin.keyring", list(cl.mons)),
+        _entity(
+            "client.bootstrap-osd",
+            {"mon": "profile bootstrap-osd", "mgr": "allow r"},
+            "bootstrap-osd/ceph.keyring",
+            list(cl.osds),
+        ),
     ]
-    for m in cl.mgrs:
-        ents.append(
-            {
-                "entity": f"mgr.{m}",
-                "caps": {"mon": "allow profile mgr", "osd": "allow *", "mds": "allow *"},
-                "keyring": f"mgr/ceph-{m}/keyring",
-                "hosts": [m],
-            }
-        )
-    for o in cl.osd_list:
-        ents.append(
-            {
-                "entity": f"osd.{o.id}",
-                "caps": {"mon": "allow profile osd", "mgr": "allow profile osd", "osd": "allow *"},
-                "keyring": f"osd/ceph-{o.id}/keyring",
-                "hosts": [o.host],
-            }
-        )
-    for d in cl.rgw_daemons:
-        ents.append(
-            {
-                "entity": f"client.rgw.{d.name}",
-                "caps": {"mon": "allow rw", "osd": "allow rwx", "mgr": "allow rw"},
-                "keyring": f"radosgw/ceph-rgw.{d.name}/keyring",
-                "hosts": [d.host],
-            }
-        )
-    for d in cl.mdss:
-        ents.append(
-            {
-                "entity": f"mds.{d.name}",
-                "caps": {"mon": "allow profile mds", "osd": "allow rwx", "mds": "allow *", "mgr": "allow profile mds"},
-                "keyring": f"mds/ceph-{d.name}/keyring",
-                "hosts": [d.host],
-            }
-        )
+    ents += [_entity(f"mgr.{m}", mgr, f"mgr/ceph-{m}/keyring", [m]) for m in cl.mgrs]
+    ents += [_entity(f"osd.{o.id}", osd, f"osd/ceph-{o.id}/keyring", [o.host]) for o in cl.osd_list]
+    ents += [
+        _entity(f"client.rgw.{d.name}", rgw, f"radosgw/ceph-rgw.{d.name}/keyring", [d.host]) for d in cl.rgw_daemons
+    ]
+    ents += [_entity(f"mds.{d.name}", mds, f"mds/ceph-{d.name}/keyring", [d.host]) for d in cl.mdss]
     return {"cluster": cl.name, "fsid": cl.fsid, "data_root": CEPH_DATA, "entities": ents}
 
 
