@@ -42,9 +42,23 @@ def test_lab_mini_ceph_placement(lab_mini) -> None:  # type: ignore[no-untyped-d
     c = lab_mini.ceph[0]
     assert [o.id for o in c.osd_list] == [0, 1, 2]
     assert [o.host for o in c.osd_list] == ["stor-r01-stor01", "stor-r01-stor02", "stor-r01-stor03"]
-    rbd, objects = c.pools
+    rbd, objects, *rgw = c.pools
     assert (rbd.size, rbd.min_size, rbd.crush_rule) == (3, 2, "replicated-host")
     assert (objects.size, objects.min_size, objects.ec_profile) == (3, 2, "ec-2-1-host")
+    # the gateway's zone pools are designed (and created before radosgw starts), not made lazily
+    assert [p.name for p in rgw] == [
+        ".rgw.root",
+        "default.rgw.control",
+        "default.rgw.meta",
+        "default.rgw.log",
+        "default.rgw.buckets.index",
+        "default.rgw.buckets.data",
+        "default.rgw.buckets.non-ec",
+    ]
+    assert {(p.origin, p.type, p.size, p.min_size, p.crush_rule, p.pg_num) for p in rgw} == {
+        ("rgw", "replicated", 3, 2, "replicated-host", 8)
+    }
+    assert (c.default_size, c.default_min_size) == (3, 2)
     assert c.rgws == {"stor-r01-stor01": "10.120.0.1:7480"}
     assert set(c.clients) == {d.name for d in lab_mini.by_role("gpu-server")}
 
@@ -102,7 +116,15 @@ def test_render_artifacts(lab_mini) -> None:  # type: ignore[no-untyped-def]
     assert conf["osd.1"]["crush location"] == "root=default rack=stor-r01 host=stor-r01-stor02"
     specs = list(yaml.safe_load_all(out["storage/ceph/ceph1/cephadm/cluster.yml"]))
     kinds = [s["service_type"] for s in specs]
-    assert kinds == ["host", "host", "host", "mon", "mgr", "osd", "rgw"]
+    assert kinds == ["host", "host", "host", "mon", "mgr", "osd"]
+    # gateways come after pools.sh (bootstrap.sh and the playbook apply them last)
+    gw = list(yaml.safe_load_all(out["storage/ceph/ceph1/cephadm/gateways.yml"]))
+    assert [s["service_type"] for s in gw] == ["rgw"]
+    boot = out["storage/ceph/ceph1/cephadm/bootstrap.sh"]
+    assert boot.index("cluster.yml") < boot.index("pools.sh") < boot.index("gateways.yml")
+    pools_sh = out["storage/ceph/ceph1/pools.sh"]
+    assert "ceph osd pool create default.rgw.buckets.index 8 8 replicated replicated-host" in pools_sh
+    assert "ceph osd pool application enable .rgw.root rgw" in pools_sh
     assert specs[0]["addr"] == c.mons["stor-r01-stor01"] and "mon" in specs[0]["labels"]
     assert specs[5]["spec"]["data_devices"] == {"paths": ["/dev/nvme0n1"]}
     env = out["storage/minio/minio1/minio.env"]
