@@ -23,15 +23,8 @@ pytestmark = pytest.mark.slow
 
 def _run(tmp: Path, env: dict[str, str], **extra: str) -> subprocess.CompletedProcess[str]:
     inv = tmp / "inventory.yml"
-    inv.write_text(
-        json.dumps(
-            {
-                "minio_servers": {
-                    "hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")}}
-                }
-            }
-        )
-    )
+    local = {"ansible_connection": "local", "ansible_python_interpreter": str(BIN / "python")}
+    inv.write_text(json.dumps({"minio_servers": {"hosts": {"localhost": local}}}))
     return subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", str(inv), "--tags", "minio-binary", "-e", json.dumps(extra), "minio.yml"],
         capture_output=True,
