@@ -4,6 +4,7 @@ cases against the network, findings for bad storage specs, rendered artifacts.""
 from __future__ import annotations
 
 import configparser
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,10 @@ def test_render_artifacts(lab_mini) -> None:  # type: ignore[no-untyped-def]
     boot = out["storage/ceph/ceph1/cephadm/bootstrap.sh"]
     assert boot.index("cluster.yml") < boot.index("pools.sh") < boot.index("gateways.yml")
     pools_sh = out["storage/ceph/ceph1/pools.sh"]
-    assert "ceph osd pool create default.rgw.buckets.index 8 8 replicated replicated-host" in pools_sh
-    assert "ceph osd pool application enable .rgw.root rgw" in pools_sh
+    plan = json.loads(pools_sh.split('PLAN_JSON = r"""', 1)[1].split('"""', 1)[0])
+    assert [p["name"] for p in plan["pools"]] == [p.name for p in c.pools]
+    assert [r["name"] for r in plan["rules"]] == ["replicated-host", "ec-2-1-host"]  # each rule once
+    assert plan["rules"][1]["spec"] == ["k=2", "m=1", "crush-failure-domain=host"]
     assert specs[0]["addr"] == c.mons["stor-r01-stor01"] and "mon" in specs[0]["labels"]
     assert specs[5]["spec"]["data_devices"] == {"paths": ["/dev/nvme0n1"]}
     env = out["storage/minio/minio1/minio.env"]

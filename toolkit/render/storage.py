@@ -64,6 +64,33 @@ def ceph_view(cl: CephCluster) -> dict[str, Any]:
     }
 
 
+def pools_plan(cl: CephCluster) -> dict[str, Any]:
+    """What ``pools.sh`` converges the cluster to: every CRUSH rule once (with its EC profile),
+    every pool, every CephFS (values from the Fabric)."""
+    rules: dict[str, dict[str, Any]] = {}
+    for p in cl.pools:
+        cls = [f"crush-device-class={p.device_class}"] if p.device_class else []
+        rules.setdefault(
+            p.crush_rule,
+            {
+                "name": p.crush_rule,
+                "kind": p.type,
+                "failure_domain": p.failure_domain,
+                "device_class": p.device_class,
+                "profile": p.ec_profile,
+                "spec": [f"k={p.k}", f"m={p.m}", f"crush-failure-domain={p.failure_domain}", *cls]
+                if p.type == "erasure"
+                else None,
+            },
+        )
+    keys = ("name", "type", "size", "min_size", "pg_num", "crush_rule", "ec_profile", "application")
+    return {
+        "rules": list(rules.values()),
+        "pools": [{k: getattr(p, k) for k in keys} for p in cl.pools],
+        "filesystems": [f.model_dump() for f in cl.filesystems],
+    }
+
+
 def _entity(entity: str, caps: dict[str, str], keyring: str, hosts: list[str]) -> dict[str, Any]:
     return {"entity": entity, "caps": caps, "keyring": keyring, "hosts": hosts}
 
@@ -190,7 +217,7 @@ def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
         base = f"storage/ceph/{cl.name}"
         view = ceph_view(cl)
         out[f"{base}/ceph.conf"] = env.get_template("ceph/ceph.conf.j2").render(header=head, **view)
-        out[f"{base}/pools.sh"] = env.get_template("ceph/pools.sh.j2").render(header=head, c=cl)
+        out[f"{base}/pools.sh"] = env.get_template("ceph/pools.sh.j2").render(header=head, c=cl, plan=pools_plan(cl))
         out[f"{base}/keyrings.yml"] = head + _yaml_docs([keyring_layout(cl)])
         out[f"{base}/cephadm/cluster.yml"] = head + _yaml_docs(cephadm_specs(cl))
         gateways = cephadm_gateway_specs(cl)
