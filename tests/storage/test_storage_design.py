@@ -80,6 +80,25 @@ def test_failure_cases_follow_the_leaves(lab_mini) -> None:  # type: ignore[no-u
     assert mn[("server", "stor-r01-stor02")].quorum
 
 
+def test_show_reports_each_failure_domain_against_the_requirement(
+    lab_mini, lab_mini_data: D, write_spec: Callable[[D], Path]
+) -> None:  # type: ignore[no-untyped-def]
+    from toolkit.design.storage import storage_summary
+
+    ceph, minio = storage_summary(lab_mini)
+    # stor01+stor03 hang from fe-leaf01, stor02 from fe-leaf02; all three sit in rack stor-r01
+    want = {"server": "survives", "leaf": "survives 1 of 2", "leaf-pair": "fails", "rack": "fails"}
+    assert ceph["tolerates"] == want and minio["tolerates"] == want
+    assert ceph["required"] == ["server"] and ceph["unmet"] == [] and minio["unmet"] == []
+    assert ceph["usable_tb"] == {"rbd": 3.8, "objects": 7.7, "7 RGW zone pools": "size 3"}
+    # asking for more than the network gives is reported as not met (and is STO011 in validate)
+    lab_mini_data["storage"]["minio"][0]["survives"] = ["server", "leaf"]
+    res = load(write_spec(lab_mini_data))
+    assert res.spec is not None
+    (_, mn) = storage_summary(design(res.spec))
+    assert mn["unmet"] == ["leaf"]
+
+
 def _findings(data: D, write_spec: Callable[[D], Path]) -> list[Any]:
     res = load(write_spec(data))
     assert res.spec is not None, [f.text() for f in res.findings]

@@ -617,7 +617,10 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
     """One row per storage cluster: raw and usable TB, what it tolerates, daemons or sets."""
     rows: list[dict[str, object]] = []
     for c in fabric.ceph:
-        usable = {p.name: _tb(p.usable_bytes) for p in c.pools}
+        usable: dict[str, object] = {p.name: _tb(p.usable_bytes) for p in c.pools if p.origin == "spec"}
+        rgw = [p for p in c.pools if p.origin == "rgw"]
+        if rgw:
+            usable[f"{len(rgw)} RGW zone pools"] = f"size {rgw[0].size}"
         rows.append(
             {
                 "system": "ceph",
@@ -633,6 +636,7 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
                 },
                 "tolerates": _tolerance(c.failures),
                 "required": list(c.survives),
+                "unmet": sorted({f.scenario for f in unmet(c)}),
             }
         )
     for m in fabric.minio:
@@ -651,6 +655,7 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
                 "pools": {f"pool {j + 1}": p.volume for j, p in enumerate(m.pools)},
                 "tolerates": _tolerance(m.failures),
                 "required": list(m.survives),
+                "unmet": sorted({f.scenario for f in unmet(m)}),
             }
         )
     return rows
