@@ -91,7 +91,7 @@ def main() -> int:
             t_storage = time.monotonic() - t
             st = [d for d in res.devices if d.kind == "storage"]
             t = time.monotonic()
-            report = run_checks(fabric, _health_target(fabric.name, state))
+            report = run_checks(fabric, LabTarget(fabric.name, state))
             t_check = time.monotonic() - t
             total = time.monotonic() - t0
             lab = load_state(fabric.name, state)
@@ -117,12 +117,6 @@ def main() -> int:
         finally:
             lab_down(fabric.name, state)
             shutil.rmtree(state, ignore_errors=True)
-
-
-def _health_target(cluster: str, state: Path):  # type: ignore[no-untyped-def]
-    from toolkit.health.lab import LabTarget as HealthLabTarget
-
-    return HealthLabTarget(cluster, state)
 
 
 if __name__ == "__main__":
