@@ -63,10 +63,11 @@ class HostTables:
     rules: list[tuple[int, int, int]] = field(default_factory=list)  # priority, from address, table
     tables: dict[int, list[Route]] = field(default_factory=dict)
     addresses: dict[int, Port] = field(default_factory=dict)
+    ports: dict[str, Port] = field(default_factory=dict)  # addressed data ports by name
 
     def lookup(self, src: int | None, dst: int) -> tuple[int, Route] | None:
         """(table, route) for a packet from ``src`` (None: the kernel picks the source, only main applies)."""
-        order = [t for _, s, t in sorted(self.rules) if s == src] + [MAIN]
+        order = [t for _, s, t in self.rules if s == src] + [MAIN]  # rules are kept sorted
         for table in order:
             best: Route | None = None
             for r in self.tables.get(table, ()):
@@ -93,6 +94,7 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
                 continue
             ip = ip_int(p.address)
             t.addresses[ip] = p
+            t.ports[p.name] = p
             connected = Route(prefix(p.address), p.name, None, 0)
             t.tables.setdefault(MAIN, []).append(connected)
             table = p.table if p.table is not None else MAIN
@@ -102,6 +104,7 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
                     t.rules.append((p.rule_priority, ip, table))
             for dest in p.routes:
                 t.tables.setdefault(table, []).append(Route(prefix(dest), p.name, p.gateway, p.metric or 0))
+        t.rules.sort()
         out[dev.name] = t
     return out
 
@@ -180,7 +183,7 @@ def trace(
         table = next((tb for _, s, tb in t.rules if s == src), MAIN)
         return f"{src_host} has no route to {ip_str(dst)} (table {table} and main)"
     _table, route = hit
-    port = next(p for p in t.addresses.values() if p.name == route.port)
+    port = t.ports[route.port]
     if not port.peer_device:
         return f"{src_host}:{port.name} (route to {ip_str(route.to[0])}/{route.to[1]}) is not cabled"
     if port.tenant:  # an access port: the next hop is the tenant's VRF on the leaf, its subnet only
