@@ -82,6 +82,8 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("NAME004", _set("tenants.1.name", "blue"), "tenants[1].name"),
     ("NAME005", _gpu_nic(1, name="cx0"), "catalog.servers.gpu-2x.nics[1].name"),
+    ("NAME007", _ceph(mons=["stor-r01-stor01", "stor-r01-stor01", "stor-r01-stor03"]), "storage.ceph[0].mons[1]"),
+    ("NAME008", _set("site.ntp", ["10.254.0.10", "10.254.0.10"]), "site.ntp[1]"),
     ("REF001", _set("layout.racks.1.servers.0.model", "nope"), "layout.racks[1].servers[0].model"),
     ("REF002", _set("networks.compute.spine.model", "nope"), "networks.compute.spine"),
     ("REF003", _set("tenants.0.members.1", "ghost"), "tenants[0].members[1]"),
@@ -202,6 +204,14 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("IB006", _multi(_ib(), _set("guids", {"su1-r01-gpu01:cx9": "0x0002c90300000001"})), "guids.su1-r01-gpu01:cx9"),
     ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
     ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
+    # platform data (rules/platform_data.py): SONiC SKU, breakout modes, NOS releases
+    ("SKU001", _set("catalog.switches.as7326.ports", 60), "catalog.switches.as7326.ports"),
+    (
+        "SKU002",
+        _multi(_set("catalog.switches.sn2700.platform", "sonic"), _set("networks.compute.leaf.breakout", "4x25G")),
+        "networks.compute.leaf.breakout",
+    ),
+    ("NOS001", _set("catalog.switches.sn2700.os_version", "5.2"), "catalog.switches.sn2700.os_version"),
 ]
 
 
