@@ -139,7 +139,7 @@ def parse_frr(text: str) -> FrrConf:
                 pass
             elif words[0] == "interface":
                 block, name = "interface", words[1]
-                conf.interfaces[name] = {}
+                conf.interfaces.setdefault(name, {})
             elif words[:2] == ["ip", "prefix-list"]:
                 # ip prefix-list NAME seq N permit PREFIX
                 assert words[3] == "seq", line
@@ -163,6 +163,8 @@ def parse_frr(text: str) -> FrrConf:
             assert name is not None
             if words[0] == "description":
                 conf.interfaces[name]["description"] = line.strip()[len("description "):]
+            elif words[:2] == ["evpn", "mh"]:  # EVPN multihoming: es-id N, es-sys-mac MAC, uplink
+                conf.interfaces[name].setdefault("evpn_mh", {})[words[2]] = words[3] if len(words) > 3 else True
             else:
                 raise AssertionError(f"unexpected interface line: {line!r}")
         elif block == "route-map":

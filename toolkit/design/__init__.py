@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 
+from toolkit.design.border import build_border
 from toolkit.design.cables import finalize_cables
 from toolkit.design.compute import build_compute
 from toolkit.design.context import Ctx, DesignError
@@ -156,6 +157,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     mark_members(ctx)
     sz = build_compute(ctx)
     build_frontends(ctx)
+    border = build_border(ctx)
     build_oob(ctx)
     racks = place_racks(ctx)
     finalize_ports(ctx)
@@ -192,6 +194,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         sus=[su.name for su in spec.layout.scalable_units],
         skus=dict(ctx.skus),
         racks=racks,
+        border=border,
     )
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device

@@ -8,6 +8,9 @@ Files per server (templates in ``templates/host/``):
   table, so each rail's traffic leaves through its own NIC. Storage and business ports (tenant
   ports included) get their address, MTU and main-table routes (see below). Ports without an
   address (a tenant's second port, InfiniBand compute ports) are brought up with their MTU only.
+  A dual-homed tenant member's ports are the ``interfaces`` of a netplan bond (802.3ad, fast LACP
+  rate, layer3+4 hashing, MII monitoring) that carries the tenant address and routes; the leaves
+  hold the matching EVPN multihoming segment.
 - ``sysctl.conf`` (content of ``/etc/sysctl.d/90-aidc.conf``): ``arp_ignore=1``,
   ``arp_announce=2`` and loose ``rp_filter=2`` for ``all`` and every data interface: many NICs of
   one host sit in one address family, so ARP must answer only on the owning NIC and the reverse
@@ -69,6 +72,14 @@ NETPLAN_PATH = "/etc/netplan/90-aidc.yaml"
 HOST_SYSCTLS: tuple[tuple[str, int], ...] = (("arp_ignore", 1), ("arp_announce", 2), ("rp_filter", 2))
 """Per-interface IPv4 sysctls for hosts with many NICs in one address family."""
 NCCL_GDR_LEVEL_SAME_NUMA = "PHB"
+BOND_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("mode", "802.3ad"),
+    ("lacp-rate", "fast"),
+    ("transmit-hash-policy", "layer3+4"),
+    ("mii-monitor-interval", "100"),
+)
+"""netplan parameters of a dual-homed bond: LACP as the leaves' EVPN-MH segment runs it
+(``lacp-rate fast`` on both sides), flows hashed over both leaves."""
 
 _FILES: tuple[tuple[str, str], ...] = (
     ("netplan.yaml", "host/netplan.yaml.j2"),
@@ -107,6 +118,9 @@ class HostInterface:
     vni: int | None
     vlan: int | None
     peer: str | None  # peer_device:peer_port
+    kind: str = "ethernet"  # "bond": an LACP bond over ``members`` (dual-homing)
+    members: tuple[str, ...] = ()  # bond: member port names
+    bond: str | None = None  # the bond this port is a member of
 
     @property
     def sysctl_name(self) -> str:
@@ -165,7 +179,7 @@ class HostView:
     name: str
     dev: Device
     fv: FabricHostView
-    interfaces: tuple[HostInterface, ...]  # data ports, port order
+    interfaces: tuple[HostInterface, ...]  # data ports, port order (bonds last)
     compute: tuple[HostInterface, ...]  # compute ports, GPU order (then rail order)
     routes: tuple[HostRoute, ...]
     rules: tuple[HostRule, ...]
@@ -173,6 +187,14 @@ class HostView:
     nccl: tuple[tuple[str, str], ...]  # (variable, value)
     nccl_unset: tuple[tuple[str, str], ...]  # (variable, why it is not set)
     socket_ifnames: tuple[str, ...]
+
+    @property
+    def ethernets(self) -> tuple[HostInterface, ...]:
+        return tuple(i for i in self.interfaces if i.kind == "ethernet")
+
+    @property
+    def bonds(self) -> tuple[HostInterface, ...]:
+        return tuple(i for i in self.interfaces if i.kind == "bond")
 
     def routes_of(self, name: str) -> list[HostRoute]:
         return [r for r in self.routes if r.name == name]
@@ -251,7 +273,10 @@ def _interface(p: Port) -> HostInterface:
         tenant=p.tenant,
         vni=p.vni,
         vlan=p.vlan,
-        peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else None,
+        peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else ", ".join(p.peers) or None,
+        kind="bond" if p.role == "bond" else "ethernet",
+        members=p.members,
+        bond=p.bond,
     )
 
 
@@ -323,6 +348,7 @@ def render_host(dev: Device, fabric: Fabric, templates: dict[str, jinja2.Templat
         "sysctl_path": SYSCTL_PATH,
         "netplan_path": NETPLAN_PATH,
         "main_table": MAIN_TABLE,
+        "bond_parameters": BOND_PARAMETERS,
     }
     return {
         fname: tpl.render(ctx) for fname, tpl in templates.items() if v.compute or fname not in _COMPUTE_ONLY
