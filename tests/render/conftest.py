@@ -266,13 +266,15 @@ def check_bgp(dev: Device, fab: Fabric, conf: FrrConf, *, ifnames: bool) -> None
     assert dev.loopback
     assert b.router_id == str(ipaddress.ip_interface(dev.loopback).ip)
     assert "bgp bestpath as-path multipath-relax" in b.globals
-    want = {neighbor_key(dev, n, ifnames): (n.peer_asn, n.unnumbered) for n in dev.bgp}
+    default = [n for n in dev.bgp if n.vrf is None]  # tenant-VRF border sessions live in their VRF's block
+    want = {neighbor_key(dev, n, ifnames): (n.peer_asn, n.unnumbered) for n in default}
     got = {peer: (n.get("remote_as"), n.get("interface")) for peer, n in b.neighbors.items()}
     assert got == want, f"{dev.name}: neighbors (remote AS, unnumbered) differ"
-    for n in dev.bgp:
-        assert b.neighbors[neighbor_key(dev, n, ifnames)].get("description") == f"{n.peer_device}:{n.peer_interface}"
+    for n in default:
+        desc = f"{n.peer_device}:{n.peer_interface}" if n.peer_interface else n.peer_device
+        assert b.neighbors[neighbor_key(dev, n, ifnames)].get("description") == desc
     v4 = b.afs["ipv4 unicast"]
-    assert sorted(v4["activate"]) == sorted(neighbor_key(dev, n, ifnames) for n in dev.bgp if "ipv4-unicast" in n.afis)
+    assert sorted(v4["activate"]) == sorted(neighbor_key(dev, n, ifnames) for n in default if "ipv4-unicast" in n.afis)
     assert v4["maximum_paths"] == dev.ecmp
     (rm,) = [line.split()[-1] for line in v4["lines"] if line.startswith("redistribute connected route-map")]
     (pl,) = [line.split()[-1] for line in conf.route_maps[rm] if line.startswith("match ip address prefix-list")]

@@ -86,7 +86,7 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         if p.unnumbered:
             assert intf[p.name] == {"ipv6_use_link_local_only": "enable"}
         elif p.address:
-            assert intf[p.name] == {}
+            assert intf[p.name] == ({"vrf_name": f"Vrf{p.vrf}"} if p.vrf else {})  # a border link in a tenant VRF
     if dev.loopback:
         assert db["LOOPBACK_INTERFACE"] == {"Loopback0": {}, f"Loopback0|{dev.loopback}": {}}
     else:

@@ -5,6 +5,7 @@ BRD001 a border leaf whose platform renders no external sessions (``border``: cu
        not yet), or none in tenant VRFs (``border-vrf``: the frr platform has no tenant VRFs).
 BRD002 a tenant peering with an external router needs its L3VNI (its VRF on every leaf).
 BRD003 a router's ``links`` prefix is too small for one /31 per border leaf and VRF.
+BRD004 a router's ``vrfs`` names a tenant the spec does not have.
 """
 
 from __future__ import annotations
@@ -72,3 +73,19 @@ def _sizes(ctx: RuleCtx) -> Iterator[Hit]:
                 f"{len(r.vrfs)} VRF(s) need {need}",
                 f"give it a /{32 - (need - 1).bit_length()} or larger",
             )
+
+
+@rule("BRD004", "error", "every VRF an external router peers in is the business plane or a tenant")
+def _vrfs(ctx: RuleCtx) -> Iterator[Hit]:
+    b = ctx.spec.networks.border
+    if b is None:
+        return
+    names = {t.name for t in ctx.spec.tenants}
+    for j, r in enumerate(b.routers):
+        for k, v in enumerate(r.vrfs):
+            if v != DEFAULT_VRF and v not in names:
+                yield (
+                    ("networks", "border", "routers", j, "vrfs", k),
+                    f"router {r.name} peers in VRF {v!r}, which is neither 'default' nor a tenant",
+                    f"write 'default' (the business plane) or one of the tenants: {', '.join(sorted(names)) or 'none'}",
+                )

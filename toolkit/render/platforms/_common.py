@@ -490,8 +490,9 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     vrf_of = {att.vni: att.vrf for att in dev.tenants}
     tenant_vrf = {t.name: vrf_of.get(t.vni, t.vrf) for t in fv.tenants.values()}
     policies: dict[str, ExternalPolicy] = {}
+    border = platforms.get(dev.platform).has("border")
     for b in dev.bgp:
-        if not b.external:
+        if not b.external or not border:
             continue
         key = "default" if b.vrf is None else tenant_vrf.get(b.vrf, b.vrf)
         tag = key.upper().replace("_", "-")
@@ -503,6 +504,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
             export=tuple((x, split_address(x)[1] < 32) for x in b.export),
         ))
     for b in dev.bgp:
+        if b.external and not border:  # a platform that cannot render the border gets none (BRD001 refuses it)
+            continue
         peer = b.interface if b.unnumbered else b.peer_address
         if not peer:
             raise ValueError(f"{dev.name}: BGP session to {b.peer_device} has neither interface nor address")
