@@ -519,6 +519,16 @@ def rail_pairs(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+def _ib_builders() -> dict[str, Builder]:
+    from toolkit.health import ib
+
+    return {
+        "ib_links": ib.ib_links,
+        "ib_subnet_managers": ib.ib_subnet_managers,
+        "ib_partition_ports": ib.ib_partition_ports,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     "switch_ports": switch_ports,
     "switch_addresses": switch_addresses,
@@ -542,7 +552,7 @@ BUILDERS: dict[str, Builder] = {
 
 def cases(name: str, fabric: Fabric, present: Present = None) -> list[Case]:
     try:
-        builder = BUILDERS[name]
+        builder = BUILDERS[name] if name in BUILDERS else _ib_builders()[name]
     except KeyError:
         raise KeyError(f"no case builder {name!r}; known: {', '.join(sorted(BUILDERS))}") from None
     return builder(fabric, present)

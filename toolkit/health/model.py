@@ -18,6 +18,7 @@ LAYERS: tuple[str, ...] = (
     "mtu-path",
     "tenants",
     "hardware",
+    "infiniband",
 )
 """Every layer, in report order."""
 

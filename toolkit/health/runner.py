@@ -44,8 +44,18 @@ def resolve_target(target: str | Target | TargetSpec, fabric: Fabric) -> TargetS
         return target.spec()
     if target == "lab":
         from toolkit.health.lab import LabTarget
+        from toolkit.health.model import HealthError
 
-        t = LabTarget(fabric.name, state_dir())
+        try:
+            t = LabTarget(fabric.name, state_dir())
+        except HealthError:
+            from toolkit.health.ib import IbLabTarget
+
+            try:  # an InfiniBand twin without an Ethernet lab
+                return IbLabTarget(fabric.name, str(state_dir())).spec()  # type: ignore[return-value]
+            except HealthError:
+                pass
+            raise
         return t.spec()
     if target == "ssh" or target.startswith("ssh:"):
         cfg = target.partition(":")[2] or None

@@ -31,7 +31,7 @@ class TargetSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["ssh", "lab"]
+    kind: Literal["ssh", "lab", "ib-lab"]
     name: str = Field(description="shown in reports")
     ssh_config: str | None = None
     sudo: bool = True
@@ -180,6 +180,10 @@ class SshTarget(Target):
 
 
 def target_from_spec(spec: TargetSpec) -> Target:
+    if spec.kind == "ib-lab":
+        from toolkit.health.ib import IbLabTarget
+
+        return IbLabTarget(spec.cluster or "", spec.state_dir or "")  # type: ignore[return-value]
     if spec.kind == "lab":
         from toolkit.health.lab import LabTarget
 

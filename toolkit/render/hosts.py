@@ -305,6 +305,10 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
             nccl.append(("NCCL_IB_GID_INDEX", str(fv.roce.gid_index)))
             nccl.append(("NCCL_IB_TC", str(fv.roce.traffic_class)))
             nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
+        elif fabric.infiniband is not None:
+            # InfiniBand: the compute SL of the subnet manager's QoS policy; no GID index / TC
+            nccl.append(("NCCL_IB_SL", str(fabric.infiniband.compute_sl)))
+            nccl.append(("NCCL_IB_ADAPTIVE_ROUTING", "1" if fabric.infiniband.adaptive_routing else "0"))
         unset.append(("NCCL_IB_QPS_PER_CONNECTION", "the Fabric carries no value; NCCL's default applies"))
         if all(i.numa is not None for i in compute):
             nccl.append(("NCCL_NET_GDR_LEVEL", NCCL_GDR_LEVEL_SAME_NUMA))
