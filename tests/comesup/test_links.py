@@ -27,7 +27,8 @@ def _spec(data: D, write_spec) -> ClusterSpec:
 
 def test_leaf_breakout_on_uplinks_into_faster_spine_is_found(lab_mini_data: D, write_spec) -> None:
     # the issue's case: the leaf's breakout also applies to its uplinks (25G into 100G spine ports)
-    lab_mini_data["networks"]["business"]["leaf"].pop("uplink_breakout")
+    _nics_25g(lab_mini_data)
+    lab_mini_data["networks"]["business"]["leaf"] = {"model": "as7326", "breakout": "4x25G"}
     findings = _validate(lab_mini_data, write_spec)
     hits = [f for f in findings if f.code == "LINK001"]
     assert hits, [f.text() for f in findings]
@@ -39,13 +40,25 @@ def test_leaf_breakout_on_uplinks_into_faster_spine_is_found(lab_mini_data: D, w
     assert "25G over 1 lane" in f.message and "100G over 4 lanes" in f.message
 
 
+def _nics_25g(data: D) -> None:
+    for model in data["catalog"]["servers"].values():
+        for nic in model["nics"]:
+            if nic["role"] in ("business", "storage"):
+                nic["speed"] = "25G"
+
+
 def test_host_nic_slower_than_leaf_port_is_found(lab_mini_data: D, write_spec) -> None:
     # 25G NICs into native 100G ports: FE003 (NIC not faster than the port) is satisfied, the link is not
-    lab_mini_data["networks"]["business"]["leaf"] = {"model": "as7326"}
+    _nics_25g(lab_mini_data)
     findings = _validate(lab_mini_data, write_spec)
     hits = [f for f in findings if f.code == "LINK001"]
     assert {f.yaml_path for f in hits} == {"catalog.servers.gpu-2x.nics[2]", "catalog.servers.stor-1u.nics[0]"}
     assert any("su1-r01-gpu01:fe0 runs 25G" in f.message for f in hits)
+    # 4x25G host cages with 100G uplink cages: every link comes up
+    leaf = {"model": "as7326", "breakout": "4x25G", "uplink_breakout": "1x100G"}
+    lab_mini_data["networks"]["business"]["leaf"] = leaf
+    lab_mini_data["networks"]["business"]["oversubscription"] = "1:1"
+    assert _validate(lab_mini_data, write_spec) == []
 
 
 def test_separate_uplink_mode_designs_and_validates(lab_mini_data: D, write_spec) -> None:
@@ -99,21 +112,21 @@ def test_uplinks_sit_on_separate_cages_and_rule_catches_a_shared_cage(write_spec
 
 
 def test_frontend_oversubscription_declared_and_checked(lab_mini_data: D, write_spec) -> None:
-    lab_mini_data["networks"]["business"]["oversubscription"] = "0.5:1"
+    lab_mini_data["networks"]["business"]["oversubscription"] = "2:1"
     hits = [f for f in _validate(lab_mini_data, write_spec) if f.code == "LINK004"]
     assert len(hits) == 1 and hits[0].severity == "error"
     assert hits[0].yaml_path == "networks.business.oversubscription" and hits[0].line
-    assert "fe-leaf01 carries 6 host ports (150G) over 2 uplinks (200G): 0.75:1" in hits[0].message
+    assert "fe-leaf01 carries 6 host ports (600G) over 2 uplinks (200G): 3.00:1" in hits[0].message
     del lab_mini_data["networks"]["business"]["oversubscription"]
     hits = [f for f in _validate(lab_mini_data, write_spec) if f.code == "LINK005"]
     assert len(hits) == 1 and hits[0].severity == "warning"
-    assert 'networks.business.oversubscription: "1:1"' in hits[0].hint
+    assert 'networks.business.oversubscription: "3:1"' in hits[0].hint
 
 
 def test_uplinks_per_spine_adds_links_on_own_cages(lab_mini_data: D, write_spec) -> None:
     b = lab_mini_data["networks"]["business"]
     b["uplinks_per_spine"] = 2
-    b["oversubscription"] = "0.5:1"
+    b["oversubscription"] = "1.5:1"  # 600G of hosts over 4 x 100G
     assert [f.text() for f in _validate(lab_mini_data, write_spec)] == []
     fab = design(_spec(lab_mini_data, write_spec))
     leaf = fab.devices["fe-leaf01"]

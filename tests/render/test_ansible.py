@@ -103,7 +103,12 @@ def check_server_vars(dev: Device, fab: Fabric, hv: dict[str, Any]) -> None:
                        and r["dev"] == i["ifname"] for r in hv["aidc_routes"])
     assert len(hv["aidc_rules"]) == sum(1 for i in hv["aidc_interfaces"] if i["table"] is not None)
     assert hv["aidc_ntp"] == fab.site.ntp and hv["aidc_dns"] == fab.site.dns
-    assert hv["aidc_mgmt"] == {"port": dev.mgmt_port, "address": dev.mgmt_address, "gateway": dev.mgmt_gateway}
+    assert hv["aidc_mgmt"] == {
+        "port": dev.mgmt_port,
+        "address": dev.mgmt_address,
+        "gateway": dev.mgmt_gateway,
+        "inband": dev.mgmt_inband,
+    }
     if any(p.plane == "compute" for p in dev.ports):
         q = hv["aidc_qos"]
         assert q["pfc_priority"] == fab.qos.pfc_priority and q["roce_dscp"] == fab.qos.roce_dscp

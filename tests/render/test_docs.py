@@ -259,8 +259,18 @@ def check_racks(fab: Fabric, files: Docs) -> None:
         rows = racks[rack]
         assert rows[-1][0] == "**total**"
         assert int(_num(rows[-1][-1])) == sum(d.power_w for d in devs), rack
-        got = sorted((r[0], r[1], r[2], int(r[3])) for r in rows[:-1])
-        assert got == sorted((d.name, d.role, d.model, d.power_w) for d in devs), rack
+        assert int(_num(rows[-1][-2])) == sum(d.units for d in devs), rack
+        got = sorted((r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows[:-1])
+        assert got == sorted((d.name, d.role, d.model, d.units, d.power_w) for d in devs), rack
+        # the elevation: top first, every device with a height at its unit, no two overlapping
+        us = [(int(r[0]), int(r[4]), r[1]) for r in rows[:-1] if r[0] != "-"]
+        assert [u for u, _, _ in us] == sorted((u for u, _, _ in us), reverse=True), rack
+        assert {(u, n) for u, _, n in us} == {(d.rack_u, d.name) for d in devs if d.units}, rack
+        taken: set[int] = set()
+        for u, h, n in us:
+            span = set(range(u, u + h))
+            assert not span & taken, f"{n} overlaps in {rack}"
+            taken |= span
     switches = [d for d in fab.devices.values() if d.is_switch]
     assert set(port_maps) == {d.name for d in switches}
     for d in switches:

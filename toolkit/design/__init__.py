@@ -3,7 +3,8 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-tenants (VNIs, member addresses) -> storage (Ceph, MinIO placement) -> infiniband (subnet
+racks (elevations, units and power per rack) -> tenants (VNIs, member addresses) -> storage
+(Ceph, MinIO placement) -> infiniband (subnet
 managers, partitions, GUIDs; InfiniBand compute only) -> scheduler (placement units, node labels,
 rail networks for Slurm / Kubernetes / NCCL) -> policy (values every
 platform renders alike: sessions numbered or not, clamped MTUs, advertised prefixes, ECMP width,
@@ -23,6 +24,7 @@ from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site, put
 from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
+from toolkit.design.racks import place_racks
 from toolkit.design.scheduler import build_scheduler
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
@@ -141,6 +143,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     sz = build_compute(ctx)
     build_frontends(ctx)
     build_oob(ctx)
+    racks = place_racks(ctx)
     finalize_ports(ctx)
     tenants = build_tenants(ctx)
     ipoib_blocks = assign_ipoib(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
@@ -172,6 +175,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        racks=racks,
     )
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device

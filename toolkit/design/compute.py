@@ -5,6 +5,9 @@ Ports
   s // D of its rail); the uplinks take the top cages, each spine its own cages, in the tier's
   ``uplink_breakout`` mode (``toolkit.design.switches.uplink``).
 - 2 tiers: leaf uplink j goes to spine j // lpp; on the spine, leaf g uses ports g*lpp .. g*lpp+lpp-1.
+- Racks: rail leaves in their SU's network rack; 2-tier spines and all cores spread over the
+  network racks outside the SUs (``network_racks``); a pod's spines over the further network
+  racks of the pod's first SU (``pod_spine_racks``).
 - 3 tiers: leaf uplink j goes to spine j of its pod, spine port = leaf position in the pod;
   spine uplink u = c*lpsc + k goes to core c of plane j (the spine's top cages, each core its own),
   core port = pod*lpsc + k.
@@ -50,6 +53,14 @@ def spread(racks: list[str], index: int, total: int) -> str:
     return racks[index * len(racks) // max(total, 1)]
 
 
+def pod_spine_racks(ctx: Ctx, first_su: str) -> list[str]:
+    """Racks of a pod's spines: the network racks of the pod's first SU after the one holding its
+    rail leaves (all of them if it has one); the pod's first SU exists as long as the pod does, so
+    growing the pod moves no spine."""
+    nets = [r.name for r in ctx.racks if r.su == first_su and r.role == "network"]
+    return nets[1:] or nets or [su_network_rack(ctx, first_su)]
+
+
 def su_network_rack(ctx: Ctx, su: str) -> str:
     racks = [r for r in ctx.racks if r.su == su]
     for r in racks:
@@ -92,7 +103,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
             if sz.tiers == 2:
                 rack = spread(racks, gidx, sz.spines_per_pod)
             else:
-                rack = su_network_rack(ctx, su_names[pod * sz.sus_per_pod])
+                rack = spread(pod_spine_racks(ctx, su_names[pod * sz.sus_per_pod]), j, sz.spines_per_pod)
             sp = make_switch(
                 ctx,
                 name=spine_name(sz.tiers, pod, j),

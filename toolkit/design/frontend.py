@@ -1,13 +1,15 @@
 """Step 3: the Ethernet front-end fabrics: business, and storage (dedicated or converged).
 
 Racks that hold servers (every rack whose role is not ``network``), in layout order, form rack
-groups of ``racks_per_group``; each group has ``leaves_per_group`` leaves placed in the group's
-first rack. A server NIC with at least as many ports as the group has leaves spreads port p to
-leaf p; otherwise port p of the server's n-th attached NIC goes to leaf (slot + n + p) mod leaves,
-so a server's NICs and neighbouring servers alternate between the leaves. Host ports take the
-next free downlink of their leaf in layout order (grow by appending). The top cages of a leaf
-are uplinks, L = ``uplinks_per_spine`` links to each of the S spines, every spine on its own
-cages, in the leaf tier's ``uplink_breakout`` mode (``toolkit.design.switches.uplink``).
+groups of ``racks_per_group``; each group has ``leaves_per_group`` leaves placed in the network
+rack of the group's SU (the group's first rack outside SUs or in an SU without one); the spines
+spread over the network racks outside the SUs. A server NIC with at least as many ports as the
+group has leaves spreads port p to leaf p; otherwise port p of the server's n-th attached NIC
+goes to leaf (slot + n + p) mod leaves, so a server's NICs and neighbouring servers alternate
+between the leaves. Host ports take the next free downlink of their leaf in layout order (grow
+by appending). The top cages of a leaf are uplinks, L = ``uplinks_per_spine`` links to each of
+the S spines, every spine on its own cages, in the leaf tier's ``uplink_breakout`` mode
+(``toolkit.design.switches.uplink``).
 
 Addresses: loopbacks leaves [0, 1/2), spines [1/2, 1) of the plane pool; host /31s: leaf g owns
 block g*2*C (C = its downlink capacity), downlink i gets +2i / +2i+1; p2p: link k of (g, j) at
@@ -21,8 +23,8 @@ from __future__ import annotations
 import ipaddress
 
 from toolkit.design.addressing import Pool
-from toolkit.design.compute import network_rack
-from toolkit.design.context import Ctx, DesignError, peer_session
+from toolkit.design.compute import network_racks, spread, su_network_rack
+from toolkit.design.context import Ctx, DesignError, RackInfo, peer_session
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
 from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
@@ -77,7 +79,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
     p2p = ctx.pool(plane, "leaf-spine /31", net.addressing.p2p)
     unnumbered = net.underlay == "unnumbered"
     n_spines = net.spine.count or 2
-    spine_rack = network_rack(ctx)
+    spine_racks = network_racks(ctx)
     leaf_role = f"{plane}-leaf"
     spine_role = f"{plane}-spine"
 
@@ -90,7 +92,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
             plane=plane,  # type: ignore[arg-type]
             model_name=net.spine.model,
             breakout=net.spine.breakout,
-            rack=spine_rack,
+            rack=spread(spine_racks, j, n_spines),
             index=j,
             mtu=net.mtu,
         )
@@ -125,7 +127,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                 plane=plane,  # type: ignore[arg-type]
                 model_name=net.leaf.model,
                 breakout=net.leaf.breakout,
-                rack=racks[0].name,
+                rack=_leaf_rack(ctx, racks[0]),
                 index=g,
                 mtu=net.mtu,
                 uplink_breakout=net.leaf.uplink_breakout,
@@ -190,3 +192,10 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
 
 def subnet_hosts(prefix: str) -> list[str]:
     return [str(h) for h in ipaddress.IPv4Network(prefix).hosts()]
+
+
+def _leaf_rack(ctx: Ctx, first: RackInfo) -> str:
+    """A rack group's leaves: in the network rack of the group's SU, else in the group's first rack."""
+    if first.su is not None and any(r.su == first.su and r.role == "network" for r in ctx.racks):
+        return su_network_rack(ctx, first.su)
+    return first.name

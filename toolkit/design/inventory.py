@@ -13,7 +13,8 @@ from toolkit.design.model import Device, Port
 from toolkit.design.naming import server_name, server_port_name
 from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
 
-_PLANE = {"compute": "compute", "storage": "storage", "business": "business", "oob": "oob"}
+_PLANE = {"compute": "compute", "storage": "storage", "business": "business", "oob": "oob", "mgmt": "oob"}
+_ROLE = {"oob": "bmc", "mgmt": "mgmt"}
 
 
 def all_racks(ctx: Ctx) -> list[tuple[Rack, str | None, int | None]]:
@@ -105,7 +106,7 @@ def _server(
 ) -> Device:
     ports: list[Port] = []
     rail = 0
-    mgmt = None
+    bmc = os_mgmt = None
     for nic in model.nics:
         plane = _PLANE[nic.role]
         for p in range(nic.ports):
@@ -114,7 +115,7 @@ def _server(
                 name=pname,
                 ifname=pname,
                 plane=plane,
-                role="bmc" if nic.role == "oob" else "host",
+                role=_ROLE.get(nic.role, "host"),
                 speed=parse_speed(nic.speed),
                 mtu=host_mtu(ctx, plane),
                 nic=nic.name,
@@ -124,9 +125,14 @@ def _server(
             if nic.role == "compute":
                 port.rail = rail
                 rail += 1
-            if nic.role == "oob" and mgmt is None:
-                mgmt = pname
+            if nic.role == "oob" and bmc is None:
+                bmc = pname
+            if nic.role == "mgmt" and os_mgmt is None:
+                os_mgmt = pname
             ports.append(port)
+    # the OS management path: its OOB port, or in-band (resolved in toolkit.design.oob once the
+    # business plane has addresses)
+    oob_managed = model.management == "oob" or (model.management == "auto" and os_mgmt is not None)
     return Device(
         name=name,
         role=server_role(model),
@@ -137,7 +143,9 @@ def _server(
         su=su,
         su_index=si,
         index=0,
-        mgmt_port=mgmt,
+        mgmt_port=os_mgmt if oob_managed else None,
+        mgmt_inband=not oob_managed,
+        bmc_port=bmc,
         ports=ports,
         gpus=model.gpus,
         gpu_model=model.gpu_model,

@@ -33,6 +33,7 @@ DeviceRole = Literal[
     "pdu",
 ]
 PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc"]
+"""``mgmt``: a switch's management port, or a server OS's own port on the OOB network."""
 
 SWITCH_ROLES: frozenset[str] = frozenset(
     {"leaf", "spine", "core", "storage-leaf", "storage-spine", "business-leaf", "business-spine", "oob"}
@@ -164,9 +165,18 @@ class Device(_Model):
     index: int = Field(description="stable index of the device within its role and plane")
     asn: int | None = None
     loopback: str | None = Field(default=None, description="router ID / VTEP address with /32")
-    mgmt_port: str | None = Field(default=None, description="port name carrying out-of-band management")
-    mgmt_address: str | None = Field(default=None, description="OOB address with prefix length")
+    mgmt_port: str | None = Field(
+        default=None,
+        description=(
+            "port aidc and Ansible manage the device (its OS) on: a switch's management port; a server's "
+            "mgmt NIC on the OOB network, or its business port when managed in-band; never the BMC"
+        ),
+    )
+    mgmt_address: str | None = Field(default=None, description="management address with prefix length")
     mgmt_gateway: str | None = None
+    mgmt_inband: bool = Field(default=False, description="managed in-band over the business plane (servers)")
+    bmc_port: str | None = Field(default=None, description="servers: the BMC port (Redfish / IPMI) on the OOB network")
+    bmc_address: str | None = Field(default=None, description="servers: BMC address with prefix length")
     ports: list[Port] = Field(default_factory=list, description="ports in use, front panel order, mgmt last")
     unused_ports: list[tuple[str, str]] = Field(
         default_factory=list, description="(name, ifname) of front-panel ports the design leaves unused (shut)"
@@ -176,6 +186,8 @@ class Device(_Model):
     gpus: int = 0
     gpu_model: str | None = None
     power_w: int = 0
+    units: int = Field(default=0, description="height in rack units (0: zero-U, e.g. a vertical PDU)")
+    rack_u: int | None = Field(default=None, description="lowest rack unit the device occupies (1 = bottom)")
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
     cage_breakouts: dict[int, str] = Field(
@@ -214,6 +226,26 @@ class Cable(_Model):
     speed: int
     medium: str = Field(description="DAC, AOC, MMF or SMF by length class")
     length_class: str = Field(description="in-rack, adjacent-rack, in-row, cross-row")
+
+
+class RackSlot(_Model):
+    u: int = Field(description="lowest unit (1 = bottom)")
+    units: int
+    device: str
+
+
+class RackPlan(_Model):
+    """One rack: what the design put in it, against the budgets the spec gave."""
+
+    name: str
+    role: str
+    su: str | None = None
+    units: int = Field(description="usable height (spec)")
+    power_kw: float | None = Field(default=None, description="power budget (spec)")
+    used_units: int
+    power_w: int = Field(description="nameplate power of every device in the rack")
+    devices: list[str] = Field(description="every device in the rack, design order")
+    elevation: list[RackSlot] = Field(description="devices with a height, bottom to top")
 
 
 class TenantMember(_Model):
@@ -453,6 +485,7 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    racks: list[RackPlan] = Field(default_factory=list, description="racks in layout order with their elevation")
     infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
     scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")
     mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")

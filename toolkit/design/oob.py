@@ -2,9 +2,15 @@
 
 One management subnet. Rack r (layout order) owns the block starting at ``rack_block*(r+1)``;
 block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rack's block: the
-OOB switch at +0, PDUs at +1.., servers counting up after the PDUs, switches counting down from
-the top of the block. OOB switch ports mirror that: PDUs and servers from port 1 up, switches
-from the second-to-last port down; the last port is the uplink to the management core.
+OOB switch at +0; the devices counting up attach port by port, PDUs first, then each server's
+BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
+at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
+block. OOB switch ports mirror that: switches from the second-to-last port down; the last port is
+the uplink to the management core.
+
+Servers without an OS management port on the OOB network are managed in-band: their management
+address is the address of their first business-plane host port (``Device.mgmt_inband``); the BMC
+is never the OS management address (``Device.bmc_port`` / ``bmc_address``).
 """
 
 from __future__ import annotations
@@ -85,13 +91,16 @@ def build_oob(ctx: Ctx) -> None:
                 )
             )
             pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
-            low = _attach(ctx, pool, pdu, osw, low, base + 1 + i, oob.rack_block, base, plen, gw)
+            low = _attach(ctx, pool, pdu, "mgmt", osw, low, oob.rack_block, base, plen, gw)
         servers = [d for d in members if d.is_server]
         switches = [d for d in members if d.is_switch]
-        for i, srv in enumerate(servers):
-            low = _attach(
-                ctx, pool, srv, osw, low, base + 1 + specs[rack.name].pdus + i, oob.rack_block, base, plen, gw
-            )
+        for srv in servers:
+            if srv.bmc_port:
+                low = _attach(ctx, pool, srv, "bmc", osw, low, oob.rack_block, base, plen, gw)
+            if srv.mgmt_port and not srv.mgmt_inband:
+                low = _attach(ctx, pool, srv, "mgmt", osw, low, oob.rack_block, base, plen, gw)
+            elif srv.mgmt_inband:
+                _inband(srv)
         for j, sw in enumerate(switches):
             if sw.mgmt_port is None:
                 continue
@@ -103,7 +112,7 @@ def build_oob(ctx: Ctx) -> None:
                     ("networks", "oob", "switch_model"),
                 )
             addr = f"{_at(pool, off, oob.rack_block, off - base, rack.name)}/{plen}"
-            _cable(ctx, sw, osw, high, addr, gw)
+            _cable(ctx, sw, "mgmt", osw, high, addr, gw)
             high -= 1
         if low > high + 1:
             raise DesignError(
@@ -121,23 +130,38 @@ def _at(pool: Pool, offset: int, block: int, within: int, rack: str) -> str:
     return pool.at(offset)
 
 
+def _inband(srv: Device) -> None:
+    """In-band management: the first business-plane host port that has a fabric address."""
+    for p in srv.ports:
+        if p.plane == "business" and p.role == "host" and p.address:
+            srv.mgmt_port = p.name
+            srv.mgmt_address = p.address
+            srv.mgmt_gateway = p.gateway
+            return
+    # no such port (no business NIC, or only tenant ports): rule HMG001 reports it
+    srv.mgmt_port = None
+
+
 def _attach(
-    ctx: Ctx, pool: Pool, dev: Device, osw: Device, low: int, off: int, block: int, base: int, plen: int, gw: str
+    ctx: Ctx, pool: Pool, dev: Device, kind: str, osw: Device, low: int, block: int, base: int, plen: int, gw: str
 ) -> int:
-    if dev.mgmt_port is None:
-        return low
-    addr = f"{_at(pool, off, block, off - base, dev.rack)}/{plen}"
-    _cable(ctx, dev, osw, low, addr, gw)
+    addr = f"{_at(pool, base + 1 + low, block, 1 + low, dev.rack)}/{plen}"
+    _cable(ctx, dev, kind, osw, low, addr, gw)
     return low + 1
 
 
-def _cable(ctx: Ctx, dev: Device, osw: Device, port_index: int, addr: str, gw: str) -> None:
-    if dev.mgmt_port is None:
+def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr: str, gw: str) -> None:
+    """Cable ``dev``'s BMC (kind bmc) or management port (kind mgmt) to OOB switch port ``port_index``."""
+    port = dev.bmc_port if kind == "bmc" else dev.mgmt_port
+    if port is None:
         return
-    mp = dev.port(dev.mgmt_port)
+    mp = dev.port(port)
     mp.address = addr
-    dev.mgmt_address = addr
-    dev.mgmt_gateway = gw
+    if kind == "bmc":
+        dev.bmc_address = addr
+    else:
+        dev.mgmt_address = addr
+        dev.mgmt_gateway = gw
     op = logical(ctx, osw, port_index)
     if op.peer_device is not None:
         raise DesignError(

@@ -1,7 +1,9 @@
 """Ansible inventory and variables: ``ansible/`` under the rendered cluster folder.
 
 - ``ansible/inventory.yml``: YAML inventory. Every device with a management address is a host
-  (``ansible_host`` = management address without prefix length). Groups:
+  (``ansible_host`` = management address without prefix length: for a server the address of its
+  host OS, on its OOB management port or in-band on the business plane, never its BMC; a
+  server's BMC is ``aidc_bmc_host``, for Redfish / IPMI modules). Groups:
 
   * parents ``servers`` (children ``gpu_servers``, ``storage_servers``, ``other_servers``) and
     ``switches`` (children ``leaves``, ``spines``, ``cores``, ``storage_leaves``,
@@ -67,6 +69,7 @@ SERVER_KEYS: tuple[str, ...] = (
     "aidc_rack",
     "aidc_su",
     "aidc_mgmt",
+    "aidc_bmc",
     "aidc_interfaces",
     "aidc_routes",
     "aidc_rules",
@@ -199,6 +202,14 @@ def _mgmt(dev: Device) -> dict[str, Any]:
     return {"port": dev.mgmt_port, "address": dev.mgmt_address, "gateway": dev.mgmt_gateway}
 
 
+def _bmc(dev: Device) -> dict[str, Any] | None:
+    """The server's BMC: where Redfish (``redfish_baseuri``) and IPMI (``ipmi_host``) reach it."""
+    ip = _ip(dev.bmc_address)
+    if ip is None:
+        return None
+    return {"port": dev.bmc_port, "address": dev.bmc_address, "redfish_baseuri": ip, "ipmi_host": ip}
+
+
 def _common(dev: Device, fabric: Fabric) -> dict[str, Any]:
     return {
         "aidc_device": dev.name,
@@ -213,7 +224,8 @@ def server_vars(dev: Device, fabric: Fabric, v: HostView | None = None) -> dict[
     """host_vars of a server (keys: SERVER_KEYS, in that order)."""
     v = v or host_view(dev, fabric)
     out = _common(dev, fabric)
-    out["aidc_mgmt"] = _mgmt(dev)
+    out["aidc_mgmt"] = {**_mgmt(dev), "inband": dev.mgmt_inband}
+    out["aidc_bmc"] = _bmc(dev)
     out["aidc_interfaces"] = [
         {
             "name": i.name,
@@ -307,6 +319,8 @@ def inventory(fabric: Fabric) -> dict[str, Any]:
         hv: dict[str, Any] = {}
         if dev.mgmt_address:
             hv["ansible_host"] = _ip(dev.mgmt_address)
+        if dev.bmc_address:
+            hv["aidc_bmc_host"] = _ip(dev.bmc_address)
         role_hosts.setdefault(group, {})[dev.name] = hv or None
         add(group_name("plane", dev.plane), dev.name)
         add(group_name("rack", dev.rack), dev.name)

@@ -7,8 +7,9 @@
   anycast gateways and the site services.
 - ``bom.md``: switches per plane, tier and model; servers per role and model; cables per plane,
   tier, medium and speed; transceivers (``toolkit.bom``); totals.
-- ``racks.md``: per rack the devices (role, model, power) with the power total, and a port map
-  per switch (port -> peer).
+- ``racks.md``: per rack its budget (units, kW) against what the design put there, its elevation
+  (devices top to bottom with their lowest unit, height and power; zero-U PDUs last) with the
+  totals, and a port map per switch (port -> peer).
 - ``topology.dot`` / ``topology.svg``: the data planes (the out-of-band network is not drawn).
   Up to ``FULL_DETAIL_MAX`` data-plane devices every switch and server is a node; above that
   devices are summarised into groups (see :func:`topology_view`), edges carry link counts.
@@ -349,19 +350,35 @@ def _svg(dot_text: str) -> str | None:
 @dataclass
 class RackView:
     name: str
-    devices: list[Device]
+    devices: list[Device]  # top of the rack first, zero-U devices last
     power_w: int
     switches: list[Device]
+    units: int | None = None  # budget (spec)
+    used_units: int = 0
+    power_kw: float | None = None  # budget (spec)
 
 
 def _racks(fabric: Fabric) -> list[RackView]:
     racks: dict[str, list[Device]] = {}
     for d in fabric.devices.values():
         racks.setdefault(d.rack, []).append(d)
-    return [
-        RackView(name, devs, sum(d.power_w for d in devs), [d for d in devs if d.is_switch])
-        for name, devs in racks.items()
-    ]
+    plans = {r.name: r for r in fabric.racks}
+    out = []
+    for name, devs in racks.items():
+        plan = plans.get(name)
+        ordered = sorted(devs, key=lambda d: (d.rack_u is None, -(d.rack_u or 0)))
+        out.append(
+            RackView(
+                name,
+                ordered,
+                sum(d.power_w for d in devs),
+                [d for d in devs if d.is_switch],
+                plan.units if plan else None,
+                plan.used_units if plan else sum(d.units for d in devs),
+                plan.power_kw if plan else None,
+            )
+        )
+    return out
 
 
 def _bom_view(fabric: Fabric) -> dict[str, Any]:

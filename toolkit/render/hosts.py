@@ -233,7 +233,9 @@ def fabric_host_view(fabric: Fabric) -> FabricHostView:
 
 
 def _data_ports(dev: Device) -> list[Port]:
-    return [p for p in dev.ports if p.plane != "oob" and p.role != "bmc" and p.name != dev.mgmt_port]
+    # the OOB ports (BMC, OS management) are set up before aidc reaches the host; an in-band
+    # management port is a business port like any other
+    return [p for p in dev.ports if p.plane != "oob" and p.role not in ("bmc", "mgmt")]
 
 
 def _interface(p: Port) -> HostInterface:

@@ -39,9 +39,13 @@ def servers(spec: ClusterSpec) -> list[tuple[str, str, str, YamlPath]]:
 
 
 def managed_per_rack(spec: ClusterSpec, sizing: ComputeSizing | None) -> Counter[str]:
-    """Devices per rack on its OOB switch besides PDUs: servers, plus each SU's rail leaves in the
-    SU's network rack (its first rack without one) once the compute fabric is sized."""
-    per_rack: Counter[str] = Counter(rack for _, _, rack, _ in servers(spec))
+    """OOB ports per rack besides PDUs: each server's BMC (and its OS management port when it has
+    a mgmt NIC), plus each SU's rail leaves in the SU's network rack (its first rack without one)
+    once the compute fabric is sized."""
+    per_rack: Counter[str] = Counter()
+    for _, model, rack, _ in servers(spec):
+        m = spec.catalog.servers.get(model)
+        per_rack[rack] += 1 + (1 if m is not None and any(n.role == "mgmt" for n in m.nics) else 0)
     if sizing:
         for su in spec.layout.scalable_units:
             rs = [r for r in su.racks if r.role == "network"] or su.racks[:1]

@@ -81,8 +81,11 @@ class Site(Strict):
 
 class Nic(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9]{0,7}$", description="NIC name on the host (<= 8 chars), e.g. cx0")
-    role: Literal["compute", "storage", "business", "oob"] = Field(
-        description="network plane: compute (RDMA rail), storage, business (front-end) or oob (BMC)"
+    role: Literal["compute", "storage", "business", "oob", "mgmt"] = Field(
+        description=(
+            "network plane: compute (RDMA rail), storage, business (front-end), oob (the BMC) or mgmt "
+            "(a port of the host OS on the out-of-band network, for managing the OS apart from the BMC)"
+        )
     )
     speed: Speed
     ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
@@ -101,6 +104,13 @@ class ServerModel(Strict):
     drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
     power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+    management: Literal["auto", "inband", "oob"] = Field(
+        default="auto",
+        description=(
+            "how Ansible reaches the host OS: oob (its mgmt NIC on the OOB network), inband (its first "
+            "business-plane address) or auto (oob when the model has a mgmt NIC, else inband); never the BMC"
+        ),
+    )
 
 
 class SwitchModel(Strict):
@@ -155,7 +165,8 @@ class Rack(Strict):
     role: Literal["gpu", "storage", "network", "mixed"] = Field(
         default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
     )
-    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack")
+    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
+    units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 

@@ -36,101 +36,41 @@ nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.95/22
 nv set interface eth0 acl AIDC-MGMT inbound control-plane
 nv set interface swp1 type swp
-nv set interface swp1 link breakout 4x
+nv set interface swp1 description stor-r01-stor01:st0
+nv set interface swp1 link state up
+nv set interface swp1 link mtu 9216
+nv set interface swp1 link speed 100G
+nv set interface swp1 ip address 10.120.0.0/31
 nv set interface swp2 type swp
-nv set interface swp2 link breakout 4x
+nv set interface swp2 description stor-r01-stor03:st0
+nv set interface swp2 link state up
+nv set interface swp2 link mtu 9216
+nv set interface swp2 link speed 100G
+nv set interface swp2 ip address 10.120.0.2/31
 nv set interface swp3 type swp
-nv set interface swp3 link breakout 4x
+nv set interface swp3 description su1-r01-gpu01:st0
+nv set interface swp3 link state up
+nv set interface swp3 link mtu 9216
+nv set interface swp3 link speed 100G
+nv set interface swp3 ip address 10.120.0.4/31
 nv set interface swp4 type swp
-nv set interface swp4 link breakout 4x
+nv set interface swp4 description 'su1-r01-gpu02:fe0 tenant green'
+nv set interface swp4 link state up
+nv set interface swp4 link mtu 9216
+nv set interface swp4 link speed 100G
+nv set interface swp4 bridge domain br_default access 200
 nv set interface swp5 type swp
-nv set interface swp5 link breakout 4x
+nv set interface swp5 description su1-r02-gpu01:st0
+nv set interface swp5 link state up
+nv set interface swp5 link mtu 9216
+nv set interface swp5 link speed 100G
+nv set interface swp5 ip address 10.120.0.8/31
 nv set interface swp6 type swp
-nv set interface swp6 link breakout 4x
-nv set interface swp7 type swp
-nv set interface swp7 link breakout 4x
-nv set interface swp8 type swp
-nv set interface swp8 link breakout 4x
-nv set interface swp9 type swp
-nv set interface swp9 link breakout 4x
-nv set interface swp10 type swp
-nv set interface swp10 link breakout 4x
-nv set interface swp11 type swp
-nv set interface swp11 link breakout 4x
-nv set interface swp12 type swp
-nv set interface swp12 link breakout 4x
-nv set interface swp13 type swp
-nv set interface swp13 link breakout 4x
-nv set interface swp14 type swp
-nv set interface swp14 link breakout 4x
-nv set interface swp15 type swp
-nv set interface swp15 link breakout 4x
-nv set interface swp16 type swp
-nv set interface swp16 link breakout 4x
-nv set interface swp17 type swp
-nv set interface swp17 link breakout 4x
-nv set interface swp18 type swp
-nv set interface swp18 link breakout 4x
-nv set interface swp19 type swp
-nv set interface swp19 link breakout 4x
-nv set interface swp20 type swp
-nv set interface swp20 link breakout 4x
-nv set interface swp21 type swp
-nv set interface swp21 link breakout 4x
-nv set interface swp22 type swp
-nv set interface swp22 link breakout 4x
-nv set interface swp23 type swp
-nv set interface swp23 link breakout 4x
-nv set interface swp24 type swp
-nv set interface swp24 link breakout 4x
-nv set interface swp25 type swp
-nv set interface swp25 link breakout 4x
-nv set interface swp26 type swp
-nv set interface swp26 link breakout 4x
-nv set interface swp27 type swp
-nv set interface swp27 link breakout 4x
-nv set interface swp28 type swp
-nv set interface swp28 link breakout 4x
-nv set interface swp29 type swp
-nv set interface swp29 link breakout 4x
-nv set interface swp30 type swp
-nv set interface swp30 link breakout 4x
-nv set interface swp1s0 type swp
-nv set interface swp1s0 description stor-r01-stor01:st0
-nv set interface swp1s0 link state up
-nv set interface swp1s0 link mtu 9216
-nv set interface swp1s0 link speed 25G
-nv set interface swp1s0 ip address 10.120.0.0/31
-nv set interface swp1s1 type swp
-nv set interface swp1s1 description stor-r01-stor03:st0
-nv set interface swp1s1 link state up
-nv set interface swp1s1 link mtu 9216
-nv set interface swp1s1 link speed 25G
-nv set interface swp1s1 ip address 10.120.0.2/31
-nv set interface swp1s2 type swp
-nv set interface swp1s2 description su1-r01-gpu01:st0
-nv set interface swp1s2 link state up
-nv set interface swp1s2 link mtu 9216
-nv set interface swp1s2 link speed 25G
-nv set interface swp1s2 ip address 10.120.0.4/31
-nv set interface swp1s3 type swp
-nv set interface swp1s3 description 'su1-r01-gpu02:fe0 tenant green'
-nv set interface swp1s3 link state up
-nv set interface swp1s3 link mtu 9216
-nv set interface swp1s3 link speed 25G
-nv set interface swp1s3 bridge domain br_default access 200
-nv set interface swp2s0 type swp
-nv set interface swp2s0 description su1-r02-gpu01:st0
-nv set interface swp2s0 link state up
-nv set interface swp2s0 link mtu 9216
-nv set interface swp2s0 link speed 25G
-nv set interface swp2s0 ip address 10.120.0.8/31
-nv set interface swp2s1 type swp
-nv set interface swp2s1 description 'su1-r02-gpu02:fe0 tenant green'
-nv set interface swp2s1 link state up
-nv set interface swp2s1 link mtu 9216
-nv set interface swp2s1 link speed 25G
-nv set interface swp2s1 bridge domain br_default access 200
+nv set interface swp6 description 'su1-r02-gpu02:fe0 tenant green'
+nv set interface swp6 link state up
+nv set interface swp6 link mtu 9216
+nv set interface swp6 link speed 100G
+nv set interface swp6 bridge domain br_default access 200
 nv set interface swp31 type swp
 nv set interface swp31 description fe-spine01:swp1
 nv set interface swp31 link state up
@@ -143,234 +83,54 @@ nv set interface swp32 link state up
 nv set interface swp32 link mtu 9216
 nv set interface swp32 link speed 100G
 nv set interface swp32 ip address 10.10.4.2/31
-nv set interface swp2s2 type swp
-nv set interface swp2s2 link state down
-nv set interface swp2s3 type swp
-nv set interface swp2s3 link state down
-nv set interface swp3s0 type swp
-nv set interface swp3s0 link state down
-nv set interface swp3s1 type swp
-nv set interface swp3s1 link state down
-nv set interface swp3s2 type swp
-nv set interface swp3s2 link state down
-nv set interface swp3s3 type swp
-nv set interface swp3s3 link state down
-nv set interface swp4s0 type swp
-nv set interface swp4s0 link state down
-nv set interface swp4s1 type swp
-nv set interface swp4s1 link state down
-nv set interface swp4s2 type swp
-nv set interface swp4s2 link state down
-nv set interface swp4s3 type swp
-nv set interface swp4s3 link state down
-nv set interface swp5s0 type swp
-nv set interface swp5s0 link state down
-nv set interface swp5s1 type swp
-nv set interface swp5s1 link state down
-nv set interface swp5s2 type swp
-nv set interface swp5s2 link state down
-nv set interface swp5s3 type swp
-nv set interface swp5s3 link state down
-nv set interface swp6s0 type swp
-nv set interface swp6s0 link state down
-nv set interface swp6s1 type swp
-nv set interface swp6s1 link state down
-nv set interface swp6s2 type swp
-nv set interface swp6s2 link state down
-nv set interface swp6s3 type swp
-nv set interface swp6s3 link state down
-nv set interface swp7s0 type swp
-nv set interface swp7s0 link state down
-nv set interface swp7s1 type swp
-nv set interface swp7s1 link state down
-nv set interface swp7s2 type swp
-nv set interface swp7s2 link state down
-nv set interface swp7s3 type swp
-nv set interface swp7s3 link state down
-nv set interface swp8s0 type swp
-nv set interface swp8s0 link state down
-nv set interface swp8s1 type swp
-nv set interface swp8s1 link state down
-nv set interface swp8s2 type swp
-nv set interface swp8s2 link state down
-nv set interface swp8s3 type swp
-nv set interface swp8s3 link state down
-nv set interface swp9s0 type swp
-nv set interface swp9s0 link state down
-nv set interface swp9s1 type swp
-nv set interface swp9s1 link state down
-nv set interface swp9s2 type swp
-nv set interface swp9s2 link state down
-nv set interface swp9s3 type swp
-nv set interface swp9s3 link state down
-nv set interface swp10s0 type swp
-nv set interface swp10s0 link state down
-nv set interface swp10s1 type swp
-nv set interface swp10s1 link state down
-nv set interface swp10s2 type swp
-nv set interface swp10s2 link state down
-nv set interface swp10s3 type swp
-nv set interface swp10s3 link state down
-nv set interface swp11s0 type swp
-nv set interface swp11s0 link state down
-nv set interface swp11s1 type swp
-nv set interface swp11s1 link state down
-nv set interface swp11s2 type swp
-nv set interface swp11s2 link state down
-nv set interface swp11s3 type swp
-nv set interface swp11s3 link state down
-nv set interface swp12s0 type swp
-nv set interface swp12s0 link state down
-nv set interface swp12s1 type swp
-nv set interface swp12s1 link state down
-nv set interface swp12s2 type swp
-nv set interface swp12s2 link state down
-nv set interface swp12s3 type swp
-nv set interface swp12s3 link state down
-nv set interface swp13s0 type swp
-nv set interface swp13s0 link state down
-nv set interface swp13s1 type swp
-nv set interface swp13s1 link state down
-nv set interface swp13s2 type swp
-nv set interface swp13s2 link state down
-nv set interface swp13s3 type swp
-nv set interface swp13s3 link state down
-nv set interface swp14s0 type swp
-nv set interface swp14s0 link state down
-nv set interface swp14s1 type swp
-nv set interface swp14s1 link state down
-nv set interface swp14s2 type swp
-nv set interface swp14s2 link state down
-nv set interface swp14s3 type swp
-nv set interface swp14s3 link state down
-nv set interface swp15s0 type swp
-nv set interface swp15s0 link state down
-nv set interface swp15s1 type swp
-nv set interface swp15s1 link state down
-nv set interface swp15s2 type swp
-nv set interface swp15s2 link state down
-nv set interface swp15s3 type swp
-nv set interface swp15s3 link state down
-nv set interface swp16s0 type swp
-nv set interface swp16s0 link state down
-nv set interface swp16s1 type swp
-nv set interface swp16s1 link state down
-nv set interface swp16s2 type swp
-nv set interface swp16s2 link state down
-nv set interface swp16s3 type swp
-nv set interface swp16s3 link state down
-nv set interface swp17s0 type swp
-nv set interface swp17s0 link state down
-nv set interface swp17s1 type swp
-nv set interface swp17s1 link state down
-nv set interface swp17s2 type swp
-nv set interface swp17s2 link state down
-nv set interface swp17s3 type swp
-nv set interface swp17s3 link state down
-nv set interface swp18s0 type swp
-nv set interface swp18s0 link state down
-nv set interface swp18s1 type swp
-nv set interface swp18s1 link state down
-nv set interface swp18s2 type swp
-nv set interface swp18s2 link state down
-nv set interface swp18s3 type swp
-nv set interface swp18s3 link state down
-nv set interface swp19s0 type swp
-nv set interface swp19s0 link state down
-nv set interface swp19s1 type swp
-nv set interface swp19s1 link state down
-nv set interface swp19s2 type swp
-nv set interface swp19s2 link state down
-nv set interface swp19s3 type swp
-nv set interface swp19s3 link state down
-nv set interface swp20s0 type swp
-nv set interface swp20s0 link state down
-nv set interface swp20s1 type swp
-nv set interface swp20s1 link state down
-nv set interface swp20s2 type swp
-nv set interface swp20s2 link state down
-nv set interface swp20s3 type swp
-nv set interface swp20s3 link state down
-nv set interface swp21s0 type swp
-nv set interface swp21s0 link state down
-nv set interface swp21s1 type swp
-nv set interface swp21s1 link state down
-nv set interface swp21s2 type swp
-nv set interface swp21s2 link state down
-nv set interface swp21s3 type swp
-nv set interface swp21s3 link state down
-nv set interface swp22s0 type swp
-nv set interface swp22s0 link state down
-nv set interface swp22s1 type swp
-nv set interface swp22s1 link state down
-nv set interface swp22s2 type swp
-nv set interface swp22s2 link state down
-nv set interface swp22s3 type swp
-nv set interface swp22s3 link state down
-nv set interface swp23s0 type swp
-nv set interface swp23s0 link state down
-nv set interface swp23s1 type swp
-nv set interface swp23s1 link state down
-nv set interface swp23s2 type swp
-nv set interface swp23s2 link state down
-nv set interface swp23s3 type swp
-nv set interface swp23s3 link state down
-nv set interface swp24s0 type swp
-nv set interface swp24s0 link state down
-nv set interface swp24s1 type swp
-nv set interface swp24s1 link state down
-nv set interface swp24s2 type swp
-nv set interface swp24s2 link state down
-nv set interface swp24s3 type swp
-nv set interface swp24s3 link state down
-nv set interface swp25s0 type swp
-nv set interface swp25s0 link state down
-nv set interface swp25s1 type swp
-nv set interface swp25s1 link state down
-nv set interface swp25s2 type swp
-nv set interface swp25s2 link state down
-nv set interface swp25s3 type swp
-nv set interface swp25s3 link state down
-nv set interface swp26s0 type swp
-nv set interface swp26s0 link state down
-nv set interface swp26s1 type swp
-nv set interface swp26s1 link state down
-nv set interface swp26s2 type swp
-nv set interface swp26s2 link state down
-nv set interface swp26s3 type swp
-nv set interface swp26s3 link state down
-nv set interface swp27s0 type swp
-nv set interface swp27s0 link state down
-nv set interface swp27s1 type swp
-nv set interface swp27s1 link state down
-nv set interface swp27s2 type swp
-nv set interface swp27s2 link state down
-nv set interface swp27s3 type swp
-nv set interface swp27s3 link state down
-nv set interface swp28s0 type swp
-nv set interface swp28s0 link state down
-nv set interface swp28s1 type swp
-nv set interface swp28s1 link state down
-nv set interface swp28s2 type swp
-nv set interface swp28s2 link state down
-nv set interface swp28s3 type swp
-nv set interface swp28s3 link state down
-nv set interface swp29s0 type swp
-nv set interface swp29s0 link state down
-nv set interface swp29s1 type swp
-nv set interface swp29s1 link state down
-nv set interface swp29s2 type swp
-nv set interface swp29s2 link state down
-nv set interface swp29s3 type swp
-nv set interface swp29s3 link state down
-nv set interface swp30s0 type swp
-nv set interface swp30s0 link state down
-nv set interface swp30s1 type swp
-nv set interface swp30s1 link state down
-nv set interface swp30s2 type swp
-nv set interface swp30s2 link state down
-nv set interface swp30s3 type swp
-nv set interface swp30s3 link state down
+nv set interface swp7 type swp
+nv set interface swp7 link state down
+nv set interface swp8 type swp
+nv set interface swp8 link state down
+nv set interface swp9 type swp
+nv set interface swp9 link state down
+nv set interface swp10 type swp
+nv set interface swp10 link state down
+nv set interface swp11 type swp
+nv set interface swp11 link state down
+nv set interface swp12 type swp
+nv set interface swp12 link state down
+nv set interface swp13 type swp
+nv set interface swp13 link state down
+nv set interface swp14 type swp
+nv set interface swp14 link state down
+nv set interface swp15 type swp
+nv set interface swp15 link state down
+nv set interface swp16 type swp
+nv set interface swp16 link state down
+nv set interface swp17 type swp
+nv set interface swp17 link state down
+nv set interface swp18 type swp
+nv set interface swp18 link state down
+nv set interface swp19 type swp
+nv set interface swp19 link state down
+nv set interface swp20 type swp
+nv set interface swp20 link state down
+nv set interface swp21 type swp
+nv set interface swp21 link state down
+nv set interface swp22 type swp
+nv set interface swp22 link state down
+nv set interface swp23 type swp
+nv set interface swp23 link state down
+nv set interface swp24 type swp
+nv set interface swp24 link state down
+nv set interface swp25 type swp
+nv set interface swp25 link state down
+nv set interface swp26 type swp
+nv set interface swp26 link state down
+nv set interface swp27 type swp
+nv set interface swp27 link state down
+nv set interface swp28 type swp
+nv set interface swp28 link state down
+nv set interface swp29 type swp
+nv set interface swp29 link state down
+nv set interface swp30 type swp
+nv set interface swp30 link state down
 nv set interface vlan200 type svi
 nv set interface vlan200 vlan 200
 nv set interface vlan200 description green

@@ -39,11 +39,23 @@ nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
 nv set interface swp1 bridge domain br_default access 1
 nv set interface swp2 type swp
-nv set interface swp2 description su1-r01-gpu02:bmc
+nv set interface swp2 description su1-r01-gpu01:mgmt0
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 1500
 nv set interface swp2 link speed 1G
 nv set interface swp2 bridge domain br_default access 1
+nv set interface swp3 type swp
+nv set interface swp3 description su1-r01-gpu02:bmc
+nv set interface swp3 link state up
+nv set interface swp3 link mtu 1500
+nv set interface swp3 link speed 1G
+nv set interface swp3 bridge domain br_default access 1
+nv set interface swp4 type swp
+nv set interface swp4 description su1-r01-gpu02:mgmt0
+nv set interface swp4 link state up
+nv set interface swp4 link mtu 1500
+nv set interface swp4 link speed 1G
+nv set interface swp4 bridge domain br_default access 1
 nv set interface swp50 type swp
 nv set interface swp50 description su1-leaf-rail1:eth0
 nv set interface swp50 link state up
@@ -62,10 +74,6 @@ nv set interface swp52 link state up
 nv set interface swp52 link mtu 1500
 nv set interface swp52 link speed 1G
 nv set interface swp52 bridge domain br_default access 1
-nv set interface swp3 type swp
-nv set interface swp3 link state down
-nv set interface swp4 type swp
-nv set interface swp4 link state down
 nv set interface swp5 type swp
 nv set interface swp5 link state down
 nv set interface swp6 type swp

@@ -92,16 +92,16 @@ port eth0 1500 stor-r01-oob:swp51
 ip addr replace 10.254.0.95/22 dev eth0
 
 # ports
-port swp1s0 9216 stor-r01-stor01:st0
-addr swp1s0 10.120.0.0/31
-port swp1s1 9216 stor-r01-stor03:st0
-addr swp1s1 10.120.0.2/31
-port swp1s2 9216 su1-r01-gpu01:st0
-addr swp1s2 10.120.0.4/31
-port swp1s3 9216 'su1-r01-gpu02:fe0 tenant green'
-port swp2s0 9216 su1-r02-gpu01:st0
-addr swp2s0 10.120.0.8/31
-port swp2s1 9216 'su1-r02-gpu02:fe0 tenant green'
+port swp1 9216 stor-r01-stor01:st0
+addr swp1 10.120.0.0/31
+port swp2 9216 stor-r01-stor03:st0
+addr swp2 10.120.0.2/31
+port swp3 9216 su1-r01-gpu01:st0
+addr swp3 10.120.0.4/31
+port swp4 9216 'su1-r01-gpu02:fe0 tenant green'
+port swp5 9216 su1-r02-gpu01:st0
+addr swp5 10.120.0.8/31
+port swp6 9216 'su1-r02-gpu02:fe0 tenant green'
 port swp31 9216 fe-spine01:swp1
 addr swp31 10.10.4.0/31
 port swp32 9216 fe-spine02:swp1
@@ -110,124 +110,34 @@ addr swp32 10.10.4.2/31
 # tenant green: L2VNI 10200
 bridge_dev br10200 9000
 vxlan vx10200 10200 10.10.0.0 4789 9000 br10200
-enslave swp1s3 br10200
-enslave swp2s1 br10200
+enslave swp4 br10200
+enslave swp6 br10200
 
 # unused ports
-shut swp2s2
-shut swp2s3
-shut swp3s0
-shut swp3s1
-shut swp3s2
-shut swp3s3
-shut swp4s0
-shut swp4s1
-shut swp4s2
-shut swp4s3
-shut swp5s0
-shut swp5s1
-shut swp5s2
-shut swp5s3
-shut swp6s0
-shut swp6s1
-shut swp6s2
-shut swp6s3
-shut swp7s0
-shut swp7s1
-shut swp7s2
-shut swp7s3
-shut swp8s0
-shut swp8s1
-shut swp8s2
-shut swp8s3
-shut swp9s0
-shut swp9s1
-shut swp9s2
-shut swp9s3
-shut swp10s0
-shut swp10s1
-shut swp10s2
-shut swp10s3
-shut swp11s0
-shut swp11s1
-shut swp11s2
-shut swp11s3
-shut swp12s0
-shut swp12s1
-shut swp12s2
-shut swp12s3
-shut swp13s0
-shut swp13s1
-shut swp13s2
-shut swp13s3
-shut swp14s0
-shut swp14s1
-shut swp14s2
-shut swp14s3
-shut swp15s0
-shut swp15s1
-shut swp15s2
-shut swp15s3
-shut swp16s0
-shut swp16s1
-shut swp16s2
-shut swp16s3
-shut swp17s0
-shut swp17s1
-shut swp17s2
-shut swp17s3
-shut swp18s0
-shut swp18s1
-shut swp18s2
-shut swp18s3
-shut swp19s0
-shut swp19s1
-shut swp19s2
-shut swp19s3
-shut swp20s0
-shut swp20s1
-shut swp20s2
-shut swp20s3
-shut swp21s0
-shut swp21s1
-shut swp21s2
-shut swp21s3
-shut swp22s0
-shut swp22s1
-shut swp22s2
-shut swp22s3
-shut swp23s0
-shut swp23s1
-shut swp23s2
-shut swp23s3
-shut swp24s0
-shut swp24s1
-shut swp24s2
-shut swp24s3
-shut swp25s0
-shut swp25s1
-shut swp25s2
-shut swp25s3
-shut swp26s0
-shut swp26s1
-shut swp26s2
-shut swp26s3
-shut swp27s0
-shut swp27s1
-shut swp27s2
-shut swp27s3
-shut swp28s0
-shut swp28s1
-shut swp28s2
-shut swp28s3
-shut swp29s0
-shut swp29s1
-shut swp29s2
-shut swp29s3
-shut swp30s0
-shut swp30s1
-shut swp30s2
-shut swp30s3
+shut swp7
+shut swp8
+shut swp9
+shut swp10
+shut swp11
+shut swp12
+shut swp13
+shut swp14
+shut swp15
+shut swp16
+shut swp17
+shut swp18
+shut swp19
+shut swp20
+shut swp21
+shut swp22
+shut swp23
+shut swp24
+shut swp25
+shut swp26
+shut swp27
+shut swp28
+shut swp29
+shut swp30
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -88,8 +88,11 @@ ip addr replace 10.254.0.64/22 dev eth0
 
 # ports
 port swp1 1500 stor-r01-stor01:bmc
-port swp2 1500 stor-r01-stor02:bmc
-port swp3 1500 stor-r01-stor03:bmc
+port swp2 1500 stor-r01-stor01:mgmt0
+port swp3 1500 stor-r01-stor02:bmc
+port swp4 1500 stor-r01-stor02:mgmt0
+port swp5 1500 stor-r01-stor03:bmc
+port swp6 1500 stor-r01-stor03:mgmt0
 port swp50 1500 fe-leaf02:eth0
 port swp51 1500 fe-leaf01:eth0
 port swp52 1500 'management core'
@@ -99,14 +102,14 @@ bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
+enslave swp4 bridge
+enslave swp5 bridge
+enslave swp6 bridge
 enslave swp50 bridge
 enslave swp51 bridge
 enslave swp52 bridge
 
 # unused ports
-shut swp4
-shut swp5
-shut swp6
 shut swp7
 shut swp8
 shut swp9

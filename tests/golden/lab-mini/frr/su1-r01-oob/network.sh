@@ -88,7 +88,9 @@ ip addr replace 10.254.0.96/22 dev eth0
 
 # ports
 port swp1 1500 su1-r01-gpu01:bmc
-port swp2 1500 su1-r01-gpu02:bmc
+port swp2 1500 su1-r01-gpu01:mgmt0
+port swp3 1500 su1-r01-gpu02:bmc
+port swp4 1500 su1-r01-gpu02:mgmt0
 port swp50 1500 su1-leaf-rail1:eth0
 port swp51 1500 su1-leaf-rail0:eth0
 port swp52 1500 'management core'
@@ -97,13 +99,13 @@ port swp52 1500 'management core'
 bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
+enslave swp3 bridge
+enslave swp4 bridge
 enslave swp50 bridge
 enslave swp51 bridge
 enslave swp52 bridge
 
 # unused ports
-shut swp3
-shut swp4
 shut swp5
 shut swp6
 shut swp7

@@ -88,18 +88,20 @@ ip addr replace 10.254.0.128/22 dev eth0
 
 # ports
 port swp1 1500 su1-r02-gpu01:bmc
-port swp2 1500 su1-r02-gpu02:bmc
+port swp2 1500 su1-r02-gpu01:mgmt0
+port swp3 1500 su1-r02-gpu02:bmc
+port swp4 1500 su1-r02-gpu02:mgmt0
 port swp52 1500 'management core'
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
 enslave swp1 bridge
 enslave swp2 bridge
+enslave swp3 bridge
+enslave swp4 bridge
 enslave swp52 bridge
 
 # unused ports
-shut swp3
-shut swp4
 shut swp5
 shut swp6
 shut swp7
