@@ -24,7 +24,7 @@ from toolkit.design import design  # noqa: E402
 from toolkit.design.model import Fabric  # noqa: E402
 from toolkit.health import run_checks  # noqa: E402
 from toolkit.lab import lab_down, lab_status, lab_up  # noqa: E402
-from toolkit.lab.runtime import wait_bgp  # noqa: E402
+from toolkit.lab.observe import wait_bgp  # noqa: E402
 from toolkit.plan import apply  # noqa: E402
 from toolkit.render import render  # noqa: E402
 from toolkit.spec import load  # noqa: E402
@@ -79,7 +79,7 @@ def run_case(example: str, scope: str | None) -> dict[str, Any]:
         fig["bgp_established"] = bgp.ok
         fig["bgp_established_after_up_s"] = round(time.monotonic() - t0, 1)
         t = time.monotonic()
-        report = run_checks(fabric, health_target(cluster, state))
+        report = run_checks(fabric, LabTarget(cluster, state))
         fig["check_s"] = round(time.monotonic() - t, 1)
         fig["checks_passed"] = report.passed
         fig["checks_failed"] = report.failed
@@ -97,12 +97,6 @@ def run_case(example: str, scope: str | None) -> dict[str, Any]:
         fig["down_errors"] = down.errors
         shutil.rmtree(state, ignore_errors=True)
     return fig
-
-
-def health_target(cluster: str, state: Path) -> Any:
-    from toolkit.health.lab import LabTarget as HealthLabTarget
-
-    return HealthLabTarget(cluster, state)
 
 
 def main() -> None:

@@ -436,21 +436,21 @@ def apply(
 @app.command()
 def check(
     path: Path = PathArg,
-    target: str = typer.Option("lab", "--target", "-t", help="lab, ssh (real devices) or ssh:<ssh_config>"),
+    target: str = TargetOpt,
     junit: Path = typer.Option(None, "--junit", help="write a JUnit XML report for CI"),
     layer: list[str] = typer.Option(None, "--layer", "-l", help="run only these layers (repeatable)"),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Health-check the target against the Fabric, layer by layer (pytest + testinfra over SSH)."""
+    """Health-check the target against the Fabric, layer by layer (pytest over SSH; the same
+    target and credentials as plan and apply)."""
     from toolkit.health import LAYERS, HealthError, run_checks
+    from toolkit.targets import TargetError
 
     fab, _ = fabric_of(path, "frr" if target == "lab" else None)
-    if target == "inventory":
-        target = "ssh"
     try:
         with err.status(f"checking {fab.name} on {target} ({', '.join(layer or LAYERS)})"):
             report = run_checks(fab, target, junit, layer or None)
-    except (HealthError, ValueError) as exc:
+    except (HealthError, TargetError, ValueError) as exc:
         err.print(f"[red]check failed to start[/red]: {exc}")
         raise typer.Exit(2) from None
     if json_out:

@@ -1,6 +1,7 @@
-"""Targets: which devices a plan/apply talks to and how aidc reaches them.
+"""Targets: which devices plan, apply and check talk to, and how aidc reaches them.
 
-A target is a set of reachable devices plus the SSH settings to reach them:
+A target is a set of reachable devices plus the SSH settings to reach them. It means the same
+for ``plan``, ``apply`` and ``check`` (``--target lab`` / ``--target inventory``):
 
 - ``LabTarget(cluster, state_dir)``: the digital twin built by ``toolkit.lab`` (``aidc lab up``).
   Devices are the lab's namespaces; SSH user, key, known_hosts and ssh_config come from the lab
@@ -11,6 +12,11 @@ A target is a set of reachable devices plus the SSH settings to reach them:
   Only the ``frr`` switch platform (a Linux white box running FRR) has an apply driver; other
   platforms are reported as not implemented per device (see ``DeviceAccess.unsupported``).
 
+``Target.spec()`` is the serialisable form (``TargetSpec``: kind, cluster, state directory; never
+a credential): the health checks' pytest process rebuilds the same target from it with
+``target_from_spec`` (an inventory target reads the same environment there). ``Target.open``
+gives the ``toolkit.session.Session`` of a device, identity verified.
+
 State of a target lives under ``state_dir()/targets/<target>/<cluster>/`` (see toolkit.state).
 """
 
@@ -19,18 +25,19 @@ from __future__ import annotations
 import os
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from toolkit import platforms
 from toolkit.design.model import Fabric
+from toolkit.drivers import driver_for, switch_platforms_with_driver
 from toolkit.state import state_dir as default_state_dir
 
-SWITCH_PLATFORMS_WITH_DRIVER: frozenset[str] = frozenset(p.name for p in platforms.all_platforms() if p.hooks.driver)
-"""Switch platforms with an apply driver (``toolkit.platforms`` hook; others: NotImplemented, per device)."""
+if TYPE_CHECKING:
+    from toolkit.session import Session
+
 LAB_PYTHON = "/usr/bin/python3"
 
 
@@ -58,15 +65,19 @@ class DeviceAccess(BaseModel):
         default=None, description="FRR pathspace (vtysh/frr-reload -N): the lab namespace; None on real devices"
     )
     frr_confdir: str = "/etc/frr"
+    frr_rundir: str = Field(default="/var/run/frr", description="FRR pid files (plus the pathspace in the lab)")
     frr_daemons: list[str] = Field(default_factory=lambda: ["zebra", "bgpd", "staticd"])
     frr_start: dict[str, str] | None = Field(
         default=None,
         description="daemon -> shell command that starts it again after it died, as watchfrr would; "
         "None: the device's own service manager restarts it (systemctl restart frr)",
     )
-    expect_env: dict[str, str] = Field(
-        default_factory=dict, description="environment the SSH session must show (identity check)"
+    identity: dict[str, str] = Field(
+        default_factory=dict,
+        description="shell word -> value it must print in a session of this device (checked once on open)",
     )
+    sudo: bool = Field(default=False, description="privileged tools (vtysh, lldpcli, dcb) run through `sudo -n`")
+    lldp_socket: str | None = Field(default=None, description="lldpd control socket (lab: one lldpd per device)")
     unsupported: str | None = Field(default=None, description="why aidc cannot apply this device (yet)")
 
     @property
@@ -88,15 +99,63 @@ class DeviceAccess(BaseModel):
         }
 
 
+class TargetSpec(BaseModel):
+    """Serialisable description of a target: no credential (an inventory target reads them from
+    the environment wherever it is rebuilt)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["lab", "inventory"]
+    name: str
+    cluster: str
+    state_dir: str
+    network_mode: str
+    impl: str | None = Field(
+        default=None,
+        description="import path ``module:Class`` of another Target implementation, built with "
+        "``Class.from_spec(spec, fabric)`` (None: the kind's own class)",
+    )
+
+
 class Target(ABC):
     """Devices plus connection settings; ``name`` selects ``targets/<name>/<cluster>`` state."""
 
-    kind: ClassVar[str]
+    kind: ClassVar[Literal["lab", "inventory"]]
     name: str
     cluster: str
     state_base: Path
     network_mode: str
     """``aidc_network_mode`` for the host network playbook (``iproute2`` in the lab)."""
+    hardware: bool = True
+    """Physical devices: GPUs, NVLink, RDMA NICs and DCB may exist and are checked."""
+    sudo: bool = False
+    """The login user is not root: privileged tools run through ``sudo -n``."""
+
+    impl: ClassVar[str | None] = None
+    """Import path of this class for ``TargetSpec.impl`` (None: the built-in of its kind)."""
+
+    def spec(self) -> TargetSpec:
+        return TargetSpec(
+            kind=self.kind,
+            name=self.name,
+            cluster=self.cluster,
+            state_dir=str(self.state_base.resolve()),
+            network_mode=self.network_mode,
+            impl=self.impl,
+        )
+
+    def open(
+        self,
+        device: str,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        log: Callable[[str], None] | None = None,
+    ) -> Session:
+        """An open session to ``device`` (identity verified); close it (or use ``with``)."""
+        from toolkit.session import SshSession
+
+        return SshSession(self.device(device), timeout=timeout, connect_timeout=connect_timeout, log=log).open()
 
     @abstractmethod
     def devices(self) -> dict[str, DeviceAccess]:
@@ -131,9 +190,13 @@ class LabTarget(Target):
 
     kind = "lab"
 
+    hardware = False
+    sudo = False
+
     def __init__(self, cluster: str, state_dir: Path | str | None = None, *, name: str = "lab") -> None:
         from toolkit.lab import load_state
-        from toolkit.lab.runtime import FRR_DAEMONS, frr_daemon_argv
+        from toolkit.lab.daemons import frr_daemon_argv
+        from toolkit.lab.state import FRR_DAEMONS, lldp_socket
 
         self.name = name
         self.cluster = cluster
@@ -163,7 +226,8 @@ class LabTarget(Target):
                 frr_start=(
                     {d: shlex.join(frr_daemon_argv(st, n, d, detached=True)) for d in FRR_DAEMONS} if n.frr else None
                 ),
-                expect_env={"AIDC_DEVICE": n.device, "AIDC_NETNS": n.namespace},
+                identity={"$AIDC_DEVICE": n.device, "$AIDC_NETNS": n.namespace},
+                lldp_socket=lldp_socket(st, n.device),
             )
 
     def devices(self) -> dict[str, DeviceAccess]:
@@ -194,10 +258,12 @@ class LabTarget(Target):
 class InventoryTarget(Target):
     """Real devices of ``fabric``, reached on their management address.
 
-    Credentials come from the environment only: ``AIDC_SSH_USER`` (default ``root``),
-    ``AIDC_SSH_KEY`` (private key file), ``AIDC_SSH_PASSWORD``, ``AIDC_SSH_KNOWN_HOSTS`` (default
-    ``~/.ssh/known_hosts``). Not implemented (reported per device, never silently skipped):
-    switch platforms other than ``frr``; the ``netplan`` network mode of the host playbook is
+    Credentials come from the environment only: ``AIDC_SSH_USER`` (default ``root``; another user
+    runs the privileged tools through ``sudo -n``), ``AIDC_SSH_KEY`` (private key file),
+    ``AIDC_SSH_PASSWORD``, ``AIDC_SSH_KNOWN_HOSTS`` (default ``~/.ssh/known_hosts``). A session
+    verifies that the device's short hostname is its Fabric name before anything runs. Not
+    implemented (reported per device, never silently skipped): switch platforms without an apply
+    driver (``toolkit.drivers``); the ``netplan`` network mode of the host playbook is
     whatever ``playbooks/network.yml`` implements for it.
     """
 
@@ -218,6 +284,7 @@ class InventoryTarget(Target):
         self.state_base = Path(state_dir) if state_dir is not None else default_state_dir()
         self.network_mode = network_mode
         self._user = env.get("AIDC_SSH_USER") or "root"
+        self.sudo = self._user != "root"
         self._key = env.get("AIDC_SSH_KEY") or None
         pw = env.get("AIDC_SSH_PASSWORD")
         self._password = SecretStr(pw) if pw else None
@@ -229,10 +296,10 @@ class InventoryTarget(Target):
             if not (d.is_switch or d.is_server) or not d.mgmt_address:
                 continue
             unsupported = None
-            if d.is_switch and d.platform not in SWITCH_PLATFORMS_WITH_DRIVER:
+            if d.is_switch and driver_for(d.platform) is None:
                 unsupported = (
                     f"platform {d.platform!r}: no apply driver yet (NotImplemented; "
-                    f"only {', '.join(sorted(SWITCH_PLATFORMS_WITH_DRIVER))})"
+                    f"only {', '.join(switch_platforms_with_driver())})"
                 )
             elif d.is_server and self._password is not None and not self._key:
                 unsupported = "password authentication through ansible-runner is not implemented: set AIDC_SSH_KEY"
@@ -246,6 +313,8 @@ class InventoryTarget(Target):
                 key_file=self._key,
                 password=self._password,
                 known_hosts=self._known_hosts,
+                identity={"$(hostname -s)": d.name},
+                sudo=self.sudo,
                 unsupported=unsupported,
             )
 
@@ -273,10 +342,26 @@ def lab_target(cluster: str, state_dir: Path | str | None = None) -> LabTarget:
     return LabTarget(cluster, state_dir)
 
 
+TARGET_KINDS: tuple[str, ...] = ("lab", "inventory")
+
+
 def get_target(kind: str, fabric: Fabric, state_dir: Path | str | None = None) -> Target:
     """The target named on the command line (``--target lab`` or ``--target inventory``)."""
     if kind == "lab":
         return LabTarget(fabric.name, state_dir)
     if kind == "inventory":
         return InventoryTarget(fabric, state_dir)
-    raise TargetError(f"unknown target {kind!r}: use lab or inventory")
+    raise TargetError(f"unknown target {kind!r}: use {' or '.join(TARGET_KINDS)}")
+
+
+def target_from_spec(spec: TargetSpec, fabric: Fabric) -> Target:
+    """The target ``spec`` describes (in another process: same devices, same credentials)."""
+    if spec.impl:
+        from toolkit.platforms import load_hook
+
+        cls = load_hook(spec.impl)
+        built: Target = cls.from_spec(spec, fabric)  # type: ignore[attr-defined]
+        return built
+    if spec.kind == "lab":
+        return LabTarget(spec.cluster, spec.state_dir, name=spec.name)
+    return InventoryTarget(fabric, spec.state_dir, name=spec.name, network_mode=spec.network_mode)

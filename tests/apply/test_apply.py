@@ -321,7 +321,7 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     # a port the network script needs is missing on the box: the script fails after it already
     # changed the loopback (first in the script) and the ports before the missing one
     script = art2[f"switches/{broken}/network.sh"]
-    ports = re.findall(r"^port (swp\d+) ", script, re.M)
+    ports = re.findall(r"^port (swp\S+) ", script, re.M)
     # not a BGP port: FRR does not follow an interface renamed away and back (a lab artefact)
     bgp_ports = {fabric2.devices[broken].port(n.interface).ifname for n in fabric2.devices[broken].bgp if n.interface}
     missing = [p for p in ports if p not in bgp_ports][-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.design import design
+from toolkit.design.model import put
 from toolkit.rules import validate
 from toolkit.rules.fabric import fabric_findings
 from toolkit.spec import load
@@ -88,7 +89,7 @@ def test_every_plane_is_compared(lab_mini_data: D, write_spec) -> None:
     # an OOB access port that runs another speed than the BMC it faces
     osw = fab.devices["su1-r01-oob"]
     port = next(p for p in osw.ports if p.role == "oob-access")
-    port.speed = 10
+    put(port, speed=10)
     hits = [f for f in fabric_findings(spec, fab) if f.code == "LINK001"]
     assert len(hits) == 1
     assert "oob" in hits[0].message and f"{port.peer_device}:{port.peer_port} runs 1G" in hits[0].message
@@ -104,7 +105,7 @@ def test_uplinks_sit_on_separate_cages_and_rule_catches_a_shared_cage(write_spec
     assert len(up) == 4 and len({p.cage for p in up}) == 4
     assert [f.code for f in fabric_findings(res.spec, fab) if f.code == "LINK002"] == []
     # put the second uplink on the first uplink's cage: one optic failure would cut two spines
-    up[1].cage = up[0].cage
+    put(up[1], cage=up[0].cage)
     hits = [f for f in fabric_findings(res.spec, fab) if f.code == "LINK002"]
     assert len(hits) == 1
     assert hits[0].path == ["networks", "storage", "fabric", "leaf", "uplink_breakout"]

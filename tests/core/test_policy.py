@@ -327,3 +327,21 @@ def test_any_spec_that_validates_designs_and_renders_on_every_platform(data: D, 
             assert all(f.file and f.line for f in findings if f.code.startswith("PLAT")), findings
             continue
         render(design(res.spec, platform))
+
+
+def test_fabric_is_frozen_after_design() -> None:
+    from pydantic import ValidationError
+
+    fab = _fabric("lab-mini")
+    dev = next(d for d in fab.switches() if d.bgp)
+    for obj, field, value in (
+        (fab, "name", "other"),
+        (dev, "asn", 1),
+        (dev, "ecmp", 99),
+        (dev.ports[0], "mtu", 1280),
+        (dev.bgp[0], "unnumbered", not dev.bgp[0].unnumbered),
+        (fab.site, "oob_prefix", "10.0.0.0/8"),
+        (fab.qos, "pfc_priority", 5),
+    ):
+        with pytest.raises(ValidationError, match="frozen"):
+            setattr(obj, field, value)

@@ -24,8 +24,8 @@ import yaml
 
 from toolkit.design.model import Fabric
 from toolkit.health import CheckReport, run_checks
-from toolkit.health.lab import LabTarget
 from toolkit.lab import frr_reload, lab_exec, vtysh_argv, wait_bgp, wait_lldp
+from toolkit.targets import LabTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_MINI = ROOT / "inventory" / "examples" / "lab-mini"
@@ -86,9 +86,7 @@ def make_spec(dest: Path, cluster: str, oob: ipaddress.IPv4Network) -> Path:
 def configure_with_apply(fabric: Fabric, state_dir: Path) -> None:
     from toolkit.plan import apply
     from toolkit.render import render
-    from toolkit.targets import LabTarget as ApplyTarget
-
-    result = apply(fabric, render(fabric), ApplyTarget(fabric.name, state_dir))
+    result = apply(fabric, render(fabric), LabTarget(fabric.name, state_dir))
     if not result.ok:
         bad = [
             f"{d.device}: {d.status} {(d.error or '')[:200]}"

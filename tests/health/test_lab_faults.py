@@ -19,7 +19,7 @@ from tests.health.labkit import HealthLab
 from toolkit.design.model import Device, Port
 from toolkit.health import LAYERS, NOT_APPLICABLE, CheckReport
 from toolkit.health.expect import ip_of
-from toolkit.health.facts import parse_evpn, remote_vteps
+from toolkit.health.readers import parse_evpn, remote_vteps
 from toolkit.lab import bgp_peers, frr_conf_path, frr_reload, lldp_neighbors, wait_bgp
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import toolkit.lab.runtime as rt
+import toolkit.lab.daemons as daemons
+import toolkit.lab.lifecycle as lifecycle
+import toolkit.lab.state as rt
 from toolkit.lab import (
     LabError,
     frr_conf_path,
@@ -29,6 +31,7 @@ from toolkit.lab import (
     wait_bgp,
     wait_lldp,
 )
+from toolkit.lab.processes import record_alive
 
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_lab")]
 
@@ -49,7 +52,7 @@ def _pid_running(pid: int) -> bool:
 def _assert_gone(state: rt.LabState) -> None:
     left = _netns() & set(state.namespaces)
     assert not left, f"namespaces left: {left}"
-    alive = [r for r in state.processes if _pid_running(r.pid) and rt._alive(r)]
+    alive = [r for r in state.processes if _pid_running(r.pid) and record_alive(r)]
     assert not alive, f"processes left: {alive}"
     for d in state.frr_dirs:
         assert not Path(d).exists(), d
@@ -237,7 +240,7 @@ def test_rollback_after_daemons_started(tmp_path, monkeypatch, fresh_fabric):
     """A failure after sshd/lldpd/FRR of earlier devices are running kills them all."""
     fab = fresh_fabric("rb")
     spawned: list[rt.ProcessRecord] = []
-    real_spawn, real_frr = rt._spawn, rt._start_frr
+    real_spawn, real_frr = daemons.spawn, lifecycle.start_frr
     switches_started = []
 
     def spy_spawn(*args, **kwargs):
@@ -251,13 +254,13 @@ def test_rollback_after_daemons_started(tmp_path, monkeypatch, fresh_fabric):
         switches_started.append(node.device)
         real_frr(st, node)
 
-    monkeypatch.setattr(rt, "_spawn", spy_spawn)
-    monkeypatch.setattr(rt, "_start_frr", failing_frr)
+    monkeypatch.setattr(daemons, "spawn", spy_spawn)
+    monkeypatch.setattr(lifecycle, "start_frr", failing_frr)
     before = _netns()
     with pytest.raises(LabError, match="injected failure"):
         lab_up(fab, tmp_path)
     assert len(spawned) >= 5  # sshd + lldpd + zebra/bgpd/staticd of the first switch at least
-    assert not [r for r in spawned if rt._alive(r)]
+    assert not [r for r in spawned if record_alive(r)]
     assert _netns() == before
     assert not (tmp_path / "lab" / fab.name).exists()
     assert not any(p.name.startswith(f"aidc-{fab.name}-") for p in Path("/etc/frr").iterdir())

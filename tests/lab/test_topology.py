@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from toolkit.design.model import put
 from toolkit.lab.topology import LabTopologyError, lab_topology, namespace_name
 
 
@@ -45,8 +46,8 @@ def test_scope_su_takes_leaves_servers_and_upper_tiers(make_fabric):
     fab3 = make_fabric("tp", leaves=3, spines=2)
     for name in ("leaf3", "srv3"):
         d = fab3.devices[name]
-        d.su = "su2"
-    fab3.sus = ["su1", "su2"]
+        put(d, su="su2")
+    put(fab3, sus=["su1", "su2"])
     topo = lab_topology(fab3, "su1")
     assert sorted(n.device for n in topo.nodes) == ["leaf1", "leaf2", "spine1", "spine2", "srv1", "srv2"]
     # links only between instantiated devices
@@ -68,19 +69,19 @@ def test_scope_device_list(make_fabric):
 
 def test_errors(make_fabric):
     fab = make_fabric("tp")
-    fab.devices["leaf1"].mgmt_address = None
+    put(fab.devices["leaf1"], mgmt_address=None)
     with pytest.raises(LabTopologyError, match="mgmt"):
         lab_topology(fab)
     fab = make_fabric("tp")
-    fab.devices["leaf2"].mgmt_address = fab.devices["leaf1"].mgmt_address
+    put(fab.devices["leaf2"], mgmt_address=fab.devices["leaf1"].mgmt_address)
     with pytest.raises(LabTopologyError, match="also used"):
         lab_topology(fab)
     fab = make_fabric("tp")
-    fab.devices["leaf1"].ports[0].ifname = "x" * 16
+    put(fab.devices["leaf1"].ports[0], ifname="x" * 16)
     with pytest.raises(LabTopologyError, match="interface name"):
         lab_topology(fab)
     fab = make_fabric("tp")
-    fab.site.controller_address = "10.9.9.9"
+    put(fab.site, controller_address="10.9.9.9")
     with pytest.raises(LabTopologyError, match="outside"):
         lab_topology(fab)
 

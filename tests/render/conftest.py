@@ -29,7 +29,7 @@ import jinja2
 import pytest
 
 from toolkit.design import design
-from toolkit.design.model import SERVER_ROLES, BgpNeighbor, Device, Fabric
+from toolkit.design.model import BgpNeighbor, Device, Fabric
 from toolkit.render.core import environment
 from toolkit.render.switches import render_device
 from toolkit.spec import load
@@ -247,13 +247,8 @@ def neighbor_key(dev: Device, b: BgpNeighbor, ifnames: bool) -> str:
 
 
 def expected_advertise(dev: Device, fab: Fabric) -> set[str]:
-    """Loopback plus the connected subnets towards servers (tenant access ports excluded)."""
-    out = {str(ipaddress.ip_interface(dev.loopback).network)} if dev.loopback else set()
-    for p in dev.ports:
-        peer = fab.devices.get(p.peer_device or "")
-        if p.address and p.tenant is None and peer is not None and peer.role in SERVER_ROLES:
-            out.add(str(ipaddress.ip_interface(p.address).network))
-    return out
+    """The Fabric's decision (``Device.advertise``; its derivation is tested in tests/core/test_policy.py)."""
+    return set(dev.advertise)
 
 
 def check_bgp(dev: Device, fab: Fabric, conf: FrrConf, *, ifnames: bool) -> None:
@@ -276,7 +271,7 @@ def check_bgp(dev: Device, fab: Fabric, conf: FrrConf, *, ifnames: bool) -> None
         assert b.neighbors[neighbor_key(dev, n, ifnames)].get("description") == f"{n.peer_device}:{n.peer_interface}"
     v4 = b.afs["ipv4 unicast"]
     assert sorted(v4["activate"]) == sorted(neighbor_key(dev, n, ifnames) for n in dev.bgp if "ipv4-unicast" in n.afis)
-    assert v4["maximum_paths"] == len(dev.bgp)
+    assert v4["maximum_paths"] == dev.ecmp
     (rm,) = [line.split()[-1] for line in v4["lines"] if line.startswith("redistribute connected route-map")]
     (pl,) = [line.split()[-1] for line in conf.route_maps[rm] if line.startswith("match ip address prefix-list")]
     assert {prefix for _, action, prefix in conf.prefix_lists[pl] if action == "permit"} == expected_advertise(dev, fab)

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from toolkit.design import design
-from toolkit.design.model import SERVER_ROLES, Device, Fabric
+from toolkit.design.model import Device, Fabric, put
 from toolkit.design.naming import switch_port_name
 from toolkit.render.core import environment
 from toolkit.render.switches import render_device
@@ -139,15 +139,6 @@ def keys(node: Any) -> set[str]:
 
 
 # --- expectations computed from the Fabric -------------------------------------------------------
-
-
-def expected_advertise(dev: Device, fab: Fabric) -> set[str]:
-    out = {str(ipaddress.IPv4Interface(dev.loopback).network)} if dev.loopback else set()
-    for p in dev.ports:
-        peer = fab.devices.get(p.peer_device or "")
-        if p.address and p.tenant is None and peer is not None and peer.role in SERVER_ROLES:
-            out.add(str(ipaddress.IPv4Interface(p.address).network))
-    return out
 
 
 def acl_action(acl: dict[str, Any], src: str, proto: str, port: int) -> str | None:
@@ -303,7 +294,7 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         bgp = S["vrf"]["default"]["router"]["bgp"]
         assert bgp["path-selection"]["multipath"]["aspath-ignore"] is True, where
         v4 = bgp["address-family"]["ipv4-unicast"]
-        assert v4["multipaths"]["ebgp"] == len(dev.bgp), where
+        assert v4["multipaths"]["ebgp"] == dev.ecmp, where
         expected = {(b.interface if b.unnumbered else b.peer_address): b for b in dev.bgp}
         assert set(bgp["neighbor"]) == set(expected), where
         for peer, b in expected.items():
@@ -325,7 +316,7 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         assert all(r["action"] == "permit" for r in pl["rule"].values()), where
         prefixes = [p for r in pl["rule"].values() for p in keys(r["match"])]
         assert len(prefixes) == len(set(prefixes)), where
-        assert set(prefixes) == expected_advertise(dev, fab), where
+        assert set(prefixes) == set(dev.advertise), where
     else:
         assert "router" not in S, where
         assert "default" not in S["vrf"], where
@@ -448,7 +439,7 @@ def test_mixed_lossless_and_lossy_ports_are_a_limit_finding() -> None:
     leaf = next(d for d in fab.switches() if d.role == "leaf")
     broken = fab.model_copy(deep=True)
     port = next(p for p in broken.devices[leaf.name].ports if p.role != "mgmt")
-    object.__setattr__(port, "qos", None)
+    put(port, qos=None)
     found = check_limits(spec, broken)
     assert [(v.code, v.path) for v in found] == [("PLAT007", ("catalog", "switches", leaf.model, "platform"))]
     assert leaf.name in found[0].message

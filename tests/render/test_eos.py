@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.design.model import SERVER_ROLES, BgpNeighbor, Device, Fabric
+from toolkit.design.model import BgpNeighbor, Device, Fabric, put
 from toolkit.design.naming import serdes_lanes, switch_port_name
 from toolkit.render.core import environment
 from toolkit.render.switches import render_device
@@ -517,15 +517,6 @@ def lanes_per_port(dev: Device, breakout: str | None) -> int:
     return max(serdes_lanes(dev.cage_speed) // n, 1)
 
 
-def expected_advertise(dev: Device, fab: Fabric) -> set[str]:
-    out = {str(ipaddress.IPv4Interface(dev.loopback).network)} if dev.loopback else set()
-    for p in dev.ports:
-        peer = fab.devices.get(p.peer_device or "")
-        if p.address and p.tenant is None and peer is not None and peer.role in SERVER_ROLES:
-            out.add(str(ipaddress.IPv4Interface(p.address).network))
-    return out
-
-
 def peer_key(dev: Device, fab: Fabric, b: BgpNeighbor) -> str:
     """The address EOS peers with. An unnumbered session of the Fabric is rendered numbered (EOS),
     with the designed address of the peer's port, which shares the local port's /31."""
@@ -730,7 +721,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         assert C.multi_agent and C.ip_routing.get(None) is True, where
         assert b.asn == dev.asn and b.router_id == rid, where
         assert not b.default_ipv4_unicast and b.multipath_relax, where
-        assert b.maximum_paths == (len(dev.bgp), len(dev.bgp)), where
+        assert b.maximum_paths == (dev.ecmp, dev.ecmp), where
         expected = {peer_key(dev, fab, n): n for n in dev.bgp}
         assert len(expected) == len(dev.bgp), f"{where}: two sessions to one peer address"
         assert set(b.neighbors) == set(expected), where
@@ -758,7 +749,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         entries = C.prefix_lists[match.split()[-1]]
         assert all(a == "permit" for _, a, _ in entries), where
         prefixes = [p for _, _, p in entries]
-        assert len(prefixes) == len(set(prefixes)) and set(prefixes) == expected_advertise(dev, fab), where
+        assert len(prefixes) == len(set(prefixes)) and set(prefixes) == set(dev.advertise), where
     else:
         assert C.bgp is None and not C.prefix_lists and not C.route_maps, where
         assert not C.multi_agent and C.ip_routing.get(None) is not True, where
@@ -846,7 +837,7 @@ def test_multi_tenant_leaf_with_one_gateway_mac(render_cache: SimpleNamespace) -
     multi = [d for d in fab.switches() if len(d.tenants) > 1]
     assert multi
     for t in fab.tenants:
-        t.gateway_mac = fab.tenants[0].gateway_mac
+        put(t, gateway_mac=fab.tenants[0].gateway_mac)
     for dev in multi:
         text = render_device(dev, fab, render_cache.env())[FILE]
         check_device(fab, dev, text)
@@ -886,7 +877,7 @@ def test_mtu_is_capped_at_the_eos_maximum(render_cache: SimpleNamespace) -> None
     spec = load(ROOT / "inventory/examples/lab-mini").spec
     assert spec is not None
     big = fab.model_copy(deep=True)
-    object.__setattr__(big.planes["business"], "host_mtu", 9200)
+    put(big.planes["business"], host_mtu=9200)
     found = [v for v in check_limits(spec, big) if v.code == "PLAT003"]
     assert found and found[0].path == ("networks", "business", "host_mtu") and "9214" in found[0].message
 

@@ -115,22 +115,27 @@ def design(spec: ClusterSpec, platform: str | None = None) -> Fabric:
     design (addresses, ASNs, VNIs) is identical, only native port names and the platform policy
     (numbered sessions, clamped MTUs, VRF names, ...) differ.
     """
-    fabric = design_unchecked(spec, platform)
-    violations = check_limits(spec, fabric, platform)
-    if violations:
-        raise PlatformLimitError(violations)
-    return fabric
+    return _without_gc(spec, platform, check=True)
 
 
 def design_unchecked(spec: ClusterSpec, platform: str | None = None) -> Fabric:
     """The Fabric without refusing platform limits: ``validate`` designs this way and reports
     ``check_limits`` as findings (``toolkit/rules/platform.py``)."""
+    return _without_gc(spec, platform, check=False)
+
+
+def _without_gc(spec: ClusterSpec, platform: str | None, *, check: bool) -> Fabric:
     # the design allocates a few hundred thousand small objects and frees none of them:
     # the cyclic garbage collector only costs time here (about a quarter of a 16k-GPU design)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _design(spec, platform)
+        fabric = _design(spec, platform)
+        if check:
+            violations = check_limits(spec, fabric, platform)
+            if violations:
+                raise PlatformLimitError(violations)
+        return fabric
     finally:
         if was_enabled:
             gc.enable()

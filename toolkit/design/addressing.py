@@ -8,6 +8,7 @@ Usage is tracked so ``aidc show`` can report it and validation can say how much 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass, field
 
 
@@ -64,3 +65,21 @@ def ip(addr: str) -> str:
 
 def with_len(addr: str, length: int) -> str:
     return f"{addr}/{length}"
+
+
+def split_address(address: str) -> tuple[str, int, str]:
+    """``10.0.4.1/31`` -> (``10.0.4.1``, 31, ``10.0.4.0/31``): address, prefix length, network.
+
+    Integer arithmetic instead of ``ipaddress`` (called for every port of every switch)."""
+    ip, _, plen_s = address.partition("/")
+    plen = int(plen_s) if plen_s else 32
+    if not 0 <= plen <= 32:
+        raise ValueError(f"bad prefix length in {address!r}")
+    try:
+        n = int.from_bytes(socket.inet_aton(ip), "big")
+    except OSError:
+        raise ValueError(f"not an IPv4 address: {address!r}") from None
+    if ip.count(".") != 3:
+        raise ValueError(f"not a dotted-quad IPv4 address: {address!r}")
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+    return ip, plen, f"{socket.inet_ntoa((n & mask).to_bytes(4, 'big'))}/{plen}"

@@ -120,8 +120,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
             if sz.tiers == 3:
                 reserve_uplinks(ctx, sp, sz.cores_per_plane, sz.links_per_spine_core)
             if roce:
-                sp.asn = asn.spine_base + pod
-                sp.loopback = lo_spine.at(gidx) + "/32"
+                put(sp, asn=asn.spine_base + pod, loopback=lo_spine.at(gidx) + "/32")
             spines[(pod, j)] = sp
     cores: dict[tuple[int, int], Device] = {}
     if sz.tiers == 3:
@@ -141,8 +140,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                     mtu=mtu,
                 )
                 if roce:
-                    co.asn = asn.core
-                    co.loopback = lo_core.at(gidx) + "/32"
+                    put(co, asn=asn.core, loopback=lo_core.at(gidx) + "/32")
                 cores[(plane, c)] = co
 
     # servers per SU in layout order
@@ -180,8 +178,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                 else:
                     reserve_uplinks(ctx, lf, sz.leaf_up, 1)
                 if roce:
-                    lf.asn = asn.leaf_base + g
-                    lf.loopback = lo.at(g) + "/32"  # type: ignore[union-attr]
+                    put(lf, asn=asn.leaf_base + g, loopback=lo.at(g) + "/32")  # type: ignore[union-attr]
                 leaves[(rail, k)] = lf
                 _leaf_uplinks(ctx, sz, lf, g, si, local, pod, spines, p2p, unnumbered, roce, qos)
 

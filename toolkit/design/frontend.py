@@ -96,8 +96,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
             index=j,
             mtu=net.mtu,
         )
-        sp.asn = net.asn.spine
-        sp.loopback = lo_spine.at(j) + "/32"
+        put(sp, asn=net.asn.spine, loopback=lo_spine.at(j) + "/32")
         spines.append(sp)
 
     eligible = [r for r in ctx.racks if r.role != "network"]
@@ -132,8 +131,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                 mtu=net.mtu,
                 uplink_breakout=net.leaf.uplink_breakout,
             )
-            lf.asn = net.asn.leaf_base + g
-            lf.loopback = lo_leaf.at(g) + "/32"
+            put(lf, asn=net.asn.leaf_base + g, loopback=lo_leaf.at(g) + "/32")
             reserve_uplinks(ctx, lf, n_spines, lps)
             if front_ports(ctx, lf) < 1:
                 raise DesignError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from toolkit.design.context import Ctx, DesignError, RackInfo
 from toolkit.design.infiniband import ipoib_mtu
-from toolkit.design.model import Device, Port
+from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import server_name, server_port_name
 from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
 
@@ -97,7 +97,7 @@ def build_inventory(ctx: Ctx) -> None:
                 raise DesignError(f"server model {group.model!r} is not in catalog.servers")
             for name in names:
                 dev = _server(ctx, name, group.model, model, rack.name, su, si)
-                dev.index = len(ctx.devices)
+                put(dev, index=len(ctx.devices))
                 ctx.add(dev)
 
 
@@ -123,7 +123,7 @@ def _server(
                 numa=nic.numa,
             )
             if nic.role == "compute":
-                port.rail = rail
+                put(port, rail=rail)
                 rail += 1
             if nic.role == "oob" and bmc is None:
                 bmc = pname

@@ -42,12 +42,14 @@ SERVER_ROLES: frozenset[str] = frozenset({"gpu-server", "storage-server", "serve
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 M = TypeVar("M", bound=BaseModel)
-_DEFAULTS: dict[type, tuple[dict[str, object], dict[str, object]]] = {}
+_DEFAULTS: dict[type, tuple[dict[str, object], dict[str, object], tuple[str, ...]]] = {}
 _REQUIRED = object()
+_new = object.__new__  # BaseModel does not override __new__
+_set = object.__setattr__  # frozen models refuse their own __setattr__
 
 
 def fast_new(cls: type[M], **values: object) -> M:
@@ -67,21 +69,23 @@ def fast_new(cls: type[M], **values: object) -> M:
                 template[name] = _REQUIRED
             else:
                 template[name] = _REQUIRED if f.is_required() else f.default
-        cached = _DEFAULTS[cls] = (template, factories)
-    template, factories = cached
+        required = tuple(k for k, f in cls.model_fields.items() if f.is_required())
+        cached = _DEFAULTS[cls] = (template, factories, required)
+    template, factories, required = cached
     data = template.copy()
     data.update(values)
-    for name, factory in factories.items():
+    if factories:
+        for name, factory in factories.items():
+            if name not in values:
+                data[name] = factory()  # type: ignore[operator]
+    for name in required:  # a handful of names: cheaper than scanning every value
         if name not in values:
-            data[name] = factory()  # type: ignore[operator]
-    if _REQUIRED in data.values():
-        missing = [k for k, v in data.items() if v is _REQUIRED]
-        raise TypeError(f"{cls.__name__} needs {missing}")
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+            raise TypeError(f"{cls.__name__} needs {[k for k in required if k not in values]}")
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 

@@ -18,10 +18,6 @@ def switch_port_name(platform: str, cage: int, lane: int, lanes: int, cage_speed
     return platforms.get(platform).port_namer(cage, lane, lanes, cage_speed)
 
 
-def mgmt_port_name(platform: str) -> str:
-    return platforms.get(platform).mgmt_port
-
-
 def switch_ifname(cage: int, lane: int, lanes: int) -> str:
     """Linux-safe name of a front-panel port (``Port.ifname``), whatever the platform."""
     return platforms.linux_port_name(cage, lane, lanes, 0)

@@ -19,7 +19,7 @@ import ipaddress
 
 from toolkit.design.addressing import Pool
 from toolkit.design.context import Ctx, DesignError
-from toolkit.design.model import Device, Port
+from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch
 
@@ -60,18 +60,16 @@ def build_oob(ctx: Ctx) -> None:
             su=rack.su,
             su_index=rack.su_index,
         )
-        osw.mgmt_address = f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}"
-        osw.mgmt_gateway = gw
+        put(osw, mgmt_address=f"{_at(pool, base, oob.rack_block, 0, rack.name)}/{plen}", mgmt_gateway=gw)
         if osw.mgmt_port:
-            osw.port(osw.mgmt_port).address = osw.mgmt_address
+            put(osw.port(osw.mgmt_port), address=osw.mgmt_address)
         n = front_ports(ctx, osw)
         if n < 2:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
             )
         up = logical(ctx, osw, n - 1)
-        up.role = "oob-uplink"
-        up.description = "management core"
+        put(up, role="oob-uplink", description="management core")
 
         low = 0  # next port from the bottom
         high = n - 2  # next port from the top (last port is the uplink)
@@ -134,12 +132,10 @@ def _inband(srv: Device) -> None:
     """In-band management: the first business-plane host port that has a fabric address."""
     for p in srv.ports:
         if p.plane == "business" and p.role == "host" and p.address:
-            srv.mgmt_port = p.name
-            srv.mgmt_address = p.address
-            srv.mgmt_gateway = p.gateway
+            put(srv, mgmt_port=p.name, mgmt_address=p.address, mgmt_gateway=p.gateway)
             return
     # no such port (no business NIC, or only tenant ports): rule HMG001 reports it
-    srv.mgmt_port = None
+    put(srv, mgmt_port=None)
 
 
 def _attach(
@@ -156,16 +152,15 @@ def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr:
     if port is None:
         return
     mp = dev.port(port)
-    mp.address = addr
+    put(mp, address=addr)
     if kind == "bmc":
-        dev.bmc_address = addr
+        put(dev, bmc_address=addr)
     else:
-        dev.mgmt_address = addr
-        dev.mgmt_gateway = gw
+        put(dev, mgmt_address=addr, mgmt_gateway=gw)
     op = logical(ctx, osw, port_index)
     if op.peer_device is not None:
         raise DesignError(
             f"OOB switch {osw.name} has too few ports for rack {dev.rack}", ("networks", "oob", "switch_model")
         )
-    op.role = "oob-access"
+    put(op, role="oob-access")
     ctx.connect(dev, mp, osw, op, "oob", "oob")

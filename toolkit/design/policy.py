@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from toolkit import platforms
+from toolkit.design.addressing import split_address
 from toolkit.design.context import DesignError
 from toolkit.design.model import (
     SERVER_ROLES,
@@ -236,33 +237,27 @@ def _sessions(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
 
 
 def _network(address: str) -> str:
-    """``10.0.4.1/31`` -> ``10.0.4.0/31`` (integer arithmetic: called for every host-facing port)."""
-    ip, _, plen_s = address.partition("/")
-    plen = int(plen_s) if plen_s else 32
-    a, b, c, d = (int(x) for x in ip.split("."))
-    n = (a << 24) | (b << 16) | (c << 8) | d
-    n &= (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
-    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}/{plen}"
+    """``10.0.4.1/31`` -> ``10.0.4.0/31`` (a /31 without parsing the address: most host links)."""
+    ip, _, plen = address.partition("/")
+    if plen == "31":
+        head, _, last = ip.rpartition(".")
+        return f"{head}.{int(last) & 254}/31"
+    return split_address(address)[2]
 
 
 def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
     devices = fabric.devices
+    servers = {name for name, d in devices.items() if d.role in SERVER_ROLES}
     for dev in devices.values():
         if not dev.is_switch:
             continue
         plat = plats[dev.platform]
         if plat.kind != "ethernet":
             continue
-        advertise: list[str] = [_network(dev.loopback)] if dev.loopback else []
-        seen = set(advertise)
-        for p in dev.ports:
-            if p.address and p.tenant is None and p.peer_device:
-                peer = devices.get(p.peer_device)
-                if peer is not None and peer.role in SERVER_ROLES:
-                    net = _network(p.address)
-                    if net not in seen:
-                        seen.add(net)
-                        advertise.append(net)
+        host_nets = [
+            _network(p.address) for p in dev.ports if p.peer_device in servers and p.address and p.tenant is None
+        ]
+        advertise = list(dict.fromkeys(([_network(dev.loopback)] if dev.loopback else []) + host_nets))
         put(
             dev,
             mgmt_vrf=plat.mgmt_vrf,
@@ -392,7 +387,8 @@ def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None)
         if key not in checked and plane is not None:
             checked.add(key)
             _check_mtu(problems, plat, plane.name, plane.switch_mtu, plane.host_mtu, paths, dev)
-        if plat.switch_wide_roce:
+        # a set comprehension first: the full count only for a switch that mixes both
+        if plat.switch_wide_roce and len({p.qos == lossless_name for p in dev.ports if p.role != "mgmt"}) > 1:
             lossless = sum(1 for p in dev.ports if p.role != "mgmt" and p.qos == lossless_name)
             lossy = sum(1 for p in dev.ports if p.role != "mgmt") - lossless
             if lossless and lossy:

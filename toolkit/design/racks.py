@@ -12,7 +12,7 @@ the spec; rules RACK001/RACK002 report a rack over budget, naming its devices.
 from __future__ import annotations
 
 from toolkit.design.context import Ctx
-from toolkit.design.model import Device, RackPlan, RackSlot
+from toolkit.design.model import Device, RackPlan, RackSlot, put
 
 
 def device_units(ctx: Ctx, dev: Device) -> int:
@@ -38,9 +38,9 @@ def place_racks(ctx: Ctx) -> list[RackPlan]:
         slots: list[RackSlot] = []
         low = 1
         for d in devs:
-            d.units = device_units(ctx, d)
+            put(d, units=device_units(ctx, d))
             if d.is_server and d.units:
-                d.rack_u = low
+                put(d, rack_u=low)
                 slots.append(RackSlot(u=low, units=d.units, device=d.name))
                 low += d.units
         top = rack.units + 1
@@ -48,7 +48,7 @@ def place_racks(ctx: Ctx) -> list[RackPlan]:
         for d in switches:
             if d.units:
                 top -= d.units
-                d.rack_u = top
+                put(d, rack_u=top)
                 slots.append(RackSlot(u=top, units=d.units, device=d.name))
         slots.sort(key=lambda s: (s.u, s.device))
         plans.append(

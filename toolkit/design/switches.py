@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
-from toolkit.design.model import Device, Plane, Port, fast_new
+from toolkit.design.model import Device, Plane, Port, fast_new, put
 from toolkit.design.naming import switch_ifname
 from toolkit.spec.models import parse_breakout, parse_speed
 
@@ -117,7 +117,7 @@ def make_switch(
     if model.mgmt_port:
         mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
-        dev.mgmt_port = mgmt
+        put(dev, mgmt_port=mgmt)
     ctx.slots[name] = Slots(
         plat.port_namer,
         model.ports,
@@ -210,5 +210,5 @@ def finalize_ports(ctx: Ctx) -> None:
     for name, slots in ctx.slots.items():
         dev = ctx.devices[name]
         mgmt = [p for p in dev.ports if p.role == "mgmt"]
-        dev.ports = [slots.used[i] for i in sorted(slots.used)] + mgmt
-        dev.unused_ports = [slots.names(i)[:2] for i in range(slots.total) if i not in slots.used]
+        put(dev, ports=[slots.used[i] for i in sorted(slots.used)] + mgmt)
+        put(dev, unused_ports=[slots.names(i)[:2] for i in range(slots.total) if i not in slots.used])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 
 from toolkit.design.context import Ctx, DesignError
-from toolkit.design.model import Tenant, TenantAttachment, TenantMember
+from toolkit.design.model import Tenant, TenantAttachment, TenantMember, put
 from toolkit.design.policy import vrf_name
 
 
@@ -55,15 +55,13 @@ def build_tenants(ctx: Ctx) -> list[Tenant]:
                 raise DesignError(f"tenant {t.name}: subnet {t.subnet} too small", ("tenants", i, "subnet"))
             addr = f"{hosts[j]}/{net.prefixlen}"
             for k, p in enumerate(ports):
-                p.vni, p.vlan, p.tenant = t.vni, t.vlan, t.name
+                put(p, vni=t.vni, vlan=t.vlan, tenant=t.name)
                 if k == 0:
-                    p.address = addr
-                    p.gateway = t.gateway
+                    put(p, address=addr, gateway=t.gateway)
                 assert p.peer_device and p.peer_port
                 leaf = ctx.devices[p.peer_device]
                 lp = leaf.port(p.peer_port)
-                lp.vni, lp.vlan, lp.tenant = t.vni, t.vlan, t.name
-                lp.description = f"{name}:{p.name} tenant {t.name}"
+                put(lp, vni=t.vni, vlan=t.vlan, tenant=t.name, description=f"{name}:{p.name} tenant {t.name}")
                 attach.setdefault(leaf.name, TenantAttachment(device=leaf.name, vlan=t.vlan, vni=t.vni, ports=[]))
                 attach[leaf.name].ports.append(lp.name)
             members.append(

@@ -147,13 +147,14 @@ class RunResult:
 
 
 def ansible_playbook_binary() -> str:
-    """``ansible-playbook`` on PATH, else the one next to this Python (a virtualenv not on PATH)."""
-    found = shutil.which("ansible-playbook")
-    if found:
-        return found
+    """The ``ansible-playbook`` next to this Python (the installation that holds ``toolkit``,
+    which the playbooks' filter plugin imports), else the one on PATH."""
     local = Path(sys.executable).parent / "ansible-playbook"
     if local.is_file():
         return str(local)
+    found = shutil.which("ansible-playbook")
+    if found:
+        return found
     raise PlaybookError("ansible-playbook not found (install ansible-core)")
 
 

@@ -1,8 +1,9 @@
 """Health checks: compare the running system with the Fabric, layer by layer.
 
 ``run_checks(fabric, target, junit=None, layers=None) -> CheckReport`` runs the pytest +
-testinfra checks of ``toolkit/health/checks`` against a target (``"lab"``, ``"ssh[:config]"``,
-a ``Target`` or a ``TargetSpec``). Expected values come only from the Fabric (``expect``).
+checks of ``toolkit/health/checks`` against a target (``"lab"``, ``"inventory"``, a
+``toolkit.targets.Target`` or its ``TargetSpec``: the same targets as plan and apply). Expected
+values come only from the Fabric (``expect``).
 """
 
 from toolkit.health.model import (
@@ -16,7 +17,6 @@ from toolkit.health.model import (
     Probe,
 )
 from toolkit.health.runner import resolve_target, run_checks
-from toolkit.health.target import SshTarget, Target, TargetSpec
 
 __all__ = [
     "LAYERS",
@@ -27,9 +27,6 @@ __all__ = [
     "HealthError",
     "LayerReport",
     "Probe",
-    "SshTarget",
-    "Target",
-    "TargetSpec",
     "resolve_target",
     "run_checks",
 ]

@@ -8,24 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.health.expect import AFI_KEYS
-from toolkit.health.facts import ProbeResult, remote_vteps
+from toolkit.health.facts import ProbeResult
 from toolkit.health.model import Case
+from toolkit.health.readers import remote_vteps
+from toolkit.netstate import IfState, RouteState, RuleState
 
 
-def link_state(case: Case, links: dict[str, dict[str, Any]], want_mtu: bool = True) -> list[str]:
+def link_state(case: Case, links: dict[str, IfState], want_mtu: bool = True) -> list[str]:
     ifname = case.expect["ifname"]
     link = links.get(ifname)
     if link is None:
         return [f"{case.where}: no interface {ifname}"]
     problems = []
-    flags = link.get("flags", [])
-    state = link.get("operstate", "?")
-    if "UP" not in flags:
+    state = link.operstate or "?"
+    if not link.up:
         problems.append(f"{case.where}: administratively down ({ifname} operstate {state})")
-    elif "LOWER_UP" not in flags or state not in ("UP", "UNKNOWN"):
+    elif not link.carrier or state not in ("UP", "UNKNOWN"):
         problems.append(f"{case.where}: link down, no carrier ({ifname} operstate {state})")
-    if want_mtu and link.get("mtu") != case.expect["mtu"]:
-        problems.append(f"{case.where}: MTU {link.get('mtu')}, expected {case.expect['mtu']}")
+    if want_mtu and link.mtu != case.expect["mtu"]:
+        problems.append(f"{case.where}: MTU {link.mtu}, expected {case.expect['mtu']}")
     return problems
 
 
@@ -121,21 +122,20 @@ def evpn_vni_set(case: Case, vnis: dict[int, dict[str, Any]]) -> list[str]:
     ]
 
 
-def access_port_vni(case: Case, links: dict[str, dict[str, Any]]) -> list[str]:
+def access_port_vni(case: Case, links: dict[str, IfState]) -> list[str]:
     """The port's bridge holds a VXLAN device with the tenant's VNI (no reliance on bridge names)."""
     e = case.expect
     names = e.get("tenants_by_vni", {})
     link = links.get(e["ifname"])
     if link is None:
         return [f"{case.where}: no interface {e['ifname']}"]
-    master = link.get("master")
+    master = link.master
     if not master:
         return [f"{case.where}: not in any bridge, expected the L2 domain of VNI {e['vni']} (tenant {e['tenant']})"]
     vnis = []
     for x in links.values():
-        info = x.get("linkinfo") or {}
-        if x.get("master") == master and info.get("info_kind") == "vxlan":
-            vnis.append(int((info.get("info_data") or {}).get("id", -1)))
+        if x.master == master and x.kind == "vxlan":
+            vnis.append(int((x.vxlan or {}).get("id", -1)))
     if vnis == [int(e["vni"])]:
         return []
     if not vnis:
@@ -144,25 +144,18 @@ def access_port_vni(case: Case, links: dict[str, dict[str, Any]]) -> list[str]:
     return [f"{case.where}: in bridge {master} with VNI {got}, expected VNI {e['vni']} (tenant {e['tenant']})"]
 
 
-def policy_route(case: Case, rules: list[dict[str, Any]], routes: list[dict[str, Any]]) -> list[str]:
+def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -> list[str]:
     e = case.expect
     addr, gw, ifname = e["address"], e["gateway"], e["ifname"]
-    tables = [
-        str(r.get("table"))
-        for r in rules
-        if r.get("src") == addr and r.get("srclen", 32) == 32 and r.get("table") not in (None, "main", "local")
-    ]
+    tables = [r.table for r in rules if r.src == addr and r.table not in ("main", "local")]
     if not tables:
         return [f"{case.where}: no ip rule 'from {addr} lookup <table>'"]
     problems = []
     for table in tables:
-        in_table = [r for r in routes if str(r.get("table", "main")) == table]
-        good = [r for r in in_table if r.get("gateway") == gw and r.get("dev") == ifname]
+        in_table = [r for r in routes if r.table == table]
+        good = [r for r in in_table if r.gateway == gw and r.dev == ifname]
         if not good:
-            seen = (
-                "; ".join(f"{r.get('dst')} via {r.get('gateway', '-')} dev {r.get('dev', '-')}" for r in in_table)
-                or "empty"
-            )
+            seen = "; ".join(f"{r.dst} via {r.gateway or '-'} dev {r.dev or '-'}" for r in in_table) or "empty"
             problems.append(f"{case.where}: table {table} (from {addr}) has no route via {gw} dev {ifname} ({seen})")
     return problems
 

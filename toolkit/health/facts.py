@@ -1,6 +1,7 @@
 """Observations of the running system, fetched once per device and shared by all checks.
 
-``Facts.get(device, kind)`` runs one command per (device, kind) and caches the parsed result;
+``Facts.get(device, kind)`` runs the command of the device platform's reader for ``kind``
+(``toolkit.health.readers``) and caches the parsed result;
 ``Facts.probe(device, probe)`` answers an active probe (ping, ARP) — all probes of a device run
 concurrently in one SSH command. ``prefetch`` fills both caches for many devices in parallel
 threads before the checks start, so a check run costs about as much as its slowest device.
@@ -9,16 +10,16 @@ threads before the checks start, so a check run costs about as much as its slowe
 from __future__ import annotations
 
 import base64
-import json
 import shlex
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from toolkit.health.model import HealthError, Probe
-from toolkit.health.target import Target
+from toolkit.health.readers import readers_for
+from toolkit.session import DeviceError, Sessions, batch_script, parse_batch_output
 
 PING_WAIT = 1
 """Seconds ping waits for one reply (one retry after a loss)."""
@@ -76,96 +77,12 @@ class ProbeResult:
         return lines[-1] if lines else f"exit status {self.rc}"
 
 
-# ----------------------------------------------------------------------------------- parsers
-
-
-def parse_links(text: str) -> dict[str, dict[str, Any]]:
-    return {x["ifname"]: x for x in json.loads(text or "[]")}
-
-
-def parse_addrs(text: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for x in json.loads(text or "[]"):
-        out[x["ifname"]] = [
-            f"{a['local']}/{a['prefixlen']}" for a in x.get("addr_info", []) if a.get("family") == "inet"
-        ]
-    return out
-
-
-def parse_lldp(text: str) -> dict[str, list[tuple[str, str]]]:
-    """lldpcli ``-f json0``: local interface -> [(peer system name, peer port id)]."""
-    data = json.loads(text or "{}")
-    out: dict[str, list[tuple[str, str]]] = {}
-    for lldp in data.get("lldp", []) or []:
-        for iface in lldp.get("interface", []) or []:
-            sysname = ""
-            for ch in iface.get("chassis", []) or []:
-                for nm in ch.get("name", []) or []:
-                    sysname = nm.get("value", sysname)
-            portid = ""
-            for port in iface.get("port", []) or []:
-                for pid in port.get("id", []) or []:
-                    portid = pid.get("value", portid)
-            out.setdefault(iface.get("name", ""), []).append((sysname, portid))
-    return out
-
-
-def parse_json(text: str) -> Any:
-    return json.loads(text or "{}")
-
-
-def parse_evpn(text: str) -> dict[int, dict[str, Any]]:
-    """``show evpn vni detail json`` (a list, or a dict by VNI in some FRR versions)."""
-    data = json.loads(text or "[]")
-    items = data.values() if isinstance(data, dict) else data
-    out: dict[int, dict[str, Any]] = {}
-    for x in items:
-        if isinstance(x, dict) and "vni" in x:
-            out[int(x["vni"])] = x
-    return out
-
-
-def remote_vteps(vni: dict[str, Any]) -> set[str]:
-    """Remote VTEP addresses of one ``show evpn vni detail json`` entry (several FRR shapes)."""
-    raw = vni.get("remoteVteps") or vni.get("numRemoteVteps") or []
-    out: set[str] = set()
-    if isinstance(raw, list):
-        for r in raw:
-            if isinstance(r, dict):
-                ip = r.get("ip") or r.get("vtepIp")
-                if ip:
-                    out.add(str(ip))
-            elif isinstance(r, str):
-                out.add(r)
-    elif isinstance(raw, dict):
-        out.update(str(k) for k in raw)
-    return out
-
-
 # ------------------------------------------------------------------------------------ facts
 
 
-@dataclass(frozen=True)
-class Kind:
-    command: Callable[[Target, str], str]
-    parse: Callable[[str], Any]
-    timeout: float = 30.0
-
-
-KINDS: dict[str, Kind] = {
-    "links": Kind(lambda t, d: "ip -j -d link show", parse_links),
-    "addrs": Kind(lambda t, d: "ip -j addr show", parse_addrs),
-    "rules": Kind(lambda t, d: "ip -j rule show", parse_json),
-    "routes": Kind(lambda t, d: "ip -j route show table all", parse_json),
-    "lldp": Kind(lambda t, d: t.lldp_neighbors(d), parse_lldp),
-    "bgp": Kind(lambda t, d: t.vtysh(d, "show bgp vrf default neighbors json"), parse_json),
-    "evpn": Kind(lambda t, d: t.vtysh(d, "show evpn vni detail json"), parse_evpn),
-}
-
-
 class Facts:
-    def __init__(self, target: Target, width: int = 8) -> None:
-        self.target = target
+    def __init__(self, sessions: Sessions, width: int = 8) -> None:
+        self.sessions = sessions
         self.width = width
         self._cache: dict[tuple[str, str], Any] = {}
         self._errors: dict[tuple[str, str], str] = {}
@@ -223,28 +140,33 @@ class Facts:
             list(pool.map(one, sorted(by_device)))
 
     def _observe(self, device: str, kinds: list[str], probes: list[Probe]) -> None:
-        """One SSH command: the session check, the commands of ``kinds``, then all ``probes``
-        concurrently. Results and errors land in the caches (the device lock is held)."""
-        commands = {f"k:{k}": KINDS[k].command(self.target, device) for k in kinds}
-        session = self.target.session_command(device)
-        if session is not None:
-            commands["k:#session"] = session
-        script = batch_script(commands)
+        """One SSH command: the readers of ``kinds``, then all ``probes`` concurrently. Results
+        and errors land in the caches (the device lock is held)."""
+        try:
+            access = self.sessions.target.device(device)
+            readers = readers_for(access.platform)
+            unread = f"{device}: aidc has no {{kind}} reader for platform {access.platform!r}"
+        except Exception as exc:  # not a device of the target
+            readers, unread = {}, f"{exc}"
+        commands: dict[str, str] = {}
+        for k in kinds:
+            if k in readers:
+                commands[f"k:{k}"] = readers[k].command(access)
+            else:
+                self._errors[(device, k)] = unread.replace("{kind}", repr(k))
+        kinds = [k for k in kinds if f"k:{k}" in commands]
+        script = batch_script(commands) if commands else ""
         keys: dict[str, list[Probe]] = {}
         if probes:
             pscript, keys = probe_script(probes)
             script += pscript
-        timeout = sum(KINDS[k].timeout for k in kinds) + (30 if probes else 0) + 10
+        if not script:
+            return
+        timeout = sum(readers[k].timeout for k in kinds) + (30 if probes else 0) + 10
         try:
-            out = self.target.run(device, script, timeout=timeout).stdout
+            out = self.sessions.run(device, script, timeout=timeout).stdout
             got = parse_batch_output(out)
-            if session is not None:
-                rc, text, err = got.get("k:#session", (255, "", "no session answer"))
-                problem = self.target.verify_session(device, text if rc == 0 else err)
-                if problem:
-                    self.target.fail_device(device, problem)
-                    raise HealthError(problem)
-        except HealthError as exc:
+        except (DeviceError, HealthError) as exc:
             for k in kinds:
                 self._errors[(device, k)] = str(exc)
             for p in probes:
@@ -261,38 +183,12 @@ class Facts:
                 self._errors[key] = f"{device}: `{cmd[:100]}` failed ({rc}): {' / '.join(msg[-3:])[:400]}"
                 continue
             try:
-                self._cache[key] = KINDS[k].parse(text)
+                self._cache[key] = readers[k].parse(text)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 self._errors[key] = f"{device}: cannot parse the output of `{cmd[:100]}`: {exc}"
         if probes:
             for p, res in parse_probe_output(out, keys).items():
                 self._results[(device, p)] = res
-
-
-def batch_script(commands: dict[str, str]) -> str:
-    """One shell script running each command in turn; output lines ``@@<key> <rc> <b64 out> <b64 err>``."""
-    lines = [
-        "e=$(mktemp)",
-        'f() { out=$(sh -c "$2" 2>"$e"); rc=$?; printf \'@@%s %s %s %s\\n\' "$1" "$rc" '
-        '"$(printf %s "$out" | base64 | tr -d \'\\n\')" "$(base64 < "$e" | tr -d \'\\n\')"; }',
-    ]
-    lines += [f"f {shlex.quote(k)} {shlex.quote(c)}" for k, c in commands.items()]
-    lines.append('rm -f "$e"')
-    return "\n".join(lines) + "\n"
-
-
-def parse_batch_output(out: str) -> dict[str, tuple[int, str, str]]:
-    res: dict[str, tuple[int, str, str]] = {}
-    for line in out.splitlines():
-        if not line.startswith("@@"):
-            continue
-        parts = line[2:].split(" ")
-        if len(parts) < 2 or not parts[1].lstrip("-").isdigit():
-            continue
-        text = base64.b64decode(parts[2]).decode(errors="replace") if len(parts) > 2 and parts[2] else ""
-        err = base64.b64decode(parts[3]).decode(errors="replace") if len(parts) > 3 and parts[3] else ""
-        res[parts[0]] = (int(parts[1]), text, err)
-    return res
 
 
 def probe_script(probes: list[Probe]) -> tuple[str, dict[str, list[Probe]]]:

@@ -21,10 +21,13 @@ import shlex
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from toolkit.design.model import Fabric
 from toolkit.health.expect import Present
 from toolkit.health.model import Case
+from toolkit.targets import DeviceAccess, Target, TargetError, TargetSpec
 
 # ------------------------------------------------------------------------- case builders
 
@@ -270,15 +273,12 @@ def observe(run: Runner, fabric: Fabric, sim_max_speed: str | None) -> IbObserva
     return obs
 
 
-def ssh_runner(target: object, device: str) -> Runner:
-    """Tools on ``device`` through the target's SSH session (a real datacentre)."""
+def ssh_runner(sessions: Any, device: str) -> Runner:
+    """Tools on ``device`` through the check run's SSH sessions (a real datacentre)."""
 
     def run(argv: list[str], timeout: float) -> str:
         cmd = " ".join(shlex.quote(a) for a in argv)
-        res = target.run(device, target.privileged(cmd), timeout=timeout)  # type: ignore[attr-defined]
-        if res.rc != 0:
-            raise RuntimeError(f"{cmd}: exit {res.rc}: {(res.stderr or res.stdout).strip()[-300:]}")
-        return str(res.stdout)
+        return str(sessions.check_output(device, sessions.privileged(cmd), timeout=timeout))
 
     return run
 
@@ -369,7 +369,7 @@ def partition_problems(case: Case, obs: IbObservation) -> list[str]:
 # ---------------------------------------------------------------------------------- targets
 
 
-def twin_runner(cluster: str, state_dir: str) -> tuple[Runner, str] | None:
+def twin_runner(cluster: str, state_dir: str | Path) -> tuple[Runner, str] | None:
     """(runner, simulator top speed) for the InfiniBand twin of ``cluster``, or None."""
     from toolkit.lab import ib as twin
 
@@ -383,11 +383,12 @@ def twin_runner(cluster: str, state_dir: str) -> tuple[Runner, str] | None:
     return run, twin.SIM_MAX_SPEED
 
 
-def runner_for(target: object, fabric: Fabric) -> tuple[Runner, str | None] | str:
-    """How to run the IB tools on ``target``, or why they cannot run there."""
-    spec = target.spec()  # type: ignore[attr-defined]
-    if spec.kind in ("lab", "ib-lab"):
-        got = twin_runner(spec.cluster or fabric.name, spec.state_dir or "")
+def runner_for(sessions: Any, fabric: Fabric) -> tuple[Runner, str | None] | str:
+    """How to run the IB tools for the check run's target, or why they cannot run there."""
+    target = getattr(sessions, "target", sessions)
+    spec = target.spec()
+    if spec.kind == "lab":
+        got = twin_runner(spec.cluster or fabric.name, spec.state_dir)
         if got is None:
             return f"the lab of {fabric.name} has no InfiniBand twin (aidc lab up of an InfiniBand spec starts it)"
         return got
@@ -396,35 +397,33 @@ def runner_for(target: object, fabric: Fabric) -> tuple[Runner, str | None] | st
     master = next((s for s in ib.subnet_managers if s.role == "master"), None)
     if master is None:
         return "the design places no subnet manager host to run the diagnostics on"
-    return ssh_runner(target, master.device), None
+    return ssh_runner(sessions, master.device), None
 
 
-class IbLabTarget:
-    """The InfiniBand twin alone (no Ethernet lab): only the ``infiniband`` layer has devices."""
+class IbLabTarget(Target):
+    """The InfiniBand twin alone (no Ethernet lab): no SSH devices; only the ``infiniband`` layer
+    has something to check (its tools run against the simulator)."""
 
-    name = "ib-lab"
+    kind = "lab"
+    impl = "toolkit.health.ib:IbLabTarget"
     hardware = False
 
-    def __init__(self, cluster: str, state_dir: str) -> None:
+    def __init__(self, cluster: str, state_dir: Path | str) -> None:
         from toolkit.lab import ib as twin
 
-        if twin.load_twin(cluster, state_dir) is None:
-            from toolkit.health.model import HealthError
-
-            raise HealthError(f"no InfiniBand twin of {cluster!r} under {state_dir} (run `aidc lab up` first)")
+        self.name = "lab"
         self.cluster = cluster
-        self.state_dir = state_dir
-        self.name = f"ib-lab {cluster}"
+        self.state_base = Path(state_dir)
+        self.network_mode = "iproute2"
+        if twin.load_twin(cluster, state_dir) is None:
+            raise TargetError(f"no InfiniBand twin of {cluster!r} under {state_dir} (run `aidc lab up` first)")
 
-    def spec(self) -> object:
-        from toolkit.health.target import TargetSpec
+    @classmethod
+    def from_spec(cls, spec: TargetSpec, fabric: Fabric) -> IbLabTarget:
+        return cls(spec.cluster, spec.state_dir)
 
-        return TargetSpec(
-            kind="ib-lab", name=self.name, sudo=False, hardware=False, cluster=self.cluster, state_dir=self.state_dir
-        )
+    def devices(self) -> dict[str, DeviceAccess]:
+        return {}
 
-    def devices(self) -> set[str]:
-        return set()
-
-    def close(self) -> None:
-        return None
+    def ansible_ssh(self) -> dict[str, Any]:
+        return {}

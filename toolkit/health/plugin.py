@@ -34,7 +34,8 @@ from toolkit.health.model import (
     HealthError,
     LayerReport,
 )
-from toolkit.health.target import Target, TargetSpec, target_from_spec
+from toolkit.session import DeviceError, Sessions
+from toolkit.targets import TargetSpec, target_from_spec
 
 
 class _State:
@@ -42,9 +43,8 @@ class _State:
         self.config = config
         self.fabric = Fabric.model_validate_json(Path(config.getoption("aidc_fabric")).read_text())
         spec = TargetSpec.model_validate_json(Path(config.getoption("aidc_target")).read_text())
-        self.target: Target = target_from_spec(spec)
-        present = self.target.devices()
-        self.present = frozenset(present) if present is not None else None
+        self.target = Sessions(target_from_spec(spec, self.fabric))
+        self.present: frozenset[str] | None = frozenset(self.target.target.devices())
         self.facts = Facts(self.target, width=int(config.getoption("aidc_width")))
         raw = config.getoption("aidc_layers")
         self.layers = [x.strip() for x in raw.split(",") if x.strip()] if raw else list(LAYERS)
@@ -80,7 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "layer(name): health-check layer of the checks in a module")
     config.addinivalue_line("markers", "cases(builder): toolkit.health.expect builder that parametrises `case`")
-    config.addinivalue_line("markers", "facts(*kinds): observations (toolkit.health.facts.KINDS) read per device")
+    config.addinivalue_line("markers", "facts(*kinds): observations (toolkit.health.readers) read per device")
     if not config.getoption("aidc_fabric") or not config.getoption("aidc_target"):
         raise pytest.UsageError("the health checks need --aidc-fabric and --aidc-target")
     st = _State(config)
@@ -103,7 +103,7 @@ def fabric(request: pytest.FixtureRequest) -> Fabric:
 
 
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest) -> Target:
+def target(request: pytest.FixtureRequest) -> Sessions:
     return _state(request.config).target
 
 
@@ -200,7 +200,7 @@ def _message(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) ->
     msg = getattr(exc, "msg", None)
     if isinstance(msg, str) and msg:
         return msg
-    if isinstance(exc, HealthError):
+    if isinstance(exc, (HealthError, DeviceError)):
         return str(exc)
     case = _case(item)
     where = f"{case.where}: " if case else ""

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from toolkit.design.model import Fabric
 from toolkit.health.model import LAYERS, CheckReport, LayerReport
-from toolkit.health.target import SshTarget, Target, TargetSpec
 from toolkit.state import state_dir
+from toolkit.targets import Target, TargetError, TargetSpec, get_target
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -36,31 +36,24 @@ console_output_style = classic
 
 
 def resolve_target(target: str | Target | TargetSpec, fabric: Fabric) -> TargetSpec:
-    """``"lab"``: the lab of ``fabric.name`` under the AIDC state directory; ``"ssh"`` or
-    ``"ssh:<ssh_config>"``: a real datacentre; a Target or TargetSpec as is."""
+    """``"lab"`` or ``"inventory"``: the target of that kind for ``fabric`` under the AIDC state
+    directory (the same target plan and apply use); a Target or TargetSpec as is."""
     if isinstance(target, TargetSpec):
         return target
     if isinstance(target, Target):
         return target.spec()
-    if target == "lab":
-        from toolkit.health.lab import LabTarget
-        from toolkit.health.model import HealthError
-
-        try:
-            t = LabTarget(fabric.name, state_dir())
-        except HealthError:
-            from toolkit.health.ib import IbLabTarget
-
-            try:  # an InfiniBand twin without an Ethernet lab
-                return IbLabTarget(fabric.name, str(state_dir())).spec()  # type: ignore[return-value]
-            except HealthError:
-                pass
+    try:
+        return get_target(target, fabric, state_dir()).spec()
+    except TargetError:
+        if target != "lab":
             raise
-        return t.spec()
-    if target == "ssh" or target.startswith("ssh:"):
-        cfg = target.partition(":")[2] or None
-        return SshTarget(cfg).spec()
-    raise ValueError(f"unknown target {target!r}: use 'lab', 'ssh' or 'ssh:<ssh_config>'")
+        from toolkit.health.ib import IbLabTarget
+
+        try:  # an InfiniBand twin without an Ethernet lab
+            return IbLabTarget(fabric.name, state_dir()).spec()
+        except TargetError:
+            pass
+        raise
 
 
 def run_checks(

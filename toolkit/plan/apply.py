@@ -3,11 +3,12 @@
 - One apply per target at a time: ``fcntl.flock`` (non-blocking) on
   ``targets/<target>/<cluster>/lock``; a second apply fails at once with ``ApplyLockedError``
   naming the PID that holds the lock.
-- Switches in parallel (small thread pool) through ``NetmikoDriver``: read the running state;
-  unchanged when the desired files equal the last applied ones *and* the device still runs what
-  was recorded after that apply; otherwise back up (running FRR config + interface snapshot),
-  upload, validate the FRR config (an invalid one fails before anything changes), run the network
-  script, ``frr-reload.py --reload``, read the new running state and record it.
+- Switches in parallel (small thread pool) through the platform's driver (``toolkit.drivers``,
+  on a ``toolkit.session`` session): read the running state; unchanged when the desired files
+  equal the last applied ones *and* the device still runs what was recorded after that apply;
+  otherwise back up, ``prepare`` (upload and validate: an invalid config fails before anything
+  changes), ``activate`` (``frr``: network script, ``frr-reload.py --reload``), read the new
+  running state and record it.
 - Servers (concurrently with the switches) through ``toolkit.drivers.ansible_runner``: the
   rendered ``ansible/`` and ``hosts/`` trees, the network playbook limited to the servers that
   change, ``aidc_network_mode`` and SSH settings from the target. Each server's interface state
@@ -39,7 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.design.model import Fabric
-from toolkit.drivers.netmiko_driver import Backup, DriverError, NetmikoDriver, RunningState
+from toolkit.drivers import open_driver
+from toolkit.drivers.linux import LinuxDriver
+from toolkit.drivers.state import Backup, DriverError, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
 from toolkit.plan.diff import redact_line
 from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
@@ -91,8 +94,8 @@ class _Run:
             with contextlib.suppress(Exception):  # a broken progress bar must not break an apply
                 self.progress(ev)
 
-    def driver(self, device: str) -> NetmikoDriver:
-        return NetmikoDriver(self.access[device], connect_timeout=self.connect_timeout)
+    def driver(self, device: str) -> LinuxDriver:
+        return open_driver(self.target, device, connect_timeout=self.connect_timeout)
 
 
 def _desired_sha(dd: DesiredDevice) -> dict[str, str]:
@@ -139,10 +142,9 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     res.diff_sha256 = _diff_sha(dd, run.store)
     run.emit(dd.device, "switch", "started")
     steps = res.steps
-    drv = run.driver(dd.device)
     try:
         t = time.monotonic()
-        drv.connect()
+        drv = run.driver(dd.device)
         steps["connect"] = _since(t)
     except DriverError as exc:
         res.error = f"unreachable, nothing changed: {exc}"
@@ -160,16 +162,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         t = time.monotonic()
         backup = drv.backup(running)
         run.store.save_backup(run.apply_id, backup)
-        drv.upload(dd.files["frr.conf"].text, dd.files["network.sh"].text)
-        res.frr_changes = [redact_line(x) for x in drv.validate_frr()]
+        res.frr_changes = [redact_line(x) for x in drv.prepare({n: f.text for n, f in dd.files.items()})]
         steps["prepare"] = _since(t)
         touched = True
         t = time.monotonic()
-        drv.run_network()
-        steps["network"] = _since(t)
-        t = time.monotonic()
-        drv.reload_frr()
-        steps["frr_reload"] = _since(t)
+        drv.activate()
+        steps["activate"] = _since(t)
         t = time.monotonic()
         after = drv.read_running()
         _record(run, dd, after)
@@ -188,12 +186,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
             res.status = "restored" if rep.ok else "failed"
             res.message = "restored to the previous configuration" if rep.ok else "restore incomplete"
         else:
-            if backup is not None and backup.previous_network_script is not None:
+            if backup is not None:
                 with contextlib.suppress(DriverError):
-                    drv.put_file(drv.path("aidc-network.sh"), backup.previous_network_script, 0o755)
+                    drv.discard(backup)
             res.message = "nothing changed on the device"
         return _finish(run, res, t0)
-    except Exception as exc:  # unexpected (netmiko/paramiko internals): still try to restore
+    except Exception as exc:  # unexpected (paramiko internals): still try to restore
         res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
         if touched and backup is not None:
             with contextlib.suppress(Exception):

@@ -1,8 +1,8 @@
 """Desired state per device, taken from the rendered artifacts.
 
-- switches: ``switches/<device>/frr.conf`` and ``switches/<device>/network.sh`` (the ``frr``
-  platform; the lab always runs FRR, a real target uses the device's own platform, and only
-  ``frr`` has an apply driver so far);
+- switches: ``switches/<device>/<name>`` for every file the platform's apply driver applies
+  (``files`` of the driver class, see ``toolkit.drivers``; ``frr``: frr.conf and network.sh; the
+  lab always runs FRR, a real target uses the device's own platform);
 - servers: ``ansible/host_vars/<host>.yml``, the data the network playbook applies.
 """
 
@@ -12,9 +12,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolkit.design.model import Fabric
+from toolkit.drivers import driver_for
 from toolkit.targets import Target
 
-SWITCH_FILES: tuple[str, ...] = ("frr.conf", "network.sh")
 SERVER_FILE = "host_vars.yml"
 
 
@@ -36,9 +36,11 @@ class DesiredDevice(BaseModel):
     error: str | None = None
 
 
-def artifact_paths(device: str, kind: str) -> dict[str, str]:
+def artifact_paths(device: str, kind: str, platform: str) -> dict[str, str]:
+    """File name -> artifact path of what the device's driver applies."""
     if kind == "switch":
-        return {name: f"switches/{device}/{name}" for name in SWITCH_FILES}
+        cls = driver_for(platform)
+        return {name: f"switches/{device}/{name}" for name in getattr(cls, "files", ())}
     return {SERVER_FILE: f"ansible/host_vars/{device}.yml"}
 
 
@@ -62,14 +64,14 @@ def desired_state(
             dd.error = acc.unsupported
             continue
         missing = []
-        for fname, path in artifact_paths(name, acc.kind).items():
+        for fname, path in artifact_paths(name, acc.kind, acc.platform).items():
             if path in artifacts:
                 dd.files[fname] = DesiredFile(artifact=path, text=artifacts[path])
             else:
                 missing.append(path)
         if missing:
             hint = (
-                " (render the switches with platform frr)"
+                f" (render the switches with platform {acc.platform})"
                 if acc.kind == "switch"
                 else " (the host/ansible renderers produce it)"
             )

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from toolkit.design.model import Fabric
-from toolkit.drivers.netmiko_driver import DriverError, NetmikoDriver, RunningState, normalize_frr
+from toolkit.drivers import open_driver
+from toolkit.drivers.frr import normalize_frr
+from toolkit.drivers.state import DriverError, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
 from toolkit.plan.diff import unified
 from toolkit.plan.models import DevicePlan, FileDiff, Plan, RunningCheck
@@ -39,12 +41,11 @@ def read_running_all(
 ) -> dict[str, RunningState | str]:
     """device -> RunningState, or an error message when it cannot be read."""
     names = list(devices)
-    access = target.devices()
     keys = sysctl_keys or {}
 
     def one(name: str) -> RunningState | str:
         try:
-            with NetmikoDriver(access[name], connect_timeout=connect_timeout) as drv:
+            with open_driver(target, name, connect_timeout=connect_timeout) as drv:
                 return drv.read_running(keys.get(name, []))
         except DriverError as exc:
             return str(exc)

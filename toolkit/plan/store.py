@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolkit.drivers.netmiko_driver import Backup, RunningState
+from toolkit.drivers.state import Backup, RunningState
 
 KEEP_BACKUPS = 20
 

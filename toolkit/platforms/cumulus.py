@@ -17,7 +17,8 @@ PLATFORM = Platform(
     port_namer=linux_port_name,
     mgmt_port="eth0",
     limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=256),
-    hooks=Hooks(renderer="toolkit.render.platforms.cumulus:render_device"),
+    # Linux ports, FRR and lldpd underneath: the FRR readers observe it (no apply driver yet)
+    hooks=Hooks(renderer="toolkit.render.platforms.cumulus:render_device", facts="toolkit.health.readers:frr_readers"),
     unnumbered_bgp=True,
     mgmt_vrf="mgmt",
     switch_wide_roce=True,

@@ -18,8 +18,8 @@ PLATFORM = Platform(
     limits=Limits(mtu=(68, 65535), vlan=(1, 4094), max_ecmp=256),
     hooks=Hooks(
         renderer="toolkit.render.platforms.frr:render_device",
-        driver="toolkit.drivers.netmiko_driver:NetmikoDriver",
-        facts="toolkit.health.facts:Facts",
+        driver="toolkit.drivers.frr:FrrDriver",
+        facts="toolkit.health.readers:frr_readers",
     ),
     unnumbered_bgp=True,
     mgmt_vrf="mgmt",

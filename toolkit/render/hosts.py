@@ -37,12 +37,12 @@ traffic class and service level (``Fabric.rdma``). Mechanical arrangements only 
 
 from __future__ import annotations
 
-import socket
 import weakref
 from dataclasses import dataclass
 
 import jinja2
 
+from toolkit.design.addressing import split_address
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.render.core import Artifacts
 
@@ -80,20 +80,6 @@ _FILES: tuple[tuple[str, str], ...] = (
 
 _COMPUTE_ONLY = frozenset({"roce.sh", "nccl.env"})
 """Files only servers with compute NICs get."""
-
-
-def split_address(address: str) -> tuple[str, int, str]:
-    """``10.0.4.1/31`` -> (``10.0.4.1``, 31, ``10.0.4.0/31``): address, prefix length, network."""
-    ip, _, plen_s = address.partition("/")
-    plen = int(plen_s) if plen_s else 32
-    if not 0 <= plen <= 32 or ip.count(".") != 3:
-        raise ValueError(f"not an IPv4 address with prefix length: {address!r}")
-    try:
-        n = int.from_bytes(socket.inet_aton(ip), "big")
-    except OSError:
-        raise ValueError(f"not an IPv4 address: {address!r}") from None
-    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
-    return ip, plen, f"{socket.inet_ntoa((n & mask).to_bytes(4, 'big'))}/{plen}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,30 +12,30 @@ import pytest
 from toolkit.health import evaluate
 from toolkit.health.checks import fail_on, not_applicable
 from toolkit.health.model import Case
-from toolkit.health.target import Target
+from toolkit.session import Sessions
 
 pytestmark = pytest.mark.layer("hardware")
 
 GPU_QUERY = "nvidia-smi --query-gpu=index,name,pci.bus_id --format=csv,noheader"
 
 
-def _need_hardware(target: Target, what: str) -> None:
+def _need_hardware(target: Sessions, what: str) -> None:
     if not target.hardware:
         not_applicable(f"{target.name}: devices are network namespaces without {what}")
 
 
-def _gpus(target: Target, case: Case) -> list[tuple[int, str, str]]:
+def _gpus(target: Sessions, case: Case) -> list[tuple[int, str, str]]:
     return evaluate.parse_gpu_query(target.check_output(case.device, GPU_QUERY))
 
 
 @pytest.mark.cases("gpu_servers")
-def test_gpu_count(case: Case, target: Target) -> None:
+def test_gpu_count(case: Case, target: Sessions) -> None:
     _need_hardware(target, "GPUs")
     fail_on(evaluate.gpu_inventory(case, _gpus(target, case)))
 
 
 @pytest.mark.cases("gpu_servers")
-def test_nvlink(case: Case, target: Target) -> None:
+def test_nvlink(case: Case, target: Sessions) -> None:
     _need_hardware(target, "NVLink")
     if case.expect["gpus"] < 2:
         not_applicable(f"{case.where}: one GPU, nothing to link")
@@ -46,14 +46,14 @@ def test_nvlink(case: Case, target: Target) -> None:
     fail_on(evaluate.nvlink(case, links))
 
 
-def _rdma_dev(target: Target, device: str, ifname: str) -> str | None:
+def _rdma_dev(target: Sessions, device: str, ifname: str) -> str | None:
     res = target.run(device, f"ls /sys/class/net/{shlex.quote(ifname)}/device/infiniband/", timeout=10)
     names = res.stdout.split() if res.rc == 0 else []
     return names[0] if names else None
 
 
 @pytest.mark.cases("rdma_nics")
-def test_rdma_device(case: Case, target: Target) -> None:
+def test_rdma_device(case: Case, target: Sessions) -> None:
     _need_hardware(target, "RDMA devices")
     ifname = case.expect["ifname"]
     dev = _rdma_dev(target, case.device, ifname)
@@ -65,7 +65,7 @@ def test_rdma_device(case: Case, target: Target) -> None:
 
 
 @pytest.mark.cases("rdma_nics")
-def test_gpu_nic_numa_affinity(case: Case, target: Target) -> None:
+def test_gpu_nic_numa_affinity(case: Case, target: Sessions) -> None:
     _need_hardware(target, "PCIe GPUs and NICs")
     ifname = shlex.quote(case.expect["ifname"])
     nic_numa = int(target.check_output(case.device, f"cat /sys/class/net/{ifname}/device/numa_node").strip())
@@ -79,7 +79,7 @@ def test_gpu_nic_numa_affinity(case: Case, target: Target) -> None:
 
 
 @pytest.mark.cases("rail_pairs")
-def test_rdma_write_bandwidth(case: Case, target: Target) -> None:
+def test_rdma_write_bandwidth(case: Case, target: Sessions) -> None:
     _need_hardware(target, "RDMA NICs")
     e = case.expect
     local = _rdma_dev(target, case.device, e["ifname"])

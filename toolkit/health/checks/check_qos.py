@@ -16,12 +16,12 @@ import pytest
 from toolkit.health import evaluate
 from toolkit.health.checks import fail_on, not_applicable
 from toolkit.health.model import Case
-from toolkit.health.target import Target
+from toolkit.session import Sessions
 
 pytestmark = pytest.mark.layer("qos")
 
 
-def _dcb(target: Target, case: Case) -> tuple[set[int], dict[int, int] | None]:
+def _dcb(target: Sessions, case: Case) -> tuple[set[int], dict[int, int] | None]:
     ifname = shlex.quote(case.expect["ifname"])
     res = target.run(case.device, target.privileged(f"dcb -j pfc show dev {ifname} prio-pfc"), timeout=10)
     if res.rc != 0:
@@ -35,7 +35,7 @@ def _dcb(target: Target, case: Case) -> tuple[set[int], dict[int, int] | None]:
     return enabled, dscp
 
 
-def _sonic(target: Target, case: Case) -> tuple[set[int], dict[int, int] | None]:
+def _sonic(target: Sessions, case: Case) -> tuple[set[int], dict[int, int] | None]:
     key = shlex.quote(f"PORT_QOS_MAP|{case.expect['ifname']}")
     out = target.check_output(case.device, target.privileged(f"sonic-db-cli CONFIG_DB HGET {key} pfc_enable"))
     enabled = {int(x) for x in out.strip().split(",") if x.strip().isdigit()}
@@ -54,7 +54,7 @@ def _sonic(target: Target, case: Case) -> tuple[set[int], dict[int, int] | None]
 
 
 @pytest.mark.cases("qos_ports")
-def test_lossless_pfc(case: Case, target: Target) -> None:
+def test_lossless_pfc(case: Case, target: Sessions) -> None:
     if not target.hardware:
         not_applicable(f"{target.name}: ports are veth pairs without DCB; Linux cannot report PFC")
     platform = case.expect["platform"]

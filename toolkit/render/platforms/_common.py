@@ -35,13 +35,13 @@ from __future__ import annotations
 import functools
 import ipaddress
 import shlex
-import socket
 import weakref
 from dataclasses import dataclass, field
 
 import jinja2
 
 from toolkit import platforms
+from toolkit.design.addressing import split_address
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
 from toolkit.spec.models import parse_breakout
 
@@ -200,24 +200,6 @@ class PortView:
     lane: int | None
     breakout: str | None
     role: str
-
-
-def split_address(address: str) -> tuple[str, int, str]:
-    """``10.0.4.1/31`` -> (``10.0.4.1``, 31, ``10.0.4.0/31``): address, prefix length, network.
-
-    Integer arithmetic instead of ``ipaddress`` (called for every port of every switch)."""
-    ip, _, plen_s = address.partition("/")
-    plen = int(plen_s) if plen_s else 32
-    if not 0 <= plen <= 32:
-        raise ValueError(f"bad prefix length in {address!r}")
-    try:
-        n = int.from_bytes(socket.inet_aton(ip), "big")
-    except OSError:
-        raise ValueError(f"not an IPv4 address: {address!r}") from None
-    if ip.count(".") != 3:
-        raise ValueError(f"not a dotted-quad IPv4 address: {address!r}")
-    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
-    return ip, plen, f"{socket.inet_ntoa((n & mask).to_bytes(4, 'big'))}/{plen}"
 
 
 def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortView:

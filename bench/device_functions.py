@@ -1,0 +1,112 @@
+"""How many public functions of the device side run in a root-free test run.
+
+    .venv/bin/python bench/device_functions.py            # runs pytest -m "not lab" under coverage
+    .venv/bin/python bench/device_functions.py --list     # and names the functions never run
+
+Public function: a module-level function or a method (of a module-level class) whose name does
+not start with ``_`` (dunder methods excluded), in toolkit/health, toolkit/plan, toolkit/drivers,
+toolkit/targets.py, toolkit/session.py, toolkit/netstate.py and toolkit/lldp.py. It counts as run
+when at least one line of its body executed. The health check modules (toolkit/health/checks)
+are pytest test functions run by the checks' own plugin: counted apart. Prints figures, asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCOPE = [
+    "toolkit/health",
+    "toolkit/plan",
+    "toolkit/drivers",
+    "toolkit/targets.py",
+    "toolkit/session.py",
+    "toolkit/netstate.py",
+    "toolkit/lldp.py",
+]
+
+
+def public_functions(path: Path) -> list[tuple[str, set[int]]]:
+    tree = ast.parse(path.read_text())
+    out: list[tuple[str, set[int]]] = []
+
+    def body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
+        first = fn.body[0]
+        start = (
+            first.end_lineno + 1
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and len(fn.body) > 1
+            else first.lineno
+        )
+        return set(range(start, (fn.end_lineno or start) + 1))
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+            out.append((node.name, body_lines(node)))
+        if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and not sub.name.startswith("_"):
+                    out.append((f"{node.name}.{sub.name}", body_lines(sub)))
+    return out
+
+
+def main() -> int:
+    import coverage
+
+    listing = "--list" in sys.argv
+    files = sorted(p for s in SCOPE for p in ([ROOT / s] if s.endswith(".py") else (ROOT / s).rglob("*.py")))
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / ".coverage"
+        rc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "run",
+                f"--data-file={data}",
+                "--source=toolkit",
+                "-m",
+                "pytest",
+                "-q",
+                "-m",
+                "not lab",
+                "-p",
+                "no:cacheprovider",
+                *[a for a in sys.argv[1:] if a != "--list"],
+            ],
+            cwd=ROOT,
+            check=False,
+        ).returncode
+        cov = coverage.Coverage(data_file=str(data))
+        cov.load()
+        cdata = cov.get_data()
+        total = hit = 0
+        checks_total = checks_hit = 0
+        missing: list[str] = []
+        for f in files:
+            executed = set(cdata.lines(str(f)) or [])
+            for name, lines in public_functions(f):
+                ran = bool(executed & lines)
+                if "/health/checks/" in str(f):
+                    checks_total += 1
+                    checks_hit += ran
+                    continue
+                total += 1
+                hit += ran
+                if not ran:
+                    missing.append(f"{f.relative_to(ROOT)}:{name}")
+    print(f"pytest exit status {rc}")
+    print(f"public functions run without root: {hit} of {total} ({100 * hit / max(total, 1):.0f} %)")
+    print(f"health check functions run (by the recorded-device tests): {checks_hit} of {checks_total}")
+    if listing:
+        for m in missing:
+            print("  not run:", m)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

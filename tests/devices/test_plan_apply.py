@@ -1,0 +1,196 @@
+"""plan and apply end to end on recorded devices (tests/recorded.py); no root, no network.
+
+The switches' network.sh is replaced by a harmless script (the rendered one writes /proc/sys):
+what network.sh and FRR do is the lab tests' subject; here it is the engine: what is planned,
+applied, recorded, restored and audited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import recorded
+from toolkit.drivers import frr as frr_mod
+from toolkit.plan import ApplyLockedError, format_apply, format_plan, plan, plan_exit_code
+from toolkit.plan import apply as do_apply
+from toolkit.plan.desired import artifact_paths, desired_state, host_sysctl_keys, state_sysctl_keys
+from toolkit.plan.diff import redact, redact_line, unified
+from toolkit.plan.store import ApplyError, TargetStore
+
+SWITCHES = ("leaf", "vtep", "spine")
+
+
+@pytest.fixture(autouse=True)
+def _frr_reload_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frr_mod, "FRR_RELOAD", "frr-reload.py")
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> recorded.RecordedTarget:
+    t = recorded.RecordedTarget(recorded.fabric(), tmp_path)
+    for acc in t.devices().values():
+        if acc.kind == "switch":
+            d = Path(acc.frr_rundir)
+            d.mkdir(parents=True)
+            for daemon in acc.frr_daemons:
+                (d / f"{daemon}.pid").write_text(f"{os.getpid()}\n")
+    return t
+
+
+def artifacts(**frr_extra: str) -> dict[str, str]:
+    arts = recorded.artifacts()
+    for role in SWITCHES:
+        name = recorded.device(role)
+        arts[f"switches/{name}/network.sh"] = f"#!/bin/sh\nip link set dev lo up  # {name}\n"
+        if role in frr_extra:
+            arts[f"switches/{name}/frr.conf"] += frr_extra[role]
+    return arts
+
+
+def switches() -> list[str]:
+    return [recorded.device(r) for r in SWITCHES]
+
+
+def test_desired_state_names_the_driver_files(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    desired, skipped = desired_state(fab, artifacts(), target)
+    assert set(desired) == set(target.devices()) and len(skipped) == len(fab.devices) - 4
+    leaf = desired[recorded.device("leaf")]
+    assert set(leaf.files) == {"frr.conf", "network.sh"} and leaf.error is None
+    server = desired[recorded.device("server")]
+    assert set(server.files) == {"host_vars.yml"}
+    assert artifact_paths("x", "switch", "no-such-os") == {}
+    keys = state_sysctl_keys(server, None)
+    assert "net.ipv4.conf.all.rp_filter" in keys
+    assert host_sysctl_keys("aidc_sysctl: {a: 1}", "not: [yaml", None, "aidc_sysctl: {b: 2, a: 1}") == ["a", "b"]
+    missing = dict(artifacts())
+    del missing[f"switches/{recorded.device('leaf')}/frr.conf"]
+    d2, _ = desired_state(fab, missing, target)
+    assert "missing rendered artifact(s)" in (d2[recorded.device("leaf")].error or "")
+
+
+def test_first_plan_creates_everything_and_reads_running(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    p = plan(fab, artifacts(), target)
+    assert {d.device: d.status for d in p.devices} == {n: "create" for n in target.devices()}
+    assert p.exit_code == plan_exit_code(p) == 2
+    vtep = next(d for d in p.devices if d.device == recorded.device("vtep"))
+    assert vtep.running is not None and vtep.running.readable and vtep.running.matches_applied is None
+    assert vtep.running.diff.startswith("--- running/"), "running FRR against the desired frr.conf"
+    text = format_plan(p, "text")
+    assert "create" in text and recorded.device("vtep") in text
+    data = json.loads(format_plan(p, "json"))
+    assert data["target"] == "recorded" and len(data["devices"]) == 4
+    md = format_plan(p, "markdown")
+    assert md.startswith("#") or "|" in md
+    with pytest.raises(ValueError):
+        format_plan(p, "yaml")
+
+
+def test_apply_records_then_nothing_changes(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    events: list[str] = []
+    res = do_apply(
+        fab, artifacts(), target, progress=lambda ev: events.append(f"{ev.device}:{ev.event}"), devices=switches()
+    )
+    assert res.ok and {d.status for d in res.devices} == {"changed"}
+    assert all(d.applied_advanced for d in res.devices)
+    assert sorted(e for e in events if e.endswith(":changed")) == sorted(f"{n}:changed" for n in switches())
+    for name in switches():
+        cmds = target.opened[name].commands()
+        assert cmds[0].startswith("ip link set dev lo up") and "--reload" in cmds[-1]
+    store = TargetStore(target.root)
+    rec = store.record(recorded.device("vtep"))
+    assert rec is not None and rec.running_fingerprint
+    assert "apply" in format_apply(res, "text").lower() or recorded.device("vtep") in format_apply(res, "text")
+    again = do_apply(fab, artifacts(), target, devices=switches())
+    assert {d.status for d in again.devices} == {"unchanged"}
+    p = plan(fab, artifacts(), target)
+    statuses = {d.device: d.status for d in p.devices}
+    assert all(statuses[n] == "unchanged" for n in switches())
+    assert statuses[recorded.device("server")] == "create"
+    audit = store.audit()
+    assert [a["result"] for a in audit] == ["ok", "ok"]
+    assert set(audit[0]["devices"]) == set(switches())
+
+
+def test_a_changed_config_is_an_update_with_a_diff(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    assert do_apply(fab, artifacts(), target, devices=switches()).ok
+    extra = "ip prefix-list AIDC-T seq 5 permit 10.98.0.0/16\n"
+    p = plan(fab, artifacts(leaf=extra), target)
+    leaf = next(d for d in p.devices if d.device == recorded.device("leaf"))
+    assert leaf.status == "update"
+    frr = next(f for f in leaf.files if f.name == "frr.conf")
+    assert frr.status == "modified" and frr.added == 1 and "+" + extra.strip() in frr.diff
+
+
+def test_a_failed_reload_is_restored_and_not_recorded(tmp_path: Path) -> None:
+    fab = recorded.fabric()
+    vtep = recorded.device("vtep")
+    t = recorded.RecordedTarget(fab, tmp_path, fail={vtep: r"--reload .*aidc-intended\.conf"})
+    for acc in t.devices().values():
+        if acc.kind == "switch":
+            Path(acc.frr_rundir).mkdir(parents=True)
+            for daemon in acc.frr_daemons:
+                (Path(acc.frr_rundir) / f"{daemon}.pid").write_text(f"{os.getpid()}\n")
+    res = do_apply(fab, artifacts(), t, devices=switches())
+    by = {d.device: d for d in res.devices}
+    assert by[vtep].status == "restored" and not by[vtep].applied_advanced
+    assert "frr-reload failed" in (by[vtep].error or "")
+    assert not res.ok and res.exit_code != 0
+    store = TargetStore(t.root)
+    assert store.record(vtep) is None
+    assert all(store.record(n) is not None for n in switches() if n != vtep)
+    assert store.audit()[-1]["result"] == "failed"
+    assert store.audit()[-1]["devices"][vtep]["status"] == "restored"
+
+
+def test_unreachable_devices_are_named(tmp_path: Path) -> None:
+    fab = recorded.fabric()
+    leaf = recorded.device("leaf")
+    t = recorded.RecordedTarget(fab, tmp_path, unreachable={leaf})
+    p = plan(fab, artifacts(), t)
+    d = next(x for x in p.devices if x.device == leaf)
+    assert d.running is not None and not d.running.readable and "cannot connect" in (d.running.error or "")
+    res = do_apply(fab, artifacts(), t, devices=[leaf])
+    assert res.devices[0].status == "failed" and "unreachable, nothing changed" in (res.devices[0].error or "")
+
+
+def test_a_failing_host_playbook_restores_the_server(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    server = recorded.device("server")
+    res = do_apply(fab, artifacts(), target, devices=[server], host_playbook="no-such-playbook.yml")
+    d = res.devices[0]
+    assert d.status == "restored" and "ansible" in (d.error or "")
+    assert target.opened[server].commands() == [], "nothing differed from the backup: nothing to put back"
+
+
+def test_apply_refuses_a_foreign_fabric_and_unknown_devices(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    with pytest.raises(ApplyError, match="not devices of target"):
+        do_apply(fab, artifacts(), target, devices=["nope"])
+    other = fab.model_copy(update={"name": "other"})
+    with pytest.raises(ApplyError, match="the Fabric is 'other'"):
+        do_apply(other, artifacts(), target)
+    assert plan(other, artifacts(), target).errors
+
+
+def test_a_second_apply_is_refused_while_one_runs(target: recorded.RecordedTarget) -> None:
+    fab = recorded.fabric()
+    store = TargetStore(target.root)
+    with store.lock(), pytest.raises(ApplyLockedError, match="locked by"):
+        do_apply(fab, artifacts(), target, devices=switches())
+    assert store.audit()[-1]["result"] == "refused"
+
+
+def test_diff_helpers_redact_secrets() -> None:
+    d, a, r = unified("a\nb\n", "a\nc\n", "old", "new")
+    assert (a, r) == (1, 1) and d.startswith("--- old\n+++ new\n")
+    assert unified("x\n", "x\n", "o", "n") == ("", 0, 0)
+    assert "s3cret" not in redact_line(" neighbor 10.0.0.1 password s3cret")
+    assert "s3cret" not in redact("router bgp 1\n neighbor x password s3cret\n")

@@ -1,0 +1,216 @@
+"""The ``frr`` platform: a Linux box running FRR, configured over a ``Session``.
+
+- running state: ``vtysh [-N <pathspace>] -c 'show running-config'`` plus the interface state
+  (``toolkit.netstate``), read in one round trip;
+- backup: the running FRR config (also kept on the device as ``<workdir>/aidc-backup.conf``) and
+  the interface snapshot, taken before anything changes;
+- prepare: upload ``aidc-intended.conf`` and ``aidc-network.sh`` into ``<workdir>`` (SFTP) and
+  validate the FRR config (``frr-reload.py --test``: nothing changes if it is invalid);
+- activate: run the network script, then ``frr-reload.py --reload`` (``--confdir /etc/frr`` and
+  ``-N <pathspace>`` in the lab: frr-reload passes the base directory to vtysh, which appends
+  the pathspace itself); an FRR daemon that died meanwhile is started again, as watchfrr would;
+- restore: interfaces back to the backup snapshot (``netstate.reconcile``), the backup FRR
+  config reloaded; both verified by reading the state again.
+
+In the lab every session already runs in the device's network and UTS namespaces (sshd was
+started there with the device's hostname) and the session verified ``AIDC_DEVICE`` /
+``AIDC_NETNS`` when it opened, so the driver can never configure the wrong namespace.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from toolkit.drivers.linux import LinuxDriver, _since, net_commands, parse_net_outputs
+from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState, StepReport
+from toolkit.session import CommandResult, run_batch, tail
+
+if TYPE_CHECKING:
+    from toolkit.targets import DeviceAccess
+
+FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
+INTENDED = "aidc-intended.conf"
+NETWORK_SCRIPT = "aidc-network.sh"
+BACKUP = "aidc-backup.conf"
+FILES: tuple[str, ...] = ("frr.conf", "network.sh")
+"""The rendered files of a switch this driver applies (``switches/<device>/<name>``)."""
+
+
+def vtysh_command(access: DeviceAccess, *commands: str) -> str:
+    """Shell command running ``vtysh -c ...`` on the device (pathspace in the lab, sudo if needed)."""
+    ns = f" -N {shlex.quote(access.frr_pathspace)}" if access.frr_pathspace else ""
+    cmd = "vtysh" + ns + "".join(f" -c {shlex.quote(c)}" for c in commands)
+    return f"sudo -n {cmd}" if access.sudo else cmd
+
+
+def frr_reload_command(access: DeviceAccess, conf: str, mode: str = "--reload") -> str:
+    ns = f" -N {shlex.quote(access.frr_pathspace)}" if access.frr_pathspace else ""
+    cmd = f"{FRR_RELOAD} {mode} --stdout{ns} --confdir {shlex.quote(access.frr_confdir)} {shlex.quote(conf)}"
+    return f"sudo -n {cmd}" if access.sudo else cmd
+
+
+def normalize_frr(text: str) -> str:
+    """`show running-config` without the banner and the version line (not configuration)."""
+    out: list[str] = []
+    for line in text.replace("\r", "").splitlines():
+        s = line.rstrip()
+        if not out and (not s or s in ("Building configuration...", "Current configuration:", "!")):
+            continue
+        if s.startswith("frr version "):
+            continue
+        out.append(s)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
+def frr_test_changes(output: str) -> list[str]:
+    """'- line' / '+ line' entries from `frr-reload.py --test` output."""
+    out: list[str] = []
+    mode = ""
+    lines = output.replace("\r", "").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Lines To Delete"):
+            mode = "-"
+            continue
+        if line.startswith("Lines To Add"):
+            mode = "+"
+            continue
+        if not mode or not line.strip() or set(line.strip()) == {"="}:
+            continue
+        if re.match(r"^\d{4}-\d\d-\d\d ", line) or (i + 1 < len(lines) and set(lines[i + 1].strip()) == {"="}):
+            continue
+        out.append(f"{mode} {line}")
+    return out
+
+
+def frr_errors(text: str) -> str:
+    keep = [ln for ln in text.splitlines() if re.search(r"ERROR|error|Failed|failed|Unknown command|%", ln)]
+    return "\n".join(keep) if keep else text
+
+
+class FrrDriver(LinuxDriver):
+    """One ``frr`` switch through an open session."""
+
+    files = FILES
+
+    def vtysh(self, *commands: str) -> str:
+        return vtysh_command(self.access, *commands)
+
+    def frr_reload(self, conf: str, mode: str = "--reload") -> str:
+        return frr_reload_command(self.access, conf, mode)
+
+    # -- state
+
+    def read_running(self, sysctls: Iterable[str] = ()) -> RunningState:
+        """FRR running config and the interface snapshot; ``sysctls``: extra keys to hold."""
+        got = run_batch(
+            self.session, {"frr": self.vtysh("show running-config"), **net_commands(sysctls)}, timeout=self.timeout
+        )
+        net = parse_net_outputs(self.access.name, got)
+        rc, raw, err = got["frr"]
+        if rc != 0 or ("Current configuration" not in raw and "hostname" not in raw):
+            raise DriverError(f"{self.access.name}: vtysh gave no running config: {tail(err or raw)}")
+        return RunningState(frr=normalize_frr(raw), net=net)
+
+    def backup(self, running: RunningState | None = None) -> Backup:
+        """Snapshot before any change (the FRR part is also kept on the device)."""
+        running = running or self.read_running()
+        self.session.run(f"mkdir -p {shlex.quote(self.workdir)}", check=True)
+        if running.frr is not None:
+            self.session.put_file(self.path(BACKUP), running.frr)
+        prev = self.session.read_file(self.path(NETWORK_SCRIPT))
+        return Backup(device=self.access.name, taken=time.time(), running=running, previous_network_script=prev)
+
+    # -- apply steps
+
+    def prepare(self, files: dict[str, str]) -> list[str]:
+        """Upload the rendered files and validate them; the pending FRR changes. Nothing runs yet."""
+        self.session.put_file(self.path(INTENDED), files["frr.conf"], 0o644)
+        self.session.put_file(self.path(NETWORK_SCRIPT), files["network.sh"], 0o755)
+        return self.validate_frr()
+
+    def validate_frr(self) -> list[str]:
+        """``frr-reload.py --test``: raises if the intended config does not parse; the pending lines."""
+        res = self.session.run(self.frr_reload(self.path(INTENDED), "--test"), timeout=self.timeout)
+        if res.rc != 0:
+            raise DriverError(f"{self.access.name}: intended FRR config rejected: {tail(frr_errors(res.output))}")
+        return frr_test_changes(res.output)
+
+    def activate(self) -> None:
+        """Make the prepared files the running state: network script, then FRR reload."""
+        self.run_network()
+        self.reload_frr()
+
+    def discard(self, backup: Backup) -> None:
+        """Nothing was activated: put the previous network script back (the record of the device)."""
+        if backup.previous_network_script is not None:
+            self.session.put_file(self.path(NETWORK_SCRIPT), backup.previous_network_script, 0o755)
+
+    def run_network(self, script: str | None = None) -> CommandResult:
+        # bash, not sh: Debian's dash cannot `read` a /proc/sys file (1-byte reads return a
+        # truncated value without newline, so `read` fails under `set -e`)
+        p = shlex.quote(script or self.path(NETWORK_SCRIPT))
+        res = self.session.run(f"if command -v bash >/dev/null; then bash {p}; else sh {p}; fi 2>&1")
+        if res.rc != 0:
+            raise DriverError(f"{self.access.name}: network script failed ({res.rc}): {tail(res.output)}")
+        return res
+
+    def reload_frr(self, conf: str | None = None) -> CommandResult:
+        """frr-reload the config; a daemon that died meanwhile (an FRR crash) is started again and
+        the config reloaded once more, as watchfrr and the frr service would on a switch."""
+        conf = conf or self.path(INTENDED)
+        res = self.session.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+        dead = self.dead_daemons()
+        if dead:
+            self.revive(dead)
+            res = self.session.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+            still = self.dead_daemons()
+            if still:
+                raise DriverError(f"{self.access.name}: FRR daemon(s) {', '.join(still)} died and did not restart")
+        if res.rc != 0:
+            raise DriverError(f"{self.access.name}: frr-reload failed ({res.rc}): {tail(frr_errors(res.output))}")
+        return res
+
+    def dead_daemons(self) -> list[str]:
+        """FRR daemons of this device whose pid file names no live process (a zombie is dead)."""
+        a = self.access
+        rundir = f"{a.frr_rundir}/{a.frr_pathspace}" if a.frr_pathspace else a.frr_rundir
+        names = " ".join(shlex.quote(d) for d in a.frr_daemons)
+        out = self.session.run(
+            f"for d in {names}; do p=$(cat {shlex.quote(rundir)}/$d.pid 2>/dev/null); "
+            f'[ -n "$p" ] && kill -0 "$p" 2>/dev/null && ! grep -q "^[0-9]* ([^)]*) [ZX]" /proc/$p/stat 2>/dev/null '
+            f'|| echo "dead:$d"; done'
+        ).stdout
+        return [line[5:] for line in out.splitlines() if line.startswith("dead:")]
+
+    def revive(self, daemons: list[str]) -> None:
+        if self.access.frr_start is None:  # a real switch: the frr service restarts (watchfrr, systemd)
+            self.session.run(self.session.privileged("systemctl restart frr"), check=True, timeout=120.0)
+            return
+        for d in daemons:
+            self.session.run(self.access.frr_start[d], check=True)
+        deadline = time.monotonic() + 20
+        while self.dead_daemons() and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    # -- restore
+
+    config_name = "FRR running config"
+
+    def restore_config(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
+        """The backup FRR config reloaded, if the running one differs."""
+        if backup.running.frr is None or now.frr == backup.running.frr:
+            return
+        t0 = time.monotonic()
+        try:
+            self.session.put_file(self.path(BACKUP), backup.running.frr)
+            self.reload_frr(self.path(BACKUP))
+            rep.steps.append(StepReport(step="frr", ok=True, seconds=_since(t0), detail="backup reloaded"))
+        except DriverError as exc:
+            rep.errors.append(str(exc))
+            rep.steps.append(StepReport(step="frr", ok=False, seconds=_since(t0), detail=str(exc)))

@@ -1,0 +1,158 @@
+"""Any Linux device over a ``Session``: interface state snapshots and their restore.
+
+Servers are configured by the host playbook (``toolkit.drivers.ansible_runner``); this driver
+reads their state before and after, and puts it back when the playbook failed. The FRR switch
+driver (``toolkit.drivers.frr``) builds on it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Iterable
+
+from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState, StepReport
+from toolkit.netstate import SYSCTLS, NetSnapshot, intent_of, parse_snapshot, reconcile, shell_script
+from toolkit.session import Session, run_batch, tail
+
+RESTORE_SCRIPT = "aidc-restore.sh"
+
+
+def net_commands(sysctls: Iterable[str] = ()) -> dict[str, str]:
+    """The commands whose output makes a ``NetSnapshot`` (keys: the ``parse_snapshot`` inputs)."""
+    keys = list(dict.fromkeys([*SYSCTLS, *sysctls]))
+    return {
+        "link": "ip -j -d link show",
+        "addr": "ip -j addr show",
+        "route": "ip -4 -j route show table all",
+        "rule": "ip -4 -j rule show",
+        "sysctl": f"sysctl -e {' '.join(shlex.quote(k) for k in keys)}",
+    }
+
+
+def parse_net_outputs(device: str, got: dict[str, tuple[int, str, str]]) -> NetSnapshot:
+    for key in ("link", "addr"):
+        rc, _out, err = got.get(key, (255, "", "no output"))
+        if rc != 0:
+            raise DriverError(f"{device}: cannot read the interface state ({key}): {tail(err)}")
+    try:
+        return parse_snapshot(*(got.get(k, (0, "", ""))[1] for k in ("link", "addr", "sysctl", "route", "rule")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DriverError(f"{device}: cannot parse the interface state: {str(exc)[:200]}") from exc
+
+
+class LinuxDriver:
+    """Interface state of one device through an open ``Session``."""
+
+    def __init__(self, session: Session, *, timeout: float = 60.0) -> None:
+        self.session = session
+        self.access = session.access
+        self.timeout = timeout
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> LinuxDriver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def workdir(self) -> str:
+        return self.access.workdir
+
+    def path(self, name: str) -> str:
+        return f"{self.workdir}/{name}"
+
+    def read_net(self, sysctls: Iterable[str] = (), extra: dict[str, str] | None = None) -> tuple[NetSnapshot, dict]:
+        """Interface snapshot, plus the raw results of ``extra`` commands run in the same batch."""
+        commands = {**net_commands(sysctls), **(extra or {})}
+        got = run_batch(self.session, commands, timeout=self.timeout)
+        return parse_net_outputs(self.access.name, got), got
+
+    def read_running(self, sysctls: Iterable[str] = ()) -> RunningState:
+        net, _ = self.read_net(sysctls)
+        return RunningState(net=net)
+
+    def backup(self, running: RunningState | None = None) -> Backup:
+        running = running or self.read_running()
+        return Backup(device=self.access.name, taken=time.time(), running=running)
+
+    # -- apply steps: a plain Linux device is configured by the host playbook, not by a driver
+
+    files: tuple[str, ...] = ()
+
+    def prepare(self, files: dict[str, str]) -> list[str]:
+        """Upload and validate ``files``; the pending changes (nothing runs yet)."""
+        raise DriverError(f"{self.access.name}: {self.access.platform} devices are configured by the host playbook")
+
+    def activate(self) -> None:
+        """Make the prepared files the running state."""
+        raise DriverError(f"{self.access.name}: {self.access.platform} devices are configured by the host playbook")
+
+    def discard(self, backup: Backup) -> None:
+        """Nothing was activated: forget what ``prepare`` uploaded."""
+
+    def restore_net(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
+        """Interfaces back to the backup snapshot: one generated script, run once."""
+        t0 = time.monotonic()
+        plan = reconcile(intent_of(backup.running.net), now.net)
+        rep.errors.extend(plan.warnings)
+        if not plan.commands:
+            rep.steps.append(StepReport(step="network", ok=True, seconds=_since(t0), detail="already as before"))
+            return
+        try:
+            self.session.run(f"mkdir -p {shlex.quote(self.workdir)}", check=True)
+            self.session.put_file(self.path(RESTORE_SCRIPT), shell_script(plan.commands), 0o755)
+            res = self.session.run(f"sh {shlex.quote(self.path(RESTORE_SCRIPT))} 2>&1", timeout=self.timeout)
+            detail = f"{len(plan.commands)} commands"
+            rep.steps.append(StepReport(step="network", ok=res.rc == 0, seconds=_since(t0), detail=detail))
+            if res.rc != 0:
+                rep.errors.append(f"network restore: {tail(res.output)}")
+        except DriverError as exc:
+            rep.errors.append(str(exc))
+            rep.steps.append(StepReport(step="network", ok=False, seconds=_since(t0), detail=str(exc)))
+
+    def restore(self, backup: Backup) -> RestoreReport:
+        """Interfaces (and the NOS configuration, see ``restore_config``) back to the backup;
+        verified by reading the state again."""
+        keys = list(backup.running.net.sysctl)
+        try:
+            now = self.read_running(keys)
+        except DriverError as exc:
+            return RestoreReport(ok=False, errors=[str(exc)])
+        rep = RestoreReport(ok=True)
+        self.restore_net(backup, now, rep)
+        self.restore_config(backup, now, rep)
+        after = self.verify_restore(backup, keys, rep)
+        if after is not None and after.frr != backup.running.frr:
+            rep.ok = False
+            rep.errors.append(f"{self.config_name} differs from the backup after restore")
+        try:
+            self.discard(backup)
+        except DriverError as exc:
+            rep.errors.append(str(exc))
+        return rep
+
+    config_name = "configuration"
+    """What the NOS configuration is called in messages."""
+
+    def restore_config(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
+        """The NOS configuration back to the backup (a plain Linux device has none)."""
+
+    def verify_restore(self, backup: Backup, keys: list[str], rep: RestoreReport) -> RunningState | None:
+        try:
+            after = self.read_running(keys)
+        except DriverError as exc:
+            rep.ok = False
+            rep.errors.append(f"verify: {exc}")
+            return None
+        if after.net.canonical() != backup.running.net.canonical():
+            rep.ok = False
+            rep.errors.append("interfaces differ from the backup after restore")
+        return after
+
+
+def _since(t0: float) -> float:
+    return round(time.monotonic() - t0, 3)

@@ -1,0 +1,51 @@
+"""What a driver reads from and reports about a device (the contract with plan, apply, store)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+
+from toolkit.netstate import NetSnapshot
+from toolkit.session import DeviceError
+
+DriverError = DeviceError
+"""A device operation failed (the session's error type: one family for every device error)."""
+
+
+class RunningState(BaseModel):
+    """What a device runs now: its NOS configuration (FRR on a switch) and interface state."""
+
+    frr: str | None = Field(default=None, description="normalised `show running-config` (None on servers)")
+    net: NetSnapshot
+
+    def fingerprint(self, sysctl_keys: Iterable[str] | None = None) -> str:
+        """Hash of the FRR config and the interface state (sysctls: base + ``sysctl_keys``)."""
+        h = hashlib.sha256()
+        h.update((self.frr or "").encode())
+        h.update(b"\0")
+        h.update(self.net.restricted(sysctl_keys).canonical().encode())
+        return h.hexdigest()
+
+
+class Backup(BaseModel):
+    device: str
+    taken: float
+    running: RunningState
+    previous_network_script: str | None = Field(
+        default=None, description="the aidc-network.sh found on the device (last applied), if any"
+    )
+
+
+class StepReport(BaseModel):
+    step: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+class RestoreReport(BaseModel):
+    ok: bool
+    steps: list[StepReport] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
