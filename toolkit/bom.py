@@ -8,6 +8,10 @@ Shape (keys are stable, pipelines read them):
  "business": {...same for that plane...}, "storage": {...}, "oob": {...}, "totals": {...}}
 Optics: a DAC/AOC cable carries its own ends; an MMF/SMF link needs a transceiver at each end,
 and a broken-out switch cage needs one transceiver for all its lanes.
+Breakout cables: a cage split to several devices (``Cable.group``) is one DAC/AOC breakout cable
+for all its legs (``breakouts``: "<medium> <mode>" -> cables); fibres stay one per leg. The
+``cables`` counts are connections (legs); ``totals.physical_cables`` counts what is bought:
+connections minus the legs a DAC/AOC breakout cable carries beyond its first.
 """
 
 from __future__ import annotations
@@ -47,11 +51,14 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
     optics: Counter[str] = Counter()
     cages: set[tuple[str, int]] = set()
     port_maps: dict[str, dict[str, Any]] = {}
+    groups: dict[str, str] = {}
     for c in fabric.cables:
         if c.plane != plane:
             continue
         cables[c.tier] += 1
         media[f"{c.medium} {c.speed}G"] += 1
+        if c.group and c.medium in ("DAC", "AOC"):
+            groups[c.group] = f"{c.medium} {c.breakout}"
         if c.medium not in ("MMF", "SMF"):
             continue
         for dev_name, port_name in ((c.a_device, c.a_port), (c.b_device, c.b_port)):
@@ -73,6 +80,7 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
         "cables": dict(sorted(cables.items())),
         "media": dict(sorted(media.items())),
         "transceivers": dict(sorted(optics.items())),
+        "breakouts": dict(sorted(Counter(groups.values()).items())),
     }
     return out
 
@@ -88,6 +96,7 @@ def bom(fabric: Fabric) -> dict[str, Any]:
         "cables": compute["cables"],
         "media": compute["media"],
         "transceivers": compute["transceivers"],
+        "breakouts": compute["breakouts"],
     }
     for plane in ("business", "storage", "oob"):
         if any(c.plane == plane for c in fabric.cables) or any(
@@ -102,7 +111,14 @@ def bom(fabric: Fabric) -> dict[str, Any]:
         "servers": len(servers),
         "server_models": dict(sorted(srv_models.items())),
         "cables": len(fabric.cables),
+        "physical_cables": physical_cables(fabric),
         "pdus": sum(1 for d in fabric.devices.values() if d.role == "pdu"),
         "power_kw": round(sum(d.power_w for d in fabric.devices.values()) / 1000, 1),
     }
     return out
+
+
+def physical_cables(fabric: Fabric) -> int:
+    """Cables to buy: every connection, a DAC/AOC breakout cable once for all its legs."""
+    legs: Counter[str] = Counter(c.group for c in fabric.cables if c.group and c.medium in ("DAC", "AOC"))
+    return len(fabric.cables) - sum(n - 1 for n in legs.values())

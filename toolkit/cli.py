@@ -67,6 +67,24 @@ def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform
     return res.spec, findings
 
 
+def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> list[Any]:
+    """GROW findings of ``spec`` against the previous spec (exit 2 when it cannot be read)."""
+    from toolkit.design import design
+    from toolkit.findings import locate_all
+    from toolkit.growth import PreviousError, growth_findings, load_previous
+
+    try:
+        prev = load_previous(path, previous)
+    except PreviousError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if prev.spec is None:
+        err.print(f"--previous {previous}: the previous spec does not load")
+        _print_findings(prev.findings, "text")
+        raise typer.Exit(2)
+    return locate_all(growth_findings(design(prev.spec), design(spec)), sources)
+
+
 def check_platform(platform: str | None) -> None:
     """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
     from toolkit import platforms
@@ -93,6 +111,9 @@ def validate(
     format: str = typer.Option("text", "--format", help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
     platform: str = typer.Option(None, "--platform", help="also check the limits of this NOS for every switch"),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Load the spec and check every rule; all findings of the run are reported together."""
     from toolkit.rules import validate as run_rules
@@ -106,6 +127,8 @@ def validate(
     findings = list(res.findings)
     if res.spec is not None:
         findings += run_rules(res.spec, res.sources, platform=platform)
+    if previous and res.spec is not None and not any(f.severity == "error" for f in findings):
+        findings += previous_findings(path, previous, res.spec, res.sources)
     if format == "json":
         _print_findings(findings, "json")
     else:
@@ -412,12 +435,24 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    previous: str = typer.Option(
+        None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
+    ),
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
     from toolkit.plan import plan as make_plan
 
     _check_format(fmt)
+    if previous:
+        from toolkit.spec import load
+
+        res = load(path)
+        if res.spec is not None:
+            grow = previous_findings(path, previous, res.spec, res.sources)
+            if grow:
+                _print_findings(grow, "text")
+                raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
     p = make_plan(fab, artifacts, tgt, read_running=not no_running)
     sys.stdout.write(format_plan(p, fmt))

@@ -138,6 +138,7 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("FE002", _set("catalog.switches.as7326.ports", 3), "networks.business.racks_per_group"),
     ("FE003", _gpu_nic(2, speed="400G"), "catalog.servers.gpu-2x.nics[2].speed"),
+    ("GROW003", _set("networks.compute.planned_sus", None), "networks.compute"),
     ("LINK003", _set("networks.business.leaf.uplink_breakout", "2x50G"), "networks.business.leaf.uplink_breakout"),
     (
         "MTU001",

@@ -120,16 +120,20 @@ def check_cabling(fab: Fabric, files: Docs) -> None:
     header, rows = read_csv(files["cabling.csv"])
     assert header == list(docs.CABLING_HEADER)
     assert len(rows) == len(fab.cables), "one row per cable"
-    Row = tuple[str, str, str, str, str, str, int, str, str]
+    Row = tuple[str, str, str, str, str, str, str, int, str, str, str, str, str, float]
     got: Counter[Row] = Counter(
-        (r["a_device"], r["a_port"], r["b_device"], r["b_port"], r["plane"], r["tier"], int(r["speed_gbps"]),
-         r["medium"], r["length_class"])
+        (r["cable_id"], r["a_device"], r["a_port"], r["b_device"], r["b_port"], r["plane"], r["tier"],
+         int(r["speed_gbps"]), r["medium"], r["length_class"], r["a_rack"], r["b_rack"], r["a_u"] + "/" + r["b_u"],
+         float(r["length_m"]))
         for r in rows
     )
     want: Counter[Row] = Counter(
-        (c.a_device, c.a_port, c.b_device, c.b_port, c.plane, c.tier, c.speed, c.medium, c.length_class)
+        (c.id, c.a_device, c.a_port, c.b_device, c.b_port, c.plane, c.tier, c.speed, c.medium, c.length_class,
+         fab.devices[c.a_device].rack, fab.devices[c.b_device].rack,
+         f"{fab.devices[c.a_device].rack_u or ''}/{fab.devices[c.b_device].rack_u or ''}", c.length_m)
         for c in fab.cables
     )
+    assert len({r["cable_id"] for r in rows}) == len(rows), "cable labels are unique"
     assert got == want, f"cables differ: missing {list(want - got)[:3]}, extra {list(got - want)[:3]}"
     # both ends are real ports of real devices
     ports = {(d.name, p.name) for d in fab.devices.values() for p in d.ports}
@@ -234,7 +238,13 @@ def check_bom(fab: Fabric, files: Docs) -> None:
     totals = {item: _num(n) for item, n in md_table(text, "Totals")}
     t = b["totals"]
     assert totals == {"GPUs": b["gpus"], "servers": t["servers"], "switches": t["switches"], "cables": t["cables"],
-                      "PDUs": t["pdus"], "power (kW, nameplate)": t["power_kw"]}
+                      "physical cables": t["physical_cables"], "PDUs": t["pdus"],
+                      "power (kW, nameplate)": t["power_kw"]}
+    # breakout cables: one per split cage, and the physical count adds up
+    brk = {(plane, kind): int(n) for plane, kind, n in md_table(text, "Breakout cables")}
+    assert brk == {(plane, k): n for plane, pb in planes.items() for k, n in pb.get("breakouts", {}).items()}
+    legs = sum(1 for c in fab.cables if c.group and c.medium in ("DAC", "AOC"))
+    assert t["physical_cables"] == t["cables"] - legs + sum(brk.values())
 
 
 def check_racks(fab: Fabric, files: Docs) -> None:

@@ -3,7 +3,8 @@
 The steps run in this order, each a small module:
 inventory (racks, servers, NIC ports) -> tenants.mark_members -> compute (rail-optimized leaves,
 spines, cores) -> frontend (business / storage leaf-spine) -> oob (per-rack management) ->
-racks (elevations, units and power per rack) -> tenants (VNIs, member addresses) -> storage
+racks (elevations, units and power per rack) -> cables (labels, ends' rack and unit, length,
+one medium per cage) -> tenants (VNIs, member addresses) -> storage
 (Ceph, MinIO placement) -> infiniband (subnet
 managers, partitions, GUIDs; InfiniBand compute only) -> scheduler (placement units, node labels,
 rail networks for Slurm / Kubernetes / NCCL) -> policy (values every
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gc
 
+from toolkit.design.cables import finalize_cables
 from toolkit.design.compute import build_compute
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.frontend import build_frontends
@@ -102,7 +104,14 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
                 underlay=b.underlay,
                 converged_with="business",
             )
-    out["oob"] = PlaneInfo(name="oob", kind="ethernet", switch_mtu=1500, host_mtu=1500, underlay="none")
+    out["oob"] = PlaneInfo(
+        name="oob",
+        kind="ethernet",
+        switch_mtu=1500,
+        host_mtu=1500,
+        underlay="none",
+        tiers=2 if nets.oob.aggregation else 1,  # per-rack access switches (+ the aggregation)
+    )
     return out
 
 
@@ -150,6 +159,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     build_oob(ctx)
     racks = place_racks(ctx)
     finalize_ports(ctx)
+    finalize_cables(ctx)
     tenants = build_tenants(ctx)
     ipoib_blocks = assign_ipoib(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
     ceph = build_ceph(ctx)

@@ -10,7 +10,9 @@ Ports
   racks of the pod's first SU (``pod_spine_racks``).
 - 3 tiers: leaf uplink j goes to spine j of its pod, spine port = leaf position in the pod;
   spine uplink u = c*lpsc + k goes to core c of plane j (the spine's top cages, each core its own),
-  core port = pod*lpsc + k.
+  core port = pod*lpsc + k. The last planned pod, when it holds fewer SUs than a full pod, gets
+  only the links its planned SUs need (``ComputeSizing.spine_core_links``); ports and addresses
+  keep the full pod's stride, so raising planned_sus later only adds links.
 
 Addresses (RoCE): loopbacks leaves [0, 1/2), spines [1/2, 3/4), cores [3/4, 1) of the pool;
 host /31s: leaf g owns block g*2D, server port p gets +2p (leaf) / +2p+1 (host);
@@ -44,7 +46,9 @@ def network_rack(ctx: Ctx) -> str:
 def network_racks(ctx: Ctx) -> list[str]:
     """Racks for spines and cores: layout.network_rack first, then every non-SU network rack."""
     out = [ctx.spec.layout.network_rack] if ctx.spec.layout.network_rack else []
-    out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out]
+    agg = ctx.spec.networks.oob.aggregation
+    skip = set(agg.racks) if agg else set()  # racks given to the OOB aggregation
+    out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out + list(skip)]
     return out or [network_rack(ctx)]
 
 
@@ -209,7 +213,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
         for (pod, j), sp in spines.items():
             for c in range(sz.cores_per_plane):
                 co = cores[(j, c)]
-                for k in range(sz.links_per_spine_core):
+                for k in range(sz.spine_core_links(pod)):
                     u = c * sz.links_per_spine_core + k
                     spp = uplink(ctx, sp, c, k, sz.links_per_spine_core)
                     cop = logical(ctx, co, pod * sz.links_per_spine_core + k)

@@ -228,8 +228,18 @@ class Cable(_Model):
     plane: Plane
     tier: Literal["server-leaf", "leaf-spine", "spine-core", "oob"]
     speed: int
-    medium: str = Field(description="DAC, AOC, MMF or SMF by length class")
+    medium: str = Field(description="DAC, AOC, MMF or SMF by length class (one medium per switch cage)")
     length_class: str = Field(description="in-rack, adjacent-rack, in-row, cross-row")
+    id: str = Field(default="", description="stable cable label: plane letter + hash of both ends")
+    a_rack: str = ""
+    a_u: int | None = Field(default=None, description="rack unit of the A end's device")
+    b_rack: str = ""
+    b_u: int | None = None
+    length_m: float = Field(default=0.0, description="length estimate from the racks' rows and positions")
+    breakout: str | None = Field(
+        default=None, description="this is one leg of a breakout cable from a cage in this mode (e.g. 2x400G)"
+    )
+    group: str | None = Field(default=None, description="id of the breakout cable this leg belongs to")
 
 
 class RackSlot(_Model):

@@ -5,8 +5,14 @@ block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rac
 OOB switch at +0; the devices counting up attach port by port, PDUs first, then each server's
 BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
 at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
-block. OOB switch ports mirror that: switches from the second-to-last port down; the last port is
-the uplink to the management core.
+block. OOB switch ports mirror that: switches from below the uplinks down; the last port (a
+redundant aggregation: the last two ports) are the uplinks.
+
+Aggregation (``networks.oob.aggregation``): ``oob-agg01`` (and ``oob-agg02`` for a redundant
+pair) in the aggregation racks (default: the network racks outside the SUs), managed like every
+switch of their rack; port r (0-based) of each faces the OOB switch of rack r (layout order),
+the last port of a pair is the peer link between the two. The pair (or router) carries the OOB
+gateway address.
 
 Servers without an OS management port on the OOB network are managed in-band: their management
 address is the address of their first business-plane host port (``Device.mgmt_inband``); the BMC
@@ -18,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 
 from toolkit.design.addressing import Pool
+from toolkit.design.compute import network_racks
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_switch_name, pdu_name
@@ -43,6 +50,7 @@ def build_oob(ctx: Ctx) -> None:
         by_rack.setdefault(d.rack, []).append(d)
     specs = {r.name: r for su in ctx.spec.layout.scalable_units for r in su.racks}
     specs.update({r.name: r for r in ctx.spec.layout.racks})
+    aggs = _aggregation(ctx, by_rack)
 
     for rack in ctx.racks:
         base = oob.rack_block * (rack.index + 1)
@@ -68,11 +76,31 @@ def build_oob(ctx: Ctx) -> None:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
             )
-        up = logical(ctx, osw, n - 1)
-        put(up, role="oob-uplink", description="management core")
+        n_up = max(len(aggs), 1)
+        if n < n_up + 1:
+            raise DesignError(
+                f"OOB switch model {oob.switch_model} needs at least {n_up + 1} ports",
+                ("networks", "oob", "switch_model"),
+            )
+        for k in range(n_up):
+            up = logical(ctx, osw, n - 1 - k)
+            put(up, role="oob-uplink")
+            if k < len(aggs):
+                agg = aggs[k]
+                if rack.index >= front_ports(ctx, agg) - (len(aggs) > 1):
+                    raise DesignError(
+                        f"OOB aggregation {agg.name} ({agg.model}) has {front_ports(ctx, agg)} ports, "
+                        f"{len(ctx.racks)} racks need one each" + (" plus the peer link" if len(aggs) > 1 else ""),
+                        ("networks", "oob", "aggregation", "model"),
+                    )
+                ap = logical(ctx, agg, rack.index)
+                put(ap, role="oob-access")
+                ctx.connect(osw, up, agg, ap, "oob", "oob")
+            else:
+                put(up, description="OOB aggregation (not designed: networks.oob.aggregation)")
 
         low = 0  # next port from the bottom
-        high = n - 2  # next port from the top (last port is the uplink)
+        high = n - 1 - n_up  # next port from the top (the last ports are the uplinks)
         for i in range(specs[rack.name].pdus):
             pdu = ctx.add(
                 Device(
@@ -164,3 +192,37 @@ def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr:
         )
     put(op, role="oob-access")
     ctx.connect(dev, mp, osw, op, "oob", "oob")
+
+
+def _aggregation(ctx: Ctx, by_rack: dict[str, list[Device]]) -> list[Device]:
+    """The OOB aggregation switches (none when the spec declares none: rule OOBA001)."""
+    agg = ctx.spec.networks.oob.aggregation
+    if agg is None:
+        return []
+    racks = list(agg.racks) or network_racks(ctx)
+    out = []
+    for k in range(2 if agg.redundant else 1):
+        rack = ctx.rack_by_name.get(racks[k % len(racks)])
+        if rack is None:
+            raise DesignError(f"no rack named {racks[k % len(racks)]!r}", ("networks", "oob", "aggregation", "racks"))
+        dev = make_switch(
+            ctx,
+            name=f"oob-agg{k + 1:02d}",
+            role="oob",
+            plane="oob",
+            model_name=agg.model,
+            breakout=None,
+            rack=rack.name,
+            index=100_000 + k,
+            mtu=1500,
+        )
+        by_rack.setdefault(rack.name, []).append(dev)
+        out.append(dev)
+    if len(out) == 2:
+        a, b = out
+        last_a, last_b = front_ports(ctx, a) - 1, front_ports(ctx, b) - 1
+        pa, pb = logical(ctx, a, last_a), logical(ctx, b, last_b)
+        put(pa, role="oob-uplink")
+        put(pb, role="oob-uplink")
+        ctx.connect(a, pa, b, pb, "oob", "oob")
+    return out

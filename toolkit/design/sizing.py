@@ -85,6 +85,15 @@ class ComputeSizing:
     spine: TierPorts
     core: TierPorts | None
 
+    last_pod_links_per_spine_core: int = 0  # the last planned pod, when it holds fewer SUs
+
+    def spine_core_links(self, pod: int) -> int:
+        """Links from each spine of ``pod`` to each core of its plane: the last planned pod, when
+        partial, gets only what its planned SUs need (non-blocking); others the full count."""
+        if pod == self.planned_pods - 1 and self.last_pod_links_per_spine_core:
+            return self.last_pod_links_per_spine_core
+        return self.links_per_spine_core
+
     @property
     def leaves(self) -> int:
         return self.leaves_per_su * self.sus
@@ -259,6 +268,11 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     if planned_pods * lpsc > core.ports:
         raise SizingError(f"{planned_pods} pods need {planned_pods * lpsc} ports per core, core model has {core.ports}")
     _fits(spine, spine_down, cores_per_plane, lpsc, "spine")
+    last_sus = planned_sus - (planned_pods - 1) * sus_per_pod
+    last_lpsc = 0
+    if last_sus < sus_per_pod:
+        last_up = spine.uplinks(last_sus * leaves_per_su, 1.0)
+        last_lpsc = min(lpsc, math.ceil(last_up / cores_per_plane))
     return ComputeSizing(
         tiers=3,
         rails=rails,
@@ -282,6 +296,7 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
         leaf=leaf,
         spine=spine,
         core=core,
+        last_pod_links_per_spine_core=last_lpsc,
     )
 
 

@@ -1,7 +1,9 @@
 """Documents: ``docs/`` under the rendered cluster folder.
 
 - ``cabling.csv``: one row per ``fabric.cables`` entry, sorted by A device, A port (natural
-  order), then B device and port.
+  order), then B device and port: the cable label, both ends with their rack and unit, plane,
+  tier, speed, medium, length class and estimate (``toolkit.design.cables``), and for a leg of a
+  breakout cable its mode and the breakout cable's label.
 - ``ip-plan.csv``: every address of the Fabric: port addresses (servers and switches, the
   management / BMC ports included), loopbacks, management addresses not on a port, tenant
   anycast gateways and the site services.
@@ -49,15 +51,22 @@ __all__ = [
 ]
 
 CABLING_HEADER = (
+    "cable_id",
     "a_device",
     "a_port",
+    "a_rack",
+    "a_u",
     "b_device",
     "b_port",
+    "b_rack",
+    "b_u",
     "plane",
     "tier",
     "speed_gbps",
     "medium",
     "length_class",
+    "length_m",
+    "breakout",
 )
 IP_PLAN_HEADER = ("device", "port", "plane", "address", "gateway", "peer", "purpose")
 FULL_DETAIL_MAX = 60
@@ -117,7 +126,24 @@ def _cable_key(c: Cable) -> tuple[Any, ...]:
 
 def cabling_rows(fabric: Fabric) -> list[tuple[Any, ...]]:
     return [
-        (c.a_device, c.a_port, c.b_device, c.b_port, c.plane, c.tier, c.speed, c.medium, c.length_class)
+        (
+            c.id,
+            c.a_device,
+            c.a_port,
+            c.a_rack,
+            "" if c.a_u is None else c.a_u,
+            c.b_device,
+            c.b_port,
+            c.b_rack,
+            "" if c.b_u is None else c.b_u,
+            c.plane,
+            c.tier,
+            c.speed,
+            c.medium,
+            c.length_class,
+            c.length_m,
+            f"{c.breakout} ({c.group})" if c.group else "",
+        )
         for c in sorted(fabric.cables, key=_cable_key)
     ]
 
@@ -396,9 +422,11 @@ def _bom_view(fabric: Fabric) -> dict[str, Any]:
         cables[(c.plane, c.tier, c.medium, c.speed)] += 1
     b = bom(fabric)
     optics: list[tuple[str, str, int]] = [("compute", k, v) for k, v in b["transceivers"].items()]
+    breakouts: list[tuple[str, str, int]] = [("compute", k, v) for k, v in b["breakouts"].items()]
     for plane in ("business", "storage", "oob"):
         if plane in b:
             optics += [(plane, k, v) for k, v in b[plane]["transceivers"].items()]
+            breakouts += [(plane, k, v) for k, v in b[plane]["breakouts"].items()]
     plane_order = {p: i for i, p in enumerate(("compute", "storage", "business", "oob"))}
     tier_order = {t: i for i, t in enumerate(("core", "spine", "leaf", "switch", "server-leaf", "leaf-spine",
                                               "spine-core", "oob"))}
@@ -409,6 +437,7 @@ def _bom_view(fabric: Fabric) -> dict[str, Any]:
         "cables": sorted(cables.items(), key=lambda kv: (plane_order.get(kv[0][0], 9),
                                                            tier_order.get(kv[0][1], 9), kv[0][2], kv[0][3])),
         "optics": optics,
+        "breakouts": breakouts,
         "totals": b["totals"],
         "gpus": b["gpus"],
     }

@@ -76,6 +76,9 @@ def rule_docs() -> list[tuple[str, str, str]]:
 
     docs = [(r.code, r.severity, r.doc) for r in RULES.values()]
     docs += [(r.code, r.severity, r.doc) for r in FABRIC_RULES.values()]
+    from toolkit.growth import GROWTH_CODES
+
+    docs += list(GROWTH_CODES)
     docs.append((DESIGN_CODE, "error", "the spec can be designed (ports, addresses and sizes all fit)"))
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),

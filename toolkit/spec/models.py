@@ -119,14 +119,14 @@ class SwitchModel(Strict):
         description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
         json_schema_extra={"enum": list(platforms.names())},
     )
-    ports: int = Field(ge=1, le=512, description="front-panel cages")
+    ports: int = Field(ge=1, le=1024, description="front-panel cages (a modular chassis: all its line-card ports)")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
     breakouts: list[str] = Field(
         default_factory=list, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
     )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: int = Field(default=0, ge=0, description="typical power in watts")
-    rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
+    rack_units: int = Field(default=1, ge=1, le=48, description="height in rack units (chassis up to 48)")
 
     @field_validator("platform")
     @classmethod
@@ -167,6 +167,12 @@ class Rack(Strict):
     )
     power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
     units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
+    row: Name | None = Field(
+        default=None, description="row of the rack on the floor (default: its SU's name; racks outside SUs: 'core')"
+    )
+    position: int | None = Field(
+        default=None, ge=0, le=999, description="rack position in its row (default: its order in the row)"
+    )
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
 
@@ -327,8 +333,24 @@ class StorageNetwork(Strict):
     )
 
 
+class OobAggregation(Strict):
+    """Where every rack's OOB switch uplinks: a redundant pair, or one management router."""
+
+    model: str = Field(description="aggregation switch / router model from catalog.switches (a port per rack)")
+    redundant: bool = Field(
+        default=True, description="a pair (every OOB switch uplinked to both, one peer link) or a single router"
+    )
+    racks: list[Name] = Field(
+        default_factory=list,
+        description="racks of the aggregation switches (default: the network racks outside the SUs)",
+    )
+
+
 class OobNetwork(Strict):
     switch_model: str = Field(description="per-rack 1G management switch model from catalog.switches")
+    aggregation: OobAggregation | None = Field(
+        default=None, description="the OOB aggregation every rack's OOB switch uplinks to (required: OOBA001)"
+    )
     prefix: Prefix = Field(description="management subnet (one L2/L3 zone)")
     gateway: Address | None = Field(default=None, description="default gateway (default: first address)")
     rack_block: int = Field(default=64, ge=8, le=1024, description="addresses reserved per rack, in layout order")

@@ -30,7 +30,7 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface lo type loopback
 nv set interface lo ip address 10.10.0.1/32
 nv set interface eth0 type eth
-nv set interface eth0 description stor-r01-oob:swp50
+nv set interface eth0 description stor-r01-oob:swp49
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.94/22

@@ -38,32 +38,50 @@ nv set interface swp1 link state up
 nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
 nv set interface swp1 bridge domain br_default access 1
+nv set interface swp45 type swp
+nv set interface swp45 description oob-agg02:eth0
+nv set interface swp45 link state up
+nv set interface swp45 link mtu 1500
+nv set interface swp45 link speed 1G
+nv set interface swp45 bridge domain br_default access 1
+nv set interface swp46 type swp
+nv set interface swp46 description oob-agg01:eth0
+nv set interface swp46 link state up
+nv set interface swp46 link mtu 1500
+nv set interface swp46 link speed 1G
+nv set interface swp46 bridge domain br_default access 1
+nv set interface swp47 type swp
+nv set interface swp47 description fe-spine02:eth0
+nv set interface swp47 link state up
+nv set interface swp47 link mtu 1500
+nv set interface swp47 link speed 1G
+nv set interface swp47 bridge domain br_default access 1
 nv set interface swp48 type swp
-nv set interface swp48 description fe-spine02:eth0
+nv set interface swp48 description fe-spine01:eth0
 nv set interface swp48 link state up
 nv set interface swp48 link mtu 1500
 nv set interface swp48 link speed 1G
 nv set interface swp48 bridge domain br_default access 1
 nv set interface swp49 type swp
-nv set interface swp49 description fe-spine01:eth0
+nv set interface swp49 description spine02:eth0
 nv set interface swp49 link state up
 nv set interface swp49 link mtu 1500
 nv set interface swp49 link speed 1G
 nv set interface swp49 bridge domain br_default access 1
 nv set interface swp50 type swp
-nv set interface swp50 description spine02:eth0
+nv set interface swp50 description spine01:eth0
 nv set interface swp50 link state up
 nv set interface swp50 link mtu 1500
 nv set interface swp50 link speed 1G
 nv set interface swp50 bridge domain br_default access 1
 nv set interface swp51 type swp
-nv set interface swp51 description spine01:eth0
+nv set interface swp51 description oob-agg02:swp1
 nv set interface swp51 link state up
 nv set interface swp51 link mtu 1500
 nv set interface swp51 link speed 1G
 nv set interface swp51 bridge domain br_default access 1
 nv set interface swp52 type swp
-nv set interface swp52 description 'management core'
+nv set interface swp52 description oob-agg01:swp1
 nv set interface swp52 link state up
 nv set interface swp52 link mtu 1500
 nv set interface swp52 link speed 1G
@@ -154,12 +172,6 @@ nv set interface swp43 type swp
 nv set interface swp43 link state down
 nv set interface swp44 type swp
 nv set interface swp44 link state down
-nv set interface swp45 type swp
-nv set interface swp45 link state down
-nv set interface swp46 type swp
-nv set interface swp46 link state down
-nv set interface swp47 type swp
-nv set interface swp47 link state down
 nv set bridge domain br_default vlan 1
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

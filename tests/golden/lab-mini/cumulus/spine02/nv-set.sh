@@ -108,7 +108,7 @@ nv set qos egress-scheduler default-global traffic-class 6 mode strict
 nv set interface lo type loopback
 nv set interface lo ip address 10.0.0.129/32
 nv set interface eth0 type eth
-nv set interface eth0 description net-r01-oob:swp50
+nv set interface eth0 description net-r01-oob:swp49
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.62/22

@@ -68,20 +68,26 @@ nv set interface swp6 link state up
 nv set interface swp6 link mtu 1500
 nv set interface swp6 link speed 1G
 nv set interface swp6 bridge domain br_default access 1
+nv set interface swp49 type swp
+nv set interface swp49 description fe-leaf02:eth0
+nv set interface swp49 link state up
+nv set interface swp49 link mtu 1500
+nv set interface swp49 link speed 1G
+nv set interface swp49 bridge domain br_default access 1
 nv set interface swp50 type swp
-nv set interface swp50 description fe-leaf02:eth0
+nv set interface swp50 description fe-leaf01:eth0
 nv set interface swp50 link state up
 nv set interface swp50 link mtu 1500
 nv set interface swp50 link speed 1G
 nv set interface swp50 bridge domain br_default access 1
 nv set interface swp51 type swp
-nv set interface swp51 description fe-leaf01:eth0
+nv set interface swp51 description oob-agg02:swp2
 nv set interface swp51 link state up
 nv set interface swp51 link mtu 1500
 nv set interface swp51 link speed 1G
 nv set interface swp51 bridge domain br_default access 1
 nv set interface swp52 type swp
-nv set interface swp52 description 'management core'
+nv set interface swp52 description oob-agg01:swp2
 nv set interface swp52 link state up
 nv set interface swp52 link mtu 1500
 nv set interface swp52 link speed 1G
@@ -170,8 +176,6 @@ nv set interface swp47 type swp
 nv set interface swp47 link state down
 nv set interface swp48 type swp
 nv set interface swp48 link state down
-nv set interface swp49 type swp
-nv set interface swp49 link state down
 nv set bridge domain br_default vlan 1
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

@@ -56,8 +56,14 @@ nv set interface swp4 link state up
 nv set interface swp4 link mtu 1500
 nv set interface swp4 link speed 1G
 nv set interface swp4 bridge domain br_default access 1
+nv set interface swp51 type swp
+nv set interface swp51 description oob-agg02:swp4
+nv set interface swp51 link state up
+nv set interface swp51 link mtu 1500
+nv set interface swp51 link speed 1G
+nv set interface swp51 bridge domain br_default access 1
 nv set interface swp52 type swp
-nv set interface swp52 description 'management core'
+nv set interface swp52 description oob-agg01:swp4
 nv set interface swp52 link state up
 nv set interface swp52 link mtu 1500
 nv set interface swp52 link speed 1G
@@ -154,8 +160,6 @@ nv set interface swp49 type swp
 nv set interface swp49 link state down
 nv set interface swp50 type swp
 nv set interface swp50 link state down
-nv set interface swp51 type swp
-nv set interface swp51 link state down
 nv set bridge domain br_default vlan 1
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

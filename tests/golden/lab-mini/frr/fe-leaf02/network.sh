@@ -88,7 +88,7 @@ ip link set dev lo up
 addr lo 10.10.0.1/32
 
 # management
-port eth0 1500 stor-r01-oob:swp50
+port eth0 1500 stor-r01-oob:swp49
 ip addr replace 10.254.0.94/22 dev eth0
 
 # ports

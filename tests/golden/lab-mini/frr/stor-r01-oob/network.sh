@@ -93,9 +93,10 @@ port swp3 1500 stor-r01-stor02:bmc
 port swp4 1500 stor-r01-stor02:mgmt0
 port swp5 1500 stor-r01-stor03:bmc
 port swp6 1500 stor-r01-stor03:mgmt0
-port swp50 1500 fe-leaf02:eth0
-port swp51 1500 fe-leaf01:eth0
-port swp52 1500 'management core'
+port swp49 1500 fe-leaf02:eth0
+port swp50 1500 fe-leaf01:eth0
+port swp51 1500 oob-agg02:swp2
+port swp52 1500 oob-agg01:swp2
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -105,6 +106,7 @@ enslave swp3 bridge
 enslave swp4 bridge
 enslave swp5 bridge
 enslave swp6 bridge
+enslave swp49 bridge
 enslave swp50 bridge
 enslave swp51 bridge
 enslave swp52 bridge
@@ -152,7 +154,6 @@ shut swp45
 shut swp46
 shut swp47
 shut swp48
-shut swp49
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

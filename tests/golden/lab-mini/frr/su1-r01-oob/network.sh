@@ -91,9 +91,10 @@ port swp1 1500 su1-r01-gpu01:bmc
 port swp2 1500 su1-r01-gpu01:mgmt0
 port swp3 1500 su1-r01-gpu02:bmc
 port swp4 1500 su1-r01-gpu02:mgmt0
-port swp50 1500 su1-leaf-rail1:eth0
-port swp51 1500 su1-leaf-rail0:eth0
-port swp52 1500 'management core'
+port swp49 1500 su1-leaf-rail1:eth0
+port swp50 1500 su1-leaf-rail0:eth0
+port swp51 1500 oob-agg02:swp3
+port swp52 1500 oob-agg01:swp3
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -101,6 +102,7 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
+enslave swp49 bridge
 enslave swp50 bridge
 enslave swp51 bridge
 enslave swp52 bridge
@@ -150,7 +152,6 @@ shut swp45
 shut swp46
 shut swp47
 shut swp48
-shut swp49
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

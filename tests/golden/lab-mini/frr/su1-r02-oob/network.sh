@@ -91,7 +91,8 @@ port swp1 1500 su1-r02-gpu01:bmc
 port swp2 1500 su1-r02-gpu01:mgmt0
 port swp3 1500 su1-r02-gpu02:bmc
 port swp4 1500 su1-r02-gpu02:mgmt0
-port swp52 1500 'management core'
+port swp51 1500 oob-agg02:swp4
+port swp52 1500 oob-agg01:swp4
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -99,6 +100,7 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
+enslave swp51 bridge
 enslave swp52 bridge
 
 # unused ports
@@ -148,7 +150,6 @@ shut swp47
 shut swp48
 shut swp49
 shut swp50
-shut swp51
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2
