@@ -24,7 +24,8 @@ from toolkit.lab import bgp_peers, frr_conf_path, frr_reload, lldp_neighbors, wa
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-ACTIVE_LAYERS = [x for x in LAYERS if x not in ("hardware", "qos")]
+ACTIVE_LAYERS = [x for x in LAYERS if x not in ("hardware", "qos", "infiniband")]
+"""Layers with checks in the (Ethernet) lab: infiniband has nothing to check there (tests/infiniband)."""
 
 
 def caught(report: CheckReport, layer: str, *fragments: str) -> str:
