@@ -345,3 +345,47 @@ def test_fabric_is_frozen_after_design() -> None:
     ):
         with pytest.raises(ValidationError, match="frozen"):
             setattr(obj, field, value)
+
+
+def test_host_routing_health_compares_with_the_fabric_tables() -> None:
+    """Rules and routes as the netstate snapshot holds them, against the Fabric's table and rule
+    priority of a compute NIC."""
+    from toolkit.health import evaluate
+    from toolkit.netstate import RouteState, RuleState
+
+    fab = _fabric("lab-mini", "frr")
+    case = expect.host_routes(fab, None)[0]
+    e = case.expect
+    assert e["table"] == e["rule_priority"] is not None
+    rule = RuleState(priority=e["rule_priority"], src=e["address"], table=str(e["table"]))
+    route = RouteState(table=str(e["table"]), dst="default", gateway=e["gateway"], dev=e["ifname"])
+    assert evaluate.policy_route(case, [rule], [route]) == []
+    wrong_table = rule.model_copy(update={"table": "7"})
+    moved = route.model_copy(update={"table": "7"})
+    assert any("the Fabric says" in p for p in evaluate.policy_route(case, [wrong_table], [moved]))
+    wrong_prio = rule.model_copy(update={"priority": e["rule_priority"] + 1})
+    assert any("priority" in p for p in evaluate.policy_route(case, [wrong_prio], [route]))
+
+
+def test_cli_validate_checks_the_platform_given(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data = example_data("lab-mini")
+    data["tenants"][0]["vni"] = 70000
+    p = tmp_path / "spec.yml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "toolkit.cli", "validate", str(p), *args],
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    assert run().returncode == 0
+    eos = run("--platform", "eos")
+    assert eos.returncode == 1 and f"{p}:" in eos.stdout + eos.stderr and "PLAT005" in eos.stdout + eos.stderr
+    bad = run("--platform", "junos")
+    assert bad.returncode == 2 and "cumulus, eos, frr, sonic" in bad.stderr + bad.stdout
+    # render refuses the same way instead of failing half-way in a renderer
+    out = subprocess.run([sys.executable, "-m", "toolkit.cli", "render", str(p), "--out", str(tmp_path / "o"),
+                          "--platform", "eos"], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 1 and "PLAT005" in out.stdout + out.stderr and not (tmp_path / "o").exists()

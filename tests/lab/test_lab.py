@@ -17,6 +17,7 @@ import pytest
 import toolkit.lab.daemons as daemons
 import toolkit.lab.lifecycle as lifecycle
 import toolkit.lab.state as rt
+from toolkit.design.model import put
 from toolkit.lab import (
     LabError,
     frr_conf_path,
@@ -227,7 +228,7 @@ def test_zz_down_removes_everything(running_lab):
 def test_rollback_on_invalid_device(tmp_path, fresh_fabric):
     """A port MTU the kernel rejects fails `ip link add` half-way: nothing may be left behind."""
     fab = fresh_fabric("rb")
-    fab.devices["srv2"].ports[0].mtu = 70000
+    put(fab.devices["srv2"].ports[0], mtu=70000)  # a faulty Fabric on purpose (frozen after design)
     before = _netns()
     with pytest.raises(LabError, match="rolled back"):
         lab_up(fab, tmp_path)

@@ -151,6 +151,14 @@ def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -
     if not tables:
         return [f"{case.where}: no ip rule 'from {addr} lookup <table>'"]
     problems = []
+    want_table, want_prio = e.get("table"), e.get("rule_priority")
+    if want_table is not None and tables != [str(want_table)]:
+        problems.append(
+            f"{case.where}: 'from {addr}' looks up table(s) {', '.join(tables)}, the Fabric says {want_table}"
+        )
+    prios = sorted({r.priority for r in rules if r.src == addr})
+    if want_prio is not None and prios != [want_prio]:
+        problems.append(f"{case.where}: rule 'from {addr}' has priority {prios}, the Fabric says {want_prio}")
     for table in tables:
         in_table = [r for r in routes if r.table == table]
         good = [r for r in in_table if r.gateway == gw and r.dev == ifname]

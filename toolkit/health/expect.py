@@ -303,6 +303,8 @@ def host_routes(fabric: Fabric, present: Present) -> list[Case]:
                     "ifname": p.ifname,
                     "address": ip_of(p.address),
                     "gateway": p.gateway,
+                    "table": p.table,
+                    "rule_priority": p.rule_priority,
                     "probe_dst": ip_of(far[1].address) if far else None,
                     "probe_peer": f"{far[0].name} {far[1].name}" if far else None,
                 },
