@@ -102,11 +102,13 @@ def test_syntax_check_catches_a_bad_module(tmp_path: Path, inventory: Path, ansi
 
 def test_filters_used_by_playbooks_exist() -> None:
     """Syntax checks do not evaluate templates: every ``| aidc_*`` filter must be in filter_plugins."""
-    spec = importlib.util.spec_from_file_location("aidc_net_plugin", PLAYBOOKS / "filter_plugins" / "aidc_net.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    defined = set(mod.FilterModule().filters())
+    defined: set[str] = set()
+    for plugin in sorted((PLAYBOOKS / "filter_plugins").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"{plugin.stem}_plugin", plugin)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        defined |= set(mod.FilterModule().filters())
     used = {m for f in PLAYBOOKS.rglob("*.yml") for m in re.findall(r"\|\s*(aidc_\w+)", f.read_text())}
     assert used, "no aidc filters found: the pattern is out of date"
     assert used <= defined, f"undefined filters: {sorted(used - defined)}"

@@ -115,6 +115,9 @@ def bom(fabric: Fabric) -> dict[str, Any]:
         "pdus": sum(1 for d in fabric.devices.values() if d.role == "pdu"),
         "power_kw": round(sum(d.power_w for d in fabric.devices.values()) / 1000, 1),
     }
+    from toolkit.design.storage import storage_drives
+
+    out["storage_drives"] = storage_drives(fabric)
     return out
 
 

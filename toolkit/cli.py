@@ -180,6 +180,19 @@ def show(
     for info in fab.planes.values():
         pl.add_row(info.name, info.kind, str(info.tiers), str(info.switch_mtu), str(info.host_mtu), info.underlay)
     out.print(pl)
+    from toolkit.design.storage import storage_summary
+
+    rows = storage_summary(fab)
+    if rows:
+        s = Table(title="storage")
+        for col in ("system", "name", "raw TB", "usable TB", "layout", "tolerates (required)"):
+            s.add_column(col)
+        for r in rows:
+            usable = ", ".join(f"{k} {v}" for k, v in r["usable_tb"].items())  # type: ignore[attr-defined]
+            tol = ", ".join(f"{k}: {v}" for k, v in r["tolerates"].items())  # type: ignore[attr-defined]
+            s.add_row(str(r["system"]), str(r["name"]), str(r["raw_tb"]), usable, str(r["layout"]),
+                      f"{tol} ({', '.join(r['required'])})")  # type: ignore[arg-type]
+        out.print(s)
 
 
 @app.command()
@@ -210,6 +223,13 @@ def bom(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
         for kind, n in section["transceivers"].items():
             t.add_row(f"transceiver {kind}", str(n))
         out.print(t)
+    if data.get("storage_drives"):
+        d = Table(title="storage drives")
+        for col in ("system", "cluster", "server model", "drives"):
+            d.add_column(col, justify="right" if col == "drives" else "left")
+        for r in data["storage_drives"]:
+            d.add_row(r["system"], r["cluster"], r["server_model"], str(r["drives"]))
+        out.print(d)
     tot = data["totals"]
     out.print(
         f"totals: {tot['switches']} switches, {tot['servers']} servers, {tot['cables']} cables, "
@@ -435,6 +455,7 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="leave the Ceph/MinIO clusters out"),
     previous: str = typer.Option(
         None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
     ),
@@ -454,7 +475,7 @@ def plan(
                 _print_findings(grow, "text")
                 raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
-    p = make_plan(fab, artifacts, tgt, read_running=not no_running)
+    p = make_plan(fab, artifacts, tgt, read_running=not no_running, storage=not no_storage)
     sys.stdout.write(format_plan(p, fmt))
     raise typer.Exit(p.exit_code)
 
@@ -465,8 +486,10 @@ def apply(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     device: list[str] = typer.Option(None, "--device", "-d", help="apply only these devices (repeatable)"),
+    no_storage: bool = typer.Option(False, "--no-storage", help="network only: skip the Ceph/MinIO playbooks"),
 ) -> None:
-    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible."""
+    """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible,
+    then storage (playbooks/ceph.yml, minio.yml)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from toolkit.plan import ApplyError, ApplyLockedError, ProgressEvent, format_apply
@@ -488,7 +511,7 @@ def apply(
                 bar.console.print(f"[green]{ev.device}[/green] {ev.event} {ev.message}".rstrip())
 
         try:
-            result = do_apply(fab, artifacts, tgt, progress, devices=device or None)
+            result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
         except ApplyLockedError as exc:
             err.print(f"[red]locked[/red]: {exc}")
             raise typer.Exit(1) from None

@@ -86,7 +86,7 @@ def make_spec(dest: Path, cluster: str, oob: ipaddress.IPv4Network) -> Path:
 def configure_with_apply(fabric: Fabric, state_dir: Path) -> None:
     from toolkit.plan import apply
     from toolkit.render import render
-    result = apply(fabric, render(fabric), LabTarget(fabric.name, state_dir))
+    result = apply(fabric, render(fabric), LabTarget(fabric.name, state_dir), storage=True)  # + Ceph
     if not result.ok:
         bad = [
             f"{d.device}: {d.status} {(d.error or '')[:200]}"

@@ -18,6 +18,7 @@ from toolkit.design import design, policy
 from toolkit.design.model import Device, Fabric
 from toolkit.render import ansible, hosts
 from toolkit.render.core import environment, write_atomic
+from toolkit.render.storage import storage_host_vars
 from toolkit.spec import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +178,9 @@ def test_host_vars_match_fabric(example: str) -> None:
         path = f"ansible/host_vars/{dev.name}.yml"
         if dev.is_server:
             hv = read_yaml(out[path])
-            assert tuple(hv) == ansible.SERVER_KEYS  # exactly these keys, in this order
+            # exactly these keys, in this order, then the storage ones of servers storage touches
+            assert tuple(hv)[: len(ansible.SERVER_KEYS)] == ansible.SERVER_KEYS
+            assert {k: hv[k] for k in tuple(hv)[len(ansible.SERVER_KEYS) :]} == storage_host_vars(fab, dev)
             check_server_vars(dev, fab, hv)
             n += 1
         elif dev.is_switch:

@@ -45,7 +45,7 @@ def test_render_is_byte_identical_and_laid_out(tmp_path: Path) -> None:
     assert ta == tb and ta
     tops = {k.split("/")[0] for k in ta}
     assert "switches" in tops
-    assert all(t in {"switches", "hosts", "ansible", "docs", "infiniband", "scheduler"} for t in tops)
+    assert all(t in {"switches", "hosts", "ansible", "docs", "infiniband", "scheduler", "storage"} for t in tops)
 
 
 def test_template_override_file_by_file_and_failed_render_keeps_output(tmp_path: Path) -> None:

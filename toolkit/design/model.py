@@ -344,42 +344,135 @@ class PoolUsage(_Model):
     used: int
 
 
+class FailureCase(_Model):
+    """What one failure (a server, a leaf, a leaf pair, a rack) does to a storage cluster."""
+
+    scenario: Literal["server", "leaf", "leaf-pair", "rack"]
+    what: str = Field(description="the failed thing: server, leaf, 'leaf1+leaf2' or rack name")
+    lost_hosts: list[str] = Field(description="storage hosts cut off from the storage plane")
+    quorum: bool = Field(description="Ceph: monitors keep quorum; MinIO: every pool keeps write quorum")
+    available: bool = Field(description="Ceph: every pool's PGs stay active; MinIO: every pool stays readable")
+    detail: list[str] = Field(default_factory=list, description="per pool/monitor explanation, worst case")
+
+    @property
+    def survives(self) -> bool:
+        return self.quorum and self.available
+
+
 class CephPool(_Model):
     name: str
     type: Literal["replicated", "erasure"]
-    size: int | None = None
+    size: int = Field(description="replicas, or k+m chunks for erasure pools")
+    min_size: int = Field(description="copies/chunks a PG needs to serve I/O")
     k: int | None = None
     m: int | None = None
     pg_num: int
     application: str
+    failure_domain: Literal["host", "rack"]
+    device_class: str | None = None
+    crush_rule: str = Field(description="CRUSH rule name the pool uses")
+    ec_profile: str | None = Field(default=None, description="erasure-code profile name (erasure pools)")
+    usable_bytes: int = Field(default=0, description="raw capacity x this pool's efficiency (if it held all data)")
+
+
+class CephOsd(_Model):
+    id: int = Field(description="OSD id, stable: host order then drive order")
+    host: str
+    device: str
+    device_class: str
+    rack: str
+
+
+class CephDaemon(_Model):
+    """A mon, mgr, mds or rgw instance: ``name`` is the Ceph id (``mon.<name>``, ``client.rgw.<name>``)."""
+
+    name: str
+    host: str
+    address: str = Field(description="storage-plane address it binds (no prefix)")
+    port: int | None = Field(default=None, description="rgw: beast port")
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.address}:{self.port}" if self.port else self.address
+
+
+class CephFs(_Model):
+    name: str
+    metadata_pool: str
+    data_pool: str
 
 
 class CephCluster(_Model):
     name: str
     fsid: str
     public_network: str = Field(description="storage-plane prefix the daemons bind to")
+    cluster_network: str | None = Field(default=None, description="replication network (None: public network)")
     mons: dict[str, str] = Field(description="host -> address")
     mgrs: list[str]
     osds: dict[str, list[str]] = Field(description="host -> drives")
-    rgws: dict[str, str] = Field(description="host -> address:port endpoint")
+    osd_list: list[CephOsd] = Field(default_factory=list, description="every OSD with its id")
+    osds_per_device: int = 1
+    device_class: str = "nvme"
+    rgws: dict[str, str] = Field(description="rgw name -> address:port endpoint")
+    rgw_daemons: list[CephDaemon] = Field(default_factory=list)
+    mdss: list[CephDaemon] = Field(default_factory=list)
+    filesystems: list[CephFs] = Field(default_factory=list)
     failure_domain: str
     pools: list[CephPool]
     host_racks: dict[str, str]
+    host_leaves: dict[str, list[str]] = Field(
+        default_factory=dict, description="host -> leaves its storage ports hang from"
+    )
+    survives: list[str] = Field(default_factory=list, description="scenarios the spec requires it to survive")
+    failures: list[FailureCase] = Field(default_factory=list, description="what each single failure does")
+    clients: list[str] = Field(default_factory=list, description="servers that mount/use it over the storage plane")
+    raw_bytes: int = Field(default=0, description="raw capacity (drives x drive size) in bytes")
+
+    @property
+    def mon_hosts(self) -> str:
+        """``mon host`` of ceph.conf: every monitor address, design order."""
+        return ",".join(self.mons.values())
+
+
+class MinioSet(_Model):
+    index: int
+    drives: list[str] = Field(description="server:drive of every drive of the set, MinIO's order")
 
 
 class MinioPool(_Model):
     servers: list[str]
     drives_per_server: int
     endpoints: list[str] = Field(description="server URLs with drive ellipsis, in pool order")
+    volume: str = Field(default="", description="the pool as one MINIO_VOLUMES ellipsis expression")
+    set_size: int = Field(default=0, description="drives per erasure set (MinIO's choice or the spec's)")
+    sets: int = Field(default=0, description="erasure sets in the pool")
+    parity: int = Field(default=0)
+    write_quorum: int = Field(default=0, description="drives of a set that must be up to write")
+    read_quorum: int = Field(default=0, description="drives of a set that must be up to read")
+    drives_tolerated: int = Field(default=0, description="drives a set may lose and still write")
+    servers_tolerated: int = Field(default=0, description="servers the pool may lose and still write")
+    raw_bytes: int = 0
+    usable_bytes: int = 0
+    erasure_sets: list[MinioSet] = Field(default_factory=list)
 
 
 class MinioCluster(_Model):
     name: str
-    erasure_set_size: int
-    parity: int
+    erasure_set_size: int = Field(description="set size of the first pool")
+    set_size_from_spec: bool = Field(default=False, description="the spec fixes the set size (MinIO's env var)")
+    parity: int = Field(description="EC:N parity of the STANDARD storage class")
     port: int
+    console_port: int = 9001
+    drive_path: str = Field(default="/data/disk", description="drive mount points: <drive_path>1 ... <drive_path>N")
     pools: list[MinioPool]
     addresses: dict[str, str]
+    volumes: str = Field(default="", description="MINIO_VOLUMES: one expression per pool, space separated")
+    host_leaves: dict[str, list[str]] = Field(default_factory=dict)
+    survives: list[str] = Field(default_factory=list)
+    failures: list[FailureCase] = Field(default_factory=list)
+    clients: list[str] = Field(default_factory=list, description="servers that use it over the storage plane")
+    raw_bytes: int = 0
+    usable_bytes: int = 0
 
 
 class Site(_Model):

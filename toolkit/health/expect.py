@@ -552,6 +552,15 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def _storage_builders() -> dict[str, Builder]:
+    from toolkit.health.storage import BUILDERS as STORAGE
+
+    return dict(STORAGE)
+
+
+BUILDERS.update(_storage_builders())
+
+
 def cases(name: str, fabric: Fabric, present: Present = None) -> list[Case]:
     try:
         builder = BUILDERS[name] if name in BUILDERS else _ib_builders()[name]

@@ -54,6 +54,9 @@ def lab_down(cluster_name: str, state_dir: Path | str) -> DownReport:
     if st is None:
         return report
     report.state_found = True
+    from toolkit.lab.storage import stop_storage
+
+    stop_storage(st)  # Ceph daemons by PID first; the namespace sweep of teardown catches the rest
     teardown(st, report)
     restore_host_sysctls(st, report)
     if not report.errors and ldir.exists():

@@ -378,11 +378,14 @@ def apply(
     host_playbook: str = HOST_PLAYBOOK,
     forks: int | None = None,
     connect_timeout: float = 10.0,
+    storage: bool = False,
 ) -> ApplyResult:
     """Apply ``artifacts`` (rendered from ``fabric``) to ``target``; see the module docstring.
 
-    ``devices`` limits the apply to some devices. Raises ``ApplyLockedError`` when another apply
-    holds the target and ``ApplyError`` when the Fabric does not belong to the target.
+    ``devices`` limits the apply to some devices. ``storage``: after the network succeeded, deploy
+    the Ceph and MinIO clusters (``toolkit.plan.storage_apply``; ``aidc apply`` does by default).
+    Raises ``ApplyLockedError`` when another apply holds the target and ``ApplyError`` when the
+    Fabric does not belong to the target.
     """
     if fabric.name != target.cluster:
         raise ApplyError(f"the Fabric is {fabric.name!r} but target {target.name} is for {target.cluster!r}")
@@ -453,6 +456,15 @@ def apply(
             for res in host_future.result():
                 collected[res.device] = res
         result.devices = [collected[name] for name in desired if name in collected]
+        network_ok = all(d.status in ("changed", "unchanged") for d in result.devices)
+        if (fabric.ceph or fabric.minio) and storage and network_ok:
+            from toolkit.plan.storage_apply import apply_storage
+
+            t = time.monotonic()
+            for res in apply_storage(fabric, artifacts, target, set(devices) if devices is not None else None):
+                run.emit(res.device, res.kind, res.status, res.error or res.message)
+                result.devices.append(res)
+            timings["storage"] = _since(t)
         timings["total"] = _since(t_start)
         result.timings = timings
         return result

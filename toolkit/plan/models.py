@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-DeviceKind = Literal["switch", "server"]
+DeviceKind = Literal["switch", "server", "storage"]
 PlanStatus = Literal["create", "update", "drift", "unchanged", "error"]
 """create: never applied; update: desired differs from last applied; drift: desired equals last
 applied but the device no longer runs what was applied; error: cannot be planned."""

@@ -134,8 +134,10 @@ def plan(
     read_running: bool = True,
     workers: int = DEFAULT_WORKERS,
     connect_timeout: float = 10.0,
+    storage: bool = False,
 ) -> Plan:
-    """Compare desired, last applied and (``read_running``) running state of every target device."""
+    """Compare desired, last applied and (``read_running``) running state of every target device;
+    ``storage``: also what the storage phase of apply would do per Ceph/MinIO cluster."""
     out = Plan(cluster=fabric.name, target=target.name, target_kind=target.kind, created=iso())
     if fabric.name != target.cluster:
         out.errors.append(f"the Fabric is {fabric.name!r} but the target is for cluster {target.cluster!r}")
@@ -154,4 +156,8 @@ def plan(
         running = read_running_all(target, names, sysctl_keys=keys, workers=workers, connect_timeout=connect_timeout)
     for name, dd in desired.items():
         out.devices.append(plan_device(dd, store, running.get(name)))
+    if storage and (fabric.ceph or fabric.minio):
+        from toolkit.plan.storage_apply import plan_storage
+
+        out.devices += plan_storage(fabric, artifacts, target)
     return out

@@ -7,6 +7,7 @@ Output layout under ``<out>/<cluster>/``:
   docs/...                cabling plan, IP plan, BOM, rack elevations, topology picture
   infiniband/...          opensm.conf, partitions.conf, qos-policy.conf, GUID files (InfiniBand)
   scheduler/...           Slurm topology/gres/nodes, Kubernetes labels, Kueue, Volcano, SR-IOV, NADs
+  storage/...             Ceph (ceph.conf, keyring layout, pools script, cephadm specs), MinIO
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ STAGES = (
     "toolkit.render.docs",
     "toolkit.render.infiniband",
     "toolkit.render.scheduler",
+    "toolkit.render.storage",
 )
 PENDING_STAGES = frozenset({"toolkit.render.infiniband"})
 """Stages announced but not landed yet: skipped while their module is absent. Every other stage is

@@ -9,11 +9,16 @@
     ``switches`` (children ``leaves``, ``spines``, ``cores``, ``storage_leaves``,
     ``storage_spines``, ``business_leaves``, ``business_spines``, ``oob_switches``); ``pdus``;
   * ``plane_<plane>`` (the device's plane), ``rack_<rack>``, ``su_<su>``, ``pod_<n>``
-    (compute pods of leaves and spines) and ``rail_<n>`` (the leaves of rail n).
+    (compute pods of leaves and spines) and ``rail_<n>`` (the leaves of rail n);
+  * storage roles (``toolkit.render.storage.storage_groups``): ``ceph_servers``, ``ceph_mons``,
+    ``ceph_mgrs``, ``ceph_osds``, ``ceph_rgws``, ``ceph_mdss``, ``ceph_clients``,
+    ``minio_servers`` and ``storage_clients``.
 
   Group names replace every character outside ``[A-Za-z0-9_]`` with ``_``.
 - ``ansible/host_vars/<host>.yml``: plain data the playbooks consume (servers: network data;
-  switches: platform, ASN, loopback). The keys are listed in ``SERVER_KEYS`` / ``SWITCH_KEYS``.
+  switches: platform, ASN, loopback). The keys are listed in ``SERVER_KEYS`` / ``SWITCH_KEYS``;
+  servers storage touches also get ``aidc_ceph``, ``aidc_minio`` and/or ``aidc_storage``
+  (endpoints of a storage client), see ``toolkit.render.storage.storage_host_vars``.
 - ``ansible/group_vars/all.yml``: cluster name, network mode (``netplan``; the lab passes
   ``iproute2``) and the site services.
 
@@ -32,6 +37,7 @@ import yaml
 from toolkit.design.model import Device, Fabric
 from toolkit.render.core import Artifacts
 from toolkit.render.hosts import HostView, host_view
+from toolkit.render.storage import storage_groups, storage_host_vars
 
 __all__ = [
     "NETWORK_MODE",
@@ -338,6 +344,8 @@ def inventory(fabric: Fabric) -> dict[str, Any]:
         children["pdus"] = {"hosts": role_hosts["pdus"]}
     for g in sorted(extra, key=_natural):
         children[g] = {"hosts": extra[g]}
+    for g, hosts in storage_groups(fabric).items():
+        children[g] = {"hosts": dict.fromkeys(hosts)}
     return {"all": {"children": children}}
 
 
@@ -377,7 +385,10 @@ def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     }
     for dev in fabric.devices.values():
         if dev.is_server:
-            out[f"ansible/host_vars/{dev.name}.yml"] = head + _dump(server_vars(dev, fabric))
+            hv = server_vars(dev, fabric)
+            if fabric.ceph or fabric.minio:
+                hv.update(storage_host_vars(fabric, dev))
+            out[f"ansible/host_vars/{dev.name}.yml"] = head + _dump(hv)
         elif dev.is_switch:
             out[f"ansible/host_vars/{dev.name}.yml"] = head + _dump(switch_vars(dev, fabric))
     return out

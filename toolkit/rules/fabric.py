@@ -28,6 +28,8 @@ class FabricRule:
 
 
 FABRIC_RULES: dict[str, FabricRule] = {}
+RUN: list[int] = [0]
+"""Counts fabric_findings runs: rules may share work within one run (keyed by it), never across."""
 
 
 def fabric_rule(code: str, severity: Severity, doc: str) -> Callable[[FabricCheck], FabricCheck]:
@@ -42,6 +44,7 @@ def fabric_rule(code: str, severity: Severity, doc: str) -> Callable[[FabricChec
 
 def fabric_findings(spec: ClusterSpec, fabric: Fabric) -> list[Finding]:
     out: list[Finding] = []
+    RUN[0] += 1
     # the rules build indexes over a few hundred thousand ports and free nothing cyclic: the
     # garbage collector would only rescan the Fabric (as in toolkit.design.design)
     was_enabled = gc.isenabled()

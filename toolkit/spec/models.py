@@ -102,6 +102,7 @@ class ServerModel(Strict):
     )
     nics: list[Nic] = Field(min_length=1, description="network interfaces")
     drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
+    drive_tb: float = Field(default=0, ge=0, description="capacity of one data drive in TB (10^12 bytes)")
     power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
     management: Literal["auto", "inband", "oob"] = Field(
@@ -409,39 +410,89 @@ class TenantSpec(Strict):
 # --------------------------------------------------------------------------- storage
 
 
+Scenario = Literal["server", "leaf", "leaf-pair", "rack"]
+"""A failure a storage design is checked against: one storage server, one leaf its storage ports
+hang from, one leaf pair (a rack group's leaves), one rack."""
+
+DEFAULT_SURVIVES: tuple[Scenario, ...] = ("server", "leaf")
+
+
 class CephPoolSpec(Strict):
     name: str = Field(description="pool name")
     type: Literal["replicated", "erasure"] = Field(default="replicated", description="replicated or erasure-coded")
     size: int | None = Field(default=None, ge=1, le=10, description="replicas (replicated pools)")
+    min_size: int | None = Field(
+        default=None, ge=1, le=32, description="copies/chunks a PG needs to stay active (default: Ceph's rule)"
+    )
     k: int | None = Field(default=None, ge=1, le=32, description="data chunks (erasure pools)")
     m: int | None = Field(default=None, ge=1, le=16, description="coding chunks (erasure pools)")
     pg_num: int = Field(default=32, ge=1, le=65536, description="placement groups (power of two)")
     application: Literal["rbd", "rgw", "cephfs"] = Field(default="rbd", description="what uses the pool")
+    failure_domain: Literal["host", "rack"] | None = Field(
+        default=None, description="CRUSH failure domain of this pool (default: the cluster's)"
+    )
+    device_class: Literal["nvme", "ssd", "hdd"] | None = Field(
+        default=None, description="place the pool on OSDs of this device class only (default: any)"
+    )
+
+
+class CephFsSpec(Strict):
+    name: str = Field(description="CephFS file system name")
+    metadata_pool: str = Field(description="replicated pool (from pools) holding the metadata")
+    data_pool: str = Field(description="pool (from pools) holding the file data")
 
 
 class CephSpec(Strict):
     name: Name = Field(description="Ceph cluster name")
-    mons: list[str] = Field(min_length=1, description="monitor hosts (odd count)")
-    mgrs: list[str] = Field(min_length=1, description="manager hosts")
+    mons: list[str] = Field(
+        default_factory=list, description="monitor hosts, odd count (default: one per rack of the OSD hosts, 3 or 5)"
+    )
+    mgrs: list[str] = Field(default_factory=list, description="manager hosts (default: the first two monitors)")
     osd_hosts: list[str] = Field(min_length=1, description="hosts whose drives become OSDs")
     drives: list[str] = Field(default_factory=list, description="OSD drive paths per host (default: by model)")
+    device_class: Literal["nvme", "ssd", "hdd"] = Field(default="nvme", description="CRUSH device class of the OSDs")
+    osds_per_device: int = Field(default=1, ge=1, le=8, description="OSDs per drive (fast NVMe: 2)")
     rgws: list[str] = Field(default_factory=list, description="RADOS gateway hosts")
-    rgw_port: int = Field(default=7480, ge=1, le=65535, description="RADOS gateway (beast) port")
+    rgws_per_host: int = Field(default=1, ge=1, le=8, description="RADOS gateway daemons per host")
+    rgw_port: int = Field(default=7480, ge=1, le=65535, description="port of the first RADOS gateway (beast) of a host")
+    mdss: list[str] = Field(default_factory=list, description="metadata server hosts (CephFS)")
+    filesystems: list[CephFsSpec] = Field(default_factory=list, description="CephFS file systems")
+    cluster_network: Prefix | None = Field(
+        default=None, description="separate replication network (default: none, the storage plane carries it)"
+    )
     failure_domain: Literal["host", "rack"] = Field(default="rack", description="CRUSH failure domain")
     pools: list[CephPoolSpec] = Field(default_factory=list, description="pools to create")
+    survives: list[Scenario] = Field(
+        default_factory=lambda: list(DEFAULT_SURVIVES),
+        description="failures the cluster must survive with mon quorum and every pool active (validated "
+        "against the network)",
+    )
 
 
 class MinioPoolSpec(Strict):
-    servers: list[str] = Field(min_length=1, description="servers of this pool, in order")
+    servers: list[str] = Field(min_length=1, description="servers of this pool, in order (hosts must be sequential)")
     drives_per_server: int = Field(ge=1, le=64, description="drives each server contributes")
 
 
 class MinioSpec(Strict):
     name: Name = Field(description="MinIO deployment name")
     pools: list[MinioPoolSpec] = Field(min_length=1, description="server pools")
-    erasure_set_size: int = Field(description="drives per erasure set (2-16)")
-    parity: int = Field(ge=0, description="parity drives per set (at most half the set)")
+    erasure_set_size: int | None = Field(
+        default=None,
+        description="drives per erasure set, 2-16 (MINIO_ERASURE_SET_DRIVE_COUNT; default: MinIO's choice per pool)",
+    )
+    parity: int | None = Field(
+        default=None, ge=0, description="parity drives per set, at most half the set (default: MinIO's EC:2/3/4 rule)"
+    )
     port: int = Field(default=9000, ge=1, le=65535, description="S3 API port")
+    console_port: int = Field(default=9001, ge=1, le=65535, description="web console port")
+    drive_path: str = Field(
+        default="/data/disk", pattern=r"^/[A-Za-z0-9_./-]+$", description="mount point prefix of the drives (1-based)"
+    )
+    survives: list[Scenario] = Field(
+        default_factory=lambda: list(DEFAULT_SURVIVES),
+        description="failures every pool must survive with write quorum (validated against the network)",
+    )
 
 
 class StorageSpec(Strict):

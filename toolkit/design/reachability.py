@@ -1,0 +1,208 @@
+"""Reachability: the routing tables the design renders, and route lookups over them.
+
+Per host (``host_tables``), from the Port fields the policy step decided (``toolkit.design.policy``)
+and the host files render: the connected network of every addressed data port (main table, and
+its policy table for a compute port), its ``routes`` via its ``gateway`` (in ``table`` or main
+with ``metric``), and the rules ``from <address> lookup <table>`` by ``rule_priority``. A lookup
+follows Linux: rules by priority; a table without a match falls through to the next rule; then
+main, longest prefix first, lowest metric among equals.
+
+Per plane, the switches forward what any switch reachable over the plane's BGP sessions
+advertises (``Device.advertise``: loopbacks and the connected host networks): a packet a host
+hands to its gateway leaf reaches a destination address when a switch of the same BGP component
+advertises a prefix holding it and the destination's port hangs off a switch of that component.
+A tenant access port hands its packets to the tenant's VRF on the leaf, which holds the tenant's
+subnet only (no route leaks out of a tenant).
+
+``trace(...)`` returns None when the packet arrives, else why not (host, address, missing route).
+Addresses are ints and prefixes (network, length) pairs: a 16k-GPU fabric has ~10^5 lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from toolkit.design.model import Device, Fabric, Port
+
+MAIN = 254
+Prefix = tuple[int, int]
+
+
+def ip_int(text: str) -> int:
+    a, b, c, d = text.split("/", 1)[0].split(".")
+    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+
+
+def ip_str(n: int) -> str:
+    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def prefix(text: str) -> Prefix:
+    """``10.0.0.1/31`` -> (10.0.0.0 as int, 31); ``default`` -> (0, 0)."""
+    if text == "default":
+        return (0, 0)
+    addr, _, plen = text.partition("/")
+    n = int(plen or 32)
+    return ((ip_int(addr) >> (32 - n)) << (32 - n) if n else 0, n)
+
+
+def within(ip: int, p: Prefix) -> bool:
+    return p[1] == 0 or (ip >> (32 - p[1])) == (p[0] >> (32 - p[1]))
+
+
+@dataclass(frozen=True)
+class Route:
+    to: Prefix
+    port: str
+    via: str | None
+    metric: int
+
+
+@dataclass
+class HostTables:
+    rules: list[tuple[int, int, int]] = field(default_factory=list)  # priority, from address, table
+    tables: dict[int, list[Route]] = field(default_factory=dict)
+    addresses: dict[int, Port] = field(default_factory=dict)
+
+    def lookup(self, src: int | None, dst: int) -> tuple[int, Route] | None:
+        """(table, route) for a packet from ``src`` (None: the kernel picks the source, only main applies)."""
+        order = [t for _, s, t in sorted(self.rules) if s == src] + [MAIN]
+        for table in order:
+            best: Route | None = None
+            for r in self.tables.get(table, ()):
+                if within(dst, r.to) and (
+                    best is None or r.to[1] > best.to[1] or (r.to[1] == best.to[1] and r.metric < best.metric)
+                ):
+                    best = r
+            if best is not None:
+                return table, best
+        return None
+
+
+def _data_ports(dev: Device) -> list[Port]:
+    # as the policy step and the host files: OOB ports and the management port are not data ports
+    return [p for p in dev.ports if p.plane != "oob" and p.role not in ("bmc", "mgmt") and p.name != dev.mgmt_port]
+
+
+def host_tables(fabric: Fabric) -> dict[str, HostTables]:
+    out: dict[str, HostTables] = {}
+    for dev in fabric.servers():
+        t = HostTables()
+        for p in _data_ports(dev):
+            if not p.address:
+                continue
+            ip = ip_int(p.address)
+            t.addresses[ip] = p
+            connected = Route(prefix(p.address), p.name, None, 0)
+            t.tables.setdefault(MAIN, []).append(connected)
+            table = p.table if p.table is not None else MAIN
+            if table != MAIN:
+                t.tables.setdefault(table, []).append(connected)
+                if p.rule_priority is not None:
+                    t.rules.append((p.rule_priority, ip, table))
+            for dest in p.routes:
+                t.tables.setdefault(table, []).append(Route(prefix(dest), p.name, p.gateway, p.metric or 0))
+        out[dev.name] = t
+    return out
+
+
+class Planes:
+    """Per plane: BGP components of the switches and what each component advertises."""
+
+    def __init__(self, fabric: Fabric):
+        self.fabric = fabric
+        self.component: dict[tuple[str, str], int] = {}  # (plane, switch) -> component id
+        self.prefixes: dict[int, set[Prefix]] = {}
+        self.tenants = {t.name: t for t in fabric.tenants}
+        self.peer_addr: dict[tuple[str, str], int] = {}  # (switch, port) -> address
+        parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def find(x: tuple[str, str]) -> tuple[str, str]:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for dev in fabric.switches():
+            for n in dev.bgp:
+                a, b = find((n.plane, dev.name)), find((n.plane, n.peer_device))
+                if a != b:
+                    parent[a] = b
+            find((dev.plane, dev.name))
+            for p in dev.ports:
+                if p.address and p.peer_device:
+                    self.peer_addr[(dev.name, p.name)] = ip_int(p.address)
+        ids: dict[tuple[str, str], int] = {}
+        for key in list(parent):
+            self.component[key] = ids.setdefault(find(key), len(ids))
+        for (plane, name), cid in self.component.items():
+            sw = fabric.devices.get(name)
+            if sw is not None and sw.plane == plane:
+                self.prefixes.setdefault(cid, set()).update(prefix(a) for a in sw.advertise)
+        self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
+
+    def of(self, switch: str) -> int | None:
+        """BGP component of a switch on its own plane (a converged leaf carries storage on business)."""
+        dev = self.fabric.devices.get(switch)
+        return None if dev is None else self.component.get((dev.plane, switch))
+
+    def carries(self, cid: int, dst: int) -> bool:
+        nets = self.prefixes.get(cid, set())
+        return any(((dst >> (32 - n)) << (32 - n) if n else 0, n) in nets for n in self._lens.get(cid, ()))
+
+
+def source_for(tables: dict[str, HostTables], host: str, dst: int) -> int | None:
+    """The source address the host picks for ``dst`` (its main-table egress port's address)."""
+    t = tables[host]
+    hit = t.lookup(None, dst)
+    if hit is None:
+        return None
+    return next((ip for ip, p in t.addresses.items() if p.name == hit[1].port), None)
+
+
+def owners(tables: dict[str, HostTables]) -> dict[int, tuple[str, Port]]:
+    return {ip: (host, p) for host, t in tables.items() for ip, p in t.addresses.items()}
+
+
+def trace(
+    fabric: Fabric,
+    tables: dict[str, HostTables],
+    planes: Planes,
+    owner: dict[int, tuple[str, Port]],
+    src_host: str,
+    src: int | None,
+    dst: int,
+) -> str | None:
+    """None if a packet from ``src_host`` (source ``src``) reaches ``dst``; else what is missing."""
+    t = tables[src_host]
+    hit = t.lookup(src, dst)
+    if hit is None:
+        table = next((tb for _, s, tb in t.rules if s == src), MAIN)
+        return f"{src_host} has no route to {ip_str(dst)} (table {table} and main)"
+    _table, route = hit
+    port = next(p for p in t.addresses.values() if p.name == route.port)
+    if not port.peer_device:
+        return f"{src_host}:{port.name} (route to {ip_str(route.to[0])}/{route.to[1]}) is not cabled"
+    if port.tenant:  # an access port: the next hop is the tenant's VRF on the leaf, its subnet only
+        tenant = planes.tenants.get(port.tenant)
+        if tenant is None or port.peer_device not in tenant.leaves:
+            return f"{port.peer_device} does not carry tenant {port.tenant} of {src_host}:{port.name}"
+        if dst == ip_int(tenant.gateway) or within(dst, prefix(tenant.subnet)):
+            return None
+        return f"tenant {tenant.name}'s VRF on {port.peer_device} has no route to {ip_str(dst)}"
+    if route.via is None:  # connected: the destination is the /31's other end (the leaf)
+        if planes.peer_addr.get((port.peer_device, port.peer_port or "")) == dst:
+            return None
+        return f"{ip_str(dst)} is not on the link {src_host}:{port.name}"
+    cid = planes.of(port.peer_device)
+    if cid is None or not planes.carries(cid, dst):
+        return (
+            f"{port.peer_device} (gateway of {src_host}:{port.name}) has no route to {ip_str(dst)}: no switch "
+            f"of its fabric advertises it"
+        )
+    target = owner.get(dst)
+    if target is not None:
+        dst_host, dst_port = target
+        if dst_port.peer_device is None or planes.of(dst_port.peer_device) != cid:
+            return f"{ip_str(dst)} ({dst_host}:{dst_port.name}) hangs off another fabric than {src_host}:{port.name}"
+    return None

@@ -1,0 +1,164 @@
+"""REACH: a route-lookup proof over the routing tables the design renders (``toolkit.design.reachability``).
+
+REACH001 compute NICs reach the same rail and other rails of other servers, both directions.
+REACH002 storage clients reach the storage servers (Ceph / MinIO) and the replies come back.
+REACH003 every host port with a gateway reaches it (the connected /31 to its leaf).
+REACH004 forbidden pairs do not reach: a tenant member neither another tenant's gateway nor the
+         OOB network.
+Each reports the first broken pair: both hosts, the address and the missing route.
+"""
+
+from __future__ import annotations
+
+from toolkit.design.model import Fabric
+from toolkit.design.reachability import HostTables, Planes, host_tables, ip_int, ip_str, owners, source_for, trace
+from toolkit.findings import YamlPath
+from toolkit.rules.fabric import RUN, Out, fabric_rule
+from toolkit.spec.models import ClusterSpec
+
+IP = int
+
+
+class _Proof:
+    """Tables and planes built once per Fabric for all REACH rules."""
+
+    _cache: dict[tuple[int, int], _Proof] = {}
+
+    def __init__(self, fabric: Fabric):
+        self.fabric = fabric
+        self.tables: dict[str, HostTables] = host_tables(fabric)
+        self.planes = Planes(fabric)
+        self.owner = owners(self.tables)
+
+    @classmethod
+    def of(cls, fabric: Fabric) -> _Proof:
+        key = (RUN[0], id(fabric))
+        p = cls._cache.get(key)
+        if p is None or p.fabric is not fabric:
+            cls._cache.clear()
+            p = cls._cache[key] = _Proof(fabric)
+        return p
+
+    def both(self, a: str, a_ip: IP | None, b_ip: IP) -> str | None:
+        """a -> b, then b's reply from b_ip back to the source a used."""
+        src = a_ip or source_for(self.tables, a, b_ip)
+        why = trace(self.fabric, self.tables, self.planes, self.owner, a, src, b_ip)
+        if why:
+            return why
+        if src is None:
+            return f"{a} has no source address for {b_ip}"
+        b = self.owner[b_ip][0]
+        why = trace(self.fabric, self.tables, self.planes, self.owner, b, b_ip, src)
+        return f"reply: {why}" if why else None
+
+
+def _rails(tables: HostTables) -> dict[int, IP]:
+    return {p.rail: ip for ip, p in tables.addresses.items() if p.plane == "compute" and p.rail is not None}
+
+
+@fabric_rule("REACH001", "error", "compute NICs reach same-rail and other-rail NICs of other servers, both ways")
+def _compute(spec: ClusterSpec, fabric: Fabric) -> Out:
+    if fabric.planes["compute"].kind != "roce":
+        return
+    pr = _Proof.of(fabric)
+    gpus = [d.name for d in fabric.by_role("gpu-server") if _rails(pr.tables[d.name])]
+    if len(gpus) < 2:
+        return
+    ref = gpus[0]
+    ref_rails = _rails(pr.tables[ref])
+    n = len(ref_rails)
+    # every server on every rail to the reference server's same rail; other rails from the first
+    # server of each SU (the rail tables are alike on every server, the fabric path is what differs)
+    first_of_su = {fabric.devices[g].su: g for g in reversed(gpus[1:])}
+    for other in gpus[1:]:
+        rails = _rails(pr.tables[other])
+        for i, ip in sorted(rails.items()):
+            for j, kind in ((i, "same rail"), ((i + 1) % n, "other rail")):
+                sampled = n > 1 and first_of_su.get(fabric.devices[other].su) == other
+                if j not in ref_rails or (kind == "other rail" and not sampled):
+                    continue
+                why = pr.both(other, ip, ref_rails[j])
+                if why:
+                    pair = f"{kind} {other} rail {i} -> {ref} rail {j}"
+                    yield _broken(("networks", "compute"), pair, ip, ref_rails[j], why)
+                    return
+
+
+def _broken(path: YamlPath, pair: str, a: IP | None, b: IP, why: str) -> tuple[YamlPath, str, str]:
+    src = ip_str(a) if a is not None else "?"
+    return (
+        path,
+        f"{pair} ({src} -> {ip_str(b)}) does not come up: {why}",
+        "see the host routes in ansible host_vars (aidc_routes) and the switches' advertised prefixes",
+    )
+
+
+def _storage_servers(fabric: Fabric) -> dict[str, IP]:
+    out: dict[str, IP] = {}
+    for c in fabric.ceph:
+        for host, addr in c.mons.items():
+            out.setdefault(host, ip_int(addr))
+    for m in fabric.minio:
+        for host, addr in m.addresses.items():
+            out.setdefault(host, ip_int(addr.split(":")[0]))
+    return out
+
+
+@fabric_rule("REACH002", "error", "storage clients reach the storage servers and the replies come back")
+def _storage(spec: ClusterSpec, fabric: Fabric) -> Out:
+    pr = _Proof.of(fabric)
+    servers = {h: ip for h, ip in _storage_servers(fabric).items() if ip in pr.owner}
+    if not servers:
+        return
+    # clients: GPU servers (over a storage NIC, or a converged business one) and any other server
+    # with a storage port
+    clients = [
+        d.name
+        for d in fabric.servers()
+        if d.name not in servers
+        and pr.tables[d.name].addresses
+        and (d.role == "gpu-server" or any(p.plane == "storage" and p.address for p in d.ports))
+    ]
+    if not clients:
+        return
+    first_ip = next(iter(servers.values()))
+    pairs = [(c, first_ip) for c in clients] + [(clients[0], ip) for ip in servers.values()]
+    for client, ip in pairs:
+        why = pr.both(client, None, ip)
+        if why:
+            yield _broken(("networks", "storage"), f"storage client {client} -> {pr.owner[ip][0]}", None, ip, why)
+            return
+
+
+@fabric_rule("REACH003", "error", "every host port with a gateway reaches it")
+def _gateways(spec: ClusterSpec, fabric: Fabric) -> Out:
+    pr = _Proof.of(fabric)
+    for host, t in pr.tables.items():
+        for ip, p in t.addresses.items():
+            if p.gateway:
+                why = trace(fabric, pr.tables, pr.planes, pr.owner, host, ip, ip_int(p.gateway))
+                if why:
+                    yield _broken(("networks", p.plane), f"{host}:{p.name} -> its gateway", ip, ip_int(p.gateway), why)
+                    return
+
+
+@fabric_rule("REACH004", "error", "tenant members reach neither another tenant nor the OOB network")
+def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
+    pr = _Proof.of(fabric)
+    oob = ip_int(fabric.site.controller_address)
+    for i, t in enumerate(fabric.tenants):
+        others = [(o.name, ip_int(o.gateway)) for o in fabric.tenants if o.name != t.name]
+        for m in t.members:
+            tables = pr.tables.get(m.server)
+            if tables is None:
+                continue
+            for src in tables.addresses:
+                for name, dst in [*others, ("the OOB network", oob)]:
+                    if trace(fabric, pr.tables, pr.planes, pr.owner, m.server, src, dst) is None:
+                        yield (
+                            ("tenants", i),
+                            f"tenant {t.name} member {m.server} reaches {name} ({ip_str(dst)}) from {ip_str(src)}: "
+                            "forbidden",
+                            "tenants stay in their VRF; no route may lead out of it",
+                        )
+                        return
