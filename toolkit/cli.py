@@ -49,22 +49,17 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
 
 
 def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
-    """Load and validate (with the limits of ``platform`` when every switch is designed for it); on
-    errors print them and exit 1. Returns (spec, findings)."""
-    from toolkit.rules import validate
-    from toolkit.spec import load
+    """Load and validate; on errors print them and exit 1. Returns (spec, findings, fabric): the
+    validation's trial design, made once (with ``platform``) and reused by the command."""
+    from toolkit.rules import load_and_design
 
-    res = load(path)
-    findings = list(res.findings)
-    if res.spec is not None:
-        findings += validate(res.spec, res.sources, platform=platform)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or res.spec is None:
+    spec, findings, fabric = load_and_design(path, platform)
+    if spec is None or fabric is None:
         _print_findings(findings, fmt)
         raise typer.Exit(1)
     if findings and not quiet_ok:
         _print_findings(findings, fmt)
-    return res.spec, findings
+    return spec, findings, fabric
 
 
 def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> list[Any]:
@@ -95,11 +90,9 @@ def check_platform(platform: str | None) -> None:
 
 
 def fabric_of(path: Path, platform: str | None = None):
-    from toolkit.design import design
-
     check_platform(platform)
-    spec, findings = load_valid(path, platform=platform)
-    return design(spec, platform), findings
+    _, findings, fabric = load_valid(path, platform=platform)
+    return fabric, findings
 
 
 # --------------------------------------------------------------------------- issue: core
@@ -289,19 +282,20 @@ def render(
     if (spec_dir / "templates").is_dir():
         overrides.append(spec_dir / "templates")
     try:
-        target = render_to(fab, out_dir, overrides)
+        report = render_to(fab, out_dir, overrides)
     except Exception as exc:  # a template error must not leave a half-written folder; render_to guarantees that
         err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc} (previous output left untouched)")
         raise typer.Exit(1) from None
-    n = sum(1 for p in target.rglob("*") if p.is_file())
-    out.print(f"[green]rendered[/green] {n} files into {target}")
+    n = len(report.written) + len(report.unchanged)
+    out.print(f"[green]rendered[/green] {n} files into {report.path} ({len(report.written)} written, "
+              f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)")
 
 
 # --------------------------------------------------------------------------- lab
 
 
 def _cluster_name(path: Path) -> str:
-    spec, _ = load_valid(path)
+    spec, _, _ = load_valid(path)
     return str(spec.cluster.name)
 
 
@@ -428,9 +422,9 @@ def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
     fab, _ = fabric_of(path, "frr" if target == "lab" else None)
     try:
         tgt = get_target(target, fab, state_dir())
-    except TargetError as exc:
+    except TargetError as exc:  # e.g. no lab: an error (1), never "changes pending" (2)
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     spec_dir = path if path.is_dir() else path.parent
     overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
     try:
@@ -455,6 +449,10 @@ def plan(
     target: str = TargetOpt,
     fmt: str = FormatOpt,
     no_running: bool = typer.Option(False, "--no-running", help="compare with the recorded state only (offline)"),
+    against: str = typer.Option(
+        None, "--against", help="compare with this git revision or folder of the spec instead of a target "
+        "(no devices needed; for pull requests)"),
+    platform: str = typer.Option(None, "--platform", help="with --against: render every switch for this NOS"),
     no_storage: bool = typer.Option(False, "--no-storage", help="leave the Ceph/MinIO clusters out"),
     previous: str = typer.Option(
         None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
@@ -465,6 +463,17 @@ def plan(
     from toolkit.plan import plan as make_plan
 
     _check_format(fmt)
+    if against is not None:
+        from toolkit.plan.against import AgainstError, format_against, plan_against
+
+        check_platform(platform)
+        try:
+            ap = plan_against(path, against, platform)
+        except AgainstError as exc:
+            err.print(f"[red]plan failed[/red]: {exc}")
+            raise typer.Exit(1) from None
+        sys.stdout.write(format_against(ap, fmt))
+        raise typer.Exit(ap.exit_code)
     if previous:
         from toolkit.spec import load
 

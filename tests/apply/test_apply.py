@@ -435,6 +435,6 @@ def test_cli_plan_apply_check(lab: Any, tmp_path: Path) -> None:
     assert c.returncode == 0, c.stdout + c.stderr
     cases = ET.parse(junit).getroot().findall(".//testcase")
     assert len(cases) >= 20 and not ET.parse(junit).getroot().findall(".//failure")
-    # a usage error: an unknown target
+    # an unknown target is an error for plan: 1, never 2 (which means "changes pending")
     bad = _aidc(lab, "plan", spec, "--target", "nowhere")
-    assert bad.returncode == 2 and "unknown target" in bad.stderr
+    assert bad.returncode == 1 and "unknown target" in bad.stderr  # an error, never "changes" (2)

@@ -21,7 +21,16 @@ from pathlib import Path
 import jinja2
 
 from toolkit.design.model import Fabric
-from toolkit.render.core import Artifacts, environment, fork_job, fork_pool, render_workers, write_atomic
+from toolkit.render.core import (
+    Artifacts,
+    WriteReport,
+    environment,
+    fork_job,
+    fork_pool,
+    render_workers,
+    write_atomic,
+    write_output,
+)
 
 # each module exposes ``render(fabric, env) -> Artifacts``
 STAGES = (
@@ -91,10 +100,11 @@ def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
     return dict(sorted(out.items()))
 
 
-def render_to(fabric: Fabric, out_dir: Path, overrides: Iterable[Path] = ()) -> Path:
-    """Render and write ``out_dir/<cluster>/`` atomically; returns that folder."""
+def render_to(fabric: Fabric, out_dir: Path, overrides: Iterable[Path] = ()) -> WriteReport:
+    """Render and write ``out_dir/<cluster>/`` atomically, rewriting only files whose content
+    changed (see :func:`toolkit.render.core.write_output`)."""
     artifacts = render(fabric, overrides)
-    return write_atomic(Path(out_dir) / fabric.name, artifacts)
+    return write_output(Path(out_dir) / fabric.name, artifacts)
 
 
-__all__ = ["Artifacts", "render", "render_to", "write_atomic"]
+__all__ = ["Artifacts", "WriteReport", "render", "render_to", "write_atomic", "write_output"]

@@ -8,12 +8,14 @@ bundled ``templates/`` folder, file by file.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -60,10 +62,27 @@ def fork_job() -> tuple[Fabric, jinja2.Environment]:
 Renderer = Callable[[Fabric, jinja2.Environment], Artifacts]
 
 
+def template_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (``AIDC_CACHE_DIR``, default ``~/.cache/aidc``;
+    ``AIDC_CACHE_DIR=`` turns it off). Jinja2 keys each entry by template name and a checksum of
+    its source, so an edited or overriding template is compiled afresh."""
+    base = os.environ.get("AIDC_CACHE_DIR")
+    if base == "":
+        return None
+    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aidc"
+    folder = root / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def environment(overrides: Iterable[Path] = ()) -> jinja2.Environment:
     paths = [str(p) for p in overrides if p and Path(p).is_dir()] + [str(templates_dir())]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(paths),
+        bytecode_cache=template_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -75,30 +94,98 @@ def environment(overrides: Iterable[Path] = ()) -> jinja2.Environment:
     return env
 
 
-def write_atomic(out_dir: Path, artifacts: Artifacts) -> Path:
-    """Write all artifacts into ``out_dir`` so that it is replaced whole or not at all.
+@dataclass
+class WriteReport:
+    """What :func:`write_output` did: every artifact is in exactly one of written / unchanged."""
 
-    Files are written into a temporary sibling folder which then replaces ``out_dir`` by rename;
-    if anything fails, the previous ``out_dir`` is left untouched.
+    path: Path
+    written: list[str] = field(default_factory=list)  # new or changed content: a new file
+    unchanged: list[str] = field(default_factory=list)  # same bytes as before: the file is not touched
+    removed: list[str] = field(default_factory=list)  # in the previous output, no longer rendered
+
+
+def write_atomic(out_dir: Path, artifacts: Artifacts) -> Path:
+    """Write all artifacts into ``out_dir`` (see :func:`write_output`); returns its path."""
+    return write_output(out_dir, artifacts).path
+
+
+def _same(old: str, data: bytes) -> bool:
+    try:
+        if os.stat(old).st_size != len(data):
+            return False
+        with open(old, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
+
+
+def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
+    """Write all artifacts into ``out_dir``, reusing the previous output: a file whose bytes are
+    unchanged is not touched (same inode, same modification time), files no longer rendered are
+    removed, so the folder afterwards holds exactly ``artifacts``.
+
+    Every new or changed file is first written into a temporary sibling folder; only when all of
+    them are written do they move into place (a rename each; a first render renames the whole
+    folder). A failure while writing leaves the previous ``out_dir`` untouched.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    report = WriteReport(out_dir)
+    for rel in artifacts:
+        if rel.startswith("/") or ".." in Path(rel).parts:
+            raise ValueError(f"artifact path escapes the output folder: {rel}")
+    previous = out_dir.is_dir()
+    old = set(_files(out_dir)) if previous else set()
+    base = str(out_dir)
+    tmp = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)
     try:
+        made: set[str] = set()
         for rel in sorted(artifacts):
-            if rel.startswith("/") or ".." in Path(rel).parts:
-                raise ValueError(f"artifact path escapes the output folder: {rel}")
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(artifacts[rel], encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old.{os.getpid()}")
-            os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            data = artifacts[rel].encode("utf-8")
+            if rel in old and _same(f"{base}/{rel}", data):
+                report.unchanged.append(rel)
+                continue
+            parent = os.path.dirname(rel)
+            if parent and parent not in made:
+                os.makedirs(f"{tmp}/{parent}", exist_ok=True)
+                made.add(parent)
+            with open(f"{tmp}/{rel}", "wb") as fh:
+                fh.write(data)
+            report.written.append(rel)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
+    report.removed = sorted(old - artifacts.keys())
+    if not previous:
+        os.rename(tmp, out_dir)
+        return report
+    try:
+        for parent in sorted(made):
+            os.makedirs(f"{base}/{parent}", exist_ok=True)
+        for rel in report.written:
+            os.replace(f"{tmp}/{rel}", f"{base}/{rel}")
+        for rel in report.removed:
+            os.unlink(f"{base}/{rel}")
+        emptied = {p for r in report.removed for p in _parents(r)}
+        for parent in sorted(emptied, key=len, reverse=True):  # deepest first; never out_dir itself
+            with contextlib.suppress(OSError):  # only folders left empty go
+                os.rmdir(f"{base}/{parent}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _parents(rel: str) -> list[str]:
+    """``a/b/c.txt`` -> [``a/b``, ``a``]."""
+    out = []
+    while (rel := os.path.dirname(rel)) != "":
+        out.append(rel)
+    return out
+
+
+def _files(root: Path) -> list[str]:
+    out = []
+    for dirpath, _, files in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        out += [name if rel == "." else f"{rel}/{name}" for name in files]
+    return out

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.findings import Finding, SourceMap, locate_all
 from toolkit.rules.registry import RULES, Rule, RuleCtx
 from toolkit.spec.models import ClusterSpec
+
+if TYPE_CHECKING:
+    from toolkit.design.model import Fabric
 
 _NOT_RULES = {"registry", "specview"}
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
@@ -33,6 +38,15 @@ def validate(
 ) -> list[Finding]:
     """Every finding of the spec; ``platform``: the trial design renders every Ethernet switch for
     this NOS (``--platform``), so its limits are checked too."""
+    return validate_and_design(spec, sources, try_design=try_design, platform=platform)[0]
+
+
+def validate_and_design(
+    spec: ClusterSpec, sources: SourceMap | None = None, *, try_design: bool = True, platform: str | None = None
+) -> tuple[list[Finding], Fabric | None]:
+    """Findings and the trial design (None when it failed or was not tried): a command that goes
+    on to use the Fabric designs once. Without error findings the trial design is the design
+    (:func:`toolkit.design.design` refuses exactly what the fabric rules report as errors)."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
     for r in RULES.values():
@@ -46,12 +60,36 @@ def validate(
                         code=r.code, severity="error", message=f"cannot check this rule: {type(exc).__name__}: {exc}"
                     )
                 )
+    fabric = None
     if try_design and not any(f.severity == "error" for f in findings):
-        findings += design_findings(spec, platform)
-    return locate_all(findings, sources or SourceMap())
+        design_errors, fabric = _trial_design(spec, platform)
+        findings += design_errors
+    return locate_all(findings, sources or SourceMap()), fabric
+
+
+def load_and_design(
+    path: str | Path, platform: str | None = None
+) -> tuple[ClusterSpec | None, list[Finding], Fabric | None]:
+    """Load, validate and design the spec at ``path``: (spec, every finding, Fabric). The Fabric
+    is None when the spec has error findings."""
+    from toolkit.spec import load
+
+    res = load(path)
+    findings = list(res.findings)
+    fabric = None
+    if res.spec is not None:
+        more, fabric = validate_and_design(res.spec, res.sources, platform=platform)
+        findings += more
+    if any(f.severity == "error" for f in findings):
+        fabric = None
+    return res.spec, findings, fabric
 
 
 def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
+    return _trial_design(spec, platform)[0]
+
+
+def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding], Fabric | None]:
     from toolkit.design import design_unchecked
     from toolkit.design.addressing import PoolExhausted
     from toolkit.design.context import DesignError
@@ -61,14 +99,14 @@ def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Find
     try:
         fabric = design_unchecked(spec, platform)
     except DesignError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))]
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=list(exc.path))], None
     except PoolExhausted as exc:
         return [
             Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks"], hint="use a larger prefix")
-        ]
+        ], None
     except SizingError as exc:
-        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])]
-    return fabric_findings(spec, fabric)
+        return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])], None
+    return fabric_findings(spec, fabric), fabric
 
 
 def rule_docs() -> list[tuple[str, str, str]]:
@@ -95,4 +133,4 @@ def rule_docs() -> list[tuple[str, str, str]]:
     return sorted(docs)
 
 
-__all__ = ["RULES", "Rule", "rule_docs", "validate"]
+__all__ = ["RULES", "Rule", "load_and_design", "rule_docs", "validate", "validate_and_design"]

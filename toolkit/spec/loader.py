@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.findings import Finding, Mark, SourceMap, YamlPath, locate_all
+from toolkit.spec.expand import expand_layout
 from toolkit.spec.models import ClusterSpec
 
 # the C loader is several times faster; fall back to pure Python
@@ -297,6 +298,7 @@ def load(path: str | Path) -> LoadResult:
         _merge(data, fdata, (), smap, local, findings)
     if any(f.severity == "error" for f in findings):
         return LoadResult(None, smap, locate_all(findings, smap), root)
+    expand_layout(data, smap)
     try:
         spec = ClusterSpec.model_validate(data)
     except ValidationError as exc:

@@ -176,11 +176,22 @@ class Rack(Strict):
     )
     servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
+    count: int | None = Field(
+        default=None, ge=1, description="compact form: this many identical racks named <name>01, <name>02, ..."
+    )
+    first: int = Field(default=1, ge=1, description="compact form: number of the first rack (continues a series)")
 
 
 class ScalableUnit(Strict):
     name: Name = Field(description="unique SU name, e.g. su1")
     racks: list[Rack] = Field(min_length=1, description="racks of the SU in row order")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        description="compact form: this many identical SUs named <name>1, <name>2, ...; their rack names are "
+        "relative (rack r of SU su7 is su7-r)",
+    )
+    first: int = Field(default=1, ge=1, description="compact form: number of the first SU (continues a series)")
 
 
 class Layout(Strict):

@@ -1,0 +1,158 @@
+"""Whole-process figures (spec -> files on disk), not assertions. Each run is a fresh `aidc`
+process, timed with its children (wall, CPU, peak RSS of the largest process).
+
+Usage: python bench/scale.py [--quick] [--load N] [--repeat R] [cases ...]
+  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental (default: all)
+  --load N   run N busy-looping processes beside the measurement (the pool under load)
+  --out DIR  where renders go (default: a temporary folder under $TMPDIR)
+  --tree DIR run the aidc of another source tree (e.g. `git archive <rev> | tar -x -C DIR`) for a
+             before/after comparison under the same load
+"""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "inventory" / "examples"
+AIDC = [sys.executable, "-m", "toolkit.cli"]
+TREE = ROOT
+
+
+def aidc(
+    *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0, 2)
+) -> tuple[float, float, float, str]:
+    """(wall s, CPU s of the process and its children, peak RSS MB of the largest, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    res = subprocess.run([*AIDC, *args], capture_output=True, text=True, cwd=TREE,
+                         env={**os.environ, "PYTHONPATH": str(TREE), **(env or {})})
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if res.returncode not in ok:
+        raise SystemExit(f"aidc {' '.join(args)} failed ({res.returncode}):\n{res.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 1024, res.stdout
+
+
+def median_run(repeat: int, *args: str, env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
+    runs = [aidc(*args, env=env) for _ in range(repeat)]
+    walls = [r[0] for r in runs]
+    i = walls.index(sorted(walls)[len(walls) // 2])
+    return runs[i]
+
+
+def spec_file(data: dict, tmp: Path, name: str) -> Path:
+    p = tmp / f"{name}.yml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def load_example(name: str) -> dict:
+    data: dict = {}
+    for f in sorted((EXAMPLES / name).glob("*.yml")):
+        data.update(yaml.safe_load(f.read_text()) or {})
+    return data
+
+
+def n_devices(spec: Path) -> int:
+    import json
+
+    tot = json.loads(aidc("bom", str(spec), "--json")[3])["totals"]
+    return int(tot["switches"] + tot["servers"])
+
+
+def busy() -> None:  # pragma: no cover - load generator
+    while True:
+        pass
+
+
+def row(name: str, wall: float, cpu: float, rss: float, extra: str = "") -> None:
+    print(f"{name:<34} {wall:>8.2f} {cpu:>8.2f} {rss:>8.0f}  {extra}", flush=True)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else (1 if "--quick" in args else 3)
+    load = int(args[args.index("--load") + 1]) if "--load" in args else 0
+    out_base = Path(args[args.index("--out") + 1]) if "--out" in args else None
+    global TREE, EXAMPLES
+    TREE = Path(args[args.index("--tree") + 1]).resolve() if "--tree" in args else ROOT
+    EXAMPLES = TREE / "inventory" / "examples"  # each tree renders its own examples
+    cases = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in (
+        "--repeat", "--load", "--out", "--tree"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
+                                               "incremental"]
+    tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
+    loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
+    for p in loaders:
+        p.start()
+    print(f"# {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, {load} busy processes beside; "
+          f"median of {repeat}; output under {tmp}")
+    print(f"{'case':<34} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8}  notes")
+    try:
+        out = str(tmp / "out")
+        if "mini" in cases:
+            row("render lab-mini", *median_run(repeat, "render", str(EXAMPLES / "lab-mini"), "--out", out)[:3])
+        if "16k" in cases:
+            w, c, r, so = median_run(repeat, "render", str(EXAMPLES / "cluster-16k"), "--out", out)
+            row("render cluster-16k", w, c, r, so.strip().split(" (")[0][-60:])
+        if "validate-100k" in cases:
+            w, c, r, so = aidc("validate", str(EXAMPLES / "cluster-100k"), "--format", "json", ok=(0, 1))
+            codes = sorted({f["code"] for f in __import__("json").loads(so) if f["severity"] == "error"})
+            row("validate cluster-100k", w, c, r, f"errors: {', '.join(codes) or 'none'}")
+        if "100k" in cases:
+            w, c, r, so = median_run(1, "render", str(EXAMPLES / "cluster-100k"), "--out", out)
+            row("render cluster-100k", w, c, r, so.strip().split(" (")[0][-60:])
+        if "per-device" in cases:
+            data = load_example("cluster-16k")
+            for n in (1, 16, 64):
+                d = copy.deepcopy(data)
+                d["layout"]["scalable_units"] = d["layout"]["scalable_units"][:n]
+                p = spec_file(d, tmp, f"c16k-{n}su")
+                w, c, r, so = median_run(repeat, "render", str(p), "--out", out)
+                shutil.rmtree(out, ignore_errors=True)
+                devices = n_devices(p)
+                row(f"render 16k cut to {n} SU", w, c, r, f"{devices} devices, {1000 * c / devices:.2f} ms CPU/device")
+            w, c, r, _ = median_run(1, "render", str(EXAMPLES / "cluster-100k"), "--out", out)
+            shutil.rmtree(out, ignore_errors=True)
+            devices = n_devices(EXAMPLES / "cluster-100k")
+            row("render cluster-100k", w, c, r, f"{devices} devices, {1000 * c / devices:.2f} ms CPU/device")
+        if "workers" in cases:
+            for workers in ("1", "2"):
+                w, c, r, _ = median_run(repeat, "render", str(EXAMPLES / "cluster-16k"), "--out", out,
+                                        env={"AIDC_RENDER_WORKERS": workers})
+                row(f"render cluster-16k, {workers} worker(s)", w, c, r)
+        if "incremental" in cases:
+            data = load_example("cluster-16k")
+            small = copy.deepcopy(data)
+            small["layout"]["scalable_units"][-1]["racks"] = [
+                r for r in small["layout"]["scalable_units"][-1]["racks"] if r["name"] != "su64-r08"]
+            p_small, p_full = spec_file(small, tmp, "c16k-minus-rack"), spec_file(data, tmp, "c16k")
+            aidc("render", str(p_small), "--out", out)
+            w, c, r, so = aidc("render", str(p_full), "--out", out)
+            row("render 16k after adding a rack", w, c, r, so.strip().split(" (", 1)[-1].rstrip(")"))
+            w, c, r, so = aidc("plan", str(p_full), "--against", str(p_small), "--format", "json")
+            import json
+
+            plan = json.loads(so)
+            row("plan --against (one rack added)", w, c, r,
+                f"{len(plan['devices'])} devices named, {len(plan['renumbered'])} renumbered")
+    finally:
+        for p in loaders:
+            p.terminate()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
