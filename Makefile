@@ -5,10 +5,10 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := frr frr-pythontools openssh-server openssh-client lldpd graphviz iproute2 iputils-ping procps slurmctld slurmd slurm-client ibsim-utils opensm infiniband-diags util-linux ceph-mon ceph-mgr ceph-osd radosgw ceph-common
+APT_PACKAGES := frr frr-pythontools openssh-server openssh-client lldpd graphviz iproute2 iputils-ping procps slurmctld slurmd slurm-client ibsim-utils opensm infiniband-diags util-linux ceph-mon ceph-mgr ceph-osd radosgw ceph-common libyang2-tools
 EXAMPLE ?= inventory/examples/lab-mini
 
-.PHONY: demo test venv apt lint typecheck unit bench lab-bench clean
+.PHONY: demo test venv apt lint typecheck unit vendor-check bench lab-bench clean
 
 $(BIN)/aidc: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -41,7 +41,12 @@ typecheck: venv
 unit: venv
 	$(BIN)/python -m pytest -q
 
-test: apt venv lint typecheck unit
+# rendered SONiC / Cumulus / EOS files checked by the vendors' own schemas (YANG + yanglint, NVUE
+# models, pyavd); a validator whose data (../shared/vendor) or package is missing says so and skips
+vendor-check: venv
+	$(BIN)/python tests/vendor/report.py
+
+test: apt venv lint typecheck unit vendor-check
 
 bench: venv
 	$(BIN)/python bench/bench.py --scaling

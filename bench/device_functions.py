@@ -61,27 +61,16 @@ def main() -> int:
     files = sorted(p for s in SCOPE for p in ([ROOT / s] if s.endswith(".py") else (ROOT / s).rglob("*.py")))
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / ".coverage"
-        rc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "coverage",
-                "run",
-                f"--data-file={data}",
-                "--source=toolkit",
-                "-m",
-                "pytest",
-                "-q",
-                "-m",
-                "not lab",
-                "-p",
-                "no:cacheprovider",
-                *[a for a in sys.argv[1:] if a != "--list"],
-            ],
-            cwd=ROOT,
-            check=False,
-        ).returncode
-        cov = coverage.Coverage(data_file=str(data))
+        rcfile = Path(tmp) / "coveragerc"
+        # subprocesses too: the health checks run in a pytest child process
+        rcfile.write_text(f"[run]\nsource = toolkit\nparallel = true\npatch = subprocess\ndata_file = {data}\n")
+        args = [a for a in sys.argv[1:] if a != "--list"]
+        argv = [sys.executable, "-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest", "-q"]
+        argv += ["-m", "not lab", "-p", "no:cacheprovider", *args]
+        rc = subprocess.run(argv, cwd=ROOT, check=False).returncode
+        combine = [sys.executable, "-m", "coverage", "combine", f"--rcfile={rcfile}", "-q"]
+        subprocess.run(combine, cwd=ROOT, check=False)
+        cov = coverage.Coverage(data_file=str(data), config_file=str(rcfile))
         cov.load()
         cdata = cov.get_data()
         total = hit = 0

@@ -62,7 +62,14 @@ def _lab_machine_lock() -> Any:
         fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+BIG_EXAMPLES = ("cluster-16k", "cluster_16k")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Lab tests take the machine-wide lab lock. Cases on the cluster-16k example take seconds
+    each: marked ``slow`` (``-m "not slow"`` leaves them out; ``make test`` runs everything)."""
     for item in items:
         if item.get_closest_marker("lab") is not None:
             item.fixturenames.insert(0, "_lab_machine_lock")  # type: ignore[attr-defined]
+        if any(big in item.nodeid for big in BIG_EXAMPLES):
+            item.add_marker(pytest.mark.slow)

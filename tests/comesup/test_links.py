@@ -26,10 +26,20 @@ def _spec(data: D, write_spec) -> ClusterSpec:
     return res.spec
 
 
+def _hundred_gig_business(data: D) -> D:
+    """lab-mini's business network on 100G-cage switches (sn2700): 25G host ports from 4x25G cages,
+    100G uplinks (lab-mini itself uses the AS7326-56X's native 25G ports)."""
+    b = data["networks"]["business"]
+    b["leaf"] = {"model": "sn2700", "breakout": "4x25G", "uplink_breakout": "1x100G"}
+    b["spine"] = {"model": "sn2700", "count": 2}
+    b.pop("uplinks_per_spine", None)
+    return data
+
+
 def test_leaf_breakout_on_uplinks_into_faster_spine_is_found(lab_mini_data: D, write_spec) -> None:
     # the issue's case: the leaf's breakout also applies to its uplinks (25G into 100G spine ports)
-    _nics_25g(lab_mini_data)
-    lab_mini_data["networks"]["business"]["leaf"] = {"model": "as7326", "breakout": "4x25G"}
+    _hundred_gig_business(lab_mini_data)
+    lab_mini_data["networks"]["business"]["leaf"].pop("uplink_breakout")
     findings = _validate(lab_mini_data, write_spec)
     hits = [f for f in findings if f.code == "LINK001"]
     assert hits, [f.text() for f in findings]
@@ -50,13 +60,13 @@ def _nics_25g(data: D) -> None:
 
 def test_host_nic_slower_than_leaf_port_is_found(lab_mini_data: D, write_spec) -> None:
     # 25G NICs into native 100G ports: FE003 (NIC not faster than the port) is satisfied, the link is not
-    _nics_25g(lab_mini_data)
+    _hundred_gig_business(lab_mini_data)["networks"]["business"]["leaf"] = {"model": "sn2700"}
     findings = _validate(lab_mini_data, write_spec)
     hits = [f for f in findings if f.code == "LINK001"]
     assert {f.yaml_path for f in hits} == {"catalog.servers.gpu-2x.nics[2]", "catalog.servers.stor-1u.nics[0]"}
     assert any("su1-r01-gpu01:fe0 runs 25G" in f.message for f in hits)
     # 4x25G host cages with 100G uplink cages: every link comes up
-    leaf = {"model": "as7326", "breakout": "4x25G", "uplink_breakout": "1x100G"}
+    leaf = {"model": "sn2700", "breakout": "4x25G", "uplink_breakout": "1x100G"}
     lab_mini_data["networks"]["business"]["leaf"] = leaf
     lab_mini_data["networks"]["business"]["oversubscription"] = "1:1"
     assert _validate(lab_mini_data, write_spec) == []
@@ -117,7 +127,7 @@ def test_frontend_oversubscription_declared_and_checked(lab_mini_data: D, write_
     hits = [f for f in _validate(lab_mini_data, write_spec) if f.code == "LINK004"]
     assert len(hits) == 1 and hits[0].severity == "error"
     assert hits[0].yaml_path == "networks.business.oversubscription" and hits[0].line
-    assert "fe-leaf01 carries 6 host ports (600G) over 2 uplinks (200G): 3.00:1" in hits[0].message
+    assert "fe-leaf01 carries 6 host ports (150G) over 2 uplinks (50G): 3.00:1" in hits[0].message
     del lab_mini_data["networks"]["business"]["oversubscription"]
     hits = [f for f in _validate(lab_mini_data, write_spec) if f.code == "LINK005"]
     assert len(hits) == 1 and hits[0].severity == "warning"
@@ -125,7 +135,7 @@ def test_frontend_oversubscription_declared_and_checked(lab_mini_data: D, write_
 
 
 def test_uplinks_per_spine_adds_links_on_own_cages(lab_mini_data: D, write_spec) -> None:
-    b = lab_mini_data["networks"]["business"]
+    b = _hundred_gig_business(lab_mini_data)["networks"]["business"]
     b["uplinks_per_spine"] = 2
     b["oversubscription"] = "1.5:1"  # 600G of hosts over 4 x 100G
     assert [f.text() for f in _validate(lab_mini_data, write_spec)] == []

@@ -61,7 +61,8 @@ def make_spec(
             "switches": {
                 "leafsw": {"platform": "cumulus", "ports": leaf_ports, "speed": speed},
                 "spinesw": {"platform": "cumulus", "ports": spine_ports or leaf_ports, "speed": speed},
-                "fesw": {"platform": "sonic", "ports": 64, "speed": "100G", "breakouts": ["4x25G"]},
+                "fesw": {"platform": "sonic", "ports": 64, "speed": "100G", "breakouts": ["4x25G"],
+                         "sonic": {"hwsku": "Generated-FESW", "platform": "x86_64-generated-r0"}},
                 "oobsw": {"platform": "cumulus", "ports": 52, "speed": "1G"},
             },
         },

@@ -202,6 +202,14 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("IB006", _multi(_ib(), _set("guids", {"su1-r01-gpu01:cx9": "0x0002c90300000001"})), "guids.su1-r01-gpu01:cx9"),
     ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
     ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
+    # platform data (rules/platform_data.py): SONiC SKU, breakout modes, NOS releases
+    ("SKU001", _set("catalog.switches.as7326.ports", 60), "catalog.switches.as7326.ports"),
+    (
+        "SKU002",
+        _multi(_set("catalog.switches.sn2700.platform", "sonic"), _set("networks.compute.leaf.breakout", "4x25G")),
+        "networks.compute.leaf.breakout",
+    ),
+    ("NOS001", _set("catalog.switches.sn2700.os_version", "5.2"), "catalog.switches.sn2700.os_version"),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,11 @@ def test_apply_records_then_nothing_changes(target: recorded.RecordedTarget) -> 
         fab, artifacts(), target, progress=lambda ev: events.append(f"{ev.device}:{ev.event}"), devices=switches()
     )
     assert res.ok and {d.status for d in res.devices} == {"changed"}
+    # issue #12: frr-reload --test lists two no-op lines on every switch ("+ router bgp N",
+    # "+ no bgp ebgp-requires-policy"); the count is what changed in the running config (the
+    # stand-in's does not change)
+    assert {d.message for d in res.devices} == {"0 FRR line(s) changed"}
+    assert all(d.frr_changes == [] for d in res.devices)
     assert all(d.applied_advanced for d in res.devices)
     assert sorted(e for e in events if e.endswith(":changed")) == sorted(f"{n}:changed" for n in switches())
     for name in switches():
@@ -157,6 +163,10 @@ def test_unreachable_devices_are_named(tmp_path: Path) -> None:
     p = plan(fab, artifacts(), t)
     d = next(x for x in p.devices if x.device == leaf)
     assert d.running is not None and not d.running.readable and "cannot connect" in (d.running.error or "")
+    # issue #12: an unreachable device makes the plan incomplete (exit 1), and it is named
+    assert p.exit_code == 1
+    assert [e for e in p.errors if e.startswith(f"{leaf}: unreachable")], p.errors
+    assert "1 error(s)" in format_plan(p, "text") and f"error: {leaf}: unreachable" in format_plan(p, "text")
     res = do_apply(fab, artifacts(), t, devices=[leaf])
     assert res.devices[0].status == "failed" and "unreachable, nothing changed" in (res.devices[0].error or "")
 
@@ -194,3 +204,27 @@ def test_diff_helpers_redact_secrets() -> None:
     assert unified("x\n", "x\n", "o", "n") == ("", 0, 0)
     assert "s3cret" not in redact_line(" neighbor 10.0.0.1 password s3cret")
     assert "s3cret" not in redact("router bgp 1\n neighbor x password s3cret\n")
+
+
+def test_sigterm_during_a_push_restores_that_switch_and_starts_no_other(target: recorded.RecordedTarget) -> None:
+    """Issue #12: the network script of the first switch sends SIGTERM to this process (as a
+    supervisor would): that switch is restored, no other switch starts, the audit line says
+    interrupted with every device's status, the exit code is 143."""
+    fab = recorded.fabric()
+    first, *others = switches()
+    arts = artifacts()
+    arts[f"switches/{first}/network.sh"] = f"#!/bin/sh\nkill -TERM {os.getpid()}\nsleep 0.5\n"
+    before = signal.getsignal(signal.SIGTERM)
+    res = do_apply(fab, arts, target, devices=switches(), workers=1)
+    assert signal.getsignal(signal.SIGTERM) is before, "the previous handler is back"
+    assert res.interrupted == "SIGTERM" and res.exit_code == 143 and not res.ok
+    by = {d.device: d for d in res.devices}
+    assert by[first].status == "restored" and "interrupted by SIGTERM" in (by[first].error or "")
+    assert all(by[o].status == "skipped" and "not started" in by[o].message for o in others)
+    assert all(target.opened.get(o) is None for o in others), "no session to a device after the signal"
+    store = TargetStore(target.root)
+    assert all(store.record(n) is None for n in switches())
+    line = store.audit()[-1]
+    assert line["result"] == "interrupted" and line["interrupted"] == "SIGTERM"
+    assert {n: v["status"] for n, v in line["devices"].items()} == {first: "restored", **{o: "skipped" for o in others}}
+    assert "INTERRUPTED by SIGTERM" in format_apply(res, "text")

@@ -173,11 +173,18 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
 
     # system and services
     assert S["system"]["hostname"] == dev.name, where
-    assert S["system"]["timezone"] == site.timezone, where
+    # NVUE lists the Etc/ names of the IANA zones (bare UTC is refused)
+    assert S["system"]["timezone"] == {"UTC": "Etc/UTC"}.get(site.timezone, site.timezone), where
     assert keys(S["service"]["dns"]["mgmt"]["server"]) == set(site.dns), where
     assert keys(S["service"]["dns"]["mgmt"]["search"]) == {site.domain}, where
     assert keys(S["service"]["ntp"]["mgmt"]["server"]) == set(site.ntp), where
-    assert set(S["service"]["syslog"]["mgmt"]["server"]) == set(site.syslog), where
+    if tuple(int(x) for x in (dev.os_version or "5.14").split(".")) >= (5, 13):  # system syslog from 5.13
+        assert "syslog" not in S.get("service", {}), where
+        servers = S["system"]["syslog"]["server"]
+        assert all(servers[s]["vrf"] == "mgmt" for s in site.syslog), where
+    else:
+        servers = S["service"]["syslog"]["mgmt"]["server"]
+    assert set(servers) == set(site.syslog), where
     assert S["service"]["lldp"]["state"] == "enabled", where
 
     interfaces = S["interface"]
@@ -227,7 +234,7 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         if p.vlan is not None:
             assert access == p.vlan, ctx
         elif p.role in ("oob-access", "oob-uplink"):
-            assert access == 1, ctx  # IEEE default VLAN: the flat OOB L2 domain
+            assert access == site.oob_vlan, ctx  # the designed OOB VLAN: the flat OOB L2 domain
         else:
             assert access is None, ctx
         if p.name in lossless and qos.pfc_watchdog:
@@ -283,7 +290,7 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         assert l3 == {tenants[a.vni].l3vni for a in dev.tenants if tenants[a.vni].l3vni is not None}, where
     else:
         assert "nve" not in S and "evpn" not in S, where
-        assert set(vlans) <= {"1"}, where
+        assert set(vlans) <= {str(site.oob_vlan)}, where
 
     # nothing else configured on interfaces
     assert set(interfaces) == seen, (where, sorted(set(interfaces) - seen))

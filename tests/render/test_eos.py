@@ -62,7 +62,6 @@ SERVICE_PORTS = {"ssh": ("tcp", 22), "snmp": ("udp", 161)}  # management ssh / s
 VXLAN_UDP_PORT = 4789  # IANA
 SYSLOG_UDP_PORT = 514
 LANE_RATES = {1, 10, 25, 50, 100, 200}  # Gbit/s per SerDes lane EOS speeds are made of
-DEFAULT_VLAN = 1  # IEEE 802.1Q default VLAN: the flat OOB L2 domain
 LEAF_ROLES = {"leaf", "business-leaf", "storage-leaf"}
 EVPN = "l2vpn-evpn"
 IPV4 = "ipv4-unicast"
@@ -465,6 +464,8 @@ def _top_level_leaf(conf: EosConfig, node: Node) -> None:
         conf.ntp.append((w[3], w[4]))
     elif w[:2] == ["logging", "vrf"] and len(w) == 8 and w[3] == "host" and w[6] == "protocol":
         conf.logging.append((w[2], w[4], int(w[5]), w[7]))
+    elif w[:2] == ["logging", "vrf"] and len(w) == 5 and w[3] == "host":  # EOS defaults: udp/514
+        conf.logging.append((w[2], w[4], SYSLOG_UDP_PORT, "udp"))
     elif t == "lldp run":
         conf.lldp = True
     elif w[:2] == ["vrf", "instance"] and len(w) == 3:
@@ -567,7 +568,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     # system and services
     assert C.hostname == dev.name, where
     assert C.domain == site.domain and C.timezone == site.timezone, where
-    assert C.lldp, where
+    assert not C.lldp, where  # LLDP runs by default: the running config never prints `lldp run`
 
     # management: interface, VRF, default route, services restricted to the OOB prefix
     assert dev.mgmt_port and dev.mgmt_address and dev.mgmt_gateway, where
@@ -627,7 +628,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         if p.vlan is not None:
             assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", p.vlan, False, None), ctx
         elif p.role in ("oob-access", "oob-uplink"):
-            assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", DEFAULT_VLAN, False, None), ctx
+            assert (i.mode, i.access_vlan, i.routed, i.address) == ("access", fab.site.oob_vlan, False, None), ctx
         else:
             assert i.routed and i.mode is None and i.address == p.address, ctx
         if p.name in lossless:
@@ -664,7 +665,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     # VLANs: tenants' and the flat OOB domain
     want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].name for a in dev.tenants}
     if any(p.role in ("oob-access", "oob-uplink") for p in dev.ports):
-        want_vlans[DEFAULT_VLAN] = None
+        want_vlans[fab.site.oob_vlan] = None
     assert C.vlans == want_vlans, where
 
     # EVPN-VXLAN
@@ -680,7 +681,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         vx = C.interfaces["Vxlan1"]
         seen.add("Vxlan1")
         assert vx.vxlan_source is not None and C.interfaces[vx.vxlan_source].address == dev.loopback, where
-        assert vx.vxlan_udp_port == VXLAN_UDP_PORT, where
+        assert vx.vxlan_udp_port is None, where  # 4789 is the EOS default: not in the running config
         assert vx.vxlan_vlans == {a.vlan: a.vni for a in dev.tenants}, where
         l3 = {tenants[a.vni].vrf: tenants[a.vni].l3vni for a in dev.tenants if tenants[a.vni].l3vni is not None}
         assert vx.vxlan_vrfs == l3, where
@@ -720,7 +721,8 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         assert b is not None, where
         assert C.multi_agent and C.ip_routing.get(None) is True, where
         assert b.asn == dev.asn and b.router_id == rid, where
-        assert not b.default_ipv4_unicast and b.multipath_relax, where
+        # one ASN per spine tier: ECMP paths have equal AS paths, multipath-relax is not needed
+        assert not b.default_ipv4_unicast and not b.multipath_relax, where
         assert b.maximum_paths == (dev.ecmp, dev.ecmp), where
         expected = {peer_key(dev, fab, n): n for n in dev.bgp}
         assert len(expected) == len(dev.bgp), f"{where}: two sessions to one peer address"
@@ -891,7 +893,7 @@ def test_mtu_is_capped_at_the_eos_maximum(render_cache: SimpleNamespace) -> None
     ("   10 permit {{ r.source }}\n", "   10 permit any\n"),
     ("   ip address virtual {{ x.t.gateway_cidr }}\n", "   ip address {{ x.t.gateway_cidr }}\n"),
     ("   shutdown\n", "   no shutdown\n"),
-    ("lldp run\n", "lldp rnu\n"),
+    ("logging vrf {{ mgmt_vrf }} host {{ s }}\n", "logging vrf {{ mgmt_vrf }} hots {{ s }}\n"),
 ])
 def test_a_template_mistake_fails_the_check(mutation: tuple[str, str], render_cache: SimpleNamespace,
                                             tmp_path: Path) -> None:
@@ -922,7 +924,7 @@ def test_parser_rejects_bad_syntax(render_cache: SimpleNamespace) -> None:
     for old, new in [
         ("   mtu 9214\n", "  mtu 9214\n"),  # two-space indentation
         ("   mtu 9214\n", "   mtu 9216\n"),  # above the EOS maximum
-        ("   speed 100g-4\n", "   speed 100g-8\n"),  # 12.5G lanes do not exist
+        ("   speed forced 25gfull\n", "   speed forced 30gfull\n"),  # no 30G lane rate
         ("\nend\n", "\n"),  # no end
         ("\nrouter bgp ", "\nrouter bpg "),
         ("   no switchport\n", "   no switchport\n   switchport access vlan 5\n"),

@@ -26,6 +26,11 @@ TYPE = {
 }
 
 
+def _holds(key: str, tc: int) -> bool:
+    lo, _, hi = key.split("|", 1)[1].partition("-")
+    return int(lo) <= tc <= int(hi or lo)
+
+
 def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     db: dict[str, Any] = json.loads(text)
     assert text == json.dumps(db, sort_keys=True, indent=4) + "\n", "not sort_keys/indent=4 JSON"
@@ -33,26 +38,38 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     ports = [p for p in dev.ports if p.role != "mgmt"]
 
     meta = db["DEVICE_METADATA"]["localhost"]
-    assert meta["hostname"] == dev.name and meta["hwsku"] == dev.model
+    sku = fab.skus.get(dev.model)
+    assert sku is not None, dev.model
+    # the real HwSKU and platform: the image mounts /usr/share/sonic/device/<platform>/<hwsku>
+    assert sku is not None, dev.model
+    assert meta["hostname"] == dev.name
+    assert (meta.get("hwsku"), meta.get("platform")) == (sku.hwsku, sku.platform_id)
     assert meta["type"] == TYPE[dev.role]
     assert meta.get("bgp_asn") == (str(dev.asn) if dev.asn is not None else None)
     assert meta["docker_routing_config_mode"] == "split-unified"
     assert meta["timezone"] == site.timezone
 
     port = db["PORT"]
-    assert set(port) == {p.name for p in ports} | {n for n, _ in dev.unused_ports}
+    live = {n for n, e in port.items() if e is not None}
+    assert live == {p.name for p in ports} | {n for n, _ in dev.unused_ports}
+    sku_names = {sp.name for sp in sku.ports}
     for p in ports:
         e = port[p.name]
         assert e["mtu"] == str(p.mtu) and e["speed"] == str(p.speed * 1000), p.name
-        assert e["admin_status"] == "up" and e["alias"] == p.ifname
+        assert e["admin_status"] == "up"
+        # the SKU's alias stays; a port the breakout creates gets its lanes and alias with it
+        assert ("alias" in e) == ("lanes" in e), p.name
+        if p.breakout is None:
+            assert "lanes" not in e and p.name in sku_names, p.name
         assert e.get("description", "") == p.description
-    for name, ifname in dev.unused_ports:
-        assert port[name]["admin_status"] == "down" and port[name]["alias"] == ifname
+    for name, _ifname in dev.unused_ports:
+        assert port[name]["admin_status"] == "down"
     brk = db.get("BREAKOUT_CFG", {})
-    assert len(brk) == len(dev.cage_breakouts) and set(brk) <= set(port)
+    assert set(brk) <= {sp.name for sp in sku.ports}
     for p in ports:
         if p.breakout and p.lane == 0:
-            assert brk[p.name] == {"brkout_mode": p.breakout}
+            # the platform's own mode string, e.g. 2x400G[200G,100G,50G,40G,25G,10G]
+            assert brk[p.name]["brkout_mode"].startswith(p.breakout + "["), p.name
 
     intf = db.get("INTERFACE", {})
     assert {k for k in intf if "|" in k} == {f"{p.name}|{p.address}" for p in ports if p.address}
@@ -144,8 +161,11 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         assert wred["green_min_threshold"] == str(q.ecn_min_kbytes * 1024)
         assert wred["green_max_threshold"] == str(q.ecn_max_kbytes * 1024)
         assert wred["green_drop_probability"] == str(q.ecn_probability)
-        assert f"{pn}|{q.pfc_priority}" in db["BUFFER_PG"]
-        assert db["BUFFER_QUEUE"][f"{pn}|{q.pfc_priority}"]["profile"] == "egress_lossless_profile"
+        # keys in the SKU's layout (3-4 when the image writes 3-4): one key holds the lossless TC
+        pgs = [k for k in db["BUFFER_PG"] if k.startswith(f"{pn}|") and _holds(k, q.pfc_priority)]
+        bqs = [k for k in db["BUFFER_QUEUE"] if k.startswith(f"{pn}|") and _holds(k, q.pfc_priority)]
+        assert len(pgs) == 1 and db["BUFFER_PG"][pgs[0]]["profile"] == "NULL", pn
+        assert len(bqs) == 1 and db["BUFFER_QUEUE"][bqs[0]]["profile"] == "egress_lossless_profile", pn
         assert (pn in db.get("PFC_WD", {})) == q.pfc_watchdog
         assert (pqm[pn].get("pfcwd_sw_enable") == str(q.pfc_priority)) == q.pfc_watchdog
     assert {k.split("|")[0] for k in db["BUFFER_PG"]} == lossless
@@ -208,7 +228,7 @@ def test_dumps_is_json_dumps(render_cache: SimpleNamespace) -> None:
     for example in ("lab-mini", "superpod-1su"):
         fab = render_cache.fabric(example, "sonic")
         for dev in fab.switches():
-            db = sonic.config_db(sonic.device_view(dev, fab))
+            db = sonic.config_db(sonic.device_view(dev, fab), fab.skus[dev.model])
             assert sonic.dumps(db) == json.dumps(db, sort_keys=True, indent=4)
     odd = {"b": [1, "x", {"c": []}, None, True, 2.5], "a": {"z": "é\"\n", "y": {}}, "": []}
     assert sonic.dumps(odd) == json.dumps(odd, sort_keys=True, indent=4)
@@ -255,8 +275,8 @@ def _mutate_db(path: tuple[str, ...], value: object) -> Any:
     """A config_db builder that changes (or, with value None, deletes) one entry; "*" in the path
     stands for the first key of that table level."""
 
-    def mutated(v: Any) -> dict[str, Any]:
-        db = ORIGINAL_CONFIG_DB(v)
+    def mutated(v: Any, sku: Any) -> dict[str, Any]:
+        db = ORIGINAL_CONFIG_DB(v, sku)
         node = db
         keys = list(path)
         for i, k in enumerate(keys):

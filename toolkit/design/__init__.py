@@ -174,6 +174,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         oob_prefix=spec.networks.oob.prefix,
         oob_gateway=gw,
         controller_address=ctl,
+        oob_vlan=spec.networks.oob.vlan,
     )
     pools = [
         PoolUsage(plane=p.plane, purpose=p.purpose, prefix=p.prefix, size=p.size, used=len(p.used)) for p in ctx.pools
@@ -190,6 +191,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         minio=minio,
         pools=pools,
         sus=[su.name for su in spec.layout.scalable_units],
+        skus=dict(ctx.skus),
         racks=racks,
     )
     apply_policy(fabric)

@@ -39,6 +39,7 @@ class Ctx:
     # server name -> tenant name, for the plane carrying the tenant
     tenant_of: dict[tuple[str, str], str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)  # switch name -> switches.Slots
+    skus: dict[str, Any] = field(default_factory=dict)  # SONiC switch model -> toolkit.platforms.Sku
 
     def pool(self, plane: str, purpose: str, prefix: str) -> Pool:
         p = Pool(plane, purpose, prefix)

@@ -17,6 +17,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from toolkit.platforms import Sku
+
 Plane = Literal["compute", "storage", "business", "oob"]
 DeviceRole = Literal[
     "gpu-server",
@@ -194,6 +196,9 @@ class Device(_Model):
     rack_u: int | None = Field(default=None, description="lowest rack unit the device occupies (1 = bottom)")
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
+    os_version: str | None = Field(
+        default=None, description="switches: the NOS release the configuration is rendered for (platform os_versions)"
+    )
     cage_breakouts: dict[int, str] = Field(
         default_factory=dict, description="cage number -> breakout mode actually used"
     )
@@ -484,6 +489,7 @@ class Site(_Model):
     oob_prefix: str
     oob_gateway: str
     controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
+    oob_vlan: int = Field(default=2, description="VLAN of the OOB L2 domain on the management switches")
 
 
 class IbMember(_Model):
@@ -592,6 +598,9 @@ class Fabric(_Model):
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)
     sus: list[str] = Field(default_factory=list)
+    skus: dict[str, Sku] = Field(
+        default_factory=dict, description="SONiC switch model -> its SKU (HwSKU, platform, port layout)"
+    )
     racks: list[RackPlan] = Field(default_factory=list, description="racks in layout order with their elevation")
     infiniband: InfinibandFabric | None = Field(default=None, description="InfiniBand compute plane")
     scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")

@@ -12,10 +12,15 @@ from toolkit.platforms import serdes_lanes
 __all__ = ["serdes_lanes", "switch_ifname", "switch_port_name"]
 
 
-def switch_port_name(platform: str, cage: int, lane: int, lanes: int, cage_speed: int) -> str:
+def switch_port_name(platform: str, cage: int, lane: int, lanes: int, cage_speed: int, model: str | None = None) -> str:
     """Native name of breakout ``lane`` (0-based) of ``cage`` (1-based) split into ``lanes`` ports:
-    the platform's naming scheme (``toolkit.platforms.<platform>``)."""
-    return platforms.get(platform).port_namer(cage, lane, lanes, cage_speed)
+    the SKU's names when the platform has SKU data for switch ``model``, else the platform's naming
+    scheme (``toolkit.platforms.<platform>``)."""
+    plat = platforms.get(platform)
+    sku = plat.sku(model) if model else None
+    if sku is not None and sku.ports:
+        return sku.port_name(cage, lane, lanes, cage_speed)
+    return plat.port_namer(cage, lane, lanes, cage_speed)
 
 
 def switch_ifname(cage: int, lane: int, lanes: int) -> str:

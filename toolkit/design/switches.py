@@ -19,6 +19,7 @@ from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new, put
 from toolkit.design.naming import switch_ifname
+from toolkit.platforms._sonic_skus import sku_for
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
@@ -97,6 +98,9 @@ def make_switch(
     if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
     plat = platforms.get(platform)
+    own = platform == model.platform
+    os_version = (model.os_version if own else None) or ctx.spec.site.os_versions.get(platform) or (
+        plat.os_versions[-1] if plat.os_versions else None)
     dev = Device(
         name=name,
         role=role,
@@ -113,13 +117,30 @@ def make_switch(
         cage_count=model.ports,
         cage_speed=cage_speed,
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
+        os_version=os_version,
     )
     if model.mgmt_port:
         mgmt = plat.mgmt_port
         dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         put(dev, mgmt_port=mgmt)
+    namer = plat.port_namer
+    if platform == "sonic":  # named by the SKU: real port names, mixed port types
+        sku = ctx.skus.get(model_name) or sku_for(model_name, model)
+        if sku is None:
+            raise DesignError(
+                f"SONiC switch model {model_name} has no SKU data (HwSKU, platform, ports): add "
+                f"catalog.switches.{model_name}.sonic",
+                ("catalog", "switches", model_name),
+            )
+        if model.ports > len(sku.ports):
+            raise DesignError(
+                f"{model_name} has {model.ports} cages, its SONiC SKU {sku.hwsku} {len(sku.ports)} ports",
+                ("catalog", "switches", model_name, "ports"),
+            )
+        ctx.skus[model_name] = sku
+        namer = sku.port_name
     ctx.slots[name] = Slots(
-        plat.port_namer,
+        namer,
         model.ports,
         lanes,
         cage_speed,

@@ -20,6 +20,10 @@
 - Every apply (also one refused by the lock) appends one line to ``audit.jsonl``: who, when,
   which devices, result and hashes of the diffs and of the desired files -- no config text, no
   secrets.
+- SIGINT / SIGTERM (when apply runs in the main thread): no device starts after the signal, a
+  switch being pushed stops at its next step and is restored, servers whose playbook ran are
+  restored instead of recorded, temporary files are removed, the audit line says
+  ``interrupted`` with every device's status, and the exit code is 130 / 143.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import contextlib
 import getpass
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -44,7 +49,7 @@ from toolkit.drivers import open_driver
 from toolkit.drivers.linux import LinuxDriver
 from toolkit.drivers.state import Backup, DriverError, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
-from toolkit.plan.diff import redact_line
+from toolkit.plan.diff import redact_line, unified
 from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
 from toolkit.plan.planner import plan_device
 from toolkit.plan.store import (
@@ -62,8 +67,12 @@ DEFAULT_WORKERS = 4
 HOST_PLAYBOOK = "network.yml"
 
 
+class Interrupted(DriverError):
+    """SIGINT / SIGTERM arrived: stop before the next step of a device."""
+
+
 class _Run:
-    """Shared state of one apply: progress (serialised), store, ids."""
+    """Shared state of one apply: progress (serialised), store, ids, the stop signal."""
 
     def __init__(self, target: Target, progress: ProgressCallback | None, total: int, connect_timeout: float):
         self.apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -75,6 +84,17 @@ class _Run:
         self.done = 0
         self.connect_timeout = connect_timeout
         self._lock = threading.Lock()
+        self.stop = threading.Event()
+        self.signal: str | None = None
+
+    def check(self) -> None:
+        """Raise ``Interrupted`` once a stop signal arrived."""
+        if self.stop.is_set():
+            raise Interrupted(f"apply interrupted by {self.signal or 'a signal'}")
+
+    def interrupt(self, signum: int, _frame: object) -> None:
+        self.signal = signal.Signals(signum).name
+        self.stop.set()
 
     def emit(self, device: str, kind: str | None, event: ProgressKind, message: str = "") -> None:
         with self._lock:
@@ -142,6 +162,10 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     res.diff_sha256 = _diff_sha(dd, run.store)
     run.emit(dd.device, "switch", "started")
     steps = res.steps
+    if run.stop.is_set():
+        res.status = "skipped"
+        res.message = f"not started: apply interrupted by {run.signal}"
+        return _finish(run, res, t0)
     try:
         t = time.monotonic()
         drv = run.driver(dd.device)
@@ -155,6 +179,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         t = time.monotonic()
         running = drv.read_running()
         steps["read"] = _since(t)
+        run.check()
         if _is_current(run, dd, running):
             res.status = "unchanged"
             res.message = "runs the last applied configuration"
@@ -164,9 +189,11 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         run.store.save_backup(run.apply_id, backup)
         res.frr_changes = [redact_line(x) for x in drv.prepare({n: f.text for n, f in dd.files.items()})]
         steps["prepare"] = _since(t)
+        run.check()
         touched = True
         t = time.monotonic()
         drv.activate()
+        run.check()
         steps["activate"] = _since(t)
         t = time.monotonic()
         after = drv.read_running()
@@ -174,6 +201,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         steps["record"] = _since(t)
         res.status = "changed"
         res.applied_advanced = True
+        # what really changed in the running configuration (frr-reload's --test diff also lists
+        # lines that are no-ops, e.g. defaults FRR does not print)
+        diff, _added, _removed = unified(running.frr, after.frr, "before", "after", context=0)
+        res.frr_changes = [
+            x for x in diff.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))
+        ]
         res.message = f"{len(res.frr_changes)} FRR line(s) changed"
         return _finish(run, res, t0)
     except DriverError as exc:
@@ -190,6 +223,10 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
                 with contextlib.suppress(DriverError):
                     drv.discard(backup)
             res.message = "nothing changed on the device"
+            if isinstance(exc, Interrupted):
+                res.status = "skipped"
+                res.error = None
+                res.message = f"{exc}: nothing changed on the device"
         return _finish(run, res, t0)
     except Exception as exc:  # unexpected (paramiko internals): still try to restore
         res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
@@ -253,6 +290,10 @@ def _apply_hosts(
         res = DeviceResult(device=dd.device, kind="server", status="failed", desired_sha256=_desired_sha(dd))
         res.diff_sha256 = _diff_sha(dd, run.store)
         results[dd.device] = res
+        if run.stop.is_set():
+            res.status = "skipped"
+            res.message = f"not started: apply interrupted by {run.signal}"
+            return
         keys[dd.device] = state_sysctl_keys(dd, run.store.applied_text(dd.device, SERVER_FILE))
         try:
             with run.driver(dd.device) as drv:
@@ -276,6 +317,11 @@ def _apply_hosts(
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(hosts)))) as pool:
         list(pool.map(prepare, hosts))
     by_name = {dd.device: dd for dd in hosts}
+    if run.stop.is_set():  # interrupted while the states were read: no playbook starts
+        for name in backups:
+            results[name].status = "skipped"
+            results[name].message = f"not started: apply interrupted by {run.signal}"
+        backups.clear()
     todo = sorted(backups)
     for name, res in results.items():
         if name not in backups:  # unchanged or unreachable: finished here
@@ -330,6 +376,8 @@ def _apply_hosts(
         res = results[name]
         res.steps["ansible"] = ansible_seconds
         dd = by_name[name]
+        if run.stop.is_set() and name not in failed_hosts:
+            failed_hosts[name] = f"apply interrupted by {run.signal}"
         try:
             with run.driver(name) as drv:
                 if name in failed_hosts:
@@ -410,6 +458,8 @@ def apply(
         )
         raise
     result: ApplyResult | None = None
+    old_handlers: dict[signal.Signals, Any] = {}
+    run: _Run | None = None
     try:
         desired, _skipped = desired_state(fabric, artifacts, target)
         if devices is not None:
@@ -419,6 +469,9 @@ def apply(
                 raise ApplyError(f"not devices of target {target.name}: {', '.join(unknown)}")
             desired = {k: v for k, v in desired.items() if k in wanted}
         run = _Run(target, progress, len(desired), connect_timeout)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                old_handlers[sig] = signal.signal(sig, run.interrupt)
         result = ApplyResult(
             apply_id=run.apply_id,
             cluster=target.cluster,
@@ -476,7 +529,11 @@ def apply(
         result.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
         return result
     finally:
+        for sig, old in old_handlers.items():
+            signal.signal(sig, old)
         if result is not None:
+            if run is not None and run.signal:
+                result.interrupted = run.signal
             result.finished = iso()
             result.seconds = _since(t_start)
             with contextlib.suppress(Exception):
@@ -496,7 +553,8 @@ def _audit_entry(result: ApplyResult, target: Target, started: float) -> dict[st
         "target": target.name,
         "target_kind": target.kind,
         "cluster": target.cluster,
-        "result": "ok" if result.ok else "failed",
+        "result": "interrupted" if result.interrupted else ("ok" if result.ok else "failed"),
+        "interrupted": result.interrupted,
         "summary": result.summary,
         "devices": {
             d.device: {

@@ -34,7 +34,7 @@ def _headline(plan: Plan) -> str:
     s = plan.summary
     return (
         f"{plan.changes} device(s) to change ({s['create']} create, {s['update']} update, "
-        f"{s['drift']} drift), {s['unchanged']} unchanged, {s['error']} error(s)"
+        f"{s['drift']} drift), {s['unchanged']} unchanged, {s['error'] + len(plan.errors)} error(s)"
     )
 
 
@@ -162,7 +162,7 @@ def format_apply(result: ApplyResult, fmt: str = "text") -> str:
 
 def _apply_headline(result: ApplyResult) -> str:
     s = result.summary
-    state = "OK" if result.ok else "FAILED"
+    state = f"INTERRUPTED by {result.interrupted}" if result.interrupted else ("OK" if result.ok else "FAILED")
     return (
         f"{state}: {s['changed']} changed, {s['unchanged']} unchanged, {s['failed']} failed, "
         f"{s['restored']} failed and restored, {s['skipped']} skipped in {result.seconds:.1f}s"

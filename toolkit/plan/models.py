@@ -156,11 +156,18 @@ class ApplyResult(_M):
     devices: list[DeviceResult] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    interrupted: str | None = Field(
+        default=None, description="SIGINT / SIGTERM: the signal that stopped the apply (no device started after it)"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
-        return not self.errors and all(d.status in ("changed", "unchanged", "skipped") for d in self.devices)
+        return (
+            not self.errors
+            and self.interrupted is None
+            and all(d.status in ("changed", "unchanged", "skipped") for d in self.devices)
+        )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -188,6 +195,12 @@ def plan_exit_code(plan: Plan) -> int:
     return 2 if plan.changes else 0
 
 
+INTERRUPT_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+
+
 def apply_exit_code(result: ApplyResult) -> int:
-    """0: every device applied (or unchanged); 1: any device failed (restored or not)."""
+    """0: every device applied (or unchanged); 1: any device failed (restored or not);
+    130 / 143: interrupted by SIGINT / SIGTERM (128 + the signal number, as a shell reports it)."""
+    if result.interrupted:
+        return INTERRUPT_EXIT_CODES.get(result.interrupted, 1)
     return 0 if result.ok else 1

@@ -160,4 +160,8 @@ def plan(
         from toolkit.plan.storage_apply import plan_storage
 
         out.devices += plan_storage(fabric, artifacts, target)
+    # a device whose running state cannot be read makes the plan incomplete: an error, named
+    for d in out.devices:
+        if d.running is not None and not d.running.readable:
+            out.errors.append(f"{d.device}: unreachable, its running state was not read: {d.running.error}")
     return out

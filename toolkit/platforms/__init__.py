@@ -111,13 +111,39 @@ class SkuPort:
 
 @dataclass(frozen=True, slots=True)
 class Sku:
-    """Vendor data for one switch model on one platform (attached by the platform module)."""
+    """Vendor data for one switch model on one platform (attached by the platform module).
+
+    ``ports`` are the front-panel (breakout parent) ports in front-panel order: cage ``i`` of the
+    catalogue model is ``ports[i - 1]``. ``default_modes`` holds, per port, the breakout mode the
+    image installs (``ports[i].breakout_modes`` entry); ``buffer_pgs`` / ``buffer_queues`` are the
+    priority-group / queue keys (``3-4``) the image writes on every port (empty: the image writes
+    none); ``alias_style`` says how the image names breakout children (``etp``: etp1a, etp1b;
+    ``slash``: Ethernet1/1, Ethernet1/5)."""
 
     model: str
     hwsku: str | None = None  # SONiC HwSKU (DEVICE_METADATA.hwsku)
     platform_id: str | None = None  # SONiC platform string, e.g. x86_64-nvidia_sn5600-r0
     os_version: str | None = None  # e.g. the NVUE release the schema is checked against
     ports: tuple[SkuPort, ...] = ()
+    default_modes: tuple[str, ...] = ()
+    buffer_pgs: tuple[str, ...] = ()
+    buffer_queues: tuple[str, ...] = ()
+    alias_style: str = "etp"
+
+    def port(self, cage: int) -> SkuPort:
+        """Front-panel port of 1-based ``cage`` (IndexError past the SKU's ports)."""
+        if not 1 <= cage <= len(self.ports):
+            raise IndexError(f"{self.model} ({self.hwsku}) has {len(self.ports)} front-panel ports, not {cage}")
+        return self.ports[cage - 1]
+
+    def port_name(self, cage: int, lane: int, lanes: int, cage_speed: int = 0) -> str:
+        """Native name of child ``lane`` of ``cage`` split in ``lanes``: SONiC names breakout
+        children after the parent, one number per SerDes lane (Ethernet0, Ethernet4 for 2x of 8)."""
+        parent = self.port(cage)
+        if lanes <= 1:
+            return parent.name
+        number = int(parent.name.removeprefix("Ethernet"))
+        return f"Ethernet{number + lane * max(len(parent.lanes) // lanes, 1)}"
 
 
 @dataclass(frozen=True, slots=True)

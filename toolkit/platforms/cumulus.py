@@ -2,8 +2,9 @@
 
 Limits: NVUE ``link mtu`` accepts 552-9216; VLANs 3725-3999 are Cumulus' reserved internal range
 (``system global reserved vlan internal range``, the default); VRF and interface names are Linux
-devices (15 characters); ``qos roce`` is switch-wide. ECMP: FRR as shipped in Cumulus Linux
-(``maximum-paths`` up to 256; the Spectrum ASIC's group size is per SKU).
+devices (15 characters); ``qos roce`` is switch-wide. ECMP: NVUE's
+``router bgp address-family ipv4-unicast multipaths ebgp`` accepts 1-128 (the NVUE schema of
+5.11-5.14; the Spectrum ASIC's group size is per SKU).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ PLATFORM = Platform(
     kind="ethernet",
     port_namer=linux_port_name,
     mgmt_port="eth0",
-    limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=256),
+    limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=128),
     # Linux ports, FRR and lldpd underneath: the FRR readers observe it (no apply driver yet)
     hooks=Hooks(renderer="toolkit.render.platforms.cumulus:render_device", facts="toolkit.health.readers:frr_readers"),
     unnumbered_bgp=True,

@@ -2,7 +2,9 @@
 
 Port names are ``Ethernet<first SerDes lane index>`` (0-based over the front panel): a cage of
 ``n`` lanes split in ``k`` ports names its ports every ``n / k`` lanes. Real SKUs with mixed port
-types cannot be named by this formula: per-SKU port data goes into ``PLATFORM.skus``.
+types cannot be named by this formula: a switch model with SKU data (``PLATFORM.skus``, from
+``_sonic_skus.py``) takes its port names, lanes and breakout mode strings from it, and its
+HwSKU and platform string go into ``DEVICE_METADATA``.
 
 Limits from the SONiC YANG models (sonic-buildimage ``src/sonic-yang-models``): ``PORT.mtu``
 68..9216; VLAN ids 2..4094 (``Vlan1`` is refused); VRF names match ``Vrf[a-zA-Z0-9_-]+`` and are
@@ -12,7 +14,10 @@ interface names (1..15 characters, the ``Vrf`` prefix included). ECMP: FRR insid
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from toolkit.platforms import Hooks, Limits, Platform, serdes_lanes
+from toolkit.platforms._sonic_skus import SKUS
 
 
 def port_name(cage: int, lane: int, lanes: int, cage_speed: int) -> str:
@@ -37,4 +42,5 @@ PLATFORM = Platform(
     capabilities=frozenset(
         {"evpn", "l3vni", "l3vni-vlan", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
     ),
+    skus=MappingProxyType(SKUS),
 )

@@ -17,10 +17,8 @@ port from its cage). Stable API (other platform modules import it read-only):
     Registers the Jinja filters the FRR-syntax templates use (``sh`` shell quoting).
 
 Constants (protocol numbers and conventions, not design decisions): ``VXLAN_UDP_PORT`` (IANA
-4789), ``SYSLOG_UDP_PORT`` (514), ``DEFAULT_VLAN`` (IEEE 802.1Q default PVID, used only where a
-platform needs a VLAN id for the flat OOB L2 domain), ``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` /
-``SPINE_ROLES``. ``split_address("10.0.4.1/31") -> ("10.0.4.1", 31, "10.0.4.0/31")`` is a fast
-IPv4 helper.
+4789), ``SYSLOG_UDP_PORT`` (514), ``IEEE_PRIORITIES`` (0-7), ``LEAF_ROLES`` / ``SPINE_ROLES``.
+``split_address("10.0.4.1/31") -> ("10.0.4.1", 31, "10.0.4.0/31")`` is a fast IPv4 helper.
 
 Where the policy values come from: ``DeviceView.advertise`` = ``Device.advertise``,
 ``maximum_paths`` = ``Device.ecmp``, ``vtep`` = ``Device.vtep``, ``MgmtView.vrf`` =
@@ -43,10 +41,10 @@ import jinja2
 from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
+from toolkit.platforms import Sku
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
-    "DEFAULT_VLAN",
     "IEEE_PRIORITIES",
     "LEAF_ROLES",
     "SPINE_ROLES",
@@ -70,7 +68,6 @@ __all__ = [
 
 VXLAN_UDP_PORT = 4789
 SYSLOG_UDP_PORT = 514
-DEFAULT_VLAN = 1
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 
 LEAF_ROLES = frozenset({"leaf", "business-leaf", "storage-leaf"})
@@ -339,16 +336,18 @@ class DeviceView:
     host_mtu: int | None = None  # the plane's host MTU (PlaneInfo.host_mtu)
 
 
-def _front_panel(dev: Device) -> dict[str, tuple[int, int, int, int]]:
-    """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``."""
-    return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())))
+def _front_panel(dev: Device, sku: Sku | None) -> dict[str, tuple[int, int, int, int]]:
+    """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``
+    (named by the switch's SKU when it has one: ``Fabric.skus``)."""
+    return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())),
+                           sku)
 
 
 @functools.lru_cache(maxsize=256)
 def _front_panel_of(platform: str, cages: int, cage_speed: int,
-                    breakouts: tuple[tuple[int, str], ...]) -> dict[str, tuple[int, int, int, int]]:
+                    breakouts: tuple[tuple[int, str], ...], sku: Sku | None) -> dict[str, tuple[int, int, int, int]]:
     modes = dict(breakouts)
-    namer = platforms.get(platform).port_namer
+    namer = sku.port_name if sku is not None and sku.ports else platforms.get(platform).port_namer
     out: dict[str, tuple[int, int, int, int]] = {}
     for cage in range(1, cages + 1):
         mode = modes.get(cage)
@@ -385,7 +384,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         mgmt = MgmtView(dev.mgmt_port, dev.mgmt_port, addr, addr.split("/", 1)[0] if addr else None,
                         dev.mgmt_gateway, dev.mgmt_vrf or "", 1500, "")
 
-    fp = _front_panel(dev) if (dev.unused_ports or dev.cage_breakouts) else {}
+    sku = fabric.skus.get(dev.model) if dev.platform == "sonic" else None
+    fp = _front_panel(dev, sku) if (dev.unused_ports or dev.cage_breakouts) else {}
     unused = []
     for name, ifname in dev.unused_ports:
         info = fp.get(name)

@@ -22,7 +22,7 @@ Targets the NVUE schema of Cumulus Linux 5.11 - 5.14 (``service lldp state``; 5.
 Platform conventions (not design decisions): the management VRF is ``mgmt``; tenant and OOB access
 ports join the VLAN-aware bridge ``br_default``; SVIs are named ``vlan<VLAN>``; a broken-out cage
 is configured on its parent port ``swp<cage>`` (``link breakout <lanes>x``); the flat OOB L2 domain
-uses the IEEE default VLAN (``_common.DEFAULT_VLAN``).
+uses the designed OOB VLAN (``Site.oob_vlan``).
 
 Derivations (mechanical, from the Fabric):
 - BGP unnumbered sessions are keyed by the local port, numbered ones by ``peer_address``; the
@@ -55,7 +55,6 @@ import yaml
 from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.render.platforms._common import (
-    DEFAULT_VLAN,
     SYSLOG_UDP_PORT,
     VXLAN_UDP_PORT,
     DeviceView,
@@ -81,6 +80,28 @@ class CageBreakout:
     mode: str  # NVUE breakout keyword: "<lanes>x"
     cage: int
     ports: tuple[str, ...]
+
+
+SYSTEM_SYSLOG_RELEASE = (5, 13)
+"""From Cumulus Linux 5.13 the remote syslog servers are ``system syslog server <ip>`` (with a
+``vrf`` attribute); before, ``service syslog <vrf> server <ip>``. On the newer form ``port`` (514)
+and ``protocol`` (udp) are NVUE's defaults and not written (the running config does not print them)."""
+DEFAULT_RELEASE = "5.14"
+
+_TZ_CANONICAL = {
+    **dict.fromkeys(("UTC", "UCT", "Etc/UCT", "Universal", "Zulu"), "Etc/UTC"),
+    **dict.fromkeys(("GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich"), "Etc/GMT"),
+}
+
+
+def nvue_timezone(name: str) -> str:
+    """NVUE's spelling of an IANA zone: its list has the ``Etc/`` names, not the bare links
+    (``UTC`` is refused, ``Etc/UTC`` accepted)."""
+    return _TZ_CANONICAL.get(name, name)
+
+
+def _release(version: str | None) -> tuple[int, ...]:
+    return tuple(int(x) for x in (version or DEFAULT_RELEASE).split("."))
 
 
 def _breakouts(v: DeviceView) -> list[CageBreakout]:
@@ -287,7 +308,9 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "trust": TRUST[v.fv.qos.trust],
         "breakouts": _breakouts(v),
         "bridge": BRIDGE,
-        "default_vlan": DEFAULT_VLAN,
+        "default_vlan": v.fv.site.oob_vlan,
+        "timezone": nvue_timezone(v.fv.site.timezone),
+        "system_syslog": _release(dev.os_version) >= SYSTEM_SYSLOG_RELEASE,
         "mgmt_vrf": dev.mgmt_vrf,
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,

@@ -1,11 +1,17 @@
 """``eos`` platform: Arista EOS, one ``startup-config`` (plain EOS CLI) per switch.
 
+Written in the form ``show running-config`` prints back (no default-only lines, which ``aidc plan``
+would show as permanent drift): no ``lldp run``, ``logging vrf V host H`` without the udp/514
+defaults, no ``vxlan udp-port 4789``, no ``bgp bestpath as-path multipath-relax`` (every spine tier
+shares one ASN, so ECMP paths have equal AS paths). Cross-checked line by line against Arista AVD's
+own generator (pyavd) in tests/vendor/test_eos_avd.py, which lists the remaining differences.
+
 Everything printed comes from the Fabric through :func:`toolkit.render.platforms._common.device_view`
 plus the EOS view below; ``templates/eos/startup-config.j2`` holds the syntax.
 
 Platform conventions (not design decisions): loopback ``Loopback0`` (also
 the VXLAN source); VXLAN interface ``Vxlan1``; SVIs ``Vlan<VLAN>``; the flat OOB L2 domain uses the
-IEEE default VLAN (``_common.DEFAULT_VLAN``); ``service routing protocols model multi-agent`` (EVPN
+designed OOB VLAN (``Site.oob_vlan``); ``service routing protocols model multi-agent`` (EVPN
 needs it).
 
 Values decided by the design and read from the Fabric (``toolkit.design.policy``): sessions are
@@ -40,9 +46,6 @@ import jinja2
 from toolkit.design.model import Device, Fabric
 from toolkit.design.naming import serdes_lanes
 from toolkit.render.platforms._common import (
-    DEFAULT_VLAN,
-    SYSLOG_UDP_PORT,
-    VXLAN_UDP_PORT,
     DeviceView,
     NeighborView,
     TenantView,
@@ -153,8 +156,6 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "mgmt_vrf": dev.mgmt_vrf,
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
-        "default_vlan": DEFAULT_VLAN,
-        "vxlan_port": VXLAN_UDP_PORT,
-        "syslog_port": SYSLOG_UDP_PORT,
+        "default_vlan": v.fv.site.oob_vlan,
     }
     return {"startup-config": env.get_template(TEMPLATE).render(ctx)}

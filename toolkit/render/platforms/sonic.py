@@ -4,9 +4,17 @@ Files per switch:
 
 - ``config_db.json``: the switch's CONFIG_DB content for everything the Fabric decides, meant to
   be *merged* into the running configuration (``config load`` / ``sonic-cfggen -j ... --write-to-db``
-  followed by ``config save``): port lanes, the SKU's buffer pools and profiles and the FEATURE
-  table stay as the image installed them. Tables: DEVICE_METADATA, PORT (every front-panel port,
-  unused ones admin down), BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
+  followed by ``config save``): port lanes and aliases, the SKU's buffer pools and profiles and the
+  FEATURE table stay as the image installed them. The switch model's SKU (``Fabric.skus``: aidc's
+  SKU data in ``toolkit/platforms/_sonic_skus.py`` or the catalogue's ``sonic`` block) gives the
+  real ``hwsku`` / ``platform``, the port names, the platform's ``brkout_mode`` strings, and the
+  buffer key layout (a lossless PG / queue key is the image's own key, ``3-4``, never an
+  overlapping ``3``). A cage whose designed mode is not the image's default is re-laid out:
+  BREAKOUT_CFG, the new ports with their lanes / alias / index, and ``null`` for the image's ports
+  the mode removes (``config load`` deletes an entry written as null). The result, merged onto
+  the SKU's base CONFIG_DB, is validated against the SONiC YANG models in tests/vendor/.
+  Tables: DEVICE_METADATA, PORT (every front-panel port in use, unused ones admin down),
+  BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
   MGMT_PORT / MGMT_VRF_CONFIG, NTP / NTP_SERVER, SYSLOG_SERVER, DNS_NAMESERVER, ACL_TABLE /
   ACL_RULE (control-plane SSH and SNMP from the OOB prefix only), FEATURE (lldp), VLAN /
   VLAN_MEMBER, VXLAN_TUNNEL / VXLAN_EVPN_NVO / VXLAN_TUNNEL_MAP, VRF, VLAN_INTERFACE, SAG, and for
@@ -26,19 +34,21 @@ below (PFC watchdog timers); see the module constants.
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import jinja2
 
 from toolkit.design.model import Device, Fabric
+from toolkit.platforms import Sku
 from toolkit.render.platforms._common import (
-    DEFAULT_VLAN,
     IEEE_PRIORITIES,
     DeviceView,
     device_view,
     frr_filters,
 )
+from toolkit.spec.models import parse_breakout
 
 ROUTER_TYPE = {"leaf": "ToRRouter", "spine": "LeafRouter", "core": "SpineRouter", "oob": "MgmtToRRouter"}
 """DEVICE_METADATA type by tier."""
@@ -61,18 +71,111 @@ def _s(value: object) -> str:
     return str(value)
 
 
-def config_db(v: DeviceView) -> dict[str, Any]:
+def sonic_sku(dev: Device, fabric: Fabric) -> Sku:
+    """The SKU of the switch's model as the design resolved it (``Fabric.skus``: aidc's SKU data or
+    the catalogue's ``sonic`` block; ``validate`` refuses a SONiC model with neither, SKU001)."""
+    sku = fabric.skus.get(dev.model)
+    if sku is None or not sku.ports:
+        raise ValueError(f"{dev.name}: switch model {dev.model!r} has no SONiC SKU data (HwSKU, platform, ports)")
+    return sku
+
+
+_MODE = re.compile(r"^(\d+)x(\d+)(G?)")
+
+
+def _mode_key(mode: str) -> tuple[int, int]:
+    """``2x400G[200G,...]`` -> (2, 400000); ``1x1000[100,10]`` -> (1, 1000): ports, Mbit/s each."""
+    m = _MODE.match(mode)
+    if not m:
+        raise ValueError(f"not a SONiC breakout mode: {mode!r}")
+    return int(m.group(1)), int(m.group(2)) * (1000 if m.group(3) else 1)
+
+
+def sku_mode(sku: Sku, cage: int, lanes: int, speed_gbps: int) -> str:
+    """The SKU's breakout mode string for ``lanes`` x ``speed_gbps`` on ``cage`` (ValueError if the
+    platform does not offer it: ``validate`` refuses such a breakout, SKU003)."""
+    want = (lanes, speed_gbps * 1000)
+    for mode in sku.port(cage).breakout_modes:
+        if _mode_key(mode) == want:
+            return mode
+    raise ValueError(f"{sku.hwsku} port {sku.port(cage).name} offers no {lanes}x{speed_gbps}G breakout")
+
+
+def _children(sku: Sku, cage: int, mode: str) -> list[tuple[str, dict[str, str]]]:
+    """PORT entries of the ports ``mode`` makes out of ``cage``: name, lanes, alias, index, speed."""
+    parent = sku.port(cage)
+    n, mbps = _mode_key(mode) if mode else (1, parent.speed * 1000)
+    per = max(len(parent.lanes) // n, 1)
+    out = []
+    for k in range(n):
+        lanes = parent.lanes[k * per:(k + 1) * per]
+        if sku.alias_style == "slash":
+            alias = parent.alias.rsplit("/", 1)[0] + f"/{k * per + 1}" if n > 1 else parent.alias
+        else:
+            alias = f"{parent.alias}{chr(ord('a') + k)}" if n > 1 else parent.alias
+        entry = {"lanes": ",".join(_s(x) for x in lanes), "alias": alias, "speed": _s(mbps)}
+        if parent.index is not None:
+            entry["index"] = _s(parent.index)
+        out.append((sku.port_name(cage, k, n), entry))
+    return out
+
+
+def _layout(dev: Device, sku: Sku, port: dict[str, Any], breakout: dict[str, Any]) -> None:
+    """Cages whose designed mode is not the one the image installs: BREAKOUT_CFG with the
+    platform's mode string, the new ports with their lanes and aliases, and ``null`` for the
+    image's ports that the new mode removes (``config load`` deletes an entry written as null).
+    Cages in the image's mode keep the image's PORT entries (lanes, alias, index untouched)."""
+    for cage in range(1, dev.cage_count + 1):
+        mode = dev.cage_breakouts.get(cage)
+        lanes, speed = parse_breakout(mode) if mode else (1, dev.cage_speed)
+        parent = sku.port(cage)
+        if not parent.breakout_modes:
+            continue  # no dynamic breakout on this platform: the image's layout is the only one
+        want = sku_mode(sku, cage, lanes, speed)
+        default = sku.default_modes[cage - 1] if cage <= len(sku.default_modes) else ""
+        if _mode_key(want) == _mode_key(default or want):
+            if mode:
+                breakout[parent.name] = {"brkout_mode": default or want}
+            continue
+        breakout[parent.name] = {"brkout_mode": want}
+        new = _children(sku, cage, want)
+        names = {name for name, _ in new}
+        for name, _entry in _children(sku, cage, default):
+            if name not in names:
+                port[name] = None
+        for name, entry in new:
+            port[name] = entry
+
+
+def _groups(keys: tuple[str, ...], ids: set[int]) -> list[str]:
+    """The image's PG / queue keys (``3-4``) that hold any of ``ids``, and a key of its own for an
+    id no image key holds: keys that never overlap the image's."""
+    out: list[str] = []
+    covered: set[int] = set()
+    for key in keys:
+        lo, _, hi = key.partition("-")
+        members = set(range(int(lo), int(hi or lo) + 1))
+        if members & ids:
+            out.append(key)
+        covered |= members
+    out.extend(_s(i) for i in sorted(ids - covered))
+    return out
+
+
+def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
     """CONFIG_DB tables of one switch (pure function of the device view)."""
     site = v.fv.site
     db: dict[str, dict[str, Any]] = {}
 
     meta: dict[str, str] = {
         "hostname": v.hostname,
-        "hwsku": v.model,
         "type": ROUTER_TYPE[v.tier],
         "docker_routing_config_mode": ROUTING_CONFIG_MODE,
         "timezone": site.timezone,
     }
+    if sku.hwsku and sku.platform_id:  # else the image's own stay (a model without SKU data, forced)
+        meta["hwsku"] = sku.hwsku
+        meta["platform"] = sku.platform_id
     if v.asn is not None:
         meta["bgp_asn"] = _s(v.asn)
     if v.lossless_ports:
@@ -80,19 +183,21 @@ def config_db(v: DeviceView) -> dict[str, Any]:
     db["DEVICE_METADATA"] = {"localhost": meta}
 
     port: dict[str, Any] = {}
+    breakout: dict[str, Any] = {}
+    _layout(v.dev, sku, port, breakout)
     for p in v.ports:
-        entry = {"alias": p.ifname, "speed": _s(p.speed_mbps), "mtu": _s(p.mtu), "admin_status": "up"}
+        entry = port.setdefault(p.name, {})
+        entry.update({"speed": _s(p.speed_mbps), "mtu": _s(p.mtu), "admin_status": "up"})
         if p.description:
             entry["description"] = p.description
-        port[p.name] = entry
     for u in v.unused:
-        entry = {"alias": u.ifname, "admin_status": "down"}
+        entry = port.setdefault(u.name, {})
+        entry["admin_status"] = "down"
         if u.speed_mbps is not None:
             entry["speed"] = _s(u.speed_mbps)
-        port[u.name] = entry
     db["PORT"] = port
-    if v.breakouts:
-        db["BREAKOUT_CFG"] = {b.name: {"brkout_mode": b.mode} for b in v.breakouts}
+    if breakout:
+        db["BREAKOUT_CFG"] = breakout
 
     intf: dict[str, Any] = {}
     for p in v.ports:
@@ -145,8 +250,9 @@ def config_db(v: DeviceView) -> dict[str, Any]:
     vlan: dict[str, Any] = {}
     member: dict[str, Any] = {}
     if v.l2_ports:
-        name = f"Vlan{DEFAULT_VLAN}"
-        vlan[name] = {"vlanid": _s(DEFAULT_VLAN)}
+        oob_vlan = site.oob_vlan
+        name = f"Vlan{oob_vlan}"
+        vlan[name] = {"vlanid": _s(oob_vlan)}
         for p in v.l2_ports:
             member[f"{name}|{p.name}"] = {"tagging_mode": "untagged"}
     if v.tenants:
@@ -190,11 +296,11 @@ def config_db(v: DeviceView) -> dict[str, Any]:
         db["VLAN_MEMBER"] = member
 
     if v.lossless_ports:
-        _qos(db, v)
+        _qos(db, v, sku)
     return db
 
 
-def _qos(db: dict[str, dict[str, Any]], v: DeviceView) -> None:
+def _qos(db: dict[str, dict[str, Any]], v: DeviceView, sku: Sku) -> None:
     q = v.fv.qos
     name = q.name
     identity = {_s(p): _s(p) for p in IEEE_PRIORITIES}
@@ -249,10 +355,17 @@ def _qos(db: dict[str, dict[str, Any]], v: DeviceView) -> None:
                 queue[f"{p.name}|{tc}"] = {"scheduler": SCHEDULER_DWRR, "wred_profile": name}
             else:
                 queue[f"{p.name}|{tc}"] = {"scheduler": SCHEDULER_DWRR}
-            lossless = tc in q.lossless_tcs
-            buffer_queue[f"{p.name}|{tc}"] = {"profile": EGRESS_LOSSLESS_PROFILE if lossless else EGRESS_LOSSY_PROFILE}
-        for tc in q.lossless_tcs:
-            buffer_pg[f"{p.name}|{tc}"] = {"profile": LOSSLESS_PG_PROFILE}
+        lossless = set(q.lossless_tcs)
+        if sku.buffer_queues:  # the image's keys; its lossy entries stay as they are
+            for ids in _groups(sku.buffer_queues, lossless):
+                buffer_queue[f"{p.name}|{ids}"] = {"profile": EGRESS_LOSSLESS_PROFILE}
+        else:
+            for tc in q.tcs:
+                buffer_queue[f"{p.name}|{tc}"] = {
+                    "profile": EGRESS_LOSSLESS_PROFILE if tc in lossless else EGRESS_LOSSY_PROFILE
+                }
+        for ids in _groups(sku.buffer_pgs, lossless):
+            buffer_pg[f"{p.name}|{ids}"] = {"profile": LOSSLESS_PG_PROFILE}
     db["PORT_QOS_MAP"] = port_qos
     db["QUEUE"] = queue
     db["BUFFER_PG"] = buffer_pg
@@ -315,6 +428,6 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
     v = device_view(dev, fabric)
     frr = env.get_template("sonic/frr.conf.j2").render(v=v)
     return {
-        "config_db.json": dumps(config_db(v)) + "\n",
+        "config_db.json": dumps(config_db(v, sonic_sku(dev, fabric))) + "\n",
         "frr.conf": frr,
     }

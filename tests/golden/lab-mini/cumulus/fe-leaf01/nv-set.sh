@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname fe-leaf01
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -30,7 +29,7 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface lo type loopback
 nv set interface lo ip address 10.10.0.0/32
 nv set interface eth0 type eth
-nv set interface eth0 description stor-r01-oob:swp50
+nv set interface eth0 description stor-r01-oob:swp46
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.95/22
@@ -39,50 +38,50 @@ nv set interface swp1 type swp
 nv set interface swp1 description stor-r01-stor01:st0
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 9216
-nv set interface swp1 link speed 100G
+nv set interface swp1 link speed 25G
 nv set interface swp1 ip address 10.120.0.0/31
 nv set interface swp2 type swp
 nv set interface swp2 description stor-r01-stor03:st0
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 9216
-nv set interface swp2 link speed 100G
+nv set interface swp2 link speed 25G
 nv set interface swp2 ip address 10.120.0.2/31
 nv set interface swp3 type swp
 nv set interface swp3 description su1-r01-gpu01:st0
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 9216
-nv set interface swp3 link speed 100G
+nv set interface swp3 link speed 25G
 nv set interface swp3 ip address 10.120.0.4/31
 nv set interface swp4 type swp
 nv set interface swp4 description 'su1-r01-gpu02:fe0 tenant green'
 nv set interface swp4 link state up
 nv set interface swp4 link mtu 9216
-nv set interface swp4 link speed 100G
+nv set interface swp4 link speed 25G
 nv set interface swp4 bridge domain br_default access 200
 nv set interface swp5 type swp
 nv set interface swp5 description su1-r02-gpu01:st0
 nv set interface swp5 link state up
 nv set interface swp5 link mtu 9216
-nv set interface swp5 link speed 100G
+nv set interface swp5 link speed 25G
 nv set interface swp5 ip address 10.120.0.8/31
 nv set interface swp6 type swp
 nv set interface swp6 description 'su1-r02-gpu02:fe0 tenant green'
 nv set interface swp6 link state up
 nv set interface swp6 link mtu 9216
-nv set interface swp6 link speed 100G
+nv set interface swp6 link speed 25G
 nv set interface swp6 bridge domain br_default access 200
-nv set interface swp31 type swp
-nv set interface swp31 description fe-spine01:swp1
-nv set interface swp31 link state up
-nv set interface swp31 link mtu 9216
-nv set interface swp31 link speed 100G
-nv set interface swp31 ip address 10.10.4.0/31
-nv set interface swp32 type swp
-nv set interface swp32 description fe-spine02:swp1
-nv set interface swp32 link state up
-nv set interface swp32 link mtu 9216
-nv set interface swp32 link speed 100G
-nv set interface swp32 ip address 10.10.4.2/31
+nv set interface swp47 type swp
+nv set interface swp47 description fe-spine01:swp1
+nv set interface swp47 link state up
+nv set interface swp47 link mtu 9216
+nv set interface swp47 link speed 25G
+nv set interface swp47 ip address 10.10.4.0/31
+nv set interface swp48 type swp
+nv set interface swp48 description fe-spine02:swp1
+nv set interface swp48 link state up
+nv set interface swp48 link mtu 9216
+nv set interface swp48 link speed 25G
+nv set interface swp48 ip address 10.10.4.2/31
 nv set interface swp7 type swp
 nv set interface swp7 link state down
 nv set interface swp8 type swp
@@ -131,6 +130,38 @@ nv set interface swp29 type swp
 nv set interface swp29 link state down
 nv set interface swp30 type swp
 nv set interface swp30 link state down
+nv set interface swp31 type swp
+nv set interface swp31 link state down
+nv set interface swp32 type swp
+nv set interface swp32 link state down
+nv set interface swp33 type swp
+nv set interface swp33 link state down
+nv set interface swp34 type swp
+nv set interface swp34 link state down
+nv set interface swp35 type swp
+nv set interface swp35 link state down
+nv set interface swp36 type swp
+nv set interface swp36 link state down
+nv set interface swp37 type swp
+nv set interface swp37 link state down
+nv set interface swp38 type swp
+nv set interface swp38 link state down
+nv set interface swp39 type swp
+nv set interface swp39 link state down
+nv set interface swp40 type swp
+nv set interface swp40 link state down
+nv set interface swp41 type swp
+nv set interface swp41 link state down
+nv set interface swp42 type swp
+nv set interface swp42 link state down
+nv set interface swp43 type swp
+nv set interface swp43 link state down
+nv set interface swp44 type swp
+nv set interface swp44 link state down
+nv set interface swp45 type swp
+nv set interface swp45 link state down
+nv set interface swp46 type swp
+nv set interface swp46 link state down
 nv set interface vlan200 type svi
 nv set interface vlan200 vlan 200
 nv set interface vlan200 description green
@@ -171,16 +202,16 @@ nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp31 type unnumbered
-nv set vrf default router bgp neighbor swp31 remote-as 4200100000
-nv set vrf default router bgp neighbor swp31 description fe-spine01:swp1
-nv set vrf default router bgp neighbor swp31 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp31 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp32 type unnumbered
-nv set vrf default router bgp neighbor swp32 remote-as 4200100000
-nv set vrf default router bgp neighbor swp32 description fe-spine02:swp1
-nv set vrf default router bgp neighbor swp32 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp32 address-family l2vpn-evpn enable on
+nv set vrf default router bgp neighbor swp47 type unnumbered
+nv set vrf default router bgp neighbor swp47 remote-as 4200100000
+nv set vrf default router bgp neighbor swp47 description fe-spine01:swp1
+nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
+nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
+nv set vrf default router bgp neighbor swp48 type unnumbered
+nv set vrf default router bgp neighbor swp48 remote-as 4200100000
+nv set vrf default router bgp neighbor swp48 description fe-spine02:swp1
+nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
+nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf green evpn enable on
 nv set vrf green evpn vni 50200
 nv set vrf green router bgp enable on

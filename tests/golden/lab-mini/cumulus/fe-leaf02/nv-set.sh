@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname fe-leaf02
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -30,7 +29,7 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface lo type loopback
 nv set interface lo ip address 10.10.0.1/32
 nv set interface eth0 type eth
-nv set interface eth0 description stor-r01-oob:swp49
+nv set interface eth0 description stor-r01-oob:swp45
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.94/22
@@ -39,44 +38,44 @@ nv set interface swp1 type swp
 nv set interface swp1 description stor-r01-stor02:st0
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 9216
-nv set interface swp1 link speed 100G
-nv set interface swp1 ip address 10.120.0.60/31
+nv set interface swp1 link speed 25G
+nv set interface swp1 ip address 10.120.0.92/31
 nv set interface swp2 type swp
 nv set interface swp2 description 'su1-r01-gpu01:fe0 tenant blue'
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 9216
-nv set interface swp2 link speed 100G
+nv set interface swp2 link speed 25G
 nv set interface swp2 bridge domain br_default access 100
 nv set interface swp3 type swp
 nv set interface swp3 description su1-r01-gpu02:st0
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 9216
-nv set interface swp3 link speed 100G
-nv set interface swp3 ip address 10.120.0.64/31
+nv set interface swp3 link speed 25G
+nv set interface swp3 ip address 10.120.0.96/31
 nv set interface swp4 type swp
 nv set interface swp4 description 'su1-r02-gpu01:fe0 tenant blue'
 nv set interface swp4 link state up
 nv set interface swp4 link mtu 9216
-nv set interface swp4 link speed 100G
+nv set interface swp4 link speed 25G
 nv set interface swp4 bridge domain br_default access 100
 nv set interface swp5 type swp
 nv set interface swp5 description su1-r02-gpu02:st0
 nv set interface swp5 link state up
 nv set interface swp5 link mtu 9216
-nv set interface swp5 link speed 100G
-nv set interface swp5 ip address 10.120.0.68/31
-nv set interface swp31 type swp
-nv set interface swp31 description fe-spine01:swp2
-nv set interface swp31 link state up
-nv set interface swp31 link mtu 9216
-nv set interface swp31 link speed 100G
-nv set interface swp31 ip address 10.10.4.4/31
-nv set interface swp32 type swp
-nv set interface swp32 description fe-spine02:swp2
-nv set interface swp32 link state up
-nv set interface swp32 link mtu 9216
-nv set interface swp32 link speed 100G
-nv set interface swp32 ip address 10.10.4.6/31
+nv set interface swp5 link speed 25G
+nv set interface swp5 ip address 10.120.0.100/31
+nv set interface swp47 type swp
+nv set interface swp47 description fe-spine01:swp2
+nv set interface swp47 link state up
+nv set interface swp47 link mtu 9216
+nv set interface swp47 link speed 25G
+nv set interface swp47 ip address 10.10.4.4/31
+nv set interface swp48 type swp
+nv set interface swp48 description fe-spine02:swp2
+nv set interface swp48 link state up
+nv set interface swp48 link mtu 9216
+nv set interface swp48 link speed 25G
+nv set interface swp48 ip address 10.10.4.6/31
 nv set interface swp6 type swp
 nv set interface swp6 link state down
 nv set interface swp7 type swp
@@ -127,6 +126,38 @@ nv set interface swp29 type swp
 nv set interface swp29 link state down
 nv set interface swp30 type swp
 nv set interface swp30 link state down
+nv set interface swp31 type swp
+nv set interface swp31 link state down
+nv set interface swp32 type swp
+nv set interface swp32 link state down
+nv set interface swp33 type swp
+nv set interface swp33 link state down
+nv set interface swp34 type swp
+nv set interface swp34 link state down
+nv set interface swp35 type swp
+nv set interface swp35 link state down
+nv set interface swp36 type swp
+nv set interface swp36 link state down
+nv set interface swp37 type swp
+nv set interface swp37 link state down
+nv set interface swp38 type swp
+nv set interface swp38 link state down
+nv set interface swp39 type swp
+nv set interface swp39 link state down
+nv set interface swp40 type swp
+nv set interface swp40 link state down
+nv set interface swp41 type swp
+nv set interface swp41 link state down
+nv set interface swp42 type swp
+nv set interface swp42 link state down
+nv set interface swp43 type swp
+nv set interface swp43 link state down
+nv set interface swp44 type swp
+nv set interface swp44 link state down
+nv set interface swp45 type swp
+nv set interface swp45 link state down
+nv set interface swp46 type swp
+nv set interface swp46 link state down
 nv set interface vlan100 type svi
 nv set interface vlan100 vlan 100
 nv set interface vlan100 description blue
@@ -148,11 +179,11 @@ nv set router bgp router-id 10.10.0.1
 nv set router policy prefix-list AIDC-ADVERTISE type ipv4
 nv set router policy prefix-list AIDC-ADVERTISE rule 10 match 10.10.0.1/32
 nv set router policy prefix-list AIDC-ADVERTISE rule 10 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 20 match 10.120.0.60/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 20 match 10.120.0.92/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 20 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 30 match 10.120.0.64/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 30 match 10.120.0.96/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 30 action permit
-nv set router policy prefix-list AIDC-ADVERTISE rule 40 match 10.120.0.68/31
+nv set router policy prefix-list AIDC-ADVERTISE rule 40 match 10.120.0.100/31
 nv set router policy prefix-list AIDC-ADVERTISE rule 40 action permit
 nv set router policy route-map AIDC-CONNECTED rule 10 match ip-prefix-list AIDC-ADVERTISE
 nv set router policy route-map AIDC-CONNECTED rule 10 action permit
@@ -165,16 +196,16 @@ nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp31 type unnumbered
-nv set vrf default router bgp neighbor swp31 remote-as 4200100000
-nv set vrf default router bgp neighbor swp31 description fe-spine01:swp2
-nv set vrf default router bgp neighbor swp31 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp31 address-family l2vpn-evpn enable on
-nv set vrf default router bgp neighbor swp32 type unnumbered
-nv set vrf default router bgp neighbor swp32 remote-as 4200100000
-nv set vrf default router bgp neighbor swp32 description fe-spine02:swp2
-nv set vrf default router bgp neighbor swp32 address-family ipv4-unicast enable on
-nv set vrf default router bgp neighbor swp32 address-family l2vpn-evpn enable on
+nv set vrf default router bgp neighbor swp47 type unnumbered
+nv set vrf default router bgp neighbor swp47 remote-as 4200100000
+nv set vrf default router bgp neighbor swp47 description fe-spine01:swp2
+nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
+nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
+nv set vrf default router bgp neighbor swp48 type unnumbered
+nv set vrf default router bgp neighbor swp48 remote-as 4200100000
+nv set vrf default router bgp neighbor swp48 description fe-spine02:swp2
+nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
+nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf blue evpn enable on
 nv set vrf blue evpn vni 50100
 nv set vrf blue router bgp enable on

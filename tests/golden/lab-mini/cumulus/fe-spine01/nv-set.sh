@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname fe-spine01
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -30,22 +29,22 @@ nv set acl AIDC-MGMT rule 40 action deny
 nv set interface lo type loopback
 nv set interface lo ip address 10.10.0.128/32
 nv set interface eth0 type eth
-nv set interface eth0 description net-r01-oob:swp48
+nv set interface eth0 description net-r01-oob:swp44
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.61/22
 nv set interface eth0 acl AIDC-MGMT inbound control-plane
 nv set interface swp1 type swp
-nv set interface swp1 description fe-leaf01:swp31
+nv set interface swp1 description fe-leaf01:swp47
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 9216
-nv set interface swp1 link speed 100G
+nv set interface swp1 link speed 25G
 nv set interface swp1 ip address 10.10.4.1/31
 nv set interface swp2 type swp
-nv set interface swp2 description fe-leaf02:swp31
+nv set interface swp2 description fe-leaf02:swp47
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 9216
-nv set interface swp2 link speed 100G
+nv set interface swp2 link speed 25G
 nv set interface swp2 ip address 10.10.4.5/31
 nv set interface swp3 type swp
 nv set interface swp3 link state down
@@ -107,6 +106,38 @@ nv set interface swp31 type swp
 nv set interface swp31 link state down
 nv set interface swp32 type swp
 nv set interface swp32 link state down
+nv set interface swp33 type swp
+nv set interface swp33 link state down
+nv set interface swp34 type swp
+nv set interface swp34 link state down
+nv set interface swp35 type swp
+nv set interface swp35 link state down
+nv set interface swp36 type swp
+nv set interface swp36 link state down
+nv set interface swp37 type swp
+nv set interface swp37 link state down
+nv set interface swp38 type swp
+nv set interface swp38 link state down
+nv set interface swp39 type swp
+nv set interface swp39 link state down
+nv set interface swp40 type swp
+nv set interface swp40 link state down
+nv set interface swp41 type swp
+nv set interface swp41 link state down
+nv set interface swp42 type swp
+nv set interface swp42 link state down
+nv set interface swp43 type swp
+nv set interface swp43 link state down
+nv set interface swp44 type swp
+nv set interface swp44 link state down
+nv set interface swp45 type swp
+nv set interface swp45 link state down
+nv set interface swp46 type swp
+nv set interface swp46 link state down
+nv set interface swp47 type swp
+nv set interface swp47 link state down
+nv set interface swp48 type swp
+nv set interface swp48 link state down
 nv set router bgp enable on
 nv set router bgp autonomous-system 4200100000
 nv set router bgp router-id 10.10.0.128
@@ -125,12 +156,12 @@ nv set vrf default router bgp address-family ipv4-unicast redistribute connected
 nv set vrf default router bgp address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp1 type unnumbered
 nv set vrf default router bgp neighbor swp1 remote-as 4200110000
-nv set vrf default router bgp neighbor swp1 description fe-leaf01:swp31
+nv set vrf default router bgp neighbor swp1 description fe-leaf01:swp47
 nv set vrf default router bgp neighbor swp1 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp1 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp2 type unnumbered
 nv set vrf default router bgp neighbor swp2 remote-as 4200110001
-nv set vrf default router bgp neighbor swp2 description fe-leaf02:swp31
+nv set vrf default router bgp neighbor swp2 description fe-leaf02:swp47
 nv set vrf default router bgp neighbor swp2 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp2 address-family l2vpn-evpn enable on
 nv config apply -y

@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname net-r01-oob
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -37,55 +36,55 @@ nv set interface swp1 description net-r01-pdu1:mgmt
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
-nv set interface swp1 bridge domain br_default access 1
+nv set interface swp1 bridge domain br_default access 2
+nv set interface swp41 type swp
+nv set interface swp41 description oob-agg02:eth0
+nv set interface swp41 link state up
+nv set interface swp41 link mtu 1500
+nv set interface swp41 link speed 1G
+nv set interface swp41 bridge domain br_default access 2
+nv set interface swp42 type swp
+nv set interface swp42 description oob-agg01:eth0
+nv set interface swp42 link state up
+nv set interface swp42 link mtu 1500
+nv set interface swp42 link speed 1G
+nv set interface swp42 bridge domain br_default access 2
+nv set interface swp43 type swp
+nv set interface swp43 description fe-spine02:eth0
+nv set interface swp43 link state up
+nv set interface swp43 link mtu 1500
+nv set interface swp43 link speed 1G
+nv set interface swp43 bridge domain br_default access 2
+nv set interface swp44 type swp
+nv set interface swp44 description fe-spine01:eth0
+nv set interface swp44 link state up
+nv set interface swp44 link mtu 1500
+nv set interface swp44 link speed 1G
+nv set interface swp44 bridge domain br_default access 2
 nv set interface swp45 type swp
-nv set interface swp45 description oob-agg02:eth0
+nv set interface swp45 description spine02:eth0
 nv set interface swp45 link state up
 nv set interface swp45 link mtu 1500
 nv set interface swp45 link speed 1G
-nv set interface swp45 bridge domain br_default access 1
+nv set interface swp45 bridge domain br_default access 2
 nv set interface swp46 type swp
-nv set interface swp46 description oob-agg01:eth0
+nv set interface swp46 description spine01:eth0
 nv set interface swp46 link state up
 nv set interface swp46 link mtu 1500
 nv set interface swp46 link speed 1G
-nv set interface swp46 bridge domain br_default access 1
+nv set interface swp46 bridge domain br_default access 2
 nv set interface swp47 type swp
-nv set interface swp47 description fe-spine02:eth0
+nv set interface swp47 description oob-agg02:swp1
 nv set interface swp47 link state up
 nv set interface swp47 link mtu 1500
 nv set interface swp47 link speed 1G
-nv set interface swp47 bridge domain br_default access 1
+nv set interface swp47 bridge domain br_default access 2
 nv set interface swp48 type swp
-nv set interface swp48 description fe-spine01:eth0
+nv set interface swp48 description oob-agg01:swp1
 nv set interface swp48 link state up
 nv set interface swp48 link mtu 1500
 nv set interface swp48 link speed 1G
-nv set interface swp48 bridge domain br_default access 1
-nv set interface swp49 type swp
-nv set interface swp49 description spine02:eth0
-nv set interface swp49 link state up
-nv set interface swp49 link mtu 1500
-nv set interface swp49 link speed 1G
-nv set interface swp49 bridge domain br_default access 1
-nv set interface swp50 type swp
-nv set interface swp50 description spine01:eth0
-nv set interface swp50 link state up
-nv set interface swp50 link mtu 1500
-nv set interface swp50 link speed 1G
-nv set interface swp50 bridge domain br_default access 1
-nv set interface swp51 type swp
-nv set interface swp51 description oob-agg02:swp1
-nv set interface swp51 link state up
-nv set interface swp51 link mtu 1500
-nv set interface swp51 link speed 1G
-nv set interface swp51 bridge domain br_default access 1
-nv set interface swp52 type swp
-nv set interface swp52 description oob-agg01:swp1
-nv set interface swp52 link state up
-nv set interface swp52 link mtu 1500
-nv set interface swp52 link speed 1G
-nv set interface swp52 bridge domain br_default access 1
+nv set interface swp48 bridge domain br_default access 2
 nv set interface swp2 type swp
 nv set interface swp2 link state down
 nv set interface swp3 type swp
@@ -164,14 +163,6 @@ nv set interface swp39 type swp
 nv set interface swp39 link state down
 nv set interface swp40 type swp
 nv set interface swp40 link state down
-nv set interface swp41 type swp
-nv set interface swp41 link state down
-nv set interface swp42 type swp
-nv set interface swp42 link state down
-nv set interface swp43 type swp
-nv set interface swp43 link state down
-nv set interface swp44 type swp
-nv set interface swp44 link state down
-nv set bridge domain br_default vlan 1
+nv set bridge domain br_default vlan 2
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname spine02
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -108,7 +107,7 @@ nv set qos egress-scheduler default-global traffic-class 6 mode strict
 nv set interface lo type loopback
 nv set interface lo ip address 10.0.0.129/32
 nv set interface eth0 type eth
-nv set interface eth0 description net-r01-oob:swp49
+nv set interface eth0 description net-r01-oob:swp45
 nv set interface eth0 link mtu 1500
 nv set interface eth0 ip vrf mgmt
 nv set interface eth0 ip address 10.254.0.62/22

@@ -5,12 +5,11 @@
 # configuration.
 set -e
 nv set system hostname su1-r02-oob
-nv set system timezone UTC
+nv set system timezone Etc/UTC
 nv set service dns mgmt server 10.254.0.11
 nv set service dns mgmt search lab-mini.aidc.test
 nv set service ntp mgmt server 10.254.0.10
-nv set service syslog mgmt server 10.254.0.12 port 514
-nv set service syslog mgmt server 10.254.0.12 protocol udp
+nv set system syslog server 10.254.0.12 vrf mgmt
 nv set service lldp state enabled
 nv set acl AIDC-MGMT type ipv4
 nv set acl AIDC-MGMT rule 10 match ip protocol tcp
@@ -37,37 +36,37 @@ nv set interface swp1 description su1-r02-gpu01:bmc
 nv set interface swp1 link state up
 nv set interface swp1 link mtu 1500
 nv set interface swp1 link speed 1G
-nv set interface swp1 bridge domain br_default access 1
+nv set interface swp1 bridge domain br_default access 2
 nv set interface swp2 type swp
 nv set interface swp2 description su1-r02-gpu01:mgmt0
 nv set interface swp2 link state up
 nv set interface swp2 link mtu 1500
 nv set interface swp2 link speed 1G
-nv set interface swp2 bridge domain br_default access 1
+nv set interface swp2 bridge domain br_default access 2
 nv set interface swp3 type swp
 nv set interface swp3 description su1-r02-gpu02:bmc
 nv set interface swp3 link state up
 nv set interface swp3 link mtu 1500
 nv set interface swp3 link speed 1G
-nv set interface swp3 bridge domain br_default access 1
+nv set interface swp3 bridge domain br_default access 2
 nv set interface swp4 type swp
 nv set interface swp4 description su1-r02-gpu02:mgmt0
 nv set interface swp4 link state up
 nv set interface swp4 link mtu 1500
 nv set interface swp4 link speed 1G
-nv set interface swp4 bridge domain br_default access 1
-nv set interface swp51 type swp
-nv set interface swp51 description oob-agg02:swp4
-nv set interface swp51 link state up
-nv set interface swp51 link mtu 1500
-nv set interface swp51 link speed 1G
-nv set interface swp51 bridge domain br_default access 1
-nv set interface swp52 type swp
-nv set interface swp52 description oob-agg01:swp4
-nv set interface swp52 link state up
-nv set interface swp52 link mtu 1500
-nv set interface swp52 link speed 1G
-nv set interface swp52 bridge domain br_default access 1
+nv set interface swp4 bridge domain br_default access 2
+nv set interface swp47 type swp
+nv set interface swp47 description oob-agg02:swp4
+nv set interface swp47 link state up
+nv set interface swp47 link mtu 1500
+nv set interface swp47 link speed 1G
+nv set interface swp47 bridge domain br_default access 2
+nv set interface swp48 type swp
+nv set interface swp48 description oob-agg01:swp4
+nv set interface swp48 link state up
+nv set interface swp48 link mtu 1500
+nv set interface swp48 link speed 1G
+nv set interface swp48 bridge domain br_default access 2
 nv set interface swp5 type swp
 nv set interface swp5 link state down
 nv set interface swp6 type swp
@@ -152,14 +151,6 @@ nv set interface swp45 type swp
 nv set interface swp45 link state down
 nv set interface swp46 type swp
 nv set interface swp46 link state down
-nv set interface swp47 type swp
-nv set interface swp47 link state down
-nv set interface swp48 type swp
-nv set interface swp48 link state down
-nv set interface swp49 type swp
-nv set interface swp49 link state down
-nv set interface swp50 type swp
-nv set interface swp50 link state down
-nv set bridge domain br_default vlan 1
+nv set bridge domain br_default vlan 2
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv config apply -y

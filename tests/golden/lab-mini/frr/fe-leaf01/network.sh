@@ -88,7 +88,7 @@ ip link set dev lo up
 addr lo 10.10.0.0/32
 
 # management
-port eth0 1500 stor-r01-oob:swp50
+port eth0 1500 stor-r01-oob:swp46
 ip addr replace 10.254.0.95/22 dev eth0
 
 # ports
@@ -102,10 +102,10 @@ port swp4 9216 'su1-r01-gpu02:fe0 tenant green'
 port swp5 9216 su1-r02-gpu01:st0
 addr swp5 10.120.0.8/31
 port swp6 9216 'su1-r02-gpu02:fe0 tenant green'
-port swp31 9216 fe-spine01:swp1
-addr swp31 10.10.4.0/31
-port swp32 9216 fe-spine02:swp1
-addr swp32 10.10.4.2/31
+port swp47 9216 fe-spine01:swp1
+addr swp47 10.10.4.0/31
+port swp48 9216 fe-spine02:swp1
+addr swp48 10.10.4.2/31
 
 # tenant green: L2VNI 10200
 bridge_dev br10200 9000
@@ -138,6 +138,22 @@ shut swp27
 shut swp28
 shut swp29
 shut swp30
+shut swp31
+shut swp32
+shut swp33
+shut swp34
+shut swp35
+shut swp36
+shut swp37
+shut swp38
+shut swp39
+shut swp40
+shut swp41
+shut swp42
+shut swp43
+shut swp44
+shut swp45
+shut swp46
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -88,22 +88,22 @@ ip link set dev lo up
 addr lo 10.10.0.1/32
 
 # management
-port eth0 1500 stor-r01-oob:swp49
+port eth0 1500 stor-r01-oob:swp45
 ip addr replace 10.254.0.94/22 dev eth0
 
 # ports
 port swp1 9216 stor-r01-stor02:st0
-addr swp1 10.120.0.60/31
+addr swp1 10.120.0.92/31
 port swp2 9216 'su1-r01-gpu01:fe0 tenant blue'
 port swp3 9216 su1-r01-gpu02:st0
-addr swp3 10.120.0.64/31
+addr swp3 10.120.0.96/31
 port swp4 9216 'su1-r02-gpu01:fe0 tenant blue'
 port swp5 9216 su1-r02-gpu02:st0
-addr swp5 10.120.0.68/31
-port swp31 9216 fe-spine01:swp2
-addr swp31 10.10.4.4/31
-port swp32 9216 fe-spine02:swp2
-addr swp32 10.10.4.6/31
+addr swp5 10.120.0.100/31
+port swp47 9216 fe-spine01:swp2
+addr swp47 10.10.4.4/31
+port swp48 9216 fe-spine02:swp2
+addr swp48 10.10.4.6/31
 
 # tenant blue: L2VNI 10100
 bridge_dev br10100 9000
@@ -137,6 +137,22 @@ shut swp27
 shut swp28
 shut swp29
 shut swp30
+shut swp31
+shut swp32
+shut swp33
+shut swp34
+shut swp35
+shut swp36
+shut swp37
+shut swp38
+shut swp39
+shut swp40
+shut swp41
+shut swp42
+shut swp43
+shut swp44
+shut swp45
+shut swp46
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

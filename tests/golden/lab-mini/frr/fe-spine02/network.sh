@@ -88,13 +88,13 @@ ip link set dev lo up
 addr lo 10.10.0.129/32
 
 # management
-port eth0 1500 net-r01-oob:swp47
+port eth0 1500 net-r01-oob:swp43
 ip addr replace 10.254.0.60/22 dev eth0
 
 # ports
-port swp1 9216 fe-leaf01:swp32
+port swp1 9216 fe-leaf01:swp48
 addr swp1 10.10.4.3/31
-port swp2 9216 fe-leaf02:swp32
+port swp2 9216 fe-leaf02:swp48
 addr swp2 10.10.4.7/31
 
 # unused ports
@@ -128,6 +128,22 @@ shut swp29
 shut swp30
 shut swp31
 shut swp32
+shut swp33
+shut swp34
+shut swp35
+shut swp36
+shut swp37
+shut swp38
+shut swp39
+shut swp40
+shut swp41
+shut swp42
+shut swp43
+shut swp44
+shut swp45
+shut swp46
+shut swp47
+shut swp48
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -88,26 +88,26 @@ ip addr replace 10.254.0.32/22 dev eth0
 
 # ports
 port swp1 1500 net-r01-pdu1:mgmt
-port swp45 1500 oob-agg02:eth0
-port swp46 1500 oob-agg01:eth0
-port swp47 1500 fe-spine02:eth0
-port swp48 1500 fe-spine01:eth0
-port swp49 1500 spine02:eth0
-port swp50 1500 spine01:eth0
-port swp51 1500 oob-agg02:swp1
-port swp52 1500 oob-agg01:swp1
+port swp41 1500 oob-agg02:eth0
+port swp42 1500 oob-agg01:eth0
+port swp43 1500 fe-spine02:eth0
+port swp44 1500 fe-spine01:eth0
+port swp45 1500 spine02:eth0
+port swp46 1500 spine01:eth0
+port swp47 1500 oob-agg02:swp1
+port swp48 1500 oob-agg01:swp1
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
 enslave swp1 bridge
+enslave swp41 bridge
+enslave swp42 bridge
+enslave swp43 bridge
+enslave swp44 bridge
 enslave swp45 bridge
 enslave swp46 bridge
 enslave swp47 bridge
 enslave swp48 bridge
-enslave swp49 bridge
-enslave swp50 bridge
-enslave swp51 bridge
-enslave swp52 bridge
 
 # unused ports
 shut swp2
@@ -149,10 +149,6 @@ shut swp37
 shut swp38
 shut swp39
 shut swp40
-shut swp41
-shut swp42
-shut swp43
-shut swp44
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -83,15 +83,15 @@ qos() {
 ip link set dev lo up
 
 # management
-port eth0 1500 net-r01-oob:swp46
+port eth0 1500 net-r01-oob:swp42
 ip addr replace 10.254.0.59/22 dev eth0
 
 # ports
-port swp1 1500 net-r01-oob:swp52
-port swp2 1500 stor-r01-oob:swp52
-port swp3 1500 su1-r01-oob:swp52
-port swp4 1500 su1-r02-oob:swp52
-port swp52 1500 oob-agg02:swp52
+port swp1 1500 net-r01-oob:swp48
+port swp2 1500 stor-r01-oob:swp48
+port swp3 1500 su1-r01-oob:swp48
+port swp4 1500 su1-r02-oob:swp48
+port swp48 1500 oob-agg02:swp48
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -99,7 +99,7 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
-enslave swp52 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp5
@@ -145,10 +145,6 @@ shut swp44
 shut swp45
 shut swp46
 shut swp47
-shut swp48
-shut swp49
-shut swp50
-shut swp51
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

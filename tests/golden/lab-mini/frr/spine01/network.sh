@@ -88,7 +88,7 @@ ip link set dev lo up
 addr lo 10.0.0.128/32
 
 # management
-port eth0 1500 net-r01-oob:swp50
+port eth0 1500 net-r01-oob:swp46
 ip addr replace 10.254.0.63/22 dev eth0
 
 # ports

@@ -88,7 +88,7 @@ ip link set dev lo up
 addr lo 10.0.0.129/32
 
 # management
-port eth0 1500 net-r01-oob:swp49
+port eth0 1500 net-r01-oob:swp45
 ip addr replace 10.254.0.62/22 dev eth0
 
 # ports

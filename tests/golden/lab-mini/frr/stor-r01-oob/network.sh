@@ -93,10 +93,10 @@ port swp3 1500 stor-r01-stor02:bmc
 port swp4 1500 stor-r01-stor02:mgmt0
 port swp5 1500 stor-r01-stor03:bmc
 port swp6 1500 stor-r01-stor03:mgmt0
-port swp49 1500 fe-leaf02:eth0
-port swp50 1500 fe-leaf01:eth0
-port swp51 1500 oob-agg02:swp2
-port swp52 1500 oob-agg01:swp2
+port swp45 1500 fe-leaf02:eth0
+port swp46 1500 fe-leaf01:eth0
+port swp47 1500 oob-agg02:swp2
+port swp48 1500 oob-agg01:swp2
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -106,10 +106,10 @@ enslave swp3 bridge
 enslave swp4 bridge
 enslave swp5 bridge
 enslave swp6 bridge
-enslave swp49 bridge
-enslave swp50 bridge
-enslave swp51 bridge
-enslave swp52 bridge
+enslave swp45 bridge
+enslave swp46 bridge
+enslave swp47 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp7
@@ -150,10 +150,6 @@ shut swp41
 shut swp42
 shut swp43
 shut swp44
-shut swp45
-shut swp46
-shut swp47
-shut swp48
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -91,10 +91,10 @@ port swp1 1500 su1-r01-gpu01:bmc
 port swp2 1500 su1-r01-gpu01:mgmt0
 port swp3 1500 su1-r01-gpu02:bmc
 port swp4 1500 su1-r01-gpu02:mgmt0
-port swp49 1500 su1-leaf-rail1:eth0
-port swp50 1500 su1-leaf-rail0:eth0
-port swp51 1500 oob-agg02:swp3
-port swp52 1500 oob-agg01:swp3
+port swp45 1500 su1-leaf-rail1:eth0
+port swp46 1500 su1-leaf-rail0:eth0
+port swp47 1500 oob-agg02:swp3
+port swp48 1500 oob-agg01:swp3
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -102,10 +102,10 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
-enslave swp49 bridge
-enslave swp50 bridge
-enslave swp51 bridge
-enslave swp52 bridge
+enslave swp45 bridge
+enslave swp46 bridge
+enslave swp47 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp5
@@ -148,10 +148,6 @@ shut swp41
 shut swp42
 shut swp43
 shut swp44
-shut swp45
-shut swp46
-shut swp47
-shut swp48
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

@@ -91,8 +91,8 @@ port swp1 1500 su1-r02-gpu01:bmc
 port swp2 1500 su1-r02-gpu01:mgmt0
 port swp3 1500 su1-r02-gpu02:bmc
 port swp4 1500 su1-r02-gpu02:mgmt0
-port swp51 1500 oob-agg02:swp4
-port swp52 1500 oob-agg01:swp4
+port swp47 1500 oob-agg02:swp4
+port swp48 1500 oob-agg01:swp4
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
@@ -100,8 +100,8 @@ enslave swp1 bridge
 enslave swp2 bridge
 enslave swp3 bridge
 enslave swp4 bridge
-enslave swp51 bridge
-enslave swp52 bridge
+enslave swp47 bridge
+enslave swp48 bridge
 
 # unused ports
 shut swp5
@@ -146,10 +146,6 @@ shut swp43
 shut swp44
 shut swp45
 shut swp46
-shut swp47
-shut swp48
-shut swp49
-shut swp50
 
 if [ -n "$no_dcb" ]; then
 	echo "network.sh: no DCB support, RoCE QoS left to the driver on:$no_dcb" >&2

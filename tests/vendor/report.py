@@ -1,0 +1,103 @@
+"""``make vendor-check``: per platform and example, how many rendered files the vendors' own
+schemas accept, with the first reasons of the rejected ones.
+
+    python tests/vendor/report.py [sonic] [cumulus] [eos]
+
+A report, always exit 0: the gate is the pytest suite (tests/vendor/), which fails on any
+rejection except the known gap it names (SONiC dynamic port breakout on cluster-16k). A validator
+whose data or package is missing is reported as skipped (with what to install).
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+
+import corpus  # noqa: E402
+
+Check = Callable[["corpus.Item"], tuple[bool, list[str]]]
+
+
+def _table(title: str, items: Iterable[corpus.Item], check: Check) -> int:
+    tot: collections.Counter[tuple[str, str]] = collections.Counter()
+    good: collections.Counter[tuple[str, str]] = collections.Counter()
+    first: dict[tuple[str, str], list[str]] = {}
+    for it in items:
+        ok, reasons = check(it)
+        key = (it.example, it.mode)
+        tot[key] += 1
+        good[key] += ok
+        if not ok:
+            first.setdefault(key, []).append(f"{it.device.name}: {reasons[0] if reasons else '?'}")
+    bad = 0
+    for key in tot:
+        n, k = tot[key], good[key]
+        bad += n - k
+        print(f"{title:<24} {key[0]:<14} {key[1]:<8} {k:>4}/{n:<4} accepted ({100.0 * k / n:5.1f}%)")
+        for line in first.get(key, [])[:3]:
+            print(f"{'':<24}   rejected {line[:200]}")
+    return bad
+
+
+def sonic() -> int:
+    import sonic_yang
+
+    if not sonic_yang.SONIC.is_dir():
+        print(f"sonic: SKIPPED, vendor data not found at {sonic_yang.SONIC}")
+        return 0
+    if not sonic_yang.YANGLINT:
+        print("sonic: SKIPPED, yanglint missing (apt-get install libyang2-tools)")
+        return 0
+    import sonic_check
+
+    oracle = sonic_check.SonicOracle()
+    skipped = [it.label for it in corpus.items("sonic") if it.device.model not in sonic_check.SKU_OF_MODEL]
+    if skipped:
+        print(f"sonic: {len(skipped)} switch(es) of models without vendor image data not checked: {skipped[:3]}")
+    return _table("sonic (YANG, merged)",
+                  (it for it in corpus.items("sonic") if it.device.model in sonic_check.SKU_OF_MODEL),
+                  lambda it: oracle.check(it.device.model, it.files["config_db.json"]))
+
+
+def cumulus() -> int:
+    try:
+        import nvue_check
+    except ImportError:
+        print("cumulus: SKIPPED, nvueschema missing (pip install -e '.[test]')")
+        return 0
+    from toolkit import platforms
+
+    bad = 0
+    for release in platforms.get("cumulus").os_versions:
+        oracle = nvue_check.NvueOracle(release)
+        bad += _table(f"cumulus (NVUE {release})", corpus.items("cumulus", release=release),
+                      lambda it, o=oracle: o.check(it.files["startup.yaml"]))
+    return bad
+
+
+def eos() -> int:
+    try:
+        import pyavd  # noqa: F401
+    except ImportError:
+        print("eos: SKIPPED, pyavd missing (pip install -e '.[test]')")
+        return 0
+    import eos_avd
+
+    return _table("eos (pyavd, per line)", corpus.items("eos"), eos_avd.check_item)
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or ["sonic", "cumulus", "eos"]
+    bad = sum({"sonic": sonic, "cumulus": cumulus, "eos": eos}[name]() for name in chosen)
+    print(f"vendor-check: {'all accepted' if not bad else f'{bad} file(s) rejected'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
