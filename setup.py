@@ -2,9 +2,14 @@
 
 The product card fixes those folders at the top of the repository; an installed wheel must
 still find them, so the build places a copy under ``toolkit/_data`` (see toolkit/resources.py).
+
+Build products (``build/``, ``aidc.egg-info``) go to a temporary folder, never into the source
+tree: ``pip install .`` leaves the checkout as it was.
 """
 
+import atexit
 import shutil
+import tempfile
 from pathlib import Path
 
 from setuptools import setup
@@ -25,4 +30,10 @@ class build_py(_build_py):
                 shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
-setup(cmdclass={"build_py": build_py})
+_SCRATCH = tempfile.mkdtemp(prefix="aidc-build-")
+atexit.register(shutil.rmtree, _SCRATCH, True)
+
+setup(
+    cmdclass={"build_py": build_py},
+    options={"build": {"build_base": _SCRATCH}, "egg_info": {"egg_base": _SCRATCH}},
+)

@@ -1,32 +1,115 @@
 """The `aidc` command line: a thin layer over the library.
 
-Exit codes: 0 ok, 1 findings or a failed operation, 2 usage errors (and, for `plan`, changes
-pending: 0 no changes, 2 changes, 1 error — the GitOps convention).
+Exit codes (every command): 0 ok, 1 findings or a failed operation, 2 usage (a bad option, a
+spec path that does not exist), 3 internal error (a bug in aidc: one line on stderr, the
+traceback with --debug). `plan` follows the GitOps convention: 0 no changes, 2 changes pending,
+1 error.
+
+Nothing here imports ansible, netmiko or pytest at module level: `validate` and `render` never
+load them (each command imports what it runs).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from toolkit import platforms
 from toolkit.findings import Finding
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build GPU datacentres from one declarative spec.")
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # main() turns an exception into exit 3 and one line
+    help="Build GPU datacentres from one declarative spec.",
+)
 lab_app = typer.Typer(no_args_is_help=True, help="The digital twin: the Fabric as network namespaces.")
 app.add_typer(lab_app, name="lab")
 
 _WIDTH = None if sys.stdout.isatty() else 160  # full tables in logs and pipes
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+# emoji off: `fd00:100::/64` must not print an emoji; user text is never printed as markup
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 
-PathArg = typer.Argument(..., help="spec file or folder, e.g. inventory/examples/lab-mini")
+PLATFORMS: tuple[str, ...] = platforms.switch_platforms()  # what --platform accepts
+
+PathArg = typer.Argument(..., help="spec file or folder, e.g. inventory/examples/lab-mini", metavar="PATH")
 JsonOpt = typer.Option(False, "--json", help="machine-readable output")
+
+
+def _choice(*allowed: str) -> Any:
+    """An option callback that refuses anything but ``allowed`` (a usage error, exit 2)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+PlatformOpt = typer.Option(
+    None,
+    "--platform",
+    metavar="NOS",
+    help=f"design every switch for this NOS instead of its model's: {', '.join(PLATFORMS)}",
+)
+
+
+def _usage_name(self: typer.core.TyperArgument) -> str:
+    name = (self.metavar or self.name or "").upper()
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    if self.is_flag or self.metavar is not None:
+        return self.metavar
+    return self.display_type(ctx)
+
+
+# help as users read it elsewhere: `aidc validate [OPTIONS] PATH`, flags without a `<bool>` value
+if hasattr(typer.core.TyperArgument, "_usage_display_name"):
+    typer.core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
+if hasattr(typer.core.TyperOption, "display_type_rich"):
+    typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+_DEBUG = {"on": bool(os.environ.get("AIDC_DEBUG"))}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("aidc")
+        except PackageNotFoundError:  # a checkout run without installing
+            v = "unknown (not installed)"
+        out.print(f"aidc {v}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="print the traceback of an internal error (exit 3)"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Build GPU datacentres from one declarative spec."""
+    _DEBUG["on"] = _DEBUG["on"] or debug
 
 
 # --------------------------------------------------------------------------- helpers
@@ -34,13 +117,14 @@ JsonOpt = typer.Option(False, "--json", help="machine-readable output")
 
 def _print_findings(findings: list[Finding], fmt: str) -> None:
     if fmt == "json":
-        out.print_json(json.dumps([f.model_dump() for f in findings]))
+        sys.stdout.write(json.dumps([f.model_dump() for f in findings], indent=2) + "\n")
         return
     for f in findings:
         style = "red" if f.severity == "error" else "yellow"
-        line = f"{f.where()}  {f.yaml_path}  [{style}]{f.severity} {f.code}[/{style}]: {f.message}"
+        # Text, not markup: a message holding [brackets] or :colons: prints as written
+        line = Text.assemble(f"{f.where()}  {f.yaml_path}  ", (f"{f.severity} {f.code}", style), f": {f.message}")
         if f.hint:
-            line += f"  [dim]({f.hint})[/dim]"
+            line.append(f"  ({f.hint})", style="dim")
         err.print(line)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
@@ -48,15 +132,20 @@ def _print_findings(findings: list[Finding], fmt: str) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
+def _exit_code(findings: list[Finding]) -> int:
+    """2 when the path itself is wrong (usage), else 1."""
+    return EXIT_USAGE if any(f.code == "LOAD000" for f in findings) else EXIT_FINDINGS
+
+
 def load_valid(path: Path, fmt: str = "text", *, quiet_ok: bool = True, platform: str | None = None):
-    """Load and validate; on errors print them and exit 1. Returns (spec, findings, fabric): the
-    validation's trial design, made once (with ``platform``) and reused by the command."""
+    """Load and validate; on errors print them and exit 1 (2 for a missing path). Returns (spec,
+    findings, fabric): the validation's trial design, made once (with ``platform``) and reused."""
     from toolkit.rules import load_and_design
 
     spec, findings, fabric = load_and_design(path, platform)
     if spec is None or fabric is None:
         _print_findings(findings, fmt)
-        raise typer.Exit(1)
+        raise typer.Exit(_exit_code(findings))
     if findings and not quiet_ok:
         _print_findings(findings, fmt)
     return spec, findings, fabric
@@ -82,8 +171,6 @@ def previous_findings(path: Path, previous: str, spec: Any, sources: Any) -> lis
 
 def check_platform(platform: str | None) -> None:
     """``--platform`` must name a switch platform of the registry (exit 2 otherwise)."""
-    from toolkit import platforms
-
     if platform is not None and platform not in platforms.switch_platforms():
         err.print(f"--platform must be one of {', '.join(platforms.switch_platforms())}, got {platform!r}")
         raise typer.Exit(2)
@@ -101,20 +188,24 @@ def fabric_of(path: Path, platform: str | None = None):
 @app.command()
 def validate(
     path: Path = PathArg,
-    format: str = typer.Option("text", "--format", help="text or json"),
+    format: str = typer.Option("text", "--format", callback=_choice("text", "json"), help="text or json"),
     strict: bool = typer.Option(False, "--strict", help="warnings fail too"),
-    platform: str = typer.Option(None, "--platform", help="also check the limits of this NOS for every switch"),
+    platform: str = typer.Option(
+        None,
+        "--platform",
+        metavar="NOS",
+        help=f"also check the limits of this NOS for every switch: {', '.join(PLATFORMS)}",
+    ),
     previous: str = typer.Option(
         None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
     ),
 ) -> None:
-    """Load the spec and check every rule; all findings of the run are reported together."""
+    """Load the spec and check every rule; all findings of the run are reported together.
+
+    Exit 0 valid, 1 errors (or warnings with --strict), 2 no spec at PATH, 3 internal error."""
     from toolkit.rules import validate as run_rules
     from toolkit.spec import load
 
-    if format not in ("text", "json"):
-        err.print("--format must be text or json")
-        raise typer.Exit(2)
     check_platform(platform)
     res = load(path)
     findings = list(res.findings)
@@ -122,22 +213,29 @@ def validate(
         findings += run_rules(res.spec, res.sources, platform=platform)
     if previous and res.spec is not None and not any(f.severity == "error" for f in findings):
         findings += previous_findings(path, previous, res.spec, res.sources)
+    failed = any(f.severity == "error" for f in findings) or res.spec is None
+    warnings = sum(1 for f in findings if f.severity == "warning")
     if format == "json":
         _print_findings(findings, "json")
     else:
         _print_findings(findings, "text")
-        if not any(f.severity == "error" for f in findings) and res.spec is not None:
-            out.print(f"[green]ok[/green] {res.spec.cluster.name}: spec is valid")
-    failed = any(f.severity == "error" for f in findings) or res.spec is None
-    if failed or (strict and findings):
-        raise typer.Exit(1)
+        if not failed and res.spec is not None:
+            name = escape(res.spec.cluster.name)
+            if strict and warnings:
+                out.print(f"[red]failed[/red] {name}: {warnings} warning(s), and --strict fails on warnings")
+            else:
+                out.print(f"[green]ok[/green] {name}: spec is valid")
+    if failed:
+        raise typer.Exit(_exit_code(findings))
+    if strict and warnings:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command()
 def show(
     path: Path = PathArg,
     json_out: bool = JsonOpt,
-    platform: str = typer.Option(None, "--platform", help="design every switch for this NOS"),
+    platform: str = PlatformOpt,
 ) -> None:
     """Summarise the designed Fabric (devices per role, cables, pool usage); --json dumps it whole."""
     fab, _ = fabric_of(path, platform)
@@ -263,6 +361,47 @@ def schema(output: Path = typer.Option(None, "--output", "-o", help="write to th
         sys.stdout.write(text)
 
 
+@app.command()
+def examples(
+    name: str = typer.Argument(None, help="the example to copy (omit to list them)", metavar="NAME"),
+    to: Path = typer.Option(None, "--to", help="folder to copy it into (default: ./NAME)", metavar="DIR"),
+) -> None:
+    """List the bundled example specs, or copy one into a folder to start from (works from any folder)."""
+    import shutil
+
+    from toolkit.resources import examples_dir
+    from toolkit.rules.specview import suggest
+
+    root = examples_dir()
+    names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    if name is None:
+        t = Table(title="bundled examples (aidc examples NAME copies one)")
+        t.add_column("name")
+        t.add_column("what it is")
+        for n in names:
+            t.add_row(n, escape(_first_comment(root / n)))
+        out.print(t)
+        return
+    if name not in names:
+        err.print(Text(f"no example named {name!r}: {suggest(name, names, 'known: ' + ', '.join(names))}"))
+        raise typer.Exit(EXIT_USAGE)
+    dest = to or Path(name)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        err.print(Text(f"{dest} already exists and is not empty: nothing copied (choose another folder with --to)"))
+        raise typer.Exit(EXIT_FINDINGS)
+    shutil.copytree(root / name, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    out.print(Text(f"copied {name} to {dest}; next: aidc validate {dest}"))
+
+
+def _first_comment(folder: Path) -> str:
+    """The first comment line of an example's first file (what the example is)."""
+    for f in sorted(folder.glob("*.yml")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                return line.lstrip("# ").strip()
+    return ""
+
+
 # --------------------------------------------------------------------------- render
 
 
@@ -271,7 +410,7 @@ def render(
     path: Path = PathArg,
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="output folder; files go to OUT/<cluster>/"),
     templates: Path = typer.Option(None, "--templates", help="folder of template overrides"),
-    platform: str = typer.Option(None, "--platform", help="render every switch for this NOS (frr, sonic, ...)"),
+    platform: str = PlatformOpt,
 ) -> None:
     """Render switch configs, host configs, Ansible inventory and documents."""
     from toolkit.render import render_to
@@ -283,11 +422,13 @@ def render(
         overrides.append(spec_dir / "templates")
     try:
         report = render_to(fab, out_dir, overrides)
-    except Exception as exc:  # a template error must not leave a half-written folder; render_to guarantees that
-        err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc} (previous output left untouched)")
-        raise typer.Exit(1) from None
+    except Exception as exc:  # render_to never leaves a half-written folder
+        if not _user_render_error(exc, overrides):
+            raise  # a bundled template failing on a valid spec is a bug: exit 3
+        err.print(f"[red]render failed[/red]: {escape(_one_line(exc))} (previous output left untouched)")
+        raise typer.Exit(EXIT_FINDINGS) from None
     n = len(report.written) + len(report.unchanged)
-    out.print(f"[green]rendered[/green] {n} files into {report.path} ({len(report.written)} written, "
+    out.print(f"[green]rendered[/green] {n} files into {escape(str(report.path))} ({len(report.written)} written, "
               f"{len(report.unchanged)} unchanged, {len(report.removed)} removed)")
 
 
@@ -330,7 +471,7 @@ def lab_up_cmd(
     try:
         st = lab_up(fab, state_dir(), scope)
     except (LabError, ValueError) as exc:
-        err.print(f"[red]lab up failed[/red]: {exc}")
+        err.print(f"[red]lab up failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1) from None
     nodes = st.topology.nodes
     out.print(f"[green]lab {st.cluster} is up[/green]: {len(nodes)} devices, {len(st.topology.links)} cables, "
@@ -353,7 +494,7 @@ def lab_down_cmd(path: Path = PathArg) -> None:
     out.print(f"lab {rep.cluster} down: {len(rep.namespaces_removed)} namespaces, "
               f"{len(rep.killed) + len(rep.force_killed)} processes, {len(rep.paths_removed)} paths removed")
     for e in rep.errors:
-        err.print(f"[yellow]warning[/yellow]: {e}")
+        err.print(f"[yellow]warning[/yellow]: {escape(str(e))}")
     if rep.errors:
         raise typer.Exit(1)
 
@@ -394,22 +535,29 @@ def lab_status_cmd(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
 @lab_app.command("shell")
 def lab_shell_cmd(path: Path = PathArg, device: str = typer.Argument(..., help="device name")) -> None:
     """Open a shell inside a device's namespace."""
-    import os
-
     from toolkit.lab import lab_shell_argv
     from toolkit.state import state_dir
 
     try:
         argv = lab_shell_argv(_cluster_name(path), state_dir(), device)
     except (KeyError, ValueError, RuntimeError) as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     os.execvp(argv[0], argv)
 
 
 # --------------------------------------------------------------------------- plan / apply / check
 
-TargetOpt = typer.Option("lab", "--target", "-t", help="lab (the digital twin) or inventory (real devices)")
+_DRIVEN = sorted(p.name for p in platforms.all_platforms() if p.hooks.driver)  # switch platforms apply can push to
+TargetOpt = typer.Option(
+    "lab",
+    "--target",
+    "-t",
+    callback=_choice("lab", "inventory"),
+    help="lab (the digital twin, every switch as frr) or inventory (real devices over SSH on the platform of "
+    f"their switch model; apply reaches {', '.join(_DRIVEN) or 'no switch platform'} switches, other "
+    "platforms are reported per device as not implemented; hosts through Ansible)",
+)
 FormatOpt = typer.Option("text", "--format", "-f", help="text, json or markdown (a PR comment)")
 
 
@@ -423,23 +571,38 @@ def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
     try:
         tgt = get_target(target, fab, state_dir())
     except TargetError as exc:  # e.g. no lab: an error (1), never "changes pending" (2)
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     spec_dir = path if path.is_dir() else path.parent
     overrides = [spec_dir / "templates"] if (spec_dir / "templates").is_dir() else []
     try:
         artifacts = render_all(fab, overrides)
     except Exception as exc:
-        err.print(f"[red]render failed[/red]: {type(exc).__name__}: {exc}")
+        if not _user_render_error(exc, overrides):
+            raise
+        err.print(f"[red]render failed[/red]: {escape(_one_line(exc))}")
         raise typer.Exit(1) from None
     return fab, tgt, artifacts
+
+
+def _user_render_error(exc: Exception, overrides: list[Path]) -> bool:
+    """A render failure the user can fix: a file system error, or a template error while the
+    user's template overrides are in use. Anything else is a bug in aidc (exit 3)."""
+    import jinja2
+
+    return isinstance(exc, OSError) or (bool(overrides) and isinstance(exc, jinja2.TemplateError))
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 def _check_format(fmt: str) -> None:
     from toolkit.plan import FORMATS
 
     if fmt not in FORMATS:
-        err.print(f"[red]unknown format {fmt!r}[/red]: use one of {', '.join(FORMATS)}")
+        err.print(f"[red]unknown format {escape(repr(fmt))}[/red]: use one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
 
 
@@ -522,10 +685,10 @@ def apply(
         try:
             result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
         except ApplyLockedError as exc:
-            err.print(f"[red]locked[/red]: {exc}")
+            err.print(f"[red]locked[/red]: {escape(str(exc))}")
             raise typer.Exit(1) from None
         except ApplyError as exc:
-            err.print(f"[red]apply refused[/red]: {exc}")
+            err.print(f"[red]apply refused[/red]: {escape(str(exc))}")
             raise typer.Exit(1) from None
     sys.stdout.write(format_apply(result, fmt))
     raise typer.Exit(result.exit_code)
@@ -549,7 +712,7 @@ def check(
         with err.status(f"checking {fab.name} on {target} ({', '.join(layer or LAYERS)})"):
             report = run_checks(fab, target, junit, layer or None)
     except (HealthError, TargetError, ValueError) as exc:
-        err.print(f"[red]check failed to start[/red]: {exc}")
+        err.print(f"[red]check failed to start[/red]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     if json_out:
         sys.stdout.write(json.dumps(report.to_json_dict(), indent=1) + "\n")
@@ -565,22 +728,39 @@ def check(
         out.print(t)
         for name, lr in report.layers.items():
             for msg in lr.failures:
-                out.print(f"[red]FAIL[/red] [{name}] {msg}", markup=True)
+                out.print(f"[red]FAIL[/red] {escape(f'[{name}] {msg}')}")
             for reason in lr.not_applicable_reasons:
-                out.print(f"[dim]n/a  [{name}] {reason}[/dim]")
+                out.print(f"[dim]n/a  {escape(f'[{name}] {reason}')}[/dim]")
         for e in report.errors:
-            err.print(f"[red]ERROR[/red] {e}")
+            err.print(f"[red]ERROR[/red] {escape(str(e))}")
         if junit:
             out.print(f"JUnit report: {junit}")
     raise typer.Exit(0 if report.ok else 1)
 
 
 def main() -> None:
+    """Entry point: an exception that escapes a command is a bug in aidc, reported in one line (exit 3)."""
     try:
-        app()
+        app(prog_name="aidc")
     except KeyboardInterrupt:  # pragma: no cover
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        if _DEBUG["on"] or "--debug" in sys.argv[1:]:
+            import traceback
+
+            traceback.print_exc()
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
+        err.print(
+            Text(
+                f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}{at} "
+                "(a bug in aidc, not in your spec: run again with --debug for the traceback and report it)"
+            )
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

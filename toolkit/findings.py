@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -11,8 +11,9 @@ Severity = Literal["error", "warning"]
 YamlPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """Where a value was written (a tuple: one is made per YAML node, so it must be cheap)."""
+
     file: str
     line: int  # 1-based
     col: int  # 1-based
@@ -24,6 +25,8 @@ class SourceMap:
 
     marks: dict[YamlPath, Mark] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: the text written for scalars YAML did not read as a string (``2:1`` read as 121, ``no`` as false)
+    texts: dict[YamlPath, str] = field(default_factory=dict)
 
     def locate(self, path: YamlPath) -> Mark | None:
         """The mark of ``path`` or of its nearest written ancestor."""
@@ -56,6 +59,8 @@ class Finding(BaseModel):
     file: str | None = None
     line: int | None = None
     col: int | None = None
+    #: YAML path of a related place (the first of two duplicates); located, it is named in the message
+    related: list[str | int] | None = None
 
     @property
     def yaml_path(self) -> str:
@@ -64,7 +69,9 @@ class Finding(BaseModel):
     def where(self) -> str:
         if self.file is None:
             return "<spec>"
-        return f"{self.file}:{self.line}:{self.col}"
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col or 1}"
 
     def text(self) -> str:
         s = f"{self.where()}  {self.yaml_path}  {self.severity} {self.code}: {self.message}"
@@ -81,5 +88,9 @@ def locate_all(findings: list[Finding], smap: SourceMap) -> list[Finding]:
             m = smap.locate(tuple(f.path))
             if m is not None:
                 f = f.model_copy(update={"file": m.file, "line": m.line, "col": m.col})
+        if f.related is not None:
+            r = smap.marks.get(tuple(f.related))
+            if r is not None:
+                f = f.model_copy(update={"message": f"{f.message} ({r.file}:{r.line})", "related": None})
         out.append(f)
     return sorted(out, key=lambda f: (f.file or "", f.line or 0, f.col or 0, f.code, f.message))

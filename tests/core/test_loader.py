@@ -107,7 +107,7 @@ def test_cli_validate_exit_codes_and_no_traceback(lab_mini_data, write_spec) -> 
     assert {d["code"] for d in data} >= {"QOS002", "VNI001"}
     assert all(d["line"] for d in data)
     missing = run("validate", "no/such/path")
-    assert missing.returncode == 1 and "LOAD000" in missing.stderr
+    assert missing.returncode == 2 and "LOAD000" in missing.stderr  # usage: the path is wrong
     usage = run("validate")
     assert usage.returncode == 2
 

@@ -82,6 +82,8 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("NAME004", _set("tenants.1.name", "blue"), "tenants[1].name"),
     ("NAME005", _gpu_nic(1, name="cx0"), "catalog.servers.gpu-2x.nics[1].name"),
+    ("NAME007", _ceph(mons=["stor-r01-stor01", "stor-r01-stor01", "stor-r01-stor03"]), "storage.ceph[0].mons[1]"),
+    ("NAME008", _set("site.ntp", ["10.254.0.10", "10.254.0.10"]), "site.ntp[1]"),
     ("REF001", _set("layout.racks.1.servers.0.model", "nope"), "layout.racks[1].servers[0].model"),
     ("REF002", _set("networks.compute.spine.model", "nope"), "networks.compute.spine"),
     ("REF003", _set("tenants.0.members.1", "ghost"), "tenants[0].members[1]"),

@@ -49,17 +49,20 @@ def validate_and_design(
     (:func:`toolkit.design.design` refuses exactly what the fabric rules report as errors)."""
     ctx = RuleCtx(spec)
     findings: list[Finding] = []
+    crashed: list[Finding] = []
     for r in RULES.values():
         try:
             findings += r.run(ctx)
-        except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError) as exc:
-            # a rule tripping over input another rule reports is not a crash for the user
-            if not any(f.severity == "error" for f in findings):
-                findings.append(
-                    Finding(
-                        code=r.code, severity="error", message=f"cannot check this rule: {type(exc).__name__}: {exc}"
-                    )
+        except Exception as exc:  # a bug in a rule: always reported, never hidden by other findings
+            crashed.append(
+                Finding(
+                    code=r.code,
+                    severity="error",
+                    message=f"internal error in this rule: {type(exc).__name__}: {exc}",
+                    hint="a bug in aidc, not necessarily in the spec: please report it",
                 )
+            )
+    findings = root_causes(findings) + crashed
     fabric = None
     if try_design and not any(f.severity == "error" for f in findings):
         design_errors, fabric = _trial_design(spec, platform)
@@ -85,6 +88,34 @@ def load_and_design(
     return res.spec, findings, fabric
 
 
+def root_causes(findings: list[Finding]) -> list[Finding]:
+    """Drop findings of rules whose input another rule already reports as wrong (``Rule.needs``);
+    the cause's first finding says how many were suppressed."""
+    failing = {f.code for f in findings if f.severity == "error"}
+
+    def cause_of(code: str, seen: frozenset[str] = frozenset()) -> str | None:
+        rule = RULES.get(code)
+        for need in rule.needs if rule else ():
+            if need in failing and need not in seen:
+                return cause_of(need, seen | {code}) or need
+        return None
+
+    kept: list[Finding] = []
+    dropped: dict[str, int] = {}
+    for f in findings:
+        cause = cause_of(f.code)
+        if cause is None:
+            kept.append(f)
+        else:
+            dropped[cause] = dropped.get(cause, 0) + 1
+    for i, f in enumerate(kept):
+        n = dropped.pop(f.code, 0)
+        if n:
+            note = f"{n} finding(s) that follow from this were suppressed: validate again after fixing it"
+            kept[i] = f.model_copy(update={"hint": f"{f.hint}; {note}" if f.hint else note})
+    return kept
+
+
 def design_findings(spec: ClusterSpec, platform: str | None = None) -> list[Finding]:
     return _trial_design(spec, platform)[0]
 
@@ -106,6 +137,15 @@ def _trial_design(spec: ClusterSpec, platform: str | None) -> tuple[list[Finding
         ], None
     except SizingError as exc:
         return [Finding(code=DESIGN_CODE, severity="error", message=str(exc), path=["networks", "compute"])], None
+    except Exception as exc:  # a bug: the rules passed, the design did not
+        return [
+            Finding(
+                code=DESIGN_CODE,
+                severity="error",
+                message=f"internal error while designing: {type(exc).__name__}: {exc}",
+                hint="a bug in aidc (the rules accepted the spec): please report it",
+            )
+        ], None
     return fabric_findings(spec, fabric), fabric
 
 
@@ -121,10 +161,11 @@ def rule_docs() -> list[tuple[str, str, str]]:
     for code, doc in (
         ("LOAD000", "the spec path exists and holds .yml files"),
         ("LOAD001", "spec files are readable UTF-8"),
-        ("LOAD002", "spec files are valid YAML"),
-        ("LOAD003", "no key appears twice in one mapping"),
+        ("LOAD002", "spec files are valid YAML (merge keys `<<` included)"),
+        ("LOAD003", "no key appears twice in one mapping, and keys are plain names"),
         ("LOAD004", "a spec file holds a mapping at the top level"),
         ("LOAD005", "a scalar is defined in only one file"),
+        ("LOAD006", "a file stays within the size and nesting limits (aliases counted at every use)"),
         ("SPEC001", "no unknown keys (with a did-you-mean suggestion)"),
         ("SPEC002", "values have the right type and range"),
         ("SPEC003", "required keys are present"),

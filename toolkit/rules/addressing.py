@@ -6,7 +6,7 @@ import ipaddress
 
 from toolkit.design.sizing import frontend_leaf_capacity
 from toolkit.findings import YamlPath
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, fe_groups, frontends, managed_per_rack, pools, racks
 
 
@@ -19,7 +19,12 @@ def _overlap(c: RuleCtx) -> Out:
                 yield pa, f"{la} {na} overlaps {lb} {nb}", "give every plane and tenant its own prefix"
 
 
-@rule("ADDR002", "error", "every pool holds what the design needs (says how many addresses are missing)")
+@rule(
+    "ADDR002",
+    "error",
+    "every pool holds what the design needs (says how many addresses are missing)",
+    needs=SERVER_LIST + SWITCH_PORTS,
+)
 def _pool_size(c: RuleCtx) -> Out:
     spec = c.spec
     sz = c.sizing
@@ -111,7 +116,7 @@ def _oob_gw(c: RuleCtx) -> Out:
         yield ("networks", "oob", "controller"), "controller and gateway are the same address", ""
 
 
-@rule("ADDR005", "error", "each rack's devices fit in its OOB rack_block")
+@rule("ADDR005", "error", "each rack's devices fit in its OOB rack_block", needs=SERVER_LIST + SWITCH_PORTS)
 def _oob_block(c: RuleCtx) -> Out:
     spec = c.spec
     sz = c.sizing

@@ -40,8 +40,8 @@ def _asn_reserved(c: RuleCtx) -> Out:
         if first in _RESERVED_ASN or last > 4294967294 or any(a in _RESERVED_ASN for a in (first, last)):
             yield (
                 path,
-                f"{label} use reserved or out-of-range ASNs {first}-{last}",
-                "use private 4-byte ASNs 4200000000+",
+                f"{label} use ASNs {first}-{last}, which include reserved values or pass 4294967294 (the last ASN)",
+                "use private 4-byte ASNs from 4200000000, with room for every device of the range",
             )
 
 
@@ -57,7 +57,13 @@ def _asn_collide(c: RuleCtx) -> Out:
 @rule("ASN003", "warning", "fabric ASNs are private (64512-65534 or 4200000000-4294967294)")
 def _asn_private(c: RuleCtx) -> Out:
     for label, first, last, path in _asn_items(c.spec):
-        for a in {first, last}:
+        for a in sorted({first, last}):
+            if a in _RESERVED_ASN or a > 4294967294:
+                continue  # ASN001 reports reserved and out-of-range values
             if not (64512 <= a <= 65534 or 4200000000 <= a <= 4294967294):
-                yield path, f"{label} ASN {a} is public", "use private ASNs inside the fabric"
+                yield (
+                    path,
+                    f"{label} use ASN {a}, a public ASN (private are 64512-65534 and 4200000000-4294967294)",
+                    "use private ASNs inside the fabric, e.g. from 4200000000",
+                )
                 break

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, gpu_server_models, port_speed
 from toolkit.spec.models import parse_speed
 
@@ -78,7 +78,7 @@ def _numa(c: RuleCtx) -> Out:
                 )
 
 
-@rule("CMP004", "error", "compute NIC speed equals the rail leaf port speed")
+@rule("CMP004", "error", "compute NIC speed equals the rail leaf port speed", needs=SWITCH_PORTS)
 def _nic_speed(c: RuleCtx) -> Out:
     leaf = c.spec.networks.compute.leaf
     speed = port_speed(c.spec, leaf.model, leaf.breakout)
@@ -95,7 +95,7 @@ def _nic_speed(c: RuleCtx) -> Out:
                 )
 
 
-@rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)")
+@rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)", needs=SWITCH_PORTS)
 def _tier_speed(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
     ls = port_speed(c.spec, net.leaf.model, net.leaf.uplink_breakout or net.leaf.breakout)
@@ -113,7 +113,12 @@ def _tier_speed(c: RuleCtx) -> Out:
             yield ("networks", "compute", "core"), f"core ports are {cs}G, spine uplinks {su}G", ""
 
 
-@rule("CMP006", "error", "every compute tier's switch model has enough ports for its downlinks and uplinks")
+@rule(
+    "CMP006",
+    "error",
+    "every compute tier's switch model has enough ports for its downlinks and uplinks",
+    needs=SERVER_LIST + SWITCH_PORTS,
+)
 def _fit(c: RuleCtx) -> Out:
     if c.sizing is None and c.sizing_error:
         yield ("networks", "compute"), c.sizing_error, "pick larger switches, a breakout, or 3 tiers"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from toolkit.design.frontend import attached_roles
 from toolkit.design.sizing import frontend_leaf_capacity
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, fe_groups, frontends, port_count, port_speed
 from toolkit.spec.models import parse_speed
 
 
-@rule("FE001", "error", "front-end spines have a port for every leaf")
+@rule("FE001", "error", "front-end spines have a port for every leaf", needs=SERVER_LIST + SWITCH_PORTS)
 def _fe_spines(c: RuleCtx) -> Out:
     for plane, fe, path in frontends(c.spec):
         leaves = len(fe_groups(c.spec, fe, plane)) * fe.leaves_per_group * fe.uplinks_per_spine
@@ -22,7 +22,12 @@ def _fe_spines(c: RuleCtx) -> Out:
             )
 
 
-@rule("FE002", "error", "front-end leaves have enough ports for the hosts of their rack group")
+@rule(
+    "FE002",
+    "error",
+    "front-end leaves have enough ports for the hosts of their rack group",
+    needs=SERVER_LIST + SWITCH_PORTS,
+)
 def _fe_leaves(c: RuleCtx) -> Out:
     for plane, fe, path in frontends(c.spec):
         if fe.leaf.model not in c.spec.catalog.switches:
@@ -37,7 +42,7 @@ def _fe_leaves(c: RuleCtx) -> Out:
                 )
 
 
-@rule("FE003", "error", "host NIC speed fits the front-end leaf port speed")
+@rule("FE003", "error", "host NIC speed fits the front-end leaf port speed", needs=SWITCH_PORTS)
 def _fe_speed(c: RuleCtx) -> Out:
     for plane, fe, path in frontends(c.spec):
         roles = attached_roles(c.spec, plane)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, racks
 
 
@@ -14,7 +14,7 @@ def _group_count(c: RuleCtx) -> Out:
                 yield (*path, "servers", k), "give exactly one of count or names", "count: 4  or  names: [a, b]"
 
 
-@rule("LAY002", "error", "every scalable unit holds GPU servers with compute NICs")
+@rule("LAY002", "error", "every scalable unit holds GPU servers with compute NICs", needs=SERVER_LIST)
 def _su_nonempty(c: RuleCtx) -> Out:
     for i, su in enumerate(c.spec.layout.scalable_units):
         ok = False
@@ -27,7 +27,7 @@ def _su_nonempty(c: RuleCtx) -> Out:
             yield ("layout", "scalable_units", i), f"SU {su.name} has no GPU server", "add servers or remove the SU"
 
 
-@rule("LAY003", "error", "no SU holds more GPU servers than servers_per_su")
+@rule("LAY003", "error", "no SU holds more GPU servers than servers_per_su", needs=SERVER_LIST)
 def _su_size(c: RuleCtx) -> Out:
     cap = c.spec.networks.compute.servers_per_su
     if cap is None:
@@ -43,7 +43,12 @@ def _su_size(c: RuleCtx) -> Out:
             )
 
 
-@rule("LAY004", "warning", "SUs hold the same number of GPU servers (rail leaves are sized for the largest)")
+@rule(
+    "LAY004",
+    "warning",
+    "SUs hold the same number of GPU servers (rail leaves are sized for the largest)",
+    needs=SERVER_LIST,
+)
 def _su_uniform(c: RuleCtx) -> Out:
     from toolkit.design.sizing import su_server_counts
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, dups, racks, servers
 
 
@@ -18,7 +18,7 @@ def _su_names(c: RuleCtx) -> Out:
     )
 
 
-@rule("NAME003", "error", "server names (explicit or generated) are unique")
+@rule("NAME003", "error", "server names (explicit or generated) are unique", needs=SERVER_LIST)
 def _server_names(c: RuleCtx) -> Out:
     yield from dups([(n, p) for n, _, _, p in servers(c.spec)])
 
@@ -41,3 +41,35 @@ def _storage_names(c: RuleCtx) -> Out:
         [(x.name, ("storage", "ceph", i, "name")) for i, x in enumerate(st.ceph)]
         + [(x.name, ("storage", "minio", i, "name")) for i, x in enumerate(st.minio)]
     )
+
+
+@rule("NAME007", "error", "Ceph host lists and pool names, and the servers of a MinIO deployment, hold no repeats")
+def _storage_repeats(c: RuleCtx) -> Out:
+    for i, ceph in enumerate(c.spec.storage.ceph):
+        for key in ("mons", "mgrs", "osd_hosts", "rgws"):
+            yield from dups(
+                [(h, ("storage", "ceph", i, key, j)) for j, h in enumerate(getattr(ceph, key))],
+                f"list each host once in {key}: a repeat adds no daemon",
+            )
+        yield from dups(
+            [(p.name, ("storage", "ceph", i, "pools", j, "name")) for j, p in enumerate(ceph.pools)],
+            "pool names are unique within a Ceph cluster",
+        )
+    for i, mn in enumerate(c.spec.storage.minio):
+        yield from dups(
+            [
+                (h, ("storage", "minio", i, "pools", j, "servers", k))
+                for j, p in enumerate(mn.pools)
+                for k, h in enumerate(p.servers)
+            ],
+            "a server serves one pool of a MinIO deployment, once",
+        )
+
+
+@rule("NAME008", "error", "each NTP, DNS and syslog server is listed once")
+def _site_repeats(c: RuleCtx) -> Out:
+    for key in ("ntp", "dns", "syslog"):
+        yield from dups(
+            [(a, ("site", key, j)) for j, a in enumerate(getattr(c.spec.site, key))],
+            f"list each {key} server once",
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, managed_per_rack, racks, servers, tier_models
 
 
@@ -19,7 +19,7 @@ def _oob_server(c: RuleCtx) -> Out:
             )
 
 
-@rule("OOB002", "error", "every switch model in use has a management port")
+@rule("OOB002", "error", "every switch model in use has a management port", needs=SWITCH_PORTS)
 def _oob_switch(c: RuleCtx) -> Out:
     for model, _, path in tier_models(c.spec):
         m = c.spec.catalog.switches.get(model)
@@ -27,7 +27,12 @@ def _oob_switch(c: RuleCtx) -> Out:
             yield path, f"{model} has no management port", "devices without OOB cannot be managed"
 
 
-@rule("OOB003", "error", "the per-rack OOB switch has a port for every device in the rack plus an uplink")
+@rule(
+    "OOB003",
+    "error",
+    "the per-rack OOB switch has a port for every device in the rack plus an uplink",
+    needs=SERVER_LIST + SWITCH_PORTS,
+)
 def _oob_ports(c: RuleCtx) -> Out:
     m = c.spec.catalog.switches.get(c.spec.networks.oob.switch_model)
     if m is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from toolkit.rules.registry import RuleCtx, rule
-from toolkit.rules.specview import Out, racks, server_models, tier_models
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
+from toolkit.rules.specview import Out, racks, server_models, suggest, tier_models
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
@@ -13,7 +13,11 @@ def _server_model_ref(c: RuleCtx) -> Out:
     for rack, path, _ in racks(c.spec):
         for k, g in enumerate(rack.servers):
             if g.model not in c.spec.catalog.servers:
-                yield (*path, "servers", k, "model"), f"unknown server model {g.model!r}", f"known: {', '.join(known)}"
+                yield (
+                    (*path, "servers", k, "model"),
+                    f"unknown server model {g.model!r}",
+                    suggest(g.model, known, f"known: {', '.join(known)}"),
+                )
 
 
 @rule("REF002", "error", "every network tier names a switch model from catalog.switches")
@@ -21,10 +25,10 @@ def _switch_model_ref(c: RuleCtx) -> Out:
     known = sorted(c.spec.catalog.switches)
     for model, _, path in tier_models(c.spec):
         if model not in c.spec.catalog.switches:
-            yield path, f"unknown switch model {model!r}", f"known: {', '.join(known)}"
+            yield path, f"unknown switch model {model!r}", suggest(model, known, f"known: {', '.join(known)}")
 
 
-@rule("REF003", "error", "tenant members are servers of the layout")
+@rule("REF003", "error", "tenant members are servers of the layout", needs=SERVER_LIST)
 def _tenant_refs(c: RuleCtx) -> Out:
     names = server_models(c.spec)
     for i, t in enumerate(c.spec.tenants):
@@ -33,33 +37,42 @@ def _tenant_refs(c: RuleCtx) -> Out:
                 yield (
                     ("tenants", i, "members", j),
                     f"no server named {m!r}",
-                    "use a generated name such as <rack>-gpu01",
+                    suggest(m, names, "use a server of the layout, e.g. a generated <rack>-gpu01"),
                 )
 
 
-@rule("REF004", "error", "storage daemons run on servers of the layout")
+@rule("REF004", "error", "storage daemons run on servers of the layout", needs=SERVER_LIST)
 def _storage_refs(c: RuleCtx) -> Out:
     names = server_models(c.spec)
     for i, ceph in enumerate(c.spec.storage.ceph):
         for key in ("mons", "mgrs", "osd_hosts", "rgws"):
             for j, h in enumerate(getattr(ceph, key)):
                 if h not in names:
-                    yield ("storage", "ceph", i, key, j), f"no server named {h!r}", "list servers of the layout"
+                    yield (
+                        ("storage", "ceph", i, key, j),
+                        f"no server named {h!r}",
+                        suggest(h, names, "list servers of the layout"),
+                    )
     for i, mn in enumerate(c.spec.storage.minio):
         for j, p in enumerate(mn.pools):
             for k, h in enumerate(p.servers):
                 if h not in names:
-                    yield ("storage", "minio", i, "pools", j, "servers", k), f"no server named {h!r}", ""
+                    yield (
+                        ("storage", "minio", i, "pools", j, "servers", k),
+                        f"no server named {h!r}",
+                        suggest(h, names, "list servers of the layout"),
+                    )
 
 
 @rule("REF005", "error", "layout.network_rack names a rack of the layout")
 def _network_rack_ref(c: RuleCtx) -> Out:
     nr = c.spec.layout.network_rack
-    if nr and nr not in {r.name for r, _, _ in racks(c.spec)}:
-        yield ("layout", "network_rack"), f"no rack named {nr!r}", "name one of layout.racks"
+    names = [r.name for r, _, _ in racks(c.spec)]
+    if nr and nr not in names:
+        yield ("layout", "network_rack"), f"no rack named {nr!r}", suggest(nr, names, "name one of layout.racks")
 
 
-@rule("REF006", "error", "a breakout mode is one the switch model supports")
+@rule("REF006", "error", "a breakout mode is one the switch model supports", needs=("REF002",))
 def _breakout_ref(c: RuleCtx) -> Out:
     for model, breakout, path in tier_models(c.spec):
         m = c.spec.catalog.switches.get(model)

@@ -31,30 +31,47 @@ class RuleCtx:
         return None
 
 
+#: what a rule yields: (path, message, hint), or (path, message, hint, path of a related place such
+#: as the first of two duplicates; its file:line is added to the message)
+Hit = tuple[YamlPath, str, str] | tuple[YamlPath, str, str, YamlPath]
+Check = Callable[[RuleCtx], Iterator[Hit]]
+
+#: rules whose errors make the server list unreliable (names and models of servers)
+SERVER_LIST = ("LAY001", "REF001")
+#: rules whose errors make switch port counts and speeds unreliable
+SWITCH_PORTS = ("REF002", "REF006")
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
     severity: Severity
     doc: str
-    fn: Callable[[RuleCtx], Iterator[tuple[YamlPath, str, str]]]
+    fn: Check
+    #: codes of rules this one reads the result of: while one of them reports an error, this
+    #: rule's findings follow from that cause and are suppressed (and counted on the cause)
+    needs: tuple[str, ...] = ()
 
     def run(self, ctx: RuleCtx) -> list[Finding]:
-        return [
-            Finding(code=self.code, severity=self.severity, message=msg, path=list(path), hint=hint)
-            for path, msg, hint in self.fn(ctx)
-        ]
+        out = []
+        for hit in self.fn(ctx):
+            path, msg, hint = hit[0], hit[1], hit[2]
+            related = list(hit[3]) if len(hit) > 3 else None
+            out.append(
+                Finding(code=self.code, severity=self.severity, message=msg, path=list(path), hint=hint,
+                        related=related)
+            )
+        return out
 
 
 RULES: dict[str, Rule] = {}
 
-Check = Callable[[RuleCtx], Iterator[tuple[YamlPath, str, str]]]
 
-
-def rule(code: str, severity: Severity, doc: str) -> Callable[[Check], Check]:
+def rule(code: str, severity: Severity, doc: str, *, needs: tuple[str, ...] = ()) -> Callable[[Check], Check]:
     def deco(fn: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, severity, doc, fn)
+        RULES[code] = Rule(code, severity, doc, fn, needs)
         return fn
 
     return deco

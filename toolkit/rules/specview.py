@@ -3,16 +3,18 @@ YAML path each came from."""
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from toolkit.design.frontend import attached_roles, leaf_of_port
 from toolkit.design.inventory import rack_server_names, spec_racks
 from toolkit.design.sizing import ComputeSizing
-from toolkit.findings import YamlPath
+from toolkit.findings import YamlPath, format_path
+from toolkit.rules.registry import Hit
 from toolkit.spec.models import ClusterSpec, FrontendNetwork, Rack, parse_breakout, parse_speed
 
-Out = Iterator[tuple[YamlPath, str, str]]
+Out = Iterator[Hit]
 
 
 def racks(spec: ClusterSpec) -> list[tuple[Rack, YamlPath, str | None]]:
@@ -57,13 +59,20 @@ def server_models(spec: ClusterSpec) -> dict[str, str]:
     return {n: m for n, m, _, _ in servers(spec)}
 
 
-def dups(items: Sequence[tuple[str, YamlPath]]) -> Out:
-    seen: dict[str, YamlPath] = {}
+def dups(items: Sequence[tuple[str | int, YamlPath]], hint: str = "names must be unique", label: str = "") -> Out:
+    """One hit per repeated name, at the repeat, naming the first (and its file:line)."""
+    seen: dict[str | int, YamlPath] = {}
     for name, path in items:
         if name in seen:
-            yield path, f"{name!r} is already used at {'.'.join(map(str, seen[name]))}", "names must be unique"
+            yield path, f"{label}{name!r} is already used at {format_path(seen[name])}", hint, seen[name]
         else:
             seen[name] = path
+
+
+def suggest(name: str, known: Iterable[str], fallback: str = "") -> str:
+    """'did you mean ...?' for the closest of ``known``, else ``fallback``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else fallback
 
 
 def frontends(spec: ClusterSpec) -> list[tuple[str, FrontendNetwork, YamlPath]]:

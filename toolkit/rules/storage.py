@@ -12,8 +12,9 @@ import re
 from toolkit.design.model import CephCluster, Fabric, MinioCluster
 from toolkit.design.storage import ellipsis_of, minio_set_size, storage_name, unmet
 from toolkit.findings import YamlPath
+from toolkit.rules.fabric import Out as FabricOut
 from toolkit.rules.fabric import fabric_rule
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, gpu_server_models, server_models, servers
 from toolkit.spec.models import ClusterSpec
 
@@ -48,7 +49,7 @@ def _sto_mode(c: RuleCtx) -> Out:
             yield ("networks", "storage"), "converged storage needs hosts (a /31 pool)", ""
 
 
-@rule("STO003", "error", "Ceph pools fit in the failure domains (size or k+m)")
+@rule("STO003", "error", "Ceph pools fit in the failure domains (size or k+m)", needs=SERVER_LIST)
 def _ceph_fd(c: RuleCtx) -> Out:
     place = {n: r for n, _, r, _ in servers(c.spec)}
     for i, ceph in enumerate(c.spec.storage.ceph):
@@ -87,7 +88,7 @@ def _ceph_pool(c: RuleCtx) -> Out:
                 yield ("storage", "ceph", i, "pools", j, "pg_num"), f"pg_num {p.pg_num} is not a power of two", ""
 
 
-@rule("STO006", "error", "Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives")
+@rule("STO006", "error", "Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives", needs=SERVER_LIST)
 def _sto_hosts(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     st = c.spec.networks.storage
@@ -146,7 +147,7 @@ def _minio_div(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO010", "warning", "MinIO drives per server do not exceed the server model's drives")
+@rule("STO010", "warning", "MinIO drives per server do not exceed the server model's drives", needs=SERVER_LIST)
 def _minio_drives(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     for i, mn in enumerate(c.spec.storage.minio):
@@ -260,7 +261,7 @@ def _ceph_pool_details(c: RuleCtx) -> Out:
 
 
 @fabric_rule("STO011", "error", "storage keeps quorum through each failure in survives (server/leaf/leaf pair/rack)")
-def _survives(spec: ClusterSpec, fabric: Fabric) -> Out:
+def _survives(spec: ClusterSpec, fabric: Fabric) -> FabricOut:
     """Every required failure (``survives``) a cluster does not survive on the designed network."""
     clusters: list[tuple[str, int, CephCluster | MinioCluster]] = [
         *(("ceph", i, c) for i, c in enumerate(fabric.ceph)),

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from toolkit.findings import YamlPath
-from toolkit.rules.registry import RuleCtx, rule
+from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, dups, frontends, server_models
 
 
 @rule("VNI001", "error", "L2 and L3 VNIs are unique across all tenants")
 def _vni(c: RuleCtx) -> Out:
-    items: list[tuple[str, YamlPath]] = []
+    items: list[tuple[str | int, YamlPath]] = []
     for i, t in enumerate(c.spec.tenants):
-        items.append((str(t.vni), ("tenants", i, "vni")))
+        items.append((t.vni, ("tenants", i, "vni")))
         if t.l3vni is not None:
-            items.append((str(t.l3vni), ("tenants", i, "l3vni")))
-    for path, msg, _ in dups(items):
-        yield path, f"VNI {msg}", "every L2VNI and L3VNI needs its own number"
+            items.append((t.l3vni, ("tenants", i, "l3vni")))
+    yield from dups(items, "every L2VNI and L3VNI needs its own number", label="VNI ")
 
 
 @rule("VNI002", "error", "tenant VLANs are unique on a plane")
 def _vlan(c: RuleCtx) -> Out:
-    yield from dups([(f"{t.plane}/{t.vlan}", ("tenants", i, "vlan")) for i, t in enumerate(c.spec.tenants)])
+    yield from dups(
+        [(f"{t.plane}/{t.vlan}", ("tenants", i, "vlan")) for i, t in enumerate(c.spec.tenants)],
+        "give each tenant of a plane its own VLAN",
+        label="VLAN ",
+    )
 
 
 @rule("VNI003", "error", "tenants are carried on a plane that exists (business network or dedicated storage)")
@@ -35,7 +38,12 @@ def _tenant_plane(c: RuleCtx) -> Out:
             )
 
 
-@rule("VNI004", "error", "a server belongs to at most one tenant per plane, and has a port on that plane")
+@rule(
+    "VNI004",
+    "error",
+    "a server belongs to at most one tenant per plane, and has a port on that plane",
+    needs=SERVER_LIST,
+)
 def _tenant_member(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     seen: dict[tuple[str, str], str] = {}

@@ -3,6 +3,12 @@
 Every value remembers where it was written: the loader composes YAML nodes itself and records
 ``YAML path -> file:line:col`` in a :class:`SourceMap`. Files of a folder are merged in name
 order: mappings merge key by key, lists concatenate, a scalar written twice is an error.
+
+A file that holds no document (empty, only comments, ``---`` or ``null``) contributes nothing.
+YAML merge keys (``<<: *anchor``) are supported: explicit keys override merged ones. Before a file
+is composed its event stream is measured: more than :data:`MAX_VALUES` values (aliases counted at
+every use, so an alias bomb is refused in milliseconds), nesting deeper than :data:`MAX_DEPTH` or
+an anchor that contains itself is a finding, never a hang.
 """
 
 from __future__ import annotations
@@ -23,6 +29,16 @@ from toolkit.spec.models import ClusterSpec
 
 # the C loader is several times faster; fall back to pure Python
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: values (scalars, lists, mappings; an alias counts as everything it expands to) one file may hold.
+#: cluster-16k holds 7,800 and a 100k-GPU cluster written rack by rack about 30,000; the limit keeps
+#: composing and checking any file well under a second (see bench/input_budget.py).
+MAX_VALUES = 60_000
+#: nesting depth of lists and mappings (the schema itself nests about ten deep).
+MAX_DEPTH = 64
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -74,33 +90,114 @@ class _Walker:
     def walk(self, node: yaml.Node, path: YamlPath) -> Any:
         self.smap.marks[path] = self.mark(node)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            for knode, vnode in node.value:
-                key = self.loader.construct_object(knode, deep=True)
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
-                    key = str(key)
-                kpath = (*path, key)
-                if key in out:
-                    self.findings.append(
-                        Finding(
-                            code="LOAD003",
-                            severity="error",
-                            message=f"key {key!r} appears twice in this mapping",
-                            hint="remove or rename one of them",
-                            path=list(kpath),
-                            file=self.file,
-                            line=knode.start_mark.line + 1,
-                            col=knode.start_mark.column + 1,
-                        )
-                    )
-                out[key] = self.walk(vnode, kpath)
-                # the key's own mark is the most useful place for errors about it
-                self.smap.marks[kpath] = self.mark(knode)
-            return out
+            return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        if node.tag == _STR_TAG:
+            return node.value  # most scalars: no constructor needed
+        value = self.loader.construct_object(node, deep=True)
+        if not isinstance(value, str) and node.value and isinstance(node, yaml.ScalarNode):
+            self.smap.texts[path] = node.value  # what was written, for "quote it" messages
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[Any, Any]:
+        merges = [v for k, v in node.value if k.tag == _MERGE_TAG]
+        out: dict[Any, Any] = {}
+        # merged mappings first, the last one first, so earlier merges and then explicit keys win
+        # (their values and their marks)
+        for merged in reversed(merges):
+            sources = merged.value if isinstance(merged, yaml.SequenceNode) else [merged]
+            for src in reversed(sources):
+                if isinstance(src, yaml.MappingNode):
+                    out.update(self._mapping(src, path))
+                else:
+                    self._finding(src, path, "LOAD002", "a merge key (<<) takes a mapping or a list of mappings",
+                                  "write <<: *anchor where the anchor names a mapping")
+        lines: dict[Any, int] = {}
+        for knode, vnode in node.value:
+            if knode.tag == _MERGE_TAG:
+                continue
+            if not isinstance(knode, yaml.ScalarNode):
+                self._finding(knode, path, "LOAD003", "a mapping key must be a plain name, not a list or mapping",
+                              "write key: value")
+                continue
+            key = self.loader.construct_object(knode, deep=True)
+            if isinstance(key, bool) or key is None:
+                key = knode.value  # `on:`, `no:` and `~:` are names here, not booleans
+            elif not isinstance(key, (str, int)):
+                key = str(key)
+            kpath = (*path, key)
+            if key in lines:
+                self._finding(knode, kpath, "LOAD003",
+                              f"key {key!r} appears twice in this mapping (first at line {lines[key]})",
+                              "remove or rename one of them")
+            lines[key] = knode.start_mark.line + 1
+            out[key] = self.walk(vnode, kpath)
+            # the key's own mark is the most useful place for errors about it
+            self.smap.marks[kpath] = self.mark(knode)
+        self.smap.marks[path] = self.mark(node)
+        return out
+
+    def _finding(self, node: yaml.Node, path: YamlPath, code: str, message: str, hint: str) -> None:
+        mark = self.mark(node)
+        self.findings.append(
+            Finding(code=code, severity="error", message=message, hint=hint, path=list(path),
+                    file=mark.file, line=mark.line, col=mark.col)
+        )
+
+
+def _measure(text: str) -> tuple[str, str, int] | None:
+    """Why ``text`` is too large or too deep to compose, what to do, and the 1-based line; or None.
+
+    Walks the parser's events only: every value counts once, an alias counts as the size of what
+    its anchor holds, so nested aliases are measured without ever expanding them.
+    """
+    sizes: dict[str, int] = {}  # anchor -> values it holds
+    open_anchors: set[str] = set()
+    stack: list[list[Any]] = []  # per open collection: [values so far, anchor]
+    total = 0
+    for ev in yaml.parse(text, Loader=_Loader):
+        size = 0
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                return f"lists and mappings nest deeper than {MAX_DEPTH} levels", "flatten the structure", _line(ev)
+            stack.append([1, ev.anchor])
+            if ev.anchor:
+                open_anchors.add(ev.anchor)
+            size = 1
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            done, anchor = stack.pop()
+            if anchor:
+                sizes[anchor] = done
+                open_anchors.discard(anchor)
+            if stack:
+                stack[-1][0] += done
+            continue
+        elif isinstance(ev, yaml.ScalarEvent):
+            size = 1
+            if ev.anchor:
+                sizes[ev.anchor] = 1
+        elif isinstance(ev, yaml.AliasEvent):
+            if ev.anchor in open_anchors:
+                return f"anchor &{ev.anchor} refers to itself", "an alias may only name a finished value", _line(ev)
+            size = sizes.get(ev.anchor or "", 1)  # an unknown alias is the composer's error
+        else:
+            continue
+        total += size
+        if stack and not isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            stack[-1][0] += size
+        if total > MAX_VALUES:
+            return (
+                f"the file holds more than {MAX_VALUES} values (an alias counts as everything it names); "
+                "a spec needs a few thousand, so this is an alias bomb or a generated file gone wrong",
+                "write servers and racks by count, and aliases that do not multiply",
+                _line(ev),
+            )
+    return None
+
+
+def _line(ev: yaml.Event) -> int:
+    return ev.start_mark.line + 1 if ev.start_mark is not None else 1
 
 
 def _read_file(path: Path, smap: SourceMap, findings: list[Finding]) -> Any:
@@ -114,6 +211,15 @@ def _read_file(path: Path, smap: SourceMap, findings: list[Finding]) -> Any:
         )
         return None
     try:
+        too_big = _measure(text)
+        if too_big is not None:
+            why, hint, line = too_big
+            findings.append(
+                Finding(code="LOAD006", severity="error", message=f"refused: {why}",
+                        hint=hint,
+                        file=name, line=line, col=1)
+            )
+            return None
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -131,8 +237,8 @@ def _read_file(path: Path, smap: SourceMap, findings: list[Finding]) -> Any:
             )
         )
         return None
-    if node is None:
-        return {}
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+        return {}, SourceMap()  # no document (empty, comments only, ---, null): nothing to merge
     local = SourceMap()
     try:
         data = _Walker(name, local, findings).walk(node, ())
@@ -156,21 +262,17 @@ def _read_file(path: Path, smap: SourceMap, findings: list[Finding]) -> Any:
     return data, local
 
 
-def _merge(
-    dst: dict[Any, Any], src: dict[Any, Any], path: YamlPath, smap: SourceMap, local: SourceMap, findings: list[Finding]
-) -> None:
+def _merge(dst: dict[Any, Any], src: dict[Any, Any], path: YamlPath, smap: SourceMap, local: SourceMap,
+           findings: list[Finding], shifts: dict[YamlPath, int]) -> None:
+    """Merge one file's data into ``dst``; ``shifts`` collects how far each concatenated list moved."""
     for key, value in src.items():
         kpath = (*path, key)
         if key not in dst:
             dst[key] = value
-            _copy_marks(local, smap, kpath, kpath)
         elif isinstance(dst[key], dict) and isinstance(value, dict):
-            smap.marks.setdefault(kpath, local.marks[kpath])
-            _merge(dst[key], value, kpath, smap, local, findings)
+            _merge(dst[key], value, kpath, smap, local, findings, shifts)
         elif isinstance(dst[key], list) and isinstance(value, list):
-            offset = len(dst[key])
-            for i in range(len(value)):
-                _copy_marks(local, smap, (*kpath, i), (*kpath, i + offset))
+            shifts[kpath] = len(dst[key])
             dst[key].extend(value)
         else:
             first = smap.marks.get(kpath)
@@ -191,11 +293,23 @@ def _merge(
             )
 
 
-def _copy_marks(local: SourceMap, smap: SourceMap, src_prefix: YamlPath, dst_prefix: YamlPath) -> None:
-    n = len(src_prefix)
+def _copy_marks(local: SourceMap, smap: SourceMap, shifts: dict[YamlPath, int]) -> None:
+    """Add one file's marks to the spec's, list items moved by ``shifts``; the first file's mark of
+    a merged mapping (or of a conflicting scalar) stays."""
+    depths = sorted({len(p) for p in shifts})
+
+    def moved(p: YamlPath) -> YamlPath:
+        for n in depths:
+            if len(p) > n and p[:n] in shifts:
+                index = p[n]
+                if isinstance(index, int):
+                    return (*p[:n], index + shifts[p[:n]], *p[n + 1 :])
+        return p
+
     for p, m in local.marks.items():
-        if p[:n] == src_prefix:
-            smap.marks[dst_prefix + p[n:]] = m
+        smap.marks.setdefault(moved(p), m)
+    for p, t in local.texts.items():
+        smap.texts.setdefault(moved(p), t)
 
 
 # --------------------------------------------------------------------------- pydantic errors
@@ -237,12 +351,57 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return None
 
 
-def _pydantic_findings(exc: ValidationError) -> list[Finding]:
+_PATTERNS = {
+    r"^[a-z0-9][a-z0-9-]*$": "lower-case letters, digits and '-', starting with a letter or digit",
+    r"^[a-z][a-z0-9]{0,7}$": "a lower-case letter, then up to 7 lower-case letters or digits",
+    r"^[a-z][a-z0-9-]*$": "a lower-case letter, then lower-case letters, digits or '-' (a hostname part)",
+    r"^[a-z0-9][a-z0-9._-]{0,62}$": "lower-case letters, digits, '.', '_' and '-', at most 63",
+    r"^[^\x00-\x1f\x7f]*$": "one line of text without control characters",
+}
+_NAMES = {bool: "a boolean", int: "a number", float: "a number", type(None): "empty (null)",
+          list: "a list", dict: "a mapping", str: "text"}
+_WANTS = {"string_type": "text", "int_type": "a whole number", "float_type": "a number",
+          "bool_type": "true or false", "list_type": "a list", "dict_type": "a mapping",
+          "model_type": "a mapping", "model_attributes_type": "a mapping"}
+_BOUNDS = {"less_than_equal": "le", "less_than": "lt", "greater_than_equal": "ge", "greater_than": "gt"}
+
+
+def _field_extra(loc: tuple[Any, ...]) -> dict[str, Any]:
+    """The ``json_schema_extra`` of the field at ``loc`` (list indexes and dict keys stripped)."""
+    for cut in range(len(loc) - 1, -1, -1):
+        model = _model_at(loc[:cut])
+        name = loc[cut]
+        if model is not None and isinstance(name, str) and name in model.model_fields:
+            extra = model.model_fields[name].json_schema_extra
+            return extra if isinstance(extra, dict) else {}
+    return {}
+
+
+def _type_message(etype: str, value: Any, written: str | None) -> tuple[str, str]:
+    want = _WANTS.get(etype, etype.removesuffix("_type"))
+    got = _NAMES.get(type(value), type(value).__name__)
+    if written is not None and isinstance(value, (bool, int, float)) and want == "text":
+        return (
+            f"expected text, got {written} which YAML reads as {got} {value!r}",
+            f"quote it: '{written}'",
+        )
+    if isinstance(value, str) and want in ("a whole number", "a number", "true or false"):
+        return f"expected {want}, got the text {value!r}", "write it without quotes"
+    if isinstance(value, bool) and want in ("a whole number", "a number"):
+        return f"expected {want}, got {written or value!r} which YAML reads as a boolean", "write a number"
+    shown = repr(value) if not isinstance(value, (list, dict)) else got
+    return f"expected {want}, got {got} {shown}" if shown != got else f"expected {want}, got {got}", ""
+
+
+def _pydantic_findings(exc: ValidationError, smap: SourceMap | None = None) -> list[Finding]:
+    texts = smap.texts if smap else {}
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         etype = err["type"]
         msg = err["msg"]
+        value = err.get("input")
+        ctx = err.get("ctx") or {}
         hint = ""
         code = "SPEC002"
         if etype == "extra_forbidden":
@@ -259,11 +418,30 @@ def _pydantic_findings(exc: ValidationError) -> list[Finding]:
         elif etype == "missing":
             code = "SPEC003"
             msg = f"required key {loc[-1]!r} is missing"
-            hint = "add it (see `aidc schema`)"
+            if len(loc) == 1:
+                hint = f"add a top-level `{loc[0]}:` section to a file of the spec (see `aidc schema`)"
+            else:
+                hint = "add it (see `aidc schema`)"
         elif etype.endswith("_type") or etype.endswith("_parsing"):
-            msg = f"wrong type: {msg} (got {type(err.get('input')).__name__} {err.get('input')!r})"
+            msg, hint = _type_message(etype, value, texts.get(loc))
         elif etype == "literal_error":
-            msg = f"{msg}, got {err.get('input')!r}"
+            msg = f"{msg}, got {value!r}"
+        elif etype in _BOUNDS:
+            limit = ctx.get(_BOUNDS[etype])
+            word = "large" if etype.startswith("less") else "small"
+            msg = f"{value!r} is too {word}: {msg.removeprefix('Input should be ')}"
+            reason = _field_extra(loc).get("x-why")
+            if reason:
+                msg += f" ({reason})"
+            hint = f"use at most {limit}" if word == "large" else f"use at least {limit}"
+        elif etype == "string_pattern_mismatch":
+            pattern = str(ctx.get("pattern", ""))
+            msg = f"{value!r} is not allowed here: use {_PATTERNS.get(pattern, 'text matching ' + pattern)}"
+        elif etype in ("too_long", "too_short"):
+            n = len(value) if isinstance(value, (list, dict, str)) else "?"
+            msg = f"{msg} (got {n})"
+        elif etype == "value_error":
+            msg = msg.removeprefix("Value error, ")
         out.append(Finding(code=code, severity="error", message=msg, path=list(loc), hint=hint))
     return out
 
@@ -284,25 +462,27 @@ def load(path: str | Path) -> LoadResult:
                 severity="error",
                 message=f"no spec found at {path}: expected a .yml file or a folder of them",
                 file=str(path),
-                line=0,
-                col=0,
             )
         )
         return LoadResult(None, smap, findings, root)
     data: dict[Any, Any] = {}
+    # a finding about the spec as a whole (a missing section) points at its first file, line 1
+    smap.marks[()] = Mark(_display(files[0]), 1, 1)
     for f in files:
         res = _read_file(f, smap, findings)
         if res is None:
             continue
         fdata, local = res
-        _merge(data, fdata, (), smap, local, findings)
+        shifts: dict[YamlPath, int] = {}
+        _merge(data, fdata, (), smap, local, findings, shifts)
+        _copy_marks(local, smap, shifts)
     if any(f.severity == "error" for f in findings):
         return LoadResult(None, smap, locate_all(findings, smap), root)
     expand_layout(data, smap)
     try:
         spec = ClusterSpec.model_validate(data)
     except ValidationError as exc:
-        findings += _pydantic_findings(exc)
+        findings += _pydantic_findings(exc, smap)
         return LoadResult(None, smap, locate_all(findings, smap), root)
     return LoadResult(spec, smap, locate_all(findings, smap), root)
 

@@ -6,23 +6,37 @@ and every field carries the description shown in editors and docs.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from typing import Annotated, Literal
+import zoneinfo
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from toolkit import platforms
 
-SPEED_RE = re.compile(r"^(\d+)G$")
-BREAKOUT_RE = re.compile(r"^(\d+)x(\d+)G$")
+SPEED_RE = re.compile(r"^([1-9][0-9]{0,3})G$")
+BREAKOUT_RE = re.compile(r"^([1248])x([1-9][0-9]{0,3})G$")
+
+#: the most servers one spec may hold: 262,144 GPUs at eight per server, well above the largest
+#: cluster aidc is measured on; it keeps design time bounded whatever the file says.
+MAX_SERVERS = 32768
+#: servers in one server group (and so at most in one rack): no rack holds more.
+MAX_GROUP = 128
+
+
+def why(reason: str) -> dict[str, Any]:
+    """Schema extra that says why a bound exists; the loader adds it to the finding."""
+    return {"x-why": reason}
 
 
 def parse_speed(text: str) -> int:
     """``400G`` -> 400."""
     m = SPEED_RE.match(text)
     if not m:
-        raise ValueError(f"speed must look like 400G, got {text!r}")
+        raise ValueError(f"speed must look like 400G (1G to 9999G), got {text!r}")
     return int(m.group(1))
 
 
@@ -30,15 +44,25 @@ def parse_breakout(text: str) -> tuple[int, int]:
     """``2x400G`` -> (2, 400)."""
     m = BREAKOUT_RE.match(text)
     if not m:
-        raise ValueError(f"breakout must look like 2x400G, got {text!r}")
+        raise ValueError(f"breakout must look like 2x400G (1, 2, 4 or 8 lanes), got {text!r}")
     return int(m.group(1)), int(m.group(2))
+
+
+def _check_breakout(value: str | None) -> str | None:
+    if value is not None:
+        parse_breakout(value)
+    return value
 
 
 def _check_prefix(value: str) -> str:
     try:
         ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"not an IPv4 prefix with host bits zero: {exc}") from None
+        try:
+            net = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 prefix ({exc}); write it like 10.0.0.0/16") from None
+        raise ValueError(f"{value!r} has host bits set; the prefix is {net}") from None
     return value
 
 
@@ -46,18 +70,47 @@ def _check_address(value: str) -> str:
     try:
         ipaddress.IPv4Address(value)
     except ValueError as exc:
-        raise ValueError(f"not an IPv4 address: {exc}") from None
+        raise ValueError(f"{value!r} is not an IPv4 address ({exc}); write it like 10.0.0.1") from None
     return value
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_timezone(value: str) -> str:
+    zones = _timezones()
+    if value in zones or (not zones and value == "UTC"):
+        return value
+    close = difflib.get_close_matches(value, sorted(zones), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "use an IANA name such as Europe/Berlin or UTC"
+    raise ValueError(f"{value!r} is not a time zone of the tz database; {hint}")
 
 
 Prefix = Annotated[str, AfterValidator(_check_prefix), Field(description="IPv4 prefix, e.g. 10.0.0.0/16")]
 Address = Annotated[str, AfterValidator(_check_address), Field(description="IPv4 address")]
-Speed = Annotated[str, Field(pattern=r"^\d+G$", description="port speed, e.g. 400G")]
+Speed = Annotated[str, Field(pattern=SPEED_RE.pattern, description="port speed, e.g. 400G")]
+Breakout = Annotated[str, AfterValidator(_check_breakout), Field(description="breakout mode, e.g. 2x400G")]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40, description="lower-case name")]
+#: one line of free text (it is printed into configs and documents)
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$", max_length=200, description="one line of text")]
+Domain = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        max_length=253,
+        description="DNS domain, lower case, e.g. dc1.example.net",
+    ),
+]
+#: watts of one device
+Watts = Annotated[int, Field(ge=0, le=200_000, json_schema_extra=why("no single device draws more than 200 kW"))]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: YAML already gives numbers, booleans and text their own types, so `pg_num: true`
+    # or `count: "4"` is a mistake to report, not a value to convert
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 # --------------------------------------------------------------------------- cluster & site
@@ -65,15 +118,17 @@ class Strict(BaseModel):
 
 class ClusterInfo(Strict):
     name: Name = Field(description="cluster name; used in output paths and lab namespaces")
-    description: str = Field(default="", description="free text")
+    description: Text = Field(default="", description="free text (one line)")
 
 
 class Site(Strict):
-    domain: str = Field(description="DNS domain of the cluster, e.g. dc1.example.net")
-    timezone: str = Field(default="UTC", description="IANA time zone for every device")
-    ntp: list[Address] = Field(min_length=1, description="NTP server addresses")
-    dns: list[Address] = Field(min_length=1, description="DNS resolver addresses")
-    syslog: list[Address] = Field(default_factory=list, description="syslog collector addresses")
+    domain: Domain = Field(description="DNS domain of the cluster, e.g. dc1.example.net")
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
+        default="UTC", description="IANA time zone for every device (tz database name)"
+    )
+    ntp: list[Address] = Field(min_length=1, max_length=16, description="NTP server addresses")
+    dns: list[Address] = Field(min_length=1, max_length=16, description="DNS resolver addresses")
+    syslog: list[Address] = Field(default_factory=list, max_length=16, description="syslog collector addresses")
     os_versions: dict[str, str] = Field(
         default_factory=dict,
         description="NOS release per platform for every switch of the site, e.g. {cumulus: '5.11'} "
@@ -94,21 +149,27 @@ class Nic(Strict):
     )
     speed: Speed
     ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
-    gpu: int | None = Field(default=None, ge=0, description="compute NICs: index of the paired GPU")
-    numa: int | None = Field(default=None, ge=0, description="NUMA node of the NIC's PCIe switch")
+    gpu: int | None = Field(default=None, ge=0, le=15, description="compute NICs: index of the paired GPU")
+    numa: int | None = Field(default=None, ge=0, le=63, description="NUMA node of the NIC's PCIe switch")
 
 
 class ServerModel(Strict):
-    vendor: str = Field(default="", description="manufacturer")
+    vendor: Text = Field(default="", description="manufacturer")
     gpus: int = Field(default=0, ge=0, le=16, description="GPUs per server (0 for CPU/storage servers)")
-    gpu_model: str | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
-    gpu_numa: list[int] = Field(
-        default_factory=list, description="NUMA node of each GPU, index = GPU number (optional)"
+    gpu_model: Text | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
+    gpu_numa: list[Annotated[int, Field(ge=0, le=63)]] = Field(
+        default_factory=list, max_length=16, description="NUMA node of each GPU, index = GPU number (optional)"
     )
-    nics: list[Nic] = Field(min_length=1, description="network interfaces")
-    drives: int = Field(default=0, ge=0, description="data drives (NVMe) for storage services")
+    nics: list[Nic] = Field(min_length=1, max_length=32, description="network interfaces")
+    drives: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="data drives (NVMe) for storage services",
+        json_schema_extra=why("the densest storage servers hold about a hundred drives; each becomes an OSD"),
+    )
     drive_tb: float = Field(default=0, ge=0, description="capacity of one data drive in TB (10^12 bytes)")
-    power_w: int = Field(default=0, ge=0, description="maximum power draw in watts")
+    power_w: Watts = Field(default=0, description="maximum power draw in watts")
     rack_units: int = Field(default=1, ge=1, le=10, description="height in rack units")
     management: Literal["auto", "inband", "oob"] = Field(
         default="auto",
@@ -140,15 +201,15 @@ class SonicSkuSpec(Strict):
 
 
 class SwitchModel(Strict):
-    vendor: str = Field(default="", description="manufacturer")
+    vendor: Text = Field(default="", description="manufacturer")
     platform: str = Field(
         description="network OS the configs are rendered for (a platform of toolkit/platforms/)",
         json_schema_extra={"enum": list(platforms.names())},
     )
     ports: int = Field(ge=1, le=1024, description="front-panel cages (a modular chassis: all its line-card ports)")
     speed: Speed = Field(description="native cage speed, e.g. 800G")
-    breakouts: list[str] = Field(
-        default_factory=list, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
+    breakouts: list[Breakout] = Field(
+        default_factory=list, max_length=8, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
     )
     os_version: str | None = Field(
         default=None,
@@ -159,20 +220,13 @@ class SwitchModel(Strict):
         default=None, description="SONiC SKU of a model aidc has no SKU data for (toolkit/platforms/_sonic_skus.py)"
     )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
-    power_w: int = Field(default=0, ge=0, description="typical power in watts")
+    power_w: Watts = Field(default=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=48, description="height in rack units (chassis up to 48)")
 
     @field_validator("platform")
     @classmethod
     def _platform(cls, v: str) -> str:
         platforms.get(v)  # UnknownPlatform (ValueError) lists the known names
-        return v
-
-    @field_validator("breakouts")
-    @classmethod
-    def _breakouts(cls, v: list[str]) -> list[str]:
-        for b in v:
-            parse_breakout(b)
         return v
 
 
@@ -186,11 +240,22 @@ class Catalog(Strict):
 
 class ServerGroup(Strict):
     model: str = Field(description="server model from catalog.servers")
-    count: int | None = Field(default=None, ge=1, description="how many; names are generated")
-    names: list[Name] | None = Field(default=None, description="explicit server names instead of count")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_GROUP,
+        description="how many; names are generated",
+        json_schema_extra=why(f"a server group sits in one rack, and no rack holds more than {MAX_GROUP} servers"),
+    )
+    names: list[Name] | None = Field(
+        default=None, min_length=1, max_length=MAX_GROUP, description="explicit server names instead of count"
+    )
     prefix: str | None = Field(
         default=None,
-        description="name prefix for generated names: <rack>-<prefix><NN> (default gpu or srv by model)",
+        pattern=r"^[a-z][a-z0-9-]*$",
+        max_length=63,
+        description="name prefix for generated names: <rack>-<prefix><NN> (default gpu, stor or srv by model);"
+        " lower-case letters, digits and '-', so every name is a valid hostname (PLAT001 checks its length)",
     )
 
 
@@ -199,7 +264,13 @@ class Rack(Strict):
     role: Literal["gpu", "storage", "network", "mixed"] = Field(
         default="gpu", description="what the rack mainly holds; network racks host the SU's switches"
     )
-    power_kw: float | None = Field(default=None, gt=0, description="power budget of the rack (checked: RACK002)")
+    power_kw: float | None = Field(
+        default=None,
+        gt=0,
+        le=2000,
+        description="power budget of the rack (checked: RACK002)",
+        json_schema_extra=why("no rack is fed more than 2 MW"),
+    )
     units: int = Field(default=42, ge=1, le=60, description="usable height in rack units (checked: RACK001)")
     row: Name | None = Field(
         default=None, description="row of the rack on the floor (default: its SU's name; racks outside SUs: 'core')"
@@ -207,20 +278,21 @@ class Rack(Strict):
     position: int | None = Field(
         default=None, ge=0, le=999, description="rack position in its row (default: its order in the row)"
     )
-    servers: list[ServerGroup] = Field(default_factory=list, description="servers in slot order")
+    servers: list[ServerGroup] = Field(default_factory=list, max_length=MAX_GROUP, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
     count: int | None = Field(
-        default=None, ge=1, description="compact form: this many identical racks named <name>01, <name>02, ..."
+        default=None, ge=1, le=4096, description="compact form: this many identical racks named <name>01, <name>02, ..."
     )
     first: int = Field(default=1, ge=1, description="compact form: number of the first rack (continues a series)")
 
 
 class ScalableUnit(Strict):
     name: Name = Field(description="unique SU name, e.g. su1")
-    racks: list[Rack] = Field(min_length=1, description="racks of the SU in row order")
+    racks: list[Rack] = Field(min_length=1, max_length=256, description="racks of the SU in row order")
     count: int | None = Field(
         default=None,
         ge=1,
+        le=1024,
         description="compact form: this many identical SUs named <name>1, <name>2, ...; their rack names are "
         "relative (rack r of SU su7 is su7-r)",
     )
@@ -228,7 +300,7 @@ class ScalableUnit(Strict):
 
 
 class Layout(Strict):
-    scalable_units: list[ScalableUnit] = Field(min_length=1, description="compute scalable units")
+    scalable_units: list[ScalableUnit] = Field(min_length=1, max_length=1024, description="compute scalable units")
     racks: list[Rack] = Field(
         default_factory=list,
         description="racks outside any SU: storage, spine/core network racks, services",
@@ -237,21 +309,42 @@ class Layout(Strict):
         default=None, description="rack for spines, cores and front-end spines (default: first non-SU rack)"
     )
 
+    @model_validator(mode="after")
+    def _size(self) -> Layout:
+        racks = [(r, 1) for r in self.racks] + [(r, su.count or 1) for su in self.scalable_units for r in su.racks]
+        n = sum(
+            times * (r.count or 1) * (len(g.names) if g.names else (g.count or 0))
+            for r, times in racks
+            for g in r.servers
+        )
+        if n > MAX_SERVERS:
+            raise ValueError(
+                f"the layout holds {n} servers; aidc designs at most {MAX_SERVERS} per spec "
+                "(262,144 eight-GPU servers' worth of GPUs): split the site into several specs"
+            )
+        return self
+
 
 # --------------------------------------------------------------------------- networks
 
 
 class TierSpec(Strict):
     model: str = Field(description="switch model from catalog.switches")
-    breakout: str | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
-    uplink_breakout: str | None = Field(
+    breakout: Breakout | None = Field(default=None, description="breakout used on this tier's ports, e.g. 2x400G")
+    uplink_breakout: Breakout | None = Field(
         default=None,
         description=(
             "port mode of the cages facing the tier above, e.g. 1x800G with breakout 2x400G for the "
             "downlinks (default: breakout); the tier above must run its downlinks at the same speed"
         ),
     )
-    count: int | None = Field(default=None, ge=1, description="override the computed switch count")
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="override the computed switch count",
+        json_schema_extra=why("a switch has at most 1024 ports, so no tier needs more switches per plane"),
+    )
 
 
 class AsnPlan(Strict):
@@ -308,10 +401,18 @@ class ComputeNetwork(Strict):
         default="1:1", pattern=r"^\d+(\.\d+)?:1$", description="leaf downlink:uplink bandwidth ratio"
     )
     servers_per_su: int | None = Field(
-        default=None, ge=1, description="planned servers per SU (default: the largest SU); fixes leaf ports"
+        default=None,
+        ge=1,
+        le=8192,
+        description="planned servers per SU (default: the largest SU); fixes leaf ports",
+        json_schema_extra=why("a rail leaf has at most 8192 ports (1024 cages in 8 lanes), one per server"),
     )
     planned_sus: int | None = Field(
-        default=None, ge=1, description="planned SUs (default: current count); fixes spine and core counts"
+        default=None,
+        ge=1,
+        le=1024,
+        description="planned SUs (default: current count); fixes spine and core counts",
+        json_schema_extra=why("1024 SUs are far beyond any cluster built (and the most a spec may hold)"),
     )
     leaf: TierSpec = Field(description="rail leaf tier")
     spine: TierSpec = Field(description="spine tier")
@@ -359,7 +460,8 @@ class FrontendNetwork(Strict):
         ),
     )
     racks_per_group: int = Field(
-        default=1, ge=1, description="consecutive racks (layout order) that share a leaf group"
+        default=1, ge=1, le=64, description="consecutive racks (layout order) that share a leaf group",
+        json_schema_extra=why("a leaf group of more than 64 racks cannot be cabled"),
     )
     mtu: int = Field(default=9216, ge=1500, le=9216, description="switch interface MTU")
     host_mtu: int = Field(default=9000, ge=1500, le=9216, description="host NIC MTU")
@@ -419,8 +521,14 @@ class Networks(Strict):
 
 
 class Ecn(Strict):
-    min_kbytes: int = Field(default=150, ge=1, description="WRED/ECN minimum threshold")
-    max_kbytes: int = Field(default=1500, ge=1, description="WRED/ECN maximum threshold")
+    min_kbytes: int = Field(
+        default=150, ge=1, le=65536, description="WRED/ECN minimum threshold",
+        json_schema_extra=why("thresholds are per queue, and no switch buffers more than 64 MiB for one queue"),
+    )
+    max_kbytes: int = Field(
+        default=1500, ge=1, le=65536, description="WRED/ECN maximum threshold",
+        json_schema_extra=why("thresholds are per queue, and no switch buffers more than 64 MiB for one queue"),
+    )
     probability: int = Field(default=100, ge=1, le=100, description="marking probability at max, percent")
 
 
@@ -445,7 +553,7 @@ class TenantSpec(Strict):
     vlan: int = Field(ge=2, le=4094, description="leaf-local VLAN mapped to the VNI")
     subnet: Prefix
     gateway: Address = Field(description="anycast gateway address in the subnet")
-    members: list[str] = Field(min_length=1, description="member server names")
+    members: list[str] = Field(min_length=1, max_length=MAX_SERVERS, description="member server names")
     plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
     pkey: int | None = Field(
         default=None,
@@ -466,7 +574,7 @@ DEFAULT_SURVIVES: tuple[Scenario, ...] = ("server", "leaf")
 
 
 class CephPoolSpec(Strict):
-    name: str = Field(description="pool name")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", description="pool name")
     type: Literal["replicated", "erasure"] = Field(default="replicated", description="replicated or erasure-coded")
     size: int | None = Field(default=None, ge=1, le=10, description="replicas (replicated pools)")
     min_size: int | None = Field(
@@ -496,7 +604,7 @@ class CephSpec(Strict):
         default_factory=list, description="monitor hosts, odd count (default: one per rack of the OSD hosts, 3 or 5)"
     )
     mgrs: list[str] = Field(default_factory=list, description="manager hosts (default: the first two monitors)")
-    osd_hosts: list[str] = Field(min_length=1, description="hosts whose drives become OSDs")
+    osd_hosts: list[str] = Field(min_length=1, max_length=4096, description="hosts whose drives become OSDs")
     drives: list[str] = Field(default_factory=list, description="OSD drive paths per host (default: by model)")
     device_class: Literal["nvme", "ssd", "hdd"] = Field(default="nvme", description="CRUSH device class of the OSDs")
     osds_per_device: int = Field(default=1, ge=1, le=8, description="OSDs per drive (fast NVMe: 2)")
@@ -509,7 +617,7 @@ class CephSpec(Strict):
         default=None, description="separate replication network (default: none, the storage plane carries it)"
     )
     failure_domain: Literal["host", "rack"] = Field(default="rack", description="CRUSH failure domain")
-    pools: list[CephPoolSpec] = Field(default_factory=list, description="pools to create")
+    pools: list[CephPoolSpec] = Field(default_factory=list, max_length=256, description="pools to create")
     survives: list[Scenario] = Field(
         default_factory=lambda: list(DEFAULT_SURVIVES),
         description="failures the cluster must survive with mon quorum and every pool active (validated "
@@ -524,13 +632,18 @@ class MinioPoolSpec(Strict):
 
 class MinioSpec(Strict):
     name: Name = Field(description="MinIO deployment name")
-    pools: list[MinioPoolSpec] = Field(min_length=1, description="server pools")
+    pools: list[MinioPoolSpec] = Field(min_length=1, max_length=64, description="server pools")
     erasure_set_size: int | None = Field(
         default=None,
+        ge=1,
+        le=64,
         description="drives per erasure set, 2-16 (MINIO_ERASURE_SET_DRIVE_COUNT; default: MinIO's choice per pool)",
     )
     parity: int | None = Field(
-        default=None, ge=0, description="parity drives per set, at most half the set (default: MinIO's EC:2/3/4 rule)"
+        default=None,
+        ge=0,
+        le=32,
+        description="parity drives per set, at most half the set (default: MinIO's EC:2/3/4 rule)",
     )
     port: int = Field(default=9000, ge=1, le=65535, description="S3 API port")
     console_port: int = Field(default=9001, ge=1, le=65535, description="web console port")
@@ -585,7 +698,7 @@ class ClusterSpec(Strict):
     layout: Layout = Field(description="scalable units, racks and the servers in them")
     networks: Networks = Field(description="compute, business, storage and OOB networks")
     qos: Qos = Field(default_factory=Qos, description="lossless RoCE profile")
-    tenants: list[TenantSpec] = Field(default_factory=list, description="VPCs as EVPN-VXLAN overlays")
+    tenants: list[TenantSpec] = Field(default_factory=list, max_length=4094, description="VPCs as EVPN-VXLAN overlays")
     storage: StorageSpec = Field(default_factory=StorageSpec, description="Ceph and MinIO clusters")
     scheduler: SchedulerSpec = Field(default_factory=SchedulerSpec, description="Slurm and Kubernetes view")
     guids: dict[str, str] = Field(
