@@ -94,9 +94,7 @@ def make_switch(
     lanes, speed = parse_breakout(breakout) if breakout else (1, cage_speed)
     separate = uplink_breakout is not None and uplink_breakout != breakout
     up_lanes, up_speed = parse_breakout(uplink_breakout) if separate and uplink_breakout else (lanes, speed)
-    platform: str = model.platform
-    if ctx.platform and platforms.get(platform).kind == "ethernet":
-        platform = ctx.platform
+    platform = platforms.rendered_for(model.platform, ctx.platform)
     plat = platforms.get(platform)
     own = platform == model.platform
     os_version = (model.os_version if own else None) or ctx.spec.site.os_versions.get(platform) or (

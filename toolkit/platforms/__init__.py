@@ -243,3 +243,9 @@ def get(name: str) -> Platform:
         return _registry()[name]
     except KeyError:
         raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(names())}") from None
+
+
+def rendered_for(model_platform: str, forced: str | None) -> str:
+    """The platform a switch of a model on ``model_platform`` is rendered for under ``--platform
+    forced``: every Ethernet switch takes the forced NOS, InfiniBand switches keep theirs."""
+    return forced if forced and get(model_platform).kind == "ethernet" else model_platform
