@@ -107,6 +107,7 @@ class HostInterface:
     vni: int | None
     vlan: int | None
     peer: str | None  # peer_device:peer_port
+    ipoib_mode: str | None = None  # IPoIB port: Fabric.infiniband.ipoib_mode (netplan infiniband-mode)
 
     @property
     def sysctl_name(self) -> str:
@@ -224,7 +225,7 @@ def _data_ports(dev: Device) -> list[Port]:
     return [p for p in dev.ports if p.plane != "oob" and p.role not in ("bmc", "mgmt")]
 
 
-def _interface(p: Port) -> HostInterface:
+def _interface(p: Port, ipoib_mode: str | None = None) -> HostInterface:
     ip = plen = net = None
     if p.address:
         ip, plen, net = split_address(p.address)
@@ -252,12 +253,14 @@ def _interface(p: Port) -> HostInterface:
         vni=p.vni,
         vlan=p.vlan,
         peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else None,
+        ipoib_mode=ipoib_mode if p.plane == "compute" and p.address else None,
     )
 
 
 def host_view(dev: Device, fabric: Fabric) -> HostView:
     fv = fabric_host_view(fabric)
-    ifaces = tuple(_interface(p) for p in _data_ports(dev))
+    ipoib_mode = fabric.infiniband.ipoib_mode if fabric.infiniband is not None else None
+    ifaces = tuple(_interface(p, ipoib_mode) for p in _data_ports(dev))
     routes: list[HostRoute] = []
     rules: list[HostRule] = []
     for i in ifaces:
