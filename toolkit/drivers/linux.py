@@ -94,6 +94,10 @@ class LinuxDriver:
     def discard(self, backup: Backup) -> None:
         """Nothing was activated: forget what ``prepare`` uploaded."""
 
+    def confirm(self) -> None:
+        """Make an activated commit permanent (commit-confirm; see ``toolkit.drivers.state``).
+        No commit timer here: nothing to confirm."""
+
     def restore_net(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
         """Interfaces back to the backup snapshot: one generated script, run once."""
         t0 = time.monotonic()

@@ -197,6 +197,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         steps["activate"] = _since(t)
         t = time.monotonic()
         after = drv.read_running()
+        steps["read_back"] = _since(t)
+        run.check()
+        t = time.monotonic()
+        drv.confirm()  # commit-confirm: the device answered after the push (no-op without a timer)
+        steps["confirm"] = _since(t)
+        t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)
         res.status = "changed"
@@ -217,7 +223,9 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
             steps["restore"] = _since(t)
             res.restore_errors = rep.errors
             res.status = "restored" if rep.ok else "failed"
-            res.message = "restored to the previous configuration" if rep.ok else "restore incomplete"
+            res.message = rep.message or (
+                "restored to the previous configuration" if rep.ok else "restore incomplete"
+            )
         else:
             if backup is not None:
                 with contextlib.suppress(DriverError):
