@@ -409,6 +409,155 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
     bgp = _wait_bgp(lab, fabric)
     assert bgp.ok, bgp.peers
 
+def _running_frr(lab: Any, device: str) -> str:
+    ns = load_state(lab.cluster, lab.state_dir).node(device).namespace  # type: ignore[union-attr]
+    cp = lab.exec(device, "vtysh", "-N", ns, "-c", "show running-config")
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout
+
+
+def _links(lab: Any, device: str) -> dict[str, dict[str, Any]]:
+    cp = lab.exec(device, "ip", "-j", "-d", "link", "show")
+    assert cp.returncode == 0, cp.stderr
+    return {x["ifname"]: x for x in json.loads(cp.stdout)}
+
+
+def test_a_config_the_daemons_refuse_is_restored_not_recorded(lab: Any) -> None:
+    """Issue #12: a prefix-list range bgpd refuses passes `frr-reload --test` and `--reload` exits 0
+    (FRR only prints "% Configuration failed"); before the fix apply said "changed" and recorded
+    it, and the next plan showed nothing. Now the read-back finds the refused line: restored,
+    exit 1, record unchanged, plan still shows the change."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    sw = "spine01"
+    store = _store(lab)
+    rec = store.record(sw)
+    before = _running_frr(lab, sw)
+    bad = dict(artifacts)
+    bad[f"switches/{sw}/frr.conf"] += "ip prefix-list AIDC-BAD seq 5 permit 10.0.0.0/16 ge 8\n"
+    res = apply(fabric, bad, lab.target(), devices=[sw])
+    print(format_apply(res))
+    d = res.device(sw)
+    assert not res.ok and res.exit_code == 1
+    assert d.status == "restored" and not d.applied_advanced and not d.restore_errors, format_apply(res)
+    assert "ip prefix-list AIDC-BAD seq 5 permit 10.0.0.0/16 ge 8" in (d.error or "")
+    assert "Invalid prefix range" in (d.error or ""), d.error
+    assert store.record(sw) == rec
+    assert _running_frr(lab, sw) == before
+    assert store.audit()[-1]["devices"][sw]["status"] == "restored"
+    p = plan(fabric, bad, lab.target())
+    assert p.device(sw).changed and p.exit_code == 2, format_plan(p, "text", diffs=False)
+
+
+def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_recorded(lab: Any) -> None:
+    """Issue #12: a routed host port (storage) put into the tenant's bridge and a VXLAN bridge of
+    another tenant added on the leaf. Before the fix apply said "changed", left the port in the
+    bridge, recorded that state and the next plan showed 0 changes. Now apply takes the port out
+    and removes the foreign VNI; and a network script that leaves a port in a bridge is caught by
+    the read-back against the Fabric: restored, not recorded."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    tenant = next(t for t in fabric.tenants if t.leaves)
+    other = next(t for t in fabric.tenants if t.name != tenant.name)
+    leaf = fabric.devices[tenant.leaves[0]]
+    routed = next(
+        p for p in leaf.ports if p.vni is None and p.address and fabric.devices[p.peer_device or ""].is_server
+    )
+    vtep = leaf.loopback.split("/")[0]  # type: ignore[union-attr]
+    cp = lab.exec(
+        leaf.name,
+        "sh",
+        "-c",
+        f"ip link set {routed.ifname} master br{tenant.vni} && ip link add br{other.vni} type bridge && "
+        f"ip link add vx{other.vni} type vxlan id {other.vni} local {vtep} dstport 4789 nolearning && "
+        f"ip link set vx{other.vni} master br{other.vni} up && ip link set br{other.vni} up",
+    )
+    assert cp.returncode == 0, cp.stderr
+    p = plan(fabric, artifacts, lab.target())
+    assert p.device(leaf.name).status == "drift", format_plan(p, "text", diffs=False)
+    res = apply(fabric, artifacts, lab.target(), devices=[leaf.name])
+    assert res.ok and res.device(leaf.name).status == "changed", format_apply(res)
+    links = _links(lab, leaf.name)
+    assert "master" not in links[routed.ifname], links[routed.ifname]
+    assert f"vx{other.vni}" not in links and f"br{other.vni}" not in links
+    assert plan(fabric, artifacts, lab.target()).exit_code == 0
+
+    # a script that puts the routed port into the bridge (a rendering bug): the read-back against
+    # the Fabric fails the push, the leaf is restored and the record stays
+    rec = _store(lab).record(leaf.name)
+    wrong = dict(artifacts)
+    key = f"switches/{leaf.name}/network.sh"
+    wrong[key] = wrong[key].replace("\nexit 0\n", f"\nip link set dev {routed.ifname} master br{tenant.vni}\nexit 0\n")
+    assert wrong[key] != artifacts[key]
+    bad = apply(fabric, wrong, lab.target(), devices=[leaf.name])
+    d = bad.device(leaf.name)
+    assert d.status == "restored" and not d.applied_advanced and bad.exit_code == 1, format_apply(bad)
+    assert f"{leaf.name} {routed.name}: in bridge br{tenant.vni} with VNI {tenant.vni}" in (d.error or ""), d.error
+    assert "master" not in _links(lab, leaf.name)[routed.ifname]
+    assert _store(lab).record(leaf.name) == rec
+
+
+def _sshd_sessions(lab: Any, device: str) -> list[int]:
+    """PIDs of the per-connection sshd processes of ``device`` (children of its listener)."""
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    listener = next(r for r in st.processes if r.device == device and r.name == "sshd").pid
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if int(text[text.rindex(")") + 2 :].split()[1]) == listener:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(lab: Any, tmp_path: Path) -> None:
+    """Issue #12: the device's sshd session is killed while the network script runs (the script
+    changed the loopback and waits). Before the fix the restore failed on the dead session
+    ("Socket is closed"). Now apply reconnects, waits for the interrupted script to end, restores,
+    and says in plain words what happened; nothing is recorded."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    sw = "fe-leaf02"
+    store = _store(lab)
+    rec = store.record(sw)
+    fabric2, art2 = lab.design(_changed_design)
+    lo = fabric2.devices[sw].loopback
+    assert lo and lo != fabric.devices[sw].loopback and f"addr lo {lo}" in art2[f"switches/{sw}/network.sh"]
+    marker = tmp_path / "pushing"
+    key = f"switches/{sw}/network.sh"
+    # the rendered script, pausing after its first change (the loopback) so the test can cut it
+    art2[key] = art2[key].replace("\n# management\n", f"\ntouch {marker}\nsleep 3\n\n# management\n", 1)
+    assert str(marker) in art2[key]
+    addr_before, frr_before = _addresses(lab, sw), _running_frr(lab, sw)
+    killed: list[int] = []
+
+    def cut() -> None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in _sshd_sessions(lab, sw):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    th = threading.Thread(target=cut)
+    th.start()
+    res = apply(fabric2, art2, lab.target(), devices=[sw])
+    th.join(60)
+    print(format_apply(res))
+    d = res.device(sw)
+    assert killed, "no sshd session was cut"
+    assert d.status == "restored" and not d.applied_advanced and res.exit_code == 1, format_apply(res)
+    assert f"the SSH connection to {sw} was lost during the push" in (d.error or "")
+    assert d.message == "reconnected and restored to the previous configuration"
+    assert "Socket is closed" not in (d.error or "") and "pattern" not in (d.error or "")
+    assert _addresses(lab, sw) == addr_before
+    assert _running_frr(lab, sw) == frr_before
+    assert store.record(sw) == rec
+    assert apply(fabric, artifacts, lab.target(), devices=[sw]).ok
+
+
 def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIDC_STATE_DIR": str(lab.state_dir)}
     return subprocess.run(

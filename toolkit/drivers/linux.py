@@ -91,6 +91,28 @@ class LinuxDriver:
         """Make the prepared files the running state."""
         raise DriverError(f"{self.access.name}: {self.access.platform} devices are configured by the host playbook")
 
+    def verify(self, files: dict[str, str], running: RunningState) -> list[str]:
+        """Read-back after ``activate``: how the device (``running``, read again after the push)
+        differs from the intended ``files``, in plain words; ``[]``: it runs them. The engine
+        records nothing and restores the backup when this is not empty. (A driver without a
+        read-back of its own keeps this default; the engine still compares the interfaces with
+        the Fabric where ``checks_fabric_ports``.)"""
+        return []
+
+    checks_fabric_ports = False
+    """The running state's ``net`` is the switch's own Linux interfaces (named as in the Fabric):
+    the engine checks the bridge membership of its host-facing ports against the Fabric."""
+
+    @property
+    def connected(self) -> bool:
+        """The session still answers (False after the SSH connection was lost)."""
+        flag = getattr(self.session, "connected", None)
+        return True if flag is None else bool(flag)
+
+    def settle(self) -> None:
+        """On a new session after the previous one was lost during a push: wait until what that
+        push started on the device has ended (so a restore is not undone by it)."""
+
     def discard(self, backup: Backup) -> None:
         """Nothing was activated: forget what ``prepare`` uploaded."""
 

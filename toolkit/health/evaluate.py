@@ -144,6 +144,32 @@ def access_port_vni(case: Case, links: dict[str, IfState]) -> list[str]:
     return [f"{case.where}: in bridge {master} with VNI {got}, expected VNI {e['vni']} (tenant {e['tenant']})"]
 
 
+def _bridge_vnis(master: str, links: dict[str, IfState]) -> list[int]:
+    return [int((x.vxlan or {}).get("id", -1)) for x in links.values() if x.master == master and x.kind == "vxlan"]
+
+
+def routed_port_unbridged(case: Case, links: dict[str, IfState]) -> list[str]:
+    """A host-facing port without a tenant VNI sits in no bridge."""
+    e = case.expect
+    link = links.get(e["ifname"])
+    if link is None:
+        return [f"{case.where}: no interface {e['ifname']}"]
+    if not link.master:
+        return []
+    names = e.get("tenants_by_vni", {})
+    vnis = _bridge_vnis(link.master, links)
+    what = ", ".join(f"VNI {v} (tenant {names.get(str(v), 'unknown')})" for v in vnis) or "no VXLAN device"
+    return [
+        f"{case.where}: in bridge {link.master} with {what}, expected in no bridge "
+        f"(a routed port to {e.get('peer') or 'a host'})"
+    ]
+
+
+def bridge_membership(case: Case, links: dict[str, IfState]) -> list[str]:
+    """``access_port_vni`` for a tenant port, ``routed_port_unbridged`` for any other."""
+    return access_port_vni(case, links) if "vni" in case.expect else routed_port_unbridged(case, links)
+
+
 def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -> list[str]:
     e = case.expect
     addr, gw, ifname = e["address"], e["gateway"], e["ifname"]

@@ -371,6 +371,26 @@ def tenant_access_ports(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+def routed_host_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Switch side: every host-facing port without a tenant VNI is in no bridge (with
+    ``tenant_access_ports``: the bridge membership of every host-facing port). A routed port in
+    a tenant's bridge leaks that tenant's traffic to the host and the host's to the tenant."""
+    by_vni = _tenant_by_vni(fabric)
+    out = []
+    for dev in _switches(fabric, present):
+        for p in dev.ports:
+            peer = fabric.devices.get(p.peer_device or "")
+            if p.vni is None and peer is not None and peer.is_server:
+                expect = {"ifname": os_ifname(dev, p), "peer": p.peer_device, "tenants_by_vni": by_vni}
+                out.append(Case(dev.name, p.name, expect))
+    return out
+
+
+def bridge_cases(fabric: Fabric, device: str) -> list[Case]:
+    """The bridge-membership cases of one switch (what apply verifies after a push)."""
+    return [*tenant_access_ports(fabric, {device}), *routed_host_ports(fabric, {device})]
+
+
 def tenant_reach(fabric: Fabric, present: Present) -> list[Case]:
     """Every tenant member reaches every other member of its tenant (tenant address to address)."""
     out = []
@@ -533,6 +553,7 @@ BUILDERS: dict[str, Builder] = {
     "host_routes": host_routes,
     "mtu_paths": mtu_paths,
     "tenant_access_ports": tenant_access_ports,
+    "routed_host_ports": routed_host_ports,
     "tenant_reach": tenant_reach,
     "tenant_isolation": tenant_isolation,
     "tenant_oob_isolation": tenant_oob_isolation,

@@ -47,7 +47,7 @@ from typing import Any
 from toolkit.design.model import Fabric
 from toolkit.drivers import open_driver
 from toolkit.drivers.linux import LinuxDriver
-from toolkit.drivers.state import Backup, DriverError, RunningState
+from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
 from toolkit.plan.diff import redact_line, unified
 from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
@@ -65,6 +65,8 @@ from toolkit.targets import Target
 ProgressCallback = Callable[[ProgressEvent], None]
 DEFAULT_WORKERS = 4
 HOST_PLAYBOOK = "network.yml"
+RECONNECT_SECONDS = 30.0
+"""How long apply tries to open a new session to a device whose session was lost mid-push."""
 
 
 class Interrupted(DriverError):
@@ -74,7 +76,15 @@ class Interrupted(DriverError):
 class _Run:
     """Shared state of one apply: progress (serialised), store, ids, the stop signal."""
 
-    def __init__(self, target: Target, progress: ProgressCallback | None, total: int, connect_timeout: float):
+    def __init__(
+        self,
+        target: Target,
+        progress: ProgressCallback | None,
+        total: int,
+        connect_timeout: float,
+        fabric: Fabric | None = None,
+    ):
+        self.fabric = fabric
         self.apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.target = target
         self.store = TargetStore(target.root)
@@ -156,6 +166,86 @@ def _finish(run: _Run, res: DeviceResult, t0: float) -> DeviceResult:
 # ------------------------------------------------------------------------------------ switches
 
 
+class NotApplied(DriverError):
+    """The device does not run the intended state after the push (read back and compared)."""
+
+
+def _fabric_problems(run: _Run, drv: LinuxDriver, device: str, after: RunningState) -> list[str]:
+    """Bridge membership of the switch's host-facing ports against the Fabric (drivers whose
+    running state holds the switch's own Linux interfaces)."""
+    if run.fabric is None or not drv.checks_fabric_ports or device not in run.fabric.devices:
+        return []
+    from toolkit.health.evaluate import bridge_membership
+    from toolkit.health.expect import bridge_cases
+
+    links = after.net.interfaces
+    return [x for case in bridge_cases(run.fabric, device) for x in bridge_membership(case, links)]
+
+
+def _verify(run: _Run, drv: LinuxDriver, dd: DesiredDevice, files: dict[str, str], after: RunningState) -> None:
+    """Raise ``NotApplied`` unless the device runs the intended state (driver read-back, Fabric)."""
+    problems = [*drv.verify(files, after), *_fabric_problems(run, drv, dd.device, after)]
+    if problems:
+        shown = "; ".join(problems[:6]) + (f"; ... ({len(problems)} in all)" if len(problems) > 6 else "")
+        raise NotApplied(f"{dd.device}: not running the intended state after the push: {shown}")
+
+
+def _lost(drv: LinuxDriver, exc: BaseException) -> bool:
+    return not drv.connected or "SSH connection was lost" in str(exc)
+
+
+def _reconnected(run: _Run, device: str, drv: LinuxDriver) -> LinuxDriver:
+    """A new driver on a new session after the old one was lost; waits for the interrupted push
+    to end on the device. Raises ``DriverError`` when the device cannot be reached again."""
+    with contextlib.suppress(Exception):
+        drv.close()
+    deadline = time.monotonic() + RECONNECT_SECONDS
+    while True:
+        try:
+            new = run.driver(device)
+            break
+        except DriverError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
+    new.settle()
+    return new
+
+
+def _restore(run: _Run, res: DeviceResult, drv: LinuxDriver, backup: Backup, exc: BaseException) -> LinuxDriver:
+    """Restore ``backup`` after ``exc``; on a lost session: reconnect first and say so."""
+    t = time.monotonic()
+    lost = _lost(drv, exc)
+    if lost:
+        res.error = (
+            f"the SSH connection to {res.device} was lost during the push ({exc}); "
+            "aidc reconnected to restore the previous configuration"
+        )
+        try:
+            drv = _reconnected(run, res.device, drv)
+        except DriverError as again:
+            res.steps["restore"] = _since(t)
+            res.status = "failed"
+            res.error = (
+                f"the SSH connection to {res.device} was lost during the push and the restore could not "
+                f"start ({again}): the device may be half-applied; check it and run apply again"
+            )
+            res.message = "restore not possible: device unreachable"
+            return drv
+    try:
+        rep = drv.restore(backup)
+    except DriverError as again:
+        rep = RestoreReport(ok=False, errors=[str(again)])
+    res.steps["restore"] = _since(t)
+    res.restore_errors = rep.errors
+    res.status = "restored" if rep.ok else "failed"
+    if not rep.ok:
+        res.message = "restore incomplete"
+    else:
+        res.message = ("reconnected and " if lost else "") + "restored to the previous configuration"
+    return drv
+
+
 def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     t0 = time.monotonic()
     res = DeviceResult(device=dd.device, kind="switch", status="failed", desired_sha256=_desired_sha(dd))
@@ -175,6 +265,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         return _finish(run, res, t0)
     touched = False
     backup: Backup | None = None
+    files = {n: f.text for n, f in dd.files.items()}
     try:
         t = time.monotonic()
         running = drv.read_running()
@@ -187,7 +278,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         t = time.monotonic()
         backup = drv.backup(running)
         run.store.save_backup(run.apply_id, backup)
-        res.frr_changes = [redact_line(x) for x in drv.prepare({n: f.text for n, f in dd.files.items()})]
+        res.frr_changes = [redact_line(x) for x in drv.prepare(files)]
         steps["prepare"] = _since(t)
         run.check()
         touched = True
@@ -195,8 +286,12 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         drv.activate()
         run.check()
         steps["activate"] = _since(t)
+        # read back and compare: only a device verified to run the intended state is recorded
         t = time.monotonic()
         after = drv.read_running()
+        _verify(run, drv, dd, files, after)
+        steps["verify"] = _since(t)
+        t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)
         res.status = "changed"
@@ -212,12 +307,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     except DriverError as exc:
         res.error = str(exc)
         if touched and backup is not None:
-            t = time.monotonic()
-            rep = drv.restore(backup)
-            steps["restore"] = _since(t)
-            res.restore_errors = rep.errors
-            res.status = "restored" if rep.ok else "failed"
-            res.message = "restored to the previous configuration" if rep.ok else "restore incomplete"
+            drv = _restore(run, res, drv, backup, exc)
         else:
             if backup is not None:
                 with contextlib.suppress(DriverError):
@@ -232,9 +322,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
         if touched and backup is not None:
             with contextlib.suppress(Exception):
-                rep = drv.restore(backup)
-                res.restore_errors = rep.errors
-                res.status = "restored" if rep.ok else "failed"
+                drv = _restore(run, res, drv, backup, exc)
         return _finish(run, res, t0)
     finally:
         drv.close()
@@ -468,7 +556,7 @@ def apply(
             if unknown:
                 raise ApplyError(f"not devices of target {target.name}: {', '.join(unknown)}")
             desired = {k: v for k, v in desired.items() if k in wanted}
-        run = _Run(target, progress, len(desired), connect_timeout)
+        run = _Run(target, progress, len(desired), connect_timeout, fabric)
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 old_handlers[sig] = signal.signal(sig, run.interrupt)
