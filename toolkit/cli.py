@@ -87,6 +87,20 @@ if hasattr(typer.core.TyperOption, "display_type_rich"):
     typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 _DEBUG = {"on": bool(os.environ.get("AIDC_DEBUG"))}
+EXIT_PLAN_CHANGES = 2
+_PLAN_CHANGES = {"on": False}
+"""Set by ``plan`` right before it exits 2 for pending changes: under the GitOps convention 2 means
+changes only, so ``main`` turns every other exit 2 of ``plan`` (a usage error) into 1."""
+
+
+def _exit_plan(code: int) -> None:
+    _PLAN_CHANGES["on"] = code == EXIT_PLAN_CHANGES
+    raise typer.Exit(code)
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def _version(value: bool) -> None:
@@ -605,7 +619,7 @@ def plan(
             err.print(f"[red]plan failed[/red]: {exc}")
             raise typer.Exit(1) from None
         sys.stdout.write(format_against(ap, fmt))
-        raise typer.Exit(ap.exit_code)
+        _exit_plan(ap.exit_code)
     if previous:
         from toolkit.spec import load
 
@@ -618,7 +632,7 @@ def plan(
     fab, tgt, artifacts = _target_fabric(path, target)
     p = make_plan(fab, artifacts, tgt, read_running=not no_running, storage=not no_storage)
     sys.stdout.write(format_plan(p, fmt))
-    raise typer.Exit(p.exit_code)
+    _exit_plan(p.exit_code)
 
 
 @app.command()
@@ -711,6 +725,10 @@ def main() -> None:
     """Entry point: an exception that escapes a command is a bug in aidc, reported in one line (exit 3)."""
     try:
         app(prog_name="aidc")
+    except SystemExit as exc:
+        if exc.code == EXIT_USAGE and _command_of(sys.argv[1:]) == "plan" and not _PLAN_CHANGES["on"]:
+            sys.exit(EXIT_FINDINGS)  # plan: 2 means "changes pending", never an error
+        raise
     except KeyboardInterrupt:  # pragma: no cover
         err.print("interrupted")
         sys.exit(130)

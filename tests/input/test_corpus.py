@@ -256,6 +256,12 @@ def test_exit_codes(tmp_path: Path, lab_mini_data: D) -> None:
     assert aidc("validate", "no/such/spec").returncode == 2
     assert aidc("validate", str(LAB_MINI), "--format", "xml").returncode == 2
     assert aidc("show", str(LAB_MINI), "--platform", "bogus").returncode == 2
+    # plan follows the GitOps convention: 2 is "changes pending" only, so a usage error is 1
+    for args in (["no/such/spec"], [str(LAB_MINI), "--format", "xml"], [str(LAB_MINI), "--target", "nowhere"],
+                 [str(LAB_MINI), "--against", "HEAD", "--platform", "bogus"]):
+        res = aidc("plan", *args)
+        assert res.returncode == 1, (args, res.returncode, res.stderr)
+        assert res.stderr.strip(), args  # and it says why
     version = aidc("--version")
     assert version.returncode == 0 and version.stdout.startswith("aidc ")
     lab_mini_data["networks"]["business"]["asn"]["spine"] = 3356  # ASN003 (a public ASN), a warning only
