@@ -558,6 +558,39 @@ def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(lab: Any, t
     assert apply(fabric, artifacts, lab.target(), devices=[sw]).ok
 
 
+def test_an_mtu_repair_flushes_the_path_mtus_hosts_learnt(lab: Any) -> None:
+    """Issue #12: a leaf's uplinks at MTU 1500 make a server learn a path MTU of 1500 (ICMP
+    "fragmentation needed", cached for 10 minutes). Before the fix the DF ping at full MTU kept
+    failing after apply repaired the leaf; now apply flushes the hosts' cached path MTUs."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    leaf = fabric.devices["su1-leaf-rail0"]
+    uplinks = [p.ifname for p in leaf.ports if p.role == "uplink"]
+    nics = [
+        (d, p)
+        for d in fabric.servers()
+        for p in d.ports
+        if p.plane == "compute" and p.address and p.gateway and p.rail is not None
+    ]
+    src_dev, src = next((d, p) for d, p in nics if p.peer_device == leaf.name)
+    _dst_dev, dst = next((d, p) for d, p in nics if d.name != src_dev.name and p.rail != src.rail)
+    s_ip, d_ip = src.address.split("/")[0], dst.address.split("/")[0]  # type: ignore[union-attr]
+    size = str(min(src.mtu, dst.mtu) - 28)
+    ping = ["ping", "-c", "1", "-W", "1", "-M", "do", "-s", size, "-I", s_ip, d_ip]
+    for u in uplinks:
+        assert lab.exec(leaf.name, "ip", "link", "set", "dev", u, "mtu", "1500").returncode == 0
+    assert lab.exec(src_dev.name, *ping).returncode != 0
+    assert lab.exec(src_dev.name, *ping).returncode != 0  # the second one fails locally: cached
+    cached = lab.exec(src_dev.name, "ip", "route", "get", d_ip, "from", s_ip).stdout
+    assert "mtu 1500" in cached, cached
+    res = apply(fabric, artifacts, lab.target())
+    assert res.ok and res.device(leaf.name).status == "changed", format_apply(res)
+    assert "pmtu_flush" in res.timings and "pmtu_flush" in res.device(src_dev.name).steps
+    after = lab.exec(src_dev.name, "ip", "route", "get", d_ip, "from", s_ip).stdout
+    assert "mtu 1500" not in after, after
+    assert lab.exec(src_dev.name, *ping).returncode == 0, "a full-size DF ping passes right after the repair"
+
+
 def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIDC_STATE_DIR": str(lab.state_dir)}
     return subprocess.run(

@@ -113,6 +113,11 @@ class LinuxDriver:
         """On a new session after the previous one was lost during a push: wait until what that
         push started on the device has ended (so a restore is not undone by it)."""
 
+    def flush_path_mtu(self) -> None:
+        """Forget the path MTUs the kernel learnt (after an MTU change on the path)."""
+        cmd = "ip -4 route flush cache; ip -6 route flush cache"
+        self.session.run(self.session.privileged(f"sh -c {shlex.quote(cmd)}"), check=True, timeout=self.timeout)
+
     def discard(self, backup: Backup) -> None:
         """Nothing was activated: forget what ``prepare`` uploaded."""
 

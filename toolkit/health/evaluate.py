@@ -5,6 +5,7 @@ Every problem starts with the device and port (``Case.where``) so a failure name
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from toolkit.health.expect import AFI_KEYS
@@ -191,6 +192,65 @@ def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -
         if not good:
             seen = "; ".join(f"{r.dst} via {r.gateway or '-'} dev {r.dev or '-'}" for r in in_table) or "empty"
             problems.append(f"{case.where}: table {table} (from {addr}) has no route via {gw} dev {ifname} ({seen})")
+    return problems
+
+
+def plane_route(case: Case, routes: list[RouteState]) -> list[str]:
+    """The Fabric's route of a server port is in its table, via its gateway and port."""
+    e = case.expect
+    same = [r for r in routes if r.table == e["table"] and r.dst == e["dst"]]
+    if any(r.gateway == e["gateway"] and r.dev == e["ifname"] for r in same):
+        return []
+    seen = "; ".join(f"via {r.gateway or '-'} dev {r.dev or '-'}" for r in same)
+    return [
+        f"{case.where}: no route to {e['dst']} via {e['gateway']} dev {e['ifname']} in table {e['table']} "
+        f"({e['plane']} plane){f', has {seen}' if seen else ''}"
+    ]
+
+
+def plane_route_get(case: Case, route: dict[str, Any]) -> list[str]:
+    """Traffic to a destination of the port's route leaves through that port and gateway."""
+    e = case.expect
+    if route.get("gateway") == e["gateway"] and route.get("dev") == e["ifname"]:
+        return []
+    return [
+        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({e['plane']} route {e['dst']}) leaves "
+        f"via {route.get('gateway', 'no gateway')} dev {route.get('dev', '?')}, "
+        f"expected {e['gateway']} dev {e['ifname']}"
+    ]
+
+
+def designed_addresses(case: Case, addrs: dict[str, list[str]]) -> list[str]:
+    """No IPv4 address inside a designed subnet but the Fabric's (on the interface it names)."""
+    e = case.expect
+    pools = [ipaddress.ip_network(p) for p in e["pools"]]
+    want: dict[str, list[str]] = e["addresses"]
+    anywhere = set(e.get("anywhere", []))
+    problems = []
+    for ifname, have in sorted(addrs.items()):
+        for a in have:
+            if ":" in a:
+                continue
+            ip = ipaddress.ip_interface(a)
+            pool = next((p for p in pools if ip.ip in p), None)
+            if pool is None or a in want.get(ifname, []) or a in anywhere:
+                continue
+            owner = next((n for n, lst in want.items() if a in lst), None)
+            where = f", the Fabric puts it on {owner}" if owner else ""
+            problems.append(f"{case.where}: unexpected address {a} on {ifname} (designed subnet {pool}{where})")
+    return problems
+
+
+def hostname(case: Case, system: str, frr: str | None) -> list[str]:
+    """The system hostname (and the FRR hostname of a switch) is the device name."""
+    want = case.expect["hostname"]
+    problems = []
+    if system.strip() != want:
+        problems.append(f"{case.where}: system hostname is {system.strip() or '(empty)'!r}, expected {want!r}")
+    if frr is not None:
+        got = next((ln.split(None, 1)[1].strip() for ln in frr.splitlines() if ln.startswith("hostname ")), "")
+        if got != want:
+            problems.append(f"{case.where}: FRR hostname is {got or '(not set)'!r}, expected {want!r}")
     return problems
 
 

@@ -96,6 +96,8 @@ class _Run:
         self._lock = threading.Lock()
         self.stop = threading.Event()
         self.signal: str | None = None
+        self.mtu_changed: set[str] = set()
+        """Devices whose interface MTUs this apply changed (or restored): hosts flush cached path MTUs."""
 
     def check(self) -> None:
         """Raise ``Interrupted`` once a stop signal arrived."""
@@ -212,14 +214,24 @@ def _reconnected(run: _Run, device: str, drv: LinuxDriver) -> LinuxDriver:
     return new
 
 
-def _restore(run: _Run, res: DeviceResult, drv: LinuxDriver, backup: Backup, exc: BaseException) -> LinuxDriver:
-    """Restore ``backup`` after ``exc``; on a lost session: reconnect first and say so."""
+STEP_WORDS = {
+    "prepare": "while uploading and validating the files",
+    "activate": "while the network script and the configuration reload ran",
+    "verify": "while reading the running state back",
+}
+
+
+def _restore(
+    run: _Run, res: DeviceResult, drv: LinuxDriver, backup: Backup, exc: BaseException, step: str
+) -> LinuxDriver:
+    """Restore ``backup`` after ``exc`` (in ``step``); on a lost session: reconnect first, say so."""
     t = time.monotonic()
     lost = _lost(drv, exc)
     if lost:
         res.error = (
-            f"the SSH connection to {res.device} was lost during the push ({exc}); "
-            "aidc reconnected to restore the previous configuration"
+            f"the SSH connection to {res.device} was lost during the push ("
+            f"{STEP_WORDS.get(step, step)}); aidc opened a new session and waited for what the push had "
+            "started on the device to end, to restore the backup"
         )
         try:
             drv = _reconnected(run, res.device, drv)
@@ -266,6 +278,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     touched = False
     backup: Backup | None = None
     files = {n: f.text for n, f in dd.files.items()}
+    step = "read"
     try:
         t = time.monotonic()
         running = drv.read_running()
@@ -276,6 +289,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
             res.message = "runs the last applied configuration"
             return _finish(run, res, t0)
         t = time.monotonic()
+        step = "prepare"
         backup = drv.backup(running)
         run.store.save_backup(run.apply_id, backup)
         res.frr_changes = [redact_line(x) for x in drv.prepare(files)]
@@ -283,17 +297,21 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         run.check()
         touched = True
         t = time.monotonic()
+        step = "activate"
         drv.activate()
         run.check()
         steps["activate"] = _since(t)
         # read back and compare: only a device verified to run the intended state is recorded
         t = time.monotonic()
+        step = "verify"
         after = drv.read_running()
         _verify(run, drv, dd, files, after)
         steps["verify"] = _since(t)
         t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)
+        if _mtus(running) != _mtus(after):
+            run.mtu_changed.add(dd.device)
         res.status = "changed"
         res.applied_advanced = True
         # what really changed in the running configuration (frr-reload's --test diff also lists
@@ -307,7 +325,8 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     except DriverError as exc:
         res.error = str(exc)
         if touched and backup is not None:
-            drv = _restore(run, res, drv, backup, exc)
+            run.mtu_changed.add(dd.device)  # the push may have changed MTUs for a while
+            drv = _restore(run, res, drv, backup, exc, step)
         else:
             if backup is not None:
                 with contextlib.suppress(DriverError):
@@ -322,7 +341,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
         if touched and backup is not None:
             with contextlib.suppress(Exception):
-                drv = _restore(run, res, drv, backup, exc)
+                drv = _restore(run, res, drv, backup, exc, step)
         return _finish(run, res, t0)
     finally:
         drv.close()
@@ -477,6 +496,8 @@ def _apply_hosts(
                 else:
                     after = drv.read_running(keys[name])
                     _record(run, dd, after, keys[name])
+                    if _mtus(backups[name].running) != _mtus(after):
+                        run.mtu_changed.add(name)
                     res.status = "changed"
                     res.applied_advanced = True
                     res.message = f"ansible: {changed_tasks.get(name, 0)} task(s) changed"
@@ -491,6 +512,30 @@ def _apply_hosts(
 
 
 # --------------------------------------------------------------------------------------- apply
+
+
+def _mtus(state: RunningState) -> dict[str, int]:
+    return {name: i.mtu for name, i in state.net.interfaces.items()}
+
+
+def _flush_path_mtus(run: _Run, servers: list[DeviceResult], workers: int) -> None:
+    """After MTUs changed somewhere: every reachable server forgets the path MTUs it learnt
+    (``ip route flush cache``), else it keeps a lowered one for up to 10 minutes and the MTU
+    checks stay red after the repair. A server that cannot be reached is told in its result."""
+    todo = [d for d in servers if d.status != "failed"]
+
+    def flush(res: DeviceResult) -> None:
+        t = time.monotonic()
+        try:
+            with run.driver(res.device) as drv:
+                drv.flush_path_mtu()
+            res.steps["pmtu_flush"] = _since(t)
+        except DriverError as exc:
+            res.restore_errors.append(f"cached path MTUs not flushed: {exc}")
+
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
+            list(pool.map(flush, todo))
 
 
 def _who() -> dict[str, Any]:
@@ -597,6 +642,10 @@ def apply(
             for res in host_future.result():
                 collected[res.device] = res
         result.devices = [collected[name] for name in desired if name in collected]
+        if run.mtu_changed and not run.stop.is_set():
+            t = time.monotonic()
+            _flush_path_mtus(run, [d for d in result.devices if d.kind == "server"], workers)
+            timings["pmtu_flush"] = _since(t)
         network_ok = all(d.status in ("changed", "unchanged") for d in result.devices)
         if (fabric.ceph or fabric.minio) and storage and network_ok:
             from toolkit.plan.storage_apply import apply_storage
