@@ -270,16 +270,21 @@ def _kill_sshd(lab: Any, device: str) -> Any:
     rec = next(r for r in st.processes if r.device == device and r.name == "sshd")
     cmdline = Path(f"/proc/{rec.pid}/cmdline").read_bytes()
     assert b"sshd" in cmdline
-    os.kill(rec.pid, signal.SIGTERM)
+    _kill_and_wait(rec.pid, signal.SIGTERM)
+    return rec
+
+
+def _kill_and_wait(pid: int, sig: int) -> None:
+    """Signal ``pid`` and wait (10 s at most) until it is gone or a zombie."""
+    os.kill(pid, sig)
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{rec.pid}").exists() and time.monotonic() < deadline:
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(rec.pid, os.WNOHANG)
-        stat = Path(f"/proc/{rec.pid}/stat").read_text() if Path(f"/proc/{rec.pid}/stat").exists() else ""
+            os.waitpid(pid, os.WNOHANG)
+        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
         if not stat or stat[stat.rindex(")") + 2] in "ZX":
             break
         time.sleep(0.05)
-    return rec
 
 
 def _restart_sshd(lab: Any, rec: Any) -> None:
@@ -391,15 +396,7 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
     ns = st.node(victim).namespace
     pid = int(Path(f"/var/run/frr/{ns}/bgpd.pid").read_text().strip())
     assert b"bgpd" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
-        if not stat or stat[stat.rindex(")") + 2] in "ZX":
-            break
-        time.sleep(0.05)
+    _kill_and_wait(pid, signal.SIGKILL)
     p = plan(fabric, artifacts, lab.target())
     assert p.device(victim).status == "drift", format_plan(p, "text", diffs=False)
     res = apply(fabric, artifacts, lab.target(), devices=[victim])
@@ -627,3 +624,21 @@ def test_cli_plan_apply_check(lab: Any, tmp_path: Path) -> None:
     # that is an error (1), never 2 (which means "changes pending")
     bad = _aidc(lab, "plan", spec, "--target", "nowhere")
     assert bad.returncode == 1 and "is not one of lab, inventory" in bad.stderr, bad.stderr
+
+
+def test_cli_lab_restart_daemon(lab: Any) -> None:
+    """Issue #12: `aidc lab status` shows a dead lldpd (exit 1); `aidc lab restart-daemon` starts
+    it again (exit 0, new PID) and the status is healthy; a running daemon is left alone (exit 1)."""
+    spec = str(lab.spec)
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    rec = next(r for r in st.processes if r.device == "fe-spine02" and r.name == "lldpd")
+    _kill_and_wait(rec.pid, signal.SIGKILL)
+    dead = _aidc(lab, "lab", "status", spec)
+    assert dead.returncode == 1 and "lldpd(dead)" in dead.stdout, dead.stdout
+    r = _aidc(lab, "lab", "restart-daemon", spec, "fe-spine02", "lldpd")
+    assert r.returncode == 0 and "fe-spine02: lldpd restarted (pid " in r.stdout, r.stdout + r.stderr
+    again = _aidc(lab, "lab", "status", spec)
+    assert again.returncode == 0 and "(dead)" not in again.stdout, again.stdout
+    busy = _aidc(lab, "lab", "restart-daemon", spec, "fe-spine02", "lldpd")
+    assert busy.returncode == 1 and "is running" in busy.stderr, busy.stderr

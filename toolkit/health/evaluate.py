@@ -211,13 +211,7 @@ def plane_route(case: Case, routes: list[RouteState]) -> list[str]:
 def plane_route_get(case: Case, route: dict[str, Any]) -> list[str]:
     """Traffic to a destination of the port's route leaves through that port and gateway."""
     e = case.expect
-    if route.get("gateway") == e["gateway"] and route.get("dev") == e["ifname"]:
-        return []
-    return [
-        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({e['plane']} route {e['dst']}) leaves "
-        f"via {route.get('gateway', 'no gateway')} dev {route.get('dev', '?')}, "
-        f"expected {e['gateway']} dev {e['ifname']}"
-    ]
+    return route_get(case, route, f"{e['plane']} route {e['dst']}")
 
 
 def designed_addresses(case: Case, addrs: dict[str, list[str]]) -> list[str]:
@@ -254,12 +248,14 @@ def hostname(case: Case, system: str, frr: str | None) -> list[str]:
     return problems
 
 
-def route_get(case: Case, route: dict[str, Any]) -> list[str]:
+def route_get(case: Case, route: dict[str, Any], what: str | None = None) -> list[str]:
+    """``ip route get`` from the port's address leaves via its gateway and port; ``what`` names
+    the destination in the message (default: the probed peer)."""
     e = case.expect
     if route.get("gateway") == e["gateway"] and route.get("dev") == e["ifname"]:
         return []
     return [
-        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({e['probe_peer']}) leaves via "
+        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({what or e['probe_peer']}) leaves via "
         f"{route.get('gateway', 'no gateway')} dev {route.get('dev', '?')}, expected {e['gateway']} dev {e['ifname']}"
     ]
 

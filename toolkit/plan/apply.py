@@ -17,6 +17,19 @@
   to the snapshot, previous FRR config reloaded) and verified; it is reported ``restored`` (or
   ``failed`` when even the restore did not succeed). Only devices that succeeded advance their
   recorded applied state. The result fails if any device failed.
+- Read back before recording: after ``activate`` the running state is read again and compared
+  with the intended one -- the driver's own read-back (``verify``; ``frr``: frr-reload's
+  comparison of the running config with the intended file, so a line the daemons refused fails
+  the push) and, for drivers whose state holds the switch's Linux interfaces, the bridge
+  membership of every host-facing port against the Fabric. Any difference fails the device and
+  restores it; only a device verified to run the intended state is recorded.
+- A session lost during a push (sshd killed, network cut): apply opens a new session, waits until
+  what the push started on the device has ended (``settle``), restores the backup and says in
+  plain words what happened; a device that cannot be reached again is reported as possibly
+  half-applied.
+- After MTUs changed on any device (or a push that touched one was restored), every server of
+  the target flushes its cached path MTUs (``ip route flush cache``): a path MTU learnt during an
+  MTU fault would otherwise stay for 10 minutes.
 - Every apply (also one refused by the lock) appends one line to ``audit.jsonl``: who, when,
   which devices, result and hashes of the diffs and of the desired files -- no config text, no
   secrets.
@@ -518,20 +531,30 @@ def _mtus(state: RunningState) -> dict[str, int]:
     return {name: i.mtu for name, i in state.net.interfaces.items()}
 
 
-def _flush_path_mtus(run: _Run, servers: list[DeviceResult], workers: int) -> None:
-    """After MTUs changed somewhere: every reachable server forgets the path MTUs it learnt
+def _flush_path_mtus(run: _Run, results: list[DeviceResult], workers: int) -> None:
+    """After MTUs changed somewhere: every server of the target (not only those this apply
+    touched: a leaf's MTU is on their paths) forgets the path MTUs it learnt
     (``ip route flush cache``), else it keeps a lowered one for up to 10 minutes and the MTU
-    checks stay red after the repair. A server that cannot be reached is told in its result."""
-    todo = [d for d in servers if d.status != "failed"]
+    checks stay red after the repair. Noted in the server's result when it was part of the apply;
+    a server that failed in this apply is left alone."""
+    by_name = {d.device: d for d in results}
+    todo = [
+        name
+        for name, acc in sorted(run.access.items())
+        if acc.kind == "server" and (name not in by_name or by_name[name].status != "failed")
+    ]
 
-    def flush(res: DeviceResult) -> None:
+    def flush(name: str) -> None:
         t = time.monotonic()
+        res = by_name.get(name)
         try:
-            with run.driver(res.device) as drv:
+            with run.driver(name) as drv:
                 drv.flush_path_mtu()
-            res.steps["pmtu_flush"] = _since(t)
+            if res is not None:
+                res.steps["pmtu_flush"] = _since(t)
         except DriverError as exc:
-            res.restore_errors.append(f"cached path MTUs not flushed: {exc}")
+            if res is not None:
+                res.restore_errors.append(f"cached path MTUs not flushed: {exc}")
 
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
@@ -644,7 +667,7 @@ def apply(
         result.devices = [collected[name] for name in desired if name in collected]
         if run.mtu_changed and not run.stop.is_set():
             t = time.monotonic()
-            _flush_path_mtus(run, [d for d in result.devices if d.kind == "server"], workers)
+            _flush_path_mtus(run, result.devices, workers)
             timings["pmtu_flush"] = _since(t)
         network_ok = all(d.status in ("changed", "unchanged") for d in result.devices)
         if (fabric.ceph or fabric.minio) and storage and network_ok:
