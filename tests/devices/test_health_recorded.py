@@ -167,7 +167,7 @@ def test_policy_routes_of_the_server(sessions: Sessions) -> None:
 def test_readers_per_platform(sessions: Sessions) -> None:
     assert readers_for("frr") is FRR and readers_for("linux") is LINUX and readers_for("eos") == {}
     assert readers_for("cumulus") is FRR and readers_for("no-such-os") == {}
-    assert set(FRR) - set(LINUX) == {"bgp", "evpn"}
+    assert set(FRR) - set(LINUX) == {"bgp", "evpn", "frr_config"}
     acc = sessions.target.device(recorded.device("leaf"))
     assert FRR["lldp"].command(acc.model_copy(update={"lldp_socket": "/run/x.sock", "sudo": True})) == (
         "sudo -n lldpcli -u /run/x.sock show neighbors -f json0"
