@@ -42,7 +42,17 @@ def parse_net_outputs(device: str, got: dict[str, tuple[int, str, str]]) -> NetS
 
 
 class LinuxDriver:
-    """Interface state of one device through an open ``Session``."""
+    """Interface state of one device through an open ``Session``; the base of every apply driver.
+
+    The steps the apply engine calls on a switch, in order: ``read_running`` -> ``backup`` ->
+    ``prepare(files)`` -> ``activate`` -> ``read_running`` -> ``verify(files, running)`` (read-back:
+    differences in plain words, empty = runs the intended state) -> ``confirm`` -> record. On any
+    failure after ``prepare``: ``restore(backup)``; when the session was lost (``connected`` is
+    False) the engine opens a new driver, calls ``settle`` (wait for the interrupted push to
+    end) and restores through it. ``discard`` when nothing was activated; ``flush_path_mtu`` on
+    servers after an MTU change. Every step but ``prepare``/``activate`` has a default here, so
+    a driver only adds what its platform needs.
+    """
 
     def __init__(self, session: Session, *, timeout: float = 60.0) -> None:
         self.session = session
@@ -98,6 +108,11 @@ class LinuxDriver:
         read-back of its own keeps this default; the engine still compares the interfaces with
         the Fabric where ``checks_fabric_ports``.)"""
         return []
+
+    def confirm(self) -> None:
+        """After ``verify`` found nothing: make the activated state permanent. A platform with a
+        confirmed commit (EOS ``commit timer``, NVUE ``apply --confirm``) confirms it here; until
+        then the device rolls back by itself. Linux/FRR: nothing to confirm."""
 
     checks_fabric_ports = False
     """The running state's ``net`` is the switch's own Linux interfaces (named as in the Fabric):

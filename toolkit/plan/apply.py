@@ -231,6 +231,7 @@ STEP_WORDS = {
     "prepare": "while uploading and validating the files",
     "activate": "while the network script and the configuration reload ran",
     "verify": "while reading the running state back",
+    "confirm": "while confirming the commit",
 }
 
 
@@ -320,6 +321,8 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         after = drv.read_running()
         _verify(run, drv, dd, files, after)
         steps["verify"] = _since(t)
+        step = "confirm"
+        drv.confirm()
         t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)
