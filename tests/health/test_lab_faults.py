@@ -289,7 +289,14 @@ def test_deleted_storage_route_caught_by_host_routing(health_lab: HealthLab) -> 
     """Issue #12: a server's storage route deleted: traffic to the storage network falls back to
     the business NIC's default route, so pings still pass; the route of every plane is checked."""
     lab, f = health_lab, health_lab.fabric
-    server = next(d for d in f.servers() if any(p.plane == "storage" and p.routes for p in d.ports))
+    # a server whose business NIC has a default route: without the storage route its storage
+    # traffic silently leaves through the business NIC (on a storage-only box it is unreachable)
+    server = next(
+        d
+        for d in f.servers()
+        if any(p.plane == "storage" and p.routes for p in d.ports)
+        and any(p.plane == "business" and "default" in p.routes for p in d.ports)
+    )
     st = next(p for p in server.ports if p.plane == "storage" and p.routes)
     dst = st.routes[0]
     lab.sh(server.name, f"ip route del {dst} via {st.gateway} dev {st.ifname}")
@@ -297,7 +304,9 @@ def test_deleted_storage_route_caught_by_host_routing(health_lab: HealthLab) -> 
         report = lab.check(["host-routing"], label="fault: storage route deleted")
         caught(report, "host-routing", f"{server.name} {st.name}: no route to {dst} via {st.gateway} dev {st.ifname}")
         src = ip_of(st.address)
-        caught(report, "host-routing", f"{server.name} {st.name}: traffic from {src} to", "(storage route")
+        fe = next(p for p in server.ports if p.plane == "business" and "default" in p.routes)
+        msg = f"{server.name} {st.name}: traffic from {src} to"
+        caught(report, "host-routing", msg, f"dev {fe.ifname}", "(storage route")
     finally:
         metric = f" metric {st.metric}" if st.metric is not None else ""
         lab.sh(server.name, f"ip route replace {dst} via {st.gateway} dev {st.ifname}{metric}")
@@ -310,7 +319,12 @@ def test_unexpected_address_and_hostname_caught_by_identity(health_lab: HealthLa
     from toolkit.lab import load_state
 
     lab, f = health_lab, health_lab.fabric
-    server = next(d for d in f.servers() if any(p.plane == "storage" and p.address for p in d.ports))
+    server = next(
+        d
+        for d in f.servers()
+        if any(p.plane == "storage" and p.address for p in d.ports)
+        and any(p.plane == "business" and p.address for p in d.ports)
+    )
     st = next(p for p in server.ports if p.plane == "storage" and p.address)
     fe = next(p for p in server.ports if p.plane == "business" and p.address)
     pool = next(x for x in f.pools if x.plane == "storage" and ip_of(st.address) in _hosts_of(x.prefix))
