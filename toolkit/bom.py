@@ -71,7 +71,7 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
                 if port.cage is None or (dev.name, port.cage) in cages:
                     continue
                 cages.add((dev.name, port.cage))
-                kind = f"{dev.cage_speed}G" + (f" ({port.breakout})" if port.breakout else "")
+                kind = f"{dev.native_speed(port.cage)}G" + (f" ({port.breakout})" if port.breakout else "")
                 optics[f"{kind} {c.medium}"] += 1
             else:
                 optics[f"{c.speed}G {c.medium}"] += 1

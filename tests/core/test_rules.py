@@ -205,7 +205,13 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
     ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
     # platform data (rules/platform_data.py): SONiC SKU, breakout modes, NOS releases
-    ("SKU001", _set("catalog.switches.as7326.ports", 60), "catalog.switches.as7326.ports"),
+    (
+        "SKU001",
+        _multi(_set("catalog.switches.zz9000", {"platform": "sonic", "ports": 48, "speed": "25G"}),
+               _set("networks.business.leaf.model", "zz9000")),
+        "catalog.switches.zz9000",
+    ),
+    ("SKU003", _set("catalog.switches.as7326.ports", 60), "catalog.switches.as7326.ports"),
     (
         "SKU002",
         _multi(_set("catalog.switches.sn2700.platform", "sonic"), _set("networks.compute.leaf.breakout", "4x25G")),

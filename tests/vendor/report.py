@@ -4,7 +4,7 @@ schemas accept, with the first reasons of the rejected ones.
     python tests/vendor/report.py [sonic] [cumulus] [eos]
 
 A report, always exit 0: the gate is the pytest suite (tests/vendor/), which fails on any
-rejection except the known gap it names (SONiC dynamic port breakout on cluster-16k). A validator
+rejection. A validator
 whose data or package is missing is reported as skipped (with what to install).
 """
 
@@ -62,7 +62,7 @@ def sonic() -> int:
         print(f"sonic: {len(skipped)} switch(es) of models without vendor image data not checked: {skipped[:3]}")
     return _table("sonic (YANG, merged)",
                   (it for it in corpus.items("sonic") if it.device.model in sonic_check.SKU_OF_MODEL),
-                  lambda it: oracle.check(it.device.model, it.files["config_db.json"]))
+                  lambda it: oracle.check(it.device.model, it.files["config_db.json"], it.files.get("breakout.sh")))
 
 
 def cumulus() -> int:

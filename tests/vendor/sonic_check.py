@@ -118,17 +118,119 @@ def oracle_checks(base: dict[str, Any], ours: dict[str, Any], platform: str) -> 
     return reasons
 
 
+_DPB = re.compile(r"^config interface breakout (Ethernet\d+) '([^']+)' -y -f$")
+
+
+def breakout_script(script: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(parent, mode) of every DPB command of a rendered ``breakout.sh``, and its other lines."""
+    cmds, other = [], []
+    for line in script.splitlines():
+        if not line or line.startswith("#") or line in ("#!/bin/sh", "set -e"):
+            continue
+        m = _DPB.match(line)
+        if m:
+            cmds.append((m.group(1), m.group(2)))
+        else:
+            other.append(line)
+    return cmds, other
+
+
+def _drop_port(db: dict[str, Any], name: str) -> None:
+    """What DPB's ``-f`` (force-remove dependencies) does to the config of a port it deletes:
+    every entry keyed by it (``Ethernet92``, ``Ethernet92|3-4``), every field named after it
+    (CABLE_LENGTH) and every list element naming it; BREAKOUT_CFG (parents, no reference) stays."""
+    for table, entries in db.items():
+        if table == "BREAKOUT_CFG":
+            continue
+        for key in [k for k in entries if name in k.split("|")]:
+            del entries[key]
+        for entry in entries.values():
+            entry.pop(name, None)
+            for f, v in list(entry.items()):
+                if isinstance(v, list) and name in v:
+                    entry[f] = [x for x in v if x != name]
+                elif isinstance(v, str) and "," in v and name in v.split(","):
+                    entry[f] = ",".join(x for x in v.split(",") if x != name)
+
+
+def dynamic_breakout(base: dict[str, Any], platform: str, commands: list[tuple[str, str]]) -> tuple[
+        dict[str, Any], list[str]]:
+    """A STAND-IN for SONiC's ``config interface breakout <parent> <mode> -y -f`` (no SONiC switch
+    runs here): the parent's ports of its current mode are deleted with their dependents, the
+    mode's ports are created as platform.json describes them (lanes, alias, index, speed) and
+    BREAKOUT_CFG records the mode. Returns the new CONFIG_DB and what SONiC would refuse."""
+    db = {t: {k: dict(v) for k, v in entries.items()} for t, entries in base.items()}
+    reasons: list[str] = []
+    modes = breakout_modes(platform)
+    for parent, mode in commands:
+        if mode not in modes.get(parent, set()):
+            reasons.append(f"breakout.sh: {parent} {mode!r} is not one of {sorted(modes.get(parent, ()))}")
+            continue
+        current = db.get("BREAKOUT_CFG", {}).get(parent, {}).get("brkout_mode")
+        if current is None:
+            reasons.append(f"breakout.sh: the image has no BREAKOUT_CFG for {parent}")
+            continue
+        info = json.loads((PLATFORM_DIR / platform / "platform.json").read_text())["interfaces"][parent]
+        for name in children(platform, parent, current):
+            _drop_port(db, name)
+            db["PORT"].pop(name, None)
+        n, speed = int(mode.split("x", 1)[0]), mode.split("x", 1)[1].split("[", 1)[0]
+        mbps = int(speed[:-1]) * 1000 if speed.endswith("G") else int(speed)
+        index = info["index"].split(",")[0]
+        for name, entry in children(platform, parent, mode).items():
+            db["PORT"][name] = {**entry, "index": index, "speed": str(mbps)}
+        assert len(children(platform, parent, mode)) == n
+        db["BREAKOUT_CFG"][parent] = {"brkout_mode": mode}
+    return db, reasons
+
+
+def layout_checks(db: dict[str, Any], platform: str) -> list[str]:
+    """What the YANG models cannot say and the ASIC needs: no SerDes lane in two ports, and the
+    ports on each breakout parent's lanes are exactly those its BREAKOUT_CFG mode makes."""
+    reasons: list[str] = []
+    owner: dict[str, str] = {}
+    for name, entry in db.get("PORT", {}).items():
+        for lane in entry.get("lanes", "").split(","):
+            if lane and lane in owner:
+                reasons.append(f"PORT {name} and {owner[lane]} both use SerDes lane {lane}")
+            owner.setdefault(lane, name)
+    path = PLATFORM_DIR / platform / "platform.json"
+    if not path.exists():
+        return reasons
+    parents = json.loads(path.read_text())["interfaces"]
+    for parent, entry in db.get("BREAKOUT_CFG", {}).items():
+        info = parents.get(parent)
+        mode = entry.get("brkout_mode")
+        if info is None or mode not in info.get("breakout_modes", {}):
+            continue
+        lanes = set(info["lanes"].split(","))
+        have = {owner[x] for x in lanes if x in owner}
+        want = set(children(platform, parent, mode))
+        if have != want:
+            reasons.append(f"BREAKOUT_CFG {parent} {mode!r} makes {sorted(want)}, PORT has {sorted(have)}")
+    return reasons
+
+
 class SonicOracle:
     def __init__(self) -> None:
         self.validator = Validator()
 
-    def check(self, model: str, config_db_text: str) -> tuple[bool, list[str]]:
+    def check(self, model: str, config_db_text: str, script: str | None = None) -> tuple[bool, list[str]]:
+        """``script``: the rendered breakout.sh, applied (DPB stand-in) before the merge."""
         if model not in SKU_OF_MODEL:
             return False, [f"no vendor SKU data for catalogue model {model!r}"]
         platform, hwsku = SKU_OF_MODEL[model]
         base = sku_base(hwsku)
         ours = json.loads(config_db_text)
-        reasons = oracle_checks(base, ours, platform)
-        _ok, yang = self.validator.validate(merge(base, ours))
+        reasons: list[str] = []
+        if script is not None:
+            commands, other = breakout_script(script)
+            reasons += [f"breakout.sh: not a DPB command: {line!r}" for line in other]
+            base, refused = dynamic_breakout(base, platform, commands)
+            reasons += refused
+        reasons += oracle_checks(base, ours, platform)
+        merged = merge(base, ours)
+        reasons += layout_checks(merged, platform)
+        _ok, yang = self.validator.validate(merged)
         reasons.extend(yang)
         return not reasons, reasons

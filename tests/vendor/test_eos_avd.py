@@ -28,11 +28,13 @@ KNOWN = {
 }
 # Decided and fixed (no longer differences, asserted absent below):
 FIXED = {
-    "bgp bestpath as-path multipath-relax": "dropped on EOS: AVD has no such field and it is not needed — every "
-    "spine tier shares one ASN (RFC 7938), so the ECMP paths a switch sees have equal AS paths",
+    "bgp bestpath as-path multipath-relax": "dropped on EOS: it is the EOS command (router bgp), and EOS's default "
+    "— EOS puts paths of equal AS-path length in one ECMP group whatever their ASNs unless `no bgp bestpath as-path "
+    "multipath-relax` is configured (Arista TOI 'BGP multipath relax', eos.arista.com), so the running config "
+    "never prints it (DEFAULT_ONLY) and AVD has no field for it; aidc's ECMP needs exactly that default",
     "logging vrf V host H 514 protocol udp": "written `logging vrf V host H`: udp/514 are EOS defaults the running "
     "config omits (they were permanent drift in aidc plan)",
-    "lldp run": "dropped: LLDP runs by default and `lldp run` never appears in the running config",
+    "lldp run": "dropped: LLDP runs by default on EOS and `lldp run` never appears in the running config",
 }
 
 # lines EOS never prints back in `show running-config` (defaults): rendering one is permanent drift

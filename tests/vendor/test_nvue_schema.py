@@ -6,6 +6,7 @@ coercion). The oracle is shown to refuse the defects it exists for.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -90,3 +91,42 @@ def test_oracle_refuses_known_defects(release: str, mutate: Any, reason: str) ->
     ok, reasons = oracle.check(yaml.safe_dump([{"set": tree}]))
     assert not ok
     assert any(reason in r for r in reasons), reasons[:3]
+
+
+def _has_int(v: Any) -> bool:
+    if isinstance(v, dict):
+        return any(_has_int(x) for x in v.values())
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def running_form(text: str, release: str) -> dict[str, Any]:
+    """The ``set`` document as NVUE's object model of ``release`` holds it and prints it back
+    (``nv config show -o yaml``): every value in the schema's type, only what was set."""
+    model = nvue_check.root_model(release)
+    s = _set(text)
+    back: dict[str, Any] = model.model_validate_json(json.dumps(s)).model_dump(
+        mode="json", exclude_unset=True, by_alias=True)
+    return back
+
+
+@pytest.mark.parametrize("release", ["5.11", "5.14"])
+def test_running_config_form(release: str) -> None:
+    """Normalised the way NVUE reads and prints it, every startup.yaml is unchanged (no plan
+    drift); a value in another type than the schema's (NVUE would print it converted) is not."""
+    n = 0
+    for it in corpus.items("cumulus", release=release):
+        assert running_form(it.files["startup.yaml"], release) == _set(it.files["startup.yaml"]), it.label
+        n += 1
+    assert n
+    text = _doc(release)
+    s = _set(text)
+    node: Any = s  # the first integer of the document written as a string ("9216")
+    while True:
+        key = next(k for k, v in node.items() if isinstance(v, dict | int) and not isinstance(v, bool)
+                   and (isinstance(v, int) or _has_int(v)))
+        if isinstance(node[key], int):
+            node[key] = str(node[key])
+            break
+        node = node[key]
+    bad = "- set: " + json.dumps(s) + "\n"
+    assert running_form(bad, release) != _set(bad)

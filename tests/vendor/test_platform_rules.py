@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from toolkit.design.model import Fabric
 from toolkit.rules import validate
 from toolkit.spec import load
-from toolkit.spec.models import ClusterSpec
+from toolkit.spec.models import ClusterSpec, UplinkCages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,9 +47,75 @@ def test_sonic_model_without_sku_data() -> None:
 
 def test_more_cages_than_the_sku() -> None:
     spec = _spec()
-    spec.catalog.switches["as7326"].ports = 60  # the AS7326-56X has 56
-    msgs = _codes(spec)["SKU001"]
-    assert any("catalog.switches.as7326.ports" in m and "56 ports" in m for m in msgs), msgs
+    spec.catalog.switches["as7326"].ports = 60  # the AS7326-56X has 48 x 25G + 8 x 100G
+    msgs = _codes(spec)["SKU003"]
+    assert any("catalog.switches.as7326.ports" in m and "port 49 is Ethernet48, a 100G cage" in m
+               and "uplink_cages: {ports: 8, speed: 100G}" in m for m in msgs), msgs
+
+
+def test_catalogue_cages_must_match_the_sku_on_any_platform() -> None:
+    """The SN2201 is 48 x 1G RJ45 + 4 x 100G QSFP28: a catalogue saying 52 x 1G (cluster-100k did)
+    is refused by validate, for its own platform (Cumulus) too, with file, line and what to write
+    — before, it validated and ``render --platform sonic`` raised "ACS-SN2201 port Ethernet48
+    offers no 1x1G breakout"."""
+    from toolkit.rules import validate as validate_located
+
+    root = ROOT / "inventory" / "examples" / "lab-mini"
+    loaded = load(root)
+    assert loaded.spec is not None
+    spec = loaded.spec
+    spec.catalog.switches["sn2201"].ports = 52
+    found = [f for f in validate_located(spec, loaded.sources, try_design=False) if f.code == "SKU003"]
+    assert len(found) == 1, found
+    f = found[0]
+    assert f.path == ["catalog", "switches", "sn2201", "ports"]
+    assert f.file and f.file.endswith("catalog.yml") and f.line, f
+    assert "Ethernet48, Ethernet52, Ethernet56, Ethernet60" in f.message
+    assert "uplink_cages: {ports: 4, speed: 100G}" in (f.hint or "")
+    spec.catalog.switches["sn2201"].ports = 48
+    spec.catalog.switches["sn2201"].speed = "10G"
+    assert [f.path for f in validate(spec, try_design=False) if f.code == "SKU003"] == [
+        ["catalog", "switches", "sn2201", "speed"]]
+    spec.catalog.switches["sn2201"].speed = "1G"
+    spec.catalog.switches["sn2201"].uplink_cages = UplinkCages(ports=4, speed="400G")
+    assert [f.path for f in validate(spec, try_design=False) if f.code == "SKU003"] == [
+        ["catalog", "switches", "sn2201", "uplink_cages"]]
+
+
+def _grouped(platform: str | None) -> Fabric:
+    from toolkit.design import design
+
+    spec = _spec()
+    spec.catalog.switches["sn2201"].uplink_cages = UplinkCages(ports=4, speed="100G")
+    assert spec.networks.oob.aggregation is not None
+    spec.networks.oob.aggregation.model = "sn2700"  # a 100G pair for the 100G uplinks
+    errors = [f for f in validate(spec, platform=platform) if f.severity == "error"]
+    assert not errors, errors
+    return design(spec, platform=platform)
+
+
+def test_mixed_port_groups_uplinks_on_the_100g_cages() -> None:
+    """With uplink_cages the OOB switch's uplinks go on the SN2201's QSFP28 cages (cage 49.., at
+    100G), every RJ45 port faces the rack, and each platform names them as the hardware does:
+    SONiC Ethernet48 (the SKU's name and lanes), Cumulus swp49."""
+    import json
+
+    from toolkit.render.core import environment
+    from toolkit.render.switches import render_device
+
+    for platform, first_up in (("sonic", "Ethernet48"), (None, "swp49")):
+        fab = _grouped(platform)
+        osw = fab.devices["su1-r01-oob"]
+        ups = [p for p in osw.ports if p.role == "oob-uplink"]
+        assert ups and ups[0].name == first_up and ups[0].cage == 49 and ups[0].speed == 100, ups
+        assert osw.cage_count == 52 and osw.native_speed(49) == 100 and osw.native_speed(48) == 1
+        assert all(p.cage <= 48 and p.speed == 1 for p in osw.ports if p.role == "oob-access"), osw.name
+        files = render_device(osw, fab, environment())
+        if platform == "sonic":
+            db = json.loads(files["config_db.json"])
+            assert db["PORT"]["Ethernet48"]["speed"] == "100000"
+            assert db["PORT"]["Ethernet47"]["speed"] == "1000"
+            assert not any(n in db["PORT"] for n in ("Ethernet49", "Ethernet64"))
 
 
 def test_breakout_the_platform_does_not_offer() -> None:

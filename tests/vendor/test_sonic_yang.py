@@ -82,44 +82,52 @@ def test_oracle_refuses_known_defects(oracle: Any, defect: str, reason: str) -> 
     assert any(reason in r for r in reasons), reasons[:3]
 
 
-def _removes_ports_with_dependents(model: str, db: dict[str, Any]) -> list[str]:
-    """Ports our config deletes (a cage re-laid out from the image's default breakout) that the
-    image's buffer / queue tables still reference: ``config load`` cannot remove those references
-    (CABLE_LENGTH holds them as fields); SONiC's dynamic port breakout (``config interface
-    breakout``) does. KNOWN GAP: aidc does not render the breakout commands yet."""
-    _platform, hwsku = sonic_check.SKU_OF_MODEL[model]
-    base = sonic_yang.sku_base(hwsku)
-    gone = [n for n, e in db.get("PORT", {}).items() if e is None]
-    return [n for n in gone if n in base.get("CABLE_LENGTH", {}).get("AZURE", {})]
+def _check(oracle: Any, it: Any) -> tuple[bool, list[str]]:
+    return oracle.check(it.device.model, it.files["config_db.json"], it.files.get("breakout.sh"))
 
 
 def test_every_example_validates_merged(oracle: Any) -> None:
-    """Native SONiC switches and every switch forced to SONiC: 100% accepted, except the known gap
-    above (asserted to fail for exactly that reason, so the test says when it is fixed)."""
+    """Native SONiC switches and every switch forced to SONiC: 100% accepted — the switch's
+    breakout.sh (SONiC dynamic port breakout, simulated from platform.json: a stand-in, no SONiC
+    switch runs here) applied to the image's CONFIG_DB, then config_db.json merged on top."""
     failures: list[str] = []
-    gap: list[str] = []
     counts: dict[tuple[str, str], list[int]] = {}
     no_image: list[str] = []
+    relaid = 0
     for it in corpus.items("sonic"):
-        text = it.files["config_db.json"]
         if it.device.model not in sonic_check.SKU_OF_MODEL:  # no vendor image data to merge onto
             no_image.append(f"{it.label} ({it.device.model})")
             continue
-        ok, reasons = oracle.check(it.device.model, text)
+        ok, reasons = _check(oracle, it)
+        relaid += "breakout.sh" in it.files
         c = counts.setdefault((it.example, it.mode), [0, 0])
         c[0] += ok
         c[1] += 1
-        stale = _removes_ports_with_dependents(it.device.model, json.loads(text))
-        if stale:
-            assert not ok and any(p in reasons[0] for p in stale), (it.label, reasons[:2])
-            gap.append(it.label)
-        elif not ok:
+        if not ok:
             failures.append(f"{it.label}: {reasons[0]}")
     assert counts, "no SONiC switch rendered"
     assert not failures, f"{len(failures)} rejected, e.g. " + "; ".join(failures[:5])
-    assert all(g.startswith("cluster-16k/sonic/") for g in gap), gap  # 1x800G uplinks on the SN5600-O128
+    assert relaid, "no switch of the corpus re-lays out a cage: the DPB path is not exercised"
     # cluster-16k's generic modular OOB chassis (an EOS model) has no SONiC image to check against
     assert all("(oob-chassis)" in x for x in no_image), no_image
+
+
+def test_relaid_cages_need_the_breakout_flow(oracle: Any) -> None:
+    """cluster-16k's spines run 1x800G uplinks on the SN5600-O128, whose image installs 2x400G: a
+    ``config load`` merge alone cannot remove the image's second port of the cage (its QUEUE /
+    BUFFER_PG / CABLE_LENGTH references stay), so the oracle refuses config_db.json without the
+    DPB commands and accepts it with them; the commands name the platform's mode string."""
+    it = next(i for i in corpus.items("sonic", ("cluster-16k",)) if "breakout.sh" in i.files)
+    ok, reasons = oracle.check(it.device.model, it.files["config_db.json"])
+    assert not ok and reasons, it.label
+    commands, other = sonic_check.breakout_script(it.files["breakout.sh"])
+    assert commands and not other, it.files["breakout.sh"]
+    assert all(mode == "1x800G[400G,200G,100G,50G,40G,25G,10G]" for _p, mode in commands), commands
+    ok, reasons = _check(oracle, it)
+    assert ok, reasons[:3]
+    bad = it.files["breakout.sh"].replace("1x800G[400G,", "1x800G[", 1)
+    ok, reasons = oracle.check(it.device.model, it.files["config_db.json"], bad)
+    assert not ok and "is not one of" in reasons[0], reasons[:2]
 
 
 def test_shipped_sku_data_matches_the_vendor_data() -> None:
@@ -146,3 +154,33 @@ def test_shipped_sku_data_matches_the_vendor_data() -> None:
                 assert base["PORT"][p.name]["alias"] in (p.alias, p.alias + "a"), p.name
         front = [n for n in (parents or base["PORT"])]
         assert {p.name for p in sku.ports} == set(front), model
+
+
+def running_form(config_db_text: str) -> str:
+    """Our config_db.json as SONiC prints it back (``show runningconfiguration all`` /
+    ``sonic-cfggen -d --print-data``): CONFIG_DB keeps every field as a Redis string, a list as
+    ``field@ = "a,b"`` read back as a list of strings, an entry written ``null`` does not exist;
+    printed as JSON with sorted keys and 4-space indent."""
+    def typed(v: Any) -> Any:
+        return [str(x) for x in v] if isinstance(v, list) else str(v)
+
+    db = json.loads(config_db_text)
+    back = {t: {k: {f: typed(v) for f, v in e.items()} for k, e in entries.items() if e is not None}
+            for t, entries in db.items()}
+    return json.dumps(back, sort_keys=True, indent=4) + "\n"
+
+
+def test_running_config_form() -> None:
+    """What we render for the keys we write is what SONiC prints back (no plan drift): the
+    normaliser changes nothing on any rendered switch, and it does change a value SONiC would
+    print differently."""
+    n = 0
+    for it in corpus.items("sonic"):
+        text = it.files["config_db.json"]
+        assert running_form(text) == text, it.label
+        n += 1
+    assert n
+    db = json.loads(text)
+    db["DEVICE_METADATA"]["localhost"]["bgp_asn"] = 65001  # a number: Redis stores "65001"
+    written = json.dumps(db, sort_keys=True, indent=4) + "\n"
+    assert running_form(written) != written

@@ -27,7 +27,7 @@ from toolkit.design.context import Ctx, DesignError, peer_session
 from toolkit.design.model import Device, put
 from toolkit.design.naming import compute_leaf_name, core_name, spine_name
 from toolkit.design.sizing import ComputeSizing, size_compute
-from toolkit.design.switches import logical, make_switch, reserve_uplinks, uplink
+from toolkit.design.switches import logical, reserve_uplinks, tier_switch, uplink
 
 
 def network_rack(ctx: Ctx) -> str:
@@ -108,18 +108,10 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                 rack = spread(racks, gidx, sz.spines_per_pod)
             else:
                 rack = spread(pod_spine_racks(ctx, su_names[pod * sz.sus_per_pod]), j, sz.spines_per_pod)
-            sp = make_switch(
-                ctx,
-                name=spine_name(sz.tiers, pod, j),
-                role="spine",
-                plane="compute",
-                model_name=net.spine.model,
-                breakout=net.spine.breakout,
-                rack=rack,
-                index=gidx,
-                mtu=mtu,
-                pod=pod,
-                uplink_breakout=net.spine.uplink_breakout if sz.tiers == 3 else None,
+            up_breakout = net.spine.uplink_breakout if sz.tiers == 3 else None
+            name = spine_name(sz.tiers, pod, j)
+            sp = tier_switch(
+                ctx, "compute", mtu, net.spine, "spine", name, rack, gidx, pod=pod, uplink_breakout=up_breakout
             )
             if sz.tiers == 3:
                 reserve_uplinks(ctx, sp, sz.cores_per_plane, sz.links_per_spine_core)
@@ -132,17 +124,8 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
         for plane in range(sz.core_planes):
             for c in range(sz.cores_per_plane):
                 gidx = plane * sz.cores_per_plane + c
-                co = make_switch(
-                    ctx,
-                    name=core_name(plane, c),
-                    role="core",
-                    plane="compute",
-                    model_name=net.core.model,
-                    breakout=net.core.breakout,
-                    rack=spread(racks, gidx, sz.core_planes * sz.cores_per_plane),
-                    index=gidx,
-                    mtu=mtu,
-                )
+                rack = spread(racks, gidx, sz.core_planes * sz.cores_per_plane)
+                co = tier_switch(ctx, "compute", mtu, net.core, "core", core_name(plane, c), rack, gidx)
                 if roce:
                     put(co, asn=asn.core, loopback=lo_core.at(gidx) + "/32")
                 cores[(plane, c)] = co
@@ -161,16 +144,15 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
             for k in range(sz.leaves_per_rail):
                 local = rail * sz.leaves_per_rail + k
                 g = si * sz.leaves_per_su + local
-                lf = make_switch(
+                lf = tier_switch(
                     ctx,
-                    name=compute_leaf_name(su.name, rail, k),
-                    role="leaf",
-                    plane="compute",
-                    model_name=net.leaf.model,
-                    breakout=net.leaf.breakout,
-                    rack=rack,
-                    index=g,
-                    mtu=mtu,
+                    "compute",
+                    mtu,
+                    net.leaf,
+                    "leaf",
+                    compute_leaf_name(su.name, rail, k),
+                    rack,
+                    g,
                     su=su.name,
                     su_index=si,
                     pod=pod,

@@ -196,6 +196,10 @@ class Device(_Model):
     rack_u: int | None = Field(default=None, description="lowest rack unit the device occupies (1 = bottom)")
     cage_count: int = Field(default=0, description="front-panel cages (switches)")
     cage_speed: int = Field(default=0, description="native speed of a cage (switches)")
+    cage_speeds: dict[int, int] = Field(
+        default_factory=dict,
+        description="cage number -> native speed of the cages unlike cage_speed (mixed port groups: uplink_cages)",
+    )
     os_version: str | None = Field(
         default=None, description="switches: the NOS release the configuration is rendered for (platform os_versions)"
     )
@@ -213,6 +217,10 @@ class Device(_Model):
     @property
     def is_switch(self) -> bool:
         return self.role in SWITCH_ROLES
+
+    def native_speed(self, cage: int) -> int:
+        """Native speed of front-panel ``cage`` (1-based): the uplink group's or ``cage_speed``."""
+        return self.cage_speeds.get(cage, self.cage_speed)
 
     @property
     def is_server(self) -> bool:

@@ -6,7 +6,9 @@ OOB switch at +0; the devices counting up attach port by port, PDUs first, then 
 BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
 at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
 block. OOB switch ports mirror that: switches from below the uplinks down; the last port (a
-redundant aggregation: the last two ports) are the uplinks.
+redundant aggregation: the last two ports) are the uplinks — on a model with a group of uplink
+cages (``catalog.switches.<model>.uplink_cages``, e.g. the SN2201's 4 x 100G QSFP28 after its 48
+x 1G RJ45) the uplinks use those cages and every port of the first group faces the rack.
 
 Aggregation (``networks.oob.aggregation``): ``oob-agg01`` (and ``oob-agg02`` for a redundant
 pair) in the aggregation racks (default: the network racks outside the SUs), managed like every
@@ -28,7 +30,7 @@ from toolkit.design.compute import network_racks
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_switch_name, pdu_name
-from toolkit.design.switches import front_ports, logical, make_switch
+from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 
 
 def oob_gateway_controller(ctx: Ctx) -> tuple[str, str]:
@@ -77,13 +79,16 @@ def build_oob(ctx: Ctx) -> None:
                 f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
             )
         n_up = max(len(aggs), 1)
-        if n < n_up + 1:
+        grouped = ctx.spec.catalog.switches[oob.switch_model].uplink_cages is not None
+        if grouped:
+            reserve_uplinks(ctx, osw, n_up, 1)
+        if n < n_up + 1 and not grouped:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least {n_up + 1} ports",
                 ("networks", "oob", "switch_model"),
             )
         for k in range(n_up):
-            up = logical(ctx, osw, n - 1 - k)
+            up = uplink(ctx, osw, k, 0, 1) if grouped else logical(ctx, osw, n - 1 - k)
             put(up, role="oob-uplink")
             if k < len(aggs):
                 agg = aggs[k]
@@ -100,7 +105,7 @@ def build_oob(ctx: Ctx) -> None:
                 put(up, description="OOB aggregation (not designed: networks.oob.aggregation)")
 
         low = 0  # next port from the bottom
-        high = n - 1 - n_up  # next port from the top (the last ports are the uplinks)
+        high = n - 1 - (0 if grouped else n_up)  # next port from the top (the last ports are the uplinks)
         for i in range(specs[rack.name].pdus):
             pdu = ctx.add(
                 Device(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from toolkit.spec.models import ClusterSpec, FrontendNetwork, parse_breakout, parse_speed
 
@@ -71,20 +72,20 @@ class ComputeSizing:
     leaves_per_su: int
     leaf_down: int  # D: server ports per leaf (planned)
     leaf_up: int  # U
+    leaf: TierPorts
+    spine: TierPorts
     spines_per_pod: int
     links_per_leaf_spine: int
     sus_per_pod: int
-    pods: int
-    planned_pods: int
     spine_down: int  # ports per spine towards leaves (planned)
-    spine_up: int  # ports per spine towards cores (3 tiers)
-    cores_per_plane: int
-    core_planes: int
-    links_per_spine_core: int
-    leaf: TierPorts
-    spine: TierPorts
-    core: TierPorts | None
-
+    # the core tier (3 tiers); the defaults are a 2-tier fabric: one pod, no cores
+    pods: int = 1
+    planned_pods: int = 1
+    spine_up: int = 0  # ports per spine towards cores
+    cores_per_plane: int = 0
+    core_planes: int = 0
+    links_per_spine_core: int = 0
+    core: TierPorts | None = None
     last_pod_links_per_spine_core: int = 0  # the last planned pod, when it holds fewer SUs
 
     def spine_core_links(self, pod: int) -> int:
@@ -205,6 +206,19 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     leaves_per_su = rails * leaves_per_rail
     planned_leaves = leaves_per_su * planned_sus
 
+    sized = partial(
+        ComputeSizing,
+        rails=rails,
+        servers_per_su=n,
+        sus=sus,
+        planned_sus=planned_sus,
+        leaves_per_rail=leaves_per_rail,
+        leaves_per_su=leaves_per_su,
+        leaf_down=d,
+        leaf_up=u,
+        leaf=leaf,
+        spine=spine,
+    )
     tiers: int
     tiers = (2 if planned_leaves <= spine.ports else 3) if net.tiers == "auto" else int(net.tiers)
 
@@ -221,29 +235,12 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
                 f"spine model {spine.model} has {spine.ports}: use 3 tiers"
             )
         _fits(leaf, d, spines, lpp, "leaf")
-        return ComputeSizing(
+        return sized(
             tiers=2,
-            rails=rails,
-            servers_per_su=n,
-            sus=sus,
-            planned_sus=planned_sus,
-            leaves_per_rail=leaves_per_rail,
-            leaves_per_su=leaves_per_su,
-            leaf_down=d,
-            leaf_up=u,
             spines_per_pod=spines,
             links_per_leaf_spine=lpp,
             sus_per_pod=planned_sus,
-            pods=1,
-            planned_pods=1,
             spine_down=planned_leaves * lpp,
-            spine_up=0,
-            cores_per_plane=0,
-            core_planes=0,
-            links_per_spine_core=0,
-            leaf=leaf,
-            spine=spine,
-            core=None,
         )
 
     if net.core is None:
@@ -273,28 +270,18 @@ def size_compute(spec: ClusterSpec) -> ComputeSizing:
     if last_sus < sus_per_pod:
         last_up = spine.uplinks(last_sus * leaves_per_su, 1.0)
         last_lpsc = min(lpsc, math.ceil(last_up / cores_per_plane))
-    return ComputeSizing(
+    return sized(
         tiers=3,
-        rails=rails,
-        servers_per_su=n,
-        sus=sus,
-        planned_sus=planned_sus,
-        leaves_per_rail=leaves_per_rail,
-        leaves_per_su=leaves_per_su,
-        leaf_down=d,
-        leaf_up=u,
         spines_per_pod=spines_per_pod,
         links_per_leaf_spine=1,
         sus_per_pod=sus_per_pod,
+        spine_down=spine_down,
         pods=pods,
         planned_pods=planned_pods,
-        spine_down=spine_down,
         spine_up=spine_up,
         cores_per_plane=cores_per_plane,
         core_planes=planes,
         links_per_spine_core=lpsc,
-        leaf=leaf,
-        spine=spine,
         core=core,
         last_pod_links_per_spine_core=last_lpsc,
     )

@@ -14,13 +14,14 @@ switch off from more than one peer. The uplink cages may run their own port mode
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Plane, Port, fast_new, put
 from toolkit.design.naming import switch_ifname
 from toolkit.platforms._sonic_skus import sku_for
-from toolkit.spec.models import parse_breakout, parse_speed
+from toolkit.spec.models import TierSpec, parse_breakout, parse_speed
 
 
 @dataclass
@@ -38,7 +39,13 @@ class Slots:
     up_breakout: str | None = None
     separate_up: bool = False  # the uplink cages run their own mode (up_breakout)
     up_cages: int = 0  # top cages reserved for uplinks (set by reserve_uplinks)
+    fixed_up: bool = False  # the top up_cages are a hardware group of their own (catalogue uplink_cages)
+    up_cage_speed: int = 0  # native speed of the uplink group's cages (fixed_up)
     used: dict[int, Port] = field(default_factory=dict)
+
+    def native(self, cage: int) -> int:
+        """Native speed of ``cage``: the uplink group's cages (fixed_up) differ from the rest."""
+        return self.up_cage_speed if self.fixed_up and cage > self.cages - self.up_cages else self.cage_speed
 
     @property
     def count(self) -> int:
@@ -60,7 +67,7 @@ class Slots:
     def names(self, i: int) -> tuple[str, str, int, int]:
         cage, lane, lanes, _ = self.mode(i)
         return (
-            self.namer(cage, lane, lanes, self.cage_speed),
+            self.namer(cage, lane, lanes, self.native(cage)),
             switch_ifname(cage, lane, lanes),
             cage,
             lane,
@@ -68,6 +75,15 @@ class Slots:
 
 
 _SLOTS: dict[int, Slots] = {}
+
+
+def tier_switch(
+    ctx: Ctx, plane: Plane, mtu: int, tier: TierSpec, role: str, name: str, rack: str, index: int, **more: Any
+) -> Device:
+    """``make_switch`` for a switch of a tier spec (its model and port breakout); ``more``: the
+    keyword arguments of ``make_switch`` after ``mtu`` (su, pod, rail, uplink_breakout, ...)."""
+    spot: dict[str, Any] = {"role": role, "name": name, "rack": rack, "index": index, **more}
+    return make_switch(ctx, model_name=tier.model, breakout=tier.breakout, plane=plane, mtu=mtu, **spot)
 
 
 def make_switch(
@@ -94,13 +110,20 @@ def make_switch(
     lanes, speed = parse_breakout(breakout) if breakout else (1, cage_speed)
     separate = uplink_breakout is not None and uplink_breakout != breakout
     up_lanes, up_speed = parse_breakout(uplink_breakout) if separate and uplink_breakout else (lanes, speed)
+    group = model.uplink_cages  # mixed port groups: the uplinks on cages of their own type
+    cages = model.ports + (group.ports if group else 0)
+    if group:
+        separate, uplink_breakout, up_lanes, up_speed = True, None, 1, parse_speed(group.speed)
     platform: str = model.platform
     if ctx.platform and platforms.get(platform).kind == "ethernet":
         platform = ctx.platform
     plat = platforms.get(platform)
     own = platform == model.platform
-    os_version = (model.os_version if own else None) or ctx.spec.site.os_versions.get(platform) or (
-        plat.os_versions[-1] if plat.os_versions else None)
+    os_version = (
+        (model.os_version if own else None)
+        or ctx.spec.site.os_versions.get(platform)
+        or (plat.os_versions[-1] if plat.os_versions else None)
+    )
     dev = Device(
         name=name,
         role=role,
@@ -114,8 +137,9 @@ def make_switch(
         rail=rail,
         index=index,
         power_w=model.power_w,
-        cage_count=model.ports,
+        cage_count=cages,
         cage_speed=cage_speed,
+        cage_speeds={c: up_speed for c in range(model.ports + 1, cages + 1)},
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
         os_version=os_version,
     )
@@ -132,16 +156,16 @@ def make_switch(
                 f"catalog.switches.{model_name}.sonic",
                 ("catalog", "switches", model_name),
             )
-        if model.ports > len(sku.ports):
+        if cages > len(sku.ports):
             raise DesignError(
-                f"{model_name} has {model.ports} cages, its SONiC SKU {sku.hwsku} {len(sku.ports)} ports",
+                f"{model_name} has {cages} cages, its SONiC SKU {sku.hwsku} {len(sku.ports)} ports",
                 ("catalog", "switches", model_name, "ports"),
             )
         ctx.skus[model_name] = sku
         namer = sku.port_name
     ctx.slots[name] = Slots(
         namer,
-        model.ports,
+        cages,
         lanes,
         cage_speed,
         speed,
@@ -152,6 +176,9 @@ def make_switch(
         up_speed,
         uplink_breakout if separate else breakout,
         separate,
+        up_cages=group.ports if group else 0,
+        fixed_up=group is not None,
+        up_cage_speed=up_speed,
     )
     return ctx.add(dev)
 
@@ -165,6 +192,14 @@ def reserve_uplinks(ctx: Ctx, dev: Device, peers: int, links_per_peer: int) -> N
     """Reserve the top cages of ``dev`` for ``peers`` x ``links_per_peer`` uplinks (before any port is used)."""
     slots: Slots = ctx.slots[dev.name]
     need = uplink_cages(peers, links_per_peer, slots.up_lanes)
+    if slots.fixed_up:  # the model's uplink group holds the uplinks; its spare cages stay unused
+        if need > slots.up_cages:
+            raise DesignError(
+                f"{dev.name} ({dev.model}) needs {need} cages for {peers} x {links_per_peer} uplinks, its "
+                f"uplink_cages group has {slots.up_cages}",
+                ("catalog", "switches", dev.model, "uplink_cages", "ports"),
+            )
+        return
     if need > slots.cages:
         raise DesignError(
             f"{dev.name} ({dev.model}) needs {need} cages for {peers} x {links_per_peer} uplinks, it has {slots.cages}"
@@ -208,7 +243,7 @@ def _port(ctx: Ctx, dev: Device, i: int) -> Port:
         up = i >= slots.count
         port = fast_new(
             Port,
-            name=slots.namer(cage, lane, lanes, slots.cage_speed),
+            name=slots.namer(cage, lane, lanes, slots.native(cage)),
             ifname=switch_ifname(cage, lane, lanes),
             plane=slots.plane,
             role="uplink" if up else "downlink",

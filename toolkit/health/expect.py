@@ -78,25 +78,28 @@ def _cabled(fabric: Fabric, dev: Device, present: Present) -> Iterable[tuple[Por
 # ------------------------------------------------------------------------------ switches
 
 
+def _link_cases(
+    fabric: Fabric, present: Present, more: Callable[[Device, Port, Port], dict[str, object]]
+) -> list[Case]:
+    """A case per cabled data port of every switch: its OS name and planned peer, plus ``more``."""
+    return [
+        Case(
+            dev.name,
+            p.name,
+            {"ifname": os_ifname(dev, p), "peer_device": p.peer_device, "peer_port": peer.name} | more(dev, p, peer),
+        )
+        for dev in _switches(fabric, present)
+        for p, peer in _cabled(fabric, dev, present)
+    ]
+
+
 def switch_ports(fabric: Fabric, present: Present) -> list[Case]:
     """Every cabled data port of every switch: up, Fabric MTU."""
-    out = []
-    for dev in _switches(fabric, present):
-        for p, peer in _cabled(fabric, dev, present):
-            out.append(
-                Case(
-                    dev.name,
-                    p.name,
-                    {
-                        "ifname": os_ifname(dev, p),
-                        "mtu": p.mtu,
-                        "peer_device": p.peer_device,
-                        "peer_port": peer.name,
-                        "peer_ifname": os_ifname(fabric.devices[p.peer_device or ""], peer),
-                    },
-                )
-            )
-    return out
+
+    def more(dev: Device, p: Port, peer: Port) -> dict[str, object]:
+        return {"mtu": p.mtu, "peer_ifname": os_ifname(fabric.devices[p.peer_device or ""], peer)}
+
+    return _link_cases(fabric, present, more)
 
 
 def switch_addresses(fabric: Fabric, present: Present) -> list[Case]:
@@ -113,22 +116,7 @@ def switch_addresses(fabric: Fabric, present: Present) -> list[Case]:
 
 def lldp_ports(fabric: Fabric, present: Present) -> list[Case]:
     """Every cabled data port of every switch: LLDP must see exactly the planned peer."""
-    out = []
-    for dev in _switches(fabric, present):
-        for p, peer in _cabled(fabric, dev, present):
-            out.append(
-                Case(
-                    dev.name,
-                    p.name,
-                    {
-                        "ifname": os_ifname(dev, p),
-                        "peer_device": p.peer_device,
-                        "peer_port": peer.name,
-                        "peer_port_ids": sorted({peer.name, peer.ifname}),
-                    },
-                )
-            )
-    return out
+    return _link_cases(fabric, present, lambda dev, p, peer: {"peer_port_ids": sorted({peer.name, peer.ifname})})
 
 
 def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:

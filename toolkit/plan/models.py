@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -17,6 +18,29 @@ ProgressKind = Literal["started", "changed", "unchanged", "failed", "restored", 
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Named(Protocol):
+    device: str
+
+
+_D = TypeVar("_D", bound=_Named)
+
+
+def _by_device(items: list[_D], name: str) -> _D:
+    """The entry of ``items`` for device ``name`` (KeyError when there is none)."""
+    for d in items:
+        if d.device == name:
+            return d
+    raise KeyError(name)
+
+
+def _tally(statuses: Iterable[str], kinds: tuple[str, ...]) -> dict[str, int]:
+    """How many of each status, every kind listed (0 when none), in the Literal's order."""
+    out = dict.fromkeys(kinds, 0)
+    for s in statuses:
+        out[s] += 1
+    return out
 
 
 class FileDiff(_M):
@@ -100,20 +124,14 @@ class Plan(_M):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
-        out = {k: 0 for k in ("create", "update", "drift", "unchanged", "error")}
-        for d in self.devices:
-            out[d.status] += 1
-        return out
-
-    def device(self, name: str) -> DevicePlan:
-        for d in self.devices:
-            if d.device == name:
-                return d
-        raise KeyError(name)
+        return _tally((d.status for d in self.devices), get_args(PlanStatus))
 
     @property
     def exit_code(self) -> int:
         return plan_exit_code(self)
+
+    def device(self, name: str) -> DevicePlan:
+        return _by_device(self.devices, name)
 
 
 class ProgressEvent(_M):
@@ -172,16 +190,10 @@ class ApplyResult(_M):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> dict[str, int]:
-        out = {k: 0 for k in ("changed", "unchanged", "failed", "restored", "skipped")}
-        for d in self.devices:
-            out[d.status] += 1
-        return out
+        return _tally((d.status for d in self.devices), get_args(ApplyStatus))
 
     def device(self, name: str) -> DeviceResult:
-        for d in self.devices:
-            if d.device == name:
-                return d
-        raise KeyError(name)
+        return _by_device(self.devices, name)
 
     @property
     def exit_code(self) -> int:

@@ -28,7 +28,7 @@ def lanes_per_port(dev: Device, port: Port) -> int | None:
     if not dev.is_switch or port.cage is None or not dev.cage_speed:
         return None
     n = parse_breakout(port.breakout)[0] if port.breakout else 1
-    return max(serdes_lanes(dev.cage_speed) // n, 1)
+    return max(serdes_lanes(dev.native_speed(port.cage)) // n, 1)
 
 
 def _mode(speed: int, lanes: int | None) -> str:
@@ -47,9 +47,10 @@ def _ends_agree(spec: ClusterSpec, fabric: Fabric) -> Out:
         bp = idx.port(c.b_device, c.b_port)
         if ap is None or bp is None:
             continue
-        if ap.speed == bp.speed and ap.breakout == bp.breakout and devices[c.a_device].cage_speed == devices[
-            c.b_device
-        ].cage_speed:
+        if ap.speed == bp.speed and ap.breakout == bp.breakout and (
+            ap.cage is None or bp.cage is None
+            or devices[c.a_device].native_speed(ap.cage) == devices[c.b_device].native_speed(bp.cage)
+        ):
             continue  # same mode on the same cage type: trivially equal
         a, b = devices[c.a_device], devices[c.b_device]
         la, lb = lanes_per_port(a, ap), lanes_per_port(b, bp)

@@ -4,11 +4,14 @@ the model, and every NOS release asked for must be one the platform renders."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from toolkit import platforms
-from toolkit.platforms._sonic_skus import sku_for
+from toolkit.platforms import Sku
+from toolkit.platforms._sonic_skus import SKUS, sku_for
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, tier_models
-from toolkit.spec.models import parse_breakout, parse_speed
+from toolkit.spec.models import ClusterSpec, SwitchModel, parse_breakout, parse_speed
 
 
 def _mode_of(text: str) -> tuple[int, int]:
@@ -36,12 +39,87 @@ def _sonic_sku(c: RuleCtx) -> Out:
                 f"add catalog.switches.{model}.sonic {{hwsku, platform, ports}} (aidc describes {known})",
             )
             continue
-        if m.ports > len(sku.ports):
+        cages = m.ports + (m.uplink_cages.ports if m.uplink_cages else 0)
+        if model not in SKUS and cages > len(sku.ports):  # aidc's own SKU data: SKU003
             yield (
                 ("catalog", "switches", model, "ports"),
-                f"{model} has {m.ports} cages in the catalogue, its SKU {sku.hwsku} has {len(sku.ports)} ports",
+                f"{model} has {cages} cages in the catalogue, its SKU {sku.hwsku} has {len(sku.ports)} ports",
                 f"set ports to at most {len(sku.ports)}",
             )
+
+
+def _used_models(spec: ClusterSpec) -> Iterator[str]:
+    seen: set[str] = set()
+    agg = spec.networks.oob.aggregation
+    for model in [m for m, _b, _p in tier_models(spec)] + ([agg.model] if agg else []):
+        if model not in seen:
+            seen.add(model)
+            yield model
+
+
+def _groups(sku: Sku) -> list[tuple[int, int, list[str]]]:
+    """The SKU's front-panel ports as runs of one native speed: (count, Gbit/s, port names)."""
+    out: list[tuple[int, int, list[str]]] = []
+    for p in sku.ports:
+        if out and out[-1][1] == p.speed:
+            out[-1] = (out[-1][0] + 1, p.speed, [*out[-1][2], p.name])
+        else:
+            out.append((1, p.speed, [p.name]))
+    return out
+
+
+def _speed_text(gbps: int) -> str:
+    return f"{gbps}G"
+
+
+def _layout_problem(name: str, m: SwitchModel, sku: Sku) -> tuple[tuple[str, ...], str, str] | None:
+    """What in ``catalog.switches.<name>`` disagrees with the hardware the SKU describes."""
+    groups = _groups(sku)
+    (n0, s0, _names0) = groups[0]
+    layout = " + ".join(f"{n} x {_speed_text(s)} (" + (", ".join(names) if n <= 8 else f"{names[0]}..{names[-1]}")
+                        + ")" for n, s, names in groups)
+    fix = f"ports: {n0} (or fewer), speed: {_speed_text(s0)}"
+    if len(groups) > 1:
+        n1, s1, _ = groups[1]
+        fix = (f"ports: {n0}, speed: {_speed_text(s0)} and, for the {_speed_text(s1)} cages the uplinks use, "
+               f"uplink_cages: {{ports: {n1}, speed: {_speed_text(s1)}}} (or ports: {n0} or fewer alone)")
+    where = ("catalog", "switches", name)
+    cage_speed = parse_speed(m.speed)
+    if cage_speed != s0:
+        return ((*where, "speed"), f"{name} ({sku.hwsku}) has {layout}: its first ports run "
+                f"{_speed_text(s0)}, the catalogue says {m.speed}", f"write {fix}")
+    if m.ports > n0:
+        beyond = sku.ports[n0] if n0 < len(sku.ports) else None
+        what = (f"port {n0 + 1} is {beyond.name}, a {_speed_text(beyond.speed)} cage" if beyond
+                else f"it has {len(sku.ports)} ports")
+        return ((*where, "ports"), f"{name} ({sku.hwsku}) has {layout}: {m.ports} x {m.speed} do not exist "
+                f"({what})", f"write {fix}")
+    up = m.uplink_cages
+    if up is None:
+        return None
+    if len(groups) < 2:
+        return ((*where, "uplink_cages"), f"{name} ({sku.hwsku}) has {layout}: no second group of cages",
+                f"remove uplink_cages (write {fix})")
+    n1, s1, _ = groups[1]
+    if m.ports != n0 or up.ports > n1 or parse_speed(up.speed) != s1:
+        return ((*where, "uplink_cages"), f"{name} ({sku.hwsku}) has {layout}: the catalogue's "
+                f"{m.ports} x {m.speed} + {up.ports} x {up.speed} do not match", f"write {fix}")
+    return None
+
+
+@rule("SKU003", "error", "a switch model aidc has SKU data for has the cages the hardware has (count, speed, groups)")
+def _sku_layout(c: RuleCtx) -> Out:
+    """The hardware is the same on every NOS (an SN2201 has 48 x 1G RJ45 + 4 x 100G QSFP28 under
+    Cumulus too): checked whatever the model's platform, so ``--platform sonic`` never meets a
+    port the SKU does not have."""
+    for model in _used_models(c.spec):
+        m = c.spec.catalog.switches.get(model)
+        sku = SKUS.get(model)
+        if m is None or sku is None or not sku.ports:
+            continue
+        problem = _layout_problem(model, m, sku)
+        if problem:
+            yield problem
 
 
 @rule("SKU002", "error", "a breakout used on a SONiC switch is one its platform offers on those ports")

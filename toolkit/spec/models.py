@@ -200,6 +200,13 @@ class SonicSkuSpec(Strict):
     )
 
 
+class UplinkCages(Strict):
+    """A second group of cages of another type after the ``ports`` cages (mixed port groups)."""
+
+    ports: int = Field(ge=1, le=64, description="cages in the group (SN2201: its 4 QSFP28 after the 48 RJ45 ports)")
+    speed: Speed = Field(description="native speed of these cages, e.g. 100G")
+
+
 class SwitchModel(Strict):
     vendor: Text = Field(default="", description="manufacturer")
     platform: str = Field(
@@ -210,6 +217,12 @@ class SwitchModel(Strict):
     speed: Speed = Field(description="native cage speed, e.g. 800G")
     breakouts: list[Breakout] = Field(
         default_factory=list, max_length=8, description="supported breakout modes, e.g. [1x800G, 2x400G, 4x200G]"
+    )
+    uplink_cages: UplinkCages | None = Field(
+        default=None,
+        description="mixed port groups: cages of another speed after the `ports` ones, where the switch's uplinks "
+        "go (SN2201: ports 48, speed 1G, uplink_cages {ports: 4, speed: 100G}); SKU003 checks them against the "
+        "switch's SKU data",
     )
     os_version: str | None = Field(
         default=None,

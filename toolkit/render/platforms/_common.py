@@ -340,20 +340,23 @@ def _front_panel(dev: Device, sku: Sku | None) -> dict[str, tuple[int, int, int,
     """native name -> (cage, lane, lanes, lane speed) for every front-panel port of ``dev``
     (named by the switch's SKU when it has one: ``Fabric.skus``)."""
     return _front_panel_of(dev.platform, dev.cage_count, dev.cage_speed, tuple(sorted(dev.cage_breakouts.items())),
-                           sku)
+                           sku, tuple(sorted(dev.cage_speeds.items())))
 
 
 @functools.lru_cache(maxsize=256)
 def _front_panel_of(platform: str, cages: int, cage_speed: int,
-                    breakouts: tuple[tuple[int, str], ...], sku: Sku | None) -> dict[str, tuple[int, int, int, int]]:
+                    breakouts: tuple[tuple[int, str], ...], sku: Sku | None,
+                    cage_speeds: tuple[tuple[int, int], ...] = ()) -> dict[str, tuple[int, int, int, int]]:
     modes = dict(breakouts)
+    natives = dict(cage_speeds)
     namer = sku.port_name if sku is not None and sku.ports else platforms.get(platform).port_namer
     out: dict[str, tuple[int, int, int, int]] = {}
     for cage in range(1, cages + 1):
         mode = modes.get(cage)
-        lanes, speed = parse_breakout(mode) if mode else (1, cage_speed)
+        native = natives.get(cage, cage_speed)
+        lanes, speed = parse_breakout(mode) if mode else (1, native)
         for lane in range(lanes):
-            out[namer(cage, lane, lanes, cage_speed)] = (cage, lane, lanes, speed)
+            out[namer(cage, lane, lanes, native)] = (cage, lane, lanes, speed)
     return out
 
 

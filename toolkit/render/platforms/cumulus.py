@@ -108,7 +108,7 @@ def _breakouts(v: DeviceView) -> list[CageBreakout]:
     dev = v.dev
     return [
         CageBreakout(
-            parent=platforms.get(dev.platform).port_name(b.cage, 0, 1, dev.cage_speed),
+            parent=platforms.get(dev.platform).port_name(b.cage, 0, 1, dev.native_speed(b.cage)),
             mode=f"{b.lanes}x",
             cage=b.cage,
             ports=b.ports,

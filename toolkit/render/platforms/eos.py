@@ -96,18 +96,18 @@ def _speed(speed: int, lanes_per_port: int) -> str:
     return f"forced {speed * 1000}full"
 
 
-def _lanes_per_port(dev: Device, breakout: str | None) -> int:
+def _lanes_per_port(dev: Device, breakout: str | None, cage: int | None) -> int:
     n = parse_breakout(breakout)[0] if breakout else 1
-    return max(serdes_lanes(dev.cage_speed) // n, 1)
+    return max(serdes_lanes(dev.native_speed(cage) if cage is not None else dev.cage_speed) // n, 1)
 
 
 def _speeds(v: DeviceView) -> dict[str, str]:
     dev = v.dev
-    out = {p.name: _speed(p.speed, _lanes_per_port(dev, p.breakout)) for p in v.ports}
+    out = {p.name: _speed(p.speed, _lanes_per_port(dev, p.breakout, p.cage)) for p in v.ports}
     for u in v.unused:
         mode = dev.cage_breakouts.get(u.cage) if u.cage is not None else None
         if mode and u.speed is not None:
-            out[u.name] = _speed(u.speed, _lanes_per_port(dev, mode))
+            out[u.name] = _speed(u.speed, _lanes_per_port(dev, mode, u.cage))
     return out
 
 

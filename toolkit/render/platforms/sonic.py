@@ -10,8 +10,8 @@ Files per switch:
   real ``hwsku`` / ``platform``, the port names, the platform's ``brkout_mode`` strings, and the
   buffer key layout (a lossless PG / queue key is the image's own key, ``3-4``, never an
   overlapping ``3``). A cage whose designed mode is not the image's default is re-laid out:
-  BREAKOUT_CFG, the new ports with their lanes / alias / index, and ``null`` for the image's ports
-  the mode removes (``config load`` deletes an entry written as null). The result, merged onto
+  by SONiC's dynamic port breakout first (``breakout.sh``), then BREAKOUT_CFG and the new ports
+  with their lanes / alias / index are written here as DPB leaves them. The result, merged onto
   the SKU's base CONFIG_DB, is validated against the SONiC YANG models in tests/vendor/.
   Tables: DEVICE_METADATA, PORT (every front-panel port in use, unused ones admin down),
   BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
@@ -21,6 +21,9 @@ Files per switch:
   lossless RoCE ports the QoS maps, PORT_QOS_MAP, QUEUE, SCHEDULER, WRED_PROFILE, BUFFER_POOL /
   BUFFER_PG / BUFFER_QUEUE (dynamic buffer model) and PFC_WD. Built as a dict and written with
   ``json.dumps(sort_keys=True, indent=4)``.
+- ``breakout.sh`` (only a switch with a cage in another mode than the image's, e.g. 1x800G
+  uplinks on the SN5600-O128 whose image installs 2x400G): SONiC dynamic port breakout commands
+  (:func:`breakout_commands`), run before ``config load``.
 - ``frr.conf``: the integrated FRR configuration (``docker_routing_config_mode`` is
   ``split-unified``: SONiC does not generate FRR config from CONFIG_DB and loads this single
   file). Same routing section as the frr platform (``templates/frr/bgp.conf.j2``) with SONiC port
@@ -93,7 +96,7 @@ def _mode_key(mode: str) -> tuple[int, int]:
 
 def sku_mode(sku: Sku, cage: int, lanes: int, speed_gbps: int) -> str:
     """The SKU's breakout mode string for ``lanes`` x ``speed_gbps`` on ``cage`` (ValueError if the
-    platform does not offer it: ``validate`` refuses such a breakout, SKU003)."""
+    platform does not offer it: ``validate`` refuses such a breakout, SKU002)."""
     want = (lanes, speed_gbps * 1000)
     for mode in sku.port(cage).breakout_modes:
         if _mode_key(mode) == want:
@@ -120,14 +123,13 @@ def _children(sku: Sku, cage: int, mode: str) -> list[tuple[str, dict[str, str]]
     return out
 
 
-def _layout(dev: Device, sku: Sku, port: dict[str, Any], breakout: dict[str, Any]) -> None:
-    """Cages whose designed mode is not the one the image installs: BREAKOUT_CFG with the
-    platform's mode string, the new ports with their lanes and aliases, and ``null`` for the
-    image's ports that the new mode removes (``config load`` deletes an entry written as null).
-    Cages in the image's mode keep the image's PORT entries (lanes, alias, index untouched)."""
+def _modes(dev: Device, sku: Sku) -> list[tuple[int, str, str, bool]]:
+    """(cage, parent port, the platform's mode string, re-laid out) of every cage with dynamic
+    breakout: re-laid out when the designed mode is not the one the image installs."""
+    out = []
     for cage in range(1, dev.cage_count + 1):
         mode = dev.cage_breakouts.get(cage)
-        lanes, speed = parse_breakout(mode) if mode else (1, dev.cage_speed)
+        lanes, speed = parse_breakout(mode) if mode else (1, dev.native_speed(cage))
         parent = sku.port(cage)
         if not parent.breakout_modes:
             continue  # no dynamic breakout on this platform: the image's layout is the only one
@@ -135,16 +137,50 @@ def _layout(dev: Device, sku: Sku, port: dict[str, Any], breakout: dict[str, Any
         default = sku.default_modes[cage - 1] if cage <= len(sku.default_modes) else ""
         if _mode_key(want) == _mode_key(default or want):
             if mode:
-                breakout[parent.name] = {"brkout_mode": default or want}
+                out.append((cage, parent.name, default or want, False))
             continue
-        breakout[parent.name] = {"brkout_mode": want}
-        new = _children(sku, cage, want)
-        names = {name for name, _ in new}
-        for name, _entry in _children(sku, cage, default):
-            if name not in names:
-                port[name] = None
-        for name, entry in new:
-            port[name] = entry
+        out.append((cage, parent.name, want, True))
+    return out
+
+
+def breakout_commands(dev: Device, sku: Sku) -> list[str]:
+    """SONiC dynamic port breakout (``config interface breakout <parent> <mode> -y -f``) of the
+    cages whose designed mode is not the image's: run on the switch before ``config load``. DPB
+    deletes the image's ports of the cage together with every entry that references them
+    (BUFFER_PG / BUFFER_QUEUE / QUEUE / PORT_QOS_MAP keys, CABLE_LENGTH fields: ``-f``) and creates
+    the mode's ports from platform.json — which a ``config load`` merge cannot do (it cannot
+    delete a field of CABLE_LENGTH)."""
+    return [f"config interface breakout {parent} '{mode}' -y -f" for _c, parent, mode, relaid in _modes(dev, sku)
+            if relaid]
+
+
+BREAKOUT_SCRIPT = "breakout.sh"
+"""Rendered only for a switch with re-laid out cages: the DPB commands, then ``config load``."""
+
+
+def _breakout_script(dev: Device, commands: list[str]) -> str:
+    head = [
+        "#!/bin/sh",
+        f"# {dev.name}: SONiC dynamic port breakout of the cages whose mode is not the one the image",
+        "# installs. Run once on the switch, then `config load -y config_db.json` and `config save -y`:",
+        "# each command removes the cage's old ports and everything that references them (-f) and",
+        "# creates the new ports from the platform's platform.json.",
+        "set -e",
+    ]
+    return "\n".join([*head, *commands]) + "\n"
+
+
+def _layout(dev: Device, sku: Sku, port: dict[str, Any], breakout: dict[str, Any]) -> None:
+    """BREAKOUT_CFG with the platform's mode string of every cage with dynamic breakout; for a
+    cage whose designed mode is not the one the image installs, the new ports with the lanes and
+    aliases the DPB commands (:func:`breakout_commands`, run first) give them. The image's ports
+    DPB removes are not written (a ``null`` merge would leave their buffer / queue / cable-length
+    references behind). Cages in the image's mode keep the image's PORT entries untouched."""
+    for cage, parent, want, relaid in _modes(dev, sku):
+        breakout[parent] = {"brkout_mode": want}
+        if relaid:
+            for name, entry in _children(sku, cage, want):
+                port[name] = entry
 
 
 def _groups(keys: tuple[str, ...], ids: set[int]) -> list[str]:
@@ -427,7 +463,12 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
     frr_filters(env)
     v = device_view(dev, fabric)
     frr = env.get_template("sonic/frr.conf.j2").render(v=v)
-    return {
-        "config_db.json": dumps(config_db(v, sonic_sku(dev, fabric))) + "\n",
+    sku = sonic_sku(dev, fabric)
+    files = {
+        "config_db.json": dumps(config_db(v, sku)) + "\n",
         "frr.conf": frr,
     }
+    commands = breakout_commands(dev, sku)
+    if commands:
+        files[BREAKOUT_SCRIPT] = _breakout_script(dev, commands)
+    return files

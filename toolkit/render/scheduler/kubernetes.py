@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Mapping
 
 import jinja2
 import yaml
@@ -41,13 +42,23 @@ def _dump(docs: list[dict[str, object]]) -> str:
     return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in docs)
 
 
+def _obj(api: str, kind: str, metadata: Mapping[str, object], spec: Mapping[str, object]) -> dict[str, object]:
+    """One Kubernetes object, keys in the order kubectl prints them."""
+    return {"apiVersion": api, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def _plan(fabric: Fabric) -> SchedulerPlan:
+    s = fabric.scheduler
+    assert s is not None, "the Kubernetes objects are rendered only for a Fabric with a scheduler plan"
+    return s
+
+
 def rails_label(s: SchedulerPlan) -> str:
     return f"{s.label_prefix}/compute-rails"
 
 
 def node_labels(fabric: Fabric) -> dict[str, dict[str, str]]:
-    s = fabric.scheduler
-    assert s is not None
+    s = _plan(fabric)
     out = {}
     for name, labels in s.node_labels.items():
         rails = sum(1 for p in fabric.devices[name].ports if p.plane == "compute" and p.peer_device)
@@ -56,27 +67,15 @@ def node_labels(fabric: Fabric) -> dict[str, dict[str, str]]:
 
 
 def kueue(fabric: Fabric) -> list[dict[str, object]]:
-    s = fabric.scheduler
-    assert s is not None
+    s = _plan(fabric)
     levels = [{"nodeLabel": f"{s.label_prefix}/{lv}"} for lv in LEVELS] + [{"nodeLabel": HOSTNAME_LABEL}]
-    topo: dict[str, object] = {
-        "apiVersion": KUEUE_API,
-        "kind": "Topology",
-        "metadata": {"name": TOPOLOGY_NAME},
-        "spec": {"levels": levels},
-    }
-    flavor: dict[str, object] = {
-        "apiVersion": KUEUE_API,
-        "kind": "ResourceFlavor",
-        "metadata": {"name": f"{fabric.name}-gpu"},
-        "spec": {"nodeLabels": {rails_label(s): str(len(s.rails))}, "topologyName": TOPOLOGY_NAME},
-    }
-    return [topo, flavor]
+    topo = _obj(KUEUE_API, "Topology", {"name": TOPOLOGY_NAME}, {"levels": levels})
+    flavor_spec = {"nodeLabels": {rails_label(s): str(len(s.rails))}, "topologyName": TOPOLOGY_NAME}
+    return [topo, _obj(KUEUE_API, "ResourceFlavor", {"name": f"{fabric.name}-gpu"}, flavor_spec)]
 
 
 def hypernodes(fabric: Fabric) -> list[dict[str, object]]:
-    s = fabric.scheduler
-    assert s is not None
+    s = _plan(fabric)
     tier = {"leaf-group": 1, "su": 2, "pod": 3}
     top = 4 if any(u.level == "pod" for u in s.units) else 3
     docs: list[dict[str, object]] = []
@@ -86,25 +85,18 @@ def hypernodes(fabric: Fabric) -> list[dict[str, object]]:
             members = [{"type": "Node", "selector": {"exactMatch": {"name": n}}} for n in u.servers]
         else:
             members = [{"type": "HyperNode", "selector": {"exactMatch": {"name": c}}} for c in u.children]
-        docs.append(
-            {
-                "apiVersion": VOLCANO_API,
-                "kind": "HyperNode",
-                "metadata": {"name": u.name, "labels": {f"{s.label_prefix}/level": u.level}},
-                "spec": {"tier": t, "tierName": u.level, "members": members},
-            }
-        )
+        meta = {"name": u.name, "labels": {f"{s.label_prefix}/level": u.level}}
+        docs.append(_obj(VOLCANO_API, "HyperNode", meta, {"tier": t, "tierName": u.level, "members": members}))
     return docs
 
 
 def sriov_policy(fabric: Fabric, r: RailNetwork) -> dict[str, object]:
-    s = fabric.scheduler
-    assert s is not None
-    return {
-        "apiVersion": SRIOV_API,
-        "kind": "SriovNetworkNodePolicy",
-        "metadata": {"name": r.name, "namespace": s.operator_namespace},
-        "spec": {
+    s = _plan(fabric)
+    return _obj(
+        SRIOV_API,
+        "SriovNetworkNodePolicy",
+        {"name": r.name, "namespace": s.operator_namespace},
+        {
             "resourceName": r.resource,
             "nodeSelector": {rails_label(s): str(len(s.rails))},
             "nicSelector": {"pfNames": [r.nic]},
@@ -115,7 +107,7 @@ def sriov_policy(fabric: Fabric, r: RailNetwork) -> dict[str, object]:
             "deviceType": "netdevice",
             "priority": 99 - min(r.rail, 99),
         },
-    }
+    )
 
 
 def cni_config(r: RailNetwork) -> dict[str, object]:
@@ -134,18 +126,10 @@ def cni_config(r: RailNetwork) -> dict[str, object]:
 
 
 def nad(fabric: Fabric, r: RailNetwork) -> dict[str, object]:
-    s = fabric.scheduler
-    assert s is not None
-    return {
-        "apiVersion": NAD_API,
-        "kind": "NetworkAttachmentDefinition",
-        "metadata": {
-            "name": r.name,
-            "namespace": s.namespace,
-            "annotations": {"k8s.v1.cni.cncf.io/resourceName": f"{RESOURCE_PREFIX}/{r.resource}"},
-        },
-        "spec": {"config": json.dumps(cni_config(r), sort_keys=True)},
-    }
+    s = _plan(fabric)
+    annotations = {"k8s.v1.cni.cncf.io/resourceName": f"{RESOURCE_PREFIX}/{r.resource}"}
+    meta = {"name": r.name, "namespace": s.namespace, "annotations": annotations}
+    return _obj(NAD_API, "NetworkAttachmentDefinition", meta, {"config": json.dumps(cni_config(r), sort_keys=True)})
 
 
 def label_script(labels: dict[str, dict[str, str]], cluster: str) -> str:
