@@ -189,11 +189,13 @@ def test_issue12_checks_from_the_fabric_pass_on_the_recorded_twin_and_name_each_
     (msg,) = evaluate.designed_addresses(ac, extra)
     assert msg.startswith(f"{server}: unexpected address {pool_ip} on fe0 (designed subnet ")
 
-    (hc,) = [x for x in expect.hostnames(fab, {vtep})]
+    (hc,) = expect.hostnames(fab, {vtep})
+    (fc,) = expect.frr_hostnames(fab, {vtep})
+    assert expect.frr_hostnames(fab, {server}) == []
     frr = recorded.text("vtep", "show-running-config.txt")
-    assert evaluate.hostname(hc, vtep, frr) == []
-    assert evaluate.hostname(hc, "bogus", frr.replace(f"hostname {vtep}", "hostname other")) == [
-        f"{vtep}: system hostname is 'bogus', expected {vtep!r}",
-        f"{vtep}: FRR hostname is 'other', expected {vtep!r}",
+    assert evaluate.hostname(hc, vtep + "\n") == [] and evaluate.frr_hostname(fc, frr) == []
+    assert evaluate.hostname(hc, "bogus") == [f"{vtep}: system hostname is 'bogus', expected {vtep!r}"]
+    assert evaluate.frr_hostname(fc, frr.replace(f"hostname {vtep}", "hostname other")) == [
+        f"{vtep}: FRR hostname is 'other', expected {vtep!r}"
     ]
     assert isinstance(next(iter(links.values())), IfState)

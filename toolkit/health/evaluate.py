@@ -235,17 +235,17 @@ def designed_addresses(case: Case, addrs: dict[str, list[str]]) -> list[str]:
     return problems
 
 
-def hostname(case: Case, system: str, frr: str | None) -> list[str]:
-    """The system hostname (and the FRR hostname of a switch) is the device name."""
+def hostname(case: Case, system: str) -> list[str]:
+    """The system hostname is the device name."""
+    want, got = case.expect["hostname"], system.strip()
+    return [] if got == want else [f"{case.where}: system hostname is {got or '(empty)'!r}, expected {want!r}"]
+
+
+def frr_hostname(case: Case, config: str) -> list[str]:
+    """The ``hostname`` line of the running FRR config is the device name."""
     want = case.expect["hostname"]
-    problems = []
-    if system.strip() != want:
-        problems.append(f"{case.where}: system hostname is {system.strip() or '(empty)'!r}, expected {want!r}")
-    if frr is not None:
-        got = next((ln.split(None, 1)[1].strip() for ln in frr.splitlines() if ln.startswith("hostname ")), "")
-        if got != want:
-            problems.append(f"{case.where}: FRR hostname is {got or '(not set)'!r}, expected {want!r}")
-    return problems
+    got = next((ln.split(None, 1)[1].strip() for ln in config.splitlines() if ln.startswith("hostname ")), "")
+    return [] if got == want else [f"{case.where}: FRR hostname is {got or '(not set)'!r}, expected {want!r}"]
 
 
 def route_get(case: Case, route: dict[str, Any], what: str | None = None) -> list[str]:

@@ -383,11 +383,14 @@ def designed_addresses(fabric: Fabric, present: Present) -> list[Case]:
 
 
 def hostnames(fabric: Fabric, present: Present) -> list[Case]:
-    """Per switch and server: the system hostname is the device name, and so is the FRR hostname
-    of a switch (logs, LLDP and BGP neighbours name a box by it)."""
-    out = [Case(d.name, None, {"hostname": d.name, "frr": True}) for d in _switches(fabric, present)]
-    out += [Case(d.name, None, {"hostname": d.name, "frr": False}) for d in _servers(fabric, present)]
-    return out
+    """Per switch and server: the system hostname is the device name (logs, LLDP and the
+    identity checks of sessions name a box by it)."""
+    return [Case(d.name, None, {"hostname": d.name}) for d in [*_switches(fabric, present), *_servers(fabric, present)]]
+
+
+def frr_hostnames(fabric: Fabric, present: Present) -> list[Case]:
+    """Per switch: the FRR hostname (``hostname`` of the running config) is the device name."""
+    return [Case(d.name, None, {"hostname": d.name}) for d in _switches(fabric, present)]
 
 
 def mtu_paths(fabric: Fabric, present: Present) -> list[Case]:
@@ -632,6 +635,7 @@ BUILDERS: dict[str, Builder] = {
     "plane_route_probes": plane_route_probes,
     "designed_addresses": designed_addresses,
     "hostnames": hostnames,
+    "frr_hostnames": frr_hostnames,
     "tenant_access_ports": tenant_access_ports,
     "routed_host_ports": routed_host_ports,
     "tenant_reach": tenant_reach,

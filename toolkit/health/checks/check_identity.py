@@ -16,8 +16,13 @@ pytestmark = pytest.mark.layer("identity")
 @pytest.mark.cases("hostnames")
 @pytest.mark.facts("hostname")
 def test_hostname(case: Case, facts: Facts) -> None:
-    frr = facts.get(case.device, "frr_config") if case.expect["frr"] else None
-    fail_on(evaluate.hostname(case, facts.get(case.device, "hostname"), frr))
+    fail_on(evaluate.hostname(case, facts.get(case.device, "hostname")))
+
+
+@pytest.mark.cases("frr_hostnames")
+@pytest.mark.facts("frr_config")
+def test_frr_hostname(case: Case, facts: Facts) -> None:
+    fail_on(evaluate.frr_hostname(case, facts.get(case.device, "frr_config")))
 
 
 @pytest.mark.cases("designed_addresses")
