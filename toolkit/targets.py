@@ -9,8 +9,11 @@ for ``plan``, ``apply`` and ``check`` (``--target lab`` / ``--target inventory``
 - ``InventoryTarget(fabric)``: real devices. The address is the Fabric's ``mgmt_address``;
   credentials come from the environment only (``AIDC_SSH_USER``, ``AIDC_SSH_KEY``,
   ``AIDC_SSH_PASSWORD``, optionally ``AIDC_SSH_KNOWN_HOSTS``) and are never written anywhere.
-  Only the ``frr`` switch platform (a Linux white box running FRR) has an apply driver; other
-  platforms are reported as not implemented per device (see ``DeviceAccess.unsupported``).
+  Switch platforms with an apply driver: ``frr`` (a Linux white box running FRR), ``eos``,
+  ``cumulus`` and ``sonic`` (commit-confirm, ``toolkit.drivers.confirm``); others are reported
+  as not implemented per device (see ``DeviceAccess.unsupported``). The confirm timeout of the
+  commit-confirm platforms is a target setting per platform: ``AIDC_CONFIRM_TIMEOUT`` (seconds
+  for every platform, or ``eos=300,cumulus=600``), kept in ``TargetSpec.confirm_timeouts``.
 
 ``Target.spec()`` is the serialisable form (``TargetSpec``: kind, cluster, state directory; never
 a credential): the health checks' pytest process rebuilds the same target from it with
@@ -79,6 +82,11 @@ class DeviceAccess(BaseModel):
     sudo: bool = Field(default=False, description="privileged tools (vtysh, lldpcli, dcb) run through `sudo -n`")
     lldp_socket: str | None = Field(default=None, description="lldpd control socket (lab: one lldpd per device)")
     unsupported: str | None = Field(default=None, description="why aidc cannot apply this device (yet)")
+    confirm_timeout: int | None = Field(
+        default=None,
+        description="seconds a pushed configuration waits for its confirm before the device rolls it back "
+        "(commit-confirm platforms; None: the driver's default)",
+    )
 
     @property
     def workdir(self) -> str:
@@ -115,6 +123,11 @@ class TargetSpec(BaseModel):
         description="import path ``module:Class`` of another Target implementation, built with "
         "``Class.from_spec(spec, fabric)`` (None: the kind's own class)",
     )
+    confirm_timeouts: dict[str, int] = Field(
+        default_factory=dict,
+        description="platform -> seconds a pushed configuration waits for its confirm before the device "
+        "rolls it back (commit-confirm platforms; missing: the driver's default)",
+    )
 
 
 class Target(ABC):
@@ -133,6 +146,8 @@ class Target(ABC):
 
     impl: ClassVar[str | None] = None
     """Import path of this class for ``TargetSpec.impl`` (None: the built-in of its kind)."""
+    confirm_timeouts: Mapping[str, int] = {}
+    """Platform -> commit-confirm timeout in seconds (see ``TargetSpec.confirm_timeouts``)."""
 
     def spec(self) -> TargetSpec:
         return TargetSpec(
@@ -142,6 +157,7 @@ class Target(ABC):
             state_dir=str(self.state_base.resolve()),
             network_mode=self.network_mode,
             impl=self.impl,
+            confirm_timeouts=dict(self.confirm_timeouts),
         )
 
     def open(
@@ -277,8 +293,12 @@ class InventoryTarget(Target):
         name: str = "inventory",
         environ: Mapping[str, str] | None = None,
         network_mode: str = "netplan",
+        confirm_timeouts: Mapping[str, int] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
+        if confirm_timeouts is None:
+            confirm_timeouts = parse_confirm_timeouts(env.get("AIDC_CONFIRM_TIMEOUT"))
+        self.confirm_timeouts = dict(confirm_timeouts)
         self.name = name
         self.cluster = fabric.name
         self.state_base = Path(state_dir) if state_dir is not None else default_state_dir()
@@ -316,6 +336,7 @@ class InventoryTarget(Target):
                 identity={"$(hostname -s)": d.name},
                 sudo=self.sudo,
                 unsupported=unsupported,
+                confirm_timeout=self.confirm_timeouts.get(d.platform),
             )
 
     def devices(self) -> dict[str, DeviceAccess]:
@@ -364,4 +385,25 @@ def target_from_spec(spec: TargetSpec, fabric: Fabric) -> Target:
         return built
     if spec.kind == "lab":
         return LabTarget(spec.cluster, spec.state_dir, name=spec.name)
-    return InventoryTarget(fabric, spec.state_dir, name=spec.name, network_mode=spec.network_mode)
+    return InventoryTarget(
+        fabric, spec.state_dir, name=spec.name, network_mode=spec.network_mode, confirm_timeouts=spec.confirm_timeouts
+    )
+
+
+PLATFORMS_WITH_CONFIRM = ("cumulus", "eos", "sonic")
+
+
+def parse_confirm_timeouts(text: str | None) -> dict[str, int]:
+    """``AIDC_CONFIRM_TIMEOUT``: ``600`` (every commit-confirm platform) or ``eos=300,sonic=600``."""
+    if not text or not text.strip():
+        return {}
+    out: dict[str, int] = {}
+    for part in text.split(","):
+        name, sep, value = part.strip().rpartition("=")
+        if not value.strip().isdigit() or int(value) < 1:
+            raise TargetError(
+                f"AIDC_CONFIRM_TIMEOUT: {part.strip()!r} is not a number of seconds (use 600 or eos=300,sonic=600)"
+            )
+        for p in [name.strip()] if sep else PLATFORMS_WITH_CONFIRM:
+            out[p] = int(value)
+    return out

@@ -53,10 +53,27 @@ def test_inventory_password_is_secret_and_root_needs_no_sudo(tmp_path: Path) -> 
 def test_unsupported_platform_is_reported_per_device(tmp_path: Path) -> None:
     fab = recorded.fabric()
     leaf = recorded.device("leaf")
-    fab.devices[leaf] = fab.devices[leaf].model_copy(update={"platform": "eos"})
+    fab.devices[leaf] = fab.devices[leaf].model_copy(update={"platform": "infiniband"})
     t = InventoryTarget(fab, tmp_path, environ={})
     assert "no apply driver" in (t.device(leaf).unsupported or "")
     assert t.device(recorded.device("spine")).unsupported is None
+
+
+@pytest.mark.parametrize("platform", ["eos", "cumulus"])
+def test_vendor_platforms_have_a_driver_and_a_confirm_timeout_setting(tmp_path: Path, platform: str) -> None:
+    fab = recorded.fabric()
+    leaf = recorded.device("leaf")
+    fab.devices[leaf] = fab.devices[leaf].model_copy(update={"platform": platform})
+    t = InventoryTarget(fab, tmp_path, environ={"AIDC_CONFIRM_TIMEOUT": f"{platform}=45,frr=9"})
+    assert t.device(leaf).unsupported is None
+    assert t.device(leaf).confirm_timeout == 45
+    again = target_from_spec(t.spec(), fab)
+    assert again.device(leaf).confirm_timeout == 45 and again.spec().confirm_timeouts[platform] == 45
+    every = InventoryTarget(fab, tmp_path, environ={"AIDC_CONFIRM_TIMEOUT": "120"})
+    assert every.device(leaf).confirm_timeout == 120
+    assert InventoryTarget(fab, tmp_path, environ={}).device(leaf).confirm_timeout is None
+    with pytest.raises(TargetError, match="AIDC_CONFIRM_TIMEOUT"):
+        InventoryTarget(fab, tmp_path, environ={"AIDC_CONFIRM_TIMEOUT": "eos=soon"})
 
 
 def test_the_spec_rebuilds_the_same_target(tmp_path: Path) -> None:

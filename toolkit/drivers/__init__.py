@@ -67,4 +67,7 @@ def open_driver(
     cls = driver_for(access.platform)
     if cls is None:
         raise DeviceError(f"{device}: platform {access.platform!r} has no apply driver")
+    opener = getattr(cls, "open_device", None)
+    if opener is not None:  # a driver with its own connection (a vendor CLI: toolkit.drivers.confirm)
+        return cast("LinuxDriver", opener(target, device, timeout=timeout, connect_timeout=connect_timeout))
     return cls(target.open(device, timeout=timeout, connect_timeout=connect_timeout, log=log), timeout=timeout)

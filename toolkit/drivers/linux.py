@@ -112,7 +112,8 @@ class LinuxDriver:
     def confirm(self) -> None:
         """After ``verify`` found nothing: make the activated state permanent. A platform with a
         confirmed commit (EOS ``commit timer``, NVUE ``apply --confirm``) confirms it here; until
-        then the device rolls back by itself. Linux/FRR: nothing to confirm."""
+        then the device rolls back by itself (see ``toolkit.drivers.state``). Linux/FRR: nothing
+        to confirm."""
 
     checks_fabric_ports = False
     """The running state's ``net`` is the switch's own Linux interfaces (named as in the Fabric):

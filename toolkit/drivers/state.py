@@ -1,4 +1,19 @@
-"""What a driver reads from and reports about a device (the contract with plan, apply, store)."""
+"""What a driver reads from and reports about a device (the contract with plan, apply, store).
+
+The steps of a switch apply, in the order the engine (``toolkit.plan.apply``) calls them on a
+driver (``toolkit.drivers.linux.LinuxDriver`` and its subclasses):
+
+``read_running`` -> ``backup`` -> ``prepare(files)`` (upload and validate; nothing runs yet) ->
+``activate()`` -> ``read_running`` (the device answers and its state is read back) ->
+``confirm()`` -> the record advances. On failure after ``prepare``: ``restore(backup)``.
+
+``confirm()`` is the optional commit-confirm step: a driver whose ``activate`` committed with a
+rollback timer (EOS ``commit timer``, NVUE ``apply --confirm``, a SONiC checkpoint with a
+rollback timer) makes the commit permanent there, once the device is reachable and healthy
+after the push; a device that stops answering is never confirmed and rolls back by itself when
+the timer expires (``RestoreReport.pending_rollback`` says so). Drivers without a timer keep the
+no-op of ``LinuxDriver.confirm``.
+"""
 
 from __future__ import annotations
 
@@ -49,3 +64,9 @@ class RestoreReport(BaseModel):
     ok: bool
     steps: list[StepReport] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    message: str | None = Field(default=None, description="what happened, in plain words (None: the default)")
+    pending_rollback: bool = Field(
+        default=False,
+        description="the device could not be restored now but was never confirmed: its commit timer rolls "
+        "it back by itself (``message`` says when)",
+    )

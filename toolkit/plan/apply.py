@@ -188,7 +188,7 @@ class NotApplied(DriverError):
 def _fabric_problems(run: _Run, drv: LinuxDriver, device: str, after: RunningState) -> list[str]:
     """Bridge membership of the switch's host-facing ports against the Fabric (drivers whose
     running state holds the switch's own Linux interfaces)."""
-    if run.fabric is None or not drv.checks_fabric_ports or device not in run.fabric.devices:
+    if run.fabric is None or not getattr(drv, "checks_fabric_ports", False) or device not in run.fabric.devices:
         return []
     from toolkit.health.evaluate import bridge_membership
     from toolkit.health.expect import bridge_cases
@@ -199,14 +199,18 @@ def _fabric_problems(run: _Run, drv: LinuxDriver, device: str, after: RunningSta
 
 def _verify(run: _Run, drv: LinuxDriver, dd: DesiredDevice, files: dict[str, str], after: RunningState) -> None:
     """Raise ``NotApplied`` unless the device runs the intended state (driver read-back, Fabric)."""
-    problems = [*drv.verify(files, after), *_fabric_problems(run, drv, dd.device, after)]
+    verify = getattr(drv, "verify", None)  # drivers that check their read-back in ``confirm`` have none
+    own = verify(files, after) if callable(verify) else []
+    problems = [*own, *_fabric_problems(run, drv, dd.device, after)]
     if problems:
         shown = "; ".join(problems[:6]) + (f"; ... ({len(problems)} in all)" if len(problems) > 6 else "")
         raise NotApplied(f"{dd.device}: not running the intended state after the push: {shown}")
 
 
 def _lost(drv: LinuxDriver, exc: BaseException) -> bool:
-    return not drv.connected or "SSH connection was lost" in str(exc)
+    """The session of ``drv`` is gone (a property on ``LinuxDriver``, a method on others)."""
+    flag: Any = getattr(drv, "connected", True)
+    return not (flag() if callable(flag) else flag) or "SSH connection was lost" in str(exc)
 
 
 def _reconnected(run: _Run, device: str, drv: LinuxDriver) -> LinuxDriver:
@@ -240,7 +244,8 @@ def _restore(
 ) -> LinuxDriver:
     """Restore ``backup`` after ``exc`` (in ``step``); on a lost session: reconnect first, say so."""
     t = time.monotonic()
-    lost = _lost(drv, exc)
+    # a driver without ``settle`` (the commit-confirm drivers) reconnects inside its own restore
+    lost = _lost(drv, exc) and hasattr(drv, "settle")
     if lost:
         res.error = (
             f"the SSH connection to {res.device} was lost during the push ("
@@ -265,7 +270,9 @@ def _restore(
     res.steps["restore"] = _since(t)
     res.restore_errors = rep.errors
     res.status = "restored" if rep.ok else "failed"
-    if not rep.ok:
+    if rep.message:  # the driver's own words (a commit timer that rolls the device back, ...)
+        res.message = rep.message
+    elif not rep.ok:
         res.message = "restore incomplete"
     else:
         res.message = ("reconnected and " if lost else "") + "restored to the previous configuration"
@@ -321,8 +328,11 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         after = drv.read_running()
         _verify(run, drv, dd, files, after)
         steps["verify"] = _since(t)
+        run.check()
+        t = time.monotonic()
         step = "confirm"
-        drv.confirm()
+        drv.confirm()  # commit-confirm: verified after the push (no-op without a timer)
+        steps["confirm"] = _since(t)
         t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)

@@ -19,7 +19,11 @@ PLATFORM = Platform(
     mgmt_port="eth0",
     limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=128),
     # Linux ports, FRR and lldpd underneath: the FRR readers observe it (no apply driver yet)
-    hooks=Hooks(renderer="toolkit.render.platforms.cumulus:render_device", facts="toolkit.health.readers:frr_readers"),
+    hooks=Hooks(
+        renderer="toolkit.render.platforms.cumulus:render_device",
+        facts="toolkit.health.readers:frr_readers",
+        driver="toolkit.drivers.cumulus:CumulusDriver",
+    ),
     unnumbered_bgp=True,
     mgmt_vrf="mgmt",
     switch_wide_roce=True,

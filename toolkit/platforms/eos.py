@@ -31,7 +31,7 @@ PLATFORM = Platform(
     mgmt_port="Management1",
     limits=Limits(mtu=(68, 9214), vlan=(1, 4094), ifname=None, vrf_name=None, max_ecmp=600,
                   rt_vni_bits=16, anycast_macs=1),
-    hooks=Hooks(renderer="toolkit.render.platforms.eos:render_device"),
+    hooks=Hooks(renderer="toolkit.render.platforms.eos:render_device", driver="toolkit.drivers.eos:EosDriver"),
     mtu_kind="ip",
     unnumbered_bgp=False,
     mgmt_vrf="MGMT",
