@@ -59,7 +59,7 @@ def test_unsupported_platform_is_reported_per_device(tmp_path: Path) -> None:
     assert t.device(recorded.device("spine")).unsupported is None
 
 
-@pytest.mark.parametrize("platform", ["eos", "cumulus"])
+@pytest.mark.parametrize("platform", ["eos", "cumulus", "sonic"])
 def test_vendor_platforms_have_a_driver_and_a_confirm_timeout_setting(tmp_path: Path, platform: str) -> None:
     fab = recorded.fabric()
     leaf = recorded.device("leaf")

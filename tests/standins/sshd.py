@@ -25,7 +25,10 @@ from toolkit.targets import DeviceAccess
 
 HERE = Path(__file__).resolve().parent
 SSHD = "/usr/sbin/sshd"
-TOOLS = {"cumulus": {"nv": "nvue.py"}, "sonic": {"config": "sonic.py", "show": "sonic.py", "vtysh": "sonic.py"}}
+TOOLS = {
+    "cumulus": {"nv": "nvue.py"},
+    "sonic": {"config": "sonic.py", "show": "sonic.py", "vtysh": "sonic.py", "docker": "sonic.py"},
+}
 
 
 def why_no_sshd() -> str | None:
@@ -151,12 +154,13 @@ class Standin:
     def transcript(self) -> list[str]:
         return self.state.read("transcript").splitlines()
 
-    def wait_no_pending(self, timeout: float) -> bool:
+    def wait_rolled_back(self, timeout: float) -> bool:
+        """Wait until the device rolled a commit back by itself (its transcript says so)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not (self.dir / "pending.json").exists():
+            if any(x.startswith("# rolled back:") for x in self.transcript()):
                 return True
-            time.sleep(0.1)
+            time.sleep(0.2)
         return False
 
     # -- tear-down (by PID only)
@@ -166,6 +170,7 @@ class Standin:
         if self.proc is not None:
             pids += _children(self.proc.pid)
         pids += [int(x) for x in self.state.read("pids").split() if x.strip()]
+        pids += _marked(f"AIDC_STANDIN_DIR={self.dir}")  # what the device's shell left running
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
@@ -175,6 +180,19 @@ class Standin:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(5)
             self.proc = None
+
+
+def _marked(marker: str) -> list[int]:
+    """PIDs of processes whose environment holds ``marker`` (started in this stand-in's sessions)."""
+    out: list[int] = []
+    want = marker.encode()
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit() or int(p.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if want in (p / "environ").read_bytes().split(b"\0"):
+                out.append(int(p.name))
+    return out
 
 
 def _children(pid: int) -> list[int]:

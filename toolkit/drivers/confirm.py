@@ -107,6 +107,10 @@ class ConfirmDriver:
             raise DriverError(f"{self.access.name}: `{what or command}` refused ({res.rc}): {tail(res.output)}")
         return res
 
+    def runs_candidate(self, read_back: str) -> bool:
+        """Does the configuration read after the commit match the staged candidate?"""
+        return self.candidate is None or read_back == self.candidate
+
     # -- NOS commands (subclasses)
 
     def read_config(self) -> str:
@@ -160,7 +164,7 @@ class ConfirmDriver:
         """Confirm, then check that what runs is still what was read back after the push: a
         timer that expired before the confirm arrived rolled the device back (an error, never a
         success)."""
-        if self.candidate is not None and self.read_back is not None and self.read_back != self.candidate:
+        if self.read_back is not None and not self.runs_candidate(self.read_back):
             raise DriverError(
                 f"{self.access.name}: after the commit the device does not run the configuration that was "
                 "pushed (rolled back by its timer, or changed meanwhile); not confirmed"

@@ -18,7 +18,7 @@ PLATFORM = Platform(
     port_namer=linux_port_name,
     mgmt_port="eth0",
     limits=Limits(mtu=(552, 9216), vlan=(1, 4094), vlan_reserved=((3725, 3999),), max_ecmp=128),
-    # Linux ports, FRR and lldpd underneath: the FRR readers observe it (no apply driver yet)
+    # Linux ports, FRR and lldpd underneath: the FRR readers observe it; apply: toolkit.drivers.cumulus
     hooks=Hooks(
         renderer="toolkit.render.platforms.cumulus:render_device",
         facts="toolkit.health.readers:frr_readers",

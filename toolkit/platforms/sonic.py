@@ -33,8 +33,12 @@ PLATFORM = Platform(
     port_namer=port_name,
     mgmt_port="eth0",
     limits=Limits(mtu=(68, 9216), vlan=(2, 4094), vrf_name=15, max_ecmp=256),
-    # Linux ports, FRR and lldpd underneath: the FRR readers observe it (no apply driver yet)
-    hooks=Hooks(renderer="toolkit.render.platforms.sonic:render_device", facts="toolkit.health.readers:frr_readers"),
+    # Linux ports, FRR and lldpd underneath: the FRR readers observe it; apply: toolkit.drivers.sonic
+    hooks=Hooks(
+        renderer="toolkit.render.platforms.sonic:render_device",
+        facts="toolkit.health.readers:frr_readers",
+        driver="toolkit.drivers.sonic:SonicDriver",
+    ),
     unnumbered_bgp=True,
     vrf_prefix="Vrf",
     mgmt_vrf="mgmt",
