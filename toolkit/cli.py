@@ -295,8 +295,10 @@ def show(
         for r in rows:
             usable = ", ".join(f"{k} {v}" for k, v in r["usable_tb"].items())  # type: ignore[attr-defined]
             tol = ", ".join(f"{k}: {v}" for k, v in r["tolerates"].items())  # type: ignore[attr-defined]
-            s.add_row(str(r["system"]), str(r["name"]), str(r["raw_tb"]), usable, str(r["layout"]),
-                      f"{tol} ({', '.join(r['required'])})")  # type: ignore[arg-type]
+            unmet = list(r["unmet"])  # type: ignore[call-overload]
+            req = f"required {', '.join(r['required'])}: " + (f"NOT MET ({', '.join(unmet)})" if unmet else "met")  # type: ignore[arg-type]
+            raw = str(r["raw_tb"]) if r["raw_tb"] else "unknown (no drive_tb in the catalog)"
+            s.add_row(str(r["system"]), str(r["name"]), raw, usable, str(r["layout"]), f"{tol}; {req}")
         out.print(s)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
+from toolkit import platforms
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.health.model import Case, Probe
 from toolkit.netstate import prefix
@@ -107,7 +108,8 @@ def switch_addresses(fabric: Fabric, present: Present) -> list[Case]:
     out = []
     for dev in _switches(fabric, present):
         if dev.loopback:
-            out.append(Case(dev.name, "lo", {"ifname": "lo", "address": dev.loopback}))
+            lo = platforms.get(dev.platform).loopback
+            out.append(Case(dev.name, "lo", {"ifname": lo, "address": dev.loopback}))
         for p in dev.ports:
             if p.address and p.plane != "oob" and p.role not in ("mgmt", "bmc"):
                 out.append(Case(dev.name, p.name, {"ifname": os_ifname(dev, p), "address": p.address}))
@@ -128,8 +130,7 @@ def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
                 continue
             if n.interface and (n.unnumbered or not n.peer_address):
                 try:
-                    port = dev.port(n.interface)
-                    keys = sorted({port.ifname, port.name})
+                    keys = [os_ifname(dev, dev.port(n.interface))]  # the session's interface as the OS names it
                 except KeyError:
                     keys = [n.interface]
                 label = n.interface

@@ -155,6 +155,9 @@ class Platform:
     mgmt_port: str
     limits: Limits
     hooks: Hooks
+    loopback: str = "lo"
+    """Interface that holds the router ID / VTEP address, as the OS names it (SONiC and EOS:
+    ``Loopback0``); renderers configure it and health looks the loopback address up there."""
     mtu_kind: Literal["interface", "ip"] = "interface"
     """``interface``: Linux-style interface MTU (``Port.mtu`` as designed); ``ip``: the platform's
     ``mtu`` is an IP MTU with its own maximum (EOS) — the design clamps to ``limits.mtu``."""
