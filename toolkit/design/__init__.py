@@ -110,7 +110,8 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
         switch_mtu=1500,
         host_mtu=1500,
         underlay="none",
-        tiers=2 if nets.oob.aggregation else 1,  # per-rack access switches (+ the aggregation)
+        # per-rack access switches (+ the per-SU distribution) (+ the aggregation)
+        tiers=1 + (nets.oob.aggregation is not None) + bool(nets.oob.aggregation and nets.oob.aggregation.distribution),
     )
     return out
 
