@@ -548,6 +548,25 @@ def lab_status_cmd(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
         raise typer.Exit(1)
 
 
+@lab_app.command("restart-daemon")
+def lab_restart_cmd(
+    path: Path = PathArg,
+    device: str = typer.Argument(..., help="device name"),
+    daemon: str = typer.Argument(..., help="sshd, lldpd or an FRR daemon (zebra, bgpd, staticd)"),
+    force: bool = typer.Option(False, "--force", help="restart it even if it still runs"),
+) -> None:
+    """Start a daemon of a device again that died (`lab status` shows it dead), as `lab up` started it."""
+    from toolkit.lab import LabError, lab_restart_daemon
+    from toolkit.state import state_dir
+
+    try:
+        rec = lab_restart_daemon(_cluster_name(path), state_dir(), device, daemon, force=force)
+    except LabError as exc:
+        err.print(f"[red]restart failed[/red]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    out.print(f"{escape(device)}: {escape(daemon)} restarted (pid {rec.pid})")
+
+
 @lab_app.command("shell")
 def lab_shell_cmd(path: Path = PathArg, device: str = typer.Argument(..., help="device name")) -> None:
     """Open a shell inside a device's namespace."""
