@@ -5,12 +5,17 @@ lab-mini from nothing: ``lab up``, ``apply`` of the network only, then the stora
 HEALTH_OK with every PG active+clean (the playbook's last task waits for it), ``check`` of every
 layer, the memory of the Ceph daemons (RSS and PSS, by PID), ``lab down``.
 
+Then where the storage phase spends its time: every playbook task's wall-clock seconds (from one
+task's start to the next's), largest first, and the time from the last gateway start to all PGs
+active+clean.
+
 Usage: python bench/storage_bench.py      (takes the machine-wide lab lock like the lab tests)
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import shutil
 import sys
 import tempfile
@@ -33,6 +38,36 @@ from toolkit.targets import LabTarget  # noqa: E402
 LOCK = "/tmp/aidc-lab-tests.lock"
 
 
+def _timed_playbooks(timeline: list[tuple[float, str]]) -> None:
+    """Record every task start of the storage playbooks (the apply code is unchanged: the runner
+    function it imports is wrapped)."""
+    from toolkit.drivers import ansible_runner
+
+    real = ansible_runner.run_playbook
+
+    def run_playbook(*args, on_event=None, **kwargs):  # type: ignore[no-untyped-def]
+        def hook(ev):  # type: ignore[no-untyped-def]
+            if ev.kind == "task":
+                timeline.append((time.monotonic(), f"{ev.play} / {ev.task}"))
+            if on_event is not None:
+                on_event(ev)
+
+        try:
+            return real(*args, on_event=hook, **kwargs)
+        finally:
+            timeline.append((time.monotonic(), "(end)"))
+
+    ansible_runner.run_playbook = run_playbook  # type: ignore[assignment]
+
+
+def _profile(timeline: list[tuple[float, str]]) -> list[tuple[str, float]]:
+    per: dict[str, float] = {}
+    for (t, name), (t_next, _) in itertools.pairwise(timeline):
+        if name != "(end)":
+            per[name] = per.get(name, 0.0) + t_next - t
+    return sorted(per.items(), key=lambda kv: -kv[1])
+
+
 def main() -> int:
     spec = load(ROOT / "inventory" / "examples" / "lab-mini").spec
     assert spec is not None
@@ -49,12 +84,14 @@ def main() -> int:
             net = apply(fabric, artifacts, LabTarget(fabric.name, state), storage=False)
             t_net = time.monotonic() - t
             assert net.ok, [d.error for d in net.devices if d.error]
+            timeline: list[tuple[float, str]] = []
+            _timed_playbooks(timeline)
             t = time.monotonic()
             res = apply(fabric, artifacts, LabTarget(fabric.name, state), storage=True)
             t_storage = time.monotonic() - t
             st = [d for d in res.devices if d.kind == "storage"]
             t = time.monotonic()
-            report = run_checks(fabric, _health_target(fabric.name, state))
+            report = run_checks(fabric, LabTarget(fabric.name, state))
             t_check = time.monotonic() - t
             total = time.monotonic() - t0
             lab = load_state(fabric.name, state)
@@ -69,6 +106,9 @@ def main() -> int:
             print(f"| lab-mini | {t_up:.1f} s | {t_net:.1f} s | {t_storage:.1f} s ({storage_state}) | "
                   f"{t_check:.1f} s, {'ok' if report.ok else 'FAILED'} | {total:.1f} s | {len(daemons)} | "
                   f"{rss:.0f} MiB | {pss:.0f} MiB |")
+            print("\nstorage phase, seconds per playbook task (wall clock, largest first):")
+            for name, sec in _profile(timeline)[:25]:
+                print(f"  {sec:6.1f} s  {name}")
             if not report.ok:
                 for name, lr in report.layers.items():
                     for f in lr.failures[:5]:
@@ -77,12 +117,6 @@ def main() -> int:
         finally:
             lab_down(fabric.name, state)
             shutil.rmtree(state, ignore_errors=True)
-
-
-def _health_target(cluster: str, state: Path):  # type: ignore[no-untyped-def]
-    from toolkit.health.lab import LabTarget as HealthLabTarget
-
-    return HealthLabTarget(cluster, state)
 
 
 if __name__ == "__main__":

@@ -60,9 +60,9 @@ def test_aggregation_too_small_and_loose_uplink(lab_mini_data: D, write_spec) ->
     lab_mini_data["networks"]["oob"]["aggregation"]["model"] = "tiny"
     res = load(write_spec(lab_mini_data))
     assert res.spec is not None
-    hits = [f for f in validate(res.spec, res.sources) if f.code == "DES001"]
-    assert len(hits) == 1 and hits[0].yaml_path == "networks.oob.aggregation.model"
-    assert "has 4 ports, 4 racks need one each plus the peer link" in hits[0].message
+    hits = [f for f in validate(res.spec, res.sources) if f.code == "OOBA003"]
+    assert len(hits) == 1 and hits[0].yaml_path == "networks.oob.aggregation.model" and hits[0].line
+    assert "has 4 ports; 4 racks need one each plus the peer link" in hits[0].message
     # the rule is a second line behind the design: an uplink left uncabled is reported
     res = load("inventory/examples/lab-mini")
     assert res.spec is not None

@@ -186,6 +186,12 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("OOB001", lambda d: d["catalog"]["servers"]["stor-1u"]["nics"].pop(1), "catalog.servers.stor-1u.nics"),
     ("OOB002", _set("catalog.switches.as7326.mgmt_port", False), "networks.business.leaf"),
     ("OOB003", _set("catalog.switches.sn2201.ports", 3), "layout.racks[1].name"),
+    (
+        "OOBA003",
+        _multi(_set("catalog.switches.tiny", {"platform": "cumulus", "ports": 4, "speed": "1G"}),
+               _set("networks.oob.aggregation.model", "tiny")),
+        "networks.oob.aggregation.model",
+    ),
     ("PWR001", _set("layout.scalable_units.0.racks.0.power_kw", 4), "layout.scalable_units[0].racks[0].power_kw"),
     ("SITE001", _set("site.ntp", ["10.100.0.5"]), "site.ntp[0]"),
     ("IB001", _multi(_ib(), lambda d: d["networks"]["compute"].pop("infiniband")), "networks.compute.kind"),

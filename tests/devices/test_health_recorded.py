@@ -19,9 +19,10 @@ import pytest
 from tests import recorded
 from toolkit.health import checks as checks_pkg
 from toolkit.health import evaluate, expect
+from toolkit.health.eos import EOS
 from toolkit.health.facts import Facts, ProbeResult, parse_probe_output, probe_script
 from toolkit.health.model import Case, HealthError, Probe
-from toolkit.health.readers import FRR, LINUX, parse_evpn, readers_for, remote_vteps
+from toolkit.health.readers import FRR, LINUX, SONIC, parse_evpn, readers_for, remote_vteps
 from toolkit.lldp import lldp_command, parse_lldp
 from toolkit.netstate import parse_links
 from toolkit.session import DeviceError, Sessions
@@ -165,9 +166,10 @@ def test_policy_routes_of_the_server(sessions: Sessions) -> None:
 
 
 def test_readers_per_platform(sessions: Sessions) -> None:
-    assert readers_for("frr") is FRR and readers_for("linux") is LINUX and readers_for("eos") == {}
-    assert readers_for("cumulus") is FRR and readers_for("no-such-os") == {}
-    assert set(FRR) - set(LINUX) == {"bgp", "evpn"}
+    assert readers_for("frr") is FRR and readers_for("linux") is LINUX and readers_for("sonic") is SONIC
+    assert readers_for("cumulus") is FRR and readers_for("eos") is EOS and readers_for("no-such-os") == {}
+    assert readers_for("infiniband") == {}
+    assert set(FRR) - set(LINUX) == {"bgp", "evpn", "frr_config"}
     acc = sessions.target.device(recorded.device("leaf"))
     assert FRR["lldp"].command(acc.model_copy(update={"lldp_socket": "/run/x.sock", "sudo": True})) == (
         "sudo -n lldpcli -u /run/x.sock show neighbors -f json0"
@@ -182,8 +184,8 @@ def test_a_platform_without_readers_is_an_error_per_fact(sessions: Sessions) -> 
     assert isinstance(t, recorded.RecordedTarget)
     t._devices[name] = t.device(name).model_copy(update={"platform": "eos"})
     facts = Facts(sessions)
-    with pytest.raises(HealthError, match="no 'bgp' reader for platform 'eos'"):
-        facts.get(name, "bgp")
+    with pytest.raises(HealthError, match="no 'evpn' reader for platform 'eos'"):
+        facts.get(name, "evpn")  # EOS has no VNI reader yet
     with pytest.raises(HealthError, match="not a device"):
         facts.get("no-such-device", "links")
 

@@ -98,9 +98,6 @@ def test_growing_superpod_rewrites_only_changed_files(tmp_path: Path) -> None:
     grow_by_one_rack("superpod-1su", tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="design bug found by plan --against: the new rack group's front-end "
-                   "leaves (fe-leaf11/12) go into the SU's network rack and shift the OOB addresses of the "
-                   "storage leaves already there (st-leaf03..06)")
 def test_growing_superpod_renumbers_nothing(tmp_path: Path) -> None:
     plan = grow_by_one_rack("superpod-1su", tmp_path)
     assert plan is not None

@@ -213,11 +213,27 @@ def test_minio_s3_check_code_runs_against_rgw(ceph_lab: HealthLab) -> None:
     from toolkit.session import Sessions
 
     target = Sessions(ceph_lab.target())
+    commands: list[str] = []
+    real_run = target.run
+
+    def run(device: str, command: str, timeout: float = 30.0) -> Any:
+        commands.append(command)
+        return real_run(device, command, timeout)
+
+    target.run = run  # type: ignore[method-assign]
+    mon = next(iter(fab.ceph[0].mons))
+    pools_before = sorted(p["pool_name"] for p in _ceph(ceph_lab, mon, "osd", "pool", "ls", "detail"))
     try:
         creds = hs.s3_credentials(target)
         assert creds is not None
         res = hs.s3_round_trip(target, case.device, case.expect["endpoint"], creds)
         assert hs.s3(case, res) == [], res
+        # the keys never were on a command line, and their 0600 file is gone from the client
+        assert commands and not any(creds[0] in c or creds[1] in c for c in commands)
+        assert ceph_lab.sh(case.device, "ls -d /tmp/aidc-s3.* 2>/dev/null || true").stdout.strip() == ""
+        # bucket, object and delete made no pool: every pool RGW uses was created before it started
+        assert sorted(p["pool_name"] for p in _ceph(ceph_lab, mon, "osd", "pool", "ls", "detail")) == pools_before
+        assert {p.name for p in fab.ceph[0].pools if p.origin == "rgw"} <= set(pools_before)
         assert [s[0] for s in res["steps"]] == [
             "create bucket",
             "put object",

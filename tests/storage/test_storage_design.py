@@ -4,6 +4,7 @@ cases against the network, findings for bad storage specs, rendered artifacts.""
 from __future__ import annotations
 
 import configparser
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,23 @@ def test_lab_mini_ceph_placement(lab_mini) -> None:  # type: ignore[no-untyped-d
     c = lab_mini.ceph[0]
     assert [o.id for o in c.osd_list] == [0, 1, 2]
     assert [o.host for o in c.osd_list] == ["stor-r01-stor01", "stor-r01-stor02", "stor-r01-stor03"]
-    rbd, objects = c.pools
+    rbd, objects, *rgw = c.pools
     assert (rbd.size, rbd.min_size, rbd.crush_rule) == (3, 2, "replicated-host")
     assert (objects.size, objects.min_size, objects.ec_profile) == (3, 2, "ec-2-1-host")
+    # the gateway's zone pools are designed (and created before radosgw starts), not made lazily
+    assert [p.name for p in rgw] == [
+        ".rgw.root",
+        "default.rgw.control",
+        "default.rgw.meta",
+        "default.rgw.log",
+        "default.rgw.buckets.index",
+        "default.rgw.buckets.data",
+        "default.rgw.buckets.non-ec",
+    ]
+    assert {(p.origin, p.type, p.size, p.min_size, p.crush_rule, p.pg_num) for p in rgw} == {
+        ("rgw", "replicated", 3, 2, "replicated-host", 8)
+    }
+    assert (c.default_size, c.default_min_size) == (3, 2)
     assert c.rgws == {"stor-r01-stor01": "10.120.0.1:7480"}
     assert set(c.clients) == {d.name for d in lab_mini.by_role("gpu-server")}
 
@@ -63,6 +78,25 @@ def test_failure_cases_follow_the_leaves(lab_mini) -> None:  # type: ignore[no-u
     mn = {(f.scenario, f.what): f for f in lab_mini.minio[0].failures}
     assert not mn[("leaf", "fe-leaf01")].quorum  # 6 of 9 drives gone, write quorum 5
     assert mn[("server", "stor-r01-stor02")].quorum
+
+
+def test_show_reports_each_failure_domain_against_the_requirement(
+    lab_mini, lab_mini_data: D, write_spec: Callable[[D], Path]
+) -> None:  # type: ignore[no-untyped-def]
+    from toolkit.design.storage import storage_summary
+
+    ceph, minio = storage_summary(lab_mini)
+    # stor01+stor03 hang from fe-leaf01, stor02 from fe-leaf02; all three sit in rack stor-r01
+    want = {"server": "survives", "leaf": "survives 1 of 2", "leaf-pair": "fails", "rack": "fails"}
+    assert ceph["tolerates"] == want and minio["tolerates"] == want
+    assert ceph["required"] == ["server"] and ceph["unmet"] == [] and minio["unmet"] == []
+    assert ceph["usable_tb"] == {"rbd": 3.8, "objects": 7.7, "7 RGW zone pools": "size 3"}
+    # asking for more than the network gives is reported as not met (and is STO011 in validate)
+    lab_mini_data["storage"]["minio"][0]["survives"] = ["server", "leaf"]
+    res = load(write_spec(lab_mini_data))
+    assert res.spec is not None
+    (_, mn) = storage_summary(design(res.spec))
+    assert mn["unmet"] == ["leaf"]
 
 
 def _findings(data: D, write_spec: Callable[[D], Path]) -> list[Any]:
@@ -102,7 +136,17 @@ def test_render_artifacts(lab_mini) -> None:  # type: ignore[no-untyped-def]
     assert conf["osd.1"]["crush location"] == "root=default rack=stor-r01 host=stor-r01-stor02"
     specs = list(yaml.safe_load_all(out["storage/ceph/ceph1/cephadm/cluster.yml"]))
     kinds = [s["service_type"] for s in specs]
-    assert kinds == ["host", "host", "host", "mon", "mgr", "osd", "rgw"]
+    assert kinds == ["host", "host", "host", "mon", "mgr", "osd"]
+    # gateways come after pools.sh (bootstrap.sh and the playbook apply them last)
+    gw = list(yaml.safe_load_all(out["storage/ceph/ceph1/cephadm/gateways.yml"]))
+    assert [s["service_type"] for s in gw] == ["rgw"]
+    boot = out["storage/ceph/ceph1/cephadm/bootstrap.sh"]
+    assert boot.index("cluster.yml") < boot.index("pools.sh") < boot.index("gateways.yml")
+    pools_sh = out["storage/ceph/ceph1/pools.sh"]
+    plan = json.loads(pools_sh.split('PLAN_JSON = r"""', 1)[1].split('"""', 1)[0])
+    assert [p["name"] for p in plan["pools"]] == [p.name for p in c.pools]
+    assert [r["name"] for r in plan["rules"]] == ["replicated-host", "ec-2-1-host"]  # each rule once
+    assert plan["rules"][1]["spec"] == ["k=2", "m=1", "crush-failure-domain=host"]
     assert specs[0]["addr"] == c.mons["stor-r01-stor01"] and "mon" in specs[0]["labels"]
     assert specs[5]["spec"]["data_devices"] == {"paths": ["/dev/nvme0n1"]}
     env = out["storage/minio/minio1/minio.env"]

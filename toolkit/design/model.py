@@ -437,6 +437,9 @@ class CephPool(_Model):
     crush_rule: str = Field(description="CRUSH rule name the pool uses")
     ec_profile: str | None = Field(default=None, description="erasure-code profile name (erasure pools)")
     usable_bytes: int = Field(default=0, description="raw capacity x this pool's efficiency (if it held all data)")
+    origin: Literal["spec", "rgw"] = Field(
+        default="spec", description="spec: declared in the spec; rgw: a pool the gateways use, declared by the design"
+    )
 
 
 class CephOsd(_Model):
@@ -482,7 +485,10 @@ class CephCluster(_Model):
     mdss: list[CephDaemon] = Field(default_factory=list)
     filesystems: list[CephFs] = Field(default_factory=list)
     failure_domain: str
-    pools: list[CephPool]
+    pools: list[CephPool] = Field(description="every pool, created before any daemon that uses it starts")
+    default_size: int = Field(default=3, description="size of pools Ceph creates itself (osd pool default size)")
+    default_min_size: int = Field(default=2, description="min_size of pools Ceph creates itself")
+    rgw_zone: str = Field(default="default", description="RGW zone the gateways serve (its pools: <zone>.rgw.*)")
     host_racks: dict[str, str]
     host_leaves: dict[str, list[str]] = Field(
         default_factory=dict, description="host -> leaves its storage ports hang from"

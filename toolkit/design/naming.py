@@ -59,6 +59,10 @@ def oob_switch_name(rack: str) -> str:
     return f"{rack}-oob"
 
 
+def oob_distribution_name(su: str, index: int) -> str:
+    return f"{su}-oob-dist{index + 1}"
+
+
 def pdu_name(rack: str, index: int) -> str:
     return f"{rack}-pdu{index + 1}"
 

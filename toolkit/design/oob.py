@@ -5,16 +5,20 @@ block 0 holds the gateway (offset 1) and the controller (offset 2). Inside a rac
 OOB switch at +0; the devices counting up attach port by port, PDUs first, then each server's
 BMC followed by its host OS management port (servers whose model has a ``mgmt`` NIC), the port
 at OOB switch port p (0-based) having address +1+p; switches count down from the top of the
-block. OOB switch ports mirror that: switches from below the uplinks down; the last port (a
-redundant aggregation: the last two ports) are the uplinks — on a model with a group of uplink
-cages (``catalog.switches.<model>.uplink_cages``, e.g. the SN2201's 4 x 100G QSFP28 after its 48
-x 1G RJ45) the uplinks use those cages and every port of the first group faces the rack.
+block, in the order of the first rack each serves (``_first_served_rack``: growth never
+moves an existing switch). OOB switch ports mirror that: switches from below the uplinks down;
+the last port (a redundant aggregation: the last two ports) are the uplinks — on a model with a
+group of uplink cages (``catalog.switches.<model>.uplink_cages``, e.g. the SN2201's 4 x 100G
+QSFP28 after its 48 x 1G RJ45) the uplinks use those cages and every port of the first group
+faces the rack.
 
 Aggregation (``networks.oob.aggregation``): ``oob-agg01`` (and ``oob-agg02`` for a redundant
 pair) in the aggregation racks (default: the network racks outside the SUs), managed like every
 switch of their rack; port r (0-based) of each faces the OOB switch of rack r (layout order),
 the last port of a pair is the peer link between the two. The pair (or router) carries the OOB
-gateway address.
+gateway address. With a distribution level (``aggregation.distribution``, three OOB tiers) the
+racks of an SU uplink to the SU's distribution switch (pair) instead, and the aggregation's
+port (racks outside SUs) + s faces SU s's distribution switch (``_distribution``).
 
 Servers without an OS management port on the OOB network are managed in-band: their management
 address is the address of their first business-plane host port (``Device.mgmt_inband``); the BMC
@@ -26,10 +30,10 @@ from __future__ import annotations
 import ipaddress
 
 from toolkit.design.addressing import Pool
-from toolkit.design.compute import network_racks
+from toolkit.design.compute import network_racks, su_network_rack
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
-from toolkit.design.naming import oob_switch_name, pdu_name
+from toolkit.design.naming import oob_distribution_name, oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 
 
@@ -53,6 +57,8 @@ def build_oob(ctx: Ctx) -> None:
     specs = {r.name: r for su in ctx.spec.layout.scalable_units for r in su.racks}
     specs.update({r.name: r for r in ctx.spec.layout.racks})
     aggs = _aggregation(ctx, by_rack)
+    dists, su_first = _distribution(ctx, aggs, by_rack)
+    served = _first_served_rack(ctx)
 
     for rack in ctx.racks:
         base = oob.rack_block * (rack.index + 1)
@@ -78,7 +84,8 @@ def build_oob(ctx: Ctx) -> None:
             raise DesignError(
                 f"OOB switch model {oob.switch_model} needs at least 2 ports", ("networks", "oob", "switch_model")
             )
-        n_up = max(len(aggs), 1)
+        ups, up_port = (dists[rack.su], rack.index - su_first[rack.su]) if rack.su in dists else (aggs, rack.index)
+        n_up = max(len(ups), 1)
         grouped = ctx.spec.catalog.switches[oob.switch_model].uplink_cages is not None
         if grouped:
             reserve_uplinks(ctx, osw, n_up, 1)
@@ -90,17 +97,8 @@ def build_oob(ctx: Ctx) -> None:
         for k in range(n_up):
             up = uplink(ctx, osw, k, 0, 1) if grouped else logical(ctx, osw, n - 1 - k)
             put(up, role="oob-uplink")
-            if k < len(aggs):
-                agg = aggs[k]
-                if rack.index >= front_ports(ctx, agg) - (len(aggs) > 1):
-                    raise DesignError(
-                        f"OOB aggregation {agg.name} ({agg.model}) has {front_ports(ctx, agg)} ports, "
-                        f"{len(ctx.racks)} racks need one each" + (" plus the peer link" if len(aggs) > 1 else ""),
-                        ("networks", "oob", "aggregation", "model"),
-                    )
-                ap = logical(ctx, agg, rack.index)
-                put(ap, role="oob-access")
-                ctx.connect(osw, up, agg, ap, "oob", "oob")
+            if k < len(ups):
+                _downlink(ctx, ups[k], up_port, osw, up, len(ups))
             else:
                 put(up, description="OOB aggregation (not designed: networks.oob.aggregation)")
 
@@ -124,7 +122,7 @@ def build_oob(ctx: Ctx) -> None:
             pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
             low = _attach(ctx, pool, pdu, "mgmt", osw, low, oob.rack_block, base, plen, gw)
         servers = [d for d in members if d.is_server]
-        switches = [d for d in members if d.is_switch]
+        switches = sorted((d for d in members if d.is_switch), key=lambda d: served.get(d.name, -1))
         for srv in servers:
             if srv.bmc_port:
                 low = _attach(ctx, pool, srv, "bmc", osw, low, oob.rack_block, base, plen, gw)
@@ -151,6 +149,26 @@ def build_oob(ctx: Ctx) -> None:
                 "spread switches over more network racks or use a larger OOB switch",
                 ("networks", "oob", "switch_model"),
             )
+
+
+def _first_served_rack(ctx: Ctx) -> dict[str, int]:
+    """Switch -> layout index of the first rack whose servers it serves (leaves only).
+
+    The switches of a rack take OOB ports and addresses in this order (ties, and switches that
+    serve no server such as spines, in design order, first): growth appends racks, so a new
+    rack group's leaves sort after every leaf that exists and no existing switch moves.
+    """
+    first: dict[str, int] = {}
+    devices, racks = ctx.devices, ctx.rack_by_name
+    for c in ctx.cables:
+        if c.tier != "server-leaf":
+            continue
+        a, b = devices[c.a_device], devices[c.b_device]
+        srv, sw = (a, b) if a.is_server else (b, a)
+        r = racks[srv.rack].index
+        if r < first.get(sw.name, r + 1):
+            first[sw.name] = r
+    return first
 
 
 def _at(pool: Pool, offset: int, block: int, within: int, rack: str) -> str:
@@ -199,6 +217,91 @@ def _cable(ctx: Ctx, dev: Device, kind: str, osw: Device, port_index: int, addr:
     ctx.connect(dev, mp, osw, op, "oob", "oob")
 
 
+def _downlink(ctx: Ctx, upper: Device, index: int, lower: Device, lower_port: Port, pair: int) -> None:
+    """Cable ``lower``'s uplink to port ``index`` of ``upper`` (an aggregation or distribution
+    switch; a pair keeps its last port for the peer link)."""
+    usable = front_ports(ctx, upper) - (pair > 1) - _uplinks(upper)
+    if index >= usable:
+        dist = upper.su is not None
+        raise DesignError(
+            f"OOB {'distribution' if dist else 'aggregation'} {upper.name} ({upper.model}) has {usable} ports "
+            f"for {'the racks of its SU' if dist else 'racks and SU distribution switches'}, "
+            f"port {index + 1} is needed",
+            ("networks", "oob", "aggregation", *(("distribution",) if dist else ()), "model"),
+        )
+    ap = logical(ctx, upper, index)
+    put(ap, role="oob-access")
+    ctx.connect(lower, lower_port, upper, ap, "oob", "oob")
+
+
+def _uplinks(dev: Device) -> int:
+    """Ports at the top of an OOB distribution switch kept for its uplink (none on the aggregation)."""
+    return 1 if dev.su is not None else 0
+
+
+def _distribution(
+    ctx: Ctx, aggs: list[Device], by_rack: dict[str, list[Device]]
+) -> tuple[dict[str, list[Device]], dict[str, int]]:
+    """Per SU: its OOB distribution switch (pair), and the layout index of the SU's first rack.
+
+    Distribution switch k of SU s sits in the SU's network rack (a pair: the second in the SU's
+    second network rack when it has one); port p faces the OOB switch of the SU's rack p (row
+    order), the last port is the peer link of a pair, the one below it the uplink to aggregation
+    switch k, on its port (racks outside SUs) + s: racks and SUs only ever append, so growth
+    re-cables nothing.
+    """
+    agg = ctx.spec.networks.oob.aggregation
+    if agg is None or agg.distribution is None:
+        return {}, {}
+    su_first: dict[str, int] = {}
+    for r in ctx.racks:
+        if r.su is not None:
+            su_first.setdefault(r.su, r.index)
+    outside = sum(1 for r in ctx.racks if r.su is None)
+    out: dict[str, list[Device]] = {}
+    for s, su in enumerate(ctx.spec.layout.scalable_units):
+        nets = [r.name for r in ctx.racks if r.su == su.name and r.role == "network"] or [su_network_rack(ctx, su.name)]
+        pair = []
+        for k in range(2 if agg.redundant else 1):
+            rack = ctx.rack_by_name[nets[k % len(nets)]]
+            dev = make_switch(
+                ctx,
+                name=oob_distribution_name(su.name, k),
+                role="oob",
+                plane="oob",
+                model_name=agg.distribution.model,
+                breakout=None,
+                rack=rack.name,
+                index=200_000 + 2 * s + k,
+                mtu=1500,
+                su=su.name,
+                su_index=s,
+            )
+            by_rack.setdefault(rack.name, []).append(dev)
+            pair.append(dev)
+        for k, dev in enumerate(pair):
+            top = front_ports(ctx, dev) - 1 - (len(pair) > 1)
+            if top < 1:
+                raise DesignError(
+                    f"OOB distribution model {dev.model} needs at least {2 + (len(pair) > 1)} ports",
+                    ("networks", "oob", "aggregation", "distribution", "model"),
+                )
+            up = logical(ctx, dev, top)
+            put(up, role="oob-uplink")
+            _downlink(ctx, aggs[k], outside + s, dev, up, len(aggs))
+        if len(pair) == 2:
+            _peer_link(ctx, *pair)
+        out[su.name] = pair
+    return out, su_first
+
+
+def _peer_link(ctx: Ctx, a: Device, b: Device) -> None:
+    pa, pb = logical(ctx, a, front_ports(ctx, a) - 1), logical(ctx, b, front_ports(ctx, b) - 1)
+    put(pa, role="oob-uplink")
+    put(pb, role="oob-uplink")
+    ctx.connect(a, pa, b, pb, "oob", "oob")
+
+
 def _aggregation(ctx: Ctx, by_rack: dict[str, list[Device]]) -> list[Device]:
     """The OOB aggregation switches (none when the spec declares none: rule OOBA001)."""
     agg = ctx.spec.networks.oob.aggregation
@@ -224,10 +327,5 @@ def _aggregation(ctx: Ctx, by_rack: dict[str, list[Device]]) -> list[Device]:
         by_rack.setdefault(rack.name, []).append(dev)
         out.append(dev)
     if len(out) == 2:
-        a, b = out
-        last_a, last_b = front_ports(ctx, a) - 1, front_ports(ctx, b) - 1
-        pa, pb = logical(ctx, a, last_a), logical(ctx, b, last_b)
-        put(pa, role="oob-uplink")
-        put(pb, role="oob-uplink")
-        ctx.connect(a, pa, b, pb, "oob", "oob")
+        _peer_link(ctx, *out)
     return out

@@ -95,8 +95,12 @@ def build_scheduler(ctx: Ctx, ipoib_blocks: list[ipaddress.IPv4Network] | None =
     unit_of: dict[str, dict[str, str]] = {}  # server -> level -> unit name
     su_units: list[TopologyUnit] = []
     pods: dict[int, list[TopologyUnit]] = {}
+    leaves_of_su: dict[str | None, list[Device]] = {}
+    for d in devices.values():
+        if d.role == "leaf" and d.plane == "compute":
+            leaves_of_su.setdefault(d.su, []).append(d)
     for su in ctx.spec.layout.scalable_units:
-        leaves = [d for d in devices.values() if d.role == "leaf" and d.plane == "compute" and d.su == su.name]
+        leaves = leaves_of_su.get(su.name, [])
         if not leaves:
             continue
         groups: list[TopologyUnit] = []

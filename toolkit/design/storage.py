@@ -10,6 +10,15 @@ Ceph
 - Pools: ``min_size`` defaults as Ceph does (replicated ``size - size // 2``, erasure
   ``k + min(1, m - 1)``); CRUSH rule ``<type>-<failure domain>[-<class>]``; erasure pools use the
   profile ``ec-<k>-<m>-<failure domain>[-<class>]``.
+- Pools Ceph would make itself get the cluster's default size/min_size: the first replicated
+  pool's, else 3 (capped at the failure domains) and Ceph's min_size for it.
+- RGW pools: a cluster with gateways declares the pools of its zone (``default``) explicitly,
+  ``.rgw.root`` and ``<zone>.rgw.{control,meta,log,buckets.index,buckets.data,buckets.non-ec}``
+  (the names Ceph 16+ uses; the lazily created rest live as namespaces of these), replicated with
+  the default size on the cluster's failure domain and a small ``pg_num``. The playbooks create
+  them before any gateway starts (radosgw would otherwise create each on first use, with
+  placement groups still peering while the cluster is checked). A spec pool of the same name
+  (e.g. an erasure-coded ``default.rgw.buckets.data``) replaces the design's.
 
 MinIO (the rules of MinIO's own ``cmd/endpoint-ellipses.go`` and storage-class defaults)
 - Each pool is one ``MINIO_VOLUMES`` expression ``http://<host ellipsis>:<port><drive_path>{1...n}``
@@ -175,6 +184,50 @@ def place_mons(c: CephSpec, racks: dict[str, str]) -> list[str]:
     return chosen
 
 
+RGW_ZONE = "default"
+RGW_POOL_SUFFIXES = ("control", "meta", "log", "buckets.index", "buckets.data", "buckets.non-ec")
+RGW_POOL_PG = 8
+"""pg_num of every RGW pool (small: these hold metadata, or little data in small clusters)."""
+
+
+def rgw_pool_names(zone: str) -> list[str]:
+    return [".rgw.root", *(f"{zone}.rgw.{x}" for x in RGW_POOL_SUFFIXES)]
+
+
+def default_size(c: CephSpec, domains: int) -> tuple[int, int]:
+    """(size, min_size) of pools Ceph makes itself: the first replicated spec pool's, else 3
+    capped at the number of failure domains."""
+    for p in c.pools:
+        if p.type == "replicated" and p.size:
+            return p.size, p.min_size or default_min_size(p)
+    size = max(1, min(3, domains))
+    return size, size - size // 2
+
+
+def rgw_pools(c: CephSpec, size_min: tuple[int, int], raw: int) -> list[CephPool]:
+    """The designed pools of the gateways' zone (none without gateways; spec pools win)."""
+    if not c.rgws:
+        return []
+    declared = {p.name for p in c.pools}
+    size, min_size = size_min
+    return [
+        CephPool(
+            name=name,
+            type="replicated",
+            size=size,
+            min_size=min_size,
+            pg_num=RGW_POOL_PG,
+            application="rgw",
+            failure_domain=c.failure_domain,
+            crush_rule=f"replicated-{c.failure_domain}",
+            usable_bytes=raw // size,
+            origin="rgw",
+        )
+        for name in rgw_pool_names(RGW_ZONE)
+        if name not in declared
+    ]
+
+
 def _pool(p: CephPoolSpec, c: CephSpec, raw: int) -> CephPool:
     fd = p.failure_domain or c.failure_domain
     cls = f"-{p.device_class}" if p.device_class else ""
@@ -218,17 +271,14 @@ def ceph_failures(cl: CephCluster, cases: list[Scenario]) -> list[FailureCase]:
                 f"pool {p.name}: {len(hit)} of {len(all_domains)} {p.failure_domain}s lost, worst PG keeps "
                 f"{left} of {p.size} (min_size {p.min_size}): {state}"
             )
-        out.append(
-            FailureCase(
-                scenario=sc.kind,
-                what=sc.what,
-                lost_hosts=sorted(sc.lost),
-                quorum=quorum,
-                available=active and quorum,
-                detail=detail,
-            )
-        )
+        out.append(_case(sc, quorum, active and quorum, detail))
     return out
+
+
+def _case(sc: Scenario, quorum: bool, available: bool, detail: list[str]) -> FailureCase:
+    return FailureCase(
+        scenario=sc.kind, what=sc.what, lost_hosts=sorted(sc.lost), quorum=quorum, available=available, detail=detail
+    )
 
 
 def build_ceph(ctx: Ctx) -> list[CephCluster]:
@@ -266,6 +316,8 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
                     )
         hosts = list(dict.fromkeys([*mon_hosts, *mgrs, *c.osd_hosts, *c.rgws, *c.mdss]))
         leaves = host_leaves(ctx, hosts)
+        osd_domains = {racks[h] if c.failure_domain == "rack" else h for h in c.osd_hosts}
+        size = default_size(c, len(osd_domains))
         cl = CephCluster(
             name=c.name,
             fsid=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{c.name}.{ctx.spec.cluster.name}.aidc")),
@@ -284,7 +336,10 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
                 CephFs(name=f.name, metadata_pool=f.metadata_pool, data_pool=f.data_pool) for f in c.filesystems
             ],
             failure_domain=c.failure_domain,
-            pools=[_pool(p, c, raw) for p in c.pools],
+            pools=[_pool(p, c, raw) for p in c.pools] + rgw_pools(c, size, raw),
+            default_size=size[0],
+            default_min_size=size[1],
+            rgw_zone=RGW_ZONE,
             host_racks={h: ctx.devices[h].rack for h in hosts if h in ctx.devices},
             host_leaves=leaves,
             survives=list(c.survives),
@@ -431,16 +486,7 @@ def minio_failures(cl: MinioCluster, cases: list[Scenario]) -> list[FailureCase]
                 f"pool {j + 1}: worst set loses {worst} of {p.set_size} drives "
                 f"(write quorum {p.write_quorum}, read quorum {p.read_quorum}): {state}"
             )
-        out.append(
-            FailureCase(
-                scenario=sc.kind,
-                what=sc.what,
-                lost_hosts=sorted(sc.lost),
-                quorum=write_ok,
-                available=read_ok,
-                detail=detail,
-            )
-        )
+        out.append(_case(sc, write_ok, read_ok, detail))
     return out
 
 
@@ -571,7 +617,10 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
     """One row per storage cluster: raw and usable TB, what it tolerates, daemons or sets."""
     rows: list[dict[str, object]] = []
     for c in fabric.ceph:
-        usable = {p.name: _tb(p.usable_bytes) for p in c.pools}
+        usable: dict[str, object] = {p.name: _tb(p.usable_bytes) for p in c.pools if p.origin == "spec"}
+        rgw = [p for p in c.pools if p.origin == "rgw"]
+        if rgw:
+            usable[f"{len(rgw)} RGW zone pools"] = f"size {rgw[0].size}"
         rows.append(
             {
                 "system": "ceph",
@@ -587,6 +636,7 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
                 },
                 "tolerates": _tolerance(c.failures),
                 "required": list(c.survives),
+                "unmet": sorted({f.scenario for f in unmet(c)}),
             }
         )
     for m in fabric.minio:
@@ -605,6 +655,7 @@ def storage_summary(fabric: Fabric) -> list[dict[str, object]]:
                 "pools": {f"pool {j + 1}": p.volume for j, p in enumerate(m.pools)},
                 "tolerates": _tolerance(m.failures),
                 "required": list(m.survives),
+                "unmet": sorted({f.scenario for f in unmet(m)}),
             }
         )
     return rows

@@ -3,8 +3,10 @@
 A reader is a command (built from the device's ``DeviceAccess``) plus a parser of its output;
 ``readers_for(platform)`` gives the readers of a device's platform, keyed by fact kind (the
 ``facts(...)`` marker of a check). Linux devices (servers) have the iproute2 and lldpd readers;
-FRR-based switch platforms add vtysh's BGP and EVPN views. A switch platform names its readers
-with the ``facts`` hook of ``toolkit.platforms``.
+FRR-based switch platforms (frr, cumulus, sonic) add vtysh's BGP and EVPN views; EOS has its own
+(``toolkit.health.eos``). A switch platform names its readers with the ``facts`` hook of
+``toolkit.platforms``. Every reader keys its facts by the interface names the platform's OS uses,
+which are the Fabric's switch port names (``Port.name``), so checks look ports up by the Fabric.
 """
 
 from __future__ import annotations
@@ -76,13 +78,22 @@ LINUX: dict[str, Reader] = {
     "rules": Reader(lambda a: "ip -j rule show", parse_rules),
     "routes": Reader(lambda a: "ip -j route show table all", _all_routes),
     "lldp": Reader(lambda a: _priv(a, lldp_command(a.lldp_socket)), parse_lldp),
+    "hostname": Reader(lambda a: "hostname", str.strip),
 }
 FRR: dict[str, Reader] = {
     **LINUX,
     "bgp": Reader(lambda a: vtysh_command(a, "show bgp vrf default neighbors json"), parse_json),
     "evpn": Reader(lambda a: vtysh_command(a, "show evpn vni detail json"), parse_evpn),
+    "frr_config": Reader(lambda a: vtysh_command(a, "show running-config"), str),
 }
-
+SONIC: dict[str, Reader] = {
+    **FRR,
+    # lldpd runs in SONiC's lldp container; its local interfaces are the SONiC port netdevs
+    "lldp": Reader(lambda a: _priv(a, "docker exec lldp " + lldp_command()), parse_lldp),
+}
+"""SONiC is Linux + FRR: its port netdevs are the SONiC port names (``Ethernet<N>``, the Fabric's
+``Port.name``), the loopback address sits on ``Loopback0`` (``Platform.loopback``), and
+``vtysh`` on the host runs in the bgp container (``sudo`` as the ``admin`` user)."""
 
 
 def linux_readers() -> dict[str, Reader]:
@@ -91,8 +102,14 @@ def linux_readers() -> dict[str, Reader]:
 
 
 def frr_readers() -> dict[str, Reader]:
-    """The readers of a Linux + FRR switch (the ``facts`` hook of frr, cumulus, sonic)."""
+    """The readers of a Linux + FRR switch (the ``facts`` hook of frr and cumulus: Cumulus Linux
+    runs FRR and lldpd natively, and its port netdevs are the Fabric's ``swp`` port names)."""
     return FRR
+
+
+def sonic_readers() -> dict[str, Reader]:
+    """The readers of a SONiC switch (the ``facts`` hook of sonic)."""
+    return SONIC
 
 
 SERVER_READERS = "toolkit.health.readers:linux_readers"

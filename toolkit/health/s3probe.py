@@ -2,8 +2,9 @@
 that runs it, so it needs nothing installed there): create a bucket, put an object, get it back,
 delete the object and the bucket. The same code checks Ceph RGW and MinIO.
 
-Run as a script: ``python3 - ENDPOINT`` with ``AIDC_S3_ACCESS_KEY`` / ``AIDC_S3_SECRET_KEY`` in the
-environment; prints one JSON line ``{"ok": bool, "steps": [[name, http status], ...], "error": str}``.
+Run as a script: ``python3 - ENDPOINT`` with ``AIDC_S3_KEYS_FILE`` naming a JSON file
+``{"access": ..., "secret": ...}`` (read, then deleted: the keys never travel on a command line);
+prints one JSON line ``{"ok": bool, "steps": [[name, http status], ...], "error": str}``.
 """
 
 from __future__ import annotations
@@ -89,5 +90,16 @@ def round_trip(endpoint: str, access: str, secret: str, timeout: float = 10.0) -
     return {"ok": True, "steps": steps, "error": ""}
 
 
+def read_keys(path: str) -> tuple[str, str]:
+    """(access, secret) from the keys file, which is removed once read."""
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    return str(data["access"]), str(data["secret"])
+
+
 if __name__ == "__main__":
-    print(json.dumps(round_trip(sys.argv[1], os.environ["AIDC_S3_ACCESS_KEY"], os.environ["AIDC_S3_SECRET_KEY"])))
+    print(json.dumps(round_trip(sys.argv[1], *read_keys(os.environ["AIDC_S3_KEYS_FILE"]))))

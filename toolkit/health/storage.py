@@ -24,6 +24,7 @@ import json
 import os
 import shlex
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -186,14 +187,78 @@ def ceph_json(target: Sessions, host: str, args: str) -> Any:
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    text = target.check_output(host, f"{ceph_cli(target, host)} {args} --format json", timeout=30)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise HealthError(f"{host}: `ceph {args}` printed no JSON: {exc}") from None
+    data = _ceph_json_now(target, host, args)
     with _LOCK:
         _CACHE[key] = data
     return data
+
+
+def _ceph_json_now(target: Sessions, host: str, args: str) -> Any:
+    text = target.check_output(host, f"{ceph_cli(target, host)} {args} --format json", timeout=30)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise HealthError(f"{host}: `ceph {args}` printed no JSON: {exc}") from None
+
+
+PG_SETTLE_WAIT = 30.0
+"""Seconds a check run waits for placement groups that are only being created or peering (a pool
+made a moment ago, an OSD that just restarted) before it reports them; anything else not
+active+clean (degraded, undersized, down, stale, ...) is reported at once."""
+_TRANSIENT = frozenset({"creating", "peering", "activating", "unknown", "active", "clean"})
+_CLEAN_EXTRA = frozenset({"scrubbing", "deep", "snaptrim", "snaptrim_wait", "scrub_wait"})
+
+
+def pg_states(status: dict[str, Any]) -> dict[str, int]:
+    return {s["state_name"]: int(s["count"]) for s in (status.get("pgmap") or {}).get("pgs_by_state", [])}
+
+
+def is_clean(state: str) -> bool:
+    """active+clean, also while scrubbing or trimming snapshots (normal upkeep of a clean PG)."""
+    parts = set(state.split("+"))
+    return {"active", "clean"} <= parts and parts - {"active", "clean"} <= _CLEAN_EXTRA
+
+
+def settling(status: dict[str, Any]) -> bool:
+    """Some PGs are not clean, and every one of them is only being created or peering."""
+    bad = [k for k in pg_states(status) if not is_clean(k)]
+    return bool(bad) and all(set(k.split("+")) <= _TRANSIENT for k in bad)
+
+
+def ceph_status(target: Sessions, host: str, wait: float = PG_SETTLE_WAIT) -> dict[str, Any]:
+    """``ceph status`` of the cluster (cached for this check run), read again for up to ``wait``
+    seconds while its only unclean PGs are being created or peering. If they still are, the
+    status names their pools (``aidc_settling``: pool -> {state: count}, ``aidc_waited``)."""
+    key = (id(target), host, "aidc-settled-status")
+    with _LOCK:
+        if key in _CACHE:
+            return dict(_CACHE[key])
+    status = dict(ceph_json(target, host, "status"))
+    t0 = time.monotonic()
+    while settling(status) and time.monotonic() - t0 < wait:
+        time.sleep(1.0)
+        status = dict(_ceph_json_now(target, host, "status"))
+    if settling(status):
+        status["aidc_waited"] = round(time.monotonic() - t0, 1)
+        status["aidc_settling"] = _unclean_by_pool(target, host)
+    with _LOCK:
+        _CACHE[key] = status
+    return dict(status)
+
+
+def _unclean_by_pool(target: Sessions, host: str) -> dict[str, dict[str, int]]:
+    names = {str(p.get("pool_id")): str(p.get("pool_name")) for p in _ceph_json_now(target, host, "osd pool ls detail")}
+    listed = _ceph_json_now(target, host, "pg ls")
+    stats = listed.get("pg_stats", []) if isinstance(listed, dict) else listed
+    out: dict[str, dict[str, int]] = {}
+    for pg in stats or []:
+        state = str(pg.get("state", ""))
+        if is_clean(state):
+            continue
+        pool = names.get(str(pg.get("pgid", "")).split(".")[0], str(pg.get("pgid", "?")))
+        out.setdefault(pool, {})
+        out[pool][state] = out[pool].get(state, 0) + 1
+    return out
 
 
 def s3_credentials(target: Sessions) -> tuple[str, str] | None:
@@ -206,13 +271,23 @@ def s3_credentials(target: Sessions) -> tuple[str, str] | None:
 
 
 def s3_round_trip(target: Sessions, device: str, endpoint: str, creds: tuple[str, str]) -> dict[str, Any]:
-    """Run the S3 probe on ``device`` (python3 there, the script on stdin of a heredoc)."""
+    """Run the S3 probe on ``device`` (python3 there, the script on stdin of a heredoc). The keys
+    never appear on a command line: they go by SFTP into a 0600 file of a fresh 0700 folder
+    (``mktemp -d``), the probe reads and deletes it, and the folder is removed afterwards."""
     script = S3_PROBE.read_text()
-    cmd = (
-        f"AIDC_S3_ACCESS_KEY={shlex.quote(creds[0])} AIDC_S3_SECRET_KEY={shlex.quote(creds[1])} "
-        f"python3 - {shlex.quote(endpoint)} <<'AIDC_S3_EOF'\n{script}\nAIDC_S3_EOF"
-    )
-    res = target.run(device, cmd, timeout=60)
+    folder = target.check_output(device, "umask 077 && mktemp -d /tmp/aidc-s3.XXXXXXXX", timeout=15).strip()
+    if not folder.startswith("/tmp/aidc-s3."):
+        return {"ok": False, "steps": [], "error": f"mktemp printed {folder[:80]!r}"}
+    keys = f"{folder}/keys.json"
+    try:
+        target.session(device).put_file(keys, json.dumps({"access": creds[0], "secret": creds[1]}), mode=0o600)
+        cmd = (
+            f"AIDC_S3_KEYS_FILE={shlex.quote(keys)} python3 - {shlex.quote(endpoint)} <<'AIDC_S3_EOF'\n"
+            f"{script}\nAIDC_S3_EOF"
+        )
+        res = target.run(device, cmd, timeout=60)
+    finally:
+        target.run(device, f"rm -rf {shlex.quote(folder)}", timeout=15)
     try:
         return dict(json.loads(res.stdout.strip().splitlines()[-1]))
     except (ValueError, IndexError):
@@ -252,14 +327,21 @@ def quorum(case: Case, status: dict[str, Any]) -> list[str]:
 
 
 def pgs(case: Case, status: dict[str, Any]) -> list[str]:
-    pgmap = status.get("pgmap") or {}
-    total = int(pgmap.get("num_pgs", 0))
-    states = {s["state_name"]: int(s["count"]) for s in pgmap.get("pgs_by_state", [])}
-    clean = states.get("active+clean", 0)
+    total = int((status.get("pgmap") or {}).get("num_pgs", 0))
+    states = pg_states(status)
+    clean = sum(n for k, n in states.items() if is_clean(k))
     if total and clean == total:
         return []
-    other = ", ".join(f"{n} {k}" for k, n in sorted(states.items()) if k != "active+clean")
-    return [f"{case.device}: ceph {case.expect['cluster']}: {clean} of {total} PGs active+clean ({other or 'no PGs'})"]
+    other = ", ".join(f"{n} {k}" for k, n in sorted(states.items()) if not is_clean(k))
+    msg = f"{case.device}: ceph {case.expect['cluster']}: {clean} of {total} PGs active+clean ({other or 'no PGs'})"
+    settling_pools = status.get("aidc_settling")
+    if settling_pools:
+        named = "; ".join(
+            f"{pool}: " + ", ".join(f"{n} {k}" for k, n in sorted(st.items()))
+            for pool, st in sorted(settling_pools.items())
+        )
+        msg += f"; still being created or peering after {status.get('aidc_waited')} s: {named}"
+    return [msg]
 
 
 def pools(

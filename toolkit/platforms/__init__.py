@@ -157,6 +157,9 @@ class Platform:
     mgmt_port: str
     limits: Limits
     hooks: Hooks
+    loopback: str = "lo"
+    """Interface that holds the router ID / VTEP address, as the OS names it (SONiC and EOS:
+    ``Loopback0``); renderers configure it and health looks the loopback address up there."""
     mtu_kind: Literal["interface", "ip"] = "interface"
     """``interface``: Linux-style interface MTU (``Port.mtu`` as designed); ``ip``: the platform's
     ``mtu`` is an IP MTU with its own maximum (EOS) — the design clamps to ``limits.mtu``."""
@@ -249,3 +252,9 @@ def get(name: str) -> Platform:
         return _registry()[name]
     except KeyError:
         raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(names())}") from None
+
+
+def rendered_for(model_platform: str, forced: str | None) -> str:
+    """The platform a switch of a model on ``model_platform`` is rendered for under ``--platform
+    forced``: every Ethernet switch takes the forced NOS, InfiniBand switches keep theirs."""
+    return forced if forced and get(model_platform).kind == "ethernet" else model_platform

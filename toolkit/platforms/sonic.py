@@ -33,10 +33,10 @@ PLATFORM = Platform(
     port_namer=port_name,
     mgmt_port="eth0",
     limits=Limits(mtu=(68, 9216), vlan=(2, 4094), vrf_name=15, max_ecmp=256),
-    # Linux ports, FRR and lldpd underneath: the FRR readers observe it; apply: toolkit.drivers.sonic
+    # Linux ports, FRR, lldpd in its container: the SONiC readers observe it; apply: toolkit.drivers.sonic
     hooks=Hooks(
         renderer="toolkit.render.platforms.sonic:render_device",
-        facts="toolkit.health.readers:frr_readers",
+        facts="toolkit.health.readers:sonic_readers",
         driver="toolkit.drivers.sonic:SonicDriver",
     ),
     unnumbered_bgp=True,
@@ -49,4 +49,5 @@ PLATFORM = Platform(
          "border", "border-vrf"}
     ),
     skus=MappingProxyType(SKUS),
+    loopback="Loopback0",
 )

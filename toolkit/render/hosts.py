@@ -121,6 +121,7 @@ class HostInterface:
     kind: str = "ethernet"  # "bond": an LACP bond over ``members`` (dual-homing)
     members: tuple[str, ...] = ()  # bond: member port names
     bond: str | None = None  # the bond this port is a member of
+    ipoib_mode: str | None = None  # IPoIB port: Fabric.infiniband.ipoib_mode (netplan infiniband-mode)
 
     @property
     def sysctl_name(self) -> str:
@@ -246,7 +247,7 @@ def _data_ports(dev: Device) -> list[Port]:
     return [p for p in dev.ports if p.plane != "oob" and p.role not in ("bmc", "mgmt")]
 
 
-def _interface(p: Port) -> HostInterface:
+def _interface(p: Port, ipoib_mode: str | None = None) -> HostInterface:
     ip = plen = net = None
     if p.address:
         ip, plen, net = split_address(p.address)
@@ -277,12 +278,14 @@ def _interface(p: Port) -> HostInterface:
         kind="bond" if p.role == "bond" else "ethernet",
         members=p.members,
         bond=p.bond,
+        ipoib_mode=ipoib_mode if p.plane == "compute" and p.address else None,
     )
 
 
 def host_view(dev: Device, fabric: Fabric) -> HostView:
     fv = fabric_host_view(fabric)
-    ifaces = tuple(_interface(p) for p in _data_ports(dev))
+    ipoib_mode = fabric.infiniband.ipoib_mode if fabric.infiniband is not None else None
+    ifaces = tuple(_interface(p, ipoib_mode) for p in _data_ports(dev))
     routes: list[HostRoute] = []
     rules: list[HostRule] = []
     for i in ifaces:
@@ -318,6 +321,10 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
             nccl.append(("NCCL_IB_GID_INDEX", str(fv.roce.gid_index)))
             nccl.append(("NCCL_IB_TC", str(fv.roce.traffic_class)))
             nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
+        elif fabric.infiniband is not None:
+            # InfiniBand: the compute SL of the subnet manager's QoS policy; no GID index / TC
+            nccl.append(("NCCL_IB_SL", str(fabric.infiniband.compute_sl)))
+            nccl.append(("NCCL_IB_ADAPTIVE_ROUTING", "1" if fabric.infiniband.adaptive_routing else "0"))
         unset.append(("NCCL_IB_QPS_PER_CONNECTION", "the Fabric carries no value; NCCL's default applies"))
         if all(i.numa is not None for i in compute):
             nccl.append(("NCCL_NET_GDR_LEVEL", NCCL_GDR_LEVEL_SAME_NUMA))

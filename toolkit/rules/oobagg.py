@@ -3,12 +3,16 @@
 OOBA001 the OOB aggregation is declared, so every OOB switch's uplinks are cabled (without it
         the OOB switches, and every BMC and management port behind them, are unreachable).
 OOBA002 every OOB switch uplink is cabled to the aggregation (a redundant pair: one to each).
+OOBA003 the aggregation has a port for every rack (with a distribution level: every rack outside
+        the SUs and every SU's distribution switch), a distribution switch one for every rack of
+        its SU, besides their peer link and uplink (``toolkit.design.oob``).
 """
 
 from __future__ import annotations
 
 from toolkit.design.model import Fabric
 from toolkit.rules.fabric import Out, fabric_rule
+from toolkit.rules.registry import SWITCH_PORTS, RuleCtx, rule
 from toolkit.spec.models import ClusterSpec
 
 
@@ -40,3 +44,42 @@ def _cabled(spec: ClusterSpec, fabric: Fabric) -> Out:
             f"{len(loose)} OOB uplink(s) are not cabled: {', '.join(loose[:3])}",
             "give the aggregation a port per rack",
         )
+
+
+@rule("OOBA003", "error", "the OOB aggregation (and distribution) switches have a port for every rack below them",
+      needs=SWITCH_PORTS)
+def _capacity(c: RuleCtx) -> Out:
+    agg = c.spec.networks.oob.aggregation
+    if agg is None:
+        return
+    models = c.spec.catalog.switches
+    lay = c.spec.layout
+    peer = 1 if agg.redundant else 0
+    path = ("networks", "oob", "aggregation")
+    dist = agg.distribution
+    top = models.get(agg.model)
+    if top is not None:
+        if dist is None:
+            need = len(lay.racks) + sum(len(su.racks) for su in lay.scalable_units)
+            what = f"{need} racks"
+            hint = ("add a distribution level per SU (networks.oob.aggregation.distribution: {model: ...}) "
+                    "or pick a larger aggregation model")
+        else:
+            need = len(lay.racks) + len(lay.scalable_units)
+            what = f"{len(lay.racks)} racks outside SUs and {len(lay.scalable_units)} SU distribution switches"
+            hint = "pick a larger aggregation model"
+        if need + peer > top.ports:
+            yield ((*path, "model"), f"OOB aggregation {agg.model} has {top.ports} ports; {what} need one each"
+                   + (" plus the peer link" if peer else ""), hint)
+    if dist is None:
+        return
+    m = models.get(dist.model)
+    if m is None:
+        return
+    worst = max(lay.scalable_units, key=lambda su: len(su.racks))
+    need = len(worst.racks) + 1 + peer
+    if need > m.ports:
+        yield ((*path, "distribution", "model"),
+               f"OOB distribution {dist.model} has {m.ports} ports; SU {worst.name} needs {need} "
+               f"({len(worst.racks)} racks, the uplink" + (", the peer link)" if peer else ")"),
+               "pick a distribution model with more ports")

@@ -96,7 +96,13 @@ def tier_models(spec: ClusterSpec) -> list[tuple[str, str | None, YamlPath]]:
     for _, fe, path in frontends(spec):
         out.append((fe.leaf.model, fe.leaf.breakout, (*path, "leaf")))
         out.append((fe.spine.model, fe.spine.breakout, (*path, "spine")))
-    out.append((spec.networks.oob.switch_model, None, ("networks", "oob", "switch_model")))
+    oob = spec.networks.oob
+    out.append((oob.switch_model, None, ("networks", "oob", "switch_model")))
+    if oob.aggregation is not None:
+        out.append((oob.aggregation.model, None, ("networks", "oob", "aggregation", "model")))
+        if oob.aggregation.distribution is not None:
+            dist = ("networks", "oob", "aggregation", "distribution", "model")
+            out.append((oob.aggregation.distribution.model, None, dist))
     return out
 
 

@@ -500,6 +500,17 @@ class StorageNetwork(Strict):
     )
 
 
+class OobDistribution(Strict):
+    """The second OOB level, for more racks than the aggregation has ports: a switch (a pair when
+    the aggregation is redundant) per SU in the SU's network rack; the OOB switches of the SU's
+    racks uplink to it, it uplinks to the aggregation (racks outside SUs stay on the aggregation)."""
+
+    model: str = Field(
+        description="distribution switch model from catalog.switches (a port per rack of an SU, an uplink, "
+        "a peer link when redundant)"
+    )
+
+
 class OobAggregation(Strict):
     """Where every rack's OOB switch uplinks: a redundant pair, or one management router."""
 
@@ -510,6 +521,11 @@ class OobAggregation(Strict):
     racks: list[Name] = Field(
         default_factory=list,
         description="racks of the aggregation switches (default: the network racks outside the SUs)",
+    )
+    distribution: OobDistribution | None = Field(
+        default=None,
+        description="a distribution level per SU between its racks and the aggregation (three OOB tiers): "
+        "when the aggregation has fewer ports than there are racks (OOBA003)",
     )
 
 

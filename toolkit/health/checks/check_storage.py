@@ -16,17 +16,17 @@ pytestmark = pytest.mark.layer("storage")
 
 @pytest.mark.cases("ceph_clusters")
 def test_ceph_health(case: Case, target: Sessions) -> None:
-    fail_on(st.health(case, st.ceph_json(target, case.device, "status")))
+    fail_on(st.health(case, st.ceph_status(target, case.device)))
 
 
 @pytest.mark.cases("ceph_clusters")
 def test_ceph_mon_quorum(case: Case, target: Sessions) -> None:
-    fail_on(st.quorum(case, st.ceph_json(target, case.device, "status")))
+    fail_on(st.quorum(case, st.ceph_status(target, case.device)))
 
 
 @pytest.mark.cases("ceph_clusters")
 def test_ceph_pgs_active_clean(case: Case, target: Sessions) -> None:
-    fail_on(st.pgs(case, st.ceph_json(target, case.device, "status")))
+    fail_on(st.pgs(case, st.ceph_status(target, case.device)))
 
 
 @pytest.mark.cases("ceph_clusters")

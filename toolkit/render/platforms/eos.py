@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.design.naming import serdes_lanes
 from toolkit.render.platforms._common import (
@@ -53,7 +54,7 @@ from toolkit.render.platforms._common import (
 )
 from toolkit.spec.models import parse_breakout
 
-LOOPBACK = "Loopback0"
+LOOPBACK = platforms.get("eos").loopback
 VXLAN_IF = "Vxlan1"
 TRUST = {"dscp": "dscp", "pcp": "cos"}
 """``fabric.qos.trust`` -> EOS ``qos trust`` keyword."""

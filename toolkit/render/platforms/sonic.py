@@ -44,6 +44,7 @@ from typing import Any
 
 import jinja2
 
+from toolkit import platforms
 from toolkit.design.model import Device, Fabric
 from toolkit.platforms import Sku
 from toolkit.render.platforms._common import (
@@ -58,7 +59,7 @@ ROUTER_TYPE = {"leaf": "ToRRouter", "spine": "LeafRouter", "core": "SpineRouter"
 """DEVICE_METADATA type by tier."""
 ROUTING_CONFIG_MODE = "split-unified"
 """FRR is configured from the rendered frr.conf (one integrated file), not from CONFIG_DB."""
-LOOPBACK = "Loopback0"
+LOOPBACK = platforms.get("sonic").loopback
 VTEP = "vtep"
 NVO = "nvo"
 SCHEDULER_STRICT = "scheduler.strict"
