@@ -176,7 +176,8 @@ def test_vtysh_running_config(running_lab):
     assert "service integrated-vtysh-config" in cp.stdout
 
 
-def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
+def _reload_bgp(running_lab, tmp_path: Path) -> None:
+    """leaf1 and spine1 get an unnumbered eBGP session over swp49/swp1 with frr-reload."""
     fabric, sd, state = running_lab
     peers = {"leaf1": (65101, "10.255.0.1", "swp49"), "spine1": (65201, "10.255.0.9", "swp1")}
     for dev, (asn, rid, ifname) in peers.items():
@@ -186,6 +187,11 @@ def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
         assert argv[-5:] == ["-N", state.node(dev).namespace, "--confdir", "/etc/frr", str(conf)]
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
+    fabric, sd, _state = running_lab
+    _reload_bgp(running_lab, tmp_path)
     t0 = time.monotonic()
     rep = wait_bgp(fabric.name, sd, ["leaf1", "spine1"], timeout=60)
     assert rep.ok, rep.peers
@@ -215,7 +221,7 @@ def _kill(pid: int) -> None:
         time.sleep(0.05)
 
 
-def test_restart_daemon_brings_a_dead_daemon_back(running_lab):
+def test_restart_daemon_brings_a_dead_daemon_back(running_lab, tmp_path):
     """Issue #12: a lab daemon that died (lldpd, bgpd) is shown dead by `lab status` and started
     again by `lab restart-daemon` as `lab up` started it; LLDP and BGP come back."""
     from toolkit.lab import lab_restart_daemon
@@ -237,7 +243,9 @@ def test_restart_daemon_brings_a_dead_daemon_back(running_lab):
         lab_restart_daemon(fabric.name, sd, "leaf1", "lldpd")
     with pytest.raises(LabError, match=r"runs no 'ospfd'.*lldpd"):
         lab_restart_daemon(fabric.name, sd, "leaf1", "ospfd")
-    # an FRR daemon: started again and its config loaded, the session comes back
+    # an FRR daemon: started again and its saved config loaded, the session comes back
+    _reload_bgp(running_lab, tmp_path)
+    assert wait_bgp(fabric.name, sd, ["leaf1", "spine1"], timeout=60).ok
     bgpd = next(r for r in st.processes if r.device == "spine1" and r.name == "bgpd")
     _kill(bgpd.pid)
     lab_restart_daemon(fabric.name, sd, "spine1", "bgpd")

@@ -45,28 +45,42 @@ def _stop(rec: ProcessRecord, grace: float = 3.0) -> None:
         raise LabError(f"{rec.device}: {rec.name} (pid {rec.pid}) did not stop")
 
 
+def _answers(path: Path | str) -> bool:
+    """Does a daemon accept connections on this unix socket (not just: does the file exist)?"""
+    if not Path(path).exists():
+        return False
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def _vty_socket(node: LabNode, daemon: str) -> Path:
+    return FRR_RUN / node.namespace / f"{daemon}.vty"
+
+
 def _ready(st: LabState, node: LabNode, rec: ProcessRecord) -> bool:
     if rec.name == "sshd":
         return listening(rec.pid, node.mgmt_ip, 22)
     if rec.name == "lldpd":
-        path = lldp_socket(st, node.device)
-        if not Path(path).exists():
-            return False
-        with socket.socket(socket.AF_UNIX) as s:
-            try:
-                s.connect(path)
-            except OSError:
-                return False
-        return True
-    return (FRR_RUN / node.namespace / f"{rec.name}.vty").exists()
+        return _answers(lldp_socket(st, node.device))
+    return _answers(_vty_socket(node, rec.name))
 
 
 def _clean_stale(st: LabState, node: LabNode, rec: ProcessRecord) -> None:
-    """Files a killed daemon leaves behind that stop a new one from starting."""
+    """Files a killed daemon leaves behind: they stop a new one from starting (lldpd) or make it
+    look ready before it is (an FRR daemon's vty socket outlives a SIGKILL; ``vtysh -b`` run
+    against it skips the daemon and leaves it without configuration)."""
+    paths: list[Path | str] = []
     if rec.name == "lldpd":
-        for path in (lldp_socket(st, node.device), str(Path(st.run_dir) / f"{node.device}.lldpd.pid")):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+        paths = [lldp_socket(st, node.device), Path(st.run_dir) / f"{node.device}.lldpd.pid"]
+    elif node.frr and rec.name != "sshd":
+        paths = [_vty_socket(node, rec.name)]
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def lab_restart_daemon(
@@ -115,4 +129,30 @@ def lab_restart_daemon(
         )
         if cp.returncode != 0:
             raise LabError(f"{device}: {daemon} restarted but its config did not load: {cp.stderr.strip()[-400:]}")
+        _prove_config_loaded(node, daemon)
     return new
+
+
+def _prove_config_loaded(node: LabNode, daemon: str) -> None:
+    """The restarted daemon holds its part of frr.conf: the ``router`` blocks the integrated config
+    gives it appear in its own running config (a ``vtysh -b`` that skipped it exits 0 all the same)."""
+    conf = Path("/etc/frr") / node.namespace / "frr.conf"
+    owned = {"bgpd": "router bgp", "ospfd": "router ospf", "isisd": "router isis"}.get(daemon)
+    if owned is None or not conf.exists():
+        return
+    want = [line.strip() for line in conf.read_text().splitlines() if line.startswith(owned)]
+    if not want:
+        return
+    cp = subprocess.run(
+        ns_argv(
+            node.namespace, node.hostname, ["vtysh", "-N", node.namespace, "-d", daemon, "-c", "show running-config"]
+        ),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    have = {line.strip() for line in cp.stdout.splitlines()}
+    missing = [w for w in want if w not in have]
+    if missing:
+        raise LabError(f"{node.device}: {daemon} restarted but does not hold {missing[0]!r} from {conf}")
