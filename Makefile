@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := frr frr-pythontools openssh-server openssh-client lldpd graphviz iproute2 iputils-ping procps slurmctld slurmd slurm-client ibsim-utils opensm infiniband-diags util-linux ceph-mon ceph-mgr ceph-osd radosgw ceph-common libyang2-tools
+APT_PACKAGES := frr frr-pythontools openssh-server openssh-client lldpd graphviz iproute2 iputils-ping procps slurmctld slurmd slurm-client ibsim-utils opensm infiniband-diags util-linux ceph-mon ceph-mgr ceph-osd radosgw ceph-common libyang2-tools netplan.io
 EXAMPLE ?= inventory/examples/lab-mini
 
 .PHONY: demo test venv apt lint typecheck unit vendor-check bench lab-bench clean

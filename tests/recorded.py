@@ -34,7 +34,9 @@ from toolkit.targets import DeviceAccess, Target
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "tests" / "fixtures" / "lab-mini"
 STUBTOOL = ROOT / "tests" / "fixtures" / "stubtool.py"
-TOOLS = ("ip", "vtysh", "sysctl", "lldpcli", "frr-reload.py", "systemctl", "dcb", "bridge", "ping", "python3")
+TOOLS = (
+    "ip", "vtysh", "sysctl", "lldpcli", "frr-reload.py", "systemctl", "dcb", "bridge", "ping", "python3", "hostname"
+)
 """Commands the stand-in answers itself (``ping`` and ``python3``, the probes, are refused: a
 recorded device sends no traffic)."""
 

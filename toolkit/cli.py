@@ -460,12 +460,30 @@ def _cluster_name(path: Path) -> str:
 def lab_up_cmd(
     path: Path = PathArg,
     scope: str = typer.Option(None, "--scope", help="an SU name (e.g. su1) or a comma list of devices"),
+    ethernet: bool = typer.Option(
+        False, "--ethernet", help="InfiniBand specs: also build the Ethernet namespaces (business, storage, OOB)"
+    ),
 ) -> None:
-    """Create the twin: a namespace per device, a veth per cable, OOB bridge, sshd, FRR, lldpd."""
+    """Create the twin: a namespace per device, a veth per cable, OOB bridge, sshd, FRR, lldpd;
+    for an InfiniBand compute fabric the IB twin (ibsim + opensm, see toolkit/lab/ib.py)."""
     from toolkit.lab import LabError, lab_up
     from toolkit.state import state_dir
 
     fab, _ = fabric_of(path, "frr")
+    if fab.infiniband is not None:
+        from toolkit.lab import ib as ibtwin
+        from toolkit.render import infiniband as ibrender
+        from toolkit.render.core import environment
+
+        try:
+            ist = ibtwin.ib_up(fab, ibrender.render(fab, environment()), state_dir())
+        except (RuntimeError, ValueError, OSError) as exc:
+            err.print(f"[red]InfiniBand twin failed[/red]: {exc}")
+            raise typer.Exit(1) from None
+        out.print(f"[green]InfiniBand twin of {fab.name} is up[/green]: SUBNET UP after {ist.up_seconds:.1f} s "
+                  f"({len(fab.infiniband.nodes)} IB nodes); aidc check {path} --target lab --layer infiniband")
+        if not ethernet:
+            return
     try:
         st = lab_up(fab, state_dir(), scope)
     except (LabError, ValueError) as exc:
@@ -479,10 +497,14 @@ def lab_up_cmd(
 @lab_app.command("down")
 def lab_down_cmd(path: Path = PathArg) -> None:
     """Remove every namespace, veth, bridge, process and file of the twin (also after a failed up)."""
+    from toolkit.lab import ib as ibtwin
     from toolkit.lab import lab_down
     from toolkit.state import state_dir
     from toolkit.targets import forget_lab_target
 
+    ist = ibtwin.load_twin(_cluster_name(path), state_dir())
+    if ist is not None:
+        out.print(f"InfiniBand twin stopped: {', '.join(ibtwin.ib_down(ist)) or 'nothing running'}")
     rep = lab_down(_cluster_name(path), state_dir())
     forget_lab_target(rep.cluster, state_dir())
     out.print(f"lab {rep.cluster} down: {len(rep.namespaces_removed)} namespaces, "
@@ -500,6 +522,15 @@ def lab_status_cmd(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
     from toolkit.state import state_dir
 
     st = lab_status(_cluster_name(path), state_dir())
+    from toolkit.lab import ib as ibtwin
+
+    ist = ibtwin.load_twin(_cluster_name(path), state_dir())
+    if ist is not None and not json_out:
+        procs = ibtwin.ib_status(ist)["processes"]
+        out.print("InfiniBand twin: " + ", ".join(
+            f"{k} {v['pid']}{'' if v['alive'] else ' (dead)'}" for k, v in procs.items()))  # type: ignore[attr-defined]
+        if not st.state_found:
+            return
     if json_out:
         sys.stdout.write(st.model_dump_json(indent=1) + "\n")
     elif not st.state_found:
@@ -515,6 +546,25 @@ def lab_status_cmd(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
         out.print(t)
     if st.state_found and not getattr(st, "healthy", True):
         raise typer.Exit(1)
+
+
+@lab_app.command("restart-daemon")
+def lab_restart_cmd(
+    path: Path = PathArg,
+    device: str = typer.Argument(..., help="device name"),
+    daemon: str = typer.Argument(..., help="sshd, lldpd or an FRR daemon (zebra, bgpd, staticd)"),
+    force: bool = typer.Option(False, "--force", help="restart it even if it still runs"),
+) -> None:
+    """Start a daemon of a device again that died (`lab status` shows it dead), as `lab up` started it."""
+    from toolkit.lab import LabError, lab_restart_daemon
+    from toolkit.state import state_dir
+
+    try:
+        rec = lab_restart_daemon(_cluster_name(path), state_dir(), device, daemon, force=force)
+    except LabError as exc:
+        err.print(f"[red]restart failed[/red]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    out.print(f"{escape(device)}: {escape(daemon)} restarted (pid {rec.pid})")
 
 
 @lab_app.command("shell")

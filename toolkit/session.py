@@ -212,6 +212,8 @@ class SshSession:
             if out is None:
                 raise DeviceError(f"{self.access.name}: `{what}` did not finish within {limit:.0f} s")
             rc = chan.recv_exit_status()
+            if rc == -1 and not self.connected:  # paramiko's status of a channel whose connection died
+                raise DeviceError(f"{self.access.name}: the SSH connection was lost during `{what}`")
         except DeviceError:
             raise
         except Exception as exc:

@@ -270,16 +270,21 @@ def _kill_sshd(lab: Any, device: str) -> Any:
     rec = next(r for r in st.processes if r.device == device and r.name == "sshd")
     cmdline = Path(f"/proc/{rec.pid}/cmdline").read_bytes()
     assert b"sshd" in cmdline
-    os.kill(rec.pid, signal.SIGTERM)
+    _kill_and_wait(rec.pid, signal.SIGTERM)
+    return rec
+
+
+def _kill_and_wait(pid: int, sig: int) -> None:
+    """Signal ``pid`` and wait (10 s at most) until it is gone or a zombie."""
+    os.kill(pid, sig)
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{rec.pid}").exists() and time.monotonic() < deadline:
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(rec.pid, os.WNOHANG)
-        stat = Path(f"/proc/{rec.pid}/stat").read_text() if Path(f"/proc/{rec.pid}/stat").exists() else ""
+            os.waitpid(pid, os.WNOHANG)
+        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
         if not stat or stat[stat.rindex(")") + 2] in "ZX":
             break
         time.sleep(0.05)
-    return rec
 
 
 def _restart_sshd(lab: Any, rec: Any) -> None:
@@ -391,15 +396,7 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
     ns = st.node(victim).namespace
     pid = int(Path(f"/var/run/frr/{ns}/bgpd.pid").read_text().strip())
     assert b"bgpd" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        stat = Path(f"/proc/{pid}/stat").read_text() if Path(f"/proc/{pid}/stat").exists() else ""
-        if not stat or stat[stat.rindex(")") + 2] in "ZX":
-            break
-        time.sleep(0.05)
+    _kill_and_wait(pid, signal.SIGKILL)
     p = plan(fabric, artifacts, lab.target())
     assert p.device(victim).status == "drift", format_plan(p, "text", diffs=False)
     res = apply(fabric, artifacts, lab.target(), devices=[victim])
@@ -408,6 +405,188 @@ def test_crashed_frr_daemon_is_started_again_by_apply(lab: Any) -> None:
     assert new_pid != pid and Path(f"/proc/{new_pid}").exists()
     bgp = _wait_bgp(lab, fabric)
     assert bgp.ok, bgp.peers
+
+def _running_frr(lab: Any, device: str) -> str:
+    ns = load_state(lab.cluster, lab.state_dir).node(device).namespace  # type: ignore[union-attr]
+    cp = lab.exec(device, "vtysh", "-N", ns, "-c", "show running-config")
+    assert cp.returncode == 0, cp.stderr
+    return cp.stdout
+
+
+def _links(lab: Any, device: str) -> dict[str, dict[str, Any]]:
+    cp = lab.exec(device, "ip", "-j", "-d", "link", "show")
+    assert cp.returncode == 0, cp.stderr
+    return {x["ifname"]: x for x in json.loads(cp.stdout)}
+
+
+def test_a_config_the_daemons_refuse_is_restored_not_recorded(lab: Any) -> None:
+    """Issue #12: a prefix-list range bgpd refuses passes `frr-reload --test` and `--reload` exits 0
+    (FRR only prints "% Configuration failed"); before the fix apply said "changed" and recorded
+    it, and the next plan showed nothing. Now the read-back finds the refused line: restored,
+    exit 1, record unchanged, plan still shows the change."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    sw = "spine01"
+    store = _store(lab)
+    rec = store.record(sw)
+    before = _running_frr(lab, sw)
+    bad = dict(artifacts)
+    bad[f"switches/{sw}/frr.conf"] += "ip prefix-list AIDC-BAD seq 5 permit 10.0.0.0/16 ge 8\n"
+    res = apply(fabric, bad, lab.target(), devices=[sw])
+    print(format_apply(res))
+    d = res.device(sw)
+    assert not res.ok and res.exit_code == 1
+    assert d.status == "restored" and not d.applied_advanced and not d.restore_errors, format_apply(res)
+    assert "ip prefix-list AIDC-BAD seq 5 permit 10.0.0.0/16 ge 8" in (d.error or "")
+    assert "Invalid prefix range" in (d.error or ""), d.error
+    assert store.record(sw) == rec
+    assert _running_frr(lab, sw) == before
+    assert store.audit()[-1]["devices"][sw]["status"] == "restored"
+    p = plan(fabric, bad, lab.target())
+    assert p.device(sw).changed and p.exit_code == 2, format_plan(p, "text", diffs=False)
+
+
+def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_recorded(lab: Any) -> None:
+    """Issue #12: a routed host port (storage) put into the tenant's bridge and a VXLAN bridge of
+    another tenant added on the leaf. Before the fix apply said "changed", left the port in the
+    bridge, recorded that state and the next plan showed 0 changes. Now apply takes the port out
+    and removes the foreign VNI; and a network script that leaves a port in a bridge is caught by
+    the read-back against the Fabric: restored, not recorded."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    tenant = next(t for t in fabric.tenants if t.leaves)
+    other = next(t for t in fabric.tenants if t.name != tenant.name)
+    leaf = fabric.devices[tenant.leaves[0]]
+    routed = next(
+        p for p in leaf.ports if p.vni is None and p.address and fabric.devices[p.peer_device or ""].is_server
+    )
+    vtep = leaf.loopback.split("/")[0]  # type: ignore[union-attr]
+    cp = lab.exec(
+        leaf.name,
+        "sh",
+        "-c",
+        f"ip link set {routed.ifname} master br{tenant.vni} && ip link add br{other.vni} type bridge && "
+        f"ip link add vx{other.vni} type vxlan id {other.vni} local {vtep} dstport 4789 nolearning && "
+        f"ip link set vx{other.vni} master br{other.vni} up && ip link set br{other.vni} up",
+    )
+    assert cp.returncode == 0, cp.stderr
+    p = plan(fabric, artifacts, lab.target())
+    assert p.device(leaf.name).status == "drift", format_plan(p, "text", diffs=False)
+    res = apply(fabric, artifacts, lab.target(), devices=[leaf.name])
+    assert res.ok and res.device(leaf.name).status == "changed", format_apply(res)
+    links = _links(lab, leaf.name)
+    assert "master" not in links[routed.ifname], links[routed.ifname]
+    assert f"vx{other.vni}" not in links and f"br{other.vni}" not in links
+    assert plan(fabric, artifacts, lab.target()).exit_code == 0
+
+    # a script that puts the routed port into the bridge (a rendering bug): the read-back against
+    # the Fabric fails the push, the leaf is restored and the record stays
+    rec = _store(lab).record(leaf.name)
+    wrong = dict(artifacts)
+    key = f"switches/{leaf.name}/network.sh"
+    wrong[key] = wrong[key].replace("\nexit 0\n", f"\nip link set dev {routed.ifname} master br{tenant.vni}\nexit 0\n")
+    assert wrong[key] != artifacts[key]
+    bad = apply(fabric, wrong, lab.target(), devices=[leaf.name])
+    d = bad.device(leaf.name)
+    assert d.status == "restored" and not d.applied_advanced and bad.exit_code == 1, format_apply(bad)
+    assert f"{leaf.name} {routed.name}: in bridge br{tenant.vni} with VNI {tenant.vni}" in (d.error or ""), d.error
+    assert "master" not in _links(lab, leaf.name)[routed.ifname]
+    assert _store(lab).record(leaf.name) == rec
+
+
+def _sshd_sessions(lab: Any, device: str) -> list[int]:
+    """PIDs of the per-connection sshd processes of ``device`` (children of its listener)."""
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    listener = next(r for r in st.processes if r.device == device and r.name == "sshd").pid
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if int(text[text.rindex(")") + 2 :].split()[1]) == listener:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(lab: Any, tmp_path: Path) -> None:
+    """Issue #12: the device's sshd session is killed while the network script runs (the script
+    changed the loopback and waits). Before the fix the restore failed on the dead session
+    ("Socket is closed"). Now apply reconnects, waits for the interrupted script to end, restores,
+    and says in plain words what happened; nothing is recorded."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    sw = "fe-leaf02"
+    store = _store(lab)
+    rec = store.record(sw)
+    fabric2, art2 = lab.design(_changed_design)
+    lo = fabric2.devices[sw].loopback
+    assert lo and lo != fabric.devices[sw].loopback and f"addr lo {lo}" in art2[f"switches/{sw}/network.sh"]
+    marker = tmp_path / "pushing"
+    key = f"switches/{sw}/network.sh"
+    # the rendered script, pausing after its first change (the loopback) so the test can cut it
+    art2[key] = art2[key].replace("\n# management\n", f"\ntouch {marker}\nsleep 3\n\n# management\n", 1)
+    assert str(marker) in art2[key]
+    addr_before, frr_before = _addresses(lab, sw), _running_frr(lab, sw)
+    killed: list[int] = []
+
+    def cut() -> None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in _sshd_sessions(lab, sw):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    th = threading.Thread(target=cut)
+    th.start()
+    res = apply(fabric2, art2, lab.target(), devices=[sw])
+    th.join(60)
+    print(format_apply(res))
+    d = res.device(sw)
+    assert killed, "no sshd session was cut"
+    assert d.status == "restored" and not d.applied_advanced and res.exit_code == 1, format_apply(res)
+    assert f"the SSH connection to {sw} was lost during the push" in (d.error or "")
+    assert d.message == "reconnected and restored to the previous configuration"
+    assert "Socket is closed" not in (d.error or "") and "pattern" not in (d.error or "")
+    assert _addresses(lab, sw) == addr_before
+    assert _running_frr(lab, sw) == frr_before
+    assert store.record(sw) == rec
+    assert apply(fabric, artifacts, lab.target(), devices=[sw]).ok
+
+
+def test_an_mtu_repair_flushes_the_path_mtus_hosts_learnt(lab: Any) -> None:
+    """Issue #12: a leaf's uplinks at MTU 1500 make a server learn a path MTU of 1500 (ICMP
+    "fragmentation needed", cached for 10 minutes). Before the fix the DF ping at full MTU kept
+    failing after apply repaired the leaf; now apply flushes the hosts' cached path MTUs."""
+    fabric, artifacts = lab.fabric, lab.artifacts
+    assert apply(fabric, artifacts, lab.target()).ok
+    leaf = fabric.devices["su1-leaf-rail0"]
+    uplinks = [p.ifname for p in leaf.ports if p.role == "uplink"]
+    nics = [
+        (d, p)
+        for d in fabric.servers()
+        for p in d.ports
+        if p.plane == "compute" and p.address and p.gateway and p.rail is not None
+    ]
+    src_dev, src = next((d, p) for d, p in nics if p.peer_device == leaf.name)
+    _dst_dev, dst = next((d, p) for d, p in nics if d.name != src_dev.name and p.rail != src.rail)
+    s_ip, d_ip = src.address.split("/")[0], dst.address.split("/")[0]  # type: ignore[union-attr]
+    size = str(min(src.mtu, dst.mtu) - 28)
+    ping = ["ping", "-c", "1", "-W", "1", "-M", "do", "-s", size, "-I", s_ip, d_ip]
+    for u in uplinks:
+        assert lab.exec(leaf.name, "ip", "link", "set", "dev", u, "mtu", "1500").returncode == 0
+    assert lab.exec(src_dev.name, *ping).returncode != 0
+    assert lab.exec(src_dev.name, *ping).returncode != 0  # the second one fails locally: cached
+    cached = lab.exec(src_dev.name, "ip", "route", "get", d_ip, "from", s_ip).stdout
+    assert "mtu 1500" in cached, cached
+    res = apply(fabric, artifacts, lab.target())
+    assert res.ok and res.device(leaf.name).status == "changed", format_apply(res)
+    assert "pmtu_flush" in res.timings and "pmtu_flush" in res.device(src_dev.name).steps
+    after = lab.exec(src_dev.name, "ip", "route", "get", d_ip, "from", s_ip).stdout
+    assert "mtu 1500" not in after, after
+    assert lab.exec(src_dev.name, *ping).returncode == 0, "a full-size DF ping passes right after the repair"
+
 
 def _aidc(lab: Any, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIDC_STATE_DIR": str(lab.state_dir)}
@@ -445,3 +624,22 @@ def test_cli_plan_apply_check(lab: Any, tmp_path: Path) -> None:
     # that is an error (1), never 2 (which means "changes pending")
     bad = _aidc(lab, "plan", spec, "--target", "nowhere")
     assert bad.returncode == 1 and "is not one of lab, inventory" in bad.stderr, bad.stderr
+
+
+def test_cli_lab_restart_daemon(lab: Any) -> None:
+    """Issue #12: `aidc lab status` shows a dead lldpd (exit 1); `aidc lab restart-daemon` starts
+    it again (exit 0, new PID) and the status shows it alive; a running daemon is left alone (exit 1)."""
+    spec = str(lab.spec)
+    st = load_state(lab.cluster, lab.state_dir)
+    assert st is not None
+    rec = next(r for r in st.processes if r.device == "fe-spine02" and r.name == "lldpd")
+    _kill_and_wait(rec.pid, signal.SIGKILL)
+    dead = _aidc(lab, "lab", "status", spec)
+    assert dead.returncode == 1 and "lldpd(dead)" in dead.stdout, dead.stdout
+    r = _aidc(lab, "lab", "restart-daemon", spec, "fe-spine02", "lldpd")
+    assert r.returncode == 0 and "fe-spine02: lldpd restarted (pid " in r.stdout, r.stdout + r.stderr
+    again = _aidc(lab, "lab", "status", spec)
+    row = next(line for line in again.stdout.splitlines() if "fe-spine02" in line)
+    assert "lldpd" in row and "(dead)" not in row, again.stdout  # (earlier tests left other daemons dead)
+    busy = _aidc(lab, "lab", "restart-daemon", spec, "fe-spine02", "lldpd")
+    assert busy.returncode == 1 and "is running" in busy.stderr, busy.stderr

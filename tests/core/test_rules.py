@@ -224,6 +224,19 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
         "networks.compute.leaf.breakout",
     ),
     ("NOS001", _set("catalog.switches.sn2700.os_version", "5.2"), "catalog.switches.sn2700.os_version"),
+    (
+        "BRD003",
+        _set("networks.border", {"leaves": ["fe-leaf01", "fe-leaf02"],
+                                 "routers": [{"name": "up", "asn": 65000, "links": "10.250.0.0/31"}]}),
+        "networks.border.routers[0].links",
+    ),
+    (
+        "BRD004",
+        _set("networks.border", {"leaves": ["fe-leaf01", "fe-leaf02"],
+                                 "routers": [{"name": "up", "asn": 65000, "links": "10.250.0.0/28",
+                                              "vrfs": ["default", "purple"]}]}),
+        "networks.border.routers[0].vrfs[1]",
+    ),
 ]
 
 

@@ -256,3 +256,31 @@ def test_frr_output_parsers() -> None:
         "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4\nhostname a\n!\n\n"
     ) == ("hostname a\n!\n")
     assert normalize_frr("") == ""
+
+
+FRR_OUT = Path(__file__).resolve().parents[1] / "fixtures" / "frr-reload"
+"""Output of FRR 8.4.4 on a lab leaf (frr-reload.py --reload / --test, vtysh show running-config)."""
+
+
+def test_pending_differences_after_a_reload_as_frr_printed_them() -> None:
+    """Issue #12: after a good reload frr-reload --test still lists `router bgp N` / `no bgp
+    ebgp-requires-policy` (a default FRR does not print): no difference. After a reload whose
+    prefix-list bgpd refused, the refused line is the one difference."""
+    from toolkit.drivers.frr import normalize_frr, pending_differences, refusals
+
+    good = normalize_frr((FRR_OUT / "running.txt").read_text())
+    assert pending_differences((FRR_OUT / "test-after-reload.txt").read_text(), good) == []
+    bad = normalize_frr((FRR_OUT / "running-after-refused-reload.txt").read_text())
+    assert pending_differences((FRR_OUT / "test-after-refused-reload.txt").read_text(), bad) == [
+        "+ ip prefix-list AIDCBAD seq 5 permit 10.0.0.0/16 ge 8"
+    ]
+    assert refusals((FRR_OUT / "reload-refused.txt").read_text()) == [
+        "Invalid prefix range for 10.0.0.0/16: Make sure that mask length <= ge <= le"
+    ]
+    # a line the running config holds but the intended one does not, and a missing sub-line
+    out = "\nLines To Delete\n===============\nip route 10.9.0.0/16 blackhole\n\nLines To Add\n============\n"
+    out += "router bgp 4200110000\n neighbor swp9 interface peer-group fabric\n"
+    assert pending_differences(out, good) == [
+        "+ router bgp 4200110000 / neighbor swp9 interface peer-group fabric",
+        "- ip route 10.9.0.0/16 blackhole",
+    ]

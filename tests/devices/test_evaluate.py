@@ -141,3 +141,61 @@ def test_report_model() -> None:
     assert r.failures("lldp") == [] and layers["bgp"].total == 4
     assert "FAIL [bgp] spine01: down" in r.summary() and r.to_json_dict()["ok"] is False
     assert Case(device="a", port="p", suffix="b").id == "a:p->b" and Case(device="a").where == "a"
+
+
+def test_issue12_checks_from_the_fabric_pass_on_the_recorded_twin_and_name_each_fault() -> None:
+    """Issue #12 health gaps, on the recorded lab-mini devices (what the real twin printed): the
+    bridge membership of routed host ports, the routes of every plane, addresses in designed
+    subnets and hostnames pass as recorded and fail with device, port and what is wrong when the
+    state is changed the way the faults change it."""
+    from toolkit.netstate import IfState, RouteState, parse_addrs
+
+    fab = recorded.fabric()
+    vtep = recorded.device("vtep")
+    links = recorded.snapshot("vtep").interfaces
+    routed = expect.routed_host_ports(fab, {vtep})
+    assert routed and all(evaluate.routed_port_unbridged(c, links) == [] for c in routed)
+    bridge = next(n for n, i in links.items() if i.kind == "bridge" and n.startswith("br"))
+    c = routed[0]
+    moved = {**links, c.expect["ifname"]: links[c.expect["ifname"]].model_copy(update={"master": bridge})}
+    (msg,) = evaluate.routed_port_unbridged(c, moved)
+    assert msg.startswith(f"{vtep} {c.port}: in bridge {bridge} with VNI ") and "expected in no bridge" in msg
+    assert all(evaluate.bridge_membership(x, links) == [] for x in expect.bridge_cases(fab, vtep))
+
+    server = recorded.device("server")
+    routes = recorded.snapshot("server").routes
+    cases = expect.plane_routes(fab, {server})
+    planes = {x.expect["plane"] for x in cases}
+    assert {"compute", "storage"} <= planes, planes
+    assert all(evaluate.plane_route(x, routes) == [] for x in cases), [evaluate.plane_route(x, routes) for x in cases]
+    st = next(x for x in cases if x.expect["plane"] == "storage")
+    gone = [r for r in routes if not (r.dst == st.expect["dst"] and r.table == st.expect["table"])]
+    (msg,) = evaluate.plane_route(st, gone)
+    assert f"{server} {st.port}: no route to {st.expect['dst']} via {st.expect['gateway']}" in msg
+    assert "(storage plane)" in msg
+    assert st in expect.plane_route_probes(fab, {server}) and st.probes[0].kind == "route"
+    (msg,) = evaluate.plane_route_get(st, {"dev": "fe0"})
+    assert "leaves via no gateway dev fe0" in msg
+    assert f"expected {st.expect['gateway']} dev {st.expect['ifname']}" in msg
+    assert isinstance(gone[0], RouteState)
+
+    addrs = parse_addrs(recorded.text("server", "ip-addr.json"))
+    (ac,) = expect.designed_addresses(fab, {server})
+    assert evaluate.designed_addresses(ac, addrs) == []
+    extra = dict(addrs)
+    st_addr = fab.devices[server].port(st.port or "").address or ""
+    pool_ip = st_addr.split("/")[0].rsplit(".", 1)[0] + ".250/22"
+    extra["fe0"] = [*addrs.get("fe0", []), pool_ip]
+    (msg,) = evaluate.designed_addresses(ac, extra)
+    assert msg.startswith(f"{server}: unexpected address {pool_ip} on fe0 (designed subnet ")
+
+    (hc,) = expect.hostnames(fab, {vtep})
+    (fc,) = expect.frr_hostnames(fab, {vtep})
+    assert expect.frr_hostnames(fab, {server}) == []
+    frr = recorded.text("vtep", "show-running-config.txt")
+    assert evaluate.hostname(hc, vtep + "\n") == [] and evaluate.frr_hostname(fc, frr) == []
+    assert evaluate.hostname(hc, "bogus") == [f"{vtep}: system hostname is 'bogus', expected {vtep!r}"]
+    assert evaluate.frr_hostname(fc, frr.replace(f"hostname {vtep}", "hostname other")) == [
+        f"{vtep}: FRR hostname is 'other', expected {vtep!r}"
+    ]
+    assert isinstance(next(iter(links.values())), IfState)

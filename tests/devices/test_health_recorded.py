@@ -169,7 +169,7 @@ def test_readers_per_platform(sessions: Sessions) -> None:
     assert readers_for("frr") is FRR and readers_for("linux") is LINUX and readers_for("sonic") is SONIC
     assert readers_for("cumulus") is FRR and readers_for("eos") is EOS and readers_for("no-such-os") == {}
     assert readers_for("infiniband") == {}
-    assert set(FRR) - set(LINUX) == {"bgp", "evpn"}
+    assert set(FRR) - set(LINUX) == {"bgp", "evpn", "frr_config"}
     acc = sessions.target.device(recorded.device("leaf"))
     assert FRR["lldp"].command(acc.model_copy(update={"lldp_socket": "/run/x.sock", "sudo": True})) == (
         "sudo -n lldpcli -u /run/x.sock show neighbors -f json0"

@@ -206,25 +206,91 @@ def test_diff_helpers_redact_secrets() -> None:
     assert "s3cret" not in redact("router bgp 1\n neighbor x password s3cret\n")
 
 
-def test_sigterm_during_a_push_restores_that_switch_and_starts_no_other(target: recorded.RecordedTarget) -> None:
-    """Issue #12: the network script of the first switch sends SIGTERM to this process (as a
-    supervisor would): that switch is restored, no other switch starts, the audit line says
-    interrupted with every device's status, the exit code is 143."""
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_push_restores_that_switch_and_starts_no_other(
+    target: recorded.RecordedTarget, sig: str
+) -> None:
+    """Issue #12: the network script of the first switch sends SIGTERM / SIGINT to this process
+    (a supervisor, Ctrl-C): that switch is restored, no other switch starts, the audit line says
+    interrupted with every device's status, the exit code is 143 / 130."""
     fab = recorded.fabric()
     first, *others = switches()
     arts = artifacts()
-    arts[f"switches/{first}/network.sh"] = f"#!/bin/sh\nkill -TERM {os.getpid()}\nsleep 0.5\n"
-    before = signal.getsignal(signal.SIGTERM)
+    arts[f"switches/{first}/network.sh"] = f"#!/bin/sh\nkill -{sig[3:]} {os.getpid()}\nsleep 0.5\n"
+    before = signal.getsignal(signal.Signals[sig])
     res = do_apply(fab, arts, target, devices=switches(), workers=1)
-    assert signal.getsignal(signal.SIGTERM) is before, "the previous handler is back"
-    assert res.interrupted == "SIGTERM" and res.exit_code == 143 and not res.ok
+    assert signal.getsignal(signal.Signals[sig]) is before, "the previous handler is back"
+    assert res.interrupted == sig and res.exit_code == 128 + signal.Signals[sig] and not res.ok
     by = {d.device: d for d in res.devices}
-    assert by[first].status == "restored" and "interrupted by SIGTERM" in (by[first].error or "")
+    assert by[first].status == "restored" and f"interrupted by {sig}" in (by[first].error or "")
     assert all(by[o].status == "skipped" and "not started" in by[o].message for o in others)
     assert all(target.opened.get(o) is None for o in others), "no session to a device after the signal"
     store = TargetStore(target.root)
     assert all(store.record(n) is None for n in switches())
     line = store.audit()[-1]
-    assert line["result"] == "interrupted" and line["interrupted"] == "SIGTERM"
+    assert line["result"] == "interrupted" and line["interrupted"] == sig
     assert {n: v["status"] for n, v in line["devices"].items()} == {first: "restored", **{o: "skipped" for o in others}}
-    assert "INTERRUPTED by SIGTERM" in format_apply(res, "text")
+    assert f"INTERRUPTED by {sig}" in format_apply(res, "text")
+
+
+FRR_OUT = Path(__file__).resolve().parents[1] / "fixtures" / "frr-reload"
+"""Output of FRR 8.4.4 on a lab leaf (frr-reload.py --reload / --test, vtysh show running-config)."""
+
+
+def test_a_config_the_daemons_refuse_is_restored_and_not_recorded(
+    target: recorded.RecordedTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: bgpd refuses a line at reload (an invalid prefix-list range: frr-reload exits 0);
+    the read-back after the push (frr-reload --test once more, as the real FRR printed it) still
+    lists the line: the switch is restored, the record does not advance, the exit code is 1."""
+    fab = recorded.fabric()
+    leaf = recorded.device("leaf")
+    monkeypatch.setenv("AIDC_STUB_FRR_TEST", str(FRR_OUT / "test-after-refused-reload.txt"))
+    res = do_apply(fab, artifacts(), target, devices=[leaf])
+    d = res.devices[0]
+    assert d.status == "restored" and not d.applied_advanced and res.exit_code == 1, format_apply(res)
+    assert "+ ip prefix-list AIDCBAD seq 5 permit 10.0.0.0/16 ge 8" in (d.error or "")
+    assert "no bgp ebgp-requires-policy" not in (d.error or ""), "a no-op line is not a difference"
+    assert TargetStore(target.root).record(leaf) is None
+    # FRR's own no-op lines after a good reload are no difference: applied and recorded
+    monkeypatch.setenv("AIDC_STUB_FRR_TEST", str(FRR_OUT / "test-after-reload.txt"))
+    ok = do_apply(fab, artifacts(), target, devices=[leaf])
+    assert ok.ok and ok.devices[0].status == "changed", format_apply(ok)
+    assert TargetStore(target.root).record(leaf) is not None
+
+
+def test_a_lost_session_during_the_push_reconnects_and_restores(
+    target: recorded.RecordedTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: the session dies while the network script runs (the stand-in drops it as a
+    killed sshd would): apply opens a new session, restores the switch through it, and says so
+    in plain words; nothing is recorded."""
+    fab = recorded.fabric()
+    leaf = recorded.device("leaf")
+    real_run = recorded.RecordedDevice.run
+    dropped: list[str] = []
+
+    def run(self: recorded.RecordedDevice, command: str, **kw: object) -> object:
+        if "aidc-network.sh" in command and not dropped:
+            dropped.append(command)
+            self.opened = False
+            raise frr_mod.DriverError(f"{self.access.name}: the SSH connection was lost during `if`")
+        return real_run(self, command, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recorded.RecordedDevice, "run", run)
+    first = {}
+    real_open = target.open
+
+    def opening(device: str, **kw: object) -> recorded.RecordedDevice:
+        s = real_open(device, **kw)
+        first.setdefault(device, s)
+        return s
+
+    monkeypatch.setattr(target, "open", opening)
+    res = do_apply(fab, artifacts(), target, devices=[leaf])
+    d = res.devices[0]
+    assert dropped and d.status == "restored" and not d.applied_advanced, format_apply(res)
+    assert f"the SSH connection to {leaf} was lost during the push" in (d.error or "")
+    assert d.message == "reconnected and restored to the previous configuration"
+    assert target.opened[leaf] is not first[leaf], "the restore ran on a new session"
+    assert TargetStore(target.root).record(leaf) is None

@@ -114,8 +114,10 @@ def host_commands(fabric: Fabric, device: str) -> str:
                 f"route replace default via {p.gateway} dev {p.ifname} table {table}",
                 f"rule add from {ip} lookup {table} pref {table}",
             ]
-        elif p.tenant and p.gateway:
-            cmds.append(f"route replace default via {p.gateway} dev {p.ifname}")
+        elif p.gateway:
+            for dst in p.routes:  # main-table routes of the other planes (storage, business)
+                metric = f" metric {p.metric}" if p.metric is not None else ""
+                cmds.append(f"route replace {dst} via {p.gateway} dev {p.ifname}{metric}")
     return "\n".join(cmds) + "\n"
 
 

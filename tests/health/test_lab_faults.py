@@ -5,13 +5,17 @@ device and port, and the lab is restored (and re-checked clean) after each fault
 Faults: two cables swapped on a leaf (interface names exchanged, so LLDP disagrees with the
 cabling plan), a leaf uplink shut, a server's compute NIC MTU lowered to 1500, a spine's BGP ASN
 changed (frr-reload of its own config with another ``router bgp``), a tenant access port moved
-into another tenant's L2VNI (bridge + VXLAN of the other VNI created on the leaf).
+into another tenant's L2VNI (bridge + VXLAN of the other VNI created on the leaf); issue #12: a
+routed host port put into a tenant bridge, a server's storage route deleted, a stray address in
+a designed subnet and a changed system hostname.
 """
 
 from __future__ import annotations
 
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,12 +23,14 @@ from tests.health.labkit import HealthLab
 from toolkit.design.model import Device, Port
 from toolkit.health import LAYERS, NOT_APPLICABLE, CheckReport
 from toolkit.health.expect import ip_of
+from toolkit.health.model import EMPTY
 from toolkit.health.readers import parse_evpn, remote_vteps
 from toolkit.lab import bgp_peers, frr_conf_path, frr_reload, lldp_neighbors, wait_bgp
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-ACTIVE_LAYERS = [x for x in LAYERS if x not in ("hardware", "qos")]
+ACTIVE_LAYERS = [x for x in LAYERS if x not in ("hardware", "qos", "infiniband")]
+"""Layers with checks in the (Ethernet) lab: infiniband has nothing to check there (tests/infiniband)."""
 
 
 def caught(report: CheckReport, layer: str, *fragments: str) -> str:
@@ -68,7 +74,13 @@ def test_all_checks_pass(health_lab: HealthLab, tmp_path: Path) -> None:
     assert report.layers["mtu-path"].passed == 2 * len(nics)
     # JUnit: one testcase per result, n/a as skipped with its reason, layer/device/port properties
     root = ET.parse(junit).getroot()
-    cases = root.findall(".//testcase")
+    # checks with nothing to check in this Fabric are skipped in JUnit and are no result: only
+    # the infiniband layer's (an Ethernet fabric has no IB links, subnet managers or partitions)
+    empty = [c for c in root.findall(".//testcase") if EMPTY in ET.tostring(c, encoding="unicode")]
+    assert sorted(c.get("name", "").split("[")[0] for c in empty) == [
+        "test_ib_link", "test_ib_partitions", "test_ib_subnet_manager"]
+    assert report.layers["infiniband"].passed == report.layers["infiniband"].failed == 0
+    cases = [c for c in root.findall(".//testcase") if c not in empty]
     assert len(cases) == len(report.results)
     skipped = [c.find("skipped") for c in cases if c.find("skipped") is not None]
     assert len(skipped) == report.not_applicable
@@ -256,3 +268,100 @@ def test_wrong_vni_caught_by_tenant_checks(health_lab: HealthLab) -> None:
             f"ip link del {vx}; ip link del {br}",
         )
     _restore_ok(lab, ["tenants", "evpn"], "wrong VNI")
+
+
+def test_routed_host_port_in_a_tenant_bridge_caught_by_tenant_checks(health_lab: HealthLab) -> None:
+    """Issue #12: a storage port of a VTEP leaf (routed, no tenant) put into the tenant's bridge
+    leaked tenant traffic to the host undetected; the bridge membership of every host-facing
+    port is compared with the Fabric now."""
+    lab, f = health_lab, health_lab.fabric
+    tenant = next(t for t in f.tenants if t.leaves and t.members)
+    leaf = f.devices[tenant.leaves[0]]
+    port = next(p for p in leaf.ports if p.vni is None and p.address and f.devices[p.peer_device or ""].is_server)
+    lab.sh(leaf.name, f"ip link set {port.ifname} master br{tenant.vni}")
+    try:
+        report = lab.check(["tenants"], label="fault: routed host port in a tenant bridge")
+        caught(
+            report,
+            "tenants",
+            f"{leaf.name} {port.name}: in bridge br{tenant.vni} with VNI {tenant.vni} (tenant {tenant.name})",
+            f"expected in no bridge (a routed port to {port.peer_device})",
+        )
+        assert {r.device for r in report.failures("tenants")} <= {leaf.name} | {m.server for m in tenant.members}
+    finally:
+        lab.sh(leaf.name, f"ip link set {port.ifname} nomaster")
+    _restore_ok(lab, ["tenants"], "routed host port in a tenant bridge")
+
+
+def test_deleted_storage_route_caught_by_host_routing(health_lab: HealthLab) -> None:
+    """Issue #12: a server's storage route deleted: traffic to the storage network falls back to
+    the business NIC's default route, so pings still pass; the route of every plane is checked."""
+    lab, f = health_lab, health_lab.fabric
+    # a server whose business NIC has a default route: without the storage route its storage
+    # traffic silently leaves through the business NIC (on a storage-only box it is unreachable)
+    server = next(
+        d
+        for d in f.servers()
+        if any(p.plane == "storage" and p.routes for p in d.ports)
+        and any(p.plane == "business" and "default" in p.routes for p in d.ports)
+    )
+    st = next(p for p in server.ports if p.plane == "storage" and p.routes)
+    dst = st.routes[0]
+    lab.sh(server.name, f"ip route del {dst} via {st.gateway} dev {st.ifname}")
+    try:
+        report = lab.check(["host-routing"], label="fault: storage route deleted")
+        caught(report, "host-routing", f"{server.name} {st.name}: no route to {dst} via {st.gateway} dev {st.ifname}")
+        src = ip_of(st.address)
+        fe = next(p for p in server.ports if p.plane == "business" and "default" in p.routes)
+        msg = f"{server.name} {st.name}: traffic from {src} to"
+        caught(report, "host-routing", msg, f"dev {fe.ifname}", "(storage route")
+    finally:
+        metric = f" metric {st.metric}" if st.metric is not None else ""
+        lab.sh(server.name, f"ip route replace {dst} via {st.gateway} dev {st.ifname}{metric}")
+    _restore_ok(lab, ["host-routing"], "storage route deleted")
+
+
+def test_unexpected_address_and_hostname_caught_by_identity(health_lab: HealthLab) -> None:
+    """Issue #12: an address of a designed subnet added by hand on another NIC, and a system
+    hostname changed (in the UTS namespace the device's sshd runs in), were not checked."""
+    from toolkit.lab import load_state
+
+    lab, f = health_lab, health_lab.fabric
+    server = next(
+        d
+        for d in f.servers()
+        if any(p.plane == "storage" and p.address for p in d.ports)
+        and any(p.plane == "business" and p.address for p in d.ports)
+    )
+    st = next(p for p in server.ports if p.plane == "storage" and p.address)
+    fe = next(p for p in server.ports if p.plane == "business" and p.address)
+    pool = next(x for x in f.pools if x.plane == "storage" and ip_of(st.address) in _hosts_of(x.prefix))
+    stray = f"{_last_host(pool.prefix)}/{pool.prefix.split('/')[1]}"
+    st_state = load_state(lab.cluster, str(lab.state_dir))
+    assert st_state is not None
+    victim = "spine01"
+    sshd = next(r for r in st_state.processes if r.device == victim and r.name == "sshd").pid
+    lab.sh(server.name, f"ip addr add {stray} dev {fe.ifname}")
+    subprocess.run(["nsenter", "-t", str(sshd), "-u", "hostname", "not-spine01"], check=True)
+    try:
+        report = lab.check(["identity"], label="fault: stray address, hostname")
+        caught(report, "identity", f"{server.name}: unexpected address {stray} on {fe.ifname}", pool.prefix)
+        caught(report, "identity", f"{victim}: system hostname is 'not-spine01', expected 'spine01'")
+        assert report.layers["identity"].failed == 2, report.summary()
+    finally:
+        subprocess.run(["nsenter", "-t", str(sshd), "-u", "hostname", victim], check=True)
+        lab.sh(server.name, f"ip addr del {stray} dev {fe.ifname}")
+    _restore_ok(lab, ["identity"], "stray address, hostname")
+
+
+def _hosts_of(prefix: str) -> Any:
+    import ipaddress
+
+    return {str(h) for h in ipaddress.ip_network(prefix).hosts()}
+
+
+def _last_host(prefix: str) -> str:
+    import ipaddress
+
+    net = ipaddress.ip_network(prefix)
+    return str(net.broadcast_address - 1)

@@ -176,7 +176,8 @@ def test_vtysh_running_config(running_lab):
     assert "service integrated-vtysh-config" in cp.stdout
 
 
-def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
+def _reload_bgp(running_lab, tmp_path: Path) -> None:
+    """leaf1 and spine1 get an unnumbered eBGP session over swp49/swp1 with frr-reload."""
     fabric, sd, state = running_lab
     peers = {"leaf1": (65101, "10.255.0.1", "swp49"), "spine1": (65201, "10.255.0.9", "swp1")}
     for dev, (asn, rid, ifname) in peers.items():
@@ -186,6 +187,11 @@ def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
         assert argv[-5:] == ["-N", state.node(dev).namespace, "--confdir", "/etc/frr", str(conf)]
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
+    fabric, sd, _state = running_lab
+    _reload_bgp(running_lab, tmp_path)
     t0 = time.monotonic()
     rep = wait_bgp(fabric.name, sd, ["leaf1", "spine1"], timeout=60)
     assert rep.ok, rep.peers
@@ -203,6 +209,48 @@ def test_bgp_unnumbered_after_frr_reload(running_lab, tmp_path):
     )
     assert cp.returncode == 0
     assert json.loads(cp.stdout)["routes"], "no BGP routes on leaf1"
+
+
+def _kill(pid: int) -> None:
+    import os
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_restart_daemon_brings_a_dead_daemon_back(running_lab, tmp_path):
+    """Issue #12: a lab daemon that died (lldpd, bgpd) is shown dead by `lab status` and started
+    again by `lab restart-daemon` as `lab up` started it; LLDP and BGP come back."""
+    from toolkit.lab import lab_restart_daemon
+
+    fabric, sd, _state = running_lab
+    st = load_state(fabric.name, sd)
+    lldpd = next(r for r in st.processes if r.device == "leaf1" and r.name == "lldpd")
+    _kill(lldpd.pid)
+    status = lab_status(fabric.name, sd)
+    assert not status.healthy
+    assert [p.alive for n in status.nodes if n.device == "leaf1" for p in n.processes if p.name == "lldpd"] == [False]
+    new = lab_restart_daemon(fabric.name, sd, "leaf1", "lldpd")
+    assert new.pid != lldpd.pid and record_alive(new)
+    assert lab_status(fabric.name, sd).healthy
+    assert next(r for r in load_state(fabric.name, sd).processes if r.device == "leaf1" and r.name == "lldpd") == new
+    rep = wait_lldp(fabric.name, sd, timeout=30)
+    assert rep.ok and ("spine1", "swp1") in rep.neighbors["leaf1"]["swp49"], rep.missing
+    with pytest.raises(LabError, match="is running"):
+        lab_restart_daemon(fabric.name, sd, "leaf1", "lldpd")
+    with pytest.raises(LabError, match=r"runs no 'ospfd'.*lldpd"):
+        lab_restart_daemon(fabric.name, sd, "leaf1", "ospfd")
+    # an FRR daemon: started again and its saved config loaded, the session comes back
+    _reload_bgp(running_lab, tmp_path)
+    assert wait_bgp(fabric.name, sd, ["leaf1", "spine1"], timeout=60).ok
+    bgpd = next(r for r in st.processes if r.device == "spine1" and r.name == "bgpd")
+    _kill(bgpd.pid)
+    lab_restart_daemon(fabric.name, sd, "spine1", "bgpd")
+    bgp = wait_bgp(fabric.name, sd, ["leaf1", "spine1"], timeout=60)
+    assert bgp.ok and bgp.peers["spine1"] == {"swp1": "Established"}, bgp.peers
 
 
 def test_up_refuses_existing_lab(running_lab):

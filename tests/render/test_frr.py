@@ -73,6 +73,13 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     for p in ports:
         st = ifs[p.ifname]
         assert st["mtu"] == [str(p.mtu)], p.ifname
+        if p.role == "bond":  # an EVPN-MH segment: ifupdown2 bond, frr.conf es-id / es-sys-mac
+            assert st["bond-slaves"][0].split() == [dev.port(m).ifname for m in p.members], p.ifname
+            assert st["bond-mode"] == ["802.3ad"] and st["es-sys-mac"] == [p.es_sys_mac], p.ifname
+            assert conf.interfaces[p.ifname]["evpn_mh"] == {"es-id": str(p.es_id), "es-sys-mac": p.es_sys_mac}
+            continue
+        assert conf.interfaces[p.ifname].get("evpn_mh") == (
+            {"uplink": True} if p.role == "uplink" and any(b.role == "bond" for b in ports) else None), p.ifname
         assert st["link-speed"] == [str(p.speed * 1000)], p.ifname
         assert st.get("address") == ([p.address] if p.address else None), p.ifname
         assert st.get("alias") == ([p.description] if p.description else None), p.ifname
@@ -86,12 +93,15 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         assert vx["vxlan-local-tunnelip"] == [lo_ip]
         assert vx["vxlan-port"] == [str(VXLAN_PORT)]
         assert vx["mtu"] == br["mtu"] == [str(fab.planes[dev.plane].host_mtu)]
-        assert br["bridge-ports"][0].split() == [dev.port(n).ifname for n in att.ports] + [f"vx{att.vni}"]
+        assert br["bridge-ports"][0].split() == [dev.port(n).ifname for n in att.ports if dev.port(n).bond is None] + [
+            dev.port(b).ifname for b in att.bonds] + [f"vx{att.vni}"]
     l2 = [p.ifname for p in ports if p.role in ("oob-access", "oob-uplink")]
     if dev.role == "oob":
         assert ifs["bridge"]["bridge-ports"][0].split() == l2 and l2
 
-    # network.sh: the same state as commands
+    # network.sh: the same state as commands, without bonds (the lab kernel has none: their
+    # members join the tenant bridge themselves)
+    ports = [p for p in ports if p.role != "bond"]
     cmds = sh_commands(files["network.sh"])
     port_cmds = {c[1]: c[2:] for c in cmds if c[0] == "port"}
     want_ports = {p.ifname: [str(p.mtu)] + ([p.description] if p.description else []) for p in ports}

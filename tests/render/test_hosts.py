@@ -88,7 +88,7 @@ def test_netplan_matches_fabric(example: str) -> None:
     for dev in sample(example):
         plan = yaml.safe_load(files(example, dev)["netplan.yaml"])
         eth = plan["network"]["ethernets"]
-        ports = data_ports(dev)
+        ports = [p for p in data_ports(dev) if p.role != "bond"]  # bonds: under "bonds" (test_multihoming)
         # every data port, and nothing else (the BMC is out-of-band)
         assert list(eth) == [p.name for p in ports], dev.name
         assert dev.mgmt_port not in eth
@@ -101,7 +101,8 @@ def test_netplan_matches_fabric(example: str) -> None:
             ip = p.address.split("/")[0] if p.address else None
             if p.plane == "compute" and p.address:
                 table = policy.RAIL_TABLE_BASE + p.rail
-                assert {"to": "default", "via": p.gateway, "table": table} in routes, (dev.name, p.name)
+                if p.gateway:  # IPoIB ports have no gateway: on-link only
+                    assert {"to": "default", "via": p.gateway, "table": table} in routes, (dev.name, p.name)
                 net = hosts.split_address(p.address)[2]
                 assert {"to": net, "scope": "link", "from": ip, "table": table} in routes
                 assert rules == [{"from": ip, "table": table, "priority": table}]
@@ -147,10 +148,15 @@ def test_nccl_env_follows_gpu_order(example: str) -> None:
         by_gpu = {p.gpu: p for p in compute}
         want = [f"mlx5_{by_gpu[g].rail}:1" for g in range(dev.gpus)]
         assert env["NCCL_IB_HCA"] == "=" + ",".join(want), dev.name
-        assert env["NCCL_IB_GID_INDEX"] == "3"
-        # one RoCE traffic class everywhere: DSCP in the upper six ToS bits, ECT(0) in the lower two
-        assert env["NCCL_IB_TC"] == str(qos.roce_dscp * 4 + 2)
-        assert env["NCCL_IB_SL"] == str(qos.roce_priority)
+        if fab.infiniband is not None:
+            # InfiniBand: the subnet manager's compute SL; no RoCE GID index or traffic class
+            assert env["NCCL_IB_SL"] == str(fab.infiniband.compute_sl)
+            assert "NCCL_IB_GID_INDEX" not in env and "NCCL_IB_TC" not in env
+        else:
+            assert env["NCCL_IB_GID_INDEX"] == "3"
+            # one RoCE traffic class everywhere: DSCP in the upper six ToS bits, ECT(0) in the lower two
+            assert env["NCCL_IB_TC"] == str(qos.roce_dscp * 4 + 2)
+            assert env["NCCL_IB_SL"] == str(qos.roce_priority)
         assert env["NCCL_NET_GDR_LEVEL"] == "PHB"
         business = [p.ifname for p in dev.ports if p.plane == "business" and p.address]
         storage = [p.ifname for p in dev.ports if p.plane == "storage" and p.address]
@@ -186,7 +192,8 @@ def test_infiniband_compute_has_no_roce_lines(lab_mini_data: dict[str, Any],
     out = hosts.render(fab, env)
     gpu = next(d for d in fab.servers() if d.role == "gpu-server")
     nccl = parse_env(out[f"hosts/{gpu.name}/nccl.env"])
-    assert "NCCL_IB_TC" not in nccl and "NCCL_IB_GID_INDEX" not in nccl and "NCCL_IB_SL" not in nccl
+    assert "NCCL_IB_TC" not in nccl and "NCCL_IB_GID_INDEX" not in nccl
+    assert fab.infiniband is not None and nccl["NCCL_IB_SL"] == str(fab.infiniband.compute_sl)
     assert nccl["NCCL_IB_HCA"] == "=mlx5_0:1,mlx5_1:1"
     eth = yaml.safe_load(out[f"hosts/{gpu.name}/netplan.yaml"])["network"]["ethernets"]
     assert "addresses" not in eth["cx0"] and "routing-policy" not in eth["cx0"]

@@ -35,7 +35,16 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     db: dict[str, Any] = json.loads(text)
     assert text == json.dumps(db, sort_keys=True, indent=4) + "\n", "not sort_keys/indent=4 JSON"
     site, q = fab.site, fab.qos
-    ports = [p for p in dev.ports if p.role != "mgmt"]
+    bonds = [p for p in dev.ports if p.role == "bond"]
+    ports = [p for p in dev.ports if p.role not in ("mgmt", "bond")]
+    # EVPN multihoming: a PortChannel per segment (LACP system MAC and key = the segment's), its
+    # members, and the segment with SONiC's type-3 ESI derived from them
+    assert set(db.get("PORTCHANNEL", {})) == {b.name for b in bonds}
+    for b in bonds:
+        pc = db["PORTCHANNEL"][b.name]
+        assert (pc["system_mac"], pc["lacp_key"], pc["mtu"]) == (b.es_sys_mac, str(b.es_id), str(b.mtu)), b.name
+        assert db["EVPN_ETHERNET_SEGMENT"][b.name] == {"esi": "AUTO", "type": "TYPE_3_MAC_BASED"}
+    assert set(db.get("PORTCHANNEL_MEMBER", {})) == {f"{b.name}|{m}" for b in bonds for m in b.members}
 
     meta = db["DEVICE_METADATA"]["localhost"]
     sku = fab.skus.get(dev.model)
@@ -77,7 +86,7 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         if p.unnumbered:
             assert intf[p.name] == {"ipv6_use_link_local_only": "enable"}
         elif p.address:
-            assert intf[p.name] == {}
+            assert intf[p.name] == ({"vrf_name": f"Vrf{p.vrf}"} if p.vrf else {})  # a border link in a tenant VRF
     if dev.loopback:
         assert db["LOOPBACK_INTERFACE"] == {"Loopback0": {}, f"Loopback0|{dev.loopback}": {}}
     else:
@@ -123,8 +132,9 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         t = tenants[a.vni]
         name = f"Vlan{a.vlan}"
         assert vlan[name]["vlanid"] == str(a.vlan)
-        assert {k for k in member if k.startswith(f"{name}|")} == {f"{name}|{p}" for p in a.ports}
-        assert all(member[f"{name}|{p}"] == {"tagging_mode": "untagged"} for p in a.ports)
+        access = [p for p in a.ports if dev.port(p).bond is None] + a.bonds  # a bond member: its PortChannel
+        assert {k for k in member if k.startswith(f"{name}|")} == {f"{name}|{p}" for p in access}
+        assert all(member[f"{name}|{p}"] == {"tagging_mode": "untagged"} for p in access)
         vrf = f"Vrf{t.vrf}"
         assert db["VRF"][vrf] == ({"vni": str(t.l3vni)} if t.l3vni is not None else {})
         assert db["VLAN_INTERFACE"][name]["vrf_name"] == vrf

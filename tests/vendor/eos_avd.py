@@ -89,6 +89,8 @@ def _ethernet(b: Block, unmapped: list[str]) -> dict[str, Any]:
             e["spanning_tree_portfast"] = "edge"
         elif c.line == "spanning-tree bpduguard enable":
             e["spanning_tree_bpduguard"] = "enabled"
+        elif w[0] == "channel-group" and w[2:] == ["mode", "active"]:
+            e["channel_group"] = {"id": int(w[1]), "mode": "active"}
         elif w[:2] == ["qos", "trust"]:
             e["qos"] = {"trust": w[2]}
         elif c.line == "priority-flow-control on":
@@ -111,6 +113,37 @@ def _ethernet(b: Block, unmapped: list[str]) -> dict[str, Any]:
         else:
             unmapped.append(f"{b.line} / {c.line}")
     return e
+
+
+def _port_channel(b: Block, unmapped: list[str]) -> dict[str, Any]:
+    """An EVPN multihoming port-channel: AVD's port_channel_interfaces with evpn_ethernet_segment."""
+    pc: dict[str, Any] = {"name": b.line.split()[1]}
+    for c in b.children:
+        w = c.line.split()
+        if w[0] == "description":
+            pc["description"] = c.line.split(" ", 1)[1]
+        elif c.line == "no shutdown":
+            pc["shutdown"] = False
+        elif w[0] == "mtu":
+            pc["mtu"] = int(w[1])
+        elif c.line == "switchport mode access":
+            pc.setdefault("switchport", {}).update({"mode": "access"})
+        elif w[:3] == ["switchport", "access", "vlan"]:
+            pc.setdefault("switchport", {}).update({"access_vlan": int(w[3])})
+        elif w[:2] == ["lacp", "system-id"]:
+            pc["lacp_id"] = w[2]
+        elif c.line == "evpn ethernet-segment":
+            es: dict[str, Any] = {}
+            for g in c.children:
+                gw = g.line.split()
+                if gw[0] == "identifier":
+                    es["identifier"] = gw[1]
+                else:
+                    unmapped.append(f"{b.line} / {c.line} / {g.line}")
+            pc["evpn_ethernet_segment"] = es
+        else:
+            unmapped.append(f"{b.line} / {c.line}")
+    return pc
 
 
 def _bgp(b: Block, unmapped: list[str]) -> dict[str, Any]:
@@ -261,6 +294,8 @@ def structured_config(text: str) -> tuple[dict[str, Any], list[str]]:
             sc.setdefault("vlans", []).append(v)
         elif w[0] == "interface" and w[1].startswith("Ethernet"):
             sc.setdefault("ethernet_interfaces", []).append(_ethernet(b, unmapped))
+        elif w[0] == "interface" and w[1].startswith("Port-Channel"):
+            sc.setdefault("port_channel_interfaces", []).append(_port_channel(b, unmapped))
         elif w[0] == "interface" and w[1].startswith(("Loopback", "Management", "Vlan")):
             i: dict[str, Any] = {"name": w[1]}
             for c in b.children:

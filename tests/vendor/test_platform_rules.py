@@ -20,19 +20,55 @@ def _spec() -> ClusterSpec:
     return spec
 
 
-def _codes(spec: ClusterSpec) -> dict[str, list[str]]:
+def _codes(spec: ClusterSpec, platform: str | None = None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for f in validate(spec, try_design=False):
+    for f in validate(spec, try_design=False, platform=platform):
         out.setdefault(f.code, []).append(f"{'.'.join(map(str, f.path))}: {f.message} ({f.hint})")
     return out
 
 
 def test_examples_have_no_platform_data_findings() -> None:
-    for ex in ("lab-mini", "superpod-1su", "cluster-16k"):
+    for ex in ("lab-mini", "superpod-1su", "cluster-16k", "superpod-ib-4su"):
         spec = load(ROOT / "inventory" / "examples" / ex).spec
         assert spec is not None
         codes = _codes(spec)
         assert not {"SKU001", "SKU002", "NOS001"} & set(codes), (ex, codes)
+
+
+def test_examples_forced_to_sonic_have_sku_data() -> None:
+    """``--platform sonic`` renders every Ethernet switch for SONiC: each model needs SKU data;
+    cluster-16k's generic OOB chassis (an EOS model) has none, and validate says so."""
+    for ex in ("lab-mini", "superpod-1su", "cluster-16k", "superpod-ib-4su"):
+        spec = load(ROOT / "inventory" / "examples" / ex).spec
+        assert spec is not None
+        codes = _codes(spec, "sonic")
+        if ex == "cluster-16k":
+            assert codes.keys() & {"SKU001", "SKU002"} == {"SKU001"}, codes
+            assert len(codes["SKU001"]) == 1 and codes["SKU001"][0].startswith("catalog.switches.oob-chassis:")
+            assert "platform eos, rendered with --platform sonic" in codes["SKU001"][0]
+        else:
+            assert not {"SKU001", "SKU002"} & set(codes), (ex, codes)
+
+
+def test_forced_model_without_sku_data() -> None:
+    """A model of another platform (superpod-ib-4su's storage fabric on a Cumulus-only model
+    aidc has no SONiC data for) validates natively and is refused with --platform sonic; the
+    InfiniBand switches are never forced, the OOB aggregation model is checked too."""
+    spec = load(ROOT / "inventory" / "examples" / "superpod-ib-4su").spec
+    assert spec is not None
+    sw = dict(spec.catalog.switches)
+    sw["sn5400"] = sw["sn5600"].model_copy(update={"ports": 64, "speed": "400G", "breakouts": ["2x200G"]})
+    sw["oob-router"] = sw["sn2201"].model_copy(update={"platform": "eos"})
+    spec.catalog.switches = sw
+    st = spec.networks.storage.fabric  # type: ignore[union-attr]
+    st.leaf.model = st.spine.model = "sn5400"
+    st.leaf.breakout = st.spine.breakout = "2x200G"
+    spec.networks.oob.aggregation.model = "oob-router"  # type: ignore[union-attr]
+    assert "SKU001" not in _codes(spec)
+    msgs = _codes(spec, "sonic")["SKU001"]
+    assert sorted(m.split(":")[0] for m in msgs) == ["catalog.switches.oob-router", "catalog.switches.sn5400"], msgs
+    assert all("has no SKU data" in m and "--platform sonic" in m for m in msgs), msgs
+    assert "SKU001" not in _codes(spec, "frr")
 
 
 def test_sonic_model_without_sku_data() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from toolkit import platforms
+from toolkit.rules import validate
+from toolkit.spec import load
 
 sonic_yang = pytest.importorskip("sonic_yang")
 sonic_check = pytest.importorskip("sonic_check")
@@ -108,8 +110,13 @@ def test_every_example_validates_merged(oracle: Any) -> None:
     assert counts, "no SONiC switch rendered"
     assert not failures, f"{len(failures)} rejected, e.g. " + "; ".join(failures[:5])
     assert relaid, "no switch of the corpus re-lays out a cage: the DPB path is not exercised"
-    # cluster-16k's generic modular OOB chassis (an EOS model) has no SONiC image to check against
-    assert all("(oob-chassis)" in x for x in no_image), no_image
+    # a switch with no vendor image data cannot be checked: validate must refuse it (SKU001), as
+    # it does cluster-16k's generic modular OOB chassis (an EOS model) with --platform sonic
+    assert all("cluster-16k/sonic/" in x and "(oob-chassis)" in x for x in no_image), no_image
+    spec = load(corpus.EXAMPLES / "cluster-16k").spec
+    assert spec is not None
+    refused = {f.path[-1] for f in validate(spec, try_design=False, platform="sonic") if f.code == "SKU001"}
+    assert refused == {"oob-chassis"}, refused
 
 
 def test_relaid_cages_need_the_breakout_flow(oracle: Any) -> None:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import gc
 
+from toolkit.design.border import build_border
 from toolkit.design.cables import finalize_cables
 from toolkit.design.compute import build_compute
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.frontend import build_frontends
-from toolkit.design.infiniband import build_infiniband
+from toolkit.design.infiniband import assign_ipoib, build_infiniband, ipoib_mtu
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site, put
 from toolkit.design.oob import build_oob, oob_gateway_controller
@@ -75,7 +76,7 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
             name="compute",
             kind=c.kind,
             switch_mtu=c.mtu if c.kind == "roce" else 4096,
-            host_mtu=c.host_mtu if c.kind == "roce" else 4096,
+            host_mtu=c.host_mtu if c.kind == "roce" else ipoib_mtu(spec),
             tiers=sz.tiers,
             underlay=c.underlay if c.kind == "roce" else "none",
         ),
@@ -157,11 +158,13 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     mark_members(ctx)
     sz = build_compute(ctx)
     build_frontends(ctx)
+    border = build_border(ctx)
     build_oob(ctx)
     racks = place_racks(ctx)
     finalize_ports(ctx)
     finalize_cables(ctx)
     tenants = build_tenants(ctx)
+    ipoib_blocks = assign_ipoib(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
     ceph = build_ceph(ctx)
     minio = build_minio(ctx)
     gw, ctl = oob_gateway_controller(ctx)
@@ -193,9 +196,10 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         sus=[su.name for su in spec.layout.scalable_units],
         skus=dict(ctx.skus),
         racks=racks,
+        border=border,
     )
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device
-    ib, ipoib_blocks = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else (None, None)
+    ib = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
     put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks))
     return fabric

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 
 from toolkit.design.addressing import Pool
+from toolkit.design.border import reserved
 from toolkit.design.compute import network_racks, spread, su_network_rack
 from toolkit.design.context import Ctx, DesignError, RackInfo, peer_session
 from toolkit.design.model import Device, Port, put
@@ -150,6 +151,7 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
             leaves.append(lf)
 
         capacity = front_ports(ctx, leaves[0])
+        keep = reserved(ctx.spec) if plane == "business" else {}  # the border's external links, at the top
         next_free = [0] * len(leaves)
         slot = 0
         for rack in racks:
@@ -165,9 +167,9 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                         li = leaf_of_port(len(ports), len(leaves), slot, ni, pi)
                         lf = leaves[li]
                         di = next_free[li]
-                        if di >= capacity:
+                        if di >= capacity - keep.get(lf.name, 0):
                             raise DesignError(
-                                f"{plane} leaf {lf.name} needs more than {capacity} host ports; "
+                                f"{plane} leaf {lf.name} needs more than {capacity - keep.get(lf.name, 0)} host ports; "
                                 f"lower racks_per_group or pick a larger leaf model",
                                 ("networks", plane),
                             )

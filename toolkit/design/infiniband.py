@@ -36,8 +36,10 @@ between compute HCA ports on ``compute_sl``).
 
 IPoIB (optional): ``ipoib.prefix`` split into one equal block per rail
 (toolkit/design/scheduler.rail_blocks); a host port takes the lower half of its rail's block at
-offset ``1 + su_index * servers_per_su + slot`` (the compute step's stable slot), pods the upper
-half.
+offset ``1 + su_index * servers_per_su + slot`` (the compute step's stable slot), as
+``Port.address`` (so the host files give it its rail table like a RoCE port, no gateway); pods
+take the upper half. The host MTU of an IB port is the IPoIB MTU: 4092 in datagram mode (IB MTU
+4096 less the 4-byte IPoIB header), 65520 in connected mode.
 """
 
 from __future__ import annotations
@@ -53,16 +55,27 @@ from toolkit.design.model import (
     IbPartition,
     InfinibandFabric,
     SubnetManager,
+    put,
 )
 from toolkit.design.scheduler import rail_blocks
 from toolkit.design.sizing import ComputeSizing
-from toolkit.spec.models import InfinibandSpec, parse_breakout
+from toolkit.spec.models import ClusterSpec, InfinibandSpec, parse_breakout
 
+OPENSM_DIR = "/etc/opensm"
+"""Where the rendered subnet manager files are installed on an SM host (opensm's default folder)."""
+OPENSM_FILES = {
+    "partitions": "partitions.conf",
+    "qos_policy": "qos-policy.conf",
+    "root_guids": "root_guids.conf",
+    "cn_guids": "cn_guids.conf",
+}
 GUID_PREFIX = 0x02A1DC
 DEFAULT_PKEY = 0x7FFF
 TENANT_PKEY_BASE = 0x1000
 COMPUTE_VL = 1
 IB_MTU = 4096
+IPOIB_HEADER = 4
+IPOIB_CONNECTED_MTU = 65520
 # IB data rate per 4x port by speed name (Gbit/s): the rate a designed port speed means
 IB_RATES = {"SDR": 10, "DDR": 20, "QDR": 40, "FDR": 56, "EDR": 100, "HDR": 200, "NDR": 400, "XDR": 800}
 
@@ -100,7 +113,44 @@ def hca_key(server: str, port: str) -> str:
     return f"{server}:{port}"
 
 
-def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, list[ipaddress.IPv4Network] | None]:
+def ipoib_mtu(spec: ClusterSpec) -> int:
+    """Host MTU of an IPoIB interface: the IB MTU less the 4-byte IPoIB header (datagram mode),
+    or the connected-mode maximum."""
+    ib = spec.networks.compute.infiniband
+    if ib is not None and ib.ipoib is not None and ib.ipoib.mode == "connected":
+        return IPOIB_CONNECTED_MTU
+    return IB_MTU - IPOIB_HEADER
+
+
+def assign_ipoib(ctx: Ctx, sz: ComputeSizing) -> list[ipaddress.IPv4Network] | None:
+    """IPoIB addresses on the GPU servers' compute ports (before the policy step, which gives each
+    addressed compute port its routing table); returns the rail blocks, or None without IPoIB."""
+    ibs = ctx.spec.networks.compute.infiniband
+    if ibs is None or ibs.ipoib is None:
+        return None
+    blocks = rail_blocks(ibs.ipoib.prefix, sz.rails)
+    servers_by_su: dict[str, list[Device]] = {}
+    for d in ctx.devices.values():
+        if d.role == "gpu-server" and d.su is not None:
+            servers_by_su.setdefault(d.su, []).append(d)
+    for si, su in enumerate(ctx.spec.layout.scalable_units):
+        for slot, d in enumerate(servers_by_su.get(su.name, [])):
+            for p in d.ports:
+                if p.plane != "compute" or p.rail is None or not p.peer_device:
+                    continue
+                lower = next(iter(blocks[p.rail].subnets(prefixlen_diff=1)))
+                off = 1 + si * sz.servers_per_su + slot
+                if off >= lower.num_addresses - 1:
+                    raise DesignError(
+                        f"IPoIB block {lower} of rail {p.rail} is too small for {d.name}",
+                        ("networks", "compute", "infiniband", "ipoib", "prefix"),
+                    )
+                addr = ipaddress.IPv4Address(int(lower.network_address) + off)
+                put(p, address=f"{addr}/{blocks[p.rail].prefixlen}")
+    return blocks
+
+
+def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
     spec = ctx.spec
     net = spec.networks.compute
     ibs = net.infiniband or InfinibandSpec.model_construct(
@@ -222,29 +272,12 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
     parts = [IbPartition(name="Default", pkey=DEFAULT_PKEY, ipoib=True, default=True, members=default_members)]
     parts += tenant_parts
 
-    # IPoIB
-    ipoib: dict[str, str] = {}
-    blocks = None
-    if ibs.ipoib is not None:
-        blocks = rail_blocks(ibs.ipoib.prefix, sz.rails)
-        servers_by_su: dict[str, list[Device]] = {}
-        for d in servers:
-            if d.su is not None:
-                servers_by_su.setdefault(d.su, []).append(d)
-        for si, su in enumerate(spec.layout.scalable_units):
-            for slot, d in enumerate(servers_by_su.get(su.name, [])):
-                for p in d.ports:
-                    if p.plane != "compute" or p.rail is None or not p.peer_device:
-                        continue
-                    lower = next(iter(blocks[p.rail].subnets(prefixlen_diff=1)))
-                    off = 1 + si * sz.servers_per_su + slot
-                    if off >= lower.num_addresses - 1:
-                        raise DesignError(
-                            f"IPoIB block {lower} of rail {p.rail} is too small for {d.name}",
-                            ("networks", "compute", "infiniband", "ipoib", "prefix"),
-                        )
-                    addr = ipaddress.IPv4Address(int(lower.network_address) + off)
-                    ipoib[hca_key(d.name, p.name)] = f"{addr}/{blocks[p.rail].prefixlen}"
+    ipoib = {
+        hca_key(d.name, p.name): p.address
+        for d in servers
+        for p in d.ports
+        if p.plane == "compute" and p.rail is not None and p.address
+    }
 
     top_role = "core" if sz.tiers == 3 else "spine"
     roots = [nodes[d.name].node_guid for d in ctx.devices.values() if d.plane == "compute" and d.role == top_role]
@@ -268,4 +301,4 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> tuple[InfinibandFabric, lis
         cn_guids=cns,
         ipoib=ipoib,
     )
-    return fab, blocks
+    return fab

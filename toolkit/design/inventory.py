@@ -8,6 +8,7 @@ into rails in the order the model lists them: port k of the compute NICs is rail
 from __future__ import annotations
 
 from toolkit.design.context import Ctx, DesignError, RackInfo
+from toolkit.design.infiniband import ipoib_mtu
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import server_name, server_port_name
 from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
@@ -70,7 +71,7 @@ def server_role(model: ServerModel) -> str:
 def host_mtu(ctx: Ctx, plane: str) -> int:
     nets = ctx.spec.networks
     if plane == "compute":
-        return 4096 if nets.compute.kind == "infiniband" else nets.compute.host_mtu
+        return ipoib_mtu(ctx.spec) if nets.compute.kind == "infiniband" else nets.compute.host_mtu
     if plane == "business" and nets.business:
         return nets.business.host_mtu
     if plane == "storage" and nets.storage:

@@ -34,8 +34,11 @@ DeviceRole = Literal[
     "oob",
     "pdu",
 ]
-PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc"]
-"""``mgmt``: a switch's management port, or a server OS's own port on the OOB network."""
+PortRole = Literal["host", "downlink", "uplink", "mgmt", "oob-access", "oob-uplink", "bmc", "bond", "external"]
+"""``mgmt``: a switch's management port, or a server OS's own port on the OOB network. ``bond``: an
+LACP bond (802.3ad) over ``Port.members`` — on a server its NIC's ports towards two leaves, on a
+leaf the local end of an EVPN multihoming Ethernet segment towards one server (not cabled itself:
+its members are). ``external``: a border leaf's routed link to an external router (``Port.vrf``)."""
 
 SWITCH_ROLES: frozenset[str] = frozenset(
     {"leaf", "spine", "core", "storage-leaf", "storage-spine", "business-leaf", "business-spine", "oob"}
@@ -131,6 +134,24 @@ class Port(_Model):
     )
     metric: int | None = Field(default=None, description="route metric of the main-table routes of this port")
     rdma_device: str | None = Field(default=None, description="RDMA device of a compute NIC port (mlx5_<n>)")
+    # dual-homing (toolkit/design/multihoming.py)
+    bond: str | None = Field(
+        default=None, description="the bond (Port.name of a role 'bond' port) this port is a member of"
+    )
+    members: tuple[str, ...] = Field(default=(), description="bond: its member ports (names on this device)")
+    peers: tuple[str, ...] = Field(
+        default=(), description="bond: devices at the far end of its members (a server: its leaves; a leaf: the server)"
+    )
+    es_id: int | None = Field(
+        default=None, description="leaf bond: EVPN-MH local discriminator of the segment (type-3 ESI)"
+    )
+    es_sys_mac: str | None = Field(
+        default=None, description="leaf bond: segment system MAC, also the LACP system id every leaf of it presents"
+    )
+    esi: str | None = Field(default=None, description="bond: the 10-byte identifier (type 3) of its Ethernet segment")
+    vrf: str | None = Field(
+        default=None, description="external port: the tenant whose VRF it sits in (None: the business plane)"
+    )
 
 
 class BgpNeighbor(_Model):
@@ -143,13 +164,19 @@ class BgpNeighbor(_Model):
     unnumbered: bool = False
     plane: Plane
     afis: list[str] = Field(default_factory=lambda: ["ipv4-unicast"])
+    # border sessions (toolkit/design/border.py)
+    external: bool = Field(default=False, description="an eBGP session to an external router (peer_device is its name)")
+    vrf: str | None = Field(default=None, description="tenant whose VRF holds the session (None: the default VRF)")
+    accept: list[str] = Field(default_factory=list, description="external: prefixes accepted (exact match)")
+    export: list[str] = Field(default_factory=list, description="external: prefixes announced (and longer ones)")
 
 
 class TenantAttachment(_Model):
     device: str
     vlan: int
     vni: int
-    ports: list[str]
+    ports: list[str] = Field(description="physical access ports of the tenant (bond members included)")
+    bonds: list[str] = Field(default_factory=list, description="bonds (EVPN-MH segments) in the tenant VLAN")
     # policy: what this device configures for the tenant
     vrf: str = Field(default="", description="tenant VRF name on this device's platform (prefix included)")
     mtu: int = Field(default=0, description="MTU of the tenant bridge / VXLAN device / SVI (the plane's host MTU)")
@@ -265,6 +292,26 @@ class Cable(_Model):
     group: str | None = Field(default=None, description="id of the breakout cable this leg belongs to")
 
 
+class ExternalLink(_Model):
+    router: str = Field(description="external router name (spec)")
+    asn: int
+    leaf: str = Field(description="border leaf")
+    port: str = Field(description="the border leaf's port")
+    vrf: str = Field(description="'default' (the business plane) or the tenant name")
+    leaf_address: str = Field(description="border leaf end, with /31")
+    router_address: str = Field(description="router end, with /31")
+
+
+class BorderPlan(_Model):
+    """The way out of the fabric: border leaves, their external links and what crosses them."""
+
+    leaves: list[str]
+    links: list[ExternalLink]
+    probe: str = Field(description="an address behind the external routers the reachability proof reaches")
+    tenants: list[str] = Field(default_factory=list, description="tenants with a VRF session to the routers")
+    business: bool = Field(default=False, description="the business plane (default VRF) peers with the routers")
+
+
 class RackSlot(_Model):
     u: int = Field(description="lowest unit (1 = bottom)")
     units: int
@@ -287,10 +334,14 @@ class RackPlan(_Model):
 
 class TenantMember(_Model):
     server: str
-    port: str
+    port: str = Field(description="the server's tenant interface: its port, or its bond when dual-homed")
     address: str = Field(description="address with tenant prefix length")
     leaf: str
-    leaf_port: str
+    leaf_port: str = Field(description="physical leaf port of the member's first (or only) port")
+    leaves: list[str] = Field(
+        default_factory=list, description="every leaf the member hangs from (two when dual-homed)"
+    )
+    esi: str | None = Field(default=None, description="Ethernet segment of a dual-homed member")
 
 
 class Tenant(_Model):
@@ -630,6 +681,7 @@ class Fabric(_Model):
     scheduler: SchedulerPlan | None = Field(default=None, description="Slurm / Kubernetes topology view")
     mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
     rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
+    border: BorderPlan | None = Field(default=None, description="border leaves and external routers")
 
     def switches(self) -> list[Device]:
         return [d for d in self.devices.values() if d.is_switch]

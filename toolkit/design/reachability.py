@@ -12,7 +12,10 @@ advertises (``Device.advertise``: loopbacks and the connected host networks): a 
 hands to its gateway leaf reaches a destination address when a switch of the same BGP component
 advertises a prefix holding it and the destination's port hangs off a switch of that component.
 A tenant access port hands its packets to the tenant's VRF on the leaf, which holds the tenant's
-subnet only (no route leaks out of a tenant).
+subnet only (no route leaks out of a tenant) — plus, for a tenant with a border VRF session, what
+the external routers give (``BgpNeighbor.accept``, the default route), for addresses outside the
+fabric only. The business plane's border sessions add their accepted prefixes to the plane the
+same way: the outside is where addresses no pool, OOB prefix or tenant subnet holds go.
 
 ``trace(...)`` returns None when the packet arrives, else why not (host, address, missing route).
 Addresses are ints and prefixes (network, length) pairs: a 16k-GPU fabric has ~10^5 lookups.
@@ -63,10 +66,11 @@ class HostTables:
     rules: list[tuple[int, int, int]] = field(default_factory=list)  # priority, from address, table
     tables: dict[int, list[Route]] = field(default_factory=dict)
     addresses: dict[int, Port] = field(default_factory=dict)
+    ports: dict[str, Port] = field(default_factory=dict)  # addressed data ports by name
 
     def lookup(self, src: int | None, dst: int) -> tuple[int, Route] | None:
         """(table, route) for a packet from ``src`` (None: the kernel picks the source, only main applies)."""
-        order = [t for _, s, t in sorted(self.rules) if s == src] + [MAIN]
+        order = [t for _, s, t in self.rules if s == src] + [MAIN]  # rules are kept sorted
         for table in order:
             best: Route | None = None
             for r in self.tables.get(table, ()):
@@ -93,6 +97,7 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
                 continue
             ip = ip_int(p.address)
             t.addresses[ip] = p
+            t.ports[p.name] = p
             connected = Route(prefix(p.address), p.name, None, 0)
             t.tables.setdefault(MAIN, []).append(connected)
             table = p.table if p.table is not None else MAIN
@@ -102,6 +107,7 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
                     t.rules.append((p.rule_priority, ip, table))
             for dest in p.routes:
                 t.tables.setdefault(table, []).append(Route(prefix(dest), p.name, p.gateway, p.metric or 0))
+        t.rules.sort()
         out[dev.name] = t
     return out
 
@@ -139,6 +145,24 @@ class Planes:
             sw = fabric.devices.get(name)
             if sw is not None and sw.plane == plane:
                 self.prefixes.setdefault(cid, set()).update(prefix(a) for a in sw.advertise)
+        # the border: what the external routers give (BgpNeighbor.accept), to the plane's BGP
+        # component (default VRF) or to a tenant's VRF; only for addresses outside the fabric
+        self.external: dict[int, set[Prefix]] = {}
+        self.tenant_accept: dict[str, list[Prefix]] = {}
+        for dev in fabric.switches():
+            for n in dev.bgp:
+                if not n.external:
+                    continue
+                if n.vrf is not None:
+                    self.tenant_accept.setdefault(n.vrf, []).extend(prefix(a) for a in n.accept)
+                    continue
+                comp = self.component.get((dev.plane, dev.name))
+                if comp is not None:
+                    nets = {prefix(a) for a in n.accept}
+                    self.external.setdefault(comp, set()).update(nets)
+                    self.prefixes.setdefault(comp, set()).update(nets)
+        self.internal_prefixes = [prefix(p.prefix) for p in fabric.pools] + [prefix(fabric.site.oob_prefix)] + [
+            prefix(t.subnet) for t in fabric.tenants]
         self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
 
     def of(self, switch: str) -> int | None:
@@ -147,8 +171,19 @@ class Planes:
         return None if dev is None else self.component.get((dev.plane, switch))
 
     def carries(self, cid: int, dst: int) -> bool:
+        """A switch of the component advertises a prefix holding ``dst`` — an external route only
+        for addresses outside the fabric (the outside holds no route into the fabric's own)."""
         nets = self.prefixes.get(cid, set())
-        return any(((dst >> (32 - n)) << (32 - n) if n else 0, n) in nets for n in self._lens.get(cid, ()))
+        ext = self.external.get(cid, set())
+        for n in self._lens.get(cid, ()):
+            key = ((dst >> (32 - n)) << (32 - n) if n else 0, n)
+            if key in nets:
+                return key not in ext or not self.inside(dst)
+        return False
+
+    def inside(self, dst: int) -> bool:
+        """``dst`` is an address of the fabric (a pool, the OOB prefix, a tenant subnet)."""
+        return any(within(dst, p) for p in self.internal_prefixes)
 
 
 def source_for(tables: dict[str, HostTables], host: str, dst: int) -> int | None:
@@ -180,16 +215,28 @@ def trace(
         table = next((tb for _, s, tb in t.rules if s == src), MAIN)
         return f"{src_host} has no route to {ip_str(dst)} (table {table} and main)"
     _table, route = hit
-    port = next(p for p in t.addresses.values() if p.name == route.port)
-    if not port.peer_device:
+    port = t.ports[route.port]
+    if port.role == "bond" and port.peers:  # a bond leaves through any member: each leaf must do
+        leaves: tuple[str, ...] = port.peers
+    elif port.peer_device:
+        leaves = (port.peer_device,)
+    else:
         return f"{src_host}:{port.name} (route to {ip_str(route.to[0])}/{route.to[1]}) is not cabled"
     if port.tenant:  # an access port: the next hop is the tenant's VRF on the leaf, its subnet only
         tenant = planes.tenants.get(port.tenant)
-        if tenant is None or port.peer_device not in tenant.leaves:
-            return f"{port.peer_device} does not carry tenant {port.tenant} of {src_host}:{port.name}"
+        missing = next((lf for lf in leaves if tenant is None or lf not in tenant.leaves), None)
+        if tenant is None or missing is not None:
+            return f"{missing or leaves[0]} does not carry tenant {port.tenant} of {src_host}:{port.name}"
         if dst == ip_int(tenant.gateway) or within(dst, prefix(tenant.subnet)):
             return None
-        return f"tenant {tenant.name}'s VRF on {port.peer_device} has no route to {ip_str(dst)}"
+        if any(within(dst, a) for a in planes.tenant_accept.get(tenant.name, ())):  # the border's routes
+            if planes.inside(dst):
+                return (f"tenant {tenant.name}'s VRF sends {ip_str(dst)} to the external routers: an address of "
+                        "the fabric, not routed there")
+            return None
+        return f"tenant {tenant.name}'s VRF on {leaves[0]} has no route to {ip_str(dst)}"
+    if port.peer_device is None:  # a bond outside a tenant: the design makes none
+        return f"{src_host}:{port.name} is a bond outside any tenant"
     if route.via is None:  # connected: the destination is the /31's other end (the leaf)
         if planes.peer_addr.get((port.peer_device, port.peer_port or "")) == dst:
             return None

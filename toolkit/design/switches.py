@@ -114,9 +114,7 @@ def make_switch(
     cages = model.ports + (group.ports if group else 0)
     if group:
         separate, uplink_breakout, up_lanes, up_speed = True, None, 1, parse_speed(group.speed)
-    platform: str = model.platform
-    if ctx.platform and platforms.get(platform).kind == "ethernet":
-        platform = ctx.platform
+    platform = platforms.rendered_for(model.platform, ctx.platform)
     plat = platforms.get(platform)
     own = platform == model.platform
     os_version = (

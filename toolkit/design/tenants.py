@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from toolkit.design.border import border_tenants
 from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Tenant, TenantAttachment, TenantMember, put
+from toolkit.design.multihoming import bond_member
 from toolkit.design.policy import vrf_name
 
 
@@ -54,25 +56,36 @@ def build_tenants(ctx: Ctx) -> list[Tenant]:
             if j >= len(hosts):
                 raise DesignError(f"tenant {t.name}: subnet {t.subnet} too small", ("tenants", i, "subnet"))
             addr = f"{hosts[j]}/{net.prefixlen}"
+            bond = bond_member(ctx, srv, ports)
             for k, p in enumerate(ports):
                 put(p, vni=t.vni, vlan=t.vlan, tenant=t.name)
-                if k == 0:
+                if k == 0 and bond is None:
                     put(p, address=addr, gateway=t.gateway)
                 assert p.peer_device and p.peer_port
                 leaf = ctx.devices[p.peer_device]
                 lp = leaf.port(p.peer_port)
                 put(lp, vni=t.vni, vlan=t.vlan, tenant=t.name, description=f"{name}:{p.name} tenant {t.name}")
-                attach.setdefault(leaf.name, TenantAttachment(device=leaf.name, vlan=t.vlan, vni=t.vni, ports=[]))
-                attach[leaf.name].ports.append(lp.name)
+                att = attach.setdefault(leaf.name, TenantAttachment(device=leaf.name, vlan=t.vlan, vni=t.vni, ports=[]))
+                att.ports.append(lp.name)
+                if lp.bond is not None and lp.bond not in att.bonds:
+                    att.bonds.append(lp.bond)
+                    put(leaf.port(lp.bond), vni=t.vni, vlan=t.vlan, tenant=t.name)
+            if bond is not None:
+                put(bond, vni=t.vni, vlan=t.vlan, tenant=t.name, address=addr, gateway=t.gateway)
             members.append(
                 TenantMember(
                     server=name,
-                    port=ports[0].name,
+                    port=(bond or ports[0]).name,
                     address=addr,
                     leaf=ports[0].peer_device or "",
                     leaf_port=ports[0].peer_port or "",
+                    leaves=list(dict.fromkeys(p.peer_device or "" for p in ports)),
+                    esi=bond.esi if bond is not None else None,
                 )
             )
+        if t.name in border_tenants(ctx.spec) and ctx.spec.networks.border is not None:
+            for leaf_name in ctx.spec.networks.border.leaves:  # the tenant VRF peers with the routers there
+                attach.setdefault(leaf_name, TenantAttachment(device=leaf_name, vlan=t.vlan, vni=t.vni, ports=[]))
         for leaf_name in sorted(attach):
             ctx.devices[leaf_name].tenants.append(attach[leaf_name])
         out.append(

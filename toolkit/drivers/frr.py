@@ -9,8 +9,18 @@
 - activate: run the network script, then ``frr-reload.py --reload`` (``--confdir /etc/frr`` and
   ``-N <pathspace>`` in the lab: frr-reload passes the base directory to vtysh, which appends
   the pathspace itself); an FRR daemon that died meanwhile is started again, as watchfrr would;
+- verify (after activate): ``frr-reload.py --test`` of the intended config once more, i.e. FRR's
+  own comparison of the running config with the intended one. Lines still pending are lines the
+  daemons refused (``frr-reload --reload`` exits 0 when vtysh rejects a line, e.g. an invalid
+  prefix-list range, and only prints ``% Configuration failed``); the no-op lines frr-reload
+  always lists (a ``no X`` whose ``X`` is not configured, e.g. ``no bgp ebgp-requires-policy``
+  under ``frr defaults datacenter``, and the context lines they sit in) are not differences;
 - restore: interfaces back to the backup snapshot (``netstate.reconcile``), the backup FRR
   config reloaded; both verified by reading the state again.
+
+The network script and frr-reload run under ``flock <workdir>/aidc-push.lock``: when the SSH
+session drops during a push, the engine opens a new session and ``settle`` waits for the lock
+(what the lost session started has ended) before it restores.
 
 In the lab every session already runs in the device's network and UTS namespaces (sshd was
 started there with the device's hostname) and the session verified ``AIDC_DEVICE`` /
@@ -36,6 +46,8 @@ FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 INTENDED = "aidc-intended.conf"
 NETWORK_SCRIPT = "aidc-network.sh"
 BACKUP = "aidc-backup.conf"
+PUSH_LOCK = "aidc-push.lock"
+SETTLE_TIMEOUT = 180
 FILES: tuple[str, ...] = ("frr.conf", "network.sh")
 """The rendered files of a switch this driver applies (``switches/<device>/<name>``)."""
 
@@ -88,6 +100,60 @@ def frr_test_changes(output: str) -> list[str]:
     return out
 
 
+def _blocks(lines: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """(top-level line, its indented lines) in order."""
+    out: list[tuple[str, list[str]]] = []
+    for line in lines:
+        if not line.strip() or line.strip() == "!":
+            continue
+        if line[:1] in (" ", "\t") and out:
+            out[-1][1].append(line.strip())
+        else:
+            out.append((line.rstrip(), []))
+    return out
+
+
+def pending_differences(test_output: str, running: str) -> list[str]:
+    """What ``frr-reload.py --test`` still lists after a reload, less the no-op lines: a ``+ no X``
+    whose ``X`` the running config (in the same context) does not hold, and a context line
+    that the running config has and under which nothing real is pending. ``+ line``: the
+    daemons do not run it (refused); ``- line``: the running config holds it but the intended
+    one does not."""
+    run_blocks: dict[str, set[str]] = {}
+    for head, body in _blocks(running.splitlines()):
+        run_blocks.setdefault(head, set()).update(body)
+    top = set(run_blocks)
+    changes = frr_test_changes(test_output)
+    out: list[str] = []
+    for sign in "+-":
+        lines = [c[2:] for c in changes if c[:1] == sign]
+        for head, body in _blocks(lines):
+            if sign == "-":
+                out.extend([f"- {head}"] if not body else [f"- {head} / {b}" for b in body])
+                continue
+            have = run_blocks.get(head, set())
+            real = [b for b in body if not (b.startswith("no ") and b[3:] not in have)]
+            if real:
+                out.extend(f"+ {head} / {b}" for b in real)
+            elif not body and not (head.startswith("no ") and head[3:] not in top) and head not in top:
+                out.append(f"+ {head}")
+    return out
+
+
+def refusals(output: str) -> list[str]:
+    """What FRR said when it refused lines during a reload (``% ...`` / ``Error description``)."""
+    seen: list[str] = []
+    for line in output.replace("\r", "").splitlines():
+        s = line.strip()
+        if s.startswith("Error description:"):
+            s = s.split(":", 1)[1].strip()
+        elif not s.startswith("% ") or s == "% Configuration failed.":
+            continue
+        if s not in seen:
+            seen.append(s)
+    return seen
+
+
 def frr_errors(text: str) -> str:
     keep = [ln for ln in text.splitlines() if re.search(r"ERROR|error|Failed|failed|Unknown command|%", ln)]
     return "\n".join(keep) if keep else text
@@ -97,6 +163,27 @@ class FrrDriver(LinuxDriver):
     """One ``frr`` switch through an open session."""
 
     files = FILES
+    checks_fabric_ports = True
+    refused: list[str]
+    """What FRR printed when it refused lines during the last reload (see ``refusals``)."""
+
+    def locked(self, command: str) -> str:
+        """``command`` under the push lock of the device (see ``settle``)."""
+        lock = shlex.quote(self.path(PUSH_LOCK))
+        return f"if command -v flock >/dev/null; then flock {lock} sh -c {shlex.quote(command)}; else {command}; fi"
+
+    def settle(self) -> None:
+        """Wait until a push started by a lost session has ended (its lock is free)."""
+        lock = shlex.quote(self.path(PUSH_LOCK))
+        res = self.session.run(
+            f"if [ -e {lock} ] && command -v flock >/dev/null; then flock -w {SETTLE_TIMEOUT} {lock} true; fi",
+            timeout=SETTLE_TIMEOUT + 30,
+        )
+        if res.rc != 0:
+            raise DriverError(
+                f"{self.access.name}: the interrupted push still runs after {SETTLE_TIMEOUT} s "
+                f"(lock {self.path(PUSH_LOCK)})"
+            )
 
     def vtysh(self, *commands: str) -> str:
         return vtysh_command(self.access, *commands)
@@ -155,7 +242,7 @@ class FrrDriver(LinuxDriver):
         # bash, not sh: Debian's dash cannot `read` a /proc/sys file (1-byte reads return a
         # truncated value without newline, so `read` fails under `set -e`)
         p = shlex.quote(script or self.path(NETWORK_SCRIPT))
-        res = self.session.run(f"if command -v bash >/dev/null; then bash {p}; else sh {p}; fi 2>&1")
+        res = self.session.run(self.locked(f"if command -v bash >/dev/null; then bash {p}; else sh {p}; fi 2>&1"))
         if res.rc != 0:
             raise DriverError(f"{self.access.name}: network script failed ({res.rc}): {tail(res.output)}")
         return res
@@ -164,17 +251,33 @@ class FrrDriver(LinuxDriver):
         """frr-reload the config; a daemon that died meanwhile (an FRR crash) is started again and
         the config reloaded once more, as watchfrr and the frr service would on a switch."""
         conf = conf or self.path(INTENDED)
-        res = self.session.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+        reload = self.locked(self.frr_reload(conf))
+        res = self.session.run(reload, timeout=max(self.timeout, 120.0))
         dead = self.dead_daemons()
         if dead:
             self.revive(dead)
-            res = self.session.run(self.frr_reload(conf), timeout=max(self.timeout, 120.0))
+            res = self.session.run(reload, timeout=max(self.timeout, 120.0))
             still = self.dead_daemons()
             if still:
                 raise DriverError(f"{self.access.name}: FRR daemon(s) {', '.join(still)} died and did not restart")
         if res.rc != 0:
             raise DriverError(f"{self.access.name}: frr-reload failed ({res.rc}): {tail(frr_errors(res.output))}")
+        self.refused = refusals(res.output)
         return res
+
+    def verify(self, files: dict[str, str], running: RunningState) -> list[str]:
+        """FRR's own comparison of the running config with the intended one, after the reload
+        (see the module docstring): the lines the daemons do not run, with what FRR said."""
+        res = self.session.run(self.frr_reload(self.path(INTENDED), "--test"), timeout=self.timeout)
+        if res.rc != 0:
+            return [f"frr-reload --test of the intended config failed after the reload: {tail(frr_errors(res.output))}"]
+        diff = pending_differences(res.stdout, running.frr or "")
+        if not diff:
+            return []
+        shown = "; ".join(diff[:5]) + (f"; ... ({len(diff)} in all)" if len(diff) > 5 else "")
+        said = getattr(self, "refused", [])
+        why = f" (FRR: {'; '.join(said[:3])})" if said else ""
+        return [f"the running FRR config differs from the intended one after the reload{why}: {shown}"]
 
     def dead_daemons(self) -> list[str]:
         """FRR daemons of this device whose pid file names no live process (a zombie is dead)."""

@@ -42,7 +42,17 @@ def parse_net_outputs(device: str, got: dict[str, tuple[int, str, str]]) -> NetS
 
 
 class LinuxDriver:
-    """Interface state of one device through an open ``Session``."""
+    """Interface state of one device through an open ``Session``; the base of every apply driver.
+
+    The steps the apply engine calls on a switch, in order: ``read_running`` -> ``backup`` ->
+    ``prepare(files)`` -> ``activate`` -> ``read_running`` -> ``verify(files, running)`` (read-back:
+    differences in plain words, empty = runs the intended state) -> ``confirm`` -> record. On any
+    failure after ``prepare``: ``restore(backup)``; when the session was lost (``connected`` is
+    False) the engine opens a new driver, calls ``settle`` (wait for the interrupted push to
+    end) and restores through it. ``discard`` when nothing was activated; ``flush_path_mtu`` on
+    servers after an MTU change. Every step but ``prepare``/``activate`` has a default here, so
+    a driver only adds what its platform needs.
+    """
 
     def __init__(self, session: Session, *, timeout: float = 60.0) -> None:
         self.session = session
@@ -91,12 +101,41 @@ class LinuxDriver:
         """Make the prepared files the running state."""
         raise DriverError(f"{self.access.name}: {self.access.platform} devices are configured by the host playbook")
 
-    def discard(self, backup: Backup) -> None:
-        """Nothing was activated: forget what ``prepare`` uploaded."""
+    def verify(self, files: dict[str, str], running: RunningState) -> list[str]:
+        """Read-back after ``activate``: how the device (``running``, read again after the push)
+        differs from the intended ``files``, in plain words; ``[]``: it runs them. The engine
+        records nothing and restores the backup when this is not empty. (A driver without a
+        read-back of its own keeps this default; the engine still compares the interfaces with
+        the Fabric where ``checks_fabric_ports``.)"""
+        return []
 
     def confirm(self) -> None:
-        """Make an activated commit permanent (commit-confirm; see ``toolkit.drivers.state``).
-        No commit timer here: nothing to confirm."""
+        """After ``verify`` found nothing: make the activated state permanent. A platform with a
+        confirmed commit (EOS ``commit timer``, NVUE ``apply --confirm``) confirms it here; until
+        then the device rolls back by itself (see ``toolkit.drivers.state``). Linux/FRR: nothing
+        to confirm."""
+
+    checks_fabric_ports = False
+    """The running state's ``net`` is the switch's own Linux interfaces (named as in the Fabric):
+    the engine checks the bridge membership of its host-facing ports against the Fabric."""
+
+    @property
+    def connected(self) -> bool:
+        """The session still answers (False after the SSH connection was lost)."""
+        flag = getattr(self.session, "connected", None)
+        return True if flag is None else bool(flag)
+
+    def settle(self) -> None:
+        """On a new session after the previous one was lost during a push: wait until what that
+        push started on the device has ended (so a restore is not undone by it)."""
+
+    def flush_path_mtu(self) -> None:
+        """Forget the path MTUs the kernel learnt (after an MTU change on the path)."""
+        cmd = "ip -4 route flush cache; ip -6 route flush cache"
+        self.session.run(self.session.privileged(f"sh -c {shlex.quote(cmd)}"), check=True, timeout=self.timeout)
+
+    def discard(self, backup: Backup) -> None:
+        """Nothing was activated: forget what ``prepare`` uploaded."""
 
     def restore_net(self, backup: Backup, now: RunningState, rep: RestoreReport) -> None:
         """Interfaces back to the backup snapshot: one generated script, run once."""

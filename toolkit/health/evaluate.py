@@ -5,6 +5,7 @@ Every problem starts with the device and port (``Case.where``) so a failure name
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from toolkit.health.expect import AFI_KEYS
@@ -144,6 +145,32 @@ def access_port_vni(case: Case, links: dict[str, IfState]) -> list[str]:
     return [f"{case.where}: in bridge {master} with VNI {got}, expected VNI {e['vni']} (tenant {e['tenant']})"]
 
 
+def _bridge_vnis(master: str, links: dict[str, IfState]) -> list[int]:
+    return [int((x.vxlan or {}).get("id", -1)) for x in links.values() if x.master == master and x.kind == "vxlan"]
+
+
+def routed_port_unbridged(case: Case, links: dict[str, IfState]) -> list[str]:
+    """A host-facing port without a tenant VNI sits in no bridge."""
+    e = case.expect
+    link = links.get(e["ifname"])
+    if link is None:
+        return [f"{case.where}: no interface {e['ifname']}"]
+    if not link.master:
+        return []
+    names = e.get("tenants_by_vni", {})
+    vnis = _bridge_vnis(link.master, links)
+    what = ", ".join(f"VNI {v} (tenant {names.get(str(v), 'unknown')})" for v in vnis) or "no VXLAN device"
+    return [
+        f"{case.where}: in bridge {link.master} with {what}, expected in no bridge "
+        f"(a routed port to {e.get('peer') or 'a host'})"
+    ]
+
+
+def bridge_membership(case: Case, links: dict[str, IfState]) -> list[str]:
+    """``access_port_vni`` for a tenant port, ``routed_port_unbridged`` for any other."""
+    return access_port_vni(case, links) if "vni" in case.expect else routed_port_unbridged(case, links)
+
+
 def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -> list[str]:
     e = case.expect
     addr, gw, ifname = e["address"], e["gateway"], e["ifname"]
@@ -168,12 +195,67 @@ def policy_route(case: Case, rules: list[RuleState], routes: list[RouteState]) -
     return problems
 
 
-def route_get(case: Case, route: dict[str, Any]) -> list[str]:
+def plane_route(case: Case, routes: list[RouteState]) -> list[str]:
+    """The Fabric's route of a server port is in its table, via its gateway and port."""
+    e = case.expect
+    same = [r for r in routes if r.table == e["table"] and r.dst == e["dst"]]
+    if any(r.gateway == e["gateway"] and r.dev == e["ifname"] for r in same):
+        return []
+    seen = "; ".join(f"via {r.gateway or '-'} dev {r.dev or '-'}" for r in same)
+    return [
+        f"{case.where}: no route to {e['dst']} via {e['gateway']} dev {e['ifname']} in table {e['table']} "
+        f"({e['plane']} plane){f', has {seen}' if seen else ''}"
+    ]
+
+
+def plane_route_get(case: Case, route: dict[str, Any]) -> list[str]:
+    """Traffic to a destination of the port's route leaves through that port and gateway."""
+    e = case.expect
+    return route_get(case, route, f"{e['plane']} route {e['dst']}")
+
+
+def designed_addresses(case: Case, addrs: dict[str, list[str]]) -> list[str]:
+    """No IPv4 address inside a designed subnet but the Fabric's (on the interface it names)."""
+    e = case.expect
+    pools = [ipaddress.ip_network(p) for p in e["pools"]]
+    want: dict[str, list[str]] = e["addresses"]
+    anywhere = set(e.get("anywhere", []))
+    problems = []
+    for ifname, have in sorted(addrs.items()):
+        for a in have:
+            if ":" in a:
+                continue
+            ip = ipaddress.ip_interface(a)
+            pool = next((p for p in pools if ip.ip in p), None)
+            if pool is None or a in want.get(ifname, []) or a in anywhere:
+                continue
+            owner = next((n for n, lst in want.items() if a in lst), None)
+            where = f", the Fabric puts it on {owner}" if owner else ""
+            problems.append(f"{case.where}: unexpected address {a} on {ifname} (designed subnet {pool}{where})")
+    return problems
+
+
+def hostname(case: Case, system: str) -> list[str]:
+    """The system hostname is the device name."""
+    want, got = case.expect["hostname"], system.strip()
+    return [] if got == want else [f"{case.where}: system hostname is {got or '(empty)'!r}, expected {want!r}"]
+
+
+def frr_hostname(case: Case, config: str) -> list[str]:
+    """The ``hostname`` line of the running FRR config is the device name."""
+    want = case.expect["hostname"]
+    got = next((ln.split(None, 1)[1].strip() for ln in config.splitlines() if ln.startswith("hostname ")), "")
+    return [] if got == want else [f"{case.where}: FRR hostname is {got or '(not set)'!r}, expected {want!r}"]
+
+
+def route_get(case: Case, route: dict[str, Any], what: str | None = None) -> list[str]:
+    """``ip route get`` from the port's address leaves via its gateway and port; ``what`` names
+    the destination in the message (default: the probed peer)."""
     e = case.expect
     if route.get("gateway") == e["gateway"] and route.get("dev") == e["ifname"]:
         return []
     return [
-        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({e['probe_peer']}) leaves via "
+        f"{case.where}: traffic from {e['address']} to {e['probe_dst']} ({what or e['probe_peer']}) leaves via "
         f"{route.get('gateway', 'no gateway')} dev {route.get('dev', '?')}, expected {e['gateway']} dev {e['ifname']}"
     ]
 

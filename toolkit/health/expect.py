@@ -11,11 +11,13 @@ frr platform's ``swp<N>`` — ``Port.ifname`` on a server).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 
 from toolkit import platforms
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.health.model import Case, Probe
+from toolkit.netstate import prefix
 
 Present = set[str] | frozenset[str] | None
 Builder = Callable[[Fabric, Present], list[Case]]
@@ -303,6 +305,95 @@ def host_routes(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+def _probe_address(dst: str, port: Port) -> str | None:
+    """An address inside ``dst`` that is not on the port's own link (None for ``default``)."""
+    if dst == "default":
+        return None
+    net = ipaddress.ip_network(dst, strict=False)
+    own = ipaddress.ip_network(port.address or "0.0.0.0/32", strict=False)
+    for i, addr in enumerate(net.hosts() if net.num_addresses > 2 else iter(net)):
+        if addr not in own:
+            return str(addr)
+        if i > 8:
+            break
+    return None
+
+
+def plane_routes(fabric: Fabric, present: Present) -> list[Case]:
+    """Every route the Fabric gives a server port, on every plane (compute, storage, business):
+    the route is in its table via the port's gateway, and the kernel resolves a destination inside
+    it through that port (a deleted route lets traffic fall back to another NIC)."""
+    out = []
+    for dev in _servers(fabric, present):
+        for p in dev.ports:
+            if not p.gateway or not p.address or p.plane == "oob" or p.role in ("mgmt", "bmc"):
+                continue
+            for dst in p.routes:
+                want = prefix(dst)
+                probe = _probe_address(want, p)
+                out.append(
+                    Case(
+                        dev.name,
+                        p.name,
+                        {
+                            "ifname": p.ifname,
+                            "plane": p.plane,
+                            "dst": want,
+                            "gateway": p.gateway,
+                            "table": str(p.table) if p.table is not None else "main",
+                            "address": ip_of(p.address),
+                            "probe_dst": probe,
+                        },
+                        suffix=want,
+                        probes=(Probe("route", (probe, ip_of(p.address))),) if probe else (),
+                    )
+                )
+    return out
+
+
+def plane_route_probes(fabric: Fabric, present: Present) -> list[Case]:
+    """The ``plane_routes`` with a destination to resolve (not ``default``)."""
+    return [c for c in plane_routes(fabric, present) if c.probes]
+
+
+def designed_addresses(fabric: Fabric, present: Present) -> list[Case]:
+    """Per switch and server: the IPv4 addresses inside a designed subnet (the Fabric's address
+    pools and tenant subnets) are exactly the Fabric's, on the interfaces it names (an address
+    added by hand in a designed subnet answers for another device or hijacks its traffic)."""
+    pools = sorted({x.prefix for x in fabric.pools} | {t.subnet for t in fabric.tenants})
+    gateways = {t.name: f"{t.gateway}/{t.subnet.split('/')[1]}" for t in fabric.tenants}
+    out = []
+    for dev in [*_switches(fabric, present), *_servers(fabric, present)]:
+        want: dict[str, list[str]] = {}
+        anywhere: list[str] = []
+        if dev.loopback:
+            want.setdefault("lo", []).append(dev.loopback)
+        if dev.mgmt_address and dev.mgmt_port:
+            try:
+                want.setdefault(os_ifname(dev, dev.port(dev.mgmt_port)), []).append(dev.mgmt_address)
+            except KeyError:
+                anywhere.append(dev.mgmt_address)
+        for p in dev.ports:
+            if p.address:
+                want.setdefault(os_ifname(dev, p), []).append(p.address)
+        for t in fabric.tenants:  # the anycast gateway of a tenant, wherever its leaf puts it
+            if dev.name in t.leaves:
+                anywhere.append(gateways[t.name])
+        out.append(Case(dev.name, None, {"pools": pools, "addresses": want, "anywhere": sorted(anywhere)}))
+    return out
+
+
+def hostnames(fabric: Fabric, present: Present) -> list[Case]:
+    """Per switch and server: the system hostname is the device name (logs, LLDP and the
+    identity checks of sessions name a box by it)."""
+    return [Case(d.name, None, {"hostname": d.name}) for d in [*_switches(fabric, present), *_servers(fabric, present)]]
+
+
+def frr_hostnames(fabric: Fabric, present: Present) -> list[Case]:
+    """Per switch: the FRR hostname (``hostname`` of the running config) is the device name."""
+    return [Case(d.name, None, {"hostname": d.name}) for d in _switches(fabric, present)]
+
+
 def mtu_paths(fabric: Fabric, present: Present) -> list[Case]:
     """Per compute NIC: a don't-fragment ping at full MTU to the same-rail NIC of another server
     (one leaf) and to a different-rail NIC of another server (leaf -> spine -> leaf)."""
@@ -358,6 +449,26 @@ def tenant_access_ports(fabric: Fabric, present: Present) -> list[Case]:
                     )
                 )
     return out
+
+
+def routed_host_ports(fabric: Fabric, present: Present) -> list[Case]:
+    """Switch side: every host-facing port without a tenant VNI is in no bridge (with
+    ``tenant_access_ports``: the bridge membership of every host-facing port). A routed port in
+    a tenant's bridge leaks that tenant's traffic to the host and the host's to the tenant."""
+    by_vni = _tenant_by_vni(fabric)
+    out = []
+    for dev in _switches(fabric, present):
+        for p in dev.ports:
+            peer = fabric.devices.get(p.peer_device or "")
+            if p.vni is None and peer is not None and peer.is_server:
+                expect = {"ifname": os_ifname(dev, p), "peer": p.peer_device, "tenants_by_vni": by_vni}
+                out.append(Case(dev.name, p.name, expect))
+    return out
+
+
+def bridge_cases(fabric: Fabric, device: str) -> list[Case]:
+    """The bridge-membership cases of one switch (what apply verifies after a push)."""
+    return [*tenant_access_ports(fabric, {device}), *routed_host_ports(fabric, {device})]
 
 
 def tenant_reach(fabric: Fabric, present: Present) -> list[Case]:
@@ -510,6 +621,16 @@ def rail_pairs(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+def _ib_builders() -> dict[str, Builder]:
+    from toolkit.health import ib
+
+    return {
+        "ib_links": ib.ib_links,
+        "ib_subnet_managers": ib.ib_subnet_managers,
+        "ib_partition_ports": ib.ib_partition_ports,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     "switch_ports": switch_ports,
     "switch_addresses": switch_addresses,
@@ -521,7 +642,13 @@ BUILDERS: dict[str, Builder] = {
     "host_ports": host_ports,
     "host_routes": host_routes,
     "mtu_paths": mtu_paths,
+    "plane_routes": plane_routes,
+    "plane_route_probes": plane_route_probes,
+    "designed_addresses": designed_addresses,
+    "hostnames": hostnames,
+    "frr_hostnames": frr_hostnames,
     "tenant_access_ports": tenant_access_ports,
+    "routed_host_ports": routed_host_ports,
     "tenant_reach": tenant_reach,
     "tenant_isolation": tenant_isolation,
     "tenant_oob_isolation": tenant_oob_isolation,
@@ -542,7 +669,7 @@ BUILDERS.update(_storage_builders())
 
 def cases(name: str, fabric: Fabric, present: Present = None) -> list[Case]:
     try:
-        builder = BUILDERS[name]
+        builder = BUILDERS[name] if name in BUILDERS else _ib_builders()[name]
     except KeyError:
         raise KeyError(f"no case builder {name!r}; known: {', '.join(sorted(BUILDERS))}") from None
     return builder(fabric, present)

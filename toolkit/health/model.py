@@ -17,8 +17,10 @@ LAYERS: tuple[str, ...] = (
     "host-routing",
     "mtu-path",
     "tenants",
+    "identity",
     "storage",
     "hardware",
+    "infiniband",
 )
 """Every layer, in report order."""
 

@@ -78,11 +78,13 @@ LINUX: dict[str, Reader] = {
     "rules": Reader(lambda a: "ip -j rule show", parse_rules),
     "routes": Reader(lambda a: "ip -j route show table all", _all_routes),
     "lldp": Reader(lambda a: _priv(a, lldp_command(a.lldp_socket)), parse_lldp),
+    "hostname": Reader(lambda a: "hostname", str.strip),
 }
 FRR: dict[str, Reader] = {
     **LINUX,
     "bgp": Reader(lambda a: vtysh_command(a, "show bgp vrf default neighbors json"), parse_json),
     "evpn": Reader(lambda a: vtysh_command(a, "show evpn vni detail json"), parse_evpn),
+    "frr_config": Reader(lambda a: vtysh_command(a, "show running-config"), str),
 }
 SONIC: dict[str, Reader] = {
     **FRR,

@@ -18,7 +18,7 @@ from pathlib import Path
 from toolkit.design.model import Fabric
 from toolkit.health.model import LAYERS, CheckReport, LayerReport
 from toolkit.state import state_dir
-from toolkit.targets import Target, TargetSpec, get_target
+from toolkit.targets import Target, TargetError, TargetSpec, get_target
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,18 @@ def resolve_target(target: str | Target | TargetSpec, fabric: Fabric) -> TargetS
         return target
     if isinstance(target, Target):
         return target.spec()
-    return get_target(target, fabric, state_dir()).spec()
+    try:
+        return get_target(target, fabric, state_dir()).spec()
+    except TargetError:
+        if target != "lab":
+            raise
+        from toolkit.health.ib import IbLabTarget
+
+        try:  # an InfiniBand twin without an Ethernet lab
+            return IbLabTarget(fabric.name, state_dir()).spec()
+        except TargetError:
+            pass
+        raise
 
 
 def run_checks(

@@ -45,13 +45,15 @@ namespace and own hostname, same PID as the daemon, so the recorded PID is the d
   runs it through lldpcli at start). ``/run/lldpd`` (privilege separation chroot) must exist.
 
 Modules: ``topology`` (the Fabric as namespaces and links), ``state`` (what is recorded),
-``processes``, ``netns``, ``daemons``, ``lifecycle`` (up / down / status), ``access`` (argv,
+``processes``, ``netns``, ``daemons``, ``lifecycle`` (up / down / status), ``restart`` (one dead
+daemon started again), ``access`` (argv,
 shell, ssh, vtysh, frr-reload on a device) and ``observe`` (LLDP, BGP).
 """
 
 from toolkit.lab.access import device_argv, frr_reload, frr_reload_argv, lab_exec, lab_shell_argv, ssh_argv, vtysh_argv
 from toolkit.lab.lifecycle import lab_down, lab_status, lab_up
 from toolkit.lab.observe import BgpReport, LldpReport, bgp_peers, lldp_neighbors, wait_bgp, wait_lldp
+from toolkit.lab.restart import lab_restart_daemon
 from toolkit.lab.state import DownReport, LabError, LabState, LabStatus, SshAccess, frr_conf_path, load_state
 from toolkit.lab.topology import LabLink, LabNode, LabTopology, LabTopologyError, lab_topology
 
@@ -74,6 +76,7 @@ __all__ = [
     "frr_reload_argv",
     "lab_down",
     "lab_exec",
+    "lab_restart_daemon",
     "lab_shell_argv",
     "lab_status",
     "lab_topology",

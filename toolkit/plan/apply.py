@@ -17,6 +17,19 @@
   to the snapshot, previous FRR config reloaded) and verified; it is reported ``restored`` (or
   ``failed`` when even the restore did not succeed). Only devices that succeeded advance their
   recorded applied state. The result fails if any device failed.
+- Read back before recording: after ``activate`` the running state is read again and compared
+  with the intended one -- the driver's own read-back (``verify``; ``frr``: frr-reload's
+  comparison of the running config with the intended file, so a line the daemons refused fails
+  the push) and, for drivers whose state holds the switch's Linux interfaces, the bridge
+  membership of every host-facing port against the Fabric. Any difference fails the device and
+  restores it; only a device verified to run the intended state is recorded.
+- A session lost during a push (sshd killed, network cut): apply opens a new session, waits until
+  what the push started on the device has ended (``settle``), restores the backup and says in
+  plain words what happened; a device that cannot be reached again is reported as possibly
+  half-applied.
+- After MTUs changed on any device (or a push that touched one was restored), every server of
+  the target flushes its cached path MTUs (``ip route flush cache``): a path MTU learnt during an
+  MTU fault would otherwise stay for 10 minutes.
 - Every apply (also one refused by the lock) appends one line to ``audit.jsonl``: who, when,
   which devices, result and hashes of the diffs and of the desired files -- no config text, no
   secrets.
@@ -47,7 +60,7 @@ from typing import Any
 from toolkit.design.model import Fabric
 from toolkit.drivers import open_driver
 from toolkit.drivers.linux import LinuxDriver
-from toolkit.drivers.state import Backup, DriverError, RunningState
+from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState
 from toolkit.plan.desired import SERVER_FILE, DesiredDevice, desired_state, state_sysctl_keys
 from toolkit.plan.diff import redact_line, unified
 from toolkit.plan.models import ApplyResult, DeviceResult, ProgressEvent, ProgressKind
@@ -65,6 +78,8 @@ from toolkit.targets import Target
 ProgressCallback = Callable[[ProgressEvent], None]
 DEFAULT_WORKERS = 4
 HOST_PLAYBOOK = "network.yml"
+RECONNECT_SECONDS = 30.0
+"""How long apply tries to open a new session to a device whose session was lost mid-push."""
 
 
 class Interrupted(DriverError):
@@ -74,7 +89,15 @@ class Interrupted(DriverError):
 class _Run:
     """Shared state of one apply: progress (serialised), store, ids, the stop signal."""
 
-    def __init__(self, target: Target, progress: ProgressCallback | None, total: int, connect_timeout: float):
+    def __init__(
+        self,
+        target: Target,
+        progress: ProgressCallback | None,
+        total: int,
+        connect_timeout: float,
+        fabric: Fabric | None = None,
+    ):
+        self.fabric = fabric
         self.apply_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.target = target
         self.store = TargetStore(target.root)
@@ -86,6 +109,8 @@ class _Run:
         self._lock = threading.Lock()
         self.stop = threading.Event()
         self.signal: str | None = None
+        self.mtu_changed: set[str] = set()
+        """Devices whose interface MTUs this apply changed (or restored): hosts flush cached path MTUs."""
 
     def check(self) -> None:
         """Raise ``Interrupted`` once a stop signal arrived."""
@@ -156,6 +181,104 @@ def _finish(run: _Run, res: DeviceResult, t0: float) -> DeviceResult:
 # ------------------------------------------------------------------------------------ switches
 
 
+class NotApplied(DriverError):
+    """The device does not run the intended state after the push (read back and compared)."""
+
+
+def _fabric_problems(run: _Run, drv: LinuxDriver, device: str, after: RunningState) -> list[str]:
+    """Bridge membership of the switch's host-facing ports against the Fabric (drivers whose
+    running state holds the switch's own Linux interfaces)."""
+    if run.fabric is None or not getattr(drv, "checks_fabric_ports", False) or device not in run.fabric.devices:
+        return []
+    from toolkit.health.evaluate import bridge_membership
+    from toolkit.health.expect import bridge_cases
+
+    links = after.net.interfaces
+    return [x for case in bridge_cases(run.fabric, device) for x in bridge_membership(case, links)]
+
+
+def _verify(run: _Run, drv: LinuxDriver, dd: DesiredDevice, files: dict[str, str], after: RunningState) -> None:
+    """Raise ``NotApplied`` unless the device runs the intended state (driver read-back, Fabric)."""
+    verify = getattr(drv, "verify", None)  # drivers that check their read-back in ``confirm`` have none
+    own = verify(files, after) if callable(verify) else []
+    problems = [*own, *_fabric_problems(run, drv, dd.device, after)]
+    if problems:
+        shown = "; ".join(problems[:6]) + (f"; ... ({len(problems)} in all)" if len(problems) > 6 else "")
+        raise NotApplied(f"{dd.device}: not running the intended state after the push: {shown}")
+
+
+def _lost(drv: LinuxDriver, exc: BaseException) -> bool:
+    """The session of ``drv`` is gone (a property on ``LinuxDriver``, a method on others)."""
+    flag: Any = getattr(drv, "connected", True)
+    return not (flag() if callable(flag) else flag) or "SSH connection was lost" in str(exc)
+
+
+def _reconnected(run: _Run, device: str, drv: LinuxDriver) -> LinuxDriver:
+    """A new driver on a new session after the old one was lost; waits for the interrupted push
+    to end on the device. Raises ``DriverError`` when the device cannot be reached again."""
+    with contextlib.suppress(Exception):
+        drv.close()
+    deadline = time.monotonic() + RECONNECT_SECONDS
+    while True:
+        try:
+            new = run.driver(device)
+            break
+        except DriverError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1.0)
+    new.settle()
+    return new
+
+
+STEP_WORDS = {
+    "prepare": "while uploading and validating the files",
+    "activate": "while the network script and the configuration reload ran",
+    "verify": "while reading the running state back",
+    "confirm": "while confirming the commit",
+}
+
+
+def _restore(
+    run: _Run, res: DeviceResult, drv: LinuxDriver, backup: Backup, exc: BaseException, step: str
+) -> LinuxDriver:
+    """Restore ``backup`` after ``exc`` (in ``step``); on a lost session: reconnect first, say so."""
+    t = time.monotonic()
+    # a driver without ``settle`` (the commit-confirm drivers) reconnects inside its own restore
+    lost = _lost(drv, exc) and hasattr(drv, "settle")
+    if lost:
+        res.error = (
+            f"the SSH connection to {res.device} was lost during the push ("
+            f"{STEP_WORDS.get(step, step)}); aidc opened a new session and waited for what the push had "
+            "started on the device to end, to restore the backup"
+        )
+        try:
+            drv = _reconnected(run, res.device, drv)
+        except DriverError as again:
+            res.steps["restore"] = _since(t)
+            res.status = "failed"
+            res.error = (
+                f"the SSH connection to {res.device} was lost during the push and the restore could not "
+                f"start ({again}): the device may be half-applied; check it and run apply again"
+            )
+            res.message = "restore not possible: device unreachable"
+            return drv
+    try:
+        rep = drv.restore(backup)
+    except DriverError as again:
+        rep = RestoreReport(ok=False, errors=[str(again)])
+    res.steps["restore"] = _since(t)
+    res.restore_errors = rep.errors
+    res.status = "restored" if rep.ok else "failed"
+    if rep.message:  # the driver's own words (a commit timer that rolls the device back, ...)
+        res.message = rep.message
+    elif not rep.ok:
+        res.message = "restore incomplete"
+    else:
+        res.message = ("reconnected and " if lost else "") + "restored to the previous configuration"
+    return drv
+
+
 def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     t0 = time.monotonic()
     res = DeviceResult(device=dd.device, kind="switch", status="failed", desired_sha256=_desired_sha(dd))
@@ -175,6 +298,8 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         return _finish(run, res, t0)
     touched = False
     backup: Backup | None = None
+    files = {n: f.text for n, f in dd.files.items()}
+    step = "read"
     try:
         t = time.monotonic()
         running = drv.read_running()
@@ -185,26 +310,34 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
             res.message = "runs the last applied configuration"
             return _finish(run, res, t0)
         t = time.monotonic()
+        step = "prepare"
         backup = drv.backup(running)
         run.store.save_backup(run.apply_id, backup)
-        res.frr_changes = [redact_line(x) for x in drv.prepare({n: f.text for n, f in dd.files.items()})]
+        res.frr_changes = [redact_line(x) for x in drv.prepare(files)]
         steps["prepare"] = _since(t)
         run.check()
         touched = True
         t = time.monotonic()
+        step = "activate"
         drv.activate()
         run.check()
         steps["activate"] = _since(t)
+        # read back and compare: only a device verified to run the intended state is recorded
         t = time.monotonic()
+        step = "verify"
         after = drv.read_running()
-        steps["read_back"] = _since(t)
+        _verify(run, drv, dd, files, after)
+        steps["verify"] = _since(t)
         run.check()
         t = time.monotonic()
-        drv.confirm()  # commit-confirm: the device answered after the push (no-op without a timer)
+        step = "confirm"
+        drv.confirm()  # commit-confirm: verified after the push (no-op without a timer)
         steps["confirm"] = _since(t)
         t = time.monotonic()
         _record(run, dd, after)
         steps["record"] = _since(t)
+        if _mtus(running) != _mtus(after):
+            run.mtu_changed.add(dd.device)
         res.status = "changed"
         res.applied_advanced = True
         # what really changed in the running configuration (frr-reload's --test diff also lists
@@ -218,14 +351,8 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
     except DriverError as exc:
         res.error = str(exc)
         if touched and backup is not None:
-            t = time.monotonic()
-            rep = drv.restore(backup)
-            steps["restore"] = _since(t)
-            res.restore_errors = rep.errors
-            res.status = "restored" if rep.ok else "failed"
-            res.message = rep.message or (
-                "restored to the previous configuration" if rep.ok else "restore incomplete"
-            )
+            run.mtu_changed.add(dd.device)  # the push may have changed MTUs for a while
+            drv = _restore(run, res, drv, backup, exc, step)
         else:
             if backup is not None:
                 with contextlib.suppress(DriverError):
@@ -240,9 +367,7 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         res.error = f"{type(exc).__name__}: {str(exc)[:300]}"
         if touched and backup is not None:
             with contextlib.suppress(Exception):
-                rep = drv.restore(backup)
-                res.restore_errors = rep.errors
-                res.status = "restored" if rep.ok else "failed"
+                drv = _restore(run, res, drv, backup, exc, step)
         return _finish(run, res, t0)
     finally:
         drv.close()
@@ -397,6 +522,8 @@ def _apply_hosts(
                 else:
                     after = drv.read_running(keys[name])
                     _record(run, dd, after, keys[name])
+                    if _mtus(backups[name].running) != _mtus(after):
+                        run.mtu_changed.add(name)
                     res.status = "changed"
                     res.applied_advanced = True
                     res.message = f"ansible: {changed_tasks.get(name, 0)} task(s) changed"
@@ -411,6 +538,40 @@ def _apply_hosts(
 
 
 # --------------------------------------------------------------------------------------- apply
+
+
+def _mtus(state: RunningState) -> dict[str, int]:
+    return {name: i.mtu for name, i in state.net.interfaces.items()}
+
+
+def _flush_path_mtus(run: _Run, results: list[DeviceResult], workers: int) -> None:
+    """After MTUs changed somewhere: every server of the target (not only those this apply
+    touched: a leaf's MTU is on their paths) forgets the path MTUs it learnt
+    (``ip route flush cache``), else it keeps a lowered one for up to 10 minutes and the MTU
+    checks stay red after the repair. Noted in the server's result when it was part of the apply;
+    a server that failed in this apply is left alone."""
+    by_name = {d.device: d for d in results}
+    todo = [
+        name
+        for name, acc in sorted(run.access.items())
+        if acc.kind == "server" and (name not in by_name or by_name[name].status != "failed")
+    ]
+
+    def flush(name: str) -> None:
+        t = time.monotonic()
+        res = by_name.get(name)
+        try:
+            with run.driver(name) as drv:
+                drv.flush_path_mtu()
+            if res is not None:
+                res.steps["pmtu_flush"] = _since(t)
+        except DriverError as exc:
+            if res is not None:
+                res.restore_errors.append(f"cached path MTUs not flushed: {exc}")
+
+    if todo:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
+            list(pool.map(flush, todo))
 
 
 def _who() -> dict[str, Any]:
@@ -476,7 +637,7 @@ def apply(
             if unknown:
                 raise ApplyError(f"not devices of target {target.name}: {', '.join(unknown)}")
             desired = {k: v for k, v in desired.items() if k in wanted}
-        run = _Run(target, progress, len(desired), connect_timeout)
+        run = _Run(target, progress, len(desired), connect_timeout, fabric)
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 old_handlers[sig] = signal.signal(sig, run.interrupt)
@@ -517,6 +678,10 @@ def apply(
             for res in host_future.result():
                 collected[res.device] = res
         result.devices = [collected[name] for name in desired if name in collected]
+        if run.mtu_changed and not run.stop.is_set():
+            t = time.monotonic()
+            _flush_path_mtus(run, result.devices, workers)
+            timings["pmtu_flush"] = _since(t)
         network_ok = all(d.status in ("changed", "unchanged") for d in result.devices)
         if (fabric.ceph or fabric.minio) and storage and network_ok:
             from toolkit.plan.storage_apply import apply_storage

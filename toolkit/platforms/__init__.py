@@ -83,6 +83,8 @@ class Limits:
     fit this many bits (EOS: 16); ``None`` when the platform derives them itself."""
     anycast_macs: int | None = None
     """Distinct anycast gateway MACs one switch can hold (EOS: 1 ``ip virtual-router mac-address``)."""
+    lag_id: int = 9999
+    """Highest bond / port-channel number (EOS Port-Channel 2000, SONiC PortChannel 9999)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +169,16 @@ class Platform:
     """Text the platform requires in front of every VRF name (SONiC: ``Vrf``)."""
     mgmt_vrf: str | None = "mgmt"
     """Name of the management VRF (``None``: the platform has none)."""
+    lag_prefix: str = "bond"
+    """Name of bond / port-channel N is ``lag_prefix + N`` (SONiC ``PortChannel``, EOS ``Port-Channel``)."""
     switch_wide_roce: bool = False
     """Lossless RoCE can only be configured for the whole switch (NVUE ``qos roce``)."""
     os_versions: tuple[str, ...] = ()
     """Releases the rendered configuration targets."""
     capabilities: frozenset[str] = frozenset()
-    """evpn, l3vni, l3vni-vlan (the L3VNI needs a VLAN of its own), anycast-gateway, pfc, ecn,
+    """evpn, evpn-mh (EVPN multihoming segments), border (external eBGP sessions with import /
+    export policy in the default VRF), border-vrf (the same in tenant VRFs), l3vni, l3vni-vlan
+    (the L3VNI needs a VLAN of its own), anycast-gateway, pfc, ecn,
     breakout, mgmt-vrf, lldp, ..."""
     skus: Mapping[str, Sku] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -246,3 +252,9 @@ def get(name: str) -> Platform:
         return _registry()[name]
     except KeyError:
         raise UnknownPlatform(f"unknown platform {name!r}; known: {', '.join(names())}") from None
+
+
+def rendered_for(model_platform: str, forced: str | None) -> str:
+    """The platform a switch of a model on ``model_platform`` is rendered for under ``--platform
+    forced``: every Ethernet switch takes the forced NOS, InfiniBand switches keep theirs."""
+    return forced if forced and get(model_platform).kind == "ethernet" else model_platform

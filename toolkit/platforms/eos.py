@@ -30,7 +30,7 @@ PLATFORM = Platform(
     port_namer=port_name,
     mgmt_port="Management1",
     limits=Limits(mtu=(68, 9214), vlan=(1, 4094), ifname=None, vrf_name=None, max_ecmp=600,
-                  rt_vni_bits=16, anycast_macs=1),
+                  rt_vni_bits=16, anycast_macs=1, lag_id=2000),
     hooks=Hooks(
         renderer="toolkit.render.platforms.eos:render_device",
         driver="toolkit.drivers.eos:EosDriver",
@@ -40,8 +40,9 @@ PLATFORM = Platform(
     loopback="Loopback0",
     unnumbered_bgp=False,
     mgmt_vrf="MGMT",
+    lag_prefix="Port-Channel",
     os_versions=("4.30", "4.31", "4.32"),
     capabilities=frozenset(
-        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
+        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh"}
     ),
 )

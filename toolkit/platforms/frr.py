@@ -24,5 +24,5 @@ PLATFORM = Platform(
     unnumbered_bgp=True,
     mgmt_vrf="mgmt",
     os_versions=("FRR 8.4 (Debian 12)", "FRR 8.x-10.x"),
-    capabilities=frozenset({"evpn", "breakout", "mgmt-vrf", "lldp", "pfc"}),
+    capabilities=frozenset({"evpn", "evpn-mh", "border", "breakout", "mgmt-vrf", "lldp", "pfc"}),
 )

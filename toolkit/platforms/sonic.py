@@ -42,9 +42,11 @@ PLATFORM = Platform(
     unnumbered_bgp=True,
     vrf_prefix="Vrf",
     mgmt_vrf="mgmt",
+    lag_prefix="PortChannel",
     os_versions=("202305", "202311", "202405", "202411"),
     capabilities=frozenset(
-        {"evpn", "l3vni", "l3vni-vlan", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn"}
+        {"evpn", "l3vni", "l3vni-vlan", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh",
+         "border", "border-vrf"}
     ),
     skus=MappingProxyType(SKUS),
     loopback="Loopback0",

@@ -8,6 +8,9 @@ Files per server (templates in ``templates/host/``):
   table, so each rail's traffic leaves through its own NIC. Storage and business ports (tenant
   ports included) get their address, MTU and main-table routes (see below). Ports without an
   address (a tenant's second port, InfiniBand compute ports) are brought up with their MTU only.
+  A dual-homed tenant member's ports are the ``interfaces`` of a netplan bond (802.3ad, fast LACP
+  rate, layer3+4 hashing, MII monitoring) that carries the tenant address and routes; the leaves
+  hold the matching EVPN multihoming segment.
 - ``sysctl.conf`` (content of ``/etc/sysctl.d/90-aidc.conf``): ``arp_ignore=1``,
   ``arp_announce=2`` and loose ``rp_filter=2`` for ``all`` and every data interface: many NICs of
   one host sit in one address family, so ARP must answer only on the owning NIC and the reverse
@@ -69,6 +72,14 @@ NETPLAN_PATH = "/etc/netplan/90-aidc.yaml"
 HOST_SYSCTLS: tuple[tuple[str, int], ...] = (("arp_ignore", 1), ("arp_announce", 2), ("rp_filter", 2))
 """Per-interface IPv4 sysctls for hosts with many NICs in one address family."""
 NCCL_GDR_LEVEL_SAME_NUMA = "PHB"
+BOND_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("mode", "802.3ad"),
+    ("lacp-rate", "fast"),
+    ("transmit-hash-policy", "layer3+4"),
+    ("mii-monitor-interval", "100"),
+)
+"""netplan parameters of a dual-homed bond: LACP as the leaves' EVPN-MH segment runs it
+(``lacp-rate fast`` on both sides), flows hashed over both leaves."""
 
 _FILES: tuple[tuple[str, str], ...] = (
     ("netplan.yaml", "host/netplan.yaml.j2"),
@@ -107,6 +118,10 @@ class HostInterface:
     vni: int | None
     vlan: int | None
     peer: str | None  # peer_device:peer_port
+    kind: str = "ethernet"  # "bond": an LACP bond over ``members`` (dual-homing)
+    members: tuple[str, ...] = ()  # bond: member port names
+    bond: str | None = None  # the bond this port is a member of
+    ipoib_mode: str | None = None  # IPoIB port: Fabric.infiniband.ipoib_mode (netplan infiniband-mode)
 
     @property
     def sysctl_name(self) -> str:
@@ -165,7 +180,7 @@ class HostView:
     name: str
     dev: Device
     fv: FabricHostView
-    interfaces: tuple[HostInterface, ...]  # data ports, port order
+    interfaces: tuple[HostInterface, ...]  # data ports, port order (bonds last)
     compute: tuple[HostInterface, ...]  # compute ports, GPU order (then rail order)
     routes: tuple[HostRoute, ...]
     rules: tuple[HostRule, ...]
@@ -173,6 +188,14 @@ class HostView:
     nccl: tuple[tuple[str, str], ...]  # (variable, value)
     nccl_unset: tuple[tuple[str, str], ...]  # (variable, why it is not set)
     socket_ifnames: tuple[str, ...]
+
+    @property
+    def ethernets(self) -> tuple[HostInterface, ...]:
+        return tuple(i for i in self.interfaces if i.kind == "ethernet")
+
+    @property
+    def bonds(self) -> tuple[HostInterface, ...]:
+        return tuple(i for i in self.interfaces if i.kind == "bond")
 
     def routes_of(self, name: str) -> list[HostRoute]:
         return [r for r in self.routes if r.name == name]
@@ -224,7 +247,7 @@ def _data_ports(dev: Device) -> list[Port]:
     return [p for p in dev.ports if p.plane != "oob" and p.role not in ("bmc", "mgmt")]
 
 
-def _interface(p: Port) -> HostInterface:
+def _interface(p: Port, ipoib_mode: str | None = None) -> HostInterface:
     ip = plen = net = None
     if p.address:
         ip, plen, net = split_address(p.address)
@@ -251,13 +274,18 @@ def _interface(p: Port) -> HostInterface:
         tenant=p.tenant,
         vni=p.vni,
         vlan=p.vlan,
-        peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else None,
+        peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else ", ".join(p.peers) or None,
+        kind="bond" if p.role == "bond" else "ethernet",
+        members=p.members,
+        bond=p.bond,
+        ipoib_mode=ipoib_mode if p.plane == "compute" and p.address else None,
     )
 
 
 def host_view(dev: Device, fabric: Fabric) -> HostView:
     fv = fabric_host_view(fabric)
-    ifaces = tuple(_interface(p) for p in _data_ports(dev))
+    ipoib_mode = fabric.infiniband.ipoib_mode if fabric.infiniband is not None else None
+    ifaces = tuple(_interface(p, ipoib_mode) for p in _data_ports(dev))
     routes: list[HostRoute] = []
     rules: list[HostRule] = []
     for i in ifaces:
@@ -293,6 +321,10 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
             nccl.append(("NCCL_IB_GID_INDEX", str(fv.roce.gid_index)))
             nccl.append(("NCCL_IB_TC", str(fv.roce.traffic_class)))
             nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
+        elif fabric.infiniband is not None:
+            # InfiniBand: the compute SL of the subnet manager's QoS policy; no GID index / TC
+            nccl.append(("NCCL_IB_SL", str(fabric.infiniband.compute_sl)))
+            nccl.append(("NCCL_IB_ADAPTIVE_ROUTING", "1" if fabric.infiniband.adaptive_routing else "0"))
         unset.append(("NCCL_IB_QPS_PER_CONNECTION", "the Fabric carries no value; NCCL's default applies"))
         if all(i.numa is not None for i in compute):
             nccl.append(("NCCL_NET_GDR_LEVEL", NCCL_GDR_LEVEL_SAME_NUMA))
@@ -323,6 +355,7 @@ def render_host(dev: Device, fabric: Fabric, templates: dict[str, jinja2.Templat
         "sysctl_path": SYSCTL_PATH,
         "netplan_path": NETPLAN_PATH,
         "main_table": MAIN_TABLE,
+        "bond_parameters": BOND_PARAMETERS,
     }
     return {
         fname: tpl.render(ctx) for fname, tpl in templates.items() if v.compute or fname not in _COMPUTE_ONLY

@@ -47,7 +47,7 @@ def validate_and_design(
     """Findings and the trial design (None when it failed or was not tried): a command that goes
     on to use the Fabric designs once. Without error findings the trial design is the design
     (:func:`toolkit.design.design` refuses exactly what the fabric rules report as errors)."""
-    ctx = RuleCtx(spec)
+    ctx = RuleCtx(spec, platform)
     findings: list[Finding] = []
     crashed: list[Finding] = []
     for r in RULES.values():

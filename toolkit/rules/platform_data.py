@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit import platforms
+from toolkit.findings import YamlPath
 from toolkit.platforms import Sku
-from toolkit.platforms._sonic_skus import SKUS, sku_for
+from toolkit.platforms._sonic_skus import SKUS, catalogue_sku
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, tier_models
 from toolkit.spec.models import ClusterSpec, SwitchModel, parse_breakout, parse_speed
@@ -21,21 +22,40 @@ def _mode_of(text: str) -> tuple[int, int]:
     return int(n), int(speed[:-1]) * 1000 if speed.endswith("G") else int(speed)
 
 
-@rule("SKU001", "error", "every switch model rendered for SONiC has SONiC SKU data (HwSKU, platform, ports)")
+def _switch_models(spec: ClusterSpec) -> list[tuple[str, str | None, YamlPath]]:
+    """Every tier's switch model (with its breakout and spec path) and the OOB aggregation's."""
+    out = tier_models(spec)
+    agg = spec.networks.oob.aggregation
+    if agg is not None:
+        out.append((agg.model, None, ("networks", "oob", "aggregation", "model")))
+    return out
+
+
+def _sonic_sku_of(c: RuleCtx, model: str) -> tuple[SwitchModel, Sku | None] | None:
+    """(catalogue entry, its SONiC SKU data or None) of a model rendered for SONiC (its own
+    platform or ``--platform sonic``), else None."""
+    m = c.spec.catalog.switches.get(model)
+    if m is None or platforms.rendered_for(m.platform, c.platform) != "sonic":
+        return None
+    return m, SKUS.get(model) or catalogue_sku(model, m)
+
+
+@rule("SKU001", "error", "every switch model rendered for SONiC (natively or --platform sonic) has SONiC SKU data")
 def _sonic_sku(c: RuleCtx) -> Out:
     sonic = platforms.get("sonic")
     seen: set[str] = set()
-    for model, _breakout, _path in tier_models(c.spec):
-        m = c.spec.catalog.switches.get(model)
-        if m is None or m.platform != "sonic" or model in seen:
-            continue
+    for model, _breakout, _path in _switch_models(c.spec):
+        found = _sonic_sku_of(c, model) if model not in seen else None
         seen.add(model)
-        sku = sku_for(model, m)
+        if found is None:
+            continue
+        m, sku = found
         if sku is None:
             known = ", ".join(sorted(sonic.skus))
+            forced = "" if m.platform == "sonic" else f" (platform {m.platform}, rendered with --platform sonic)"
             yield (
                 ("catalog", "switches", model),
-                f"SONiC switch model {model} has no SKU data: its HwSKU, platform and port layout are unknown",
+                f"SONiC switch model {model}{forced} has no SKU data: its HwSKU, platform and port layout are unknown",
                 f"add catalog.switches.{model}.sonic {{hwsku, platform, ports}} (aidc describes {known})",
             )
             continue
@@ -49,12 +69,7 @@ def _sonic_sku(c: RuleCtx) -> Out:
 
 
 def _used_models(spec: ClusterSpec) -> Iterator[str]:
-    seen: set[str] = set()
-    agg = spec.networks.oob.aggregation
-    for model in [m for m, _b, _p in tier_models(spec)] + ([agg.model] if agg else []):
-        if model not in seen:
-            seen.add(model)
-            yield model
+    yield from dict.fromkeys(m for m, _b, _p in _switch_models(spec))
 
 
 def _groups(sku: Sku) -> list[tuple[int, int, list[str]]]:
@@ -124,10 +139,12 @@ def _sku_layout(c: RuleCtx) -> Out:
 
 @rule("SKU002", "error", "a breakout used on a SONiC switch is one its platform offers on those ports")
 def _sonic_breakout(c: RuleCtx) -> Out:
-    for model, breakout, path in tier_models(c.spec):
-        m = c.spec.catalog.switches.get(model)
-        sku = sku_for(model, m) if m is not None and m.platform == "sonic" else None
-        if sku is None or m is None:
+    for model, breakout, path in _switch_models(c.spec):
+        found = _sonic_sku_of(c, model)
+        if found is None:
+            continue
+        m, sku = found
+        if sku is None:
             continue
         lanes, speed = parse_breakout(breakout) if breakout else (1, parse_speed(m.speed))
         want = (lanes, speed * 1000)

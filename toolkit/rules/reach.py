@@ -162,3 +162,44 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
                             "tenants stay in their VRF; no route may lead out of it",
                         )
                         return
+
+
+@fabric_rule("REACH005", "error", "with a border, business hosts and border tenants reach the outside; others don't")
+def _outside(spec: ClusterSpec, fabric: Fabric) -> Out:
+    b = fabric.border
+    if b is None:
+        return
+    pr = _Proof.of(fabric)
+    probe = ip_int(b.probe)
+    if pr.planes.inside(probe):
+        yield (
+            ("networks", "border", "probe"),
+            f"the border probe {b.probe} is an address of the fabric, not of the outside",
+            "pick an address behind the external routers (outside every pool, the OOB prefix and tenant subnets)",
+        )
+        return
+    if b.business:
+        for dev in fabric.servers():
+            t = pr.tables[dev.name]
+            ports = [p for p in t.ports.values() if p.plane == "business" and not p.tenant and "default" in p.routes]
+            if not ports:
+                continue
+            why = trace(fabric, pr.tables, pr.planes, pr.owner, dev.name, None, probe)
+            if why:
+                yield _broken(("networks", "border"), f"business host {dev.name} -> the outside", None, probe, why)
+                return
+    for i, ten in enumerate(fabric.tenants):
+        out = ten.name in b.tenants
+        for m in ten.members:
+            src = ip_int(m.address)
+            why = trace(fabric, pr.tables, pr.planes, pr.owner, m.server, src, probe)
+            if out and why:
+                yield _broken(("tenants", i), f"tenant {ten.name} member {m.server} -> the outside", src, probe, why)
+                return
+            if not out and why is None:
+                yield (
+                    ("tenants", i),
+                    f"tenant {ten.name} member {m.server} reaches the outside ({b.probe}) without a border VRF session",
+                    "tenants stay in their VRF; no route may lead out of it",
+                )
+                return

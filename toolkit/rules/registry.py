@@ -14,6 +14,7 @@ from toolkit.spec.models import ClusterSpec
 @dataclass
 class RuleCtx:
     spec: ClusterSpec
+    platform: str | None = None  # ``--platform``: every Ethernet switch is rendered for this NOS
 
     @cached_property
     def sizing(self) -> ComputeSizing | None:

@@ -479,6 +479,13 @@ class FrontendNetwork(Strict):
     mtu: int = Field(default=9216, ge=1500, le=9216, description="switch interface MTU")
     host_mtu: int = Field(default=9000, ge=1500, le=9216, description="host NIC MTU")
     underlay: Literal["unnumbered", "numbered"] = Field(default="unnumbered", description="eBGP underlay style")
+    dual_homing: bool = Field(
+        default=False,
+        description=(
+            "tenant members whose NIC has ports on two leaves of their group get one LACP bond on the host "
+            "and an all-active EVPN multihoming Ethernet segment on those leaves (needs leaves_per_group >= 2)"
+        ),
+    )
     addressing: FrontendAddressing = Field(description="address pools of this plane")
     asn: FrontendAsn = Field(description="ASNs of this plane")
 
@@ -539,11 +546,55 @@ class OobNetwork(Strict):
     )
 
 
+class ExternalRouter(Strict):
+    """An upstream router the border leaves peer with (eBGP), one routed link per border leaf and VRF."""
+
+    name: Name = Field(description="the router's name (descriptions, the twin's upstream namespace)")
+    asn: int = Field(ge=1, le=4294967294, description="its ASN")
+    links: Prefix = Field(
+        description="addresses of its links: one /31 per (border leaf, VRF) in order — border leaf 0's VRFs, "
+        "then leaf 1's; the border leaf takes the even address, the router the odd one"
+    )
+    vrfs: list[str] = Field(
+        default_factory=lambda: ["default"],
+        min_length=1,
+        max_length=64,
+        description="VRFs peering with it: 'default' (the business plane) and tenant names (needs the tenant's l3vni)",
+    )
+
+
+class BorderSpec(Strict):
+    """The way out: a pair of business leaves peering eBGP with external routers."""
+
+    leaves: list[str] = Field(
+        min_length=1, max_length=2, description="the border leaves: names of business leaves (a pair: two)"
+    )
+    routers: list[ExternalRouter] = Field(min_length=1, max_length=8, description="external routers")
+    probe: Address = Field(
+        default="192.0.2.1",
+        description="an address outside the fabric, behind the routers: validate proves every business host and "
+        "border tenant reaches it; the twin's upstream router holds it",
+    )
+    accept: list[Prefix] = Field(
+        default_factory=lambda: ["0.0.0.0/0"],
+        max_length=64,
+        description="prefixes accepted from the routers into the business plane (default: the default route only)",
+    )
+    export: list[Prefix] | None = Field(
+        default=None,
+        max_length=64,
+        description="business-plane prefixes announced to the routers (default: the plane's host prefix)",
+    )
+
+
 class Networks(Strict):
     compute: ComputeNetwork = Field(description="GPU-to-GPU RDMA fabric")
     business: FrontendNetwork | None = Field(default=None, description="front-end / in-band network")
     storage: StorageNetwork | None = Field(default=None, description="storage network")
     oob: OobNetwork = Field(description="out-of-band management network")
+    border: BorderSpec | None = Field(
+        default=None, description="border leaves and external routers: the default route into the fabric"
+    )
 
 
 # --------------------------------------------------------------------------- QoS
@@ -589,6 +640,14 @@ class TenantSpec(Strict):
         ge=1,
         le=0x7FFE,
         description="InfiniBand partition key of the tenant (default: 0x1000 + tenant position)",
+    )
+    accept: list[Prefix] = Field(
+        default_factory=lambda: ["0.0.0.0/0"],
+        max_length=64,
+        description="with a border VRF session: prefixes accepted from the external routers (default: default route)",
+    )
+    export: list[Prefix] | None = Field(
+        default=None, max_length=64, description="with a border VRF session: prefixes announced (default: the subnet)"
     )
 
 

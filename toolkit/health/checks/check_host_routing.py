@@ -1,5 +1,6 @@
 """Per-NIC routing on compute NICs: ``ip rule from <addr>`` selects a table whose route leaves
-through the NIC's gateway, and the kernel really resolves traffic from the NIC that way."""
+through the NIC's gateway, and the kernel really resolves traffic from the NIC that way; and every
+route of every plane (storage, business too) is in place and really used."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ def test_route_get(case: Case, facts: Facts) -> None:
         fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
     routes = json.loads(res.output or "[]")
     fail_on(evaluate.route_get(case, routes[0] if routes else {}))
+
+
+@pytest.mark.cases("plane_routes")
+@pytest.mark.facts("routes")
+def test_plane_route(case: Case, facts: Facts) -> None:
+    fail_on(evaluate.plane_route(case, facts.get(case.device, "routes")))
+
+
+@pytest.mark.cases("plane_route_probes")
+def test_plane_route_get(case: Case, facts: Facts) -> None:
+    e = case.expect
+    res = facts.probe(case.device, case.probes[0])
+    if not res.ok:
+        fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
+    routes = json.loads(res.output or "[]")
+    fail_on(evaluate.plane_route_get(case, routes[0] if routes else {}))

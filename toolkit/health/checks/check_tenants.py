@@ -1,6 +1,6 @@
-"""Tenants: access ports sit in their tenant's VNI; members reach each other; no member reaches
-another tenant's members (L2 ARP probe and ping) nor other devices' OOB addresses from the tenant
-interface."""
+"""Tenants: access ports sit in their tenant's VNI, other host-facing ports in no bridge; members
+reach each other; no member reaches another tenant's members (L2 ARP probe and ping) nor other
+devices' OOB addresses from the tenant interface."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ pytestmark = pytest.mark.layer("tenants")
 @pytest.mark.facts("links")
 def test_access_port_vni(case: Case, facts: Facts) -> None:
     fail_on(evaluate.access_port_vni(case, facts.get(case.device, "links")))
+
+
+@pytest.mark.cases("routed_host_ports")
+@pytest.mark.facts("links")
+def test_routed_host_port_in_no_bridge(case: Case, facts: Facts) -> None:
+    fail_on(evaluate.routed_port_unbridged(case, facts.get(case.device, "links")))
 
 
 @pytest.mark.cases("tenant_reach")

@@ -50,8 +50,10 @@ __all__ = [
     "SPINE_ROLES",
     "SYSLOG_UDP_PORT",
     "VXLAN_UDP_PORT",
+    "BondView",
     "Breakout",
     "DeviceView",
+    "ExternalPolicy",
     "FabricView",
     "MgmtView",
     "NeighborView",
@@ -197,6 +199,7 @@ class PortView:
     lane: int | None
     breakout: str | None
     role: str
+    bond: str | None  # bond this port is a member of (Port.bond)
 
 
 def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortView:
@@ -230,6 +233,50 @@ def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortV
         lane=p.lane,
         breakout=p.breakout,
         role=p.role,
+        bond=p.bond,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BondView:
+    """A leaf's end of an EVPN multihoming Ethernet segment: an LACP bond over ``members``."""
+
+    name: str  # native name (bond12, PortChannel12, Port-Channel12)
+    ifname: str  # Linux name
+    number: int  # the N of the name (es_id)
+    members: tuple[PortView, ...]
+    mtu: int
+    description: str
+    es_id: int  # local discriminator (type-3 ESI)
+    es_sys_mac: str  # also the LACP system id
+    esi: str  # aa:bb:... (10 bytes)
+    esi_eos: str  # the same as EOS writes it: 5 groups of 4 hex digits
+    lacp_system_id_eos: str  # es_sys_mac as EOS writes a MAC: xxxx.xxxx.xxxx
+    tenant: str | None
+    vni: int | None
+    vlan: int | None
+
+
+def _bond_view(p: Port, by_port: dict[str, PortView]) -> BondView:
+    if p.es_id is None or p.es_sys_mac is None or p.esi is None:
+        raise ValueError(f"bond {p.name}: no Ethernet segment (es_id, es_sys_mac, esi)")
+    hexes = p.esi.replace(":", "")
+    mac = p.es_sys_mac.replace(":", "")
+    return BondView(
+        name=p.name,
+        ifname=p.ifname,
+        number=p.es_id,
+        members=tuple(by_port[m] for m in p.members),
+        mtu=p.mtu,
+        description=p.description,
+        es_id=p.es_id,
+        es_sys_mac=p.es_sys_mac,
+        esi=p.esi,
+        esi_eos=":".join(hexes[i : i + 4] for i in range(0, 20, 4)),
+        lacp_system_id_eos=".".join(mac[i : i + 4] for i in range(0, 12, 4)),
+        tenant=p.tenant,
+        vni=p.vni,
+        vlan=p.vlan,
     )
 
 
@@ -282,6 +329,22 @@ class NeighborView:
     ipv4: bool  # afis contain ipv4-unicast
     evpn: bool  # afis contain l2vpn-evpn
     plane: str
+    external: bool = False  # a border session to an external router
+    vrf: str | None = None  # tenant whose VRF holds it (TenantView.neighbors); None: default VRF
+    route_map_in: str | None = None  # external: ExternalPolicy.accept_name
+    route_map_out: str | None = None  # external: ExternalPolicy.export_name
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalPolicy:
+    """What one VRF of a border leaf takes from and gives to the external routers (BgpNeighbor
+    accept / export): a prefix list and a route map each way."""
+
+    key: str  # "default" or the tenant's VRF name as the platform spells it
+    accept_name: str
+    export_name: str
+    accept: tuple[str, ...]  # exact prefixes
+    export: tuple[tuple[str, bool], ...]  # (prefix, also longer ones: "le 32")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,13 +358,16 @@ class TenantView:
     gateway: str
     gateway_cidr: str  # gateway with the subnet's prefix length
     gateway_mac: str
-    ports: tuple[PortView, ...]  # access ports on this device
+    ports: tuple[PortView, ...]  # access ports on this device that are no bond member
     mtu: int  # TenantAttachment.mtu: bridge / VXLAN device / SVI
     l3vni_vlan: int | None  # VLAN the L3VNI is mapped to (SONiC)
     rd: str | None  # MAC-VRF route distinguisher / target where the platform needs them (EOS)
     rt: str | None
     l3_rd: str | None  # IP-VRF (L3VNI)
     l3_rt: str | None
+    bonds: tuple[BondView, ...] = ()  # EVPN-MH bonds in the tenant VLAN
+    neighbors: tuple[NeighborView, ...] = ()  # border: sessions in this tenant's VRF
+    lab_ports: tuple[PortView, ...] = ()  # every physical access port, bond members included (the lab: no bonds)
 
 
 @dataclass(slots=True)
@@ -333,6 +399,9 @@ class DeviceView:
     vtep: bool  # Device.vtep: VXLAN tunnel endpoint, advertise-all-vni
     tenants: list[TenantView]
     l3vni_tenants: list[TenantView] = field(default_factory=list)  # tenants with an L3VNI
+    bonds: list[BondView] = field(default_factory=list)  # EVPN-MH segments (leaf bonds), port order
+    mh_uplinks: list[PortView] = field(default_factory=list)  # uplinks tracked for EVPN-MH core isolation
+    external_policies: list[ExternalPolicy] = field(default_factory=list)  # border leaves: per VRF
     host_mtu: int | None = None  # the plane's host MTU (PlaneInfo.host_mtu)
 
 
@@ -367,7 +436,11 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     lossless_name = fabric.qos.name
     mgmt: MgmtView | None = None
     ports: list[PortView] = []
+    bond_ports: list[Port] = []
     for p in dev.ports:
+        if p.role == "bond":
+            bond_ports.append(p)
+            continue
         if p.role == "mgmt" or p.name == dev.mgmt_port:
             addr = dev.mgmt_address or p.address
             mgmt = MgmtView(
@@ -414,7 +487,25 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
 
     ifname_of = {p.name: p.ifname for p in dev.ports}
     neighbors = []
+    vrf_of = {att.vni: att.vrf for att in dev.tenants}
+    tenant_vrf = {t.name: vrf_of.get(t.vni, t.vrf) for t in fv.tenants.values()}
+    policies: dict[str, ExternalPolicy] = {}
+    border = platforms.get(dev.platform).has("border")
     for b in dev.bgp:
+        if not b.external or not border:
+            continue
+        key = "default" if b.vrf is None else tenant_vrf.get(b.vrf, b.vrf)
+        tag = key.upper().replace("_", "-")
+        policies.setdefault(key, ExternalPolicy(
+            key=key,
+            accept_name=f"AIDC-EXT-IN-{tag}",
+            export_name=f"AIDC-EXT-OUT-{tag}",
+            accept=tuple(b.accept),
+            export=tuple((x, split_address(x)[1] < 32) for x in b.export),
+        ))
+    for b in dev.bgp:
+        if b.external and not border:  # a platform that cannot render the border gets none (BRD001 refuses it)
+            continue
         peer = b.interface if b.unnumbered else b.peer_address
         if not peer:
             raise ValueError(f"{dev.name}: BGP session to {b.peer_device} has neither interface nor address")
@@ -435,14 +526,22 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
                 ipv4=IPV4_AFI in b.afis,
                 evpn=EVPN_AFI in b.afis,
                 plane=b.plane,
+                external=b.external,
+                vrf=b.vrf,
+                route_map_in=policies[_pkey(b.vrf, tenant_vrf)].accept_name if b.external else None,
+                route_map_out=policies[_pkey(b.vrf, tenant_vrf)].export_name if b.external else None,
             )
         )
+    vrf_neighbors = [n for n in neighbors if n.vrf is not None]
+    neighbors = [n for n in neighbors if n.vrf is None]
     evpn_neighbors = [n for n in neighbors if n.evpn]
 
     the_tier = tier(dev.role)
     plane = fabric.planes.get(dev.plane)
     host_mtu = plane.host_mtu if plane else None
     by_port = {pv.name: pv for pv in ports}
+    bonds = [_bond_view(p, by_port) for p in bond_ports]
+    bond_by_name = {b.name: b for b in bonds}
     tenants = []
     for att in dev.tenants:
         t = fv.tenants.get(att.vni)
@@ -460,13 +559,16 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
                 gateway=t.gateway,
                 gateway_cidr=f"{t.gateway}/{plen}",
                 gateway_mac=t.gateway_mac,
-                ports=tuple(by_port[n] for n in att.ports),
+                ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
                 mtu=att.mtu,
                 l3vni_vlan=att.l3vni_vlan,
                 rd=att.rd,
                 rt=att.rt,
                 l3_rd=att.l3_rd,
                 l3_rt=att.l3_rt,
+                bonds=tuple(bond_by_name[b] for b in att.bonds),
+                neighbors=tuple(n for n in vrf_neighbors if n.vrf == t.name),
+                lab_ports=tuple(by_port[n] for n in att.ports),
             )
         )
     evpn = bool(evpn_neighbors)
@@ -499,7 +601,14 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         tenants=tenants,
         l3vni_tenants=[t for t in tenants if t.l3vni is not None],
         host_mtu=host_mtu,
+        bonds=bonds,
+        mh_uplinks=[pv for pv in ports if pv.role == "uplink"] if bonds else [],
+        external_policies=list(policies.values()),
     )
+
+
+def _pkey(vrf: str | None, tenant_vrf: dict[str, str]) -> str:
+    return "default" if vrf is None else tenant_vrf.get(vrf, vrf)
 
 
 def _sh(value: object) -> str:

@@ -87,6 +87,7 @@ class EosView:
     virtual_mac: str | None
     evpn_transit: bool  # EVPN speaker that is not a VTEP: keep next hops
     routed: bool  # runs BGP
+    bond_numbers: dict[str, int]  # Port-Channel name -> its number (channel-group of the members)
 
 
 def _speed(speed: int, lanes_per_port: int) -> str:
@@ -141,6 +142,7 @@ def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
         virtual_mac=min((t.gateway_mac for t in v.tenants), default=None),
         evpn_transit=v.evpn and not v.vtep,
         routed=routed,
+        bond_numbers={b.name: b.number for b in v.bonds},
     )
 
 

@@ -17,7 +17,8 @@ Files per switch:
   BREAKOUT_CFG, INTERFACE / LOOPBACK_INTERFACE, MGMT_INTERFACE /
   MGMT_PORT / MGMT_VRF_CONFIG, NTP / NTP_SERVER, SYSLOG_SERVER, DNS_NAMESERVER, ACL_TABLE /
   ACL_RULE (control-plane SSH and SNMP from the OOB prefix only), FEATURE (lldp), VLAN /
-  VLAN_MEMBER, VXLAN_TUNNEL / VXLAN_EVPN_NVO / VXLAN_TUNNEL_MAP, VRF, VLAN_INTERFACE, SAG, and for
+  VLAN_MEMBER, PORTCHANNEL / PORTCHANNEL_MEMBER / EVPN_ETHERNET_SEGMENT (EVPN multihoming),
+  VXLAN_TUNNEL / VXLAN_EVPN_NVO / VXLAN_TUNNEL_MAP, VRF, VLAN_INTERFACE, SAG, and for
   lossless RoCE ports the QoS maps, PORT_QOS_MAP, QUEUE, SCHEDULER, WRED_PROFILE, BUFFER_POOL /
   BUFFER_PG / BUFFER_QUEUE (dynamic buffer model) and PFC_WD. Built as a dict and written with
   ``json.dumps(sort_keys=True, indent=4)``.
@@ -237,10 +238,13 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         db["BREAKOUT_CFG"] = breakout
 
     intf: dict[str, Any] = {}
+    tenant_vrf = {t.name: t.vrf for t in v.tenants}
     for p in v.ports:
         if not (p.address or p.unnumbered):
             continue
         intf[p.name] = {"ipv6_use_link_local_only": "enable"} if p.unnumbered else {}
+        if p.port.vrf is not None:  # a border link in a tenant VRF
+            intf[p.name] = {"vrf_name": tenant_vrf[p.port.vrf]}
         if p.address:
             intf[f"{p.name}|{p.address}"] = {}
     if intf:
@@ -321,6 +325,8 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
             vlan[name] = {"vlanid": _s(t.vlan), "mtu": _s(t.mtu), "description": t.name}
             for p in t.ports:
                 member[f"{name}|{p.name}"] = {"tagging_mode": "untagged"}
+            for b in t.bonds:
+                member[f"{name}|{b.name}"] = {"tagging_mode": "untagged"}
             tunnel_map[f"{VTEP}|map_{t.vni}_{name}"] = {"vlan": name, "vni": _s(t.vni)}
             vrf = t.vrf
             if t.l3vni is not None:
@@ -349,10 +355,32 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
     if vlan:
         db["VLAN"] = vlan
         db["VLAN_MEMBER"] = member
+    if v.bonds:
+        _multihoming(db, v)
 
     if v.lossless_ports:
         _qos(db, v, sku)
     return db
+
+
+def _multihoming(db: dict[str, dict[str, Any]], v: DeviceView) -> None:
+    """EVPN multihoming: one PortChannel per segment (LACP system MAC = the segment's system MAC,
+    LACP key = its local discriminator, so SONiC's type-3 ``AUTO`` ESI is the Fabric's on every
+    leaf of the segment) and its EVPN_ETHERNET_SEGMENT entry."""
+    db["PORTCHANNEL"] = {
+        b.name: {
+            "admin_status": "up",
+            "mtu": _s(b.mtu),
+            "min_links": "1",
+            "fast_rate": "true",
+            "lacp_key": _s(b.es_id),
+            "system_mac": b.es_sys_mac,
+            "description": b.description,
+        }
+        for b in v.bonds
+    }
+    db["PORTCHANNEL_MEMBER"] = {f"{b.name}|{m.name}": {} for b in v.bonds for m in b.members}
+    db["EVPN_ETHERNET_SEGMENT"] = {b.name: {"esi": "AUTO", "type": "TYPE_3_MAC_BASED"} for b in v.bonds}
 
 
 def _qos(db: dict[str, dict[str, Any]], v: DeviceView, sku: Sku) -> None:

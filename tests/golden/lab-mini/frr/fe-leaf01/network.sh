@@ -71,6 +71,25 @@ bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
+# routed IFNAME: a port that belongs to no bridge leaves any bridge it was put into
+routed() {
+	case "$(ip -o link show dev "$1")" in
+	*" master "*) ip link set dev "$1" nomaster ;;
+	esac
+}
+
+# prune KEEP...: VXLAN devices, and bridges named br<digits>, that are not in KEEP are deleted
+# (a VXLAN device the design does not hold joins its VNI: another tenant's traffic)
+prune() {
+	for d in $(ip -o link show type vxlan | sed -n 's/^[0-9]*: \([^:@]*\)[:@].*/\1/p') \
+		$(ip -o link show type bridge | sed -n 's/^[0-9]*: \(br[0-9][0-9]*\)[:@].*/\1/p'); do
+		case " $* " in
+		*" $d "*) ;;
+		*) ip link del dev "$d" ;;
+		esac
+	done
+}
+
 # shut IFNAME: an unused port goes down, if the box has it
 shut() { if have "$1"; then ip link set dev "$1" down; fi; }
 
@@ -99,18 +118,24 @@ ip addr replace 10.254.0.95/22 dev eth0
 
 # ports
 port swp1 9216 stor-r01-stor01:st0
+routed swp1
 addr swp1 10.120.0.0/31
 port swp2 9216 stor-r01-stor03:st0
+routed swp2
 addr swp2 10.120.0.2/31
 port swp3 9216 su1-r01-gpu01:st0
+routed swp3
 addr swp3 10.120.0.4/31
 port swp4 9216 'su1-r01-gpu02:fe0 tenant green'
 port swp5 9216 su1-r02-gpu01:st0
+routed swp5
 addr swp5 10.120.0.8/31
 port swp6 9216 'su1-r02-gpu02:fe0 tenant green'
 port swp47 9216 fe-spine01:swp1
+routed swp47
 addr swp47 10.10.4.0/31
 port swp48 9216 fe-spine02:swp1
+routed swp48
 addr swp48 10.10.4.2/31
 
 # tenant green: L2VNI 10200
@@ -118,6 +143,9 @@ bridge_dev br10200 9000
 vxlan vx10200 10200 10.10.0.0 4789 9000 br10200
 enslave swp4 br10200
 enslave swp6 br10200
+
+# bridges and VXLAN devices: only the designed ones
+prune br10200 vx10200
 
 # unused ports
 shut swp7

@@ -71,6 +71,25 @@ bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
+# routed IFNAME: a port that belongs to no bridge leaves any bridge it was put into
+routed() {
+	case "$(ip -o link show dev "$1")" in
+	*" master "*) ip link set dev "$1" nomaster ;;
+	esac
+}
+
+# prune KEEP...: VXLAN devices, and bridges named br<digits>, that are not in KEEP are deleted
+# (a VXLAN device the design does not hold joins its VNI: another tenant's traffic)
+prune() {
+	for d in $(ip -o link show type vxlan | sed -n 's/^[0-9]*: \([^:@]*\)[:@].*/\1/p') \
+		$(ip -o link show type bridge | sed -n 's/^[0-9]*: \(br[0-9][0-9]*\)[:@].*/\1/p'); do
+		case " $* " in
+		*" $d "*) ;;
+		*) ip link del dev "$d" ;;
+		esac
+	done
+}
+
 # shut IFNAME: an unused port goes down, if the box has it
 shut() { if have "$1"; then ip link set dev "$1" down; fi; }
 
@@ -99,9 +118,14 @@ ip addr replace 10.254.0.61/22 dev eth0
 
 # ports
 port swp1 9216 fe-leaf01:swp47
+routed swp1
 addr swp1 10.10.4.1/31
 port swp2 9216 fe-leaf02:swp47
+routed swp2
 addr swp2 10.10.4.5/31
+
+# bridges and VXLAN devices: only the designed ones
+prune
 
 # unused ports
 shut swp3

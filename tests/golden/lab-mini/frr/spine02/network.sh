@@ -71,6 +71,25 @@ bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
+# routed IFNAME: a port that belongs to no bridge leaves any bridge it was put into
+routed() {
+	case "$(ip -o link show dev "$1")" in
+	*" master "*) ip link set dev "$1" nomaster ;;
+	esac
+}
+
+# prune KEEP...: VXLAN devices, and bridges named br<digits>, that are not in KEEP are deleted
+# (a VXLAN device the design does not hold joins its VNI: another tenant's traffic)
+prune() {
+	for d in $(ip -o link show type vxlan | sed -n 's/^[0-9]*: \([^:@]*\)[:@].*/\1/p') \
+		$(ip -o link show type bridge | sed -n 's/^[0-9]*: \(br[0-9][0-9]*\)[:@].*/\1/p'); do
+		case " $* " in
+		*" $d "*) ;;
+		*) ip link del dev "$d" ;;
+		esac
+	done
+}
+
 # shut IFNAME: an unused port goes down, if the box has it
 shut() { if have "$1"; then ip link set dev "$1" down; fi; }
 
@@ -99,17 +118,24 @@ ip addr replace 10.254.0.62/22 dev eth0
 
 # ports
 port swp1 9216 su1-leaf-rail0:swp31
+routed swp1
 addr swp1 10.0.4.5/31
 qos swp1
 port swp2 9216 su1-leaf-rail0:swp32
+routed swp2
 addr swp2 10.0.4.7/31
 qos swp2
 port swp3 9216 su1-leaf-rail1:swp31
+routed swp3
 addr swp3 10.0.4.13/31
 qos swp3
 port swp4 9216 su1-leaf-rail1:swp32
+routed swp4
 addr swp4 10.0.4.15/31
 qos swp4
+
+# bridges and VXLAN devices: only the designed ones
+prune
 
 # unused ports
 shut swp5

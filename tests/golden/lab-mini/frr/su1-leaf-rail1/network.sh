@@ -71,6 +71,25 @@ bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
+# routed IFNAME: a port that belongs to no bridge leaves any bridge it was put into
+routed() {
+	case "$(ip -o link show dev "$1")" in
+	*" master "*) ip link set dev "$1" nomaster ;;
+	esac
+}
+
+# prune KEEP...: VXLAN devices, and bridges named br<digits>, that are not in KEEP are deleted
+# (a VXLAN device the design does not hold joins its VNI: another tenant's traffic)
+prune() {
+	for d in $(ip -o link show type vxlan | sed -n 's/^[0-9]*: \([^:@]*\)[:@].*/\1/p') \
+		$(ip -o link show type bridge | sed -n 's/^[0-9]*: \(br[0-9][0-9]*\)[:@].*/\1/p'); do
+		case " $* " in
+		*" $d "*) ;;
+		*) ip link del dev "$d" ;;
+		esac
+	done
+}
+
 # shut IFNAME: an unused port goes down, if the box has it
 shut() { if have "$1"; then ip link set dev "$1" down; fi; }
 
@@ -99,29 +118,40 @@ ip addr replace 10.254.0.126/22 dev eth0
 
 # ports
 port swp1 9216 su1-r01-gpu01:cx1
+routed swp1
 addr swp1 10.100.0.8/31
 qos swp1
 port swp2 9216 su1-r01-gpu02:cx1
+routed swp2
 addr swp2 10.100.0.10/31
 qos swp2
 port swp3 9216 su1-r02-gpu01:cx1
+routed swp3
 addr swp3 10.100.0.12/31
 qos swp3
 port swp4 9216 su1-r02-gpu02:cx1
+routed swp4
 addr swp4 10.100.0.14/31
 qos swp4
 port swp29 9216 spine01:swp3
+routed swp29
 addr swp29 10.0.4.8/31
 qos swp29
 port swp30 9216 spine01:swp4
+routed swp30
 addr swp30 10.0.4.10/31
 qos swp30
 port swp31 9216 spine02:swp3
+routed swp31
 addr swp31 10.0.4.12/31
 qos swp31
 port swp32 9216 spine02:swp4
+routed swp32
 addr swp32 10.0.4.14/31
 qos swp32
+
+# bridges and VXLAN devices: only the designed ones
+prune
 
 # unused ports
 shut swp5

@@ -71,6 +71,25 @@ bpdu_guard() { ip link set dev "$1" type bridge_slave guard on; }
 # enslave IFNAME BRIDGE
 enslave() { ip link set dev "$1" master "$2"; }
 
+# routed IFNAME: a port that belongs to no bridge leaves any bridge it was put into
+routed() {
+	case "$(ip -o link show dev "$1")" in
+	*" master "*) ip link set dev "$1" nomaster ;;
+	esac
+}
+
+# prune KEEP...: VXLAN devices, and bridges named br<digits>, that are not in KEEP are deleted
+# (a VXLAN device the design does not hold joins its VNI: another tenant's traffic)
+prune() {
+	for d in $(ip -o link show type vxlan | sed -n 's/^[0-9]*: \([^:@]*\)[:@].*/\1/p') \
+		$(ip -o link show type bridge | sed -n 's/^[0-9]*: \(br[0-9][0-9]*\)[:@].*/\1/p'); do
+		case " $* " in
+		*" $d "*) ;;
+		*) ip link del dev "$d" ;;
+		esac
+	done
+}
+
 # shut IFNAME: an unused port goes down, if the box has it
 shut() { if have "$1"; then ip link set dev "$1" down; fi; }
 
@@ -98,6 +117,9 @@ port swp3 1500 su1-r02-gpu02:bmc
 port swp4 1500 su1-r02-gpu02:mgmt0
 port swp47 1500 oob-agg02:swp4
 port swp48 1500 oob-agg01:swp4
+
+# bridges and VXLAN devices: only the designed ones
+prune
 
 # out-of-band management: one flat L2 domain
 bridge_dev bridge
