@@ -195,7 +195,14 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
     seen.add(str(dev.mgmt_port))
     assert mgmt["type"] == "eth"
     assert mgmt["ip"]["vrf"] == "mgmt", where
-    assert keys(mgmt["ip"]["address"]) == {dev.mgmt_address}, where
+    if dev.mgmt_inband:  # a rack OOB switch is managed on its own OOB VLAN's SVI, eth0 keeps no address
+        assert "address" not in mgmt["ip"], where
+        svi = next(v for n, v in interfaces.items() if v.get("type") == "svi" and n.startswith("vlan"))
+        seen.update(n for n, v in interfaces.items() if v is svi)
+        assert svi["ip"]["vrf"] == "mgmt" and keys(svi["ip"]["address"]) == {dev.mgmt_address}, where
+        assert svi["acl"] == mgmt["acl"], where
+    else:
+        assert keys(mgmt["ip"]["address"]) == {dev.mgmt_address}, where
     assert keys(S["vrf"]["mgmt"]["router"]["static"]["0.0.0.0/0"]["via"]) == {dev.mgmt_gateway}, where
     (acl_name,) = mgmt["acl"]
     assert mgmt["acl"][acl_name] == {"inbound": {"control-plane": {}}}, where
