@@ -167,6 +167,8 @@ class Iface:
     channel_group: int | None = None  # "channel-group N mode active" (a bond member)
     esi: str | None = None  # Port-Channel: "evpn ethernet-segment / identifier"
     lacp_system_id: str | None = None
+    stp_edge: bool = False  # "spanning-tree portfast"
+    bpdu_guard: bool = False  # "spanning-tree bpduguard enable"
 
 
 @dataclass
@@ -209,6 +211,8 @@ class EosConfig:
     prefix_lists: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     route_maps: dict[str, list[tuple[str, int, list[str]]]] = field(default_factory=dict)
     bgp: Bgp | None = None
+    stp_mode: str | None = None
+    stp_priority: int | None = None
 
 
 def _shutdown(node: Node) -> bool | None:
@@ -282,6 +286,10 @@ def _interface(node: Node) -> Iface:
         elif w[:2] == ["ip", "address"] and len(w) == 3:
             assert i.address is None, f"line {c.lineno}: second primary address"
             i.address = _ipv4(w[2], c.lineno, prefix=True)
+        elif w == ["spanning-tree", "portfast"]:
+            i.stp_edge = True
+        elif w == ["spanning-tree", "bpduguard", "enable"]:
+            i.bpdu_guard = True
         elif w[:2] == ["qos", "trust"] and len(w) == 3:
             i.trust = w[2]
         elif w == ["priority-flow-control", "on"]:
@@ -483,6 +491,12 @@ def _top_level_leaf(conf: EosConfig, node: Node) -> None:
         conf.logging.append((w[2], w[4], SYSLOG_UDP_PORT, "udp"))
     elif t == "lldp run":
         conf.lldp = True
+    elif w[:2] == ["spanning-tree", "mode"] and len(w) == 3:
+        assert w[2] in ("mstp", "rstp", "rapid-pvst", "none"), f"line {node.lineno}: STP mode {w[2]!r}"
+        conf.stp_mode = w[2]
+    elif w[:2] == ["spanning-tree", "priority"] and len(w) == 3:
+        assert int(w[2]) % 4096 == 0 and 0 <= int(w[2]) <= 61440, f"line {node.lineno}: STP priority {w[2]}"
+        conf.stp_priority = int(w[2])
     elif w[:2] == ["vrf", "instance"] and len(w) == 3:
         assert w[2] not in conf.vrfs, f"vrf {w[2]} twice"
         conf.vrfs.append(w[2])
@@ -577,6 +591,15 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     C = parse_eos(text)
     site, qos = fab.site, fab.qos
     where = dev.name
+    # loop protection of the OOB plane: RSTP with the designed bridge priority, edge ports guarded
+    if dev.stp_priority is not None:
+        assert (C.stp_mode, C.stp_priority) == ("rstp", dev.stp_priority), where
+    else:
+        assert C.stp_mode is None and C.stp_priority is None, where
+    for p in dev.ports:
+        if p.name in C.interfaces:
+            i = C.interfaces[p.name]
+            assert (i.stp_edge, i.bpdu_guard) == (p.edge, p.edge), (where, p.name)
     tenants = {t.vni: t for t in fab.tenants}
     plane = fab.planes[dev.plane]
 
@@ -591,7 +614,12 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     mi = C.interfaces[dev.mgmt_port]
     vrf = mi.vrf
     assert vrf and vrf in C.vrfs and vrf not in {tenants[a.vni].vrf for a in dev.tenants}, where
-    assert mi.address == dev.mgmt_address and mi.virtual_address is None, where
+    if dev.mgmt_inband:  # a rack OOB switch: managed on its OOB VLAN's SVI, Management1 has no address
+        svi = [i for n, i in C.interfaces.items() if n.startswith("Vlan") and i.vrf == vrf]
+        assert mi.address is None and len(svi) == 1, where
+        assert svi[0].address == dev.mgmt_address and svi[0].virtual_address is None, where
+    else:
+        assert mi.address == dev.mgmt_address and mi.virtual_address is None, where
     assert in_net(dev.mgmt_gateway, dev.mgmt_address), where
     assert mi.shutdown in (None, False), where
     if mgmt_port is not None:
@@ -735,7 +763,10 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         }, where
     else:
         assert C.virtual_router_mac is None and "Vxlan1" not in C.interfaces, where
-        assert not [n for n in C.interfaces if n.startswith("Vlan")], where
+        mgmt_svis = [n for n in C.interfaces if n.startswith("Vlan") and C.interfaces[n].vrf == vrf]
+        assert len(mgmt_svis) == int(dev.mgmt_inband), where
+        seen.update(mgmt_svis)
+        assert not [n for n in C.interfaces if n.startswith("Vlan") and n not in mgmt_svis], where
         assert C.bgp is None or (not C.bgp.vlans and not C.bgp.vrfs), where
 
     # nothing else configured
