@@ -66,10 +66,21 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     ifs = tools.parse_interfaces(files["interfaces"])
     assert ifs["lo"].get("address", []) == ([dev.loopback] if dev.loopback else [])
     if mgmt is not None:
-        m = ifs[mgmt.ifname]
+        # a rack OOB switch is managed in-band: its address sits on its own OOB bridge
+        m = ifs["bridge"] if dev.mgmt_inband else ifs[mgmt.ifname]
         assert m["address"] == [dev.mgmt_address]
         assert m["gateway"] == [dev.mgmt_gateway]
         assert m["vrf"] == ["mgmt"] and ifs["mgmt"]["vrf-table"] == ["auto"]
+        if dev.mgmt_inband:
+            assert "address" not in ifs[mgmt.ifname]
+    if dev.role == "oob":  # loop protection: RSTP with the designed priority, edge ports BPDU-guarded
+        br = ifs["bridge"]
+        edge = sorted(f"{p.ifname}=yes" for p in ports if p.edge)
+        if dev.stp_priority is not None:
+            assert br["bridge-stp"] == ["on"] and br["mstpctl-treeprio"] == [str(dev.stp_priority)]
+            assert sorted(br.get("mstpctl-portadminedge", [])) == edge == sorted(br.get("mstpctl-bpduguard", []))
+        else:
+            assert br["bridge-stp"] == ["off"] and not edge
     for p in ports:
         st = ifs[p.ifname]
         assert st["mtu"] == [str(p.mtu)], p.ifname
@@ -112,7 +123,11 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address} | (
         {"lo": dev.loopback} if dev.loopback else {})
     replaced = {(c[3], c[5]) for c in cmds if c[:3] == ["ip", "addr", "replace"]}
-    assert replaced == ({(dev.mgmt_address, mgmt.ifname)} if mgmt is not None and dev.mgmt_address else set())
+    mgmt_dev = "bridge" if dev.mgmt_inband else (mgmt.ifname if mgmt is not None else None)
+    assert replaced == ({(dev.mgmt_address, mgmt_dev)} if mgmt is not None and dev.mgmt_address else set())
+    if dev.role == "oob" and dev.stp_priority is not None:
+        assert ["stp", "bridge", str(dev.stp_priority)] in cmds
+        assert sorted(c[1] for c in cmds if c[0] == "bpdu_guard") == sorted(p.ifname for p in ports if p.edge)
     assert sorted(c[1:] for c in cmds if c[0] == "vxlan") == sorted(
         [f"vx{a.vni}", str(a.vni), lo_ip, str(VXLAN_PORT),
          str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in dev.tenants)

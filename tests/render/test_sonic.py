@@ -92,9 +92,22 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     else:
         assert "LOOPBACK_INTERFACE" not in db
 
-    assert db["MGMT_INTERFACE"] == {f"{dev.mgmt_port}|{dev.mgmt_address}": {"gwaddr": dev.mgmt_gateway}}
-    assert db["MGMT_VRF_CONFIG"] == {"vrf_global": {"mgmtVrfEnabled": "true"}}
+    if dev.mgmt_inband:  # a rack OOB switch: managed on its OOB VLAN's interface, in the default VRF
+        assert "MGMT_INTERFACE" not in db and "MGMT_VRF_CONFIG" not in db
+        svi = [k for k in db["VLAN_INTERFACE"] if k.endswith(f"|{dev.mgmt_address}")]
+        assert len(svi) == 1 and db["VLAN_INTERFACE"][svi[0].split("|")[0]] == {}
+        assert db["STATIC_ROUTE"] == {"0.0.0.0/0": {"nexthop": dev.mgmt_gateway}}
+        assert db["NTP"] == {"global": {"vrf": "default"}}
+    else:
+        assert db["MGMT_INTERFACE"] == {f"{dev.mgmt_port}|{dev.mgmt_address}": {"gwaddr": dev.mgmt_gateway}}
+        assert db["MGMT_VRF_CONFIG"] == {"vrf_global": {"mgmtVrfEnabled": "true"}}
     assert dev.mgmt_port in db["MGMT_PORT"]
+    if dev.stp_priority is not None:  # loop protection of the OOB plane; edge ports BPDU-guarded
+        assert db["STP"]["GLOBAL"]["priority"] == str(dev.stp_priority)
+        edge = {p.name for p in dev.ports if p.edge}
+        assert {n for n, sp in db["STP_PORT"].items() if sp.get("bpdu_guard") == "true"} == edge
+    else:
+        assert "STP" not in db and "STP_PORT" not in db
     assert sorted(db["NTP_SERVER"]) == sorted(site.ntp)
     assert sorted(db["DNS_NAMESERVER"]) == sorted(site.dns)
     assert sorted(db["SYSLOG_SERVER"]) == sorted(site.syslog)
@@ -114,7 +127,8 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         assert db["VXLAN_TUNNEL"] == {"vtep": {"src_ip": lo}}
         assert db["VXLAN_EVPN_NVO"] == {"nvo": {"source_vtep": "vtep"}}
     else:
-        assert not ({"VXLAN_TUNNEL", "VXLAN_TUNNEL_MAP", "VRF", "VLAN_INTERFACE", "SAG"} & set(db))
+        assert not ({"VXLAN_TUNNEL", "VXLAN_TUNNEL_MAP", "VRF", "SAG"} & set(db))
+        assert ("VLAN_INTERFACE" in db) == dev.mgmt_inband  # only the management SVI
     # every L2VNI on its access VLAN, and every L3VNI on a VLAN of its own bound to the tenant VRF
     # (symmetric IRB: SONiC maps the L3VNI through VXLAN_TUNNEL_MAP like an L2VNI)
     l3 = [a for a in dev.tenants if tenants[a.vni].l3vni is not None]
