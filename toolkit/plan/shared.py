@@ -32,6 +32,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -232,7 +233,10 @@ class SharedState:
         """Create the lock ref; refused (naming the holder) when it exists."""
         self._init()
         since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        who = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()} since {since}"
+        # the token makes every lock commit unique: two takers with the same user, host, pid and
+        # second (containers, one test process) would otherwise push the same commit and both "win"
+        token = uuid.uuid4().hex[:12]
+        who = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()} since {since} (lock {token})"
         tree = self._git("mktree", stdin="")
         commit = self._git("commit-tree", tree, "-m", who)
         if not self._push(commit, self.lock_ref, None):
