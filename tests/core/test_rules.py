@@ -220,6 +220,21 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("IB005", _multi(_ib(), _set("tenants.1.pkey", 0x1000)), "tenants[1].pkey"),
     ("IB006", _multi(_ib(), _set("guids", {"su1-r01-gpu01:cx9": "0x0002c90300000001"})), "guids.su1-r01-gpu01:cx9"),
+    (
+        "IB007",
+        _ib(ipoib={"prefix": "10.140.0.0/16", "mode": "datagram", "mtu": 4093}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
+    (
+        "IB007",
+        _ib(mtu=2048, ipoib={"prefix": "10.140.0.0/16", "mtu": 4092}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
+    (
+        "IB007",
+        _ib(ipoib={"prefix": "10.140.0.0/16", "mode": "connected", "mtu": 65521}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
     ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
     ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
     # platform data (rules/platform_data.py): SONiC SKU, breakout modes, NOS releases

@@ -643,7 +643,8 @@ class InfinibandFabric(_Model):
     compute_sl: int
     compute_vl: int = Field(description="VL the compute SL maps to")
     adaptive_routing: bool
-    mtu: int = Field(description="IB MTU in bytes (4096)")
+    mtu: int = Field(description="IB MTU in bytes of the IPoIB broadcast groups (2048 or 4096)")
+    mtu_code: int = Field(default=5, description="the same as the IBTA code partitions.conf takes (4: 2048, 5: 4096)")
     rate_gbps: int = Field(description="designed per-port rate of the HCA links")
     ipoib_mode: str | None = None
     nodes: dict[str, IbNode] = Field(description="by key: switch name or <server>:<port>")

@@ -425,6 +425,13 @@ class IpoibSpec(Strict):
         description="IPoIB addresses: one equal block per rail; hosts take the lower half, pods the upper"
     )
     mode: Literal["datagram", "connected"] = Field(default="datagram", description="IPoIB transport mode")
+    mtu: int | None = Field(
+        default=None,
+        ge=1280,
+        le=65535,
+        description="MTU of the IPoIB interfaces; datagram mode allows the IB MTU less the 4-byte IPoIB header "
+        "(2044 / 4092), connected mode up to 65520 (IB007); default: the mode's maximum",
+    )
 
 
 class InfinibandSpec(Strict):
@@ -440,6 +447,9 @@ class InfinibandSpec(Strict):
     qos: bool = Field(default=True, description="opensm QoS (SL to VL mapping from qos-policy.conf)")
     compute_sl: int = Field(default=0, ge=0, le=15, description="service level of the compute traffic class")
     adaptive_routing: bool = Field(default=True, description="NCCL and SM adaptive routing on the compute SL")
+    mtu: Literal[2048, 4096] = Field(
+        default=4096, description="IB MTU of the partitions' IPoIB broadcast groups (partitions.conf mtu=)"
+    )
     ipoib: IpoibSpec | None = Field(default=None, description="IPoIB on the compute HCAs (optional)")
 
 
