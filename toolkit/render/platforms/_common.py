@@ -607,6 +607,12 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     )
 
 
+def port_vrfs(v: DeviceView) -> dict[str, str]:
+    """Native port name -> the platform's VRF name, for ports in a tenant VRF (border links)."""
+    tenant_vrf = {t.name: t.vrf for t in v.tenants}
+    return {p.name: tenant_vrf[p.port.vrf] for p in v.ports if p.port.vrf is not None}
+
+
 def _pkey(vrf: str | None, tenant_vrf: dict[str, str]) -> str:
     return "default" if vrf is None else tenant_vrf.get(vrf, vrf)
 

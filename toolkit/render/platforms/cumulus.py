@@ -38,6 +38,11 @@ Derivations (mechanical, from the Fabric):
 - Anycast gateway: one SVI per tenant with ``ip vrr`` address = tenant gateway / subnet length and
   ``ip vrr mac-address`` = ``tenant.gateway_mac``; the Fabric has no per-leaf SVI address, so none
   is configured. L3VNI per tenant VRF (``vrf <vrf> evpn vni``) with ``route-export to-evpn``.
+- Border (``BgpNeighbor.external``): the routed link port joins the tenant's VRF (``ip vrf``) when
+  the session is a tenant's; the numbered session sits in ``vrf default`` or the tenant's VRF with
+  ``policy inbound/outbound route-map``; per VRF a prefix-list and route-map each way
+  (``_common.ExternalPolicy``: accept exact, export with ``max-prefix-len 32``). The default route
+  reaches the tenant's other leaves as an EVPN type-5 route (``route-export to-evpn``).
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ from toolkit.render.platforms._common import (
     VXLAN_UDP_PORT,
     DeviceView,
     device_view,
+    port_vrfs,
 )
 
 BRIDGE = "br_default"
@@ -307,6 +313,7 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "acl": v.fv.mgmt_acl,
         "trust": TRUST[v.fv.qos.trust],
         "breakouts": _breakouts(v),
+        "port_vrfs": port_vrfs(v),
         "bridge": BRIDGE,
         "default_vlan": v.fv.site.oob_vlan,
         "timezone": nvue_timezone(v.fv.site.timezone),

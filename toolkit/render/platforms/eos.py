@@ -35,6 +35,10 @@ Derivations (mechanical, from the Fabric):
   priority (``no-drop``), PFC watchdog, ECN thresholds in kbytes on the lossless tx-queue(s),
   strict priority on the CNP tx-queue; ``qos map dscp ... to traffic-class`` globally
   (traffic class = tx-queue, EOS default).
+- Border (``BgpNeighbor.external``): the routed link port gets ``vrf <tenant>`` when the session is
+  a tenant's; the numbered session is a neighbor of ``router bgp`` (the business plane) or of its
+  ``vrf`` block (activated in its ``address-family ipv4``), with ``route-map ... in/out`` over one
+  prefix-list each way per VRF (``_common.ExternalPolicy``: accept exact, export ``le 32``).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from toolkit.render.platforms._common import (
     NeighborView,
     TenantView,
     device_view,
+    port_vrfs,
 )
 from toolkit.spec.models import parse_breakout
 
@@ -160,5 +165,6 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
         "default_vlan": v.fv.site.oob_vlan,
+        "port_vrfs": port_vrfs(v),
     }
     return {"startup-config": env.get_template(TEMPLATE).render(ctx)}
