@@ -82,8 +82,11 @@ class Vendor:
     def switches(self) -> list[str]:
         return [d.name for d in self.fabric.switches()]
 
-    def start(self, device: str, running: str = "", **access: Any) -> Standin:
-        s = Standin(self.platform, device, self.tmp / "devices" / device, running=running)
+    def start(self, device: str, running: str = "", release: str | None = None, **access: Any) -> Standin:
+        """A stand-in of ``device`` running ``running``, of ``release`` (default: the release the
+        Fabric designs the device for)."""
+        release = release or self.fabric.devices[device].os_version
+        s = Standin(self.platform, device, self.tmp / "devices" / device, running=running, release=release)
         self.standins[device] = s
         s.start()
         s.access_over = access  # type: ignore[attr-defined]
