@@ -40,7 +40,7 @@ import time
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from toolkit.drivers.confirm import ConfirmDriver
+from toolkit.drivers.confirm import ConfirmDriver, first_group
 from toolkit.drivers.frr import frr_test_changes, normalize_frr
 from toolkit.drivers.state import DriverError
 
@@ -137,8 +137,8 @@ def db_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def sonic_release(show_version: str) -> str | None:
-    m = _VERSION.search(show_version)
-    return m.group(1) if m else None
+    """The release (YYYYMM) in `show version` output."""
+    return first_group(_VERSION, show_version)
 
 
 class SonicDriver(ConfirmDriver):
