@@ -25,6 +25,7 @@ from toolkit.design.frontend import build_frontends
 from toolkit.design.infiniband import assign_ipoib, build_infiniband, ipoib_mtu
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site, put
+from toolkit.design.nccl import build_nccl
 from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.racks import place_racks
@@ -53,18 +54,13 @@ def qos_profile(spec: ClusterSpec) -> QosProfile:
     dscp_to_tc = {d: 0 for d in range(64)}
     dscp_to_tc[q.roce_dscp] = q.roce_priority
     dscp_to_tc[q.cnp_dscp] = q.cnp_priority
+    # the spec's values carry over as they are (ECN flattened); the DSCP map is decided here
     return QosProfile(
-        trust=q.trust,
-        pfc_priority=q.pfc_priority,
-        roce_dscp=q.roce_dscp,
-        roce_priority=q.roce_priority,
-        cnp_dscp=q.cnp_dscp,
-        cnp_priority=q.cnp_priority,
+        **q.model_dump(exclude={"ecn"}),
         ecn_min_kbytes=q.ecn.min_kbytes,
         ecn_max_kbytes=q.ecn.max_kbytes,
         ecn_probability=q.ecn.probability,
         dscp_to_tc=dscp_to_tc,
-        pfc_watchdog=q.pfc_watchdog,
     )
 
 
@@ -201,5 +197,5 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device
     ib = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
-    put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks))
+    put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks), nccl=build_nccl(spec, fabric))
     return fabric
