@@ -594,6 +594,9 @@ TargetOpt = typer.Option(
     "platforms are reported per device as not implemented; hosts through Ansible)",
 )
 FormatOpt = typer.Option("text", "--format", "-f", help="text, json or markdown (a PR comment)")
+SharedOpt = typer.Option(
+    None, "--shared-state", envvar="AIDC_SHARED_STATE",
+    help="git:<repository>[#<ref>]: the applied state a team shares (a git ref, with a lock)")
 
 
 def _target_fabric(path: Path, target: str) -> tuple[Any, Any, dict[str, str]]:
@@ -655,6 +658,7 @@ def plan(
     previous: str = typer.Option(
         None, "--previous", help="spec dir/file or git revision of the built cluster: fail if growth changes it"
     ),
+    shared_state: str = SharedOpt,
 ) -> None:
     """Show per device what apply would change. Exit 0 no changes, 2 changes, 1 error."""
     from toolkit.plan import format_plan
@@ -682,6 +686,17 @@ def plan(
                 _print_findings(grow, "text")
                 raise typer.Exit(1)
     fab, tgt, artifacts = _target_fabric(path, target)
+    if shared_state:
+        from toolkit.plan.shared import SharedStateError, pulled
+
+        try:
+            shared = pulled(shared_state, tgt)
+            holder = shared.holder() if shared else None
+        except SharedStateError as exc:
+            err.print(f"[red]plan failed[/red]: {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        if holder:
+            err.print(f"[yellow]an apply is running[/yellow] on this target ({escape(holder)}): this plan may be stale")
     p = make_plan(fab, artifacts, tgt, read_running=not no_running, storage=not no_storage)
     sys.stdout.write(format_plan(p, fmt))
     _exit_plan(p.exit_code)
@@ -694,6 +709,7 @@ def apply(
     fmt: str = FormatOpt,
     device: list[str] = typer.Option(None, "--device", "-d", help="apply only these devices (repeatable)"),
     no_storage: bool = typer.Option(False, "--no-storage", help="network only: skip the Ceph/MinIO playbooks"),
+    shared_state: str = SharedOpt,
 ) -> None:
     """Push the rendered configuration: switches over SSH (netmiko, frr-reload), hosts through Ansible,
     then storage (playbooks/ceph.yml, minio.yml)."""
@@ -701,6 +717,7 @@ def apply(
 
     from toolkit.plan import ApplyError, ApplyLockedError, ProgressEvent, format_apply
     from toolkit.plan import apply as do_apply
+    from toolkit.plan.shared import applying
 
     _check_format(fmt)
     fab, tgt, artifacts = _target_fabric(path, target)
@@ -718,7 +735,10 @@ def apply(
                 bar.console.print(f"[green]{ev.device}[/green] {ev.event} {ev.message}".rstrip())
 
         try:
-            result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
+            with applying(shared_state, tgt) as publish_as:
+                result = do_apply(fab, artifacts, tgt, progress, devices=device or None, storage=not no_storage)
+                publish_as(f"aidc apply {result.apply_id} on {result.target}/{result.cluster}: "
+                           f"{'ok' if result.ok else 'failed'} {json.dumps(result.summary, sort_keys=True)}")
         except ApplyLockedError as exc:
             err.print(f"[red]locked[/red]: {escape(str(exc))}")
             raise typer.Exit(1) from None

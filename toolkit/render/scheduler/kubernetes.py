@@ -38,8 +38,17 @@ NAD_API = "k8s.cni.cncf.io/v1"
 TOPOLOGY_NAME = "compute"
 
 
+# libyaml's emitter when PyYAML has it (the same text as the pure-Python one, 20x faster: the node
+# labels of cluster-16k took 7 s); the pure-Python dumper otherwise
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _yaml(data: object) -> str:
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
+
+
 def _dump(docs: list[dict[str, object]]) -> str:
-    return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in docs)
+    return "".join("---\n" + _yaml(d) for d in docs)
 
 
 def _obj(api: str, kind: str, metadata: Mapping[str, object], spec: Mapping[str, object]) -> dict[str, object]:
@@ -151,7 +160,7 @@ def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     labels = node_labels(fabric)
     base = "scheduler/kubernetes/"
     return {
-        base + "node-labels.yaml": yaml.safe_dump(labels, sort_keys=False),
+        base + "node-labels.yaml": _yaml(labels),
         base + "label-nodes.sh": label_script(labels, fabric.name),
         base + "kueue-topology.yaml": _dump(kueue(fabric)),
         base + "volcano-hypernodes.yaml": _dump(hypernodes(fabric)),
