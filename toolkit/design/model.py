@@ -362,6 +362,49 @@ class QosProfile(_Model):
     dscp_to_tc: dict[int, int] = Field(description="DSCP -> traffic class map")
     pfc_watchdog: bool = True
 
+    # Derived from the fields above, decided here once so every platform and the hosts print the
+    # same values (properties: not serialised, cannot disagree with the fields).
+    @property
+    def dscps_by_tc(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """``dscp_to_tc`` inverted: (traffic class, its DSCPs ascending), by traffic class."""
+        by_tc: dict[int, list[int]] = {}
+        for d, t in sorted(self.dscp_to_tc.items()):
+            by_tc.setdefault(t, []).append(d)
+        return tuple((t, tuple(ds)) for t, ds in sorted(by_tc.items()))
+
+    @property
+    def tcs(self) -> tuple[int, ...]:
+        """Traffic classes in use (map targets, PFC and CNP priority), ascending."""
+        return tuple(sorted(set(self.dscp_to_tc.values()) | {self.pfc_priority, self.cnp_priority}))
+
+    @property
+    def lossless_tcs(self) -> tuple[int, ...]:
+        """Traffic classes with PFC (and ECN) on: the RoCE data class."""
+        return (self.pfc_priority,)
+
+    @property
+    def strict_tcs(self) -> tuple[int, ...]:
+        """Traffic classes served strict priority: the CNP class when ``cnp_strict``."""
+        return (self.cnp_priority,) if self.cnp_strict else ()
+
+    @property
+    def ecn_priorities(self) -> tuple[int, ...]:
+        """Host NIC priorities with ECN (roce_np / roce_rp) enabled."""
+        return (self.roce_priority,)
+
+    @property
+    def pfc_vector(self) -> tuple[int, ...]:
+        """PFC per IEEE 802.1p priority 0-7: 1 on ``pfc_priority``, else 0."""
+        return tuple(int(p == self.pfc_priority) for p in range(8))
+
+    @property
+    def ecn_min_bytes(self) -> int:
+        return self.ecn_min_kbytes * 1024
+
+    @property
+    def ecn_max_bytes(self) -> int:
+        return self.ecn_max_kbytes * 1024
+
 
 class MgmtService(_Model):
     name: str = Field(description="ssh, snmp")

@@ -25,6 +25,7 @@ A subclass implements the NOS commands: ``connect``, ``read_config``, ``stage``,
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIRM = 300
 """Seconds a pushed configuration waits for its confirm before the device rolls it back."""
+
+
+def first_group(pattern: re.Pattern[str], text: str) -> str | None:
+    """The first group of ``pattern``'s first match in a command's output (None: no match)."""
+    m = pattern.search(text)
+    return m.group(1) if m else None
 
 
 class ConfirmDriver:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from toolkit.drivers.confirm import ConfirmDriver
+from toolkit.drivers.confirm import ConfirmDriver, first_group
 from toolkit.drivers.state import DriverError
 
 FILES: tuple[str, ...] = ("startup.yaml",)
@@ -45,8 +45,7 @@ def diff_lines(diff: str) -> list[str]:
 
 def latest_revision(history: str) -> str | None:
     """The newest revision id in ``nv config history`` output (listed first)."""
-    m = _REV.search(history)
-    return m.group(1) if m else None
+    return first_group(_REV, history)
 
 
 class CumulusDriver(ConfirmDriver):

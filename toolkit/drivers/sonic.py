@@ -28,7 +28,7 @@ import re
 import shlex
 from typing import Any
 
-from toolkit.drivers.confirm import ConfirmDriver
+from toolkit.drivers.confirm import ConfirmDriver, first_group
 from toolkit.drivers.frr import frr_test_changes, normalize_frr
 from toolkit.drivers.state import DriverError
 
@@ -67,8 +67,8 @@ def db_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def sonic_release(show_version: str) -> str | None:
-    m = _VERSION.search(show_version)
-    return m.group(1) if m else None
+    """The release (YYYYMM) in `show version` output."""
+    return first_group(_VERSION, show_version)
 
 
 class SonicDriver(ConfirmDriver):

@@ -268,22 +268,22 @@ def server_vars(dev: Device, fabric: Fabric, v: HostView | None = None) -> dict[
     ]
     out["aidc_rules"] = [{"from": r.src, "table": r.table, "priority": r.priority} for r in v.rules]
     out["aidc_sysctl"] = dict(v.sysctl)
-    r = v.fv.roce
+    q, rdma = v.fv.qos, v.fv.rdma
     out["aidc_qos"] = (
         {
-            "kind": r.kind,
-            "trust": r.trust,
-            "pfc_priority": r.pfc_priority,
-            "pfc": r.pfc,
-            "roce_dscp": r.roce_dscp,
-            "roce_priority": r.roce_priority,
-            "roce_tos": r.traffic_class,
-            "traffic_class": r.traffic_class,
-            "cnp_dscp": r.cnp_dscp,
-            "cnp_priority": r.cnp_priority,
-            "ecn_priorities": list(r.ecn_priorities),
+            "kind": v.fv.compute_kind,
+            "trust": q.trust,
+            "pfc_priority": q.pfc_priority,
+            "pfc": ",".join(map(str, q.pfc_vector)),
+            "roce_dscp": q.roce_dscp,
+            "roce_priority": q.roce_priority,
+            "roce_tos": rdma.traffic_class,
+            "traffic_class": rdma.traffic_class,
+            "cnp_dscp": q.cnp_dscp,
+            "cnp_priority": q.cnp_priority,
+            "ecn_priorities": list(q.ecn_priorities),
         }
-        if v.compute
+        if v.compute and rdma is not None
         else None
     )
     out["aidc_nccl"] = dict(v.nccl)

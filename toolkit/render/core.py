@@ -9,15 +9,18 @@ bundled ``templates/`` folder, file by file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
@@ -60,6 +63,25 @@ def fork_job() -> tuple[Fabric, jinja2.Environment]:
     assert _FORK_JOB is not None, "not in a fork_pool worker"
     return _FORK_JOB
 Renderer = Callable[[Fabric, jinja2.Environment], Artifacts]
+V = TypeVar("V")
+
+
+def per_fabric(build: Callable[[Fabric], V]) -> Callable[[Fabric], V]:
+    """``build(fabric)`` computed once per Fabric object (the Fabric is frozen after design), cached
+    by identity; the cache holds no reference to the Fabric, its entry goes when the Fabric does."""
+    cache: dict[int, tuple[weakref.ref[Fabric], V]] = {}
+
+    @functools.wraps(build)
+    def cached(fabric: Fabric) -> V:
+        key = id(fabric)
+        hit = cache.get(key)
+        if hit is not None and hit[0]() is fabric:
+            return hit[1]
+        value = build(fabric)
+        cache[key] = (weakref.ref(fabric, lambda _ref: cache.pop(key, None)), value)
+        return value
+
+    return cached
 
 
 def template_cache() -> jinja2.BytecodeCache | None:

@@ -31,7 +31,7 @@ traffic class and service level (``Fabric.rdma``). Mechanical arrangements only 
   via their gateway in the main table.
 - RoCE ToS / traffic class: one value, ``Fabric.rdma.traffic_class`` (DSCP << 2 | ECT(0)), for
   NCCL_IB_TC, ``cma_roce_tos`` and the device's ``traffic_class``.
-- PFC vector: ``1`` at ``qos.pfc_priority``, ``0`` elsewhere (IEEE 802.1p priorities 0-7).
+- PFC vector and ECN priorities: ``Fabric.qos.pfc_vector`` / ``ecn_priorities`` (decided in the model).
 - ``NCCL_SOCKET_IFNAME``: the business ports with an address, else the storage ports with one.
 - ``NCCL_NET_GDR_LEVEL=PHB`` when every compute NIC has a NUMA node: validation guarantees a
   NIC's NUMA node equals its GPU's, so GPU and NIC share at least the host bridge (the PCIe
@@ -40,17 +40,15 @@ traffic class and service level (``Fabric.rdma``). Mechanical arrangements only 
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import jinja2
 
 from toolkit.design.addressing import split_address
-from toolkit.design.model import Device, Fabric, Port
-from toolkit.render.core import Artifacts
+from toolkit.design.model import Device, Fabric, Port, QosProfile, RdmaPolicy
+from toolkit.render.core import Artifacts, per_fabric
 
 __all__ = [
-    "IEEE_PRIORITIES",
     "MAIN_TABLE",
     "SYSCTL_PATH",
     "FabricHostView",
@@ -58,7 +56,6 @@ __all__ = [
     "HostRoute",
     "HostRule",
     "HostView",
-    "RoceView",
     "fabric_host_view",
     "host_view",
     "render",
@@ -66,7 +63,6 @@ __all__ = [
 ]
 
 MAIN_TABLE = "main"
-IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 SYSCTL_PATH = "/etc/sysctl.d/90-aidc.conf"
 NETPLAN_PATH = "/etc/netplan/90-aidc.yaml"
 HOST_SYSCTLS: tuple[tuple[str, int], ...] = (("arp_ignore", 1), ("arp_announce", 2), ("rp_filter", 2))
@@ -150,26 +146,11 @@ class HostRule:
 
 
 @dataclass(frozen=True, slots=True)
-class RoceView:
-    kind: str  # roce | infiniband
-    trust: str
-    pfc: str  # e.g. 0,0,0,1,0,0,0,0
-    pfc_priority: int
-    roce_dscp: int
-    roce_priority: int
-    traffic_class: int  # Fabric.rdma.traffic_class: ToS byte of RoCE traffic (NCCL_IB_TC, cma_roce_tos, tc)
-    gid_index: int  # Fabric.rdma.gid_index
-    ib_port: int  # Fabric.rdma.ib_port
-    cnp_dscp: int
-    cnp_priority: int
-    ecn_priorities: tuple[int, ...]  # priorities with ECN (roce_np / roce_rp) enabled
-
-
-@dataclass(frozen=True, slots=True)
 class FabricHostView:
     cluster: str
-    compute_kind: str
-    roce: RoceView
+    compute_kind: str  # roce | infiniband
+    qos: QosProfile  # Fabric.qos
+    rdma: RdmaPolicy | None  # Fabric.rdma (None without a compute plane)
     ntp: tuple[str, ...]
     dns: tuple[str, ...]
     domain: str
@@ -204,41 +185,18 @@ class HostView:
         return [r for r in self.rules if r.name == name]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Fabric], FabricHostView]] = {}
-
-
+@per_fabric
 def fabric_host_view(fabric: Fabric) -> FabricHostView:
     """Fabric-wide host data, computed once per Fabric object."""
-    hit = _CACHE.get(id(fabric))
-    if hit is not None and hit[0]() is fabric:
-        return hit[1]
-    q = fabric.qos
-    rdma = fabric.rdma
-    roce = RoceView(
-        kind=fabric.planes["compute"].kind if "compute" in fabric.planes else "roce",
-        trust=q.trust,
-        pfc=",".join("1" if p == q.pfc_priority else "0" for p in IEEE_PRIORITIES),
-        pfc_priority=q.pfc_priority,
-        roce_dscp=q.roce_dscp,
-        roce_priority=q.roce_priority,
-        traffic_class=rdma.traffic_class if rdma else 0,
-        gid_index=rdma.gid_index if rdma else 0,
-        ib_port=rdma.ib_port if rdma else 0,
-        cnp_dscp=q.cnp_dscp,
-        cnp_priority=q.cnp_priority,
-        ecn_priorities=(q.roce_priority,),
-    )
-    view = FabricHostView(
+    return FabricHostView(
         cluster=fabric.name,
-        compute_kind=roce.kind,
-        roce=roce,
+        compute_kind=fabric.planes["compute"].kind if "compute" in fabric.planes else "roce",
+        qos=fabric.qos,
+        rdma=fabric.rdma,
         ntp=tuple(fabric.site.ntp),
         dns=tuple(fabric.site.dns),
         domain=fabric.site.domain,
     )
-    key = id(fabric)
-    _CACHE[key] = (weakref.ref(fabric, lambda _r, k=key: _CACHE.pop(k, None)), view)  # type: ignore[misc]
-    return view
 
 
 def _data_ports(dev: Device) -> list[Port]:
@@ -314,13 +272,15 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
     )
     nccl: list[tuple[str, str]] = []
     unset: list[tuple[str, str]] = []
+    rdma = fv.rdma
     if compute:
+        assert rdma is not None, "compute ports imply a compute plane, which has Fabric.rdma"
         # "=" prefix: exact device names (mlx5_1 must not also select mlx5_10 ...)
-        nccl.append(("NCCL_IB_HCA", "=" + ",".join(f"{i.rdma_device}:{fv.roce.ib_port}" for i in compute)))
+        nccl.append(("NCCL_IB_HCA", "=" + ",".join(f"{i.rdma_device}:{rdma.ib_port}" for i in compute)))
         if fv.compute_kind == "roce":
-            nccl.append(("NCCL_IB_GID_INDEX", str(fv.roce.gid_index)))
-            nccl.append(("NCCL_IB_TC", str(fv.roce.traffic_class)))
-            nccl.append(("NCCL_IB_SL", str(fv.roce.roce_priority)))
+            nccl.append(("NCCL_IB_GID_INDEX", str(rdma.gid_index)))
+            nccl.append(("NCCL_IB_TC", str(rdma.traffic_class)))
+            nccl.append(("NCCL_IB_SL", str(rdma.service_level)))
         elif fabric.infiniband is not None:
             # InfiniBand: the compute SL of the subnet manager's QoS policy; no GID index / TC
             nccl.append(("NCCL_IB_SL", str(fabric.infiniband.compute_sl)))
@@ -351,7 +311,8 @@ def render_host(dev: Device, fabric: Fabric, templates: dict[str, jinja2.Templat
     v = host_view(dev, fabric)
     ctx = {
         "v": v,
-        "r": v.fv.roce,
+        "q": v.fv.qos,
+        "rdma": v.fv.rdma,
         "sysctl_path": SYSCTL_PATH,
         "netplan_path": NETPLAN_PATH,
         "main_table": MAIN_TABLE,

@@ -7,10 +7,14 @@ port from its cage). Stable API (other platform modules import it read-only):
 
 ``fabric_view(fabric) -> FabricView``
     Fabric-wide data, computed once per Fabric object and cached (the Fabric is frozen after
-    design). Fields: ``site``, ``qos`` (:class:`QosView`), ``tenants`` (by L2 VNI),
+    design). Fields: ``site``, ``qos`` (``Fabric.qos``), ``tenants`` (by L2 VNI),
     ``tenants_by_name``, ``mgmt_acl`` (``Fabric.mgmt_acl``).
 ``device_view(dev, fabric) -> DeviceView``
     Per-device data, O(ports + neighbors); see :class:`DeviceView` for every field.
+``device_context(v) -> dict``
+    The template context every FRR-syntax / NVUE / EOS template starts from: ``v`` (the
+    DeviceView), ``site``, ``q`` (``Fabric.qos``), ``acl``, ``mgmt_vrf``, ``vxlan_port``,
+    ``syslog_port``; a platform adds its own keys.
 ``tier(role) -> "leaf" | "spine" | "core" | "oob"``
     The tier of a switch role (business-leaf -> leaf, storage-spine -> spine, ...).
 ``frr_filters(env)``
@@ -33,7 +37,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import shlex
-import weakref
 from dataclasses import dataclass, field
 
 import jinja2
@@ -42,6 +45,7 @@ from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
 from toolkit.platforms import Sku
+from toolkit.render.core import per_fabric
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -58,9 +62,9 @@ __all__ = [
     "MgmtView",
     "NeighborView",
     "PortView",
-    "QosView",
     "TenantView",
     "UnusedPort",
+    "device_context",
     "device_view",
     "fabric_view",
     "frr_filters",
@@ -87,91 +91,31 @@ def tier(role: str) -> str:
         raise ValueError(f"{role!r} is not a switch role") from None
 
 
-@dataclass(frozen=True, slots=True)
-class QosView:
-    name: str
-    trust: str
-    pfc_priority: int
-    roce_dscp: int
-    roce_priority: int
-    cnp_dscp: int
-    cnp_priority: int
-    cnp_strict: bool
-    pfc_watchdog: bool
-    dscp_to_tc: tuple[tuple[int, int], ...]  # sorted by DSCP
-    dscps_by_tc: tuple[tuple[int, tuple[int, ...]], ...]  # sorted by TC
-    tcs: tuple[int, ...]  # traffic classes in use (map targets, PFC and CNP priority), sorted
-    lossless_tcs: tuple[int, ...]  # (pfc_priority,)
-    strict_tcs: tuple[int, ...]  # (cnp_priority,) when cnp_strict
-    ecn_min_bytes: int  # ecn_min_kbytes * 1024
-    ecn_max_bytes: int
-    ecn_probability: int  # percent
-
-
-def _qos_view(q: QosProfile) -> QosView:
-    d2t = tuple(sorted(q.dscp_to_tc.items()))
-    by_tc: dict[int, list[int]] = {}
-    for d, t in d2t:
-        by_tc.setdefault(t, []).append(d)
-    tcs = tuple(sorted({t for _, t in d2t} | {q.pfc_priority, q.cnp_priority}))
-    return QosView(
-        name=q.name,
-        trust=q.trust,
-        pfc_priority=q.pfc_priority,
-        roce_dscp=q.roce_dscp,
-        roce_priority=q.roce_priority,
-        cnp_dscp=q.cnp_dscp,
-        cnp_priority=q.cnp_priority,
-        cnp_strict=q.cnp_strict,
-        pfc_watchdog=q.pfc_watchdog,
-        dscp_to_tc=d2t,
-        dscps_by_tc=tuple((t, tuple(ds)) for t, ds in sorted(by_tc.items())),
-        tcs=tcs,
-        lossless_tcs=(q.pfc_priority,),
-        strict_tcs=(q.cnp_priority,) if q.cnp_strict else (),
-        ecn_min_bytes=q.ecn_min_kbytes * 1024,
-        ecn_max_bytes=q.ecn_max_kbytes * 1024,
-        ecn_probability=q.ecn_probability,
-    )
-
-
 @dataclass(slots=True)
 class FabricView:
     """Fabric-wide view data. Holds no reference to the Fabric itself (the cache must not keep a
     Fabric alive)."""
 
     site: Site
-    qos: QosView
+    qos: QosProfile  # Fabric.qos itself (derived values are its properties)
     tenants: dict[int, Tenant]  # by L2 VNI
     tenants_by_name: dict[str, Tenant]
     mgmt_acl: tuple[MgmtAclRule, ...]
     oob_prefixlen: int
 
 
-_CACHE: dict[int, tuple[weakref.ref[Fabric], FabricView]] = {}
-
-
+@per_fabric
 def fabric_view(fabric: Fabric) -> FabricView:
     """Fabric-wide view data, built once per Fabric object (cached by identity)."""
-    hit = _CACHE.get(id(fabric))
-    if hit is not None and hit[0]() is fabric:
-        return hit[1]
     site = fabric.site
-    view = FabricView(
+    return FabricView(
         site=site,
-        qos=_qos_view(fabric.qos),
+        qos=fabric.qos,
         tenants={t.vni: t for t in fabric.tenants},
         tenants_by_name={t.name: t for t in fabric.tenants},
         mgmt_acl=tuple(fabric.mgmt_acl),
         oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
     )
-    key = id(fabric)
-    _CACHE[key] = (weakref.ref(fabric, functools.partial(_forget, _CACHE, key)), view)
-    return view
-
-
-def _forget(cache: dict[int, tuple[weakref.ref[Fabric], FabricView]], key: int, _ref: object) -> None:
-    cache.pop(key, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,3 +562,16 @@ def _sh(value: object) -> str:
 def frr_filters(env: jinja2.Environment) -> None:
     """Add the filters the frr/sonic templates use (idempotent): ``sh`` quotes for POSIX sh."""
     env.filters.setdefault("sh", _sh)
+
+
+def device_context(v: DeviceView) -> dict[str, object]:
+    """The template context the switch templates share; a platform adds its own keys."""
+    return {
+        "v": v,
+        "site": v.fv.site,
+        "q": v.fv.qos,
+        "acl": v.fv.mgmt_acl,
+        "mgmt_vrf": v.dev.mgmt_vrf,
+        "vxlan_port": VXLAN_UDP_PORT,
+        "syslog_port": SYSLOG_UDP_PORT,
+    }

@@ -54,12 +54,7 @@ import yaml
 
 from toolkit import platforms
 from toolkit.design.model import Device, Fabric
-from toolkit.render.platforms._common import (
-    SYSLOG_UDP_PORT,
-    VXLAN_UDP_PORT,
-    DeviceView,
-    device_view,
-)
+from toolkit.render.platforms._common import DeviceView, device_context, device_view
 
 BRIDGE = "br_default"
 """The VLAN-aware bridge NVUE creates by default."""
@@ -301,19 +296,13 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
     env.filters.setdefault("nvs", _nvs)
     v = device_view(dev, fabric)
     ctx = {
-        "v": v,
-        "site": v.fv.site,
-        "q": v.fv.qos,
-        "acl": v.fv.mgmt_acl,
+        **device_context(v),
         "trust": TRUST[v.fv.qos.trust],
         "breakouts": _breakouts(v),
         "bridge": BRIDGE,
         "default_vlan": v.fv.site.oob_vlan,
         "timezone": nvue_timezone(v.fv.site.timezone),
         "system_syslog": _release(dev.os_version) >= SYSTEM_SYSLOG_RELEASE,
-        "mgmt_vrf": dev.mgmt_vrf,
-        "vxlan_port": VXLAN_UDP_PORT,
-        "syslog_port": SYSLOG_UDP_PORT,
     }
     parsed = _parse_all(env.get_template(TEMPLATE).render(ctx))
     tree = _build_tree(parsed)

@@ -50,6 +50,7 @@ from toolkit.render.platforms._common import (
     DeviceView,
     NeighborView,
     TenantView,
+    device_context,
     device_view,
 )
 from toolkit.spec.models import parse_breakout
@@ -149,14 +150,9 @@ def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
     v = device_view(dev, fabric)
     ctx = {
-        "v": v,
+        **device_context(v),
         "e": eos_view(v, fabric),
-        "site": v.fv.site,
-        "q": v.fv.qos,
-        "qos": fabric.qos,
-        "acl": v.fv.mgmt_acl,
         "trust": TRUST[v.fv.qos.trust],
-        "mgmt_vrf": dev.mgmt_vrf,
         "loopback": LOOPBACK,
         "vxlan_if": VXLAN_IF,
         "default_vlan": v.fv.site.oob_vlan,

@@ -21,12 +21,7 @@ from __future__ import annotations
 import jinja2
 
 from toolkit.design.model import Device, Fabric
-from toolkit.render.platforms._common import (
-    SYSLOG_UDP_PORT,
-    VXLAN_UDP_PORT,
-    device_view,
-    frr_filters,
-)
+from toolkit.render.platforms._common import device_context, device_view, frr_filters
 
 OOB_BRIDGE = "bridge"
 """Name of the one Linux bridge of an OOB switch (platform convention)."""
@@ -49,15 +44,6 @@ _ROUTING_FILES: tuple[tuple[str, str], ...] = (("etc/sysctl.d/90-aidc.conf", "fr
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
     frr_filters(env)
     v = device_view(dev, fabric)
-    ctx = {
-        "v": v,
-        "site": v.fv.site,
-        "q": v.fv.qos,
-        "acl": v.fv.mgmt_acl,
-        "mgmt_vrf": dev.mgmt_vrf,
-        "vxlan_port": VXLAN_UDP_PORT,
-        "syslog_port": SYSLOG_UDP_PORT,
-        "oob_bridge": OOB_BRIDGE,
-    }
+    ctx = {**device_context(v), "oob_bridge": OOB_BRIDGE}
     files = _FILES + (_ROUTING_FILES if v.neighbors else ())
     return {name: env.get_template(tpl).render(ctx) for name, tpl in files}

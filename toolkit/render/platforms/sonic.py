@@ -371,7 +371,7 @@ def _qos(db: dict[str, dict[str, Any]], v: DeviceView, sku: Sku) -> None:
     identity = {_s(p): _s(p) for p in IEEE_PRIORITIES}
     pfc = ",".join(_s(p) for p in q.lossless_tcs)
     if q.trust == "dscp":
-        db["DSCP_TO_TC_MAP"] = {name: {_s(d): _s(t) for d, t in q.dscp_to_tc}}
+        db["DSCP_TO_TC_MAP"] = {name: {_s(d): _s(t) for d, t in sorted(q.dscp_to_tc.items())}}
         map_field = "dscp_to_tc_map"
     else:
         db["DOT1P_TO_TC_MAP"] = {name: dict(identity)}
