@@ -125,6 +125,18 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("CMP002", _gpu_nic(1, gpu=0), "catalog.servers.gpu-2x.nics[1].gpu"),
     ("CMP003", _gpu_nic(1, numa=0), "catalog.servers.gpu-2x.nics[1].numa"),
     ("CMP004", _gpu_nic(0, speed="200G"), "catalog.servers.gpu-2x.nics[0].speed"),
+    ("PCI001", lambda d: d["catalog"]["servers"]["gpu-2x"]["nics"][1].pop("pcie"), "catalog.servers.gpu-2x.nics[1]"),
+    ("PCI002", _gpu_nic(1, pcie={"bus": "0000:9c:00.0", "switch": "ffff:01:00.0"}),
+     "catalog.servers.gpu-2x.nics[1].pcie.switch"),
+    ("PCI003", _set("catalog.servers.gpu-2x.gpu_pcie.1.bus", "0000:19:00.0"), "catalog.servers.gpu-2x.gpu_pcie[1].bus"),
+    ("PCI003", _gpu_nic(0, pcie={"bus": "0000:1a:00.7", "switch": "ffff:01:00.0"}, ports=2),
+     "catalog.servers.gpu-2x.nics[0].pcie.bus"),
+    (
+        "PCI004",
+        _multi(lambda d: d["catalog"]["servers"]["gpu-2x"].pop("gpu_pcie"),
+               *(lambda d, i=i: d["catalog"]["servers"]["gpu-2x"]["nics"][i].pop("pcie") for i in (0, 1))),
+        "catalog.servers.gpu-2x",
+    ),
     ("CMP005", _set("networks.compute.spine.breakout", "2x50G"), "networks.compute.spine"),
     (
         "CMP006",
@@ -208,6 +220,21 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ),
     ("IB005", _multi(_ib(), _set("tenants.1.pkey", 0x1000)), "tenants[1].pkey"),
     ("IB006", _multi(_ib(), _set("guids", {"su1-r01-gpu01:cx9": "0x0002c90300000001"})), "guids.su1-r01-gpu01:cx9"),
+    (
+        "IB007",
+        _ib(ipoib={"prefix": "10.140.0.0/16", "mode": "datagram", "mtu": 4093}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
+    (
+        "IB007",
+        _ib(mtu=2048, ipoib={"prefix": "10.140.0.0/16", "mtu": 4092}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
+    (
+        "IB007",
+        _ib(ipoib={"prefix": "10.140.0.0/16", "mode": "connected", "mtu": 65521}),
+        "networks.compute.infiniband.ipoib.mtu",
+    ),
     ("SCHED001", _set("scheduler.kubernetes.rdma_pods", "10.130.0.0/30"), "scheduler.kubernetes.rdma_pods"),
     ("SCHED002", lambda d: d["scheduler"]["kubernetes"].pop("rdma_pods"), "scheduler.kubernetes"),
     # platform data (rules/platform_data.py): SONiC SKU, breakout modes, NOS releases

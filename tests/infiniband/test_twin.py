@@ -4,6 +4,7 @@ port, for a moved cable, an unplugged link, a port missing from a partition and 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -145,3 +146,20 @@ def test_absent_standby_sm_fails(ib_fabric: Fabric, ib_twin: tuple[twin.IbTwinSt
     finally:
         twin.start_opensm(st, ib_fabric, standby.device)
         twin.wait_standby(st, standby.device)
+
+
+def test_ipoib_broadcast_groups_have_the_designed_mtu(ib_fabric: Fabric,
+                                                      ib_twin: tuple[twin.IbTwinState, Path]) -> None:
+    """The real opensm creates each IPoIB partition's broadcast group at the IB MTU the design
+    gives partitions.conf (opensm's own default is 2048, too small for 4092-byte datagram IPoIB)."""
+    st, _ = ib_twin
+    ib = ib_fabric.infiniband
+    assert ib is not None
+    groups: dict[int, int] = {}  # full-member pkey -> IBTA MTU code of its broadcast group
+    for block in twin.run_tool(st, ["saquery", "-g"]).split("MCMemberRecord group dump:")[1:]:
+        fields = dict(re.findall(r"(\w+)\.{2,}(\S+)", block))
+        if fields["MGID"].endswith("::ffff:ffff"):
+            groups[int(fields["pkey"], 16)] = int(fields["Mtu"], 16) & 0x3F  # low 6 bits: the MTU code
+    want = {p.pkey | 0x8000: ib.mtu_code for p in ib.partitions if p.ipoib}
+    assert want and groups == want
+    assert ib.mtu_code == 5  # 4096: the default IB MTU of the spec

@@ -25,6 +25,7 @@ from toolkit.design.frontend import build_frontends
 from toolkit.design.infiniband import assign_ipoib, build_infiniband, ipoib_mtu
 from toolkit.design.inventory import build_inventory
 from toolkit.design.model import Fabric, PlaneInfo, PoolUsage, QosProfile, Site, put
+from toolkit.design.nccl import build_nccl
 from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.racks import place_racks
@@ -201,5 +202,5 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device
     ib = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
-    put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks))
+    put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks), nccl=build_nccl(spec, fabric))
     return fabric

@@ -73,9 +73,10 @@ GUID_PREFIX = 0x02A1DC
 DEFAULT_PKEY = 0x7FFF
 TENANT_PKEY_BASE = 0x1000
 COMPUTE_VL = 1
-IB_MTU = 4096
 IPOIB_HEADER = 4
 IPOIB_CONNECTED_MTU = 65520
+IB_MTU_CODES = {256: 1, 512: 2, 1024: 3, 2048: 4, 4096: 5}
+"""IBTA MTU enumeration (opensm partitions.conf ``mtu=``); opensm's broadcast-group default is 4 (2048)."""
 # IB data rate per 4x port by speed name (Gbit/s): the rate a designed port speed means
 IB_RATES = {"SDR": 10, "DDR": 20, "QDR": 40, "FDR": 56, "EDR": 100, "HDR": 200, "NDR": 400, "XDR": 800}
 
@@ -113,13 +114,19 @@ def hca_key(server: str, port: str) -> str:
     return f"{server}:{port}"
 
 
+def ipoib_max_mtu(mode: str, ib_mtu: int) -> int:
+    """Largest IPoIB interface MTU ``mode`` allows: datagram mode carries one IB packet (the IB MTU
+    of the broadcast group less the 4-byte IPoIB header), connected mode up to 65520."""
+    return IPOIB_CONNECTED_MTU if mode == "connected" else ib_mtu - IPOIB_HEADER
+
+
 def ipoib_mtu(spec: ClusterSpec) -> int:
-    """Host MTU of an IPoIB interface: the IB MTU less the 4-byte IPoIB header (datagram mode),
-    or the connected-mode maximum."""
+    """Host MTU of an IPoIB interface: ``ipoib.mtu``, else the mode's maximum (IB007 proves a
+    given value fits the mode)."""
     ib = spec.networks.compute.infiniband
-    if ib is not None and ib.ipoib is not None and ib.ipoib.mode == "connected":
-        return IPOIB_CONNECTED_MTU
-    return IB_MTU - IPOIB_HEADER
+    if ib is None or ib.ipoib is None:
+        return ipoib_max_mtu("datagram", ib.mtu if ib is not None else 4096)
+    return ib.ipoib.mtu or ipoib_max_mtu(ib.ipoib.mode, ib.mtu)
 
 
 def assign_ipoib(ctx: Ctx, sz: ComputeSizing) -> list[ipaddress.IPv4Network] | None:
@@ -290,7 +297,8 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
         compute_sl=ibs.compute_sl,
         compute_vl=COMPUTE_VL,
         adaptive_routing=ibs.adaptive_routing,
-        mtu=IB_MTU,
+        mtu=ibs.mtu,
+        mtu_code=IB_MTU_CODES[ibs.mtu],
         rate_gbps=leaf_speed,
         ipoib_mode=ibs.ipoib.mode if ibs.ipoib else None,
         nodes=nodes,

@@ -643,7 +643,8 @@ class InfinibandFabric(_Model):
     compute_sl: int
     compute_vl: int = Field(description="VL the compute SL maps to")
     adaptive_routing: bool
-    mtu: int = Field(description="IB MTU in bytes (4096)")
+    mtu: int = Field(description="IB MTU in bytes of the IPoIB broadcast groups (2048 or 4096)")
+    mtu_code: int = Field(default=5, description="the same as the IBTA code partitions.conf takes (4: 2048, 5: 4096)")
     rate_gbps: int = Field(description="designed per-port rate of the HCA links")
     ipoib_mode: str | None = None
     nodes: dict[str, IbNode] = Field(description="by key: switch name or <server>:<port>")
@@ -692,6 +693,46 @@ class SchedulerPlan(_Model):
     rails: list[RailNetwork]
 
 
+class NcclNet(_Model):
+    """A compute NIC port in the NCCL topology file."""
+
+    port: str = Field(description="Port.name on the server")
+    rail: int
+    rdma_device: str = Field(description="Port.rdma_device (the name NCCL_IB_HCA lists)")
+    bus: str = Field(description="PCI address of the port's function")
+    speed_mbps: int = Field(description="port speed in Mbit/s (NCCL's unit)")
+
+
+class NcclGpu(_Model):
+    index: int = Field(description="GPU number (CUDA device in PCI bus order)")
+    bus: str
+    rails: list[int] = Field(description="rails whose NIC is paired with this GPU (Port.gpu)")
+
+
+class PcieSwitch(_Model):
+    bus: str = Field(description="PCI address naming the switch (catalogue)")
+    gpus: list[NcclGpu]
+    nics: list[NcclNet]
+
+
+class NcclCpu(_Model):
+    numa: int
+    switches: list[PcieSwitch]
+
+
+class NcclTopology(_Model):
+    """NCCL's view of one GPU server model (NCCL_TOPO_FILE), from the catalogue's PCIe layout."""
+
+    model: str
+    path: str = Field(description="where the file is installed on each server of the model (NCCL_TOPO_FILE)")
+    link_speed: str = Field(description="PCIe link speed in sysfs / NCCL spelling, e.g. '32.0 GT/s PCIe'")
+    link_width: int
+    nic_class: str = Field(description="PCI class of the compute NICs: 0x020700 InfiniBand, 0x020000 Ethernet")
+    gpu_sm: int | None = None
+    ib_port: int = Field(description="RDMA port of each device (Fabric.rdma.ib_port, as in NCCL_IB_HCA)")
+    cpus: list[NcclCpu] = Field(description="NUMA nodes in order, their PCIe switches in bus order")
+
+
 class Fabric(_Model):
     """The whole designed datacentre."""
 
@@ -715,6 +756,9 @@ class Fabric(_Model):
     mgmt_acl: list[MgmtAclRule] = Field(default_factory=list, description="management services and their sources")
     rdma: RdmaPolicy | None = Field(default=None, description="host RDMA policy (RoCE compute plane)")
     border: BorderPlan | None = Field(default=None, description="border leaves and external routers")
+    nccl: dict[str, NcclTopology] = Field(
+        default_factory=dict, description="GPU server model -> its NCCL topology (models with a full PCIe layout)"
+    )
 
     def switches(self) -> list[Device]:
         return [d for d in self.devices.values() if d.is_switch]

@@ -19,7 +19,8 @@ Files per server (templates in ``templates/host/``):
   trust and PFC, RDMA-CM ToS, ECN, CNP DSCP/priority, RoCE traffic class), skipping with a
   message when tools or devices are absent.
 - ``nccl.env`` (servers with compute NICs): the NCCL environment (HCAs in GPU order, GID index, traffic class,
-  SL, socket interface, GPUDirect RDMA level).
+  SL, socket interface, GPUDirect RDMA level, ``NCCL_TOPO_FILE`` when the server model has a topology file:
+  ``scheduler/nccl/<model>.xml``, installed at ``NcclTopology.path``).
 
 Every value is a field of the Fabric (the host policy of ``toolkit.design.policy``): routing
 table, rule priority, destinations and metric of each port (``Port.table`` / ``rule_priority`` /
@@ -34,8 +35,8 @@ traffic class and service level (``Fabric.rdma``). Mechanical arrangements only 
 - PFC vector and ECN priorities: ``Fabric.qos.pfc_vector`` / ``ecn_priorities`` (decided in the model).
 - ``NCCL_SOCKET_IFNAME``: the business ports with an address, else the storage ports with one.
 - ``NCCL_NET_GDR_LEVEL=PHB`` when every compute NIC has a NUMA node: validation guarantees a
-  NIC's NUMA node equals its GPU's, so GPU and NIC share at least the host bridge (the PCIe
-  switch is not modelled, so a deeper level such as PIX cannot be derived).
+  NIC's NUMA node equals its GPU's, so GPU and NIC share at least the host bridge. (A model with a
+  PCIe layout also gets ``NCCL_TOPO_FILE``, which tells NCCL the shared PCIe switch itself.)
 """
 
 from __future__ import annotations
@@ -290,6 +291,13 @@ def host_view(dev: Device, fabric: Fabric) -> HostView:
             nccl.append(("NCCL_NET_GDR_LEVEL", NCCL_GDR_LEVEL_SAME_NUMA))
         else:
             unset.append(("NCCL_NET_GDR_LEVEL", "the NUMA node of a compute NIC is unknown"))
+        topo = fabric.nccl.get(dev.model)
+        if topo is not None:
+            nccl.append(("NCCL_TOPO_FILE", topo.path))
+        else:
+            unset.append(
+                ("NCCL_TOPO_FILE", f"the catalogue gives no PCIe layout for {dev.model}; NCCL detects the PCIe tree")
+            )
     if socket_if:
         nccl.append(("NCCL_SOCKET_IFNAME", "=" + ",".join(socket_if)))
     return HostView(

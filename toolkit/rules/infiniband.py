@@ -56,6 +56,29 @@ def _ib_kind(c: RuleCtx) -> Out:
         )
 
 
+@rule("IB007", "error", "an IPoIB MTU fits its mode (datagram: IB MTU less 4 bytes; connected: at most 65520)")
+def _ipoib_mtu(c: RuleCtx) -> Out:
+    from toolkit.design.infiniband import IPOIB_CONNECTED_MTU, ipoib_max_mtu
+
+    ib = c.spec.networks.compute.infiniband
+    if ib is None or ib.ipoib is None or ib.ipoib.mtu is None:
+        return
+    mode, mtu = ib.ipoib.mode, ib.ipoib.mtu
+    top = ipoib_max_mtu(mode, ib.mtu)
+    if mtu <= top:
+        return
+    if mode == "datagram":
+        fix = (
+            f"set ipoib.mtu to at most {top} (or leave it out), or mode: connected (up to {IPOIB_CONNECTED_MTU})"
+            + (", or infiniband.mtu: 4096 (then 4092)" if ib.mtu < 4096 else "")
+        )
+        why = f"datagram IPoIB carries one IB packet: IB MTU {ib.mtu} less the 4-byte IPoIB header is {top}"
+    else:
+        fix = f"set ipoib.mtu to at most {IPOIB_CONNECTED_MTU} (or leave it out)"
+        why = f"connected-mode IPoIB allows at most {IPOIB_CONNECTED_MTU}"
+    yield (*IB, "ipoib", "mtu"), f"IPoIB MTU {mtu} in {mode} mode: {why}", fix
+
+
 @rule("IB003", "error", "subnet managers run on servers with a compute HCA or on compute switches, once each")
 def _ib_sm_hosts(c: RuleCtx) -> Out:
     ib = c.spec.networks.compute.infiniband

@@ -139,6 +139,26 @@ class Site(Strict):
 # --------------------------------------------------------------------------- catalogue
 
 
+BusId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$",
+        description="PCI address domain:bus:device.function in lower-case hex as `lspci -D` prints it, "
+        "e.g. 0000:1b:00.0",
+    ),
+]
+
+
+class PcieSlot(Strict):
+    """Where a GPU or NIC sits in the server's PCIe tree (for the NCCL topology file)."""
+
+    bus: BusId = Field(description="PCI address of the device (a multi-port NIC: its first port's function)")
+    switch: BusId = Field(
+        description="PCI address naming the PCIe switch above the device (its upstream port in `lspci -tv`); "
+        "devices with the same value share the switch. Any unique address works when the real one is unknown"
+    )
+
+
 class Nic(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9]{0,7}$", description="NIC name on the host (<= 8 chars), e.g. cx0")
     role: Literal["compute", "storage", "business", "oob", "mgmt"] = Field(
@@ -151,6 +171,9 @@ class Nic(Strict):
     ports: int = Field(default=1, ge=1, le=4, description="physical ports on this NIC")
     gpu: int | None = Field(default=None, ge=0, le=15, description="compute NICs: index of the paired GPU")
     numa: int | None = Field(default=None, ge=0, le=63, description="NUMA node of the NIC's PCIe switch")
+    pcie: PcieSlot | None = Field(
+        default=None, description="compute NICs: PCI address and PCIe switch (NCCL topology file, see gpu_pcie)"
+    )
 
 
 class ServerModel(Strict):
@@ -159,6 +182,22 @@ class ServerModel(Strict):
     gpu_model: Text | None = Field(default=None, description="GPU model, e.g. H100-SXM5")
     gpu_numa: list[Annotated[int, Field(ge=0, le=63)]] = Field(
         default_factory=list, max_length=16, description="NUMA node of each GPU, index = GPU number (optional)"
+    )
+    gpu_pcie: list[PcieSlot] = Field(
+        default_factory=list,
+        max_length=16,
+        description="PCI address and PCIe switch of each GPU, index = GPU number (optional). With gpu_numa and "
+        "every compute NIC's `pcie` it gives the NCCL topology file (scheduler/nccl/<model>.xml, NCCL_TOPO_FILE)",
+    )
+    gpu_sm: int | None = Field(
+        default=None,
+        ge=10,
+        le=255,
+        description="CUDA compute capability of the GPUs as major*10+minor (H100/H200: 90, B200: 100); "
+        "default: NCCL reads it from the GPU",
+    )
+    pcie_gen: int = Field(
+        default=5, ge=3, le=6, description="PCIe generation of the GPU and compute NIC links (x16), default 5"
     )
     nics: list[Nic] = Field(min_length=1, max_length=32, description="network interfaces")
     drives: int = Field(
@@ -386,6 +425,13 @@ class IpoibSpec(Strict):
         description="IPoIB addresses: one equal block per rail; hosts take the lower half, pods the upper"
     )
     mode: Literal["datagram", "connected"] = Field(default="datagram", description="IPoIB transport mode")
+    mtu: int | None = Field(
+        default=None,
+        ge=1280,
+        le=65535,
+        description="MTU of the IPoIB interfaces; datagram mode allows the IB MTU less the 4-byte IPoIB header "
+        "(2044 / 4092), connected mode up to 65520 (IB007); default: the mode's maximum",
+    )
 
 
 class InfinibandSpec(Strict):
@@ -401,6 +447,9 @@ class InfinibandSpec(Strict):
     qos: bool = Field(default=True, description="opensm QoS (SL to VL mapping from qos-policy.conf)")
     compute_sl: int = Field(default=0, ge=0, le=15, description="service level of the compute traffic class")
     adaptive_routing: bool = Field(default=True, description="NCCL and SM adaptive routing on the compute SL")
+    mtu: Literal[2048, 4096] = Field(
+        default=4096, description="IB MTU of the partitions' IPoIB broadcast groups (partitions.conf mtu=)"
+    )
     ipoib: IpoibSpec | None = Field(default=None, description="IPoIB on the compute HCAs (optional)")
 
 

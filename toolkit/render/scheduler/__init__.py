@@ -1,4 +1,4 @@
-"""The scheduler's view of the network: ``scheduler/{slurm,kubernetes}/`` (see the modules)."""
+"""The scheduler's view of the network: ``scheduler/{slurm,kubernetes,nccl}/`` (see the modules)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import jinja2
 
 from toolkit.design.model import Fabric
 from toolkit.render.core import Artifacts
-from toolkit.render.scheduler import kubernetes, slurm
+from toolkit.render.scheduler import kubernetes, nccl, slurm
 
 
 def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
-    return {**slurm.render(fabric, env), **kubernetes.render(fabric, env)}
+    return {**slurm.render(fabric, env), **kubernetes.render(fabric, env), **nccl.render(fabric, env)}
