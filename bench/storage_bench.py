@@ -6,8 +6,8 @@ HEALTH_OK with every PG active+clean (the playbook's last task waits for it), ``
 layer, the memory of the Ceph daemons (RSS and PSS, by PID), ``lab down``.
 
 Then where the storage phase spends its time: every playbook task's wall-clock seconds (from one
-task's start to the next's), largest first, and the time from the last gateway start to all PGs
-active+clean.
+task's start to the next's; the last task of the playbook up to its end), largest first, and the
+time of one S3 round trip of the storage check (a GPU server to the gateway, across the fabric).
 
 Usage: python bench/storage_bench.py      (takes the machine-wide lab lock like the lab tests)
 """
@@ -52,6 +52,7 @@ def _timed_playbooks(timeline: list[tuple[float, str]]) -> None:
             if on_event is not None:
                 on_event(ev)
 
+        timeline.append((time.monotonic(), "(ansible-playbook start: inventory, variables, first connection)"))
         try:
             return real(*args, on_event=hook, **kwargs)
         finally:
@@ -66,6 +67,26 @@ def _profile(timeline: list[tuple[float, str]]) -> list[tuple[str, float]]:
         if name != "(end)":
             per[name] = per.get(name, 0.0) + t_next - t
     return sorted(per.items(), key=lambda kv: -kv[1])
+
+
+def _s3_round_trip(fabric, state: Path) -> str:  # type: ignore[no-untyped-def]
+    """One S3 round trip of the storage check, timed: first client of the cluster to its first gateway."""
+    from toolkit.health import storage as hs
+    from toolkit.session import Sessions
+
+    cl = fabric.ceph[0]
+    if not cl.rgw_daemons or not cl.clients:
+        return "no gateway or client"
+    target = Sessions(LabTarget(fabric.name, state))
+    creds = hs.s3_credentials(target)
+    if creds is None:
+        return "no S3 keys"
+    try:
+        t = time.monotonic()
+        res = hs.s3_round_trip(target, next(iter(cl.clients)), f"http://{cl.rgw_daemons[0].endpoint}", creds)
+        return f"{time.monotonic() - t:.2f} s, {'ok' if res.get('ok') else res.get('error')}"
+    finally:
+        target.close()
 
 
 def main() -> int:
@@ -90,6 +111,7 @@ def main() -> int:
             res = apply(fabric, artifacts, LabTarget(fabric.name, state), storage=True)
             t_storage = time.monotonic() - t
             st = [d for d in res.devices if d.kind == "storage"]
+            t_s3 = _s3_round_trip(fabric, state)
             t = time.monotonic()
             report = run_checks(fabric, LabTarget(fabric.name, state))
             t_check = time.monotonic() - t
@@ -107,8 +129,9 @@ def main() -> int:
                   f"{t_check:.1f} s, {'ok' if report.ok else 'FAILED'} | {total:.1f} s | {len(daemons)} | "
                   f"{rss:.0f} MiB | {pss:.0f} MiB |")
             print("\nstorage phase, seconds per playbook task (wall clock, largest first):")
-            for name, sec in _profile(timeline)[:25]:
+            for name, sec in _profile(timeline)[:30]:
                 print(f"  {sec:6.1f} s  {name}")
+            print(f"\nS3 round trip (bucket, put, get, delete) from a GPU server across the fabric: {t_s3}")
             if not report.ok:
                 for name, lr in report.layers.items():
                     for f in lr.failures[:5]:

@@ -348,18 +348,9 @@ class Reconciliation(BaseModel):
 def intent_of(snap: NetSnapshot) -> NetIntent:
     """The intent that puts a device back to ``snap`` exactly (a restore)."""
     return NetIntent(
+        # the configured part of each interface (not carrier / operstate), master and alias owned
         links={
-            name: LinkIntent(
-                kind=i.kind,
-                vxlan=i.vxlan,
-                mtu=i.mtu,
-                up=i.up,
-                master=i.master,
-                manage_master=True,
-                alias=i.alias,
-                manage_alias=True,
-                addresses=list(i.addresses),
-            )
+            name: LinkIntent(**i.model_dump(exclude=_OBSERVED), manage_master=True, manage_alias=True)
             for name, i in snap.interfaces.items()
         },
         devices=True,

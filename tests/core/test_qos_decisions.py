@@ -67,3 +67,18 @@ def test_per_fabric_cache_follows_the_fabric() -> None:
     gc.collect()
     b = Obj()
     assert build(b) == 2  # type: ignore[arg-type]
+
+
+def test_design_carries_every_spec_qos_value(lab_mini_data: dict[str, object], write_spec: object) -> None:
+    from toolkit.design import qos_profile
+
+    data = dict(lab_mini_data)
+    data["qos"] = {"trust": "pcp", "pfc_priority": 4, "roce_dscp": 24, "roce_priority": 4, "cnp_dscp": 46,
+                   "cnp_priority": 5, "pfc_watchdog": False, "ecn": {"min_kbytes": 100, "max_kbytes": 900}}
+    res = load(write_spec(data))  # type: ignore[operator]
+    assert res.spec is not None, res.findings
+    q = qos_profile(res.spec)
+    got = (q.trust, q.pfc_priority, q.roce_dscp, q.roce_priority, q.cnp_dscp, q.cnp_priority)
+    assert got == ("pcp", 4, 24, 4, 46, 5)
+    assert q.pfc_watchdog is False and (q.ecn_min_kbytes, q.ecn_max_kbytes) == (100, 900)
+    assert q.dscp_to_tc[24] == 4 and q.dscp_to_tc[46] == 5 and q.dscp_to_tc[0] == 0 and len(q.dscp_to_tc) == 64

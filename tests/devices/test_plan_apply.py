@@ -102,7 +102,7 @@ def test_apply_records_then_nothing_changes(target: recorded.RecordedTarget) -> 
     # issue #12: frr-reload --test lists two no-op lines on every switch ("+ router bgp N",
     # "+ no bgp ebgp-requires-policy"); the count is what changed in the running config (the
     # stand-in's does not change)
-    assert {d.message for d in res.devices} == {"0 FRR line(s) changed"}
+    assert {d.message for d in res.devices} == {"0 config line(s) changed"}
     assert all(d.frr_changes == [] for d in res.devices)
     assert all(d.applied_advanced for d in res.devices)
     assert sorted(e for e in events if e.endswith(":changed")) == sorted(f"{n}:changed" for n in switches())

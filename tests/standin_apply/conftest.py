@@ -64,17 +64,29 @@ class StandinTarget(Target):
 class Vendor:
     """One platform's Fabric, rendered switch files and running stand-ins."""
 
-    def __init__(self, platform: str, tmp: Path) -> None:
+    def __init__(self, platform: str, tmp: Path, fab: Fabric | None = None) -> None:
         self.platform = platform
         self.tmp = tmp
-        self.fabric = fabric(platform)
+        self.fabric = fab or fabric(platform)
         self.standins: dict[str, Standin] = {}
+        self._rendered: dict[str, dict[str, str]] = {}
+
+    def files(self, device: str) -> dict[str, str]:
+        """The rendered files of ``device`` of this Fabric."""
+        if self.fabric is fabric(self.platform):
+            return switch_files(self.platform, device)
+        if device not in self._rendered:
+            self._rendered[device] = dict(render_device(self.fabric.devices[device], self.fabric, environment()))
+        return self._rendered[device]
 
     def switches(self) -> list[str]:
         return [d.name for d in self.fabric.switches()]
 
-    def start(self, device: str, running: str = "", **access: Any) -> Standin:
-        s = Standin(self.platform, device, self.tmp / "devices" / device, running=running)
+    def start(self, device: str, running: str = "", release: str | None = None, **access: Any) -> Standin:
+        """A stand-in of ``device`` running ``running``, of ``release`` (default: the release the
+        Fabric designs the device for)."""
+        release = release or self.fabric.devices[device].os_version
+        s = Standin(self.platform, device, self.tmp / "devices" / device, running=running, release=release)
         self.standins[device] = s
         s.start()
         s.access_over = access  # type: ignore[attr-defined]
@@ -90,7 +102,7 @@ class Vendor:
     def artifacts(self, devices: list[str] | None = None) -> dict[str, str]:
         out: dict[str, str] = {}
         for n in devices or list(self.standins):
-            for name, text in switch_files(self.platform, n).items():
+            for name, text in self.files(n).items():
                 out[f"switches/{n}/{name}"] = text
         return out
 

@@ -149,6 +149,9 @@ def test_apply_commits_with_a_timer_confirms_and_plan_is_clean(vendor: Vendor) -
     d = res.device(DEVICE)
     assert res.ok and d.status == "changed" and d.applied_advanced, d
     assert d.frr_changes, "the device's own diff is reported"
+    # the count is of the NOS's own configuration lines, not FRR's (issue #12, platform-neutral)
+    assert re.fullmatch(r"\d+ config line\(s\) changed", d.message) and int(d.message.split()[0]) == len(
+        d.frr_changes), d.message
     assert s.state.running == case.expected(switch_files_of(vendor))
     assert not (s.dir / "pending.json").exists(), "the commit was confirmed"
     t = s.transcript()

@@ -5,8 +5,11 @@
   pending revision;
 - ``nv config replace <file>``: the file becomes the pending revision; refused (exit 1, nothing
   pending) unless it is a YAML list of ``{header: ...}`` / ``{set: {...}}`` items whose top-level
-  objects are NVUE's (``ROOT_OBJECTS``, the root of NVUE 5.x's object model) -- a stand-in check,
-  the NVUE schema itself is applied to the rendered files by ``tests/vendor``;
+  objects are NVUE's (``ROOT_OBJECTS``) and every ``set`` object is valid in the NVUE object model
+  of the device's release (the ``release`` file of its state folder, default ``DEFAULT_RELEASE``):
+  NVIDIA's models from PyPI ``nvueschema``, made strict by ``tests/vendor/nvue_check.py`` (unknown
+  keys refused, on/off strings, no coercion) -- so a configuration written for another release
+  (5.14's ``system syslog`` on a 5.11 switch) is refused as NVUE refuses it;
 - ``nv config diff``: unified diff of applied against pending;
 - ``nv config apply -y [--confirm <N>s]``: pending becomes applied (a new revision in ``nv config
   history``); with ``--confirm`` it rolls back to the previous revision unless ``nv config apply
@@ -29,9 +32,12 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vendor"))  # nvue_check (strict NVUE models)
 
 from tests.standins.core import DeviceState
 
+DEFAULT_RELEASE = "5.14"
+"""Cumulus Linux release of a stand-in without a ``release`` file."""
 ROOT_OBJECTS = {
     "acl", "bridge", "evpn", "interface", "mlag", "nve", "platform", "qos", "router", "service",
     "system", "vrf", "header",
@@ -53,10 +59,12 @@ class NvueState(DeviceState):
         self.add_revision(self.running, f"rollback of revision {pend['owner']} (confirm timeout)")
 
 
-def check(text: str) -> str | None:
-    """Why NVUE would refuse ``text`` (None: accepted by the stand-in)."""
+def check(text: str, release: str = DEFAULT_RELEASE) -> str | None:
+    """Why NVUE ``release`` would refuse ``text`` (None: accepted)."""
+    from nvue_check import NvueOracle, load
+
     try:
-        doc = yaml.safe_load(text)
+        doc = load(text)  # as NVUE reads it: on/off stay strings
     except yaml.YAMLError as exc:
         return f"Invalid config file: {str(exc).splitlines()[0]}"
     if not isinstance(doc, list):
@@ -72,6 +80,10 @@ def check(text: str) -> str | None:
         bad = sorted(set(obj) - ROOT_OBJECTS)
         if bad:
             return f"Error: 'set' has unknown property '{bad[0]}' (not in the NVUE object model)"
+        refused = NvueOracle(release).check_set(obj)
+        if refused:
+            more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+            return f"Error: Invalid config for Cumulus Linux {release}: {refused[0]}{more}"
     return None
 
 
@@ -101,7 +113,7 @@ def _nv(st: NvueState, args: list[str]) -> int:
             sys.stderr.write(f"Error: {path}: no such file\n")
             return 1
         text = path.read_text()
-        why = check(text)
+        why = check(text, st.read("release").strip() or DEFAULT_RELEASE)
         if why:
             sys.stderr.write(why + "\n")
             return 1

@@ -5,6 +5,14 @@
   all`` (the running CONFIG_DB as JSON: ``running``);
 - ``config checkpoint <name>`` / ``config rollback <name>`` / ``config delete-checkpoint
   <name>`` (Generic Config Updater checkpoints of CONFIG_DB), ``config save -y``;
+- ``config interface breakout <parent> <mode> -y -f`` (dynamic port breakout): the cage's ports
+  of its current mode are deleted with every entry that references them, the mode's ports are
+  created as the platform's ``platform.json`` describes them and BREAKOUT_CFG records the mode --
+  the DPB stand-in of ``tests/vendor/sonic_check.py`` on the vendor data of the platform the
+  running DEVICE_METADATA names (``../shared/vendor/sonic/platform``); a parent or mode the
+  platform does not offer is refused (exit 1, nothing changed), as is a missing ``-y``
+  (SONiC asks first) or a breakout that would remove references without ``-f``; a cage already
+  in the mode is left alone;
 - ``config replace [--dry-run] <file>``: the file becomes the running CONFIG_DB; refused (exit 1,
   nothing changed) unless every table has SONiC's shape: ``{"TABLE": {"key": {"field": "string"
   or ["strings"]}}}`` with upper-case table names and ``DEVICE_METADATA|localhost`` present
@@ -27,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vendor"))  # sonic_check (DPB on vendor data)
 
 from tests.standins.core import DeviceState
 
@@ -101,6 +110,8 @@ class Sonic:
         if a == "save -y":
             (self.st.root / "saved_config_db.json").write_text(self.st.running)
             return 0
+        if args[:2] == ["interface", "breakout"]:
+            return self.breakout(args[2:])
         m = re.fullmatch(r"replace( --dry-run| -d)? (\S+)", a)
         if m:
             path = Path(m.group(2))
@@ -116,6 +127,30 @@ class Sonic:
             self.st.running = json.dumps(doc, indent=4, sort_keys=True) + "\n"
             return self.out("Config replaced successfully.\n")
         return self.fail(f"Error: unsupported (stand-in): config {a}")
+
+    def breakout(self, args: list[str]) -> int:
+        from sonic_check import dynamic_breakout
+
+        flags = {x for x in args if x.startswith("-")}
+        pos = [x for x in args if not x.startswith("-")]
+        if len(pos) != 2 or not flags <= {"-y", "-f", "--yes", "--force-remove-dependencies"}:
+            return self.fail("Usage: config interface breakout <interface_name> <mode> [-y] [-f]")
+        parent, mode = pos
+        db = json.loads(self.st.running or "{}")
+        current = db.get("BREAKOUT_CFG", {}).get(parent, {}).get("brkout_mode")
+        if current == mode:
+            return self.out(f"[WARNING] {parent} is already in breakout mode {mode}: nothing to do\n")
+        platform = db.get("DEVICE_METADATA", {}).get("localhost", {}).get("platform", "")
+        new, refused = dynamic_breakout(db, platform, [(parent, mode)])
+        if refused:
+            return self.fail(f"[ERROR] {refused[0]} (platform {platform or '?'})")
+        if not flags & {"-y", "--yes"}:
+            return self.fail("Do you want to Breakout the port, continue? [y/N]: Aborted!")
+        dependents = {t for t in db if t not in ("PORT", "BREAKOUT_CFG") and db[t] != new.get(t)}
+        if dependents and not flags & {"-f", "--force-remove-dependencies"}:
+            return self.fail(f"[ERROR] ports of {parent} are referenced by {', '.join(sorted(dependents))}: use -f")
+        self.st.running = json.dumps(new, indent=4, sort_keys=True) + "\n"
+        return self.out(f"Breakout process got successfully completed.\n{parent} is now in mode {mode}\n")
 
     def _in_container(self, path: str) -> Path:
         if not path.startswith("/etc/frr/"):

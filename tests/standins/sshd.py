@@ -46,8 +46,10 @@ def free_port() -> int:
 
 
 class Standin:
-    def __init__(self, kind: str, name: str, folder: Path, running: str = "") -> None:
+    def __init__(self, kind: str, name: str, folder: Path, running: str = "", release: str | None = None) -> None:
         self.kind = kind
+        self.release = release
+        """NOS release the stand-in emulates (NVUE: the object model it validates against)."""
         self.name = name
         self.dir = Path(folder)
         self.state = DeviceState(self.dir)
@@ -62,6 +64,8 @@ class Standin:
         d.mkdir(parents=True, exist_ok=True)
         (d / "kind").write_text(self.kind + "\n")
         (d / "hostname").write_text(self.name + "\n")
+        if self.release:
+            (d / "release").write_text(self.release + "\n")
         if not (d / "running").exists():
             self.state.running = self.initial
             if self.kind == "cumulus":  # NVUE: the startup configuration is revision 1

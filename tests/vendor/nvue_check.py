@@ -99,15 +99,20 @@ class NvueOracle:
         doc = load(text)
         if not (isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict) and list(doc[0]) == ["set"]):
             return False, ["not an NVUE '- set:' document"]
-        extra = unknown_keys(doc[0]["set"], self.model)
+        reasons = self.check_set(doc[0]["set"])
+        return not reasons, reasons
+
+    def check_set(self, obj: Any) -> list[str]:
+        """Why this release's object model refuses the object of one ``- set:`` item ([]: accepted)."""
+        extra = unknown_keys(obj, self.model)
         if extra:
-            return False, extra
+            return extra
         try:
-            self.model.model_validate_json(json.dumps(doc[0]["set"]), strict=True)
+            self.model.model_validate_json(json.dumps(obj), strict=True)
         except ValidationError as exc:
-            return False, [
+            return [
                 f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" + (f" (got {e['input']!r})"[:160]
                                                                       if not isinstance(e["input"], dict) else "")
                 for e in exc.errors()
             ]
-        return True, []
+        return []

@@ -54,18 +54,13 @@ def qos_profile(spec: ClusterSpec) -> QosProfile:
     dscp_to_tc = {d: 0 for d in range(64)}
     dscp_to_tc[q.roce_dscp] = q.roce_priority
     dscp_to_tc[q.cnp_dscp] = q.cnp_priority
+    # the spec's values carry over as they are (ECN flattened); the DSCP map is decided here
     return QosProfile(
-        trust=q.trust,
-        pfc_priority=q.pfc_priority,
-        roce_dscp=q.roce_dscp,
-        roce_priority=q.roce_priority,
-        cnp_dscp=q.cnp_dscp,
-        cnp_priority=q.cnp_priority,
+        **q.model_dump(exclude={"ecn"}),
         ecn_min_kbytes=q.ecn.min_kbytes,
         ecn_max_kbytes=q.ecn.max_kbytes,
         ecn_probability=q.ecn.probability,
         dscp_to_tc=dscp_to_tc,
-        pfc_watchdog=q.pfc_watchdog,
     )
 
 

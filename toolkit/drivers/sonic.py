@@ -6,19 +6,29 @@
 - running state: ``show runningconfiguration all`` (CONFIG_DB, canonical JSON) and the FRR
   running config of the ``bgp`` container (``vtysh -c 'show running-config'``, split-unified
   mode: FRR is configured through vtysh, not from CONFIG_DB);
-- prepare: the rendered ``config_db.json`` merged into the running CONFIG_DB (a rendered table
-  replaces the running one, tables aidc does not render stay as they are) is uploaded and
-  checked with ``config replace --dry-run`` (Generic Config Updater + YANG); the rendered
-  ``frr.conf`` goes into the container (``docker cp``) and is checked by ``frr-reload.py --test``;
-  the plan of the device is the table/field diff plus frr-reload's pending lines;
+- prepare: the rendered ``config_db.json`` merged into the running CONFIG_DB (:func:`merged_db`:
+  a rendered table replaces the running one key by key, a rendered row keeps the fields of the
+  running row it does not set -- the image's ``lanes`` / ``alias`` / ``index`` of a PORT --, tables
+  aidc does not render stay as they are) is uploaded and checked with ``config replace
+  --dry-run`` (Generic Config Updater + YANG); the rendered ``frr.conf`` goes into the container
+  (``docker cp``) and is checked by ``frr-reload.py --test``; the cages whose breakout mode must
+  change (:func:`breakout_changes`: the modes of the rendered BREAKOUT_CFG and ``breakout.sh``
+  against the device's BREAKOUT_CFG; a cage already in its mode is left alone) are listed; the
+  plan of the device is the breakout changes, the table/field diff and frr-reload's pending lines;
 - activate: ``config checkpoint aidc-<id>``, a rollback watchdog started on the device itself
-  (``setsid`` shell: after the confirm timeout it runs ``config rollback aidc-<id>`` and reloads
-  the backup FRR config unless the confirm removed its pending marker, whether or not the SSH
-  session is still there), then ``config replace`` and ``frr-reload.py --reload``;
+  (``setsid`` shell: after the confirm timeout it breaks the changed cages out back to their
+  previous modes, runs ``config rollback aidc-<id>`` and reloads the backup FRR config unless
+  the confirm removed its pending marker, whether or not the SSH session is still there), then
+  SONiC's dynamic port breakout of each changed cage (``config interface breakout <parent>
+  '<mode>' -y -f``: the cage's old ports go with everything that references them, the mode's
+  ports are created from the platform's platform.json), the CONFIG_DB read again and the
+  rendered tables merged onto what the breakout left, ``config replace`` and ``frr-reload.py
+  --reload``;
 - confirm: the marker removed and the watchdog stopped, ``config save -y``, ``vtysh -c 'write
   memory'``, the checkpoint deleted;
-- restore: watchdog stopped, ``config rollback aidc-<id>``, the backup FRR config reloaded; a
-  device that cannot be reached is rolled back by the watchdog (``toolkit.drivers.confirm``).
+- restore: watchdog stopped, the changed cages broken out back to their previous modes, ``config
+  rollback aidc-<id>``, the backup FRR config reloaded; a device that cannot be reached is rolled
+  back by the watchdog (``toolkit.drivers.confirm``).
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import time
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from toolkit.drivers.confirm import ConfirmDriver, first_group
@@ -33,10 +45,15 @@ from toolkit.drivers.frr import frr_test_changes, normalize_frr
 from toolkit.drivers.state import DriverError
 
 FILES: tuple[str, ...] = ("config_db.json", "frr.conf")
+BREAKOUT_FILE = "breakout.sh"
+"""Rendered only for a switch with re-laid out cages (``toolkit.render.platforms.sonic``)."""
 UPLOAD_DIR = "/tmp"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
+DPB_SECONDS = 30
+"""Time the rollback watchdog allows per cage broken out, before the confirm timeout counts."""
 SEPARATOR = "\n!! FRR (bgp container) running-config\n"
 _VERSION = re.compile(r"SONiC Software Version:\s*SONiC\.(?:[A-Za-z_-]*)?(\d{6})")
+_DPB = re.compile(r"^config interface breakout (Ethernet\d+) '([^']+)' -y -f$")
 
 
 def canonical_db(text: str) -> str:
@@ -48,8 +65,61 @@ def canonical_db(text: str) -> str:
 
 
 def merged_db(running: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
-    """The running CONFIG_DB with every table aidc renders replaced by the rendered one."""
-    return {**running, **rendered}
+    """The running CONFIG_DB with every table aidc renders replaced by the rendered one, key by
+    key (a key aidc no longer renders goes); a rendered row keeps the running row's fields it does
+    not set (the image's lanes / alias / index of a PORT: mandatory in SONiC's YANG)."""
+    out = dict(running)
+    for table, rows in rendered.items():
+        old = running.get(table, {})
+        out[table] = {k: {**old.get(k, {}), **row} for k, row in rows.items()}
+    return out
+
+
+def _port_no(name: str) -> tuple[int, str]:
+    digits = re.sub(r"\D", "", name)
+    return (int(digits) if digits else -1, name)
+
+
+def breakout_modes(rendered: dict[str, Any], script: str | None) -> tuple[dict[str, str], set[str]]:
+    """(parent port -> breakout mode aidc wants, the parents ``breakout.sh`` re-lays out): the
+    rendered BREAKOUT_CFG and the DPB commands of ``breakout.sh``, which must agree; any other
+    line of the script is refused (the driver runs SONiC's breakout command, never the script)."""
+    want = {p: str(row["brkout_mode"]) for p, row in rendered.get("BREAKOUT_CFG", {}).items() if row.get("brkout_mode")}
+    relaid: set[str] = set()
+    for n, line in enumerate((script or "").splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#") or text == "set -e":
+            continue
+        m = _DPB.match(text)
+        if m is None:
+            raise DriverError(f"{BREAKOUT_FILE}:{n}: not a dynamic port breakout command: {text[:120]!r}")
+        parent, mode = m.groups()
+        if want.setdefault(parent, mode) != mode:
+            raise DriverError(
+                f"{BREAKOUT_FILE}:{n}: {parent} {mode!r} disagrees with BREAKOUT_CFG of config_db.json "
+                f"({want[parent]!r}): render the switch again"
+            )
+        relaid.add(parent)
+    return want, relaid
+
+
+def breakout_changes(
+    running: dict[str, Any], want: dict[str, str], relaid: Collection[str] = ()
+) -> tuple[tuple[str, str | None, str], ...]:
+    """(parent, current mode, wanted mode) of every cage whose mode must change, in port order: a
+    cage already in its mode is skipped; a cage without a BREAKOUT_CFG entry on the device only
+    when ``breakout.sh`` re-lays it out (then the device says whether it can)."""
+    have = {p: row.get("brkout_mode") for p, row in running.get("BREAKOUT_CFG", {}).items()}
+    return tuple(
+        (p, have.get(p), mode)
+        for p, mode in sorted(want.items(), key=lambda kv: _port_no(kv[0]))
+        if have.get(p) != mode and (have.get(p) is not None or p in relaid)
+    )
+
+
+def dpb_command(parent: str, mode: str) -> str:
+    """SONiC's dynamic port breakout of one cage (``-f``: remove what references its old ports)."""
+    return f"config interface breakout {parent} {shlex.quote(mode)} -y -f"
 
 
 def db_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -75,7 +145,12 @@ class SonicDriver(ConfirmDriver):
     """One SONiC switch through its host CLI."""
 
     files = FILES
+    optional_files = (BREAKOUT_FILE,)
     config_name = "SONiC CONFIG_DB and FRR configuration"
+    rendered: dict[str, Any] | None = None
+    """The rendered CONFIG_DB tables (``stage``), merged again after a breakout."""
+    breakouts: tuple[tuple[str, str | None, str], ...] = ()
+    """(parent, previous mode, new mode) of the cages this apply breaks out (``stage``)."""
 
     def sudo(self, command: str) -> str:
         return f"sudo -n {command}" if self.access.sudo else command
@@ -140,8 +215,14 @@ class SonicDriver(ConfirmDriver):
         except ValueError as exc:
             raise DriverError(f"{self.access.name}: rendered config_db.json is not JSON: {exc}") from exc
         running = self.read_db()
+        try:
+            want, relaid = breakout_modes(rendered, files.get(BREAKOUT_FILE))
+        except DriverError as exc:
+            raise DriverError(f"{self.access.name}: {exc}") from exc
+        self.rendered = rendered
+        self.breakouts = breakout_changes(running, want, relaid)
         merged = merged_db(running, rendered)
-        self.conn.put_file(self.path("config_db.json"), json.dumps(merged, indent=1, sort_keys=True) + "\n", 0o600)
+        self._put_db(merged)
         self.conn.put_file(self.path("frr.conf"), files["frr.conf"], 0o600)
         self.conn.put_file(self.path("frr-backup.conf"), self.read_frr(), 0o600)
         try:
@@ -150,36 +231,76 @@ class SonicDriver(ConfirmDriver):
         except DriverError:
             self._cleanup()
             raise
-        self.candidate = json.dumps(merged, indent=1, sort_keys=True) + SEPARATOR
-        return db_diff(running, merged) + pending
+        plan = [f"~ breakout {p} {old or '(none)'} -> {new}" for p, old, new in self.breakouts]
+        return plan + db_diff(running, merged) + pending
+
+    def _put_db(self, merged: dict[str, Any]) -> None:
+        """Upload the CONFIG_DB to replace the running one; it is what must run after the commit."""
+        text = json.dumps(merged, indent=1, sort_keys=True)
+        self.conn.put_file(self.path("config_db.json"), text + "\n", 0o600)
+        self.candidate = text + SEPARATOR
+
+    def _breakout(self, changes: Iterable[tuple[str, str]]) -> None:
+        for parent, mode in changes:
+            self.run(self.sudo(dpb_command(parent, mode)), what=f"config interface breakout {parent} {mode}")
+
+    def _breakout_back(self, db: dict[str, Any]) -> None:
+        """Break the cages this apply changed out again to their modes in ``db`` (a backup)."""
+        if not self.breakouts:
+            return
+        want = {p: str(r["brkout_mode"]) for p, r in db.get("BREAKOUT_CFG", {}).items() if r.get("brkout_mode")}
+        now = self.read_db()
+        self._breakout([(p, m) for p, _o, m in breakout_changes(now, want) if any(p == b[0] for b in self.breakouts)])
 
     def watchdog(self, seconds: int) -> str:
-        """Shell script rolling the device back after ``seconds`` unless the marker is gone."""
+        """Shell script rolling the device back once the device's clock passes the deadline in
+        its ``deadline`` file (``_arm``) unless the confirm removed the marker first."""
         s = self.sudo
         marker = shlex.quote(self.path("pending"))
+        deadline = shlex.quote(self.path("deadline"))
         return "\n".join(
             [
                 "#!/bin/sh",
                 f"# aidc rollback watchdog for {self.access.name}: rolls back unless confirmed within {seconds} s",
-                f"sleep {int(seconds)}",
+                "# of the end of the push (the deadline file holds the device time it fires at)",
+                f'while [ "$(date +%s)" -lt "$(cat {deadline} 2>/dev/null || echo 0)" ]; do sleep 1; done',
                 f"[ -e {marker} ] || exit 0",
+                *(s(dpb_command(p, old)) for p, old, _new in reversed(self.breakouts) if old is not None),
                 s(f"config rollback {self.checkpoint}"),
                 s(f"docker cp {shlex.quote(self.path('frr-backup.conf'))} bgp:/etc/frr/aidc-backup.conf"),
                 s(f"docker exec bgp {FRR_RELOAD} --reload --stdout /etc/frr/aidc-backup.conf"),
-                f"rm -f {marker}",
+                f"rm -f {marker} {deadline}",
                 "",
             ]
         )
+
+    def _arm(self, seconds: int) -> str:
+        """Shell command setting the watchdog's deadline ``seconds`` from now (device clock)."""
+        return f"echo $(( $(date +%s) + {int(seconds)} )) > {shlex.quote(self.path('deadline'))}"
 
     def commit_with_timer(self, seconds: int) -> None:
         self.run(self.sudo(f"config checkpoint {self.checkpoint}"), what="config checkpoint")
         self.conn.put_file(self.path("watchdog.sh"), self.watchdog(seconds), 0o700)
         marker = shlex.quote(self.path("pending"))
+        # SONiC takes seconds per cage it breaks out: the watchdog allows DPB_SECONDS for each
+        # one on top of the confirm timeout, re-armed after each cage (a device lost in the middle
+        # of the breakout still rolls back soon)
         self.run(
-            f"touch {marker} && (setsid sh {shlex.quote(self.path('watchdog.sh'))} </dev/null >/dev/null 2>&1 & "
+            f"{self._arm(seconds + (DPB_SECONDS if self.breakouts else 0))} && touch {marker} && "
+            f"(setsid sh {shlex.quote(self.path('watchdog.sh'))} </dev/null >/dev/null 2>&1 & "
             f"echo $! > {shlex.quote(self.path('watchdog.pid'))})",
             what="start the rollback watchdog",
         )
+        if self.breakouts:  # DPB first: the rendered ports exist only once their cage is re-laid out
+            for i, (parent, _old, mode) in enumerate(self.breakouts, 1):
+                more = DPB_SECONDS if i < len(self.breakouts) else 0
+                self.run(
+                    f"{self.sudo(dpb_command(parent, mode))} && {self._arm(seconds + more)}",
+                    what=f"config interface breakout {parent} {mode}",
+                )
+                self.deadline = time.time() + seconds + more
+            assert self.rendered is not None
+            self._put_db(merged_db(self.read_db(), self.rendered))
         self.run(self.sudo(f"config replace {self.path('config_db.json')}"), what="config replace")
         self._frr(self.path("frr.conf"), "aidc-intended.conf", "--reload")
 
@@ -207,6 +328,7 @@ class SonicDriver(ConfirmDriver):
 
     def cancel_pending(self) -> None:
         if self._stop_watchdog():
+            self._breakout_back({"BREAKOUT_CFG": {p: {"brkout_mode": old} for p, old, _n in self.breakouts if old}})
             self.run(self.sudo(f"config rollback {self.checkpoint}"), what="config rollback")
             self._frr(self.path("frr-backup.conf"), "aidc-backup.conf", "--reload")
         self.run(self.sudo(f"config delete-checkpoint {self.checkpoint}"), check=False)
@@ -214,6 +336,7 @@ class SonicDriver(ConfirmDriver):
 
     def replace_config(self, text: str) -> None:
         db, _sep, frr = text.partition(SEPARATOR)
+        self._breakout_back(json.loads(db))
         self.conn.put_file(self.path("restore.json"), db, 0o600)
         self.run(self.sudo(f"config replace {self.path('restore.json')}"), what="config replace")
         self.conn.put_file(self.path("frr-restore.conf"), frr, 0o600)
@@ -225,6 +348,6 @@ class SonicDriver(ConfirmDriver):
             names = " ".join(
                 shlex.quote(self.path(n))
                 for n in ("config_db.json", "frr.conf", "frr-backup.conf", "restore.json", "frr-restore.conf",
-                          "watchdog.sh")
+                          "watchdog.sh", "deadline")
             )
             self.run(f"rm -f {names}", check=False)

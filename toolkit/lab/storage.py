@@ -45,8 +45,16 @@ def lab_storage_extravars(target: Target) -> dict[str, Any]:
         "aidc_ceph_install": False,
         "aidc_ceph_root": f"{storage_dir(st)}/{{{{ inventory_hostname }}}}",
         "aidc_ceph_wait": 180,
-        # the twin's folders share the machine's disk: warn about it only when nearly full
-        "aidc_ceph_daemon_args": "--mon-data-avail-warn=5",
+        # the twin's folders share the machine's disk: warn about it only when nearly full. Shorter
+        # intervals than production's 5 s, for a cluster made of three namespaces on one machine:
+        # PG states reach the managers and the monitors' status each second (the playbook's last
+        # step waits for that status), and monitors that started a moment apart settle their
+        # first election after 2 s instead of waiting 5 s for the last one's ack
+        "aidc_ceph_daemon_args": "--mon-data-avail-warn=5 --mgr-stats-period=1 --mon-mgr-digest-period=1 "
+        "--mon-election-timeout=2",
+        # no device-health pool: memstore OSDs have no device to watch, and the pool would be
+        # made (and peer) after the designed ones
+        "aidc_ceph_config": [{"who": "mgr", "name": "mgr/devicehealth/enable_monitoring", "value": "false"}],
     }
 
 

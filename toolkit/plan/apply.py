@@ -344,9 +344,10 @@ def _apply_switch(run: _Run, dd: DesiredDevice) -> DeviceResult:
         # lines that are no-ops, e.g. defaults FRR does not print)
         diff, _added, _removed = unified(running.frr, after.frr, "before", "after", context=0)
         res.frr_changes = [
-            x for x in diff.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))
+            redact_line(x) for x in diff.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))
         ]
-        res.message = f"{len(res.frr_changes)} FRR line(s) changed"
+        # the device's NOS configuration as it prints it: FRR, or a vendor's (EOS, NVUE, CONFIG_DB)
+        res.message = f"{len(res.frr_changes)} config line(s) changed"
         return _finish(run, res, t0)
     except DriverError as exc:
         res.error = str(exc)

@@ -2,7 +2,9 @@
 
 - switches: ``switches/<device>/<name>`` for every file the platform's apply driver applies
   (``files`` of the driver class, see ``toolkit.drivers``; ``frr``: frr.conf and network.sh; the
-  lab always runs FRR, a real target uses the device's own platform);
+  lab always runs FRR, a real target uses the device's own platform), and each of its
+  ``optional_files`` the renderer wrote for that device (SONiC: ``breakout.sh``, only for a
+  switch with re-laid out cages);
 - servers: ``ansible/host_vars/<host>.yml``, the data the network playbook applies.
 """
 
@@ -76,7 +78,18 @@ def desired_state(
                 else " (the host/ansible renderers produce it)"
             )
             dd.error = "missing rendered artifact(s): " + ", ".join(missing) + hint
+        for fname in optional_files(acc.kind, acc.platform):
+            path = f"switches/{name}/{fname}"
+            if path in artifacts:
+                dd.files[fname] = DesiredFile(artifact=path, text=artifacts[path])
     return out, skipped
+
+
+def optional_files(kind: str, platform: str) -> tuple[str, ...]:
+    """Files the device's driver applies when the renderer wrote them (not every switch has them)."""
+    if kind != "switch":
+        return ()
+    return tuple(getattr(driver_for(platform), "optional_files", ()))
 
 
 def host_sysctl_keys(*texts: str | None) -> list[str]:

@@ -156,7 +156,9 @@ class DeviceResult(_M):
     seconds: float = 0.0
     steps: dict[str, float] = Field(default_factory=dict, description="step -> seconds")
     frr_changes: list[str] = Field(
-        default_factory=list, description="FRR lines frr-reload added (+) / removed (-) (secrets redacted)"
+        default_factory=list, description="lines of the device's running configuration (FRR, or the vendor NOS's as "
+        "it prints it) that the apply added (+) / removed (-); before the push the device's own pending "
+        "diff (secrets redacted)"
     )
     desired_sha256: dict[str, str] = Field(default_factory=dict)
     diff_sha256: str | None = None

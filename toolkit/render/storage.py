@@ -267,6 +267,7 @@ def ceph_host_vars(cl: CephCluster, host: str) -> dict[str, Any]:
         ],
         "host_mon": cl.mons.get(host) and {"name": host, "address": cl.mons[host]},
         "host_mgr": host if host in cl.mgrs else None,
+        "has_rgw": bool(cl.rgw_daemons),
         "host_rgws": [{"name": d.name, "address": d.address, "port": d.port} for d in cl.rgw_daemons if d.host == host],
         "host_mdss": [{"name": d.name, "address": d.address} for d in cl.mdss if d.host == host],
         "pools": [p.name for p in cl.pools],
