@@ -2,9 +2,11 @@
 VRF (the business plane and both tenants); only the default route comes in, only the business
 hosts and each tenant's own subnet go out.
 
-No twin here: the lab's frr platform has no tenant VRFs (no VRF devices in the lab kernel), so
-tenant-VRF sessions are checked in the rendered files (FRR's parser on the SONiC frr.conf, the
-CONFIG_DB facts) and by the route-lookup proof in validate (REACH004/REACH005).
+The twin (tests/health/test_lab_border.py) proves the business-plane session for real; the lab's
+frr platform has no tenant VRFs (no VRF devices in the lab kernel), so tenant-VRF sessions are
+checked in the rendered files (FRR's parser on the SONiC frr.conf, the CONFIG_DB facts, the EOS and
+NVUE files here; AVD and the NVUE schema in tests/vendor) and by the route-lookup proof in validate
+(REACH004/REACH005).
 """
 
 from __future__ import annotations
@@ -120,13 +122,62 @@ def test_examples_validate_with_the_border() -> None:
 
 
 def test_platforms_without_border_rendering_are_brd001(write_spec: Any) -> None:
-    for platform in ("eos", "cumulus", "frr"):
-        hits = _findings(_data(), write_spec, "BRD001", platform)
-        assert [h.yaml_path for h in hits] == ["networks.border.leaves[0]", "networks.border.leaves[1]"], platform
-        assert hits[0].line and platform in hits[0].message
+    hits = _findings(_data(), write_spec, "BRD001", "frr")  # tenant VRFs: the frr platform has none
+    assert [h.yaml_path for h in hits] == ["networks.border.leaves[0]", "networks.border.leaves[1]"]
+    assert hits[0].line and "frr" in hits[0].message
+    assert all(p in hits[0].hint for p in ("sonic", "cumulus", "eos")) and "frr" not in hits[0].hint
+    for platform in ("eos", "cumulus", "sonic"):
+        assert not _findings(_data(), write_spec, "BRD001", platform), platform
     data = _data()
     data["networks"]["border"]["routers"][0]["vrfs"] = ["default"]
     assert not _findings(data, write_spec, "BRD001", "frr")  # the frr platform does the business plane
+
+
+def _sessions(fab: Fabric) -> list[Any]:
+    leaf = fab.devices["fe-leaf01"]
+    return [n for n in leaf.bgp if n.external]
+
+
+def test_eos_renders_border_sessions_per_vrf_with_policies() -> None:
+    fab = _fabric("eos")
+    leaf = fab.devices["fe-leaf01"]
+    conf = render_device(leaf, fab, environment())["startup-config"]
+    blocks = conf.split("\n!\n")
+    for n in _sessions(fab):
+        tag = (n.vrf or "default").upper()
+        assert f"ip prefix-list AIDC-EXT-IN-{tag}\n   seq 10 permit 0.0.0.0/0" in conf
+        assert f"ip prefix-list AIDC-EXT-OUT-{tag}\n   seq 10 permit {n.export[0]} le 32" in conf
+        assert f"route-map AIDC-EXT-IN-{tag} permit 10\n   match ip address prefix-list AIDC-EXT-IN-{tag}" in conf
+        port = leaf.port(n.interface or "")
+        iface = next(b for b in blocks if b.lstrip("\n").startswith(f"interface {port.name}\n"))
+        assert (f"   vrf {n.vrf}\n" in iface) == (n.vrf is not None) and f"   ip address {port.address}" in iface
+        ind = "      " if n.vrf else "   "
+        for line in (f"neighbor {n.peer_address} remote-as {n.peer_asn}",
+                     f"neighbor {n.peer_address} route-map AIDC-EXT-IN-{tag} in",
+                     f"neighbor {n.peer_address} route-map AIDC-EXT-OUT-{tag} out"):
+            assert f"\n{ind}{line}\n" in conf, line
+        if n.vrf:
+            vrf = conf[conf.rindex(f"\n   vrf {n.vrf}\n"):]  # the router bgp block comes last
+            assert f"      address-family ipv4\n         neighbor {n.peer_address} activate" in vrf.split("\n   !")[0]
+
+
+def test_cumulus_renders_border_sessions_per_vrf_with_policies() -> None:
+    fab = _fabric("cumulus")
+    leaf = fab.devices["fe-leaf01"]
+    tree = yaml.safe_load(render_device(leaf, fab, environment())["startup.yaml"])[0]["set"]
+    pol = tree["router"]["policy"]
+    for n in _sessions(fab):
+        tag = (n.vrf or "default").upper()
+        assert pol["prefix-list"][f"AIDC-EXT-IN-{tag}"]["rule"]["10"]["match"] == {"0.0.0.0/0": {}}
+        assert pol["prefix-list"][f"AIDC-EXT-OUT-{tag}"]["rule"]["10"]["match"] == {n.export[0]: {"max-prefix-len": 32}}
+        assert pol["route-map"][f"AIDC-EXT-IN-{tag}"]["rule"]["10"]["match"] == {"ip-prefix-list": f"AIDC-EXT-IN-{tag}"}
+        port = leaf.port(n.interface or "")
+        ip = tree["interface"][port.name]["ip"]
+        assert port.address in ip["address"] and ip.get("vrf") == n.vrf
+        nb = tree["vrf"][n.vrf or "default"]["router"]["bgp"]["neighbor"][n.peer_address]
+        assert nb["type"] == "numbered" and nb["remote-as"] == n.peer_asn
+        assert nb["address-family"]["ipv4-unicast"]["policy"] == {
+            "inbound": {"route-map": f"AIDC-EXT-IN-{tag}"}, "outbound": {"route-map": f"AIDC-EXT-OUT-{tag}"}}
 
 
 def test_tenant_without_l3vni_is_brd002_and_small_links_brd003(write_spec: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import time
 from collections.abc import Iterator
 
@@ -14,8 +13,8 @@ from tests.health.labkit import (
     configure_manually,
     configure_with_apply,
     free_oob_prefix,
+    lab_workspace,
     make_spec,
-    why_no_lab,
 )
 from toolkit.design import design
 from toolkit.lab import lab_down, lab_up
@@ -24,12 +23,7 @@ from toolkit.spec import load
 
 @pytest.fixture(scope="module")
 def health_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HealthLab]:
-    reason = why_no_lab()
-    if reason:
-        pytest.skip(reason)
-    work = tmp_path_factory.mktemp("health-lab")
-    rng = random.Random(os.getpid() ^ time.time_ns())
-    cluster = f"hc{rng.randrange(16**5):05x}"
+    work, rng, cluster = lab_workspace(tmp_path_factory, "health-lab", "hc")
     spec = make_spec(work / "spec", cluster, free_oob_prefix(rng))
     res = load(spec)
     assert res.spec is not None, res.findings

@@ -80,12 +80,25 @@ def make_spec(dest: Path, cluster: str, oob: ipaddress.IPv4Network) -> Path:
     return dest
 
 
+def lab_workspace(tmp_path_factory: Any, name: str, prefix: str) -> tuple[Path, random.Random, str]:
+    """Skip without a lab; else a fresh folder, a random source and a unique cluster name."""
+    reason = why_no_lab()
+    if reason:
+        import pytest
+
+        pytest.skip(reason)
+    work: Path = tmp_path_factory.mktemp(name)
+    rng = random.Random(os.getpid() ^ time.time_ns())
+    return work, rng, f"{prefix}{rng.randrange(16**5):05x}"
+
+
 # ----------------------------------------------------------------------------- configuration
 
 
 def configure_with_apply(fabric: Fabric, state_dir: Path) -> None:
     from toolkit.plan import apply
     from toolkit.render import render
+
     result = apply(fabric, render(fabric), LabTarget(fabric.name, state_dir), storage=True)  # + Ceph
     if not result.ok:
         bad = [

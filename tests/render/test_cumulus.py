@@ -312,11 +312,14 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         assert bgp["path-selection"]["multipath"]["aspath-ignore"] is True, where
         v4 = bgp["address-family"]["ipv4-unicast"]
         assert v4["multipaths"]["ebgp"] == dev.ecmp, where
-        # border sessions: not rendered for Cumulus yet (BRD001 refuses a Cumulus border leaf)
-        expected = {(b.interface if b.unnumbered else b.peer_address): b for b in dev.bgp if not b.external}
+        # the default VRF's sessions; border sessions of tenants sit in their VRF
+        expected = {(b.interface if b.unnumbered else b.peer_address): b for b in dev.bgp if b.vrf is None}
         assert set(bgp["neighbor"]) == set(expected), where
-        for peer, b in expected.items():
-            n = bgp["neighbor"][peer]
+        for peer, b in [*expected.items(), *((x.peer_address, x) for x in dev.bgp if x.vrf is not None)]:
+            n = (bgp if b.vrf is None else S["vrf"][b.vrf]["router"]["bgp"])["neighbor"][peer]
+            tag = (b.vrf or "default").upper()
+            want = {"inbound": {"route-map": f"AIDC-EXT-IN-{tag}"}, "outbound": {"route-map": f"AIDC-EXT-OUT-{tag}"}}
+            assert dig(n, "address-family", "ipv4-unicast", "policy", default={}) == (want if b.external else {})
             assert n["remote-as"] == b.peer_asn, (where, peer)
             assert n["type"] == ("unnumbered" if b.unnumbered else "numbered"), (where, peer)
             if b.unnumbered:

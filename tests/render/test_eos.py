@@ -40,6 +40,7 @@ from typing import Any
 
 import pytest
 
+from toolkit import platforms
 from toolkit.design.model import BgpNeighbor, Device, Fabric, put
 from toolkit.design.naming import serdes_lanes, switch_port_name
 from toolkit.render.core import environment
@@ -340,7 +341,7 @@ def _bgp(node: Node) -> Bgp:
             assert w[1] not in b.vrfs, f"line {c.lineno}: vrf {w[1]} twice in router bgp"
             r: dict[str, Any] = {"rt": [], "redistribute": []}
             for s in c.children:
-                sw = s.leaf()
+                sw = s.text.split() if s.text == "address-family ipv4" else s.leaf()
                 if sw[0] == "rd" and len(sw) == 2:
                     r["rd"] = sw[1]
                 elif sw[0] == "route-target" and len(sw) == 4 and sw[1] in ("import", "export") and sw[2] == "evpn":
@@ -349,6 +350,23 @@ def _bgp(node: Node) -> Bgp:
                     r["router_id"] = _ipv4(sw[1], s.lineno)
                 elif sw[0] == "redistribute":
                     r["redistribute"].append(" ".join(sw[1:]))
+                elif sw[0] == "neighbor" and len(sw) >= 4:  # a border session in the tenant's VRF
+                    vn = r.setdefault("neighbors", {}).setdefault(_ipv4(sw[1], s.lineno), {})
+                    if sw[2] == "remote-as" and len(sw) == 4:
+                        vn["remote_as"] = int(sw[3])
+                    elif sw[2] == "description":
+                        vn["description"] = " ".join(sw[3:])
+                    elif sw[2] == "route-map" and len(sw) == 5 and sw[4] in ("in", "out"):
+                        vn[f"route_map_{sw[4]}"] = sw[3]
+                    else:
+                        raise AssertionError(f"line {s.lineno}: unexpected router bgp vrf neighbor line {s.text!r}")
+                    assert "remote_as" in vn, f"line {s.lineno}: neighbor used before its remote-as"
+                elif sw == ["address-family", "ipv4"]:
+                    r["activate"] = []
+                    for g in s.children:
+                        gw = g.leaf()
+                        assert gw[0] == "neighbor" and gw[2:] == ["activate"], f"line {g.lineno}: {g.text!r}"
+                        r["activate"].append(gw[1])
                 else:
                     raise AssertionError(f"line {s.lineno}: unexpected router bgp vrf line {s.text!r}")
             b.vrfs[w[1]] = r
@@ -385,6 +403,8 @@ def _bgp(node: Node) -> Bgp:
                     n["description"] = " ".join(w[3:])
                 elif w[2:] == ["send-community", "extended"]:
                     n["send_community"] = "extended"
+                elif w[2] == "route-map" and len(w) == 5 and w[4] in ("in", "out"):
+                    n[f"route_map_{w[4]}"] = w[3]
                 else:
                     raise AssertionError(f"line {c.lineno}: unexpected neighbor line {c.text!r}")
                 assert "remote_as" in n, f"line {c.lineno}: neighbor {peer} used before its remote-as"
@@ -443,8 +463,9 @@ def parse_eos(text: str) -> EosConfig:
             entries = conf.prefix_lists.setdefault(w[2], [])
             for c in node.children:
                 cw = c.leaf()
-                assert len(cw) == 4 and cw[0] == "seq" and cw[2] in ("permit", "deny"), f"line {c.lineno}"
-                entries.append((int(cw[1]), cw[2], str(ipaddress.IPv4Network(cw[3]))))
+                assert len(cw) in (4, 6) and cw[0] == "seq" and cw[2] in ("permit", "deny"), f"line {c.lineno}"
+                assert len(cw) == 4 or (cw[4] == "le" and 0 < int(cw[5]) <= 32), f"line {c.lineno}"  # border export
+                entries.append((int(cw[1]), cw[2], " ".join([str(ipaddress.IPv4Network(cw[3])), *cw[4:]])))
             assert len({e[0] for e in entries}) == len(entries), f"prefix-list {w[2]}: duplicate seq"
         elif w[0] == "route-map" and len(w) == 4 and w[2] in ("permit", "deny"):
             conf.route_maps.setdefault(w[1], []).append((w[2], int(w[3]), [c.text for c in node.children]))
@@ -647,7 +668,9 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
             assert all(C.interfaces[m].channel_group == p.es_id for m in p.members), ctx
             continue
         assert i.speed is not None and parse_speed(i.speed) == (p.speed, lanes_per_port(dev, p.breakout)), ctx
-        assert i.vrf is None and i.virtual_address is None, ctx
+        # a border link of a tenant sits in the tenant's VRF
+        assert i.vrf == (None if p.vrf is None else platforms.get("eos").vrf_name(p.vrf)), ctx
+        assert i.virtual_address is None, ctx
         if p.bond is not None:
             assert (i.mode, i.access_vlan, i.routed, i.address) == (None, None, False, None), ctx
             assert i.channel_group is not None and f"Port-Channel{i.channel_group}" == p.bond, ctx
@@ -727,7 +750,8 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
             a.vlan: {"rd": f"{rid}:{a.vni}", "rt": [("both", f"{a.vni}:{a.vni}")], "learned": True} for a in dev.tenants
         }, where
         # RD <router-id>:<VNI>, RT <VNI>:<VNI> (eos.py: EOS needs them explicit, the Fabric has none)
-        assert C.bgp.vrfs == {
+        border = ("neighbors", "activate")  # the tenant's border sessions: checked with the BGP sessions
+        assert {k: {x: y for x, y in v.items() if x not in border} for k, v in C.bgp.vrfs.items()} == {
             t.vrf: {"rd": f"{rid}:{t.l3vni}", "rt": [("import", rt), ("export", rt)], "router_id": rid,
                     "redistribute": ["connected"]}
             for t in (tenants[a.vni] for a in dev.tenants) if t.l3vni is not None
@@ -750,15 +774,21 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         # one ASN per spine tier: ECMP paths have equal AS paths, multipath-relax is not needed
         assert not b.default_ipv4_unicast and not b.multipath_relax, where
         assert b.maximum_paths == (dev.ecmp, dev.ecmp), where
-        # border sessions: not rendered for EOS yet (BRD001 refuses an EOS border leaf)
-        expected = {peer_key(dev, fab, n): n for n in dev.bgp if not n.external}
-        assert len(expected) == len([n for n in dev.bgp if not n.external]), f"{where}: two sessions to one peer"
+        # the default VRF's sessions (border sessions of tenants sit in their VRF's block)
+        expected = {peer_key(dev, fab, n): n for n in dev.bgp if n.vrf is None}
+        assert len(expected) == len([n for n in dev.bgp if n.vrf is None]), f"{where}: two sessions to one peer"
         assert set(b.neighbors) == set(expected), where
-        for peer, n in expected.items():
-            got = b.neighbors[peer]
+        for peer, n in [*expected.items(), *((x.peer_address or "", x) for x in dev.bgp if x.vrf is not None)]:
+            got = b.neighbors[peer] if n.vrf is None else b.vrfs[n.vrf]["neighbors"][peer]
             assert got["remote_as"] == n.peer_asn, (where, peer)
-            assert got.get("description") == f"{n.peer_device}:{n.peer_interface}", (where, peer)
+            desc = f"{n.peer_device}:{n.peer_interface}" if n.peer_interface else n.peer_device
+            assert got.get("description") == desc, (where, peer)
             assert (got.get("send_community") == "extended") is (EVPN in n.afis), (where, peer)
+            tag = (n.vrf or "default").upper()
+            want = {"in": f"AIDC-EXT-IN-{tag}", "out": f"AIDC-EXT-OUT-{tag}"} if n.external else {}
+            assert {k: got[f"route_map_{k}"] for k in ("in", "out") if f"route_map_{k}" in got} == want, (where, peer)
+            if n.vrf is not None:
+                assert b.vrfs[n.vrf]["activate"].count(peer) == 1, (where, peer)
         assert sorted(b.afs["ipv4"]["activate"]) == sorted(k for k, n in expected.items() if IPV4 in n.afis), where
         assert not b.afs["ipv4"]["next_hop_unchanged"]
         if evpn_peers:

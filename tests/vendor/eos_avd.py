@@ -85,6 +85,8 @@ def _ethernet(b: Block, unmapped: list[str]) -> dict[str, Any]:
             e.setdefault("switchport", {}).update({"access_vlan": int(w[3])})
         elif w[:2] == ["ip", "address"]:
             e["ip_address"] = w[2]
+        elif w[0] == "vrf":
+            e["vrf"] = w[1]
         elif w[0] == "channel-group" and w[2:] == ["mode", "active"]:
             e["channel_group"] = {"id": int(w[1]), "mode": "active"}
         elif w[:2] == ["qos", "trust"]:
@@ -159,6 +161,8 @@ def _bgp(b: Block, unmapped: list[str]) -> dict[str, Any]:
             _by(neighbors, "ip_address", w[1])["description"] = c.line.split(" ", 3)[3]
         elif w[0] == "neighbor" and w[2] == "send-community":
             _by(neighbors, "ip_address", w[1])["send_community"] = w[3]
+        elif w[0] == "neighbor" and w[2] == "route-map":
+            _by(neighbors, "ip_address", w[1])[f"route_map_{w[4]}"] = w[3]
         elif w[:2] == ["redistribute", "connected"]:
             conn: dict[str, Any] = {"enabled": True}
             if w[2:3] == ["route-map"]:
@@ -201,6 +205,20 @@ def _bgp(b: Block, unmapped: list[str]) -> dict[str, Any]:
                     vrf["router_id"] = gw[1]
                 elif g.line == "redistribute connected":
                     vrf["redistribute"] = {"connected": {"enabled": True}}
+                elif gw[0] == "neighbor" and gw[2] == "remote-as":
+                    _by(vrf.setdefault("neighbors", []), "ip_address", gw[1])["remote_as"] = gw[3]
+                elif gw[0] == "neighbor" and gw[2] == "description":
+                    _by(vrf.setdefault("neighbors", []), "ip_address", gw[1])["description"] = g.line.split(" ", 3)[3]
+                elif gw[0] == "neighbor" and gw[2] == "route-map":
+                    _by(vrf.setdefault("neighbors", []), "ip_address", gw[1])[f"route_map_{gw[4]}"] = gw[3]
+                elif g.line == "address-family ipv4":
+                    vaf = vrf.setdefault("address_family_ipv4", {})
+                    for h in g.children:
+                        hw = h.line.split()
+                        if hw[0] == "neighbor" and hw[2] == "activate":
+                            vaf.setdefault("neighbors", []).append({"ip_address": hw[1], "activate": True})
+                        else:
+                            unmapped.append(f"{b.line} / {c.line} / {g.line} / {h.line}")
                 else:
                     unmapped.append(f"{b.line} / {c.line} / {g.line}")
             r.setdefault("vrfs", []).append(vrf)

@@ -122,11 +122,13 @@ def lldp_ports(fabric: Fabric, present: Present) -> list[Case]:
 
 
 def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
-    """Every BGP neighbor of every switch; unnumbered sessions are keyed by interface."""
+    """Every BGP neighbor of every switch; unnumbered sessions are keyed by interface. A border
+    session is checked wherever its leaf is: the external router is no device of the target (the
+    twin plays it in a namespace of its own)."""
     out = []
     for dev in _switches(fabric, present):
         for n in dev.bgp:
-            if not _has(present, n.peer_device):
+            if not n.external and not _has(present, n.peer_device):
                 continue
             if n.interface and (n.unnumbered or not n.peer_address):
                 try:
@@ -561,6 +563,79 @@ def tenant_oob_isolation(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+# ------------------------------------------------------------------------------ border
+
+
+def _outside_sources(fabric: Fabric, present: Present) -> list[tuple[Device, Port, str | None]]:
+    """(server, port, tenant) of every address that gets a route out of the fabric or must not:
+    business-plane host ports with a default route, and every tenant member's port."""
+    out: list[tuple[Device, Port, str | None]] = []
+    for dev in _servers(fabric, present):
+        for p in dev.ports:
+            if p.plane == "business" and not p.tenant and p.address and "default" in p.routes:
+                out.append((dev, p, None))
+    for t in fabric.tenants:
+        for m in t.members:
+            mp = _member_port(fabric, m.server, m.port)
+            if mp is not None and _has(present, m.server):
+                out.append((fabric.devices[m.server], mp.model_copy(update={"address": m.address}), t.name))
+    return out
+
+
+def external_reach(fabric: Fabric, present: Present) -> list[Case]:
+    """With a border: every business host and every member of a tenant peering with the external
+    routers reaches the border's probe address (behind the routers) from its own address; members
+    of other tenants do not (their VRF has no way out)."""
+    b = fabric.border
+    if b is None:
+        return []
+    out = []
+    for dev, p, tenant in _outside_sources(fabric, present):
+        src = ip_of(p.address)
+        out.append(
+            Case(
+                dev.name,
+                p.name,
+                {
+                    "src": src,
+                    "dst": b.probe,
+                    "who": f"tenant {tenant}" if tenant else "business host",
+                    "out": tenant is None or tenant in b.tenants,
+                },
+                suffix="outside",
+                probes=(Probe("ping", (src, b.probe, "56", "retry")),),
+            )
+        )
+    return out
+
+
+def external_isolation(fabric: Fabric, present: Present) -> list[Case]:
+    """With a border: from each member of a border tenant, routed from its tenant address (so
+    through its default route, the way out), no other tenant's member answers — the external
+    routers know every tenant's exported subnet and must not carry one tenant into another."""
+    b = fabric.border
+    if b is None:
+        return []
+    out = []
+    for dev, p, tenant in _outside_sources(fabric, present):
+        if tenant is None or tenant not in b.tenants:
+            continue
+        others = [(u, n) for u in fabric.tenants if u.name != tenant for n in u.members]
+        picked = [(u, n) for u, n in others if n.server != dev.name and _has(present, n.server)]
+        for u, n in picked[:ISOLATION_PEERS]:
+            src, dst = ip_of(p.address), ip_of(n.address)
+            out.append(
+                Case(
+                    dev.name,
+                    p.name,
+                    {"tenant": tenant, "src": src, "dst": dst, "peer": f"{n.server} {n.port}", "peer_tenant": u.name},
+                    suffix=f"{n.server}:{n.port}",
+                    probes=(Probe("ping", (src, dst, "56", "")),),
+                )
+            )
+    return out
+
+
 # ------------------------------------------------------------------------------ hardware
 
 
@@ -652,6 +727,8 @@ BUILDERS: dict[str, Builder] = {
     "tenant_reach": tenant_reach,
     "tenant_isolation": tenant_isolation,
     "tenant_oob_isolation": tenant_oob_isolation,
+    "external_reach": external_reach,
+    "external_isolation": external_isolation,
     "gpu_servers": gpu_servers,
     "rdma_nics": rdma_nics,
     "rail_pairs": rail_pairs,

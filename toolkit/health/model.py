@@ -17,6 +17,7 @@ LAYERS: tuple[str, ...] = (
     "host-routing",
     "mtu-path",
     "tenants",
+    "external",
     "identity",
     "storage",
     "hardware",

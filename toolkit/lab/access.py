@@ -9,6 +9,7 @@ from pathlib import Path
 
 from toolkit.lab.processes import WRAP, ns_argv
 from toolkit.lab.state import FRR_ETC, FRR_RELOAD, LabError, require_state
+from toolkit.lab.topology import LabExternal, LabNode
 
 
 def device_argv(cluster_name: str, state_dir: Path | str, device: str, argv: Sequence[str]) -> list[str]:
@@ -69,10 +70,16 @@ def ssh_argv(cluster_name: str, state_dir: Path | str, device: str, *command: st
 
 
 def vtysh_argv(cluster_name: str, state_dir: Path | str, device: str, *commands: str) -> list[str]:
-    """argv for ``vtysh -N <ns> -c <command>...`` on a lab switch (no commands: interactive)."""
-    node = require_state(cluster_name, state_dir).node(device)
-    if not node.frr:
-        raise LabError(f"{device} is not a switch: no FRR")
+    """argv for ``vtysh -N <ns> -c <command>...`` on a lab switch or external router (no commands:
+    interactive)."""
+    topo = require_state(cluster_name, state_dir).topology
+    node: LabNode | LabExternal
+    if any(x.device == device for x in topo.externals):
+        node = topo.external(device)
+    else:
+        node = topo.node(device)
+        if not node.frr:
+            raise LabError(f"{device} is not a switch: no FRR")
     argv = ["vtysh", "-N", node.namespace]
     for c in commands:
         argv += ["-c", c]

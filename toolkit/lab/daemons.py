@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from toolkit.lab.external import external_frr_conf
 from toolkit.lab.processes import ns_argv, record_alive, run_parallel, spawn
 from toolkit.lab.state import (
     FRR_BIN,
@@ -24,7 +25,7 @@ from toolkit.lab.state import (
     frr_log,
     lldp_socket,
 )
-from toolkit.lab.topology import LabNode
+from toolkit.lab.topology import LabExternal, LabNode
 
 
 def keygen(sshdir: Path) -> tuple[Path, Path]:
@@ -101,17 +102,19 @@ def ssh_files(st: LabState, host_key: Path, client_key: Path) -> None:
     write_file(Path(st.ssh.config), "\n".join(lines))
 
 
-def frr_files(st: LabState, node: LabNode) -> None:
+def frr_files(st: LabState, node: LabNode | LabExternal) -> None:
     etc = FRR_ETC / node.namespace
     run = FRR_RUN / node.namespace
     etc.mkdir(mode=0o755)
     run.mkdir(mode=0o755, exist_ok=True)
-    write_file(
-        etc / "frr.conf",
-        f"frr defaults {st.frr_profile}\nhostname {node.hostname}\nlog stdout informational\n"
-        "service integrated-vtysh-config\n!\n",
-        0o640,
-    )
+    if isinstance(node, LabExternal):
+        conf = external_frr_conf(node, st.frr_profile)
+    else:
+        conf = (
+            f"frr defaults {st.frr_profile}\nhostname {node.hostname}\nlog stdout informational\n"
+            "service integrated-vtysh-config\n!\n"
+        )
+    write_file(etc / "frr.conf", conf, 0o640)
     write_file(etc / "vtysh.conf", "service integrated-vtysh-config\n", 0o640)
     daemons = ["# aidc lab: daemons are started by toolkit.lab, this file documents them"]
     daemons += [f"{d}={'yes' if d in FRR_DAEMONS else 'no'}" for d in ("zebra", "bgpd", "staticd", "bfdd")]
@@ -176,7 +179,7 @@ def start_lldpd(st: LabState, node: LabNode) -> None:
     spawn(st, node, "lldpd", argv, log)
 
 
-def frr_daemon_argv(st: LabState, node: LabNode, daemon: str, *, detached: bool = False) -> list[str]:
+def frr_daemon_argv(st: LabState, node: LabNode | LabExternal, daemon: str, *, detached: bool = False) -> list[str]:
     """Command line of one FRR daemon of a lab switch (run inside its namespace). ``detached``:
     the daemon forks and logs to the switch's FRR log itself (a restart from an SSH session)."""
     argv = [str(FRR_BIN / daemon), "-N", node.namespace, "-F", st.frr_profile, "-P", "0"]
@@ -185,7 +188,7 @@ def frr_daemon_argv(st: LabState, node: LabNode, daemon: str, *, detached: bool 
     return [*argv, "--log", "stdout"]
 
 
-def start_frr(st: LabState, node: LabNode) -> None:
+def start_frr(st: LabState, node: LabNode | LabExternal) -> None:
     frr_files(st, node)
     for d in FRR_DAEMONS:
         spawn(st, node, d, frr_daemon_argv(st, node, d), frr_log(st, node))
@@ -199,6 +202,8 @@ def wait_ready(st: LabState, timeout: float) -> None:
         if n.frr:
             socks += [FRR_RUN / n.namespace / f"{d}.vty" for d in FRR_DAEMONS]
         want_sock[n.device] = socks
+    for x in st.topology.externals:
+        want_sock[x.device] = [FRR_RUN / x.namespace / f"{d}.vty" for d in FRR_DAEMONS]
     want_ssh = {n.device: n.mgmt_ip for n in st.topology.nodes}
     sshd_pid = {r.device: r.pid for r in st.processes if r.name == "sshd" and r.device}
     while True:
@@ -244,7 +249,8 @@ def listening(pid: int, ip: str, port: int) -> bool:
 
 
 def boot_frr(st: LabState) -> None:
+    hosts: list[LabNode | LabExternal] = [*(n for n in st.topology.nodes if n.frr), *st.topology.externals]
     jobs: list[tuple[list[str], str | None]] = [
-        (ns_argv(n.namespace, n.hostname, ["vtysh", "-N", n.namespace, "-b"]), None) for n in st.topology.nodes if n.frr
+        (ns_argv(n.namespace, n.hostname, ["vtysh", "-N", n.namespace, "-b"]), None) for n in hosts
     ]
     run_parallel(jobs, "vtysh -b", width=8)

@@ -101,7 +101,11 @@ def lab_up(
         topology=topo,
         namespaces=[*topo.namespaces, topo.oob_namespace],
         root_links=[topo.controller_ifname],
-        frr_dirs=[str(base / n.namespace) for n in topo.nodes if n.frr for base in (FRR_ETC, FRR_RUN)],
+        frr_dirs=[
+            str(base / ns)
+            for ns in [*(n.namespace for n in topo.nodes if n.frr), *(x.namespace for x in topo.externals)]
+            for base in (FRR_ETC, FRR_RUN)
+        ],
         ssh=SshAccess(
             private_key=str(sshdir / "id_ed25519"),
             public_key=str(sshdir / "id_ed25519.pub"),
@@ -135,6 +139,8 @@ def lab_up(
                 start_frr(st, n)
             if i % 16 == 15:
                 save_state(st)  # lab_down also finds unrecorded processes through the namespaces
+        for x in topo.externals:  # the upstream routers of the border
+            start_frr(st, x)
         save_state(st)
         st.timings["spawn"] = round(time.monotonic() - t0, 3)
         t0 = time.monotonic()

@@ -140,9 +140,9 @@ def preflight(topo: LabTopology) -> None:
         if net.version == oob.version and net.overlaps(oob) and net.prefixlen > 0:
             raise LabError(f"OOB prefix {oob} overlaps route {dst} dev {r.get('dev')} in the root namespace")
     for frr_dir in (FRR_ETC, FRR_RUN):
-        for n in topo.nodes:
-            if n.frr and (frr_dir / n.namespace).exists():
-                raise LabError(f"{frr_dir / n.namespace} already exists")
+        for ns in [*(n.namespace for n in topo.nodes if n.frr), *(x.namespace for x in topo.externals)]:
+            if (frr_dir / ns).exists():
+                raise LabError(f"{frr_dir / ns} already exists")
 
 
 def create_network(st: LabState) -> None:
@@ -165,6 +165,12 @@ def create_network(st: LabState) -> None:
             f"link add name {n.mgmt_ifname} mtu {n.mgmt_mtu} netns {n.namespace} type veth "
             f"peer name {n.oob_ifname} mtu {n.mgmt_mtu} netns {topo.oob_namespace}\n"
         )
+    for x in topo.externals:  # border leaf port <-> the upstream router's port
+        for xl in x.links:
+            root.append(
+                f"link add name {xl.leaf_ifname} mtu {xl.mtu} netns {xl.leaf_namespace} type veth "
+                f"peer name {xl.ifname} mtu {xl.mtu} netns {x.namespace}\n"
+            )
     root.append(
         f"link add name {topo.controller_ifname} type veth peer name {topo.controller_peer} "
         f"netns {topo.oob_namespace}\n"
@@ -191,5 +197,10 @@ def create_network(st: LabState) -> None:
         ]
         cmds += [f"link set {i} up\n" for i in n.interfaces]
         jobs.append((["ip", "-n", n.namespace, "-batch", "-"], "".join(cmds)))
+    for x in topo.externals:
+        cmds = ["link set lo up\n", f"addr add {x.probe}/32 dev lo\n"]
+        for xl in x.links:
+            cmds += [f"link set {xl.ifname} up\n", f"addr add {xl.address} dev {xl.ifname}\n"]
+        jobs.append((["ip", "-n", x.namespace, "-batch", "-"], "".join(cmds)))
     run_parallel(jobs, "interface setup")
     st.timings["network_namespaces"] = round(time.monotonic() - t0, 3)

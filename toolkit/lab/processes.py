@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from toolkit.lab.state import DownReport, LabError, LabState, ProcessRecord
-from toolkit.lab.topology import LabNode
+from toolkit.lab.topology import LabExternal, LabNode
 
 WRAP = 'hostname "$0" && exec "$@"'
 
@@ -61,7 +61,7 @@ def pss_kib(pid: int) -> int:
     return _proc_kib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
-def spawn(st: LabState, node: LabNode | None, name: str, argv: list[str], log: Path) -> ProcessRecord:
+def spawn(st: LabState, node: LabNode | LabExternal | None, name: str, argv: list[str], log: Path) -> ProcessRecord:
     ns = node.namespace if node else st.topology.oob_namespace
     host = node.hostname if node else "oob"
     full = ns_argv(ns, host, argv)

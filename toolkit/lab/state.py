@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolkit.lab.topology import LabNode, LabTopology
+from toolkit.lab.topology import LabExternal, LabNode, LabTopology
 
 FRR_BIN = Path("/usr/lib/frr")
 
@@ -186,5 +186,5 @@ def lldp_socket(st: LabState, device: str) -> str:
     return str(Path(st.run_dir) / f"{device}.lldpd.sock")
 
 
-def frr_log(st: LabState, node: LabNode) -> Path:
+def frr_log(st: LabState, node: LabNode | LabExternal) -> Path:
     return Path(st.log_dir) / f"{node.device}.frr.log"

@@ -10,6 +10,10 @@
   ``mgmt_address``; the other end is a port of the OOB bridge;
 - in a scoped lab, a cabled port whose peer is outside the scope still exists: a veth whose other
   end (``x<N>``) stays down in the OOB namespace (``stubs``), so configurations apply unchanged;
+- per external router of the border (``fabric.border``) whose border leaves are in scope: one
+  namespace playing the upstream router (FRR, the probe address on its loopback, see
+  ``toolkit.lab.external``) and one veth per designed external link, the leaf end named after the
+  border leaf's port, the router end ``up<N>`` with the router's address of that link;
 - one veth from the OOB namespace to the root namespace carrying
   ``fabric.site.controller_address`` (with the OOB prefix length): aidc reaches every device from
   there.
@@ -76,6 +80,32 @@ class LabNode(_M):
     interfaces: list[str]
 
 
+class LabExternalLink(_M):
+    """One designed external link: border leaf port <-> a port of the upstream router namespace."""
+
+    leaf: str
+    leaf_namespace: str
+    leaf_ifname: str
+    leaf_ip: str
+    leaf_asn: int
+    mtu: int
+    ifname: str
+    address: str
+    vrf: str
+
+
+class LabExternal(_M):
+    """An external router of the border, played by an FRR namespace (no SSH, no LLDP, no OOB)."""
+
+    device: str
+    namespace: str
+    hostname: str
+    asn: int
+    router_id: str
+    probe: str
+    links: list[LabExternalLink]
+
+
 class LabTopology(_M):
     cluster: str
     scope: str | None
@@ -92,6 +122,8 @@ class LabTopology(_M):
     stubs: list[LabLinkEnd] = []
     """Ports whose cable leads out of the scope: they exist (a veth whose other end waits, down,
     in the OOB namespace) so the device's configuration applies, but they have no carrier."""
+    externals: list[LabExternal] = []
+    """The upstream routers of the border (``lab.external``)."""
 
     def node(self, device: str) -> LabNode:
         for n in self.nodes:
@@ -99,9 +131,16 @@ class LabTopology(_M):
                 return n
         raise KeyError(f"device {device!r} is not part of lab {self.cluster}")
 
+    def external(self, name: str) -> LabExternal:
+        for x in self.externals:
+            if x.device == name:
+                return x
+        raise KeyError(f"external router {name!r} is not part of lab {self.cluster}")
+
     @property
     def namespaces(self) -> list[str]:
-        return [n.namespace for n in self.nodes]
+        """Every device namespace: the nodes', then the external routers' (not the OOB one)."""
+        return [n.namespace for n in self.nodes] + [x.namespace for x in self.externals]
 
 
 def lab_id(cluster: str) -> str:
@@ -277,6 +316,9 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
         by_name[c.a_device].interfaces.append(ends[0].ifname)
         by_name[c.b_device].interfaces.append(ends[1].ifname)
 
+    externals = _externals(fabric, by_name, used)
+    if len(set([*(n.namespace for n in nodes), *(x.namespace for x in externals)])) != len(nodes) + len(externals):
+        raise LabTopologyError("an external router maps to the namespace of a device")
     lid = lab_id(cluster)
     return LabTopology(
         cluster=cluster,
@@ -292,4 +334,50 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
         nodes=nodes,
         links=links,
         stubs=stubs,
+        externals=externals,
     )
+
+
+def _externals(fabric: Fabric, by_name: dict[str, LabNode], used: dict[tuple[str, str], str]) -> list[LabExternal]:
+    """The border's external routers with the links of the border leaves in scope."""
+    b = fabric.border
+    if b is None:
+        return []
+    out: dict[str, LabExternal] = {}
+    for link in b.links:
+        node = by_name.get(link.leaf)
+        if node is None:
+            continue
+        dev = fabric.devices[link.leaf]
+        port = dev.port(link.port)
+        _check_ifname(link.leaf, port.ifname)
+        key = (link.leaf, port.ifname)
+        if key in used:
+            raise LabTopologyError(f"{link.leaf}: interface {port.ifname} used twice ({used[key]})")
+        used[key] = f"external link to {link.router}"
+        x = out.get(link.router)
+        if x is None:
+            x = out[link.router] = LabExternal(
+                device=link.router,
+                namespace=namespace_name(fabric.name, f"ext-{link.router}"),
+                hostname=link.router,
+                asn=link.asn,
+                router_id=b.probe,
+                probe=b.probe,
+                links=[],
+            )
+        x.links.append(
+            LabExternalLink(
+                leaf=link.leaf,
+                leaf_namespace=node.namespace,
+                leaf_ifname=port.ifname,
+                leaf_ip=link.leaf_address.split("/")[0],
+                leaf_asn=dev.asn or 0,
+                mtu=port.mtu,
+                ifname=f"up{len(x.links)}",
+                address=link.router_address,
+                vrf=link.vrf,
+            )
+        )
+        node.interfaces.append(port.ifname)
+    return list(out.values())

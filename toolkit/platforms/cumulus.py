@@ -29,6 +29,7 @@ PLATFORM = Platform(
     switch_wide_roce=True,
     os_versions=("5.11", "5.12", "5.13", "5.14"),
     capabilities=frozenset(
-        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh"}
+        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh",
+         "border", "border-vrf"}
     ),
 )

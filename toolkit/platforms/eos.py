@@ -43,6 +43,7 @@ PLATFORM = Platform(
     lag_prefix="Port-Channel",
     os_versions=("4.30", "4.31", "4.32"),
     capabilities=frozenset(
-        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh"}
+        {"evpn", "l3vni", "anycast-gateway", "breakout", "mgmt-vrf", "lldp", "pfc", "ecn", "evpn-mh",
+         "border", "border-vrf"}
     ),
 )

@@ -1,8 +1,8 @@
 """BRD: the border comes up — every border leaf can render its external sessions and every VRF
 that peers outside exists.
 
-BRD001 a border leaf whose platform renders no external sessions (``border``: cumulus and eos
-       not yet), or none in tenant VRFs (``border-vrf``: the frr platform has no tenant VRFs).
+BRD001 a border leaf whose platform renders no external sessions (``border``), or none in tenant
+       VRFs (``border-vrf``: the frr platform has no tenant VRFs; sonic, cumulus and eos have both).
 BRD002 a tenant peering with an external router needs its L3VNI (its VRF on every leaf).
 BRD003 a router's ``links`` prefix is too small for one /31 per border leaf and VRF.
 BRD004 a router's ``vrfs`` names a tenant the spec does not have.
@@ -39,7 +39,7 @@ def _platform(spec: ClusterSpec, fabric: Fabric) -> Out:
                 f"border leaf {name} runs {dev.platform}, which aidc cannot render "
                 f"{'tenant-VRF ' if need == 'border-vrf' else ''}external BGP sessions for yet",
                 "make the border pair a switch model on a platform with the "
-                f"'{need}' capability (sonic{'' if need == 'border-vrf' else ', frr'})",
+                f"'{need}' capability ({', '.join(p.name for p in platforms.all_platforms() if p.has(need))})",
             )
 
 

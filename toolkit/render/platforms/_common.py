@@ -551,6 +551,12 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     )
 
 
+def port_vrfs(v: DeviceView) -> dict[str, str]:
+    """Native port name -> the platform's VRF name, for ports in a tenant VRF (border links)."""
+    tenant_vrf = {t.name: t.vrf for t in v.tenants}
+    return {p.name: tenant_vrf[p.port.vrf] for p in v.ports if p.port.vrf is not None}
+
+
 def _pkey(vrf: str | None, tenant_vrf: dict[str, str]) -> str:
     return "default" if vrf is None else tenant_vrf.get(vrf, vrf)
 
@@ -574,4 +580,5 @@ def device_context(v: DeviceView) -> dict[str, object]:
         "mgmt_vrf": v.dev.mgmt_vrf,
         "vxlan_port": VXLAN_UDP_PORT,
         "syslog_port": SYSLOG_UDP_PORT,
+        "port_vrfs": port_vrfs(v),
     }

@@ -38,6 +38,11 @@ Derivations (mechanical, from the Fabric):
 - Anycast gateway: one SVI per tenant with ``ip vrr`` address = tenant gateway / subnet length and
   ``ip vrr mac-address`` = ``tenant.gateway_mac``; the Fabric has no per-leaf SVI address, so none
   is configured. L3VNI per tenant VRF (``vrf <vrf> evpn vni``) with ``route-export to-evpn``.
+- Border (``BgpNeighbor.external``): the routed link port joins the tenant's VRF (``ip vrf``) when
+  the session is a tenant's; the numbered session sits in ``vrf default`` or the tenant's VRF with
+  ``policy inbound/outbound route-map``; per VRF a prefix-list and route-map each way
+  (``_common.ExternalPolicy``: accept exact, export with ``max-prefix-len 32``). The default route
+  reaches the tenant's other leaves as an EVPN type-5 route (``route-export to-evpn``).
 """
 
 from __future__ import annotations

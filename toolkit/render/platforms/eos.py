@@ -35,6 +35,10 @@ Derivations (mechanical, from the Fabric):
   priority (``no-drop``), PFC watchdog, ECN thresholds in kbytes on the lossless tx-queue(s),
   strict priority on the CNP tx-queue; ``qos map dscp ... to traffic-class`` globally
   (traffic class = tx-queue, EOS default).
+- Border (``BgpNeighbor.external``): the routed link port gets ``vrf <tenant>`` when the session is
+  a tenant's; the numbered session is a neighbor of ``router bgp`` (the business plane) or of its
+  ``vrf`` block (activated in its ``address-family ipv4``), with ``route-map ... in/out`` over one
+  prefix-list each way per VRF (``_common.ExternalPolicy``: accept exact, export ``le 32``).
 """
 
 from __future__ import annotations
