@@ -58,6 +58,11 @@ def read_running_all(
         return dict(zip(names, pool.map(one, names), strict=True))
 
 
+def running_config_name(platform: str) -> str:
+    """What a platform's running text is, as the plan names it."""
+    return "frr.conf" if platform == "frr" else "running-config"
+
+
 def running_check(dd: DesiredDevice, store: TargetStore, running: RunningState | str | None) -> RunningCheck | None:
     if running is None:
         return None
@@ -72,7 +77,7 @@ def running_check(dd: DesiredDevice, store: TargetStore, running: RunningState |
             frr_old, net_old = store.recorded_running(dd.device)
             parts = []
             for old, new, name in (
-                (frr_old, running.frr, "frr.conf"),
+                (frr_old, running.frr, running_config_name(dd.platform)),
                 (net_old, running.net.restricted(keys).text(), "interfaces"),
             ):
                 if new is None and old is None:
@@ -82,8 +87,10 @@ def running_check(dd: DesiredDevice, store: TargetStore, running: RunningState |
                 chk.added += a
                 chk.removed += r
             chk.diff = "".join(parts)
-    elif running.frr is not None and "frr.conf" in dd.files:
-        # never applied here: show what frr-reload would face (informative)
+    elif running.frr is not None and "frr.conf" in dd.files and dd.platform == "frr":
+        # never applied here: show what frr-reload would face (informative). A vendor NOS's running
+        # text (EOS/NVUE/CONFIG_DB + FRR) is not comparable with frr.conf: its own diff (session
+        # diffs, nv config diff, the CONFIG_DB change set) is the device's pending diff
         desired = normalize_frr(dd.files["frr.conf"].text)
         d, a, r = unified(running.frr, desired, f"running/{dd.device}/frr.conf", f"desired/{dd.device}/frr.conf")
         chk.diff, chk.added, chk.removed = d, a, r
