@@ -35,7 +35,8 @@ def test_recorded_vtep_parses_bridge_and_vxlan() -> None:
     vx = next(n for n, i in s.interfaces.items() if i.kind == "vxlan")
     bridge = s.interfaces[vx].master
     assert bridge is not None and s.interfaces[bridge].kind == "bridge"
-    assert s.interfaces[vx].vxlan is not None and set(s.interfaces[vx].vxlan) == {"id", "local", "port"}
+    assert s.interfaces[vx].vxlan is not None and set(s.interfaces[vx].vxlan) == {"id", "local", "port", "learning"}
+    assert s.interfaces[vx].vxlan["learning"] is False and s.interfaces[vx].learning is False
     assert s.interfaces[vx].vxlan["local"] == s.interfaces["lo"].addresses[0].split("/")[0]
     members = [n for n, i in s.interfaces.items() if i.master == bridge and i.kind == "veth"]
     assert members, "the tenant ports are enslaved to the tenant bridge"
@@ -117,6 +118,7 @@ def test_restore_puts_back_what_changed() -> None:
         ["ip", "link", "set", "dev", p2, "up"],
         ["ip", "link", "set", "dev", vx, "mtu", str(before.interfaces[vx].mtu)],
         ["ip", "link", "set", "dev", vx, "master", bridge],
+        ["bridge", "link", "set", "dev", vx, "learning", "off"],
         ["ip", "link", "set", "dev", vx, "up"],
         ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
     ]

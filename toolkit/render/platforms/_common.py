@@ -44,6 +44,7 @@ import jinja2
 from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
+from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
 from toolkit.render.portview import PortBacked, address_parts
@@ -73,7 +74,6 @@ __all__ = [
     "tier",
 ]
 
-VXLAN_UDP_PORT = 4789
 SYSLOG_UDP_PORT = 514
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 
