@@ -55,7 +55,6 @@ class IfState(BaseModel):
 
 
 _OBSERVED = {"carrier", "operstate"}
-_BRIDGING = ("stp_state", "priority", "learning", "guard")
 
 
 class DcbState(BaseModel):
