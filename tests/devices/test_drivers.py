@@ -327,3 +327,66 @@ def test_pending_differences_after_a_reload_as_frr_printed_them() -> None:
         "+ router bgp 4200110000 / neighbor swp9 interface peer-group fabric",
         "- ip route 10.9.0.0/16 blackhole",
     ]
+
+
+# --- a server's driver, the host playbook's settings, SONiC helpers (no device needed) ---------
+
+
+def test_a_server_driver_reads_and_restores_but_leaves_configuration_to_the_playbook(
+    target: recorded.RecordedTarget,
+) -> None:
+    """A GPU server's driver is the plain Linux one: it refuses to push files (the host playbook
+    configures servers), its read-back, confirm, settle and discard change nothing, and the
+    restore of an unchanged server runs no command."""
+    d = drv(target, "server")
+    assert type(d) is LinuxDriver and d.files == () and not d.checks_fabric_ports
+    for step in (lambda: d.prepare({}), d.activate):
+        with pytest.raises(DriverError, match="configured by the host playbook"):
+            step()
+    running = d.read_running()
+    b = d.backup(running)
+    assert d.verify({}, running) == [] and d.confirm() is None and d.settle() is None and d.discard(b) is None
+    rep = d.restore(b)
+    assert rep.ok and [s.detail for s in rep.steps] == ["already as before"]
+    assert isinstance(d.session, recorded.RecordedDevice) and d.session.commands() == []
+
+
+def test_ansible_ssh_settings_are_paths_and_names_only() -> None:
+    from toolkit.drivers.ansible_runner import SshSettings
+
+    s = SshSettings(user="aidc", private_key_file="/k/id", ssh_config="/k/cfg", known_hosts="/k/kh", port=2222,
+                    connect_timeout=7, extra_args=("-o", "BatchMode=yes"))
+    assert s.envvars() == {
+        "ANSIBLE_REMOTE_USER": "aidc",
+        "ANSIBLE_PRIVATE_KEY_FILE": "/k/id",
+        "ANSIBLE_REMOTE_PORT": "2222",
+        "ANSIBLE_TIMEOUT": "7",
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_SSH_ARGS": "-F /k/cfg -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/k/kh "
+        "-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes",
+    }
+    assert SshSettings().envvars() == {"ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s"}
+
+
+def test_a_playbook_run_is_ok_only_when_every_host_is() -> None:
+    from toolkit.drivers.ansible_runner import HostStats, RunResult, ansible_playbook_binary
+
+    good = RunResult("network.yml", "successful", 0, {"a": HostStats(ok=3, changed=2), "b": HostStats(changed=1)})
+    assert good.ok and good.changed == 3 and good.failed_hosts == []
+    bad = RunResult("network.yml", "successful", 0, {"a": HostStats(failed=1), "b": HostStats(unreachable=1)})
+    assert not bad.ok and bad.failed_hosts == ["a", "b"]
+    assert not RunResult("network.yml", "failed", 2).ok
+    binary = Path(ansible_playbook_binary())
+    assert binary.name == "ansible-playbook" and os.access(binary, os.X_OK)
+
+
+def test_sonic_config_db_text_and_breakout_command() -> None:
+    from toolkit.drivers.sonic import canonical_db, dpb_command
+
+    assert canonical_db('{"PORT": {"Ethernet0": {"mtu": "9100"}}, "DEVICE_METADATA": {}}') == (
+        '{\n "DEVICE_METADATA": {},\n "PORT": {\n  "Ethernet0": {\n   "mtu": "9100"\n  }\n }\n}\n'
+    )
+    with pytest.raises(DriverError, match="CONFIG_DB is not JSON"):
+        canonical_db("{not json")
+    assert dpb_command("Ethernet0", "2x400G") == "config interface breakout Ethernet0 2x400G -y -f"
+    assert dpb_command("Ethernet8", "1x800G[400G]") == "config interface breakout Ethernet8 '1x800G[400G]' -y -f"
