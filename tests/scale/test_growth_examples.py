@@ -109,7 +109,8 @@ def with_rack_appended(data: dict[str, Any], rack: dict[str, Any], full: dict[st
     out = copy.deepcopy(data)
     _split_last_su(out)["racks"].append(copy.deepcopy(rack))
     for t_out, t_full in zip(out.get("tenants", []), full.get("tenants", []), strict=True):
-        t_out["members"] = list(t_full["members"])
+        for n_out, n_full in zip(t_out.get("networks") or [t_out], t_full.get("networks") or [t_full], strict=True):
+            n_out["members"] = list(n_full.get("members", []))
     return out
 
 
