@@ -468,6 +468,7 @@ def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_re
     assert apply(fabric, artifacts, lab.target()).ok
     tenant = next(t for t in fabric.tenants if t.leaves)
     other = next(t for t in fabric.tenants if t.name != tenant.name)
+    tvni, ovni = tenant.networks[0].vni, other.networks[0].vni
     leaf = fabric.devices[tenant.leaves[0]]
     routed = next(
         p for p in leaf.ports if p.vni is None and p.address and fabric.devices[p.peer_device or ""].is_server
@@ -477,9 +478,9 @@ def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_re
         leaf.name,
         "sh",
         "-c",
-        f"ip link set {routed.ifname} master br{tenant.vni} && ip link add br{other.vni} type bridge && "
-        f"ip link add vx{other.vni} type vxlan id {other.vni} local {vtep} dstport 4789 nolearning && "
-        f"ip link set vx{other.vni} master br{other.vni} up && ip link set br{other.vni} up",
+        f"ip link set {routed.ifname} master br{tvni} && ip link add br{ovni} type bridge && "
+        f"ip link add vx{ovni} type vxlan id {ovni} local {vtep} dstport 4789 nolearning && "
+        f"ip link set vx{ovni} master br{ovni} up && ip link set br{ovni} up",
     )
     assert cp.returncode == 0, cp.stderr
     p = plan(fabric, artifacts, lab.target())
@@ -488,7 +489,7 @@ def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_re
     assert res.ok and res.device(leaf.name).status == "changed", format_apply(res)
     links = _links(lab, leaf.name)
     assert "master" not in links[routed.ifname], links[routed.ifname]
-    assert f"vx{other.vni}" not in links and f"br{other.vni}" not in links
+    assert f"vx{ovni}" not in links and f"br{ovni}" not in links
     assert plan(fabric, artifacts, lab.target()).exit_code == 0
 
     # a designed state that puts the routed port into the bridge (a rendering bug): the read-back
@@ -497,13 +498,13 @@ def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_re
     wrong = dict(artifacts)
     key = f"switches/{leaf.name}/network.json"
     intent = NetIntent.model_validate_json(wrong[key])
-    intent.links[routed.ifname] = intent.links[routed.ifname].model_copy(update={"master": f"br{tenant.vni}"})
+    intent.links[routed.ifname] = intent.links[routed.ifname].model_copy(update={"master": f"br{tvni}"})
     wrong[key] = intent_json(intent)
     assert wrong[key] != artifacts[key]
     bad = apply(fabric, wrong, lab.target(), devices=[leaf.name])
     d = bad.device(leaf.name)
     assert d.status == "restored" and not d.applied_advanced and bad.exit_code == 1, format_apply(bad)
-    assert f"{leaf.name} {routed.name}: in bridge br{tenant.vni} with VNI {tenant.vni}" in (d.error or ""), d.error
+    assert f"{leaf.name} {routed.name}: in bridge br{tvni} with VNI {tvni}" in (d.error or ""), d.error
     assert "master" not in _links(lab, leaf.name)[routed.ifname]
     assert _store(lab).record(leaf.name) == rec
 

@@ -65,7 +65,8 @@ def test_border_links_sessions_and_tenant_vrfs() -> None:
         n = next(n for n in leaf.bgp if n.external and n.interface == ln.port)
         assert (n.peer_asn, n.peer_address, n.vrf) == (64900, str(theirs.ip), port.vrf)
         assert n.accept == ["0.0.0.0/0"]
-        want = ["10.110.0.0/16"] if ln.vrf == "default" else [next(t.subnet for t in fab.tenants if t.name == ln.vrf)]
+        subnets = [n.subnet for t in fab.tenants if t.name == ln.vrf for n in t.networks]
+        want = ["10.110.0.0/16"] if ln.vrf == "default" else subnets
         assert n.export == want
     for leaf in (fab.devices[x] for x in b.leaves):
         # external ports sit at the top of the downlinks, above every host port
@@ -73,7 +74,7 @@ def test_border_links_sessions_and_tenant_vrfs() -> None:
         ext_idx = [i for i, p in enumerate(leaf.ports) if p.role == "external"]
         assert len(ext_idx) == 3 and (not host_idx or max(host_idx) < min(ext_idx))
         # both tenants have their VRF on the border leaves (no member there is needed)
-        assert {a.vni for a in leaf.tenants} == {t.vni for t in fab.tenants}
+        assert {a.vni for a in leaf.tenants} == {n.vni for t in fab.tenants for n in t.networks}
     assert all(set(b.leaves) <= set(t.leaves) for t in fab.tenants)
 
 
@@ -218,6 +219,6 @@ def test_reachability_knows_the_external_default(write_spec: Any) -> None:
     planes = Planes(fab)
     research, inference = fab.tenants
     m = research.members[0]
-    why = trace(fab, tables, planes, owners(tables), m.server, ip_int(m.address), ip_int(inference.gateway))
+    why = trace(fab, tables, planes, owners(tables), m.server, ip_int(m.address), ip_int(inference.networks[0].gateway))
     assert why is not None and "sends" in why and "external routers" in why
     assert trace(fab, tables, planes, owners(tables), m.server, ip_int(m.address), ip_int(fab.border.probe)) is None

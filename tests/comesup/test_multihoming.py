@@ -150,7 +150,7 @@ def test_host_netplan_renders_the_bond() -> None:
     assert bond["interfaces"] == ["fe0p0", "fe0p1"]
     assert bond["parameters"]["mode"] == "802.3ad" and bond["parameters"]["lacp-rate"] == "fast"
     assert bond["addresses"] == [m.address]
-    assert bond["routes"][0]["via"] == fab.tenants[0].gateway
+    assert bond["routes"][0]["via"] == fab.tenants[0].networks[0].gateway
     for name in ("fe0p0", "fe0p1"):
         assert "addresses" not in plan["ethernets"][name] and "routes" not in plan["ethernets"][name]
 
@@ -194,7 +194,7 @@ def test_single_port_member_is_dh002(write_spec: Any) -> None:
     res = load(write_spec(data))
     assert res.spec is not None
     hits = [f for f in validate(res.spec, res.sources) if f.code == "DH002"]
-    assert len(hits) == 4 and hits[0].yaml_path == "tenants[0].members[0]" and hits[0].line
+    assert len(hits) == 4 and hits[0].yaml_path == "tenants[0].networks[0].members[0]" and hits[0].line
     assert "stays single-homed" in hits[0].message and "has one port" in hits[0].message
     # and with dual_homing on every member bonded, nothing is reported
     res = load(SUPERPOD)

@@ -67,6 +67,6 @@ def test_gateway_and_forbidden_pairs(lab_mini_data: D, write_spec) -> None:
     member = fab.tenants[0].members[0]
     put(fab.devices[member.server].port(member.port), tenant=None)
     leaf = fab.devices[member.leaf]
-    put(leaf, advertise=[*leaf.advertise, fab.tenants[1].subnet])
+    put(leaf, advertise=[*leaf.advertise, fab.tenants[1].networks[0].subnet])
     hits = [f for f in fabric_findings(res.spec, fab) if f.code == "REACH004"]
     assert len(hits) == 1 and f"tenant blue member {member.server} reaches green" in hits[0].message

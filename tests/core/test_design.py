@@ -39,8 +39,8 @@ def check_invariants(fab: Fabric) -> None:
             ip = a.split("/")[0]
             assert ip not in seen, f"{ip} on {where} and {seen[ip]}"
             seen[ip] = where
-    for t in fab.tenants:
-        ips = [m.address for m in t.members] + [t.gateway]
+    for n in (n for t in fab.tenants for n in t.networks):
+        ips = [m.address for m in n.members] + [n.gateway]
         assert len(ips) == len(set(ips))
 
     # every cable's ends exist and agree with the ports; every port used at most once

@@ -80,7 +80,7 @@ def test_two_tenants_sharing_15_characters_are_not_routed_in_one_vrf(tmp_path: P
     del data["networks"]["border"]  # Cumulus renders no border (BRD001): this test is about VRF names
     spec, sources = _spec(data, tmp_path)
     fab = design_unchecked(spec, "cumulus")
-    shared = [d for d in fab.switches() if len(d.tenants) == 2]
+    shared = [d for d in fab.switches() if len({a.tenant for a in d.tenants}) == 2]
     assert shared, "both tenants sit on one leaf"
     errs = _errors(spec, sources, "cumulus")
     assert [(f.code, f.path) for f in errs] == [("PLAT002", ["tenants", 1, "name"])]
@@ -224,11 +224,11 @@ def test_management_acl_and_vrf_come_from_the_fabric() -> None:
 
 def test_sonic_l3vni_vlans_are_unique_and_free() -> None:
     fab = _fabric("lab-mini", "sonic")
-    vlans = {t.vlan for t in fab.tenants}
+    vlans = {n.vlan for t in fab.tenants for n in t.networks}
     l3 = {}
     for dev in fab.switches():
         for a in dev.tenants:
-            t = next(x for x in fab.tenants if x.vni == a.vni)
+            t = next(x for x in fab.tenants if a.vni in {n.vni for n in x.networks})
             assert a.l3vni_vlan is not None and a.l3vni_vlan not in vlans
             assert l3.setdefault(t.name, a.l3vni_vlan) == a.l3vni_vlan  # the same on every leaf
     assert len(set(l3.values())) == len(l3) > 0

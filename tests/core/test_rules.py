@@ -24,6 +24,19 @@ def _set(path: str, value: Any) -> Callable[[D], None]:
     return apply
 
 
+def _networks(**second: Any) -> Callable[[D], None]:
+    """tenants[0] (blue) rewritten in the networks form: its own network as ``a`` and a second one,
+    ``b`` (overridden by ``second``)."""
+
+    def apply(d: D) -> None:
+        t = d["tenants"][0]
+        first = {"name": "a", **{k: t.pop(k) for k in ("vni", "vlan", "subnet", "gateway", "members")}}
+        other = {"name": "b", "vni": 10190, "vlan": 190, "subnet": "172.16.190.0/24", "gateway": "172.16.190.1"}
+        t["networks"] = [first, {**other, **second}]
+
+    return apply
+
+
 def _gpu_nic(i: int, **kv: Any) -> Callable[[D], None]:
     def apply(d: D) -> None:
         d["catalog"]["servers"]["gpu-2x"]["nics"][i].update(kv)
@@ -121,6 +134,16 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("VNI002", _set("tenants.1.vlan", 100), "tenants[1].vlan"),
     ("VNI003", _set("tenants.1.plane", "storage"), "tenants[1].plane"),
     ("VNI004", _set("tenants.1.members", ["su1-r01-gpu01"]), "tenants[1].members[0]"),
+    ("VNI001", _networks(vni=10200), "tenants[1].vni"),  # a network's VNI = another tenant's (named at the repeat)
+    ("VNI001", _networks(vni=10100), "tenants[0].networks[1].vni"),  # ... = the tenant's other network's
+    ("VNI002", _networks(vlan=100), "tenants[0].networks[1].vlan"),
+    ("VNI002", _networks(vlan=200), "tenants[1].vlan"),
+    ("VNI004", _networks(members=["su1-r01-gpu02"]), "tenants[1].members[0]"),
+    ("VNI005", _networks(name="a"), "tenants[0].networks[1].name"),
+    ("VNI006", _networks(members=["su1-r01-gpu01"]), "tenants[0].networks[1].members[0]"),
+    ("ADDR001", _networks(subnet="172.16.100.128/25", gateway="172.16.100.129"), "tenants[0].networks[1].subnet"),
+    ("ADDR003", _networks(gateway="172.16.191.1"), "tenants[0].networks[1].gateway"),
+    ("REF003", _networks(members=["ghost"]), "tenants[0].networks[1].members[0]"),
     ("CMP001", lambda d: d["catalog"]["servers"]["gpu-2x"]["nics"].pop(1), "catalog.servers.gpu-2x.nics"),
     ("CMP002", _gpu_nic(1, gpu=0), "catalog.servers.gpu-2x.nics[1].gpu"),
     ("CMP003", _gpu_nic(1, numa=0), "catalog.servers.gpu-2x.nics[1].numa"),

@@ -220,16 +220,17 @@ def test_wrong_vni_caught_by_tenant_checks(health_lab: HealthLab) -> None:
     lab, f = health_lab, health_lab.fabric
     green = next(t for t in f.tenants if t.leaves and t.members)
     other = next(t for t in f.tenants if t.name != green.name)
+    gvni, ovni = green.networks[0].vni, other.networks[0].vni
     member = green.members[0]
     leaf = f.devices[member.leaf]
     port = leaf.port(member.leaf_port)
     vtep = ip_of(leaf.loopback)
     orig = lab.json_of(leaf.name, ["ip", "-j", "link", "show", "dev", port.ifname])[0]["master"]
-    br, vx = f"br{other.vni}", f"vx{other.vni}"
+    br, vx = f"br{ovni}", f"vx{ovni}"
     lab.sh(
         leaf.name,
         f"ip link add {br} type bridge stp_state 0; "
-        f"ip link add {vx} type vxlan id {other.vni} local {vtep} dstport 4789 nolearning; "
+        f"ip link add {vx} type vxlan id {ovni} local {vtep} dstport 4789 nolearning; "
         f"ip link set {vx} master {br} up; ip link set {br} up; "
         f"ip link set {port.ifname} nomaster; ip link set {port.ifname} master {br}",
     )
@@ -238,15 +239,15 @@ def test_wrong_vni_caught_by_tenant_checks(health_lab: HealthLab) -> None:
 
         def flooded() -> bool:
             out = lab.vtysh(other_leaf, "show evpn vni detail json")
-            return vtep in remote_vteps(parse_evpn(out).get(other.vni, {}))
+            return vtep in remote_vteps(parse_evpn(out).get(ovni, {}))
 
-        lab.wait(f"{other_leaf} to learn VTEP {vtep} for VNI {other.vni}", flooded)
+        lab.wait(f"{other_leaf} to learn VTEP {vtep} for VNI {ovni}", flooded)
         report = lab.check(["tenants", "evpn"], label="fault: wrong VNI")
         caught(
             report,
             "tenants",
-            f"{leaf.name} {port.name}: in bridge {br} with VNI {other.vni} (tenant {other.name}), "
-            f"expected VNI {green.vni} (tenant {green.name})",
+            f"{leaf.name} {port.name}: in bridge {br} with VNI {ovni} (tenant {other.name}), "
+            f"expected VNI {gvni} (tenant {green.name})",
         )
         peer = next(m for m in green.members if m.server != member.server)
         caught(
@@ -264,7 +265,7 @@ def test_wrong_vni_caught_by_tenant_checks(health_lab: HealthLab) -> None:
             f"ARP probe from tenant {other.name} to {member.server} {member.port}",
             "isolation broken",
         )
-        caught(report, "evpn", f"{leaf.name}: unexpected L2VNI {other.vni} (tenant {other.name})")
+        caught(report, "evpn", f"{leaf.name}: unexpected L2VNI {ovni} (tenant {other.name})")
     finally:
         lab.sh(
             leaf.name,

@@ -274,7 +274,7 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         seen.add(name)
 
     # EVPN-VXLAN
-    tenants = {t.vni: t for t in fab.tenants}
+    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
     vlans = dig(S, "bridge", "domain", "br_default", "vlan", default={})
     vtep = dev.role.endswith("leaf") and any("l2vpn-evpn" in n.afis for n in dev.bgp)
     if vtep:  # an EVPN leaf is a VTEP, also before its first tenant arrives
@@ -290,11 +290,12 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
                 assert interfaces[port]["bridge"]["domain"]["br_default"]["access"] == a.vlan, (where, port)
             svi = interfaces[f"vlan{a.vlan}"]
             seen.add(f"vlan{a.vlan}")
-            plen = ipaddress.IPv4Network(t.subnet).prefixlen
+            net = t.network(a.vni)
+            plen = ipaddress.IPv4Network(net.subnet).prefixlen
             assert svi["type"] == "svi" and svi["vlan"] == a.vlan, where
             assert svi["ip"]["vrf"] == t.vrf, where
-            assert keys(svi["ip"]["vrr"]["address"]) == {f"{t.gateway}/{plen}"}, where
-            assert svi["ip"]["vrr"]["mac-address"] == t.gateway_mac, where
+            assert keys(svi["ip"]["vrr"]["address"]) == {f"{net.gateway}/{plen}"}, where
+            assert svi["ip"]["vrr"]["mac-address"] == net.gateway_mac, where
             vrf = S["vrf"][t.vrf]
             if t.l3vni is not None:
                 assert keys(vrf["evpn"]["vni"]) == {str(t.l3vni)}, where

@@ -157,9 +157,9 @@ def expected_addresses(fab: Fabric) -> tuple[Counter[tuple[str, str, str]], Coun
         if d.mgmt_address and not on_port:
             ports[(d.name, d.mgmt_port or "", d.mgmt_address)] += 1
     gateways: Counter[tuple[str, str]] = Counter()
-    for t in fab.tenants:
-        for leaf in t.leaves:
-            gateways[(leaf, f"{t.gateway}/{t.subnet.split('/')[1]}")] += 1
+    for n in (n for t in fab.tenants for n in t.networks):
+        for leaf in n.leaves:
+            gateways[(leaf, f"{n.gateway}/{n.subnet.split('/')[1]}")] += 1
     s = fab.site
     site = Counter([s.oob_gateway, s.controller_address, *s.ntp, *s.dns, *s.syslog])
     return ports, gateways, site

@@ -584,8 +584,8 @@ def peer_key(dev: Device, fab: Fabric, b: BgpNeighbor) -> str:
 
 
 def gateway_macs(dev: Device, fab: Fabric) -> set[str]:
-    by_vni = {t.vni: t for t in fab.tenants}
-    return {by_vni[a.vni].gateway_mac for a in dev.tenants}
+    by_vni = {n.vni: t for t in fab.tenants for n in t.networks}
+    return {by_vni[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
 
 
 def acl_permits(rules: list[tuple[int, str, str]], src: str) -> bool:
@@ -621,7 +621,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         if p.name in C.interfaces:
             i = C.interfaces[p.name]
             assert (i.stp_edge, i.bpdu_guard) == (p.edge, p.edge), (where, p.name)
-    tenants = {t.vni: t for t in fab.tenants}
+    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
     plane = fab.planes[dev.plane]
 
     # system and services
@@ -740,7 +740,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         assert (i.speed is not None) == split, (where, name)
 
     # VLANs: tenants' and the flat OOB domain
-    want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].name for a in dev.tenants}
+    want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].network(a.vni).name for a in dev.tenants}
     if any(p.role in ("oob-access", "oob-uplink") for p in dev.ports):
         want_vlans[fab.site.oob_vlan] = None
     assert C.vlans == want_vlans, where
@@ -766,8 +766,9 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
             t = tenants[a.vni]
             svi = C.interfaces[f"Vlan{a.vlan}"]
             seen.add(f"Vlan{a.vlan}")
-            plen = ipaddress.IPv4Network(t.subnet).prefixlen
-            assert svi.vrf == t.vrf and svi.virtual_address == f"{t.gateway}/{plen}", (where, t.name)
+            net = t.network(a.vni)
+            plen = ipaddress.IPv4Network(net.subnet).prefixlen
+            assert svi.vrf == t.vrf and svi.virtual_address == f"{net.gateway}/{plen}", (where, t.name)
             assert svi.address is None and svi.shutdown in (None, False), (where, t.name)
             assert svi.mtu == plane.host_mtu, (where, t.name)
             for port in [x for x in a.ports if dev.port(x).bond is None] + a.bonds:  # a bond member: its bond
@@ -927,11 +928,12 @@ def test_multi_tenant_leaf_with_one_gateway_mac(render_cache: SimpleNamespace) -
     multi = [d for d in fab.switches() if len(d.tenants) > 1]
     assert multi
     for t in fab.tenants:
-        put(t, gateway_mac=fab.tenants[0].gateway_mac)
+        for n in t.networks:
+            put(n, gateway_mac=fab.tenants[0].networks[0].gateway_mac)
     for dev in multi:
         text = render_device(dev, fab, render_cache.env())[FILE]
         check_device(fab, dev, text)
-        assert len(parse_eos(text).interfaces["Vxlan1"].vxlan_vrfs) == len(dev.tenants)
+        assert len(parse_eos(text).interfaces["Vxlan1"].vxlan_vrfs) == len({a.tenant for a in dev.tenants})
 
 
 def test_models_own_platforms_render_eos_devices(render_cache: SimpleNamespace) -> None:

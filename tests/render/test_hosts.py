@@ -123,12 +123,12 @@ def test_netplan_matches_fabric(example: str) -> None:
 def test_tenant_ports_carry_tenant_address_and_gateway() -> None:
     fab = fabric("lab-mini")
     seen = 0
-    for t in fab.tenants:
-        for m in t.members:
+    for t, net in [(x, n) for x in fab.tenants for n in x.networks]:
+        for m in net.members:
             dev = fab.devices[m.server]
             eth = yaml.safe_load(files("lab-mini", dev)["netplan.yaml"])["network"]["ethernets"]
             assert eth[m.port]["addresses"] == [m.address]
-            assert {"to": "default", "via": t.gateway, "metric": 0} in eth[m.port]["routes"]
+            assert {"to": "default", "via": net.gateway, "metric": 0} in eth[m.port]["routes"]
             assert f"tenant {t.name}" in files("lab-mini", dev)["netplan.yaml"]
             seen += 1
     assert seen == sum(len(t.members) for t in fab.tenants) > 0

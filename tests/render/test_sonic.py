@@ -120,7 +120,7 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     # tenants: L2VNI per attachment, L3VNI per tenant VRF
     vlan, member = db.get("VLAN", {}), db.get("VLAN_MEMBER", {})
     tmap = db.get("VXLAN_TUNNEL_MAP", {})
-    tenants = {t.vni: t for t in fab.tenants}
+    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
     if dev.tenants:
         assert dev.loopback
         lo = str(ipaddress.ip_interface(dev.loopback).ip)
@@ -134,11 +134,11 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     l3 = [a for a in dev.tenants if tenants[a.vni].l3vni is not None]
     assert sorted((m["vni"], m["vlan"]) for m in tmap.values()) == sorted(
         [(str(a.vni), f"Vlan{a.vlan}") for a in dev.tenants]
-        + [(str(tenants[a.vni].l3vni), f"Vlan{a.l3vni_vlan}") for a in l3])
+        + list({(str(tenants[a.vni].l3vni), f"Vlan{a.l3vni_vlan}") for a in l3}))  # one L3VNI per tenant
     for a in l3:
         t = tenants[a.vni]
         l3name = f"Vlan{a.l3vni_vlan}"
-        assert a.l3vni_vlan is not None and a.l3vni_vlan not in {x.vlan for x in fab.tenants}
+        assert a.l3vni_vlan is not None and a.l3vni_vlan not in {n.vlan for x in fab.tenants for n in x.networks}
         assert vlan[l3name]["vlanid"] == str(a.l3vni_vlan)
         assert not [k for k in member if k.startswith(f"{l3name}|")]
         assert db["VLAN_INTERFACE"][l3name] == {"vrf_name": f"Vrf{t.vrf}"}
@@ -152,9 +152,10 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         vrf = f"Vrf{t.vrf}"
         assert db["VRF"][vrf] == ({"vni": str(t.l3vni)} if t.l3vni is not None else {})
         assert db["VLAN_INTERFACE"][name]["vrf_name"] == vrf
-        plen = ipaddress.ip_network(t.subnet).prefixlen
-        assert f"{name}|{t.gateway}/{plen}" in db["VLAN_INTERFACE"]
-    macs = {tenants[a.vni].gateway_mac for a in dev.tenants}
+        net = t.network(a.vni)
+        plen = ipaddress.ip_network(net.subnet).prefixlen
+        assert f"{name}|{net.gateway}/{plen}" in db["VLAN_INTERFACE"]
+    macs = {tenants[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
     if len(macs) == 1:
         assert db["SAG"] == {"GLOBAL": {"gateway_mac": macs.pop()}}
     l2 = [p.name for p in ports if p.role in ("oob-access", "oob-uplink")]
@@ -201,7 +202,7 @@ def check_sonic_device(dev: Device, fab: Fabric, files: dict[str, str], tools: S
     check_config_db(dev, fab, files["config_db.json"])
     conf = tools.parse_frr(files["frr.conf"])
     tools.check_bgp(dev, fab, conf, ifnames=False)
-    tenants = {t.vni: t for t in fab.tenants}
+    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
     want_vrfs = {f"Vrf{tenants[a.vni].vrf}": tenants[a.vni].l3vni for a in dev.tenants
                  if tenants[a.vni].l3vni is not None}
     assert conf.vrfs == want_vrfs

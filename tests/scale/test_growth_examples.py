@@ -54,7 +54,8 @@ def first_pods(data: dict[str, Any]) -> dict[str, Any]:
     data["layout"]["scalable_units"] = kept
     names = {f"{e['name']}{i}" for e in kept for i in range(e.get("first", 1), e.get("first", 1) + e["count"])}
     for t in data.get("tenants", []):
-        t["members"] = [m for m in t["members"] if not m.startswith("su") or m.split("-")[0] in names]
+        for n in t.get("networks") or [t]:
+            n["members"] = [m for m in n.get("members", []) if not m.startswith("su") or m.split("-")[0] in names]
     return data
 
 
@@ -97,7 +98,8 @@ def without_last_rack(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, A
         rack = last
     gone = _rack_name(su, rack) + "-"
     for t in out.get("tenants", []):  # a new rack's servers join their tenants with the rack
-        t["members"] = [m for m in t["members"] if not m.startswith(gone)]
+        for n in t.get("networks") or [t]:
+            n["members"] = [m for m in n.get("members", []) if not m.startswith(gone)]
     return out, rack
 
 
@@ -107,7 +109,8 @@ def with_rack_appended(data: dict[str, Any], rack: dict[str, Any], full: dict[st
     out = copy.deepcopy(data)
     _split_last_su(out)["racks"].append(copy.deepcopy(rack))
     for t_out, t_full in zip(out.get("tenants", []), full.get("tenants", []), strict=True):
-        t_out["members"] = list(t_full["members"])
+        for n_out, n_full in zip(t_out.get("networks") or [t_out], t_full.get("networks") or [t_full], strict=True):
+            n_out["members"] = list(n_full.get("members", []))
     return out
 
 

@@ -71,7 +71,7 @@ def check_rail_networks(example: str, fabric: Fabric, nads: list[dict[str, Any]]
     assert s is not None
     hosts = host_addresses(fabric)
     taken = [ipaddress.IPv4Network(p.prefix) for p in fabric.pools] + [
-        ipaddress.IPv4Network(t.subnet) for t in fabric.tenants
+        ipaddress.IPv4Network(n.subnet) for t in fabric.tenants for n in t.networks
     ]
     ranges = []
     assert [n["metadata"]["name"] for n in nads] == [r.name for r in s.rails]

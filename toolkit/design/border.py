@@ -81,7 +81,7 @@ def build_border(ctx: Ctx) -> BorderPlan | None:
                 if tenant is None:
                     accept, export = list(b.accept), list(b.export or [net.addressing.hosts])
                 else:
-                    accept, export = list(tenant.accept), list(tenant.export or [tenant.subnet])
+                    accept, export = list(tenant.accept), list(tenant.export or [n.subnet for n in tenant.nets()])
                 leaf.bgp.append(
                     fast_new(
                         BgpNeighbor,

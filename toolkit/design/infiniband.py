@@ -251,7 +251,7 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
     for i, t in enumerate(spec.tenants):
         members = [
             IbMember(device=n.device, port=n.port or "", guid=n.port_guid, membership="full")
-            for m in t.members
+            for m in dict.fromkeys(m for n in t.nets() for m in n.members)
             for n in hca_of.get(m, [])
         ]
         if not members:

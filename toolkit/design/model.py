@@ -172,9 +172,13 @@ class BgpNeighbor(_Model):
 
 
 class TenantAttachment(_Model):
+    """One tenant network on one leaf (a tenant with several networks has one per network)."""
+
     device: str
     vlan: int
     vni: int
+    tenant: str = Field(default="", description="tenant name")
+    network: str = Field(default="", description="network name within the tenant")
     ports: list[str] = Field(description="physical access ports of the tenant (bond members included)")
     bonds: list[str] = Field(default_factory=list, description="bonds (EVPN-MH segments) in the tenant VLAN")
     # policy: what this device configures for the tenant
@@ -344,17 +348,39 @@ class TenantMember(_Model):
     esi: str | None = Field(default=None, description="Ethernet segment of a dual-homed member")
 
 
-class Tenant(_Model):
-    name: str
+class TenantNetwork(_Model):
+    """One segment of a tenant: VLAN + L2VNI + subnet with its anycast gateway (an SVI on every
+    leaf in ``leaves``), in the tenant's VRF."""
+
+    name: str = Field(description="network name (the tenant's name for the one-network form)")
     vni: int
-    l3vni: int | None
     vlan: int
-    vrf: str = Field(description="tenant VRF name: the tenant name cut to 15 characters (unique per device)")
     subnet: str
     gateway: str
     gateway_mac: str
     members: list[TenantMember]
-    leaves: list[str] = Field(description="VTEPs carrying the tenant")
+    leaves: list[str] = Field(description="VTEPs carrying the segment")
+
+
+class Tenant(_Model):
+    name: str
+    l3vni: int | None
+    vrf: str = Field(description="tenant VRF name: the tenant name cut to 15 characters (unique per device)")
+    networks: list[TenantNetwork] = Field(description="the tenant's segments, all in its VRF")
+    leaves: list[str] = Field(description="VTEPs carrying the tenant (any of its networks)")
+    routed: bool = Field(
+        default=False,
+        description="the networks reach each other: an L3VNI (symmetric IRB) and every leaf of the tenant on a "
+        "platform that renders it with anycast gateways",
+    )
+
+    @property
+    def members(self) -> list[TenantMember]:
+        """Every member of every network."""
+        return [m for n in self.networks for m in n.members]
+
+    def network(self, vni: int) -> TenantNetwork:
+        return next(n for n in self.networks if n.vni == vni)
 
 
 class QosProfile(_Model):

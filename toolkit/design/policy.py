@@ -60,6 +60,7 @@ from toolkit.design.model import (
     Tenant,
     put,
 )
+from toolkit.findings import YamlPath
 from toolkit.spec.models import ClusterSpec
 
 LIMIT_CODES: dict[str, str] = {
@@ -277,7 +278,7 @@ def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
 def l3vni_vlans(fabric: Fabric, vlan_range: tuple[int, int]) -> dict[str, int]:
     """tenant name -> VLAN of its L3VNI: from the top of ``vlan_range`` downwards in tenant order,
     skipping every tenant VLAN (the same VLAN on every leaf)."""
-    used = {t.vlan for t in fabric.tenants}
+    used = {n.vlan for t in fabric.tenants for n in t.networks}
     lo, nxt = vlan_range
     out: dict[str, int] = {}
     for t in fabric.tenants:
@@ -295,7 +296,7 @@ def l3vni_vlans(fabric: Fabric, vlan_range: tuple[int, int]) -> dict[str, int]:
 def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
     if not fabric.tenants:
         return
-    by_vni = {t.vni: t for t in fabric.tenants}
+    by_vni = {n.vni: t for t in fabric.tenants for n in t.networks}
     l3vlan: dict[str, dict[str, int]] = {
         name: l3vni_vlans(fabric, p.limits.vlan) for name, p in plats.items() if p.has("l3vni-vlan")
     }
@@ -311,7 +312,7 @@ def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
             t = by_vni[att.vni]
             rd = rt = l3_rd = l3_rt = None
             if lim.rt_vni_bits is not None and router_id is not None:
-                rd, rt = f"{router_id}:{t.vni}", f"{t.vni}:{t.vni}"
+                rd, rt = f"{router_id}:{att.vni}", f"{att.vni}:{att.vni}"
                 if t.l3vni is not None:
                     l3_rd, l3_rt = f"{router_id}:{t.l3vni}", f"{t.l3vni}:{t.l3vni}"
             put(
@@ -366,8 +367,11 @@ def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None)
     plats = _platforms(fabric)
     paths = _plane_paths(spec)
     checked: set[tuple[str, str]] = set()
-    by_vni = {t.vni: t for t in fabric.tenants}
+    by_vni = {n.vni: t for t in fabric.tenants for n in t.networks}
     index = {t.name: i for i, t in enumerate(fabric.tenants)}
+    net_paths: dict[int, YamlPath] = {
+        n.vni: ("tenants", i, *t.net_path(j)) for i, t in enumerate(spec.tenants) for j, n in enumerate(t.nets())
+    }
     lossless_name = fabric.qos.name
     for dev in fabric.devices.values():
         limit = plats[dev.platform].limits.hostname if dev.is_switch else 63
@@ -403,7 +407,7 @@ def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None)
                     dev.name,
                 )
         if dev.tenants:
-            _check_tenants(problems, plat, dev, by_vni, index, fabric)
+            _check_tenants(problems, plat, dev, by_vni, index, net_paths)
     return problems.violations()
 
 
@@ -443,15 +447,17 @@ def _check_tenants(
     dev: Device,
     by_vni: dict[int, Tenant],
     index: dict[str, int],
-    fabric: Fabric,
+    net_paths: dict[int, YamlPath],
 ) -> None:
     lim = plat.limits
     by_vrf: dict[str, str] = {}
     for att in dev.tenants:
         t = by_vni[att.vni]
         i = index[t.name]
+        npath = net_paths.get(att.vni, ("tenants", i))
         vrf = att.vrf
-        if lim.vrf_name is not None and len(vrf) > lim.vrf_name:
+        first = by_vrf.get(vrf) != t.name  # the tenant's VRF-level checks once per device
+        if first and lim.vrf_name is not None and len(vrf) > lim.vrf_name:
             problems.add(
                 "PLAT001",
                 ("tenants", i, "name"),
@@ -460,7 +466,7 @@ def _check_tenants(
                 dev.name,
             )
         other = by_vrf.get(vrf)
-        if other is not None:
+        if other is not None and other != t.name:
             problems.add(
                 "PLAT002",
                 ("tenants", i, "name"),
@@ -475,12 +481,12 @@ def _check_tenants(
             reserved = "".join(f", reserved {a}-{b}" for a, b in lim.vlan_reserved)
             problems.add(
                 "PLAT004",
-                ("tenants", i, "vlan"),
+                (*npath, "vlan"),
                 f"tenant {t.name}: VLAN {att.vlan} is outside what {plat.title} accepts ({vlo}-{vhi}{reserved})",
                 "pick another VLAN",
                 dev.name,
             )
-        if plat.has("l3vni-vlan") and t.l3vni is not None and att.l3vni_vlan is None:
+        if first and plat.has("l3vni-vlan") and t.l3vni is not None and att.l3vni_vlan is None:
             problems.add(
                 "PLAT004",
                 ("tenants", i, "l3vni"),
@@ -490,17 +496,17 @@ def _check_tenants(
             )
         if lim.rt_vni_bits is not None:
             top = (1 << lim.rt_vni_bits) - 1
-            for what, vni in (("vni", t.vni), ("l3vni", t.l3vni)):
+            for what, vni, path in (("vni", att.vni, npath), ("l3vni", t.l3vni if first else None, ("tenants", i))):
                 if vni is not None and vni > top:
                     problems.add(
                         "PLAT005",
-                        ("tenants", i, what),
+                        (*path, what),
                         f"tenant {t.name}: {what.upper()} {vni} does not fit the {lim.rt_vni_bits}-bit field of "
                         f"the {plat.title} route target <vni>:<vni>",
                         f"use a VNI up to {top}",
                         dev.name,
                     )
-    macs = {by_vni[a.vni].gateway_mac for a in dev.tenants}
+    macs = {by_vni[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
     if lim.anycast_macs is not None and len(macs) > lim.anycast_macs:
         problems.add(
             "PLAT006",

@@ -162,7 +162,7 @@ class Planes:
                     self.external.setdefault(comp, set()).update(nets)
                     self.prefixes.setdefault(comp, set()).update(nets)
         self.internal_prefixes = [prefix(p.prefix) for p in fabric.pools] + [prefix(fabric.site.oob_prefix)] + [
-            prefix(t.subnet) for t in fabric.tenants]
+            prefix(n.subnet) for t in fabric.tenants for n in t.networks]
         self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
 
     def of(self, switch: str) -> int | None:
@@ -227,7 +227,9 @@ def trace(
         missing = next((lf for lf in leaves if tenant is None or lf not in tenant.leaves), None)
         if tenant is None or missing is not None:
             return f"{missing or leaves[0]} does not carry tenant {port.tenant} of {src_host}:{port.name}"
-        if dst == ip_int(tenant.gateway) or within(dst, prefix(tenant.subnet)):
+        # its own network, and with an L3VNI (symmetric IRB) every other network of the tenant's VRF
+        nets = [n for n in tenant.networks if n.vni == port.vni or tenant.l3vni is not None]
+        if any(dst == ip_int(n.gateway) or within(dst, prefix(n.subnet)) for n in nets):
             return None
         if any(within(dst, a) for a in planes.tenant_accept.get(tenant.name, ())):  # the border's routes
             if planes.inside(dst):

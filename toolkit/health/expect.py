@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 
 from toolkit import platforms
-from toolkit.design.model import Device, Fabric, Port
+from toolkit.design.model import Device, Fabric, Port, TenantMember
 from toolkit.health.model import Case, Probe
 from toolkit.netstate import prefix
 
@@ -158,18 +158,18 @@ def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
 
 
 def _tenant_by_vni(fabric: Fabric) -> dict[str, str]:
-    return {str(t.vni): t.name for t in fabric.tenants}
+    return {str(n.vni): t.name for t in fabric.tenants for n in t.networks}
 
 
 def evpn_vnis(fabric: Fabric, present: Present) -> list[Case]:
     """Per VTEP leaf and tenant VNI: the VNI exists, local VTEP = loopback, remote VTEPs = the
-    loopbacks of the other leaves of that tenant."""
-    tenants = {t.vni: t for t in fabric.tenants}
+    loopbacks of the other leaves of that tenant network."""
+    tenants = {n.vni: (t, n) for t in fabric.tenants for n in t.networks}
     out = []
     for dev in _switches(fabric, present):
         for att in dev.tenants:
-            t = tenants.get(att.vni)
-            leaves = [x for x in (t.leaves if t else []) if x != dev.name and _has(present, x)]
+            t, net = tenants.get(att.vni, (None, None))
+            leaves = [x for x in (net.leaves if net else []) if x != dev.name and _has(present, x)]
             remote = {ip_of(fabric.devices[x].loopback): x for x in leaves if fabric.devices[x].loopback}
             out.append(
                 Case(
@@ -362,8 +362,8 @@ def designed_addresses(fabric: Fabric, present: Present) -> list[Case]:
     """Per switch and server: the IPv4 addresses inside a designed subnet (the Fabric's address
     pools and tenant subnets) are exactly the Fabric's, on the interfaces it names (an address
     added by hand in a designed subnet answers for another device or hijacks its traffic)."""
-    pools = sorted({x.prefix for x in fabric.pools} | {t.subnet for t in fabric.tenants})
-    gateways = {t.name: f"{t.gateway}/{t.subnet.split('/')[1]}" for t in fabric.tenants}
+    pools = sorted({x.prefix for x in fabric.pools} | {n.subnet for t in fabric.tenants for n in t.networks})
+    nets = [n for t in fabric.tenants for n in t.networks]
     out = []
     for dev in [*_switches(fabric, present), *_servers(fabric, present)]:
         want: dict[str, list[str]] = {}
@@ -378,9 +378,9 @@ def designed_addresses(fabric: Fabric, present: Present) -> list[Case]:
         for p in dev.ports:
             if p.address:
                 want.setdefault(os_ifname(dev, p), []).append(p.address)
-        for t in fabric.tenants:  # the anycast gateway of a tenant, wherever its leaf puts it
-            if dev.name in t.leaves:
-                anywhere.append(gateways[t.name])
+        for n in nets:  # the anycast gateway of a tenant network, wherever its leaf puts it
+            if dev.name in n.leaves:
+                anywhere.append(f"{n.gateway}/{n.subnet.split('/')[1]}")
         out.append(Case(dev.name, None, {"pools": pools, "addresses": want, "anywhere": sorted(anywhere)}))
     return out
 
@@ -474,23 +474,32 @@ def bridge_cases(fabric: Fabric, device: str) -> list[Case]:
 
 
 def tenant_reach(fabric: Fabric, present: Present) -> list[Case]:
-    """Every tenant member reaches every other member of its tenant (tenant address to address)."""
+    """Every tenant member reaches every other member of its network (tenant address to address),
+    and of the tenant's other networks when the tenant routes between them (``Tenant.routed``)."""
     out = []
     for t in fabric.tenants:
-        for m in t.members:
-            for n in t.members:
-                if n is m or not _has(present, m.server, n.server):
-                    continue
-                src, dst = ip_of(m.address), ip_of(n.address)
-                out.append(
-                    Case(
-                        m.server,
-                        m.port,
-                        {"tenant": t.name, "src": src, "dst": dst, "peer": f"{n.server} {n.port}"},
-                        suffix=f"{n.server}:{n.port}",
-                        probes=(Probe("ping", (src, dst, "56", "retry")),),
-                    )
-                )
+        for net in t.networks:
+            for m in net.members:
+                peers = t.members if t.routed else net.members
+                out.extend(_reach_cases(t.name, m, peers, present))
+    return out
+
+
+def _reach_cases(tenant: str, m: TenantMember, peers: list[TenantMember], present: Present) -> list[Case]:
+    out = []
+    for n in peers:
+        if n is m or not _has(present, m.server, n.server):
+            continue
+        src, dst = ip_of(m.address), ip_of(n.address)
+        out.append(
+            Case(
+                m.server,
+                m.port,
+                {"tenant": tenant, "src": src, "dst": dst, "peer": f"{n.server} {n.port}"},
+                suffix=f"{n.server}:{n.port}",
+                probes=(Probe("ping", (src, dst, "56", "retry")),),
+            )
+        )
     return out
 
 

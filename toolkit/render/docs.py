@@ -194,10 +194,12 @@ def ip_plan_rows(fabric: Fabric) -> list[tuple[Any, ...]]:
         if dev.mgmt_address and not on_port:
             rows.append((dev.name, dev.mgmt_port or "", "oob", dev.mgmt_address, dev.mgmt_gateway or "", "", "mgmt"))
     for t in fabric.tenants:
-        plen = t.subnet.split("/", 1)[1]
-        for leaf in t.leaves:
-            gateway = f"{t.gateway}/{plen}"
-            rows.append((leaf, f"vlan{t.vlan}", "business", gateway, "", "", f"tenant {t.name} anycast gateway"))
+        for n in t.networks:
+            plen = n.subnet.split("/", 1)[1]
+            what = f"tenant {t.name}" + (f" network {n.name}" if n.name != t.name else "")
+            for leaf in n.leaves:
+                gateway = f"{n.gateway}/{plen}"
+                rows.append((leaf, f"vlan{n.vlan}", "business", gateway, "", "", f"{what} anycast gateway"))
     s = fabric.site
     rows.append(("site", "", "oob", s.oob_gateway, "", "", "oob gateway"))
     rows.append(("site", "", "oob", s.controller_address, "", "", "aidc controller"))

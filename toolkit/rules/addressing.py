@@ -83,8 +83,10 @@ def _pool_size(c: RuleCtx) -> Out:
         (n_racks + 1) * oob.rack_block,
     )
     for i, t in enumerate(spec.tenants):
-        usable = max(ipaddress.IPv4Network(t.subnet).num_addresses - 3, 0)
-        yield from _need(("tenants", i, "subnet"), f"tenant {t.name} host addresses", usable, len(t.members))
+        for j, n in enumerate(t.nets()):
+            usable = max(ipaddress.IPv4Network(n.subnet).num_addresses - 3, 0)
+            what = f"tenant {t.name}" + (f" network {n.name}" if t.networks else "")
+            yield from _need(("tenants", i, *t.net_path(j), "subnet"), f"{what} host addresses", usable, len(n.members))
 
 
 def _need(path: YamlPath, what: str, have: int, need: int) -> Out:
@@ -95,10 +97,15 @@ def _need(path: YamlPath, what: str, have: int, need: int) -> Out:
 @rule("ADDR003", "error", "a tenant gateway is a usable address inside its subnet")
 def _gateway(c: RuleCtx) -> Out:
     for i, t in enumerate(c.spec.tenants):
-        net = ipaddress.IPv4Network(t.subnet)
-        gw = ipaddress.IPv4Address(t.gateway)
-        if gw not in net or gw in (net.network_address, net.broadcast_address):
-            yield ("tenants", i, "gateway"), f"{gw} is not a usable address of {net}", "pick a host address"
+        for j, n in enumerate(t.nets()):
+            net = ipaddress.IPv4Network(n.subnet)
+            gw = ipaddress.IPv4Address(n.gateway)
+            if gw not in net or gw in (net.network_address, net.broadcast_address):
+                yield (
+                    ("tenants", i, *t.net_path(j), "gateway"),
+                    f"{gw} is not a usable address of {net}",
+                    "pick a host address",
+                )
 
 
 @rule("ADDR004", "error", "OOB gateway and controller lie inside the OOB prefix, in its reserved first block")

@@ -46,7 +46,7 @@ def _pairs(spec: ClusterSpec, fabric: Fabric) -> Out:
 def _single(spec: ClusterSpec, fabric: Fabric) -> Out:
     for i, t in enumerate(spec.tenants):
         plane = t.plane
-        for j, name in enumerate(t.members):
+        for name, mpath in t.member_refs():
             srv = fabric.devices.get(name)
             if srv is None:
                 continue
@@ -61,7 +61,7 @@ def _single(spec: ClusterSpec, fabric: Fabric) -> Out:
                 f"its {plane} NIC has one port" if len(ports) == 1 else f"both ports land on {leaves[0]}"
             )
             yield (
-                ("tenants", i, "members", j),
+                ("tenants", i, *mpath),
                 f"tenant {t.name}: {name} stays single-homed on the dual-homed {plane} plane ({why})",
                 f"give model {srv.model} a {plane} NIC with ports: 2 (one port per leaf of the pair)",
             )

@@ -147,7 +147,7 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
     pr = _Proof.of(fabric)
     oob = ip_int(fabric.site.controller_address)
     for i, t in enumerate(fabric.tenants):
-        others = [(o.name, ip_int(o.gateway)) for o in fabric.tenants if o.name != t.name]
+        others = [(o.name, ip_int(n.gateway)) for o in fabric.tenants if o.name != t.name for n in o.networks]
         for m in t.members:
             tables = pr.tables.get(m.server)
             if tables is None:

@@ -32,10 +32,10 @@ def _switch_model_ref(c: RuleCtx) -> Out:
 def _tenant_refs(c: RuleCtx) -> Out:
     names = server_models(c.spec)
     for i, t in enumerate(c.spec.tenants):
-        for j, m in enumerate(t.members):
+        for m, mpath in t.member_refs():
             if m not in names:
                 yield (
-                    ("tenants", i, "members", j),
+                    ("tenants", i, *mpath),
                     f"no server named {m!r}",
                     suggest(m, names, "use a server of the layout, e.g. a generated <rack>-gpu01"),
                 )

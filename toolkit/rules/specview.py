@@ -141,7 +141,9 @@ def pools(spec: ClusterSpec) -> list[tuple[str, str, YamlPath]]:
     if spec.scheduler.kubernetes.rdma_pods:
         out.append(("rdma pods", spec.scheduler.kubernetes.rdma_pods, ("scheduler", "kubernetes", "rdma_pods")))
     for i, t in enumerate(spec.tenants):
-        out.append((f"tenant {t.name}", t.subnet, ("tenants", i, "subnet")))
+        for j, n in enumerate(t.nets()):
+            label = f"tenant {t.name}" + (f" network {n.name}" if t.networks else "")
+            out.append((label, n.subnet, ("tenants", i, *t.net_path(j), "subnet")))
     return out
 
 

@@ -7,21 +7,26 @@ from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, dups, frontends, server_models
 
 
-@rule("VNI001", "error", "L2 and L3 VNIs are unique across all tenants")
+@rule("VNI001", "error", "L2 and L3 VNIs are unique across all tenants and their networks")
 def _vni(c: RuleCtx) -> Out:
     items: list[tuple[str | int, YamlPath]] = []
     for i, t in enumerate(c.spec.tenants):
-        items.append((t.vni, ("tenants", i, "vni")))
+        for j, n in enumerate(t.nets()):
+            items.append((n.vni, ("tenants", i, *t.net_path(j), "vni")))
         if t.l3vni is not None:
             items.append((t.l3vni, ("tenants", i, "l3vni")))
     yield from dups(items, "every L2VNI and L3VNI needs its own number", label="VNI ")
 
 
-@rule("VNI002", "error", "tenant VLANs are unique on a plane")
+@rule("VNI002", "error", "tenant VLANs (every network of every tenant) are unique on a plane")
 def _vlan(c: RuleCtx) -> Out:
     yield from dups(
-        [(f"{t.plane}/{t.vlan}", ("tenants", i, "vlan")) for i, t in enumerate(c.spec.tenants)],
-        "give each tenant of a plane its own VLAN",
+        [
+            (f"{t.plane}/{n.vlan}", ("tenants", i, *t.net_path(j), "vlan"))
+            for i, t in enumerate(c.spec.tenants)
+            for j, n in enumerate(t.nets())
+        ],
+        "give each tenant network of a plane its own VLAN",
         label="VLAN ",
     )
 
@@ -48,10 +53,53 @@ def _tenant_member(c: RuleCtx) -> Out:
     models = server_models(c.spec)
     seen: dict[tuple[str, str], str] = {}
     for i, t in enumerate(c.spec.tenants):
-        for j, m in enumerate(t.members):
+        for m, mpath in _first_refs(t.member_refs()):
             if (m, t.plane) in seen:
-                yield ("tenants", i, "members", j), f"{m} is already in tenant {seen[(m, t.plane)]}", ""
+                yield ("tenants", i, *mpath), f"{m} is already in tenant {seen[(m, t.plane)]}", ""
             seen[(m, t.plane)] = t.name
             model = c.spec.catalog.servers.get(models.get(m, ""))
             if model is not None and not any(n.role == t.plane for n in model.nics):
-                yield ("tenants", i, "members", j), f"{m} has no {t.plane} NIC", "add one to its server model"
+                yield ("tenants", i, *mpath), f"{m} has no {t.plane} NIC", "add one to its server model"
+
+
+def _first_refs(refs: list[tuple[str, YamlPath]]) -> list[tuple[str, YamlPath]]:
+    """Each member once, at its first network (VNI006 reports the repeats)."""
+    seen: set[str] = set()
+    out = []
+    for m, path in refs:
+        if m not in seen:
+            seen.add(m)
+            out.append((m, path))
+    return out
+
+
+@rule(
+    "VNI006",
+    "error",
+    "a server is in at most one network of a tenant (its plane ports carry one VLAN, untagged)",
+    needs=SERVER_LIST,
+)
+def _one_network(c: RuleCtx) -> Out:
+    for i, t in enumerate(c.spec.tenants):
+        first: dict[str, str] = {}
+        for j, n in enumerate(t.nets()):
+            for k, m in enumerate(n.members):
+                if m in first:
+                    yield (
+                        ("tenants", i, *t.net_path(j), "members", k),
+                        f"tenant {t.name}: {m} is already in network {first[m]}; its {t.plane} ports would carry "
+                        "both VLANs untagged (aidc does not design tagged server ports)",
+                        "put the server in one network of the tenant",
+                    )
+                else:
+                    first[m] = n.name
+
+
+@rule("VNI005", "error", "network names are unique within a tenant")
+def _net_names(c: RuleCtx) -> Out:
+    for i, t in enumerate(c.spec.tenants):
+        yield from dups(
+            [(n.name, ("tenants", i, "networks", j, "name")) for j, n in enumerate(t.networks)],
+            "give each network of the tenant its own name",
+            label="network ",
+        )

@@ -675,14 +675,44 @@ class Qos(Strict):
 # --------------------------------------------------------------------------- tenants
 
 
-class TenantSpec(Strict):
-    name: Name = Field(description="tenant (VPC) name; also its VRF name")
-    vni: int = Field(ge=1, le=16777215, description="L2VNI of the tenant segment")
-    l3vni: int | None = Field(default=None, ge=1, le=16777215, description="symmetric-IRB L3VNI (optional)")
+class TenantNetworkSpec(Strict):
+    """One segment of a tenant: a VLAN / L2VNI / subnet with its anycast gateway, in the tenant's
+    VRF (routed to the tenant's other networks through the tenant's L3VNI)."""
+
+    name: Name = Field(description="network name, unique within the tenant")
+    vni: int = Field(ge=1, le=16777215, description="L2VNI of the segment")
     vlan: int = Field(ge=2, le=4094, description="leaf-local VLAN mapped to the VNI")
     subnet: Prefix
     gateway: Address = Field(description="anycast gateway address in the subnet")
-    members: list[str] = Field(min_length=1, max_length=MAX_SERVERS, description="member server names")
+    members: list[str] = Field(
+        default_factory=list, max_length=MAX_SERVERS, description="member server names (their ports are in this VLAN)"
+    )
+    leaves: list[str] | Literal["all"] = Field(
+        default_factory=list,
+        description="leaves that carry the segment (VLAN, VNI, gateway) without a member there: switch names "
+        "of the tenant's plane, or 'all' for every leaf of that plane",
+    )
+
+
+class TenantSpec(Strict):
+    """A tenant (VPC): one VRF with an optional symmetric-IRB L3VNI and one or more networks.
+
+    One network can be written inline (``vni``, ``vlan``, ``subnet``, ``gateway``, ``members``:
+    the network is named after the tenant); several go under ``networks``."""
+
+    name: Name = Field(description="tenant (VPC) name; also its VRF name")
+    vni: int | None = Field(default=None, ge=1, le=16777215, description="L2VNI of the tenant segment (one network)")
+    l3vni: int | None = Field(default=None, ge=1, le=16777215, description="symmetric-IRB L3VNI (optional)")
+    vlan: int | None = Field(default=None, ge=2, le=4094, description="leaf-local VLAN mapped to the VNI (one network)")
+    subnet: Prefix | None = Field(default=None, description="IPv4 prefix of the tenant segment (one network)")
+    gateway: Address | None = Field(default=None, description="anycast gateway address in the subnet (one network)")
+    members: list[str] | None = Field(
+        default=None, min_length=1, max_length=MAX_SERVERS, description="member server names (one network)"
+    )
+    networks: list[TenantNetworkSpec] = Field(
+        default_factory=list, max_length=4094, description="the tenant's networks, all in its VRF (instead of the "
+        "one-network fields vni, vlan, subnet, gateway, members)"
+    )
     plane: Literal["business", "storage"] = Field(default="business", description="which leaves carry it")
     pkey: int | None = Field(
         default=None,
@@ -698,6 +728,49 @@ class TenantSpec(Strict):
     export: list[Prefix] | None = Field(
         default=None, max_length=64, description="with a border VRF session: prefixes announced (default: the subnet)"
     )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TenantSpec:
+        inline = {k: getattr(self, k) for k in _INLINE_NETWORK}
+        given = [k for k, v in inline.items() if v is not None]
+        if self.networks and given:
+            raise ValueError(
+                f"tenant {self.name}: write its networks either inline ({', '.join(given)}) or under networks, "
+                "not both: move the inline fields into a networks entry"
+            )
+        if not self.networks:
+            missing = [k for k, v in inline.items() if v is None]
+            if missing:
+                raise ValueError(
+                    f"tenant {self.name}: missing {', '.join(missing)} (or give its networks under networks)"
+                )
+        return self
+
+    def nets(self) -> list[TenantNetworkSpec]:
+        """The tenant's networks; the inline form is one network named after the tenant."""
+        if self.networks:
+            return self.networks
+        assert self.vni is not None and self.vlan is not None and self.subnet is not None
+        assert self.gateway is not None and self.members is not None
+        return [
+            TenantNetworkSpec.model_construct(
+                name=self.name, vni=self.vni, vlan=self.vlan, subnet=self.subnet, gateway=self.gateway,
+                members=self.members, leaves=[],
+            )
+        ]
+
+    def net_path(self, j: int) -> tuple[str | int, ...]:
+        """The YAML path (below ``tenants[i]``) of network ``j``'s fields: () for the inline form."""
+        return ("networks", j) if self.networks else ()
+
+    def member_refs(self) -> list[tuple[str, tuple[str | int, ...]]]:
+        """Every member server name with its YAML path below ``tenants[i]``, network by network."""
+        return [
+            (m, (*self.net_path(j), "members", k)) for j, n in enumerate(self.nets()) for k, m in enumerate(n.members)
+        ]
+
+
+_INLINE_NETWORK = ("vni", "vlan", "subnet", "gateway", "members")
 
 
 # --------------------------------------------------------------------------- storage

@@ -99,7 +99,7 @@ class FabricView:
 
     site: Site
     qos: QosProfile  # Fabric.qos itself (derived values are its properties)
-    tenants: dict[int, Tenant]  # by L2 VNI
+    tenants: dict[int, Tenant]  # by the L2 VNI of each of its networks
     tenants_by_name: dict[str, Tenant]
     mgmt_acl: tuple[MgmtAclRule, ...]
     oob_prefixlen: int
@@ -112,7 +112,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
     return FabricView(
         site=site,
         qos=fabric.qos,
-        tenants={t.vni: t for t in fabric.tenants},
+        tenants={n.vni: t for t in fabric.tenants for n in t.networks},
         tenants_by_name={t.name: t for t in fabric.tenants},
         mgmt_acl=tuple(fabric.mgmt_acl),
         oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
@@ -258,7 +258,10 @@ class ExternalPolicy:
 
 @dataclass(frozen=True, slots=True)
 class TenantView:
-    name: str
+    """One tenant network on the device (VLAN, L2VNI, SVI) with its tenant's VRF-level values."""
+
+    name: str  # the tenant
+    network: str  # the network within the tenant (the tenant's name for a one-network tenant)
     vni: int  # L2VNI
     vlan: int  # local VLAN of the attachment
     l3vni: int | None
@@ -306,8 +309,9 @@ class DeviceView:
     maximum_paths: int  # Device.ecmp
     evpn: bool  # any EVPN session
     vtep: bool  # Device.vtep: VXLAN tunnel endpoint, advertise-all-vni
-    tenants: list[TenantView]
-    l3vni_tenants: list[TenantView] = field(default_factory=list)  # tenants with an L3VNI
+    tenants: list[TenantView]  # one per tenant network (VLAN / L2VNI / SVI)
+    vrfs: list[TenantView] = field(default_factory=list)  # one per tenant (its first network): VRF-level config
+    l3vni_tenants: list[TenantView] = field(default_factory=list)  # vrfs with an L3VNI
     bonds: list[BondView] = field(default_factory=list)  # EVPN-MH segments (leaf bonds), port order
     mh_uplinks: list[PortView] = field(default_factory=list)  # uplinks tracked for EVPN-MH core isolation
     external_policies: list[ExternalPolicy] = field(default_factory=list)  # border leaves: per VRF
@@ -397,7 +401,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     ifname_of = {p.name: p.ifname for p in dev.ports}
     neighbors = []
     vrf_of = {att.vni: att.vrf for att in dev.tenants}
-    tenant_vrf = {t.name: vrf_of.get(t.vni, t.vrf) for t in fv.tenants.values()}
+    tenant_vrf = {t.name: vrf_of.get(vni, t.vrf) for vni, t in fv.tenants.items()}
     policies: dict[str, ExternalPolicy] = {}
     border = platforms.get(dev.platform).has("border")
     for b in dev.bgp:
@@ -456,18 +460,20 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         t = fv.tenants.get(att.vni)
         if t is None:
             raise ValueError(f"{dev.name}: tenant attachment VNI {att.vni} is not a fabric tenant")
-        plen = split_address(t.subnet)[1]
+        net = t.network(att.vni)
+        plen = split_address(net.subnet)[1]
         tenants.append(
             TenantView(
                 name=t.name,
+                network=net.name,
                 vni=att.vni,
                 vlan=att.vlan,
                 l3vni=t.l3vni,
                 vrf=att.vrf,
-                subnet=t.subnet,
-                gateway=t.gateway,
-                gateway_cidr=f"{t.gateway}/{plen}",
-                gateway_mac=t.gateway_mac,
+                subnet=net.subnet,
+                gateway=net.gateway,
+                gateway_cidr=f"{net.gateway}/{plen}",
+                gateway_mac=net.gateway_mac,
                 ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
                 mtu=att.mtu,
                 l3vni_vlan=att.l3vni_vlan,
@@ -481,6 +487,10 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
             )
         )
     evpn = bool(evpn_neighbors)
+    first: dict[str, TenantView] = {}
+    for tv in tenants:
+        first.setdefault(tv.name, tv)  # the first network of each tenant carries its VRF-level config
+    vrfs = list(first.values())
     return DeviceView(
         dev=dev,
         fv=fv,
@@ -508,7 +518,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         evpn=evpn,
         vtep=dev.vtep,
         tenants=tenants,
-        l3vni_tenants=[t for t in tenants if t.l3vni is not None],
+        vrfs=vrfs,
+        l3vni_tenants=[t for t in vrfs if t.l3vni is not None],
         host_mtu=host_mtu,
         bonds=bonds,
         mh_uplinks=[pv for pv in ports if pv.role == "uplink"] if bonds else [],

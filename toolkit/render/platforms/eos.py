@@ -88,7 +88,8 @@ class EosView:
     speeds: dict[str, str]  # port name -> EOS speed argument (used and unused ports)
     mtus: dict[str, int]  # port name (front panel and management) -> EOS mtu (Port.mtu)
     neighbors: list[EosNeighbor]
-    tenants: list[EosTenant]
+    tenants: list[EosTenant]  # one per tenant network (VLAN, SVI, VNI)
+    vrfs: list[EosTenant]  # one per tenant (its first network): VRF instance, L3VNI, IP-VRF
     virtual_mac: str | None
     evpn_transit: bool  # EVPN speaker that is not a VTEP: keep next hops
     routed: bool  # runs BGP
@@ -131,8 +132,8 @@ def _peer(n: NeighborView, dev: Device) -> str:
     return n.peer_address
 
 
-def _tenants(v: DeviceView) -> list[EosTenant]:
-    return [EosTenant(t, f"Vlan{t.vlan}", t.rd, t.rt, t.l3_rd, t.l3_rt) for t in v.tenants]
+def _tenants(views: list[TenantView]) -> list[EosTenant]:
+    return [EosTenant(t, f"Vlan{t.vlan}", t.rd, t.rt, t.l3_rd, t.l3_rt) for t in views]
 
 
 def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
@@ -143,7 +144,8 @@ def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
         speeds=_speeds(v),
         mtus=_mtus(v),
         neighbors=[EosNeighbor(_peer(n, v.dev), n) for n in v.neighbors],
-        tenants=_tenants(v),
+        tenants=_tenants(v.tenants),
+        vrfs=_tenants(v.vrfs),
         virtual_mac=min((t.gateway_mac for t in v.tenants), default=None),
         evpn_transit=v.evpn and not v.vtep,
         routed=routed,

@@ -322,7 +322,7 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         sag = len(macs) == 1
         for t in v.tenants:
             name = f"Vlan{t.vlan}"
-            vlan[name] = {"vlanid": _s(t.vlan), "mtu": _s(t.mtu), "description": t.name}
+            vlan[name] = {"vlanid": _s(t.vlan), "mtu": _s(t.mtu), "description": t.network}
             for p in t.ports:
                 member[f"{name}|{p.name}"] = {"tagging_mode": "untagged"}
             for b in t.bonds:
