@@ -101,7 +101,7 @@ class FabricView:
     tenants: dict[int, Tenant]  # by L2 VNI
     tenants_by_name: dict[str, Tenant]
     mgmt_acl: tuple[MgmtAclRule, ...]
-    oob_prefixlen: int
+    oob_prefixlen: int | None  # None: no OOB network
 
 
 @per_fabric
@@ -114,7 +114,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
         tenants={t.vni: t for t in fabric.tenants},
         tenants_by_name={t.name: t for t in fabric.tenants},
         mgmt_acl=tuple(fabric.mgmt_acl),
-        oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
+        oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen if site.oob_prefix else None,
     )
 
 
