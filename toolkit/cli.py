@@ -315,7 +315,7 @@ def bom(path: Path = PathArg, json_out: bool = JsonOpt) -> None:
     out.print(f"[bold]{fab.name}[/bold]: {data['gpus']} GPUs, {data['servers']} GPU servers")
     for plane in ("compute", "business", "storage", "oob"):
         section: dict[str, Any] = data if plane == "compute" else data.get(plane, {})
-        if not section:
+        if not section or plane not in fab.planes:  # l3ls-evpn: no compute plane to list
             continue
         t = Table(title=f"{plane} plane")
         t.add_column("item")

@@ -37,6 +37,17 @@ def _networks(**second: Any) -> Callable[[D], None]:
     return apply
 
 
+def _pop(path: str) -> Callable[[D], None]:
+    def apply(d: D) -> None:
+        node: Any = d
+        parts = path.split(".")
+        for p in parts[:-1]:
+            node = node[p]
+        del node[parts[-1]]
+
+    return apply
+
+
 def _gpu_nic(i: int, **kv: Any) -> Callable[[D], None]:
     def apply(d: D) -> None:
         d["catalog"]["servers"]["gpu-2x"]["nics"][i].update(kv)
@@ -287,6 +298,10 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
                                               "vrfs": ["default", "purple"]}]}),
         "networks.border.routers[0].vrfs[1]",
     ),
+    ("PLANE001", _pop("networks.compute"), "layout.scalable_units"),
+    ("PLANE001", _pop("networks.compute"), "layout.scalable_units[0].racks[0].servers[0].model"),
+    ("PLANE002", _pop("networks.oob"), "networks"),
+    ("PLANE003", _multi(_pop("networks.compute"), _pop("networks.business"), _pop("networks.storage")), "networks"),
 ]
 
 

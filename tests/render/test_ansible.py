@@ -196,7 +196,7 @@ def test_host_vars_match_fabric(example: str) -> None:
     assert sum(1 for k in out if k.startswith("ansible/host_vars/")) == len(fab.servers()) + len(fab.switches())
     inv = read_yaml(out["ansible/inventory.yml"])
     top = inv["all"]["children"]
-    gpu = top["servers"]["children"]["gpu_servers"]["hosts"]
+    gpu = top["servers"]["children"].get("gpu_servers", {"hosts": {}})["hosts"]  # l3ls-evpn: no servers
     assert list(gpu) == [d.name for d in fab.by_role("gpu-server")]
     for name, hv in gpu.items():
         assert hv["ansible_host"] == ip(fab.devices[name].mgmt_address)

@@ -64,19 +64,21 @@ def qos_profile(spec: ClusterSpec) -> QosProfile:
     )
 
 
-def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
+def planes(spec: ClusterSpec, sz: ComputeSizing | None) -> dict[str, PlaneInfo]:
+    """The planes the spec declares (a spec without ``networks.compute`` / ``networks.oob`` has
+    no compute / oob plane)."""
     nets = spec.networks
     c = nets.compute
-    out = {
-        "compute": PlaneInfo(
+    out: dict[str, PlaneInfo] = {}
+    if c is not None and sz is not None:
+        out["compute"] = PlaneInfo(
             name="compute",
             kind=c.kind,
             switch_mtu=c.mtu if c.kind == "roce" else 4096,
             host_mtu=c.host_mtu if c.kind == "roce" else ipoib_mtu(spec),
             tiers=sz.tiers,
             underlay=c.underlay if c.kind == "roce" else "none",
-        ),
-    }
+        )
     if nets.business:
         out["business"] = PlaneInfo(
             name="business",
@@ -101,15 +103,17 @@ def planes(spec: ClusterSpec, sz: ComputeSizing) -> dict[str, PlaneInfo]:
                 underlay=b.underlay,
                 converged_with="business",
             )
-    out["oob"] = PlaneInfo(
-        name="oob",
-        kind="ethernet",
-        switch_mtu=1500,
-        host_mtu=1500,
-        underlay="none",
-        # per-rack access switches (+ the per-SU distribution) (+ the aggregation)
-        tiers=1 + (nets.oob.aggregation is not None) + bool(nets.oob.aggregation and nets.oob.aggregation.distribution),
-    )
+    if nets.oob is not None:
+        agg = nets.oob.aggregation
+        out["oob"] = PlaneInfo(
+            name="oob",
+            kind="ethernet",
+            switch_mtu=1500,
+            host_mtu=1500,
+            underlay="none",
+            # per-rack access switches (+ the per-SU distribution) (+ the aggregation)
+            tiers=1 + (agg is not None) + bool(agg and agg.distribution),
+        )
     return out
 
 
@@ -152,7 +156,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     ctx = Ctx(spec, platform)
     build_inventory(ctx)
     mark_members(ctx)
-    sz = build_compute(ctx)
+    sz = build_compute(ctx) if spec.networks.compute is not None else None
     build_frontends(ctx)
     border = build_border(ctx)
     build_oob(ctx)
@@ -160,7 +164,8 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     finalize_ports(ctx)
     finalize_cables(ctx)
     tenants = build_tenants(ctx)
-    ipoib_blocks = assign_ipoib(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
+    ib_sz = sz if spec.networks.compute is not None and spec.networks.compute.kind == "infiniband" else None
+    ipoib_blocks = assign_ipoib(ctx, ib_sz) if ib_sz is not None else None
     ceph = build_ceph(ctx)
     minio = build_minio(ctx)
     gw, ctl = oob_gateway_controller(ctx)
@@ -170,10 +175,10 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         ntp=list(spec.site.ntp),
         dns=list(spec.site.dns),
         syslog=list(spec.site.syslog),
-        oob_prefix=spec.networks.oob.prefix,
+        oob_prefix=spec.networks.oob.prefix if spec.networks.oob else None,
         oob_gateway=gw,
         controller_address=ctl,
-        oob_vlan=spec.networks.oob.vlan,
+        oob_vlan=spec.networks.oob.vlan if spec.networks.oob else 2,
     )
     pools = [
         PoolUsage(plane=p.plane, purpose=p.purpose, prefix=p.prefix, size=p.size, used=len(p.used)) for p in ctx.pools
@@ -196,6 +201,6 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     )
     apply_policy(fabric)
     # after the policy: both read Port.rdma_device
-    ib = build_infiniband(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
+    ib = build_infiniband(ctx, ib_sz) if ib_sz is not None else None
     put(fabric, infiniband=ib, scheduler=build_scheduler(ctx, ipoib_blocks), nccl=build_nccl(spec, fabric))
     return fabric

@@ -26,7 +26,7 @@ from toolkit.design.addressing import Pool
 from toolkit.design.context import Ctx, DesignError, peer_session
 from toolkit.design.model import Device, put
 from toolkit.design.naming import compute_leaf_name, core_name, spine_name
-from toolkit.design.sizing import ComputeSizing, size_compute
+from toolkit.design.sizing import ComputeSizing, compute_net, size_compute
 from toolkit.design.switches import logical, reserve_uplinks, tier_switch, uplink
 
 
@@ -46,7 +46,8 @@ def network_rack(ctx: Ctx) -> str:
 def network_racks(ctx: Ctx) -> list[str]:
     """Racks for spines and cores: layout.network_rack first, then every non-SU network rack."""
     out = [ctx.spec.layout.network_rack] if ctx.spec.layout.network_rack else []
-    agg = ctx.spec.networks.oob.aggregation
+    oob = ctx.spec.networks.oob
+    agg = oob.aggregation if oob is not None else None
     skip = set(agg.racks) if agg else set()  # racks given to the OOB aggregation
     out += [r.name for r in ctx.racks if r.su is None and r.role == "network" and r.name not in out + list(skip)]
     return out or [network_rack(ctx)]
@@ -75,7 +76,7 @@ def su_network_rack(ctx: Ctx, su: str) -> str:
 
 def build_compute(ctx: Ctx) -> ComputeSizing:
     spec = ctx.spec
-    net = spec.networks.compute
+    net = compute_net(spec)
     sz = size_compute(spec)
     roce = net.kind == "roce"
     mtu = net.mtu if roce else 4096

@@ -58,7 +58,7 @@ from toolkit.design.model import (
     put,
 )
 from toolkit.design.scheduler import rail_blocks
-from toolkit.design.sizing import ComputeSizing
+from toolkit.design.sizing import ComputeSizing, compute_net
 from toolkit.spec.models import ClusterSpec, InfinibandSpec, parse_breakout
 
 OPENSM_DIR = "/etc/opensm"
@@ -123,7 +123,7 @@ def ipoib_max_mtu(mode: str, ib_mtu: int) -> int:
 def ipoib_mtu(spec: ClusterSpec) -> int:
     """Host MTU of an IPoIB interface: ``ipoib.mtu``, else the mode's maximum (IB007 proves a
     given value fits the mode)."""
-    ib = spec.networks.compute.infiniband
+    ib = spec.networks.compute.infiniband if spec.networks.compute is not None else None
     if ib is None or ib.ipoib is None:
         return ipoib_max_mtu("datagram", ib.mtu if ib is not None else 4096)
     return ib.ipoib.mtu or ipoib_max_mtu(ib.ipoib.mode, ib.mtu)
@@ -132,7 +132,7 @@ def ipoib_mtu(spec: ClusterSpec) -> int:
 def assign_ipoib(ctx: Ctx, sz: ComputeSizing) -> list[ipaddress.IPv4Network] | None:
     """IPoIB addresses on the GPU servers' compute ports (before the policy step, which gives each
     addressed compute port its routing table); returns the rail blocks, or None without IPoIB."""
-    ibs = ctx.spec.networks.compute.infiniband
+    ibs = compute_net(ctx.spec).infiniband
     if ibs is None or ibs.ipoib is None:
         return None
     blocks = rail_blocks(ibs.ipoib.prefix, sz.rails)
@@ -159,7 +159,7 @@ def assign_ipoib(ctx: Ctx, sz: ComputeSizing) -> list[ipaddress.IPv4Network] | N
 
 def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
     spec = ctx.spec
-    net = spec.networks.compute
+    net = compute_net(spec)
     ibs = net.infiniband or InfinibandSpec.model_construct(
         subnet_managers=[], routing_engine="ftree", lmc=0, qos=True, compute_sl=0, adaptive_routing=True, ipoib=None
     )

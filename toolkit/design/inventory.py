@@ -70,7 +70,7 @@ def server_role(model: ServerModel) -> str:
 
 def host_mtu(ctx: Ctx, plane: str) -> int:
     nets = ctx.spec.networks
-    if plane == "compute":
+    if plane == "compute" and nets.compute is not None:
         return ipoib_mtu(ctx.spec) if nets.compute.kind == "infiniband" else nets.compute.host_mtu
     if plane == "business" and nets.business:
         return nets.business.host_mtu

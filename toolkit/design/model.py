@@ -252,7 +252,14 @@ class Device(_Model):
     advertise: list[str] = Field(
         default_factory=list, description="prefixes BGP announces: loopback /32 + host subnets (no tenant subnets)"
     )
-    ecmp: int = Field(default=1, description="BGP maximum-paths: sessions of the device, bounded by the platform")
+    ecmp: int = Field(
+        default=1, description="BGP maximum-paths: sessions of the device, bounded by ecmp_limit and the platform"
+    )
+    ecmp_limit: int | None = Field(
+        default=None,
+        description="switches: widest ECMP group the hardware installs (catalog max_ecmp, else the platform's "
+        "conservative default)",
+    )
     vtep: bool = Field(default=False, description="VXLAN tunnel endpoint (EVPN leaf): advertise-all-vni")
 
     @property
@@ -630,9 +637,9 @@ class Site(_Model):
     ntp: list[str]
     dns: list[str]
     syslog: list[str]
-    oob_prefix: str
-    oob_gateway: str
-    controller_address: str = Field(description="OOB address aidc uses to reach devices (lab)")
+    oob_prefix: str | None = Field(default=None, description="OOB management prefix (None: no OOB network)")
+    oob_gateway: str | None = None
+    controller_address: str | None = Field(default=None, description="OOB address aidc uses to reach devices (lab)")
     oob_vlan: int = Field(default=2, description="VLAN of the OOB L2 domain on the management switches")
 
 

@@ -42,6 +42,7 @@ from toolkit.design.context import Ctx, DesignError
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import oob_distribution_name, oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
+from toolkit.spec.models import OobAggregation, OobNetwork
 
 STP_ROOT = 4096
 """RSTP bridge priority of aggregation switch 1 (switch 2: twice that, the backup root)."""
@@ -54,8 +55,13 @@ def is_aggregation(dev: Device) -> bool:
     return dev.role == "oob" and dev.stp_priority is not None and dev.stp_priority < STP_DISTRIBUTION
 
 
-def oob_gateway_controller(ctx: Ctx) -> tuple[str, str]:
+def oob_gateway_controller(ctx: Ctx) -> tuple[str | None, str | None]:
+    """(gateway, controller address) of the OOB network; (None, None) without one."""
     oob = ctx.spec.networks.oob
+    return _gateway_controller(oob) if oob is not None else (None, None)
+
+
+def _gateway_controller(oob: OobNetwork) -> tuple[str, str]:
     net = ipaddress.IPv4Network(oob.prefix)
     gw = oob.gateway or str(net.network_address + 1)
     ctl = oob.controller or str(net.network_address + 2)
@@ -63,10 +69,14 @@ def oob_gateway_controller(ctx: Ctx) -> tuple[str, str]:
 
 
 def build_oob(ctx: Ctx) -> None:
+    """The OOB network (nothing without ``networks.oob``: the switches' management ports stay
+    unconfigured)."""
     oob = ctx.spec.networks.oob
+    if oob is None:
+        return
     pool = ctx.pool("oob", "management", oob.prefix)
     plen = pool.prefixlen
-    gw, _ = oob_gateway_controller(ctx)
+    gw, _ = _gateway_controller(oob)
     pool.used.update({1, 2})
     by_rack: dict[str, list[Device]] = {}
     for d in ctx.devices.values():
@@ -267,7 +277,7 @@ def _distribution(
     switch k, on its port (racks outside SUs) + s: racks and SUs only ever append, so growth
     re-cables nothing.
     """
-    agg = ctx.spec.networks.oob.aggregation
+    agg = _aggregation_spec(ctx)
     if agg is None or agg.distribution is None:
         return {}, {}
     su_first: dict[str, int] = {}
@@ -313,6 +323,11 @@ def _distribution(
     return out, su_first
 
 
+def _aggregation_spec(ctx: Ctx) -> OobAggregation | None:
+    oob = ctx.spec.networks.oob
+    return oob.aggregation if oob is not None else None
+
+
 def _peer_link(ctx: Ctx, a: Device, b: Device) -> None:
     pa, pb = logical(ctx, a, front_ports(ctx, a) - 1), logical(ctx, b, front_ports(ctx, b) - 1)
     put(pa, role="oob-uplink")
@@ -322,7 +337,7 @@ def _peer_link(ctx: Ctx, a: Device, b: Device) -> None:
 
 def _aggregation(ctx: Ctx, by_rack: dict[str, list[Device]]) -> list[Device]:
     """The OOB aggregation switches (none when the spec declares none: rule OOBA001)."""
-    agg = ctx.spec.networks.oob.aggregation
+    agg = _aggregation_spec(ctx)
     if agg is None:
         return []
     racks = list(agg.racks) or network_racks(ctx)

@@ -13,10 +13,12 @@ Decisions (stored on the Fabric; renderers, health checks and docs read them):
 - **advertised prefixes** (``Device.advertise``): the loopback /32, then the connected /31s (or
   subnets) of ports facing a server, tenant ports excluded, in port order.
 - **ECMP width** (``Device.ecmp``): the device's BGP sessions (the widest ECMP it can see), at
-  least 1, at most ``Platform.limits.max_ecmp``.
+  least 1, at most ``Device.ecmp_limit`` (the model's ``max_ecmp``, else the platform's conservative
+  ``limits.ecmp_default``, never above the CLI's ``limits.max_ecmp``). Rule ECMP001 warns when a
+  switch has more equal-cost uplinks than that.
 - **VTEP** (``Device.vtep``): a leaf-tier switch with EVPN sessions.
 - **management**: ``Device.mgmt_vrf`` = the platform's management VRF; ``Fabric.mgmt_acl`` =
-  SSH (tcp/22) and SNMP (udp/161) accepted only from the OOB prefix.
+  SSH (tcp/22) and SNMP (udp/161) accepted only from the OOB prefix (none without an OOB network).
 - **tenants** (per ``TenantAttachment``): ``vrf`` = the platform's VRF name of ``Tenant.vrf``
   (the tenant name cut to 15 characters; SONiC adds ``Vrf``), proven unique per device;
   ``mtu`` = the plane's host MTU (bridge, VXLAN device, SVI); on platforms with explicit EVPN
@@ -177,11 +179,14 @@ def apply_policy(fabric: Fabric) -> None:
     _switches(fabric, plats)
     _tenants(fabric, plats)
     _hosts(fabric)
-    site = fabric.site
+    oob = fabric.site.oob_prefix
     n = len(MGMT_SERVICES)
     put(
         fabric,
-        mgmt_acl=[MgmtAclRule(service=s, source=site.oob_prefix, priority=n - i) for i, s in enumerate(MGMT_SERVICES)],
+        # no OOB network: no management ACL (the switches' management ports stay unconfigured)
+        mgmt_acl=[MgmtAclRule(service=s, source=oob, priority=n - i) for i, s in enumerate(MGMT_SERVICES)]
+        if oob
+        else [],
         rdma=_rdma(fabric),
     )
 
@@ -265,7 +270,7 @@ def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
             dev,
             mgmt_vrf=plat.mgmt_vrf,
             advertise=advertise,
-            ecmp=max(1, min(len(dev.bgp), plat.limits.max_ecmp)),
+            ecmp=max(1, min(len(dev.bgp), dev.ecmp_limit or plat.limits.max_ecmp)),
             vtep=dev.role in LEAF_ROLES and any(EVPN_AFI in n.afis for n in dev.bgp),
         )
         if plat.mtu_kind == "ip":  # the platform's maximum IP MTU clamps the designed MTU

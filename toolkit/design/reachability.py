@@ -161,7 +161,8 @@ class Planes:
                     nets = {prefix(a) for a in n.accept}
                     self.external.setdefault(comp, set()).update(nets)
                     self.prefixes.setdefault(comp, set()).update(nets)
-        self.internal_prefixes = [prefix(p.prefix) for p in fabric.pools] + [prefix(fabric.site.oob_prefix)] + [
+        self.internal_prefixes = [prefix(p.prefix) for p in fabric.pools] + [
+            prefix(p) for p in (fabric.site.oob_prefix,) if p] + [
             prefix(n.subnet) for t in fabric.tenants for n in t.networks]
         self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
 

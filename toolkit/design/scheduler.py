@@ -184,7 +184,8 @@ def build_scheduler(ctx: Ctx, ipoib_blocks: list[ipaddress.IPv4Network] | None =
 
 def _rails(ctx: Ctx, servers: list[str], ipoib_blocks: list[ipaddress.IPv4Network] | None) -> list[RailNetwork]:
     k8s = ctx.spec.scheduler.kubernetes
-    ib = ctx.spec.networks.compute.kind == "infiniband"
+    net = ctx.spec.networks.compute
+    ib = net is not None and net.kind == "infiniband"
     nic: dict[int, str] = {}
     mtu: dict[int, int] = {}
     rdma: dict[int, str] = {}

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 
-from toolkit.spec.models import ClusterSpec, FrontendNetwork, parse_breakout, parse_speed
+from toolkit.spec.models import ClusterSpec, ComputeNetwork, FrontendNetwork, parse_breakout, parse_speed
 
 
 @dataclass(frozen=True)
@@ -177,12 +177,20 @@ def su_server_counts(spec: ClusterSpec) -> list[int]:
     return out
 
 
+def compute_net(spec: ClusterSpec) -> ComputeNetwork:
+    """``networks.compute`` of a spec that has one: the compute steps run only then."""
+    net = spec.networks.compute
+    if net is None:
+        raise SizingError("the spec has no compute fabric (networks.compute)")
+    return net
+
+
 def _ratio(spec: ClusterSpec) -> float:
-    return spec.networks.compute.ratio
+    return compute_net(spec).ratio
 
 
 def size_compute(spec: ClusterSpec) -> ComputeSizing:
-    net = spec.networks.compute
+    net = compute_net(spec)
     leaf = tier_ports(spec, net.leaf.model, net.leaf.breakout, net.leaf.uplink_breakout)
     spine = tier_ports(spec, net.spine.model, net.spine.breakout, net.spine.uplink_breakout)
     rails = rails_of(spec)

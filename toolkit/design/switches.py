@@ -140,6 +140,7 @@ def make_switch(
         cage_speeds={c: up_speed for c in range(model.ports + 1, cages + 1)},
         cage_breakouts={c: breakout for c in range(1, model.ports + 1)} if breakout else {},
         os_version=os_version,
+        ecmp_limit=min(model.max_ecmp or plat.limits.ecmp_default or plat.limits.max_ecmp, plat.limits.max_ecmp),
     )
     if model.mgmt_port:
         mgmt = plat.mgmt_port

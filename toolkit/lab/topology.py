@@ -246,6 +246,10 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
     cluster = fabric.name
     if not _CLUSTER_RE.match(cluster):
         raise LabTopologyError(f"cluster name {cluster!r} is not usable in file and namespace names")
+    if fabric.site.oob_prefix is None or fabric.site.controller_address is None:
+        raise LabTopologyError(
+            "the twin reaches every device over the OOB network, and the spec has none: add networks.oob"
+        )
     try:
         oob_net = ipaddress.ip_network(fabric.site.oob_prefix, strict=False)
         controller_ip = ipaddress.ip_address(fabric.site.controller_address.split("/")[0])

@@ -77,7 +77,10 @@ class Limits:
     hostname: int = 63
     """Longest hostname (one DNS label, RFC 1123)."""
     max_ecmp: int = 64
-    """Widest ECMP group BGP may install (``maximum-paths``)."""
+    """Widest ECMP group the configuration accepts (``maximum-paths``: the CLI's range)."""
+    ecmp_default: int | None = None
+    """ECMP group width assumed for a switch model whose catalogue entry gives no ``max_ecmp`` (the
+    hardware's limit is per model): a conservative figure; ``None``: ``max_ecmp``."""
     rt_vni_bits: int | None = None
     """Route distinguishers / targets ``<x>:<VNI>`` written in the 2-byte-AS format need the VNI to
     fit this many bits (EOS: 16); ``None`` when the platform derives them itself."""

@@ -5,7 +5,11 @@ otherwise (lane = first SerDes lane of the port, 1-based). Management port ``Man
 
 Limits: the interface ``mtu`` is the IP MTU, 68-9214 bytes (the design clamps a larger designed
 MTU to 9214); ``maximum-paths`` / ``ecmp`` accept 1-600 (Arista AVD's schema of the EOS CLI; the
-hardware's group size is per model); one ``ip virtual-router mac-address`` per switch; the design's
+hardware's group size is per model: ``catalog.switches.<model>.max_ecmp``, by default 32 — the
+``ecmp`` default is the platform maximum that ``show bgp instance`` reports as "Maximum ECMP", 32
+on the switch of the EOS note "BGP maximum-paths x ecmp y" (kevin-wang-xin.medium.com, 2020), and
+the 7050 series datasheets give 32-way ECMP; a model whose datasheet says more sets its own figure,
+e.g. ``max_ecmp: 128``); one ``ip virtual-router mac-address`` per switch; the design's
 route distinguishers / targets ``<router-id>:<VNI>`` / ``<VNI>:<VNI>`` need the VNI in 16 bits.
 BGP sessions are rendered numbered (the /31 of every fabric link): EOS' RFC 5549 interface
 peering is not used, so the design makes every session with an EOS end numbered.
@@ -30,7 +34,7 @@ PLATFORM = Platform(
     port_namer=port_name,
     mgmt_port="Management1",
     limits=Limits(mtu=(68, 9214), vlan=(1, 4094), ifname=None, vrf_name=None, max_ecmp=600,
-                  rt_vni_bits=16, anycast_macs=1, lag_id=2000),
+                  ecmp_default=32, rt_vni_bits=16, anycast_macs=1, lag_id=2000),
     hooks=Hooks(
         renderer="toolkit.render.platforms.eos:render_device",
         driver="toolkit.drivers.eos:EosDriver",

@@ -29,7 +29,7 @@ def _pool_size(c: RuleCtx) -> Out:
     spec = c.spec
     sz = c.sizing
     net = spec.networks.compute
-    if sz is not None and net.kind == "roce" and net.addressing:
+    if net is not None and sz is not None and net.kind == "roce" and net.addressing:
         a = net.addressing
         base = ("networks", "compute", "addressing")
         lo = ipaddress.IPv4Network(a.loopbacks).num_addresses
@@ -75,13 +75,13 @@ def _pool_size(c: RuleCtx) -> Out:
                     leaves * 2 * cap,
                 )
     oob = spec.networks.oob
-    n_racks = len(racks(spec))
-    yield from _need(
-        ("networks", "oob", "prefix"),
-        "OOB addresses (one rack_block per rack plus one)",
-        ipaddress.IPv4Network(oob.prefix).num_addresses,
-        (n_racks + 1) * oob.rack_block,
-    )
+    if oob is not None:
+        yield from _need(
+            ("networks", "oob", "prefix"),
+            "OOB addresses (one rack_block per rack plus one)",
+            ipaddress.IPv4Network(oob.prefix).num_addresses,
+            (len(racks(spec)) + 1) * oob.rack_block,
+        )
     for i, t in enumerate(spec.tenants):
         for j, n in enumerate(t.nets()):
             usable = max(ipaddress.IPv4Network(n.subnet).num_addresses - 3, 0)
@@ -111,6 +111,8 @@ def _gateway(c: RuleCtx) -> Out:
 @rule("ADDR004", "error", "OOB gateway and controller lie inside the OOB prefix, in its reserved first block")
 def _oob_gw(c: RuleCtx) -> Out:
     oob = c.spec.networks.oob
+    if oob is None:
+        return
     net = ipaddress.IPv4Network(oob.prefix)
     for key in ("gateway", "controller"):
         v = getattr(oob, key)
@@ -126,14 +128,16 @@ def _oob_gw(c: RuleCtx) -> Out:
 @rule("ADDR005", "error", "each rack's devices fit in its OOB rack_block", needs=SERVER_LIST + SWITCH_PORTS)
 def _oob_block(c: RuleCtx) -> Out:
     spec = c.spec
-    sz = c.sizing
-    per_rack = managed_per_rack(spec, sz)
+    oob = spec.networks.oob
+    if oob is None:
+        return
+    per_rack = managed_per_rack(spec, c.sizing)
     for rack, path, _ in racks(spec):
         need = 1 + rack.pdus + per_rack[rack.name]
-        if need > spec.networks.oob.rack_block:
+        if need > oob.rack_block:
             yield (
                 (*path, "name"),
-                f"rack {rack.name} needs {need} OOB addresses, rack_block is {spec.networks.oob.rack_block}",
+                f"rack {rack.name} needs {need} OOB addresses, rack_block is {oob.rack_block}",
                 "raise networks.oob.rack_block",
             )
 
@@ -141,7 +145,7 @@ def _oob_block(c: RuleCtx) -> Out:
 @rule("ADDR006", "error", "compute addressing is given for RoCE fabrics")
 def _roce_addr(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.kind == "roce" and net.addressing is None:
+    if net is not None and net.kind == "roce" and net.addressing is None:
         yield (
             ("networks", "compute"),
             "RoCE needs addressing (loopbacks, p2p, hosts)",

@@ -15,7 +15,7 @@ def _asn_items(spec: ClusterSpec) -> list[tuple[str, int, int, YamlPath]]:
     out: list[tuple[str, int, int, YamlPath]] = []
     c = spec.networks.compute
     sz_sus = len(spec.layout.scalable_units)
-    if c.kind == "roce":
+    if c is not None and c.kind == "roce":
         out.append(("compute cores", c.asn.core, c.asn.core, ("networks", "compute", "asn", "core")))
         out.append(
             ("compute spines", c.asn.spine_base, c.asn.spine_base + 63, ("networks", "compute", "asn", "spine_base"))

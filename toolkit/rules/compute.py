@@ -80,6 +80,8 @@ def _numa(c: RuleCtx) -> Out:
 
 @rule("CMP004", "error", "compute NIC speed equals the rail leaf port speed", needs=SWITCH_PORTS)
 def _nic_speed(c: RuleCtx) -> Out:
+    if c.spec.networks.compute is None:
+        return
     leaf = c.spec.networks.compute.leaf
     speed = port_speed(c.spec, leaf.model, leaf.breakout)
     if speed is None:
@@ -98,6 +100,8 @@ def _nic_speed(c: RuleCtx) -> Out:
 @rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)", needs=SWITCH_PORTS)
 def _tier_speed(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
+    if net is None:
+        return
     ls = port_speed(c.spec, net.leaf.model, net.leaf.uplink_breakout or net.leaf.breakout)
     ss = port_speed(c.spec, net.spine.model, net.spine.breakout)
     if ls and ss and ls != ss:
@@ -126,11 +130,11 @@ def _fit(c: RuleCtx) -> Out:
 
 @rule("CMP007", "error", "the requested oversubscription is 1:1 or more (the sizing then meets it at every tier)")
 def _oversub(c: RuleCtx) -> Out:
-    ratio = c.spec.networks.compute.ratio
-    if ratio < 1:
+    net = c.spec.networks.compute
+    if net is not None and net.ratio < 1:
         yield (
             ("networks", "compute", "oversubscription"),
-            (f"{c.spec.networks.compute.oversubscription} asks for more uplink than downlink bandwidth"),
+            (f"{net.oversubscription} asks for more uplink than downlink bandwidth"),
             ("use 1:1 for a non-blocking fabric"),
         )
 
@@ -138,5 +142,5 @@ def _oversub(c: RuleCtx) -> Out:
 @rule("CMP008", "error", "three tiers need a core tier in the spec")
 def _core_needed(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.tiers == 3 and net.core is None:
+    if net is not None and net.tiers == 3 and net.core is None:
         yield ("networks", "compute", "tiers"), "tiers: 3 without networks.compute.core", "add core: {model: ...}"

@@ -17,6 +17,8 @@ from toolkit.rules.specview import Out
 @rule("GROW003", "warning", "servers_per_su and planned_sus are planned (the warning says what to set)")
 def _planned(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
+    if net is None:
+        return
     missing = []
     counts = su_server_counts(c.spec)
     if net.servers_per_su is None:

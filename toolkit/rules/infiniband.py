@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, servers
+from toolkit.spec.models import InfinibandSpec
 
 IB = ("networks", "compute", "infiniband")
 
@@ -34,10 +35,16 @@ def _gpu_servers_with_compute(c: RuleCtx) -> dict[str, list[str]]:
     return out
 
 
+def _ib_spec(c: RuleCtx) -> InfinibandSpec | None:
+    """The compute fabric's InfiniBand settings (None without a compute fabric)."""
+    net = c.spec.networks.compute
+    return net.infiniband if net is not None else None
+
+
 @rule("IB001", "warning", "an InfiniBand compute fabric has a designed subnet manager")
 def _ib_sm_present(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.kind == "infiniband" and (net.infiniband is None or not net.infiniband.subnet_managers):
+    if net is not None and net.kind == "infiniband" and (net.infiniband is None or not net.infiniband.subnet_managers):
         yield (
             ("networks", "compute", "kind"),
             "no subnet manager is placed: without one the InfiniBand fabric never comes up",
@@ -48,7 +55,7 @@ def _ib_sm_present(c: RuleCtx) -> Out:
 @rule("IB002", "error", "InfiniBand settings are given only for an InfiniBand compute fabric")
 def _ib_kind(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.kind != "infiniband" and net.infiniband is not None:
+    if net is not None and net.kind != "infiniband" and net.infiniband is not None:
         yield (
             IB,
             "networks.compute.infiniband is set but the compute fabric is RoCE",
@@ -60,7 +67,7 @@ def _ib_kind(c: RuleCtx) -> Out:
 def _ipoib_mtu(c: RuleCtx) -> Out:
     from toolkit.design.infiniband import IPOIB_CONNECTED_MTU, ipoib_max_mtu
 
-    ib = c.spec.networks.compute.infiniband
+    ib = _ib_spec(c)
     if ib is None or ib.ipoib is None or ib.ipoib.mtu is None:
         return
     mode, mtu = ib.ipoib.mode, ib.ipoib.mtu
@@ -81,8 +88,9 @@ def _ipoib_mtu(c: RuleCtx) -> Out:
 
 @rule("IB003", "error", "subnet managers run on servers with a compute HCA or on compute switches, once each")
 def _ib_sm_hosts(c: RuleCtx) -> Out:
-    ib = c.spec.networks.compute.infiniband
-    if ib is None or c.spec.networks.compute.kind != "infiniband":
+    net = c.spec.networks.compute
+    ib = _ib_spec(c)
+    if net is None or ib is None or net.kind != "infiniband":
         return
     hcas = _gpu_servers_with_compute(c)
     switches: set[str] | None = None
@@ -106,7 +114,7 @@ def _ib_sm_hosts(c: RuleCtx) -> Out:
 
 @rule("IB004", "error", "the master subnet manager's priority is higher than every standby's")
 def _ib_sm_priority(c: RuleCtx) -> Out:
-    ib = c.spec.networks.compute.infiniband
+    ib = _ib_spec(c)
     if ib is None or len(ib.subnet_managers) < 2:
         return
     top = max(sm.priority for sm in ib.subnet_managers)
@@ -181,8 +189,9 @@ def _sched_pods(c: RuleCtx) -> Out:
 @rule("SCHED002", "warning", "Kubernetes rail networks have a pod address range")
 def _sched_no_pods(c: RuleCtx) -> Out:
     k8s = c.spec.scheduler.kubernetes
-    ib = c.spec.networks.compute.infiniband
-    if k8s.rdma_pods or (c.spec.networks.compute.kind == "infiniband" and ib and ib.ipoib):
+    net = c.spec.networks.compute
+    ib = _ib_spec(c)
+    if net is None or k8s.rdma_pods or (net.kind == "infiniband" and ib and ib.ipoib):
         return
     if _gpu_servers_with_compute(c):
         yield (

@@ -29,7 +29,8 @@ def _su_nonempty(c: RuleCtx) -> Out:
 
 @rule("LAY003", "error", "no SU holds more GPU servers than servers_per_su", needs=SERVER_LIST)
 def _su_size(c: RuleCtx) -> Out:
-    cap = c.spec.networks.compute.servers_per_su
+    net = c.spec.networks.compute
+    cap = net.servers_per_su if net is not None else None
     if cap is None:
         return
     from toolkit.design.sizing import su_server_counts

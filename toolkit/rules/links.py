@@ -148,7 +148,7 @@ def _fe_worst(fabric: Fabric, plane: str) -> tuple[float, str] | None:
             elif p.role == "downlink" and p.peer_device:
                 host += p.speed
                 n_host += 1
-        if not up:
+        if not up or not n_host:  # a leaf without hosts (yet) oversubscribes nothing
             continue
         ratio = host / up
         if worst is None or ratio > worst[0]:

@@ -9,7 +9,7 @@ from toolkit.rules.specview import Out, frontends
 @rule("MTU001", "error", "host MTU never exceeds the switch MTU of its plane")
 def _mtu_host(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.kind == "roce" and net.host_mtu > net.mtu:
+    if net is not None and net.kind == "roce" and net.host_mtu > net.mtu:
         yield ("networks", "compute", "host_mtu"), f"host MTU {net.host_mtu} > switch MTU {net.mtu}", ""
     for _plane, fe, path in frontends(c.spec):
         if fe.host_mtu > fe.mtu:
@@ -19,7 +19,7 @@ def _mtu_host(c: RuleCtx) -> Out:
 @rule("MTU002", "error", "RoCE host MTU carries a 4096-byte RDMA payload (at least 4200)")
 def _mtu_roce(c: RuleCtx) -> Out:
     net = c.spec.networks.compute
-    if net.kind == "roce" and net.host_mtu < 4200:
+    if net is not None and net.kind == "roce" and net.host_mtu < 4200:
         yield ("networks", "compute", "host_mtu"), f"{net.host_mtu} cannot carry RoCE MTU 4096", "use 9000"
 
 

@@ -8,6 +8,8 @@ from toolkit.rules.specview import Out, managed_per_rack, racks, servers, tier_m
 
 @rule("OOB001", "error", "every server model has an out-of-band (BMC) port")
 def _oob_server(c: RuleCtx) -> Out:
+    if c.spec.networks.oob is None:
+        return  # no OOB network: nothing to cable a BMC to
     used = {m for _, m, _, _ in servers(c.spec)}
     for name in sorted(used):
         m = c.spec.catalog.servers.get(name)
@@ -21,6 +23,8 @@ def _oob_server(c: RuleCtx) -> Out:
 
 @rule("OOB002", "error", "every switch model in use has a management port", needs=SWITCH_PORTS)
 def _oob_switch(c: RuleCtx) -> Out:
+    if c.spec.networks.oob is None:
+        return
     for model, _, path in tier_models(c.spec):
         m = c.spec.catalog.switches.get(model)
         if m is not None and not m.mgmt_port:
@@ -34,8 +38,9 @@ def _oob_switch(c: RuleCtx) -> Out:
     needs=SERVER_LIST + SWITCH_PORTS,
 )
 def _oob_ports(c: RuleCtx) -> Out:
-    m = c.spec.catalog.switches.get(c.spec.networks.oob.switch_model)
-    if m is None:
+    oob = c.spec.networks.oob
+    m = c.spec.catalog.switches.get(oob.switch_model) if oob is not None else None
+    if oob is None or m is None:
         return
     per_rack = managed_per_rack(c.spec, c.sizing)
     for rack, path, _ in racks(c.spec):
@@ -43,6 +48,6 @@ def _oob_ports(c: RuleCtx) -> Out:
         if need > m.ports:
             yield (
                 (*path, "name"),
-                (f"rack {rack.name} needs {need} OOB ports, {c.spec.networks.oob.switch_model} has {m.ports}"),
+                (f"rack {rack.name} needs {need} OOB ports, {oob.switch_model} has {m.ports}"),
                 ("split the rack or use a larger OOB switch"),
             )

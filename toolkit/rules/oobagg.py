@@ -17,12 +17,16 @@ from toolkit.design.model import Fabric
 from toolkit.design.oob import is_aggregation
 from toolkit.rules.fabric import Out, fabric_rule
 from toolkit.rules.registry import SWITCH_PORTS, RuleCtx, rule
-from toolkit.spec.models import ClusterSpec
+from toolkit.spec.models import ClusterSpec, OobAggregation
+
+
+def _agg(spec: ClusterSpec) -> OobAggregation | None:
+    return spec.networks.oob.aggregation if spec.networks.oob is not None else None
 
 
 @fabric_rule("OOBA001", "error", "the OOB aggregation is declared (networks.oob.aggregation)")
 def _declared(spec: ClusterSpec, fabric: Fabric) -> Out:
-    if spec.networks.oob.aggregation is None:
+    if spec.networks.oob is not None and spec.networks.oob.aggregation is None:
         n = len([d for d in fabric.devices.values() if d.role == "oob"])
         yield (
             ("networks", "oob"),
@@ -33,7 +37,7 @@ def _declared(spec: ClusterSpec, fabric: Fabric) -> Out:
 
 @fabric_rule("OOBA002", "error", "every OOB switch uplink is cabled to the OOB aggregation")
 def _cabled(spec: ClusterSpec, fabric: Fabric) -> Out:
-    if spec.networks.oob.aggregation is None:
+    if _agg(spec) is None:
         return
     loose = [
         f"{d.name}:{p.name}"
@@ -53,7 +57,7 @@ def _cabled(spec: ClusterSpec, fabric: Fabric) -> Out:
 @rule("OOBA003", "error", "the OOB aggregation (and distribution) switches have a port for every rack below them",
       needs=SWITCH_PORTS)
 def _capacity(c: RuleCtx) -> Out:
-    agg = c.spec.networks.oob.aggregation
+    agg = _agg(c.spec)
     if agg is None:
         return
     models = c.spec.catalog.switches
@@ -91,7 +95,7 @@ def _capacity(c: RuleCtx) -> Out:
 
 @fabric_rule("OOBA004", "error", "every OOB management / BMC address is reachable from the OOB aggregation")
 def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
-    if spec.networks.oob.aggregation is None:
+    if _agg(spec) is None:
         return
     devices = fabric.devices
     l2 = {n for n, d in devices.items() if d.role == "oob"}

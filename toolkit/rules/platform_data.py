@@ -25,7 +25,7 @@ def _mode_of(text: str) -> tuple[int, int]:
 def _switch_models(spec: ClusterSpec) -> list[tuple[str, str | None, YamlPath]]:
     """Every tier's switch model (with its breakout and spec path) and the OOB aggregation's."""
     out = tier_models(spec)
-    agg = spec.networks.oob.aggregation
+    agg = spec.networks.oob.aggregation if spec.networks.oob is not None else None
     if agg is not None:
         out.append((agg.model, None, ("networks", "oob", "aggregation", "model")))
     return out

@@ -58,7 +58,7 @@ def _rails(tables: HostTables) -> dict[int, IP]:
 
 @fabric_rule("REACH001", "error", "compute NICs reach same-rail and other-rail NICs of other servers, both ways")
 def _compute(spec: ClusterSpec, fabric: Fabric) -> Out:
-    if fabric.planes["compute"].kind != "roce":
+    if "compute" not in fabric.planes or fabric.planes["compute"].kind != "roce":
         return
     pr = _Proof.of(fabric)
     gpus = [d.name for d in fabric.by_role("gpu-server") if _rails(pr.tables[d.name])]
@@ -145,7 +145,8 @@ def _gateways(spec: ClusterSpec, fabric: Fabric) -> Out:
 @fabric_rule("REACH004", "error", "tenant members reach neither another tenant nor the OOB network")
 def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
     pr = _Proof.of(fabric)
-    oob = ip_int(fabric.site.controller_address)
+    ctl = fabric.site.controller_address
+    oob = [("the OOB network", ip_int(ctl))] if ctl else []  # no OOB network: nothing to keep out of
     for i, t in enumerate(fabric.tenants):
         others = [(o.name, ip_int(n.gateway)) for o in fabric.tenants if o.name != t.name for n in o.networks]
         for m in t.members:
@@ -153,7 +154,7 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
             if tables is None:
                 continue
             for src in tables.addresses:
-                for name, dst in [*others, ("the OOB network", oob)]:
+                for name, dst in [*others, *oob]:
                     if trace(fabric, pr.tables, pr.planes, pr.owner, m.server, src, dst) is None:
                         yield (
                             ("tenants", i),

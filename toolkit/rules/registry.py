@@ -18,6 +18,8 @@ class RuleCtx:
 
     @cached_property
     def sizing(self) -> ComputeSizing | None:
+        if self.spec.networks.compute is None:
+            return None
         try:
             return size_compute(self.spec)
         except (SizingError, ValueError, KeyError, ZeroDivisionError):
@@ -25,6 +27,8 @@ class RuleCtx:
 
     @cached_property
     def sizing_error(self) -> str | None:
+        if self.spec.networks.compute is None:
+            return None
         try:
             size_compute(self.spec)
         except (SizingError, ValueError, KeyError, ZeroDivisionError) as exc:

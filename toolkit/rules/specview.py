@@ -87,18 +87,19 @@ def frontends(spec: ClusterSpec) -> list[tuple[str, FrontendNetwork, YamlPath]]:
 
 def tier_models(spec: ClusterSpec) -> list[tuple[str, str | None, YamlPath]]:
     c = spec.networks.compute
-    out: list[tuple[str, str | None, YamlPath]] = [
-        (c.leaf.model, c.leaf.breakout, ("networks", "compute", "leaf")),
-        (c.spine.model, c.spine.breakout, ("networks", "compute", "spine")),
-    ]
-    if c.core:
-        out.append((c.core.model, c.core.breakout, ("networks", "compute", "core")))
+    out: list[tuple[str, str | None, YamlPath]] = []
+    if c is not None:
+        out.append((c.leaf.model, c.leaf.breakout, ("networks", "compute", "leaf")))
+        out.append((c.spine.model, c.spine.breakout, ("networks", "compute", "spine")))
+        if c.core:
+            out.append((c.core.model, c.core.breakout, ("networks", "compute", "core")))
     for _, fe, path in frontends(spec):
         out.append((fe.leaf.model, fe.leaf.breakout, (*path, "leaf")))
         out.append((fe.spine.model, fe.spine.breakout, (*path, "spine")))
     oob = spec.networks.oob
-    out.append((oob.switch_model, None, ("networks", "oob", "switch_model")))
-    if oob.aggregation is not None:
+    if oob is not None:
+        out.append((oob.switch_model, None, ("networks", "oob", "switch_model")))
+    if oob is not None and oob.aggregation is not None:
         out.append((oob.aggregation.model, None, ("networks", "oob", "aggregation", "model")))
         if oob.aggregation.distribution is not None:
             dist = ("networks", "oob", "aggregation", "distribution", "model")
@@ -124,7 +125,7 @@ def pools(spec: ClusterSpec) -> list[tuple[str, str, YamlPath]]:
     """(label, prefix, path) of every address pool and tenant subnet."""
     out: list[tuple[str, str, YamlPath]] = []
     c = spec.networks.compute
-    if c.addressing:
+    if c is not None and c.addressing:
         for k in ("loopbacks", "p2p", "hosts"):
             out.append((f"compute {k}", getattr(c.addressing, k), ("networks", "compute", "addressing", k)))
     for plane, fe, path in frontends(spec):
@@ -133,8 +134,9 @@ def pools(spec: ClusterSpec) -> list[tuple[str, str, YamlPath]]:
     st = spec.networks.storage
     if st and st.mode == "converged" and st.hosts:
         out.append(("storage hosts", st.hosts, ("networks", "storage", "hosts")))
-    out.append(("oob", spec.networks.oob.prefix, ("networks", "oob", "prefix")))
-    if c.infiniband and c.infiniband.ipoib:
+    if spec.networks.oob is not None:
+        out.append(("oob", spec.networks.oob.prefix, ("networks", "oob", "prefix")))
+    if c is not None and c.infiniband and c.infiniband.ipoib:
         out.append(
             ("compute IPoIB", c.infiniband.ipoib.prefix, ("networks", "compute", "infiniband", "ipoib", "prefix"))
         )

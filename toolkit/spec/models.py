@@ -271,6 +271,14 @@ class SwitchModel(Strict):
     sonic: SonicSkuSpec | None = Field(
         default=None, description="SONiC SKU of a model aidc has no SKU data for (toolkit/platforms/_sonic_skus.py)"
     )
+    max_ecmp: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="widest ECMP group (next hops of one route) the model's forwarding hardware installs, from its "
+        "datasheet or `show bgp instance` (EOS: Maximum ECMP); BGP maximum-paths is capped at it. Default: the "
+        "platform's conservative figure (EOS 32)",
+    )
     mgmt_port: bool = Field(default=True, description="has an out-of-band management port")
     power_w: Watts = Field(default=0, description="typical power in watts")
     rack_units: int = Field(default=1, ge=1, le=48, description="height in rack units (chassis up to 48)")
@@ -283,7 +291,9 @@ class SwitchModel(Strict):
 
 
 class Catalog(Strict):
-    servers: dict[Name, ServerModel] = Field(description="server models by name")
+    servers: dict[Name, ServerModel] = Field(
+        default_factory=dict, description="server models by name (none: a fabric of switches only)"
+    )
     switches: dict[Name, SwitchModel] = Field(description="switch models by name")
 
 
@@ -352,7 +362,11 @@ class ScalableUnit(Strict):
 
 
 class Layout(Strict):
-    scalable_units: list[ScalableUnit] = Field(min_length=1, max_length=1024, description="compute scalable units")
+    scalable_units: list[ScalableUnit] = Field(
+        default_factory=list,
+        max_length=1024,
+        description="compute scalable units (none: no compute plane, e.g. a leaf-spine of racks under layout.racks)",
+    )
     racks: list[Rack] = Field(
         default_factory=list,
         description="racks outside any SU: storage, spine/core network racks, services",
@@ -637,10 +651,17 @@ class BorderSpec(Strict):
 
 
 class Networks(Strict):
-    compute: ComputeNetwork = Field(description="GPU-to-GPU RDMA fabric")
+    compute: ComputeNetwork | None = Field(
+        default=None,
+        description="GPU-to-GPU RDMA fabric (none: a spec without GPU servers, e.g. a business leaf-spine)",
+    )
     business: FrontendNetwork | None = Field(default=None, description="front-end / in-band network")
     storage: StorageNetwork | None = Field(default=None, description="storage network")
-    oob: OobNetwork = Field(description="out-of-band management network")
+    oob: OobNetwork | None = Field(
+        default=None,
+        description="out-of-band management network (none: no OOB switches are designed and the switches' "
+        "management ports stay unconfigured)",
+    )
     border: BorderSpec | None = Field(
         default=None, description="border leaves and external routers: the default route into the fabric"
     )

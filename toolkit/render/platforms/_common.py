@@ -102,7 +102,7 @@ class FabricView:
     tenants: dict[int, Tenant]  # by the L2 VNI of each of its networks
     tenants_by_name: dict[str, Tenant]
     mgmt_acl: tuple[MgmtAclRule, ...]
-    oob_prefixlen: int
+    oob_prefixlen: int | None  # None: no OOB network
 
 
 @per_fabric
@@ -115,7 +115,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
         tenants={n.vni: t for t in fabric.tenants for n in t.networks},
         tenants_by_name={t.name: t for t in fabric.tenants},
         mgmt_acl=tuple(fabric.mgmt_acl),
-        oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen,
+        oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen if site.oob_prefix else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""The scheduler's view of the network: ``scheduler/{slurm,kubernetes,nccl}/`` (see the modules)."""
+"""The scheduler's view of the network: ``scheduler/{slurm,kubernetes,nccl}/`` (see the modules);
+nothing for a Fabric without a compute plane (no GPU servers to schedule)."""
 
 from __future__ import annotations
 
@@ -10,4 +11,6 @@ from toolkit.render.scheduler import kubernetes, nccl, slurm
 
 
 def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
+    if "compute" not in fabric.planes:
+        return {}
     return {**slurm.render(fabric, env), **kubernetes.render(fabric, env), **nccl.render(fabric, env)}
