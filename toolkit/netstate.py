@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import shlex
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -45,11 +46,24 @@ class IfState(BaseModel):
     alias: str | None = None
     addresses: list[str] = Field(default_factory=list, description="IPv4 and non-link-local IPv6, with prefix")
     vxlan: dict[str, Any] | None = Field(default=None, description="id, local, port of a VXLAN device")
+    stp_state: int | None = Field(default=None, description="bridge: spanning tree (0 off, 1 on)")
+    priority: int | None = Field(default=None, description="bridge: its spanning-tree bridge priority")
+    learning: bool | None = Field(default=None, description="bridge port: MAC learning")
+    guard: bool | None = Field(default=None, description="bridge port: BPDU guard")
     carrier: bool | None = Field(default=None, description="LOWER_UP (observed, not configured state)")
     operstate: str | None = Field(default=None, description="operstate (observed, not configured state)")
 
 
 _OBSERVED = {"carrier", "operstate"}
+
+
+class DcbState(BaseModel):
+    """Lossless RoCE settings of a port as ``dcb`` shows them (a port without DCB has none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pfc: dict[int, bool] = Field(default_factory=dict, description="priority -> PFC on")
+    dscp_prio: dict[int, int] = Field(default_factory=dict, description="DSCP -> priority (APP table)")
 
 
 class RouteState(BaseModel):
@@ -126,10 +140,14 @@ class NetSnapshot(BaseModel):
     sysctl: dict[str, str] = Field(default_factory=dict)
     routes: list[RouteState] = Field(default_factory=list, description="static (not kernel/daemon) routes")
     rules: list[RuleState] = Field(default_factory=list, description="policy rules")
+    dcb: dict[str, DcbState | None] = Field(
+        default_factory=dict, description="ports whose DCB state was read; None: the port has no DCB (veth)"
+    )
 
     def canonical(self) -> str:
-        """The configured state as compact JSON (observed link state is left out)."""
-        data = self.model_dump(mode="json", exclude={"interfaces": {"__all__": _OBSERVED}})
+        """The configured state as compact JSON (observed link state is left out, and the DCB
+        state: read only for the ports an apply configures, see ``dcb_commands``)."""
+        data = self.model_dump(mode="json", exclude={"interfaces": {"__all__": _OBSERVED}, "dcb": True})
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def restricted(self, sysctl_keys: Iterable[str] | None) -> NetSnapshot:
@@ -151,6 +169,12 @@ class NetSnapshot(BaseModel):
                 head += f" master {i.master}"
             if i.vxlan:
                 head += " vxlan " + " ".join(f"{k} {i.vxlan[k]}" for k in sorted(i.vxlan))
+            if i.stp_state:
+                head += f" stp priority {i.priority}"
+            if i.learning is False:
+                head += " nolearning"
+            if i.guard:
+                head += " bpdu-guard"
             lines.append(head)
             if i.alias:
                 lines.append(f"link {name} alias {i.alias}")
@@ -209,10 +233,12 @@ def parse_links(text: Any, addrs: dict[str, list[str]] | None = None) -> dict[st
         name = str(lk.get("ifname", ""))
         info = lk.get("linkinfo") or {}
         kind = info.get("info_kind") or lk.get("link_type", "ether")
+        data = info.get("info_data") or {}
+        slave = (info.get("info_slave_data") or {}) if info.get("info_slave_kind") == "bridge" else {}
         vx = None
         if kind == "vxlan":
-            data = info.get("info_data") or {}
-            vx = {k: data.get(k) for k in ("id", "local", "port") if data.get(k) is not None}
+            vx = {k: data.get(k) for k in ("id", "local", "port", "learning") if data.get(k) is not None}
+        bridge = kind == "bridge"
         flags = lk.get("flags") or []
         ifs[name] = IfState(
             kind=kind,
@@ -222,10 +248,38 @@ def parse_links(text: Any, addrs: dict[str, list[str]] | None = None) -> dict[st
             alias=lk.get("ifalias") or None,
             addresses=list((addrs or {}).get(name, [])),
             vxlan=vx,
+            stp_state=_int_or_none(data.get("stp_state")) if bridge else None,
+            priority=_int_or_none(data.get("priority")) if bridge else None,
+            learning=_bool_or_none(slave.get("learning")),
+            guard=_bool_or_none(slave.get("guard")),
             carrier="LOWER_UP" in flags,
             operstate=lk.get("operstate"),
         )
     return ifs
+
+
+def _int_or_none(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+def _bool_or_none(v: Any) -> bool | None:
+    return None if v is None else bool(v)
+
+
+def parse_dcb(pfc_text: str, app_text: str) -> DcbState | None:
+    """``dcb pfc show dev X prio-pfc`` and ``dcb -N app show dev X dscp-prio`` (text: the same
+    ``key:value`` words as the ``set`` syntax, dcb(8)); None when the port has no DCB (the
+    command failed: empty output)."""
+    words = pfc_text.split()
+    if not words or words[0] != "prio-pfc":
+        return None
+    pfc = {int(k): v == "on" for k, _, v in (w.partition(":") for w in words[1:]) if k.isdigit()}
+    dscp: dict[int, int] = {}
+    for w in app_text.split():
+        k, sep, v = w.partition(":")
+        if sep and k.isdigit() and v.isdigit():
+            dscp[int(k)] = int(v)
+    return DcbState(pfc=pfc, dscp_prio=dscp)
 
 
 def parse_routes(text: Any, *, configured_only: bool = True) -> list[RouteState]:
@@ -281,13 +335,20 @@ def parse_sysctl(text: str) -> dict[str, str]:
 
 
 def parse_snapshot(
-    link_json: str, addr_json: str, sysctl_text: str = "", route_json: str = "", rule_json: str = ""
+    link_json: str,
+    addr_json: str,
+    sysctl_text: str = "",
+    route_json: str = "",
+    rule_json: str = "",
+    dcb: dict[str, tuple[str, str]] | None = None,
 ) -> NetSnapshot:
+    """``dcb``: port -> (``dcb pfc show`` output, ``dcb app show`` output), see ``parse_dcb``."""
     return NetSnapshot(
         interfaces=parse_links(link_json, parse_addrs(addr_json)),
         sysctl=parse_sysctl(sysctl_text),
         routes=parse_routes(route_json),
         rules=parse_rules(rule_json),
+        dcb={port: parse_dcb(*out) for port, out in sorted((dcb or {}).items())},
     )
 
 
@@ -317,6 +378,21 @@ class LinkIntent(BaseModel):
     alias: str | None = None
     manage_alias: bool = False
     addresses: list[str] | None = Field(default=None, description="exact set of the managed addresses")
+    keep_addresses: bool = Field(default=False, description="add ``addresses``, delete none (management port)")
+    stp_state: int | None = Field(default=None, description="bridge: spanning tree 0 (off) / 1 (on)")
+    priority: int | None = Field(default=None, description="bridge: spanning-tree priority (with stp_state 1)")
+    learning: bool | None = Field(default=None, description="bridge port: MAC learning")
+    guard: bool | None = Field(default=None, description="bridge port: BPDU guard")
+    optional: bool = Field(default=False, description="configured if the device has it (an unused port)")
+
+
+class DcbIntent(BaseModel):
+    """Lossless RoCE on a port: PFC on exactly ``pfc`` (the others off), the DSCP map (trust DSCP)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pfc: list[int]
+    dscp_prio: dict[int, int] = Field(default_factory=dict, description="empty: the DSCP map is not managed")
 
 
 class NetIntent(BaseModel):
@@ -329,6 +405,11 @@ class NetIntent(BaseModel):
         default="all", description="which addresses of a link the intent owns"
     )
     devices: bool = Field(default=False, description="create/delete bridge and VXLAN devices to match")
+    prune_bridges: str | None = Field(
+        default=None,
+        description="with devices: only bridges whose name matches this regular expression are deleted "
+        "when the intent does not hold them (None: every bridge); VXLAN devices always",
+    )
     routes: list[RouteState] = Field(default_factory=list)
     route_tables: list[str] | None = Field(
         default=None, description="tables whose other routes are removed (None: every table)"
@@ -338,11 +419,13 @@ class NetIntent(BaseModel):
         default="all", description="designed: only rules sharing a priority or table with the intent"
     )
     sysctl: dict[str, str] = Field(default_factory=dict)
+    dcb: dict[str, DcbIntent] = Field(default_factory=dict, description="ports with lossless RoCE")
 
 
 class Reconciliation(BaseModel):
     commands: list[list[str]] = Field(default_factory=list, description="argv lists, in order")
     warnings: list[str] = Field(default_factory=list, description="differences no command can close")
+    errors: list[str] = Field(default_factory=list, description="what stops the change: nothing may run")
 
 
 def intent_of(snap: NetSnapshot) -> NetIntent:
@@ -399,8 +482,10 @@ def host_intent(
 
 def reconcile(intent: NetIntent, now: NetSnapshot) -> Reconciliation:
     """Commands turning ``now`` into ``intent``, in a safe order: stale rules and routes out,
-    devices deleted or (re-)created, per link MTU / master / alias / addresses / admin state
-    (bridges last: a bridge's MTU is bounded by its ports), sysctls, missing rules and routes in."""
+    devices deleted or (re-)created, per link MTU / master / bridge-port flags / alias /
+    addresses / admin state (bridges last: a bridge's MTU is bounded by its ports), DCB,
+    sysctls, missing rules and routes in. ``errors``: what stops the change (a designed port the
+    device lacks, a device of the wrong kind); ``warnings``: differences no command can close."""
     out = Reconciliation()
     cmds = out.commands
     # rules and routes the intent does not hold go first (before their addresses do)
@@ -417,47 +502,18 @@ def reconcile(intent: NetIntent, now: NetSnapshot) -> Reconciliation:
         if owned and route.ident() not in want_routes:
             cmds.append(route.argv("del"))
     have, want = now.interfaces, intent.links
-    recreate: set[str] = set()
-    if intent.devices:
-        for name in sorted(set(have) - set(want)):
-            if have[name].kind in MANAGED_KINDS:
-                cmds.append(["ip", "link", "del", "dev", name])
-            else:
-                out.warnings.append(f"{name}: {have[name].kind} device appeared, left in place")
-        for name in sorted(want):
-            w = want[name]
-            gone = name not in have
-            changed = not gone and w.kind == "vxlan" and (have[name].kind != "vxlan" or have[name].vxlan != w.vxlan)
-            if not (gone or changed):
-                continue
-            if w.kind not in MANAGED_KINDS:
-                if gone:
-                    out.warnings.append(f"{name}: {w.kind} device disappeared, cannot be re-created")
-                continue
-            if changed:
-                cmds.append(["ip", "link", "del", "dev", name])
-            cmds.append(_create_argv(name, w))
-            recreate.add(name)
+    recreate = _devices(intent, now, out) if intent.devices else set()
+    out.errors.extend(
+        f"{n}: no such interface on the device"
+        for n, w in want.items()
+        if n not in have and w.kind is None and not w.optional
+    )
     for name in sorted(want, key=lambda x: (want[x].kind == "bridge", x)):
-        w = want[name]
         cur = None if name in recreate else have.get(name)
         if cur is None and name not in recreate:
             continue
-        dev = ["ip", "link", "set", "dev", name]
-        if w.mtu is not None and (cur is None or cur.mtu != w.mtu):
-            cmds.append([*dev, "mtu", str(w.mtu)])
-        if w.manage_master and (cur.master if cur else None) != w.master:
-            cmds.append([*dev, "master", w.master] if w.master else [*dev, "nomaster"])
-        if w.manage_alias and ((cur.alias if cur else None) or "") != (w.alias or ""):
-            cmds.append([*dev, "alias", w.alias or ""])
-        if w.addresses is not None:
-            cur_addrs = set(cur.addresses) if cur else set()
-            if intent.addresses == "global-ipv4":
-                cur_addrs = {a for a in cur_addrs if global_ipv4(a)}
-            cmds.extend(["ip", "addr", "del", a, "dev", name] for a in sorted(cur_addrs - set(w.addresses)))
-            cmds.extend(["ip", "addr", "replace", a, "dev", name] for a in sorted(set(w.addresses) - cur_addrs))
-        if w.up is not None and (cur is None or cur.up != w.up):
-            cmds.append([*dev, "up" if w.up else "down"])
+        cmds.extend(_link_commands(name, want[name], cur, intent.addresses))
+    cmds.extend(_dcb_commands(intent, now, out))
     for key, val in sorted(intent.sysctl.items()):
         if now.sysctl.get(key) != val:
             cmds.append(["sysctl", "-q", "-w", f"{key}={val}"])
@@ -468,6 +524,106 @@ def reconcile(intent: NetIntent, now: NetSnapshot) -> Reconciliation:
     return out
 
 
+def _devices(intent: NetIntent, now: NetSnapshot, out: Reconciliation) -> set[str]:
+    """Bridges and VXLAN devices deleted / (re-)created to match; the names (re-)created."""
+    have, want, cmds = now.interfaces, intent.links, out.commands
+    recreate: set[str] = set()
+    for name in sorted(set(have) - set(want)):
+        kind = have[name].kind
+        if kind == "vxlan" or (kind == "bridge" and _pruned(intent.prune_bridges, name)):
+            cmds.append(["ip", "link", "del", "dev", name])
+        elif intent.prune_bridges is None and kind not in MANAGED_KINDS:
+            out.warnings.append(f"{name}: {kind} device appeared, left in place")
+    for name in sorted(want):
+        w = want[name]
+        if w.kind is None:
+            continue
+        gone = name not in have
+        if not gone and w.kind in MANAGED_KINDS and have[name].kind != w.kind and w.kind == "bridge":
+            out.errors.append(f"{name}: exists and is a {have[name].kind} device, not a bridge")
+            continue
+        changed = not gone and w.kind == "vxlan" and (have[name].kind != "vxlan" or have[name].vxlan != w.vxlan)
+        if not (gone or changed):
+            continue
+        if w.kind not in MANAGED_KINDS:
+            if gone:
+                out.warnings.append(f"{name}: {w.kind} device disappeared, cannot be re-created")
+            continue
+        if changed:
+            cmds.append(["ip", "link", "del", "dev", name])
+        cmds.append(_create_argv(name, w))
+        recreate.add(name)
+    return recreate
+
+
+def _pruned(pattern: str | None, name: str) -> bool:
+    return pattern is None or re.fullmatch(pattern, name) is not None
+
+
+def _link_commands(name: str, w: LinkIntent, cur: IfState | None, owned: str) -> list[list[str]]:
+    """One interface: ``cur`` None: just created (every managed attribute is set)."""
+    cmds: list[list[str]] = []
+    dev = ["ip", "link", "set", "dev", name]
+    if w.mtu is not None and (cur is None or cur.mtu != w.mtu):
+        cmds.append([*dev, "mtu", str(w.mtu)])
+    if w.manage_master and (cur.master if cur else None) != w.master:
+        cmds.append([*dev, "master", w.master] if w.master else [*dev, "nomaster"])
+    if w.stp_state is not None and (
+        cur is None
+        or (cur.stp_state, cur.priority) != (w.stp_state, cur.priority if w.priority is None else w.priority)
+    ):
+        prio = ["priority", str(w.priority)] if w.priority is not None else []
+        cmds.append([*dev, "type", "bridge", "stp_state", str(w.stp_state), *prio])
+    if w.learning is not None and (cur is None or cur.learning != w.learning):
+        cmds.append(["bridge", "link", "set", "dev", name, "learning", "on" if w.learning else "off"])
+    if w.guard is not None and bool(cur.guard if cur else False) != w.guard:  # a new port has none
+        cmds.append([*dev, "type", "bridge_slave", "guard", "on" if w.guard else "off"])
+    if w.manage_alias and ((cur.alias if cur else None) or "") != (w.alias or ""):
+        cmds.append([*dev, "alias", w.alias or ""])
+    if w.addresses is not None:
+        cur_addrs = set(cur.addresses) if cur else set()
+        if owned == "global-ipv4":
+            cur_addrs = {a for a in cur_addrs if global_ipv4(a)}
+        if not w.keep_addresses:
+            cmds.extend(["ip", "addr", "del", a, "dev", name] for a in sorted(cur_addrs - set(w.addresses)))
+        cmds.extend(["ip", "addr", "replace", a, "dev", name] for a in sorted(set(w.addresses) - cur_addrs))
+    if w.up is not None and (cur is None or cur.up != w.up):
+        cmds.append([*dev, "up" if w.up else "down"])
+    return cmds
+
+
+def _dcb_commands(intent: NetIntent, now: NetSnapshot, out: Reconciliation) -> list[list[str]]:
+    """Lossless RoCE where the port has DCB; the ports without it named in one warning (a veth
+    has none: the NIC driver's defaults apply)."""
+    cmds: list[list[str]] = []
+    without: list[str] = []
+    for port, w in sorted(intent.dcb.items()):
+        if port not in now.interfaces:
+            continue
+        cur = now.dcb.get(port)
+        if cur is None:
+            without.append(port)
+            continue
+        if any(cur.dscp_prio.get(d) != t for d, t in w.dscp_prio.items()):
+            cmds.append(
+                [
+                    "dcb",
+                    "app",
+                    "replace",
+                    "dev",
+                    port,
+                    "dscp-prio",
+                    *(f"{d}:{t}" for d, t in sorted(w.dscp_prio.items())),
+                ]
+            )
+        pfc = {p: p in w.pfc for p in range(8)}
+        if {p: cur.pfc.get(p, False) for p in range(8)} != pfc:
+            cmds.append(["dcb", "pfc", "set", "dev", port, "prio-pfc", "all:off", *(f"{p}:on" for p in sorted(w.pfc))])
+    if without:
+        out.warnings.append(f"no DCB support, RoCE QoS left to the driver on: {' '.join(without)}")
+    return cmds
+
+
 def _create_argv(name: str, w: LinkIntent) -> list[str]:
     if w.kind == "bridge":
         return ["ip", "link", "add", name, "type", "bridge", "stp_state", "0"]
@@ -475,12 +631,15 @@ def _create_argv(name: str, w: LinkIntent) -> list[str]:
     argv = ["ip", "link", "add", name, "type", "vxlan", "id", str(int(vx.get("id", 0)))]
     if vx.get("local"):
         argv += ["local", str(vx["local"])]
-    return [*argv, "dstport", str(int(vx.get("port", 4789))), "nolearning"]
+    argv += ["dstport", str(int(vx.get("port", 4789)))]
+    return argv if vx.get("learning") else [*argv, "nolearning"]
 
 
 def missing_links(intent: NetIntent, now: NetSnapshot) -> list[str]:
     """Interfaces the intent configures that the device does not have (and will not create)."""
-    return [n for n, w in intent.links.items() if n not in now.interfaces and w.kind not in MANAGED_KINDS]
+    return [
+        n for n, w in intent.links.items() if n not in now.interfaces and w.kind not in MANAGED_KINDS and not w.optional
+    ]
 
 
 def sysctl_changes(wanted: dict[str, Any], current: dict[str, str]) -> dict[str, str]:
@@ -491,13 +650,34 @@ def sysctl_changes(wanted: dict[str, Any], current: dict[str, str]) -> dict[str,
 # ---------------------------------------------------------------------------------- output
 
 
-def shell_script(commands: list[list[str]], what: str = "put the interfaces back to the backup snapshot") -> str:
+def intent_json(intent: NetIntent) -> str:
+    """``intent`` as JSON, one line per link (unset values left out): small, and a unified diff
+    of two of them names the links that change. ``NetIntent.model_validate_json`` reads it."""
+    data = intent.model_dump(mode="json", exclude_defaults=True)
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            inner = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}" for k, v in value.items())
+            lines.append(f" {json.dumps(key)}: {{\n{inner}\n }}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def shell_script(
+    commands: list[list[str]],
+    what: str = "put the interfaces back to the backup snapshot",
+    *,
+    stop_on_error: bool = False,
+) -> str:
     """A ``sh`` script running every command; a failing command is reported and the script goes
-    on (a restore does what it can), exiting 1 at the end if any failed."""
+    on (a restore does what it can), exiting 1 at the end if any failed; ``stop_on_error``: it
+    stops there (an apply: nothing after a failed step runs)."""
     body = []
     for argv in commands:
         line = shlex.join(argv)
-        body.append(f"{line} || {{ echo {shlex.quote('failed: ' + line)} >&2; rc=1; }}")
+        stop = "exit 1" if stop_on_error else "rc=1"
+        body.append(f"{line} || {{ echo {shlex.quote('failed: ' + line)} >&2; {stop}; }}")
     head = f"#!/bin/sh\n# aidc: {what}\nrc=0\n"
     return head + "\n".join(body) + "\nexit $rc\n"
 

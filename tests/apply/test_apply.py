@@ -10,7 +10,6 @@ import contextlib
 import ipaddress
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -23,7 +22,10 @@ from typing import Any
 
 import pytest
 
+from toolkit.drivers import frr as frr_driver
+from toolkit.drivers import open_driver
 from toolkit.lab import load_state, wait_bgp
+from toolkit.netstate import NetIntent, intent_json
 from toolkit.plan import (
     ApplyLockedError,
     ApplyResult,
@@ -108,7 +110,7 @@ def test_plan_before_apply_shows_every_device(lab: Any) -> None:
     for d in p.devices:
         assert d.added > 0 and d.running is not None and d.running.readable, d
         if d.kind == "switch":
-            assert {f.name for f in d.files} == {"frr.conf", "network.sh"}
+            assert {f.name for f in d.files} == {"frr.conf", "network.json"}
         else:
             assert [f.name for f in d.files] == ["host_vars.yml"]
     # OOB switches and PDUs are not part of the lab target
@@ -186,6 +188,14 @@ def test_second_apply_changes_nothing(lab: Any) -> None:
     assert all(d.status == "unchanged" and not d.applied_advanced for d in res.devices), format_apply(res)
     assert {e.device for e in events if e.event == "unchanged"} == {d.device for d in res.devices}
     assert not any(e.event in ("changed", "failed", "restored") for e in events)
+    # a forced push would run no network command either: the FRR driver's reconcile of every
+    # switch's real interfaces (read over its session) with network.json is empty
+    for sw in _switches(lab):
+        with open_driver(lab.target(), sw) as drv:
+            assert isinstance(drv, frr_driver.FrrDriver)
+            drv.intent = NetIntent.model_validate_json(lab.artifacts[f"switches/{sw}/network.json"])
+            plan_now = drv.network_plan()
+            assert plan_now.commands == [] and not plan_now.errors, (sw, plan_now)
 
 
 def test_audit_and_recorded_state(lab: Any) -> None:
@@ -203,7 +213,7 @@ def test_audit_and_recorded_state(lab: Any) -> None:
     assert "PRIVATE KEY" not in raw and "router bgp" not in raw  # hashes, not configs
     for sw in _switches(lab):
         rec = store.record(sw)
-        assert rec is not None and set(rec.files) == {"frr.conf", "network.sh"}
+        assert rec is not None and set(rec.files) == {"frr.conf", "network.json"}
         assert store.applied_text(sw, "frr.conf") == lab.artifacts[f"switches/{sw}/frr.conf"]
 
 
@@ -308,7 +318,7 @@ def _restart_sshd(lab: Any, rec: Any) -> None:
 
 def _changed_design(data: dict[str, Any]) -> None:
     """Every switch changes: new leaf ASN bases (leaves and, through remote-as, spines) and new
-    business loopbacks (business leaves' lo and VTEP address change in network.sh too)."""
+    business loopbacks (business leaves' lo and VTEP address change in network.json too)."""
     nets = data["networks"]
     nets["compute"]["asn"]["leaf_base"] = int(nets["compute"]["asn"]["leaf_base"]) + 10000
     nets["business"]["asn"]["leaf_base"] = int(nets["business"]["asn"]["leaf_base"]) + 10000
@@ -329,15 +339,15 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     ns = load_state(lab.cluster, lab.state_dir).node(broken).namespace  # type: ignore[union-attr]
     vtysh = ["vtysh", "-N", ns, "-c", "show running-config"]
     frr_before = lab.exec(broken, *vtysh).stdout
-    # a port the network script needs is missing on the box: the script fails after it already
-    # changed the loopback (first in the script) and the ports before the missing one
-    script = art2[f"switches/{broken}/network.sh"]
-    ports = re.findall(r"^port (swp\S+) ", script, re.M)
-    # not a BGP port: FRR does not follow an interface renamed away and back (a lab artefact)
-    bgp_ports = {fabric2.devices[broken].port(n.interface).ifname for n in fabric2.devices[broken].bgp if n.interface}
-    missing = [p for p in ports if p not in bgp_ports][-1]
+    # a tenant port of the box is a bridge (an impostor): the network commands fail when they
+    # put it into the tenant bridge (a bridge cannot join a bridge), after they already changed
+    # the loopback (before the ports: links in name order)
+    links = NetIntent.model_validate_json(art2[f"switches/{broken}/network.json"]).links
+    missing = next(n for n, w in links.items() if w.kind is None and (w.master or "").startswith("br"))
+    assert links["lo"].addresses and links["lo"].addresses != [lab.fabric.devices[broken].loopback]
     assert lab.exec(broken, "ip", "link", "set", "dev", missing, "down").returncode == 0
     assert lab.exec(broken, "ip", "link", "set", "dev", missing, "name", "gone0").returncode == 0
+    assert lab.exec(broken, "ip", "link", "add", missing, "type", "bridge").returncode == 0
     addr_before = _addresses(lab, broken)
     sshd = _kill_sshd(lab, unreachable)
     try:
@@ -346,11 +356,13 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
         print(format_apply(res))
     finally:
         _restart_sshd(lab, sshd)
+        lab.exec(broken, "ip", "link", "del", "dev", missing)
         lab.exec(broken, "ip", "link", "set", "dev", "gone0", "name", missing)
     assert not res.ok and res.exit_code == 1
     r_broken, r_unreach = res.device(broken), res.device(unreachable)
     assert r_broken.status == "restored", format_apply(res)
-    assert "network script failed" in (r_broken.error or "") and not r_broken.restore_errors
+    assert "network commands failed" in (r_broken.error or "") and not r_broken.restore_errors
+    assert "Can not enslave a bridge to a bridge" in (r_broken.error or ""), r_broken.error
     assert r_unreach.status == "failed" and "unreachable" in (r_unreach.error or "")
     others = [s for s in switches if s not in (broken, unreachable)]
     assert all(res.device(s).status == "changed" for s in others), format_apply(res)
@@ -365,7 +377,7 @@ def test_failure_mid_apply_is_restored_and_not_recorded(lab: Any) -> None:
     for sw in switches:
         rec = store.record(sw)
         assert rec is not None
-        want = {n: res.device(sw).desired_sha256[n] for n in ("frr.conf", "network.sh")}
+        want = {n: res.device(sw).desired_sha256[n] for n in ("frr.conf", "network.json")}
         if sw in (broken, unreachable):
             assert rec == old_records[sw], sw
             assert rec.files != want
@@ -479,12 +491,14 @@ def test_a_host_port_in_a_tenant_bridge_is_repaired_and_verified_before_it_is_re
     assert f"vx{other.vni}" not in links and f"br{other.vni}" not in links
     assert plan(fabric, artifacts, lab.target()).exit_code == 0
 
-    # a script that puts the routed port into the bridge (a rendering bug): the read-back against
-    # the Fabric fails the push, the leaf is restored and the record stays
+    # a designed state that puts the routed port into the bridge (a rendering bug): the read-back
+    # against the Fabric fails the push, the leaf is restored and the record stays
     rec = _store(lab).record(leaf.name)
     wrong = dict(artifacts)
-    key = f"switches/{leaf.name}/network.sh"
-    wrong[key] = wrong[key].replace("\nexit 0\n", f"\nip link set dev {routed.ifname} master br{tenant.vni}\nexit 0\n")
+    key = f"switches/{leaf.name}/network.json"
+    intent = NetIntent.model_validate_json(wrong[key])
+    intent.links[routed.ifname] = intent.links[routed.ifname].model_copy(update={"master": f"br{tenant.vni}"})
+    wrong[key] = intent_json(intent)
     assert wrong[key] != artifacts[key]
     bad = apply(fabric, wrong, lab.target(), devices=[leaf.name])
     d = bad.device(leaf.name)
@@ -508,9 +522,11 @@ def _sshd_sessions(lab: Any, device: str) -> list[int]:
     return out
 
 
-def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(lab: Any, tmp_path: Path) -> None:
-    """Issue #12: the device's sshd session is killed while the network script runs (the script
-    changed the loopback and waits). Before the fix the restore failed on the dead session
+def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(
+    lab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12: the device's sshd session is killed while the network commands run (they
+    changed the loopback and wait). Before the fix the restore failed on the dead session
     ("Socket is closed"). Now apply reconnects, waits for the interrupted script to end, restores,
     and says in plain words what happened; nothing is recorded."""
     fabric, artifacts = lab.fabric, lab.artifacts
@@ -520,12 +536,19 @@ def test_a_dropped_ssh_session_during_a_push_reconnects_and_restores(lab: Any, t
     rec = store.record(sw)
     fabric2, art2 = lab.design(_changed_design)
     lo = fabric2.devices[sw].loopback
-    assert lo and lo != fabric.devices[sw].loopback and f"addr lo {lo}" in art2[f"switches/{sw}/network.sh"]
+    assert lo and lo != fabric.devices[sw].loopback
+    assert NetIntent.model_validate_json(art2[f"switches/{sw}/network.json"]).links["lo"].addresses == [lo]
     marker = tmp_path / "pushing"
-    key = f"switches/{sw}/network.sh"
-    # the rendered script, pausing after its first change (the loopback) so the test can cut it
-    art2[key] = art2[key].replace("\n# management\n", f"\ntouch {marker}\nsleep 3\n\n# management\n", 1)
-    assert str(marker) in art2[key]
+    # the driver's network script, pausing after the loopback changed so the test can cut it
+    real_script = frr_driver.shell_script
+
+    def pausing(commands: list[list[str]], what: str, **kw: Any) -> str:
+        text = real_script(commands, what, **kw)
+        at = text.index(f"ip addr replace {lo} dev lo")
+        at = text.index("\n", at) + 1
+        return f"{text[:at]}touch {marker}\nsleep 3\n{text[at:]}"
+
+    monkeypatch.setattr(frr_driver, "shell_script", pausing)
     addr_before, frr_before = _addresses(lab, sw), _running_frr(lab, sw)
     killed: list[int] = []
 

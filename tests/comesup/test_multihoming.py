@@ -22,6 +22,7 @@ import yaml
 
 from toolkit.design import design
 from toolkit.design.model import Fabric
+from toolkit.netstate import NetIntent
 from toolkit.render.core import environment
 from toolkit.render.hosts import render as render_hosts
 from toolkit.render.switches import render_device
@@ -98,7 +99,12 @@ def test_rendered_segment_facts_per_platform() -> None:
     assert f" evpn mh es-id {lb.es_id}\n evpn mh es-sys-mac {lb.es_sys_mac}\n" in stanza
     uplinks = [p for p in leaf.ports if p.role == "uplink"]
     assert files["frr.conf"].count(" evpn mh uplink\n") == len(uplinks) > 0
-    assert "the lab kernel creates no bonds" in files["network.sh"]
+    # network.json (the lab kernel creates no bonds): the bond is no link, its members join the
+    # tenant bridge themselves
+    links = NetIntent.model_validate_json(files["network.json"]).links
+    att = next(a for a in leaf.tenants if lb.name in a.bonds)
+    assert lb.ifname not in links
+    assert all(links[leaf.port(m).ifname].master == f"br{att.vni}" for m in lb.members)
 
     # sonic: PortChannel with the segment's LACP system MAC and key, member, VLAN member, ES entry
     _, leaf, files = _leaf_files("sonic")

@@ -22,6 +22,7 @@ from toolkit.drivers.frr import (
 )
 from toolkit.drivers.linux import LinuxDriver, net_commands
 from toolkit.drivers.state import Backup, DriverError, RunningState
+from toolkit.netstate import DcbIntent, LinkIntent, NetIntent, intent_json
 from toolkit.session import DeviceError
 
 
@@ -42,6 +43,12 @@ def drv(target: recorded.RecordedTarget, role: str) -> LinuxDriver:
 
 def snap(role: str) -> ns.NetSnapshot:
     return recorded.snapshot(role)
+
+
+def routed_port(d: LinuxDriver) -> str:
+    """A port of the recorded device with an address (names follow the platform's scheme)."""
+    snap = recorded.snapshot(next(r for r in ("leaf", "vtep", "spine") if recorded.device(r) == d.access.name))
+    return min(n for n, i in snap.interfaces.items() if i.kind == "veth" and i.addresses and n != "eth0")
 
 
 def live_daemons(d: LinuxDriver) -> None:
@@ -102,17 +109,19 @@ def test_backup_prepare_and_the_pending_lines(target: recorded.RecordedTarget) -
     d = drv(target, "vtep")
     assert isinstance(d, FrrDriver)
     b = d.backup()
-    assert b.device == recorded.device("vtep") and b.previous_network_script is None
+    assert b.device == recorded.device("vtep") and b.previous_network is None
     assert d.session.read_file(d.path(frr_mod.BACKUP)) == b.running.frr
-    files = {"frr.conf": recorded.artifacts()[f"switches/{b.device}/frr.conf"], "network.sh": "#!/bin/sh\nexit 0\n"}
+    arts = recorded.artifacts()
+    files = {n: arts[f"switches/{b.device}/{n}"] for n in ("frr.conf", "network.json")}
     lines = d.prepare(files)
+    assert d.network_plan().commands == [], "the recorded state is the designed one"
     assert d.session.read_file(d.path(frr_mod.INTENDED)) == files["frr.conf"]
     # what frr-reload.py --test printed for the rendered config against the running one: the
     # two lines it always reports (issue #12: "2 FRR lines changed" when nothing changed)
     assert lines == [x for x in lines if x.startswith("+ ")] and len(lines) == 2
     assert any(x.startswith("+ router bgp") for x in lines)
     b2 = d.backup()
-    assert b2.previous_network_script == files["network.sh"]
+    assert b2.previous_network == files["network.json"]
 
 
 def test_rejected_config_stops_before_anything_runs(target: recorded.RecordedTarget) -> None:
@@ -120,28 +129,62 @@ def test_rejected_config_stops_before_anything_runs(target: recorded.RecordedTar
     assert isinstance(d, FrrDriver) and isinstance(d.session, recorded.RecordedDevice)
     d.session.rc = {"frr-reload.py --test": 1}
     with pytest.raises(DriverError, match="intended FRR config rejected"):
-        d.prepare({"frr.conf": "hostname x\n", "network.sh": "exit 0\n"})
+        d.prepare({"frr.conf": "hostname x\n", "network.json": "{}"})
     assert d.session.commands() == []
 
 
-def test_activate_runs_the_network_script_then_reloads(target: recorded.RecordedTarget) -> None:
+def test_a_designed_port_the_box_lacks_or_a_bad_state_stops_prepare(target: recorded.RecordedTarget) -> None:
+    d = drv(target, "vtep")
+    assert isinstance(d, FrrDriver) and isinstance(d.session, recorded.RecordedDevice)
+    with pytest.raises(DriverError, match=r"network\.json is not an interface state"):
+        d.prepare({"frr.conf": "hostname x\n", "network.json": '{"links": {"swp1": {"mtu": "big"}}}'})
+    missing = intent_json(NetIntent(links={"swp99": LinkIntent(mtu=9216, up=True)}))
+    with pytest.raises(DriverError, match="swp99: no such interface on the device"):
+        d.prepare({"frr.conf": "hostname x\n", "network.json": missing})
+    assert d.session.commands() == []
+
+
+def test_activate_runs_the_reconciled_commands_then_reloads(target: recorded.RecordedTarget) -> None:
+    """The commands come from the recorded state and the designed one (computed here, run on the
+    device as one script): an MTU, a bridge port's learning, a stale tenant bridge, a sysctl."""
     d = drv(target, "leaf")
     assert isinstance(d, FrrDriver) and isinstance(d.session, recorded.RecordedDevice)
     live_daemons(d)
-    d.prepare({"frr.conf": "hostname leaf\n", "network.sh": "#!/bin/sh\nset -e\nip link set dev swp1 mtu 9216 up\n"})
+    port = routed_port(d)
+    intent = NetIntent(
+        links={port: LinkIntent(mtu=9000, up=True), "swp99": LinkIntent(up=False, optional=True)},
+        sysctl={"net.ipv4.ip_forward": "0"},
+        dcb={port: DcbIntent(pfc=[3])},
+        route_tables=[],
+        rules_owned="designed",
+    )
+    d.prepare({"frr.conf": "hostname leaf\n", "network.json": intent_json(intent)})
     d.activate()
     assert d.session.commands() == [
-        "ip link set dev swp1 mtu 9216 up",
+        f"ip link set dev {port} mtu 9000",
+        "sysctl -q -w net.ipv4.ip_forward=0",
         f"frr-reload.py --reload --stdout --confdir {d.access.frr_confdir} {d.path(frr_mod.INTENDED)}",
     ]
+    script = d.session.read_file(d.path(frr_mod.NETWORK_SCRIPT)) or ""
+    assert f"ip link set dev {port} mtu 9000 || {{" in script and "exit 1; }" in script
+    assert d.network_notes == (f"no DCB support, RoCE QoS left to the driver on: {port}",)
+    # the stand-in's state does not change: the read-back names what is still to run
+    problems = d.verify({}, d.read_running())
+    assert problems and f"ip link set dev {port} mtu 9000" in problems[0]
 
 
-def test_a_failing_network_script_is_an_error(target: recorded.RecordedTarget) -> None:
+def test_a_failing_network_command_is_an_error_and_stops_the_script(target: recorded.RecordedTarget) -> None:
     d = drv(target, "leaf")
-    assert isinstance(d, FrrDriver)
-    d.prepare({"frr.conf": "hostname leaf\n", "network.sh": "#!/bin/sh\necho broken >&2\nexit 4\n"})
-    with pytest.raises(DriverError, match=r"network script failed \(4\): broken"):
+    assert isinstance(d, FrrDriver) and isinstance(d.session, recorded.RecordedDevice)
+    port = routed_port(d)
+    intent = NetIntent(
+        links={port: LinkIntent(mtu=9000, alias="x", manage_alias=True)}, route_tables=[], rules_owned="designed"
+    )
+    d.prepare({"frr.conf": "hostname leaf\n", "network.json": intent_json(intent)})
+    d.session.fail = "mtu 9000"
+    with pytest.raises(DriverError, match=r"network commands failed \(1\):.*refused by the stand-in"):
         d.run_network()
+    assert not any("alias" in c for c in d.session.commands()), "nothing runs after the failed command"
 
 
 def test_dead_daemons_are_started_again(target: recorded.RecordedTarget) -> None:
@@ -156,7 +199,7 @@ def test_dead_daemons_are_started_again(target: recorded.RecordedTarget) -> None
     d = open_driver(target, name)
     assert isinstance(d, FrrDriver)
     assert d.dead_daemons() == ["bgpd", "staticd"]
-    d.prepare({"frr.conf": "hostname leaf\n", "network.sh": "exit 0\n"})
+    d.prepare({"frr.conf": "hostname leaf\n", "network.json": "{}"})
     d.reload_frr()
     assert (pid_dir / "log").read_text().splitlines() == ["started bgpd", "started staticd"]
     assert d.dead_daemons() == []

@@ -13,6 +13,7 @@ import yaml
 
 from tests import recorded
 from toolkit import netstate as ns
+from toolkit.design.netintent import switch_intent
 
 ROLES = ("leaf", "vtep", "spine", "server")
 
@@ -35,7 +36,8 @@ def test_recorded_vtep_parses_bridge_and_vxlan() -> None:
     vx = next(n for n, i in s.interfaces.items() if i.kind == "vxlan")
     bridge = s.interfaces[vx].master
     assert bridge is not None and s.interfaces[bridge].kind == "bridge"
-    assert s.interfaces[vx].vxlan is not None and set(s.interfaces[vx].vxlan) == {"id", "local", "port"}
+    assert s.interfaces[vx].vxlan is not None and set(s.interfaces[vx].vxlan) == {"id", "local", "port", "learning"}
+    assert s.interfaces[vx].vxlan["learning"] is False and s.interfaces[vx].learning is False
     assert s.interfaces[vx].vxlan["local"] == s.interfaces["lo"].addresses[0].split("/")[0]
     members = [n for n, i in s.interfaces.items() if i.master == bridge and i.kind == "veth"]
     assert members, "the tenant ports are enslaved to the tenant bridge"
@@ -117,6 +119,7 @@ def test_restore_puts_back_what_changed() -> None:
         ["ip", "link", "set", "dev", p2, "up"],
         ["ip", "link", "set", "dev", vx, "mtu", str(before.interfaces[vx].mtu)],
         ["ip", "link", "set", "dev", vx, "master", bridge],
+        ["bridge", "link", "set", "dev", vx, "learning", "off"],
         ["ip", "link", "set", "dev", vx, "up"],
         ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
     ]
@@ -296,3 +299,103 @@ def test_filter_plugin_uses_netstate_on_ansible_shaped_input() -> None:
     assert p.sysctl_todo({"a": 1}, []) == [{"key": "a", "value": 1}]
     assert p.sysctl_assignment({"key": "a", "value": 1}) == "a=1"
     assert set(p.FilterModule().filters()) >= {"aidc_ip_todo", "aidc_ip_batch", "aidc_missing_links"}
+
+
+# --- the designed state of a switch (toolkit.design.netintent) against what the lab ran -------
+
+
+@pytest.mark.parametrize("role", ["leaf", "vtep", "spine"])
+def test_the_designed_state_of_each_recorded_switch_reconciles_to_nothing(role: str) -> None:
+    """The recording is a lab-mini switch after a real apply: reconciling its designed state
+    (built from the Fabric, rendered as network.json) with it gives no command; the veth ports
+    have no DCB, which is said, not an error."""
+    fab = recorded.fabric()
+    dev = fab.devices[recorded.device(role)]
+    intent = switch_intent(dev, fab)
+    plan = ns.reconcile(intent, snap(role))
+    assert plan.commands == [] and plan.errors == [], plan
+    lossless = sorted(p.ifname for p in dev.ports if p.qos == fab.qos.name)
+    assert sorted(intent.dcb) == lossless
+    said = f"no DCB support, RoCE QoS left to the driver on: {' '.join(lossless)}"
+    assert plan.warnings == ([said] if lossless else [])
+    assert ns.NetIntent.model_validate_json(recorded.artifacts()[f"switches/{dev.name}/network.json"]) == intent
+
+
+def test_a_drifted_vtep_is_brought_back_to_its_design() -> None:
+    """What the reconciler does on the recorded VTEP after drift: a routed port in the tenant
+    bridge, learning back on the VXLAN port, a stale VNI, a foreign tenant bridge (a bridge of
+    another naming is left alone), a lost address, an unused port up, forwarding off."""
+    fab = recorded.fabric()
+    dev = fab.devices[recorded.device("vtep")]
+    intent = switch_intent(dev, fab)
+    now = snap("vtep").model_copy(deep=True)
+    vx = next(n for n, i in now.interfaces.items() if i.kind == "vxlan")
+    br = now.interfaces[vx].master or ""
+    routed = routed_ports(now)[0]
+    unused = dev.unused_ports[0][1]
+    now.interfaces[routed].master = br
+    now.interfaces[vx].learning = True
+    now.interfaces["vx999"] = ns.IfState(kind="vxlan", mtu=1500, up=True, vxlan={"id": 999, "port": 4789})
+    now.interfaces["br999"] = ns.IfState(kind="bridge", mtu=1500, up=True)
+    now.interfaces["docker0"] = ns.IfState(kind="bridge", mtu=1500, up=True)
+    lo_addr = now.interfaces["lo"].addresses.pop(0)
+    now.interfaces["lo"].addresses.append("192.0.2.1/32")
+    now.interfaces[unused] = ns.IfState(kind="veth", mtu=1500, up=True)
+    now.sysctl["net.ipv4.ip_forward"] = "0"
+    plan = ns.reconcile(intent, now)
+    assert plan.errors == []
+    assert plan.commands == [
+        ["ip", "link", "del", "dev", "br999"],
+        ["ip", "link", "del", "dev", "vx999"],
+        ["ip", "addr", "del", "192.0.2.1/32", "dev", "lo"],
+        ["ip", "addr", "replace", lo_addr, "dev", "lo"],
+        ["ip", "link", "set", "dev", routed, "nomaster"],
+        ["ip", "link", "set", "dev", unused, "down"],
+        ["bridge", "link", "set", "dev", vx, "learning", "off"],
+        ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"],
+    ]
+
+
+def test_a_designed_port_the_box_lacks_is_an_error_an_unused_one_is_not() -> None:
+    fab = recorded.fabric()
+    dev = fab.devices[recorded.device("leaf")]
+    intent = switch_intent(dev, fab)
+    now = snap("leaf").model_copy(deep=True)
+    port = routed_ports(now)[0]
+    del now.interfaces[port]
+    for _, ifname in dev.unused_ports:
+        now.interfaces.pop(ifname, None)
+    plan = ns.reconcile(intent, now)
+    assert plan.errors == [f"{port}: no such interface on the device"]
+    assert ns.missing_links(intent, now) == [port]
+
+
+def test_dcb_state_is_read_and_reconciled() -> None:
+    """``dcb`` text output (dcb-pfc(8) / dcb-app(8) syntax): nothing to do when PFC and the DSCP
+    map are as designed; the commands when they differ; no DCB on the port: a warning."""
+    pfc = "prio-pfc 0:off 1:off 2:off 3:on 4:off 5:off 6:off 7:off\n"
+    app = "dscp-prio 0:0 26:3 48:6\n"
+    state = ns.parse_dcb(pfc, app)
+    assert state == ns.DcbState(pfc={p: p == 3 for p in range(8)}, dscp_prio={0: 0, 26: 3, 48: 6})
+    assert ns.parse_dcb("", "") is None
+    now = ns.NetSnapshot(interfaces={"swp1": ns.IfState(kind="ether", mtu=9216, up=True)}, dcb={"swp1": state})
+    want = ns.NetIntent(dcb={"swp1": ns.DcbIntent(pfc=[3], dscp_prio={26: 3, 48: 6})}, route_tables=[])
+    assert ns.reconcile(want, now).commands == []
+    other = ns.NetIntent(dcb={"swp1": ns.DcbIntent(pfc=[3, 4], dscp_prio={26: 4})}, route_tables=[])
+    assert ns.reconcile(other, now).commands == [
+        ["dcb", "app", "replace", "dev", "swp1", "dscp-prio", "26:4"],
+        ["dcb", "pfc", "set", "dev", "swp1", "prio-pfc", "all:off", "3:on", "4:on"],
+    ]
+    bare = now.model_copy(update={"dcb": {"swp1": None}})
+    res = ns.reconcile(want, bare)
+    assert res.commands == [] and res.warnings == ["no DCB support, RoCE QoS left to the driver on: swp1"]
+    assert "dcb" not in now.canonical(), "the DCB reading is not part of the fingerprinted state"
+
+
+def test_intent_json_reads_back_and_names_one_link_per_line() -> None:
+    fab = recorded.fabric()
+    intent = switch_intent(fab.devices[recorded.device("vtep")], fab)
+    text = ns.intent_json(intent)
+    assert ns.NetIntent.model_validate_json(text) == intent
+    lines = text.splitlines()
+    assert sum(1 for x in lines if x.startswith('  "swp')) == sum(1 for n in intent.links if n.startswith("swp"))

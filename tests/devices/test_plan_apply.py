@@ -1,7 +1,9 @@
 """plan and apply end to end on recorded devices (tests/recorded.py); no root, no network.
 
-The switches' network.sh is replaced by a harmless script (the rendered one writes /proc/sys):
-what network.sh and FRR do is the lab tests' subject; here it is the engine: what is planned,
+The switches get their rendered network.json: the recorded state is what the lab's apply made
+of it, so the FRR driver's reconcile finds nothing to change (a test that needs the network step
+to run adds a difference, ``with_network_change``); what the commands and FRR do is the lab
+tests' subject; here it is the engine: what is planned,
 applied, recorded, restored and audited.
 """
 
@@ -10,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from tests import recorded
 from toolkit.drivers import frr as frr_mod
+from toolkit.netstate import NetIntent, intent_json
 from toolkit.plan import ApplyLockedError, format_apply, format_plan, plan, plan_exit_code
 from toolkit.plan import apply as do_apply
 from toolkit.plan.desired import artifact_paths, desired_state, host_sysctl_keys, state_sysctl_keys
@@ -46,10 +50,18 @@ def artifacts(**frr_extra: str) -> dict[str, str]:
     arts = recorded.artifacts()
     for role in SWITCHES:
         name = recorded.device(role)
-        arts[f"switches/{name}/network.sh"] = f"#!/bin/sh\nip link set dev lo up  # {name}\n"
         if role in frr_extra:
             arts[f"switches/{name}/frr.conf"] += frr_extra[role]
     return arts
+
+
+def with_network_change(arts: dict[str, str], device: str) -> dict[str, str]:
+    """``arts`` where ``device``'s designed state differs from the recording (an alias on lo):
+    its network step runs a script (``aidc-network.sh``); the stand-in's state does not change."""
+    key = f"switches/{device}/network.json"
+    intent = NetIntent.model_validate_json(arts[key])
+    intent.links["lo"] = intent.links["lo"].model_copy(update={"alias": "changed", "manage_alias": True})
+    return {**arts, key: intent_json(intent)}
 
 
 def switches() -> list[str]:
@@ -61,7 +73,7 @@ def test_desired_state_names_the_driver_files(target: recorded.RecordedTarget) -
     desired, skipped = desired_state(fab, artifacts(), target)
     assert set(desired) == set(target.devices()) and len(skipped) == len(fab.devices) - 4
     leaf = desired[recorded.device("leaf")]
-    assert set(leaf.files) == {"frr.conf", "network.sh"} and leaf.error is None
+    assert set(leaf.files) == {"frr.conf", "network.json"} and leaf.error is None
     server = desired[recorded.device("server")]
     assert set(server.files) == {"host_vars.yml"}
     assert artifact_paths("x", "switch", "no-such-os") == {}
@@ -113,8 +125,9 @@ def test_apply_records_then_nothing_changes(target: recorded.RecordedTarget) -> 
     assert all(d.applied_advanced for d in res.devices)
     assert sorted(e for e in events if e.endswith(":changed")) == sorted(f"{n}:changed" for n in switches())
     for name in switches():
+        # the recorded interfaces are the designed ones: the network step changes nothing
         cmds = target.opened[name].commands()
-        assert cmds[0].startswith("ip link set dev lo up") and "--reload" in cmds[-1]
+        assert len(cmds) == 1 and cmds[0].startswith("frr-reload.py --reload"), cmds
     store = TargetStore(target.root)
     rec = store.record(recorded.device("vtep"))
     assert rec is not None and rec.running_fingerprint
@@ -214,15 +227,23 @@ def test_diff_helpers_redact_secrets() -> None:
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
 def test_a_signal_during_a_push_restores_that_switch_and_starts_no_other(
-    target: recorded.RecordedTarget, sig: str
+    target: recorded.RecordedTarget, sig: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #12: the network script of the first switch sends SIGTERM / SIGINT to this process
-    (a supervisor, Ctrl-C): that switch is restored, no other switch starts, the audit line says
-    interrupted with every device's status, the exit code is 143 / 130."""
+    """Issue #12: SIGTERM / SIGINT reach this process (a supervisor, Ctrl-C) while the network
+    commands of the first switch run: that switch is restored, no other switch starts, the audit
+    line says interrupted with every device's status, the exit code is 143 / 130."""
     fab = recorded.fabric()
     first, *others = switches()
-    arts = artifacts()
-    arts[f"switches/{first}/network.sh"] = f"#!/bin/sh\nkill -{sig[3:]} {os.getpid()}\nsleep 0.5\n"
+    arts = with_network_change(artifacts(), first)
+    real_run = recorded.RecordedDevice.run
+
+    def run(self: recorded.RecordedDevice, command: str, **kw: object) -> object:
+        if "aidc-network.sh" in command:
+            os.kill(os.getpid(), signal.Signals[sig])
+            time.sleep(0.5)
+        return real_run(self, command, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recorded.RecordedDevice, "run", run)
     before = signal.getsignal(signal.Signals[sig])
     res = do_apply(fab, arts, target, devices=switches(), workers=1)
     assert signal.getsignal(signal.Signals[sig]) is before, "the previous handler is back"
@@ -268,7 +289,7 @@ def test_a_config_the_daemons_refuse_is_restored_and_not_recorded(
 def test_a_lost_session_during_the_push_reconnects_and_restores(
     target: recorded.RecordedTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue #12: the session dies while the network script runs (the stand-in drops it as a
+    """Issue #12: the session dies while the network commands run (the stand-in drops it as a
     killed sshd would): apply opens a new session, restores the switch through it, and says so
     in plain words; nothing is recorded."""
     fab = recorded.fabric()
@@ -293,7 +314,7 @@ def test_a_lost_session_during_the_push_reconnects_and_restores(
         return s
 
     monkeypatch.setattr(target, "open", opening)
-    res = do_apply(fab, artifacts(), target, devices=[leaf])
+    res = do_apply(fab, with_network_change(artifacts(), leaf), target, devices=[leaf])
     d = res.devices[0]
     assert dropped and d.status == "restored" and not d.applied_advanced, format_apply(res)
     assert f"the SSH connection to {leaf} was lost during the push" in (d.error or "")

@@ -3,7 +3,7 @@
 The lab gets a unique cluster name (a copied spec), a free OOB prefix, its own AIDC_STATE_DIR and
 a guaranteed ``lab_down``. It is configured with ``toolkit.plan.apply`` (render + apply: netmiko
 for the switches, Ansible for the servers); set ``AIDC_HEALTH_SETUP=manual`` (or when apply is
-missing) to configure it directly instead: the rendered ``network.sh`` and ``frr.conf`` per
+missing) to configure it directly instead: the rendered ``network.json`` (``tests/converge.py``) and ``frr.conf`` per
 switch, and plain ``ip`` commands derived from the Fabric on the servers.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from tests.converge import converge
 from toolkit.design.model import Fabric
 from toolkit.health import CheckReport, run_checks
 from toolkit.lab import frr_reload, lab_exec, vtysh_argv, wait_bgp, wait_lldp
@@ -142,10 +143,13 @@ def configure_manually(fabric: Fabric, state_dir: Path) -> None:
     for dev in fabric.switches():
         if dev.role == "oob":
             continue
-        # bash: the rendered script reads /proc/sys with `read`, which dash reports as a failure
-        cp = lab_exec(fabric.name, sd, dev.name, ["bash", "-s"], input=artifacts[f"switches/{dev.name}/network.sh"])
-        if cp.returncode != 0:
-            raise RuntimeError(f"{dev.name}: network.sh failed: {cp.stderr[-500:]}")
+        def run(argv: list[str], input: str | None, name: str = dev.name) -> subprocess.CompletedProcess[str]:
+            return lab_exec(fabric.name, sd, name, argv, input=input)
+
+        try:
+            converge(run, artifacts[f"switches/{dev.name}/network.json"])
+        except RuntimeError as exc:
+            raise RuntimeError(f"{dev.name}: {exc}") from exc
         cp = frr_reload(fabric.name, sd, dev.name, artifacts[f"switches/{dev.name}/frr.conf"])
         if cp.returncode != 0:
             raise RuntimeError(f"{dev.name}: frr-reload failed: {cp.stderr[-500:]}")

@@ -1,7 +1,7 @@
 """The border in the twin: lab-mini with its business leaf pair as border leaves and one external
 router (an FRR namespace the lab builds: eBGP to both border leaves, default route and the probe
 address announced). One server leaves its tenant to be a plain business host. Configured directly
-(rendered network.sh + frr.conf on the switches, ip commands from the Fabric on the servers),
+(rendered network.json + frr.conf on the switches, ip commands from the Fabric on the servers),
 Ceph is not started.
 
 Proves: the designed twin passes the ``external`` layer (the business host reaches the probe

@@ -1,5 +1,6 @@
 """frr platform: the rendered files, read back into facts, match the Fabric; FRR itself accepts
-frr.conf; network.sh realises the interface state in a real network namespace; golden files.
+frr.conf; network.json (the reconciler's designed state) realises the interface state in a real
+network namespace; golden files.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ import ipaddress
 import json
 import re
 import secrets
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,34 +17,16 @@ from typing import Any
 
 import pytest
 
+from tests.converge import converge, netns_runner, pending
 from toolkit.design.model import Device, Fabric
+from toolkit.design.netintent import switch_intent
+from toolkit.netstate import NetIntent
 from toolkit.render.core import environment
 from toolkit.render.switches import render_device
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 VXLAN_PORT = 4789
-
-
-def sh_commands(script: str) -> list[list[str]]:
-    """The top-level command lines of network.sh (function bodies and control flow skipped)."""
-    out = []
-    depth = 0
-    for line in script.splitlines():
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        if re.match(r"^\w+\(\) \{", s) and not s.endswith("}"):
-            depth += 1
-            continue
-        if depth:
-            if s == "}":
-                depth -= 1
-            continue
-        if line[0].isspace() or s.startswith(("if ", "fi", "set ", "exit", "no_dcb=")) or re.match(r"^\w+\(\)", s):
-            continue
-        out.append(shlex.split(s))
-    return out
 
 
 def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: SimpleNamespace) -> None:
@@ -110,33 +92,41 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     if dev.role == "oob":
         assert ifs["bridge"]["bridge-ports"][0].split() == l2 and l2
 
-    # network.sh: the same state as commands, without bonds (the lab kernel has none: their
+    # network.json: the same state as data, without bonds (the lab kernel has none: their
     # members join the tenant bridge themselves)
     ports = [p for p in ports if p.role != "bond"]
-    cmds = sh_commands(files["network.sh"])
-    port_cmds = {c[1]: c[2:] for c in cmds if c[0] == "port"}
-    want_ports = {p.ifname: [str(p.mtu)] + ([p.description] if p.description else []) for p in ports}
+    net = NetIntent.model_validate_json(files["network.json"])
+    links = net.links
+    want_ports = {p.ifname: (p.mtu, p.description or None) for p in ports}
     if mgmt is not None:
-        want_ports[mgmt.ifname] = [str(mgmt.mtu)] + ([mgmt.description] if mgmt.description else [])
-    assert port_cmds == want_ports
-    # `addr IFNAME ADDRESS` makes ADDRESS the only global address: ports and the loopback
-    assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address} | (
-        {"lo": dev.loopback} if dev.loopback else {})
-    replaced = {(c[3], c[5]) for c in cmds if c[:3] == ["ip", "addr", "replace"]}
+        want_ports[mgmt.ifname] = (mgmt.mtu, mgmt.description or None)
+    assert {n: (w.mtu, w.alias) for n, w in links.items() if w.mtu is not None and w.kind is None} == want_ports
+    assert all(links[n].up and links[n].manage_alias == bool(links[n].alias) for n in want_ports)
+    # the only global address of each port and of the loopback
+    owned = {n: w.addresses for n, w in links.items() if w.addresses and not w.keep_addresses}
+    want_owned = {p.ifname: [p.address] for p in ports if p.address}
+    assert owned == want_owned | ({"lo": [dev.loopback]} if dev.loopback else {})
+    assert net.addresses == "global-ipv4"
+    added = {(a, n) for n, w in links.items() if w.keep_addresses for a in w.addresses or []}
     mgmt_dev = "bridge" if dev.mgmt_inband else (mgmt.ifname if mgmt is not None else None)
-    assert replaced == ({(dev.mgmt_address, mgmt_dev)} if mgmt is not None and dev.mgmt_address else set())
+    assert added == ({(dev.mgmt_address, mgmt_dev)} if mgmt is not None and dev.mgmt_address else set())
     if dev.role == "oob" and dev.stp_priority is not None:
-        assert ["stp", "bridge", str(dev.stp_priority)] in cmds
-        assert sorted(c[1] for c in cmds if c[0] == "bpdu_guard") == sorted(p.ifname for p in ports if p.edge)
-    assert sorted(c[1:] for c in cmds if c[0] == "vxlan") == sorted(
-        [f"vx{a.vni}", str(a.vni), lo_ip, str(VXLAN_PORT),
-         str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in dev.tenants)
+        assert (links["bridge"].stp_state, links["bridge"].priority) == (1, dev.stp_priority)
+        assert sorted(n for n, w in links.items() if w.guard) == sorted(p.ifname for p in ports if p.edge)
+    vx = {n: w for n, w in links.items() if w.kind == "vxlan"}
+    assert sorted((n, w.vxlan, w.mtu, w.master, w.learning) for n, w in vx.items()) == sorted(
+        (f"vx{a.vni}", {"id": a.vni, "local": lo_ip, "port": VXLAN_PORT, "learning": False},
+         fab.planes[dev.plane].host_mtu, f"br{a.vni}", False) for a in dev.tenants)
     want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in dev.tenants for n in a.ports}
     want_slaves |= {(i, "bridge") for i in l2} if dev.role == "oob" else set()
-    assert {(c[1], c[2]) for c in cmds if c[0] == "enslave"} == want_slaves
-    assert {c[1] for c in cmds if c[0] == "shut"} == {i for _, i in dev.unused_ports}
-    assert {c[1] for c in cmds if c[0] == "qos"} == {p.ifname for p in ports if p.qos == fab.qos.name}
-    assert (["setproc", "/proc/sys/net/ipv4/ip_forward", "1"] in cmds) == routing
+    assert {(n, w.master) for n, w in links.items() if w.master and w.kind is None} == want_slaves
+    routed_ports = {p.ifname for p in ports if p.tenant is None and p.role not in ("oob-access", "oob-uplink")}
+    assert {n for n, w in links.items() if w.manage_master and w.master is None} == routed_ports
+    assert {n for n, w in links.items() if w.optional and w.up is False} == {i for _, i in dev.unused_ports}
+    assert set(net.dcb) == {p.ifname for p in ports if p.qos == fab.qos.name}
+    assert all(d.pfc == list(fab.qos.lossless_tcs) and d.dscp_prio == fab.qos.dscp_to_tc for d in net.dcb.values())
+    assert (net.sysctl.get("net.ipv4.ip_forward") == "1") == routing
+    assert net.devices and net.prune_bridges == r"br[0-9]+" and net.route_tables == []
 
     # system files
     assert files["etc/hostname"] == f"{dev.name}\n"
@@ -176,20 +166,19 @@ def test_every_role_renders(render_cache: SimpleNamespace) -> None:
         fab = render_cache.fabric(example, "frr")
         for name in render_cache.sample(example, "frr"):
             files = render_cache.rendered(example, "frr", name)
-            assert {"frr.conf", "interfaces", "network.sh"} <= set(files)
+            assert {"frr.conf", "interfaces", "network.json"} <= set(files)
             seen.add(fab.devices[name].role)
     assert seen == roles
 
 
-def test_network_sh_is_posix_sh(render_cache: SimpleNamespace, tmp_path: Path) -> None:
-    sh = shutil.which("dash") or shutil.which("sh")
-    assert sh
+def test_network_json_is_the_designed_state(render_cache: SimpleNamespace) -> None:
+    """network.json is ``switch_intent`` of the Fabric, read back unchanged by the driver's parser."""
     for example in ("lab-mini", "superpod-1su"):
+        fab = render_cache.fabric(example, "frr")
         for name in render_cache.sample(example, "frr"):
-            f = tmp_path / f"{example}-{name}.sh"
-            f.write_text(render_cache.rendered(example, "frr", name)["network.sh"])
-            res = subprocess.run([sh, "-n", str(f)], capture_output=True, text=True)
-            assert res.returncode == 0, res.stderr
+            text = render_cache.rendered(example, "frr", name)["network.json"]
+            assert NetIntent.model_validate_json(text) == switch_intent(fab.devices[name], fab)
+            assert json.loads(text)["links"], name
 
 
 def _vtysh_sample(render_cache: SimpleNamespace) -> list[tuple[str, str]]:
@@ -236,7 +225,6 @@ def test_frr_check_catches_syntax_errors(breakage: tuple[str, str], render_cache
     ("frr/bgp.conf.j2", "router bgp {{ v.asn }}\n", "router bgp {{ v.asn - 1 }}\n"),
     ("frr/interfaces.j2", "    mtu {{ p.mtu }}", "    mtu 9000"),
     ("frr/interfaces.j2", "    address {{ p.address }}", "    address {{ p.address | replace('/31', '/30') }}"),
-    ("frr/network.sh.j2", "port {{ p.ifname }} {{ p.mtu }}", "port {{ p.ifname }} 1500"),
     ("frr/bgp.conf.j2", "  advertise-all-vni\n", ""),
     ("frr/interfaces.j2", "    vxlan-id {{ t.vni }}", "    vxlan-id {{ t.vni + 1 }}"),
 ])
@@ -279,7 +267,7 @@ def test_golden_lab_mini(render_cache: SimpleNamespace) -> None:
     render_cache.check_golden("frr")
 
 
-# --- network.sh in a real network namespace -------------------------------------------------------
+# --- network.json converged in a real network namespace -------------------------------------------------------
 
 
 def _ip_json(ns: str, *args: str) -> list[dict[str, Any]]:
@@ -293,6 +281,8 @@ def _drop_volatile(obj: object) -> None:
     if isinstance(obj, dict):
         for k in [k for k in obj if k.endswith("_timer") or k in ("operstate", "linkmode")]:
             del obj[k]
+        if isinstance(obj.get("flags"), list):  # carrier follows the ports' state, a while later
+            obj["flags"] = [f for f in obj["flags"] if f not in ("NO-CARRIER", "LOWER_UP")]
         for v in obj.values():
             _drop_volatile(v)
     elif isinstance(obj, list):
@@ -306,14 +296,16 @@ def _state(ns: str) -> dict[str, object]:
     _drop_volatile(links)
     return {
         "links": {str(link["ifname"]): link for link in links},
-        "addrs": {str(a["ifname"]): sorted((str(x["local"]), int(x["prefixlen"])) for x in a.get("addr_info", []))
+        # IPv6 link-local addresses come and go with the kernel's DAD, not with configuration
+        "addrs": {str(a["ifname"]): sorted((str(x["local"]), int(x["prefixlen"])) for x in a.get("addr_info", [])
+                                           if x.get("scope") != "link")
                   for a in addrs},
     }
 
 
 @pytest.mark.lab
 @pytest.mark.parametrize("device", ["fe-leaf01", "su1-leaf-rail0"])
-def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, tmp_path: Path) -> None:
+def test_network_json_converges_a_namespace(device: str, render_cache: SimpleNamespace, tmp_path: Path) -> None:
     import os
 
     if os.geteuid() != 0:
@@ -322,8 +314,7 @@ def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, t
         pytest.skip("needs iproute2")
     fab = render_cache.fabric("lab-mini", "frr")
     dev = fab.devices[device]
-    script = tmp_path / "network.sh"
-    script.write_text(render_cache.rendered("lab-mini", "frr", device)["network.sh"])
+    network_json = render_cache.rendered("lab-mini", "frr", device)["network.json"]
     ns = f"aidc-t-{secrets.token_hex(4)}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
@@ -338,16 +329,19 @@ def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, t
         # a stale address the design does not know must go
         subprocess.run(["ip", "-n", ns, "addr", "add", "192.0.2.1/24", "dev", routed[0].ifname], check=True)
 
-        def run() -> None:
-            res = subprocess.run(["ip", "netns", "exec", ns, "sh", str(script)], capture_output=True, text=True,
-                                 timeout=60)
-            assert res.returncode == 0, res.stderr
-
-        run()
+        run = netns_runner(ns)
+        # a stale VXLAN device and tenant bridge the design does not hold must go, another bridge stays
+        subprocess.run(["ip", "-n", ns, "link", "add", "vx99", "type", "vxlan", "id", "99", "dstport", "4789"],
+                       check=True)
+        for br in ("br99", "keepme"):
+            subprocess.run(["ip", "-n", ns, "link", "add", br, "type", "bridge"], check=True)
+        done = converge(run, network_json)
+        assert done.commands, "a fresh namespace needs commands"
         first = _state(ns)
-        run()
+        assert pending(run, network_json) == [], "the converged namespace still differs from network.json"
+        assert converge(run, network_json).commands == []
         second = _state(ns)
-        assert first == second, "second run of network.sh changed the interface state"
+        assert first == second, "a second converge changed the interface state"
 
         links, addrs = first["links"], first["addrs"]
         assert isinstance(links, dict) and isinstance(addrs, dict)
@@ -367,6 +361,7 @@ def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, t
         for ifname in extra_unused:
             assert "UP" not in links[ifname]["flags"]
         mtu = fab.planes[dev.plane].host_mtu
+        assert "br99" not in links and "keepme" in links
         vx_names = {n for n in links if n.startswith("vx")}
         assert vx_names == {f"vx{a.vni}" for a in dev.tenants}
         for att in dev.tenants:
@@ -381,6 +376,47 @@ def test_network_sh_in_a_namespace(device: str, render_cache: SimpleNamespace, t
         fwd = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"],
                              capture_output=True, text=True, check=True).stdout.strip()
         assert fwd == "1"
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+@pytest.mark.lab
+def test_network_json_converges_an_oob_switch(render_cache: SimpleNamespace) -> None:
+    """An in-band managed OOB access switch (su1-r01-oob): one bridge with RSTP at its designed
+    priority, BPDU guard on the ports facing end devices, the management address on the bridge
+    (added: the one already on eth0 stays); a second converge runs nothing."""
+    import os
+
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("needs root and iproute2 (network namespaces)")
+    fab = render_cache.fabric("lab-mini", "frr")
+    dev = fab.devices["su1-r01-oob"]
+    assert dev.mgmt_inband and dev.stp_priority is not None
+    network_json = render_cache.rendered("lab-mini", "frr", dev.name)["network.json"]
+    ns = f"aidc-t-{secrets.token_hex(4)}"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        for k, p in enumerate(dev.ports):
+            subprocess.run(["ip", "-n", ns, "link", "add", p.ifname, "type", "veth", "peer", "name", f"peer{k}"],
+                           check=True)
+        mgmt = dev.mgmt_port or "eth0"
+        if mgmt not in {p.ifname for p in dev.ports}:
+            subprocess.run(["ip", "-n", ns, "link", "add", mgmt, "type", "veth", "peer", "name", "peerm"], check=True)
+        subprocess.run(["ip", "-n", ns, "addr", "add", "192.0.2.7/24", "dev", mgmt], check=True)
+        run = netns_runner(ns)
+        assert converge(run, network_json).commands
+        assert pending(run, network_json) == []
+        links = {x["ifname"]: x for x in _ip_json(ns, "-d", "link", "show")}
+        addrs = {a["ifname"]: {f"{x['local']}/{x['prefixlen']}" for x in a.get("addr_info", [])}
+                 for a in _ip_json(ns, "addr", "show")}
+        br = links["bridge"]["linkinfo"]["info_data"]
+        assert br["stp_state"] == 1 and br["priority"] == dev.stp_priority
+        l2 = [p for p in dev.ports if p.role in ("oob-access", "oob-uplink")]
+        for p in l2:
+            assert links[p.ifname].get("master") == "bridge", p.ifname
+            assert links[p.ifname]["linkinfo"]["info_slave_data"]["guard"] is p.edge, p.ifname
+        assert any(p.edge for p in l2) and any(not p.edge for p in l2)
+        assert dev.mgmt_address in addrs["bridge"] and "192.0.2.7/24" in addrs[mgmt]
     finally:
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
@@ -422,7 +458,7 @@ def _wait(what: str, pred: Any, timeout: float = 45.0) -> None:
 @pytest.mark.lab
 def test_frr_daemons_bring_up_bgp_unnumbered_and_evpn(render_cache: SimpleNamespace, tmp_path: Path) -> None:
     """fe-leaf01, fe-leaf02 and fe-spine01 of lab-mini, each in its own namespace with the cables
-    between them as veth pairs: network.sh, then zebra + bgpd loading the rendered frr.conf. The
+    between them as veth pairs: network.json converged, then zebra + bgpd loading the rendered frr.conf. The
     unnumbered IPv4 + EVPN sessions come up, the loopbacks are exchanged and the EVPN type-3
     route of one leaf reaches the other with the originating VTEP as next hop."""
     import os
@@ -456,10 +492,7 @@ def test_frr_daemons_bring_up_bgp_unnumbered_and_evpn(render_cache: SimpleNamesp
                 if (n, p.ifname) not in cabled:
                     subprocess.run(["ip", "-n", ns[n], "link", "add", p.ifname, "type", "veth", "peer", "name",
                                     f"x{k}"], check=True)
-            script = tmp_path / f"{n}.sh"
-            script.write_text(render_cache.rendered("lab-mini", "frr", n)["network.sh"])
-            res = subprocess.run(["ip", "netns", "exec", ns[n], "sh", str(script)], capture_output=True, text=True)
-            assert res.returncode == 0, res.stderr
+            converge(netns_runner(ns[n]), render_cache.rendered("lab-mini", "frr", n)["network.json"])
         for n in names:
             etc, run = Path("/etc/frr") / ns[n], Path("/var/run/frr") / ns[n]
             for d in (etc, run):

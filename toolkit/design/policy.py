@@ -77,6 +77,8 @@ VRF_NAME_MAX = 15
 """Tenant VRF names are cut to this length (Linux VRF devices are interfaces: IFNAMSIZ - 1)."""
 VXLAN_OVERHEAD = 50
 """Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) header bytes."""
+VXLAN_UDP_PORT = 4789
+"""UDP port of every VXLAN tunnel (IANA)."""
 MGMT_SERVICES: tuple[MgmtService, ...] = (
     MgmtService(name="ssh", transport="tcp", ip_protocol=6, port=22),
     MgmtService(name="snmp", transport="udp", ip_protocol=17, port=161),

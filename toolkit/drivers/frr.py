@@ -4,12 +4,19 @@
   (``toolkit.netstate``), read in one round trip;
 - backup: the running FRR config (also kept on the device as ``<workdir>/aidc-backup.conf``) and
   the interface snapshot, taken before anything changes;
-- prepare: upload ``aidc-intended.conf`` and ``aidc-network.sh`` into ``<workdir>`` (SFTP) and
-  validate the FRR config (``frr-reload.py --test``: nothing changes if it is invalid);
-- activate: run the network script, then ``frr-reload.py --reload`` (``--confdir /etc/frr`` and
+- prepare: upload ``aidc-intended.conf`` and ``aidc-network.json`` (the designed interface
+  state, ``toolkit.design.netintent``) into ``<workdir>`` (SFTP) and validate both: the FRR
+  config with ``frr-reload.py --test``, the interface state by reconciling it with the state
+  read from the device (a designed port the box lacks stops here; nothing changed yet);
+- activate: the interface state first: the device's state is read again and
+  ``netstate.reconcile`` computes, here on the controller, the iproute2 / bridge / dcb / sysctl
+  commands that turn it into the designed one; they run as one script (``aidc-network.sh``,
+  stopping at the first failure; nothing when it already runs the designed state). Then
+  ``frr-reload.py --reload`` (``--confdir /etc/frr`` and
   ``-N <pathspace>`` in the lab: frr-reload passes the base directory to vtysh, which appends
   the pathspace itself); an FRR daemon that died meanwhile is started again, as watchfrr would;
-- verify (after activate): ``frr-reload.py --test`` of the intended config once more, i.e. FRR's
+- verify (after activate): the interface state read back reconciles to no command; and
+  ``frr-reload.py --test`` of the intended config once more, i.e. FRR's
   own comparison of the running config with the intended one. Lines still pending are lines the
   daemons refused (``frr-reload --reload`` exits 0 when vtysh rejects a line, e.g. an invalid
   prefix-list range, and only prints ``% Configuration failed``); the no-op lines frr-reload
@@ -18,7 +25,7 @@
 - restore: interfaces back to the backup snapshot (``netstate.reconcile``), the backup FRR
   config reloaded; both verified by reading the state again.
 
-The network script and frr-reload run under ``flock <workdir>/aidc-push.lock``: when the SSH
+The network commands and frr-reload run under ``flock <workdir>/aidc-push.lock``: when the SSH
 session drops during a push, the engine opens a new session and ``settle`` waits for the lock
 (what the lost session started has ended) before it restores.
 
@@ -35,8 +42,11 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from toolkit.drivers.linux import LinuxDriver, _since, net_commands, parse_net_outputs
 from toolkit.drivers.state import Backup, DriverError, RestoreReport, RunningState, StepReport
+from toolkit.netstate import NetIntent, Reconciliation, reconcile, shell_script
 from toolkit.session import CommandResult, run_batch, tail
 
 if TYPE_CHECKING:
@@ -44,11 +54,14 @@ if TYPE_CHECKING:
 
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 INTENDED = "aidc-intended.conf"
+NETWORK_STATE = "aidc-network.json"
+"""The designed interface state last prepared (the record of the device)."""
 NETWORK_SCRIPT = "aidc-network.sh"
+"""The commands the last activate computed and ran."""
 BACKUP = "aidc-backup.conf"
 PUSH_LOCK = "aidc-push.lock"
 SETTLE_TIMEOUT = 180
-FILES: tuple[str, ...] = ("frr.conf", "network.sh")
+FILES: tuple[str, ...] = ("frr.conf", "network.json")
 """The rendered files of a switch this driver applies (``switches/<device>/<name>``)."""
 
 
@@ -166,6 +179,10 @@ class FrrDriver(LinuxDriver):
     checks_fabric_ports = True
     refused: list[str]
     """What FRR printed when it refused lines during the last reload (see ``refusals``)."""
+    intent: NetIntent | None = None
+    """The designed interface state (``network.json``) once ``prepare`` read it."""
+    network_notes: tuple[str, ...] = ()
+    """What the last network step could not do and went on without (no DCB on a port)."""
 
     def locked(self, command: str) -> str:
         """``command`` under the push lock of the device (see ``settle``)."""
@@ -195,9 +212,8 @@ class FrrDriver(LinuxDriver):
 
     def read_running(self, sysctls: Iterable[str] = ()) -> RunningState:
         """FRR running config and the interface snapshot; ``sysctls``: extra keys to hold."""
-        got = run_batch(
-            self.session, {"frr": self.vtysh("show running-config"), **net_commands(sysctls)}, timeout=self.timeout
-        )
+        commands = {"frr": self.vtysh("show running-config"), **net_commands(sysctls, self.dcb_ports())}
+        got = run_batch(self.session, commands, timeout=self.timeout)
         net = parse_net_outputs(self.access.name, got)
         rc, raw, err = got["frr"]
         if rc != 0 or ("Current configuration" not in raw and "hostname" not in raw):
@@ -210,16 +226,38 @@ class FrrDriver(LinuxDriver):
         self.session.run(f"mkdir -p {shlex.quote(self.workdir)}", check=True)
         if running.frr is not None:
             self.session.put_file(self.path(BACKUP), running.frr)
-        prev = self.session.read_file(self.path(NETWORK_SCRIPT))
-        return Backup(device=self.access.name, taken=time.time(), running=running, previous_network_script=prev)
+        prev = self.session.read_file(self.path(NETWORK_STATE))
+        return Backup(device=self.access.name, taken=time.time(), running=running, previous_network=prev)
 
     # -- apply steps
 
+    def dcb_ports(self) -> list[str]:
+        """Ports whose DCB state a read includes: the lossless ones of the designed state."""
+        return sorted(self.intent.dcb) if self.intent is not None else []
+
     def prepare(self, files: dict[str, str]) -> list[str]:
         """Upload the rendered files and validate them; the pending FRR changes. Nothing runs yet."""
+        try:
+            self.intent = NetIntent.model_validate_json(files["network.json"])
+        except ValidationError as exc:
+            raise DriverError(f"{self.access.name}: network.json is not an interface state: {str(exc)[:300]}") from exc
         self.session.put_file(self.path(INTENDED), files["frr.conf"], 0o644)
-        self.session.put_file(self.path(NETWORK_SCRIPT), files["network.sh"], 0o755)
+        self.session.put_file(self.path(NETWORK_STATE), files["network.json"], 0o644)
+        self.network_plan()
         return self.validate_frr()
+
+    def network_plan(self) -> Reconciliation:
+        """The commands that turn the device's interface state (read now) into the designed one;
+        raises when the designed state cannot be reached (a designed port the box lacks)."""
+        if self.intent is None:
+            raise DriverError(f"{self.access.name}: no designed interface state prepared")
+        now = self.read_running().net
+        plan = reconcile(self.intent, now)
+        if plan.errors:
+            raise DriverError(
+                f"{self.access.name}: the designed interface state cannot be applied: {'; '.join(plan.errors[:5])}"
+            )
+        return plan
 
     def validate_frr(self) -> list[str]:
         """``frr-reload.py --test``: raises if the intended config does not parse; the pending lines."""
@@ -229,22 +267,28 @@ class FrrDriver(LinuxDriver):
         return frr_test_changes(res.output)
 
     def activate(self) -> None:
-        """Make the prepared files the running state: network script, then FRR reload."""
+        """Make the prepared files the running state: interfaces, then FRR reload."""
         self.run_network()
         self.reload_frr()
 
     def discard(self, backup: Backup) -> None:
-        """Nothing was activated: put the previous network script back (the record of the device)."""
-        if backup.previous_network_script is not None:
-            self.session.put_file(self.path(NETWORK_SCRIPT), backup.previous_network_script, 0o755)
+        """Nothing was activated: put the previous designed state back (the record of the device)."""
+        if backup.previous_network is not None:
+            self.session.put_file(self.path(NETWORK_STATE), backup.previous_network, 0o644)
 
-    def run_network(self, script: str | None = None) -> CommandResult:
-        # bash, not sh: Debian's dash cannot `read` a /proc/sys file (1-byte reads return a
-        # truncated value without newline, so `read` fails under `set -e`)
-        p = shlex.quote(script or self.path(NETWORK_SCRIPT))
-        res = self.session.run(self.locked(f"if command -v bash >/dev/null; then bash {p}; else sh {p}; fi 2>&1"))
+    def run_network(self) -> CommandResult | None:
+        """Reconcile the interfaces with the designed state: the commands, computed from the state
+        read now, run as one script under the push lock (stops at the first failure); None when
+        there is nothing to change."""
+        plan = self.network_plan()
+        self.network_notes = tuple(plan.warnings)
+        if not plan.commands:
+            return None
+        script = shell_script(plan.commands, "interfaces to the designed state (aidc-network.json)", stop_on_error=True)
+        self.session.put_file(self.path(NETWORK_SCRIPT), script, 0o755)
+        res = self.session.run(self.locked(f"sh {shlex.quote(self.path(NETWORK_SCRIPT))} 2>&1"), timeout=self.timeout)
         if res.rc != 0:
-            raise DriverError(f"{self.access.name}: network script failed ({res.rc}): {tail(res.output)}")
+            raise DriverError(f"{self.access.name}: network commands failed ({res.rc}): {tail(res.output)}")
         return res
 
     def reload_frr(self, conf: str | None = None) -> CommandResult:
@@ -266,8 +310,18 @@ class FrrDriver(LinuxDriver):
         return res
 
     def verify(self, files: dict[str, str], running: RunningState) -> list[str]:
-        """FRR's own comparison of the running config with the intended one, after the reload
-        (see the module docstring): the lines the daemons do not run, with what FRR said."""
+        """The interface state read back reconciles to no command; FRR's own comparison of the
+        running config with the intended one, after the reload (see the module docstring): the
+        lines the daemons do not run, with what FRR said."""
+        out = []
+        if self.intent is not None:
+            left = reconcile(self.intent, running.net)
+            if left.commands or left.errors:
+                shown = "; ".join(" ".join(c) for c in left.commands[:5]) or "; ".join(left.errors[:5])
+                out.append(f"the interfaces differ from the designed state after the push (still to run: {shown})")
+        return out + self.verify_frr(running)
+
+    def verify_frr(self, running: RunningState) -> list[str]:
         res = self.session.run(self.frr_reload(self.path(INTENDED), "--test"), timeout=self.timeout)
         if res.rc != 0:
             return [f"frr-reload --test of the intended config failed after the reload: {tail(frr_errors(res.output))}"]

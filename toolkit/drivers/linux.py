@@ -18,8 +18,9 @@ from toolkit.session import Session, run_batch, tail
 RESTORE_SCRIPT = "aidc-restore.sh"
 
 
-def net_commands(sysctls: Iterable[str] = ()) -> dict[str, str]:
-    """The commands whose output makes a ``NetSnapshot`` (keys: the ``parse_snapshot`` inputs)."""
+def net_commands(sysctls: Iterable[str] = (), dcb_ports: Iterable[str] = ()) -> dict[str, str]:
+    """The commands whose output makes a ``NetSnapshot`` (keys: the ``parse_snapshot`` inputs;
+    ``dcb_ports``: the ports whose DCB state is read too, see ``dcb_commands``)."""
     keys = list(dict.fromkeys([*SYSCTLS, *sysctls]))
     return {
         "link": "ip -j -d link show",
@@ -27,7 +28,22 @@ def net_commands(sysctls: Iterable[str] = ()) -> dict[str, str]:
         "route": "ip -4 -j route show table all",
         "rule": "ip -4 -j rule show",
         "sysctl": f"sysctl -e {' '.join(shlex.quote(k) for k in keys)}",
+        **dcb_commands(dcb_ports),
     }
+
+
+def dcb_commands(ports: Iterable[str]) -> dict[str, str]:
+    """Per port ``dcb pfc show`` and ``dcb -N app show`` (numeric DSCP), keyed ``dcb-pfc:<port>`` /
+    ``dcb-app:<port>``; a port without DCB fails them (``netstate.parse_dcb``: None)."""
+    out = {}
+    for p in ports:
+        q = shlex.quote(p)
+        out[f"{DCB_PFC}{p}"] = f"dcb pfc show dev {q} prio-pfc"
+        out[f"{DCB_APP}{p}"] = f"dcb -N app show dev {q} dscp-prio"
+    return out
+
+
+DCB_PFC, DCB_APP = "dcb-pfc:", "dcb-app:"
 
 
 def parse_net_outputs(device: str, got: dict[str, tuple[int, str, str]]) -> NetSnapshot:
@@ -35,10 +51,23 @@ def parse_net_outputs(device: str, got: dict[str, tuple[int, str, str]]) -> NetS
         rc, _out, err = got.get(key, (255, "", "no output"))
         if rc != 0:
             raise DriverError(f"{device}: cannot read the interface state ({key}): {tail(err)}")
+    dcb = {
+        k[len(DCB_PFC) :]: (_ok(got[k]), _ok(got.get(DCB_APP + k[len(DCB_PFC) :], (1, "", ""))))
+        for k in got
+        if k.startswith(DCB_PFC)
+    }
     try:
-        return parse_snapshot(*(got.get(k, (0, "", ""))[1] for k in ("link", "addr", "sysctl", "route", "rule")))
+        link, addr, sysctl, route, rule = (
+            got.get(k, (0, "", ""))[1] for k in ("link", "addr", "sysctl", "route", "rule")
+        )
+        return parse_snapshot(link, addr, sysctl, route, rule, dcb=dcb)
     except (ValueError, KeyError, TypeError) as exc:
         raise DriverError(f"{device}: cannot parse the interface state: {str(exc)[:200]}") from exc
+
+
+def _ok(result: tuple[int, str, str]) -> str:
+    """A command's output, or nothing when it failed."""
+    return result[1] if result[0] == 0 else ""
 
 
 class LinuxDriver:

@@ -48,8 +48,8 @@ class Backup(BaseModel):
     device: str
     taken: float
     running: RunningState
-    previous_network_script: str | None = Field(
-        default=None, description="the aidc-network.sh found on the device (last applied), if any"
+    previous_network: str | None = Field(
+        default=None, description="the aidc-network.json found on the device (last prepared), if any"
     )
 
 

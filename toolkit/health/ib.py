@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from toolkit.design.model import Fabric
 from toolkit.health.expect import Present
@@ -313,6 +313,24 @@ def link_problems(case: Case, obs: IbObservation) -> list[str]:
     return problems
 
 
+_T = TypeVar("_T")
+
+
+def _read_by_guid(
+    obs: IbObservation, guid: str, read: Callable[[int], _T | str], whose: str, failed: str
+) -> tuple[int, _T] | str:
+    """The LID of port ``guid`` and what ``read`` gives for that LID; or the problem: the GUID
+    is not in the fabric (``whose`` names the port), or the read failed (``failed``: its words,
+    with ``{lid}`` and ``{guid}``)."""
+    lid = obs.lid_of(guid)
+    if lid is None:
+        return f"port GUID {guid}{whose} is not in the fabric"
+    got = read(lid)
+    if isinstance(got, str):
+        return f"{failed.format(lid=lid, guid=guid)}: {got}"
+    return lid, got
+
+
 def sm_problems(case: Case, obs: IbObservation) -> list[str]:
     e = case.expect
     where = f"{case.device}" + (f" {case.port}" if case.port else "")
@@ -328,13 +346,12 @@ def sm_problems(case: Case, obs: IbObservation) -> list[str]:
         if guid == e["guid"] and prio != e["priority"]:
             problems.append(f"{where}: master SM priority {prio}, designed {e['priority']}")
         return problems
-    lid = obs.lid_of(e["guid"])
-    if lid is None:
-        return [f"{where}: port GUID {e['guid']} of the standby SM is not in the fabric"]
-    got = obs.sminfo(lid)
-    if isinstance(got, str):
-        return [f"{where}: no standby subnet manager on LID {lid} (GUID {e['guid']}): {got}"]
-    _lid, guid, prio, state = got
+    read = _read_by_guid(
+        obs, e["guid"], obs.sminfo, " of the standby SM", "no standby subnet manager on LID {lid} (GUID {guid})"
+    )
+    if isinstance(read, str):
+        return [f"{where}: {read}"]
+    lid, (_lid, guid, prio, state) = read
     problems = []
     if guid != e["guid"] or state != "SMINFO_STANDBY":
         problems.append(f"{where}: SM on LID {lid} is {guid} in state {state}; designed a standby SM {e['guid']}")
@@ -346,12 +363,10 @@ def sm_problems(case: Case, obs: IbObservation) -> list[str]:
 def partition_problems(case: Case, obs: IbObservation) -> list[str]:
     e = case.expect
     where = f"{case.device} {case.port}"
-    lid = obs.lid_of(e["guid"])
-    if lid is None:
-        return [f"{where}: port GUID {e['guid']} is not in the fabric"]
-    got = obs.pkeys(lid)
-    if isinstance(got, str):
-        return [f"{where}: cannot read the partition table (LID {lid}): {got}"]
+    read = _read_by_guid(obs, e["guid"], obs.pkeys, "", "cannot read the partition table (LID {lid})")
+    if isinstance(read, str):
+        return [f"{where}: {read}"]
+    _lid, got = read
     seen = {k & 0x7FFF: ("full" if k & 0x8000 else "limited") for k in got}
     problems = []
     for pkey, membership in sorted(e["pkeys"].items()):

@@ -1,7 +1,7 @@
 """Desired state per device, taken from the rendered artifacts.
 
 - switches: ``switches/<device>/<name>`` for every file the platform's apply driver applies
-  (``files`` of the driver class, see ``toolkit.drivers``; ``frr``: frr.conf and network.sh; the
+  (``files`` of the driver class, see ``toolkit.drivers``; ``frr``: frr.conf and network.json; the
   lab always runs FRR, a real target uses the device's own platform), and each of its
   ``optional_files`` the renderer wrote for that device (SONiC: ``breakout.sh``, only for a
   switch with re-laid out cages);

@@ -46,7 +46,7 @@ def _tally(statuses: Iterable[str], kinds: tuple[str, ...]) -> dict[str, int]:
 class FileDiff(_M):
     """One desired file of a device against what was last applied."""
 
-    name: str = Field(description="frr.conf, network.sh or host_vars.yml")
+    name: str = Field(description="frr.conf, network.json or host_vars.yml")
     artifact: str = Field(description="path of the rendered artifact")
     status: Literal["added", "modified", "unchanged", "removed"]
     added: int = 0

@@ -1,7 +1,7 @@
 """What aidc remembers per target: ``<state>/targets/<target>/<cluster>/``.
 
   applied/<device>/record.json     hashes of the applied files, running-state fingerprint, when
-  applied/<device>/files/<name>    the files as applied (frr.conf, network.sh, host_vars.yml)
+  applied/<device>/files/<name>    the files as applied (frr.conf, network.json, host_vars.yml)
   applied/<device>/running/...     the running state read right after that apply (frr.conf, net.txt)
   backups/<apply-id>/<device>/...  running state before an apply changed the device
   lock                             fcntl.flock by the apply in progress (holds its PID)
@@ -143,8 +143,8 @@ class TargetStore:
             (d / "frr.conf").write_text(backup.running.frr)
         (d / "net.json").write_text(backup.running.net.canonical())
         (d / "net.txt").write_text(backup.running.net.text())
-        if backup.previous_network_script is not None:
-            (d / "network.sh").write_text(backup.previous_network_script)
+        if backup.previous_network is not None:
+            (d / "network.json").write_text(backup.previous_network)
         return d
 
     def prune_backups(self, keep: int = KEEP_BACKUPS) -> None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from toolkit.platforms import Hooks, Limits, Platform, linux_port_name
 
+OOB_BRIDGE = "bridge"
+"""Name of the one Linux bridge of an OOB switch (platform convention)."""
+TENANT_BRIDGES = r"br[0-9]+"
+"""Tenant bridges are ``br<L2VNI>`` and their VXLAN devices ``vx<L2VNI>`` (platform convention)."""
+
 PLATFORM = Platform(
     name="frr",
     title="Linux + FRR (white box, lab)",

@@ -49,6 +49,7 @@ from toolkit.design.addressing import split_address
 from toolkit.design.model import Device, Fabric, Port, QosProfile, RdmaPolicy
 from toolkit.design.nccl import NCCL_CONF_PATH
 from toolkit.render.core import Artifacts, per_fabric
+from toolkit.render.portview import PortBacked, address_parts
 
 __all__ = [
     "MAIN_TABLE",
@@ -92,33 +93,16 @@ _COMPUTE_ONLY = frozenset({"roce.sh", "nccl.env"})
 
 
 @dataclass(frozen=True, slots=True)
-class HostInterface:
-    name: str  # Port.name (netplan key)
-    ifname: str  # Port.ifname (Linux name: iproute2, sysctl)
-    nic: str | None
-    plane: str
-    address: str | None  # with prefix length
-    ip: str | None
+class HostInterface(PortBacked):
+    """A server port for the templates: every ``Port`` field (``i.mtu``, ``i.table``,
+    ``i.rdma_device``, ...) plus what is derived from it here."""
+
+    port: Port
+    ip: str | None  # Port.address without prefix length
     prefixlen: int | None
     network: str | None  # connected prefix
-    gateway: str | None
-    mtu: int
-    speed: int
-    table: int | None  # Port.table (compute ports with an address)
-    rule_priority: int | None  # Port.rule_priority
-    routes: tuple[str, ...]  # Port.routes: destinations via the gateway
-    metric: int | None  # Port.metric (main-table routes)
-    rail: int | None
-    gpu: int | None
-    numa: int | None
-    rdma_device: str | None  # Port.rdma_device
-    tenant: str | None
-    vni: int | None
-    vlan: int | None
     peer: str | None  # peer_device:peer_port
     kind: str = "ethernet"  # "bond": an LACP bond over ``members`` (dual-homing)
-    members: tuple[str, ...] = ()  # bond: member port names
-    bond: str | None = None  # the bond this port is a member of
     ipoib_mode: str | None = None  # IPoIB port: Fabric.infiniband.ipoib_mode (netplan infiniband-mode)
 
     @property
@@ -213,36 +197,11 @@ def _data_ports(dev: Device) -> list[Port]:
 
 
 def _interface(p: Port, ipoib_mode: str | None = None) -> HostInterface:
-    ip = plen = net = None
-    if p.address:
-        ip, plen, net = split_address(p.address)
     return HostInterface(
-        name=p.name,
-        ifname=p.ifname,
-        nic=p.nic,
-        plane=p.plane,
-        address=p.address,
-        ip=ip,
-        prefixlen=plen,
-        network=net,
-        gateway=p.gateway,
-        mtu=p.mtu,
-        speed=p.speed,
-        table=p.table,
-        rule_priority=p.rule_priority,
-        routes=p.routes,
-        metric=p.metric,
-        rail=p.rail,
-        gpu=p.gpu,
-        numa=p.numa,
-        rdma_device=p.rdma_device,
-        tenant=p.tenant,
-        vni=p.vni,
-        vlan=p.vlan,
+        p,
+        *address_parts(p.address),
         peer=f"{p.peer_device}:{p.peer_port}" if p.peer_device else ", ".join(p.peers) or None,
         kind="bond" if p.role == "bond" else "ethernet",
-        members=p.members,
-        bond=p.bond,
         ipoib_mode=ipoib_mode if p.plane == "compute" and p.address else None,
     )
 

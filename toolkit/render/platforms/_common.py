@@ -44,8 +44,10 @@ import jinja2
 from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
+from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
+from toolkit.render.portview import PortBacked, address_parts
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -72,7 +74,6 @@ __all__ = [
     "tier",
 ]
 
-VXLAN_UDP_PORT = 4789
 SYSLOG_UDP_PORT = 514
 IEEE_PRIORITIES: tuple[int, ...] = tuple(range(8))
 
@@ -119,65 +120,29 @@ def fabric_view(fabric: Fabric) -> FabricView:
 
 
 @dataclass(frozen=True, slots=True)
-class PortView:
+class PortView(PortBacked):
+    """A switch port for the templates: every ``Port`` field (``p.mtu``, ``p.ifname``, ...) plus
+    what is derived from it here."""
+
     port: Port
-    name: str  # native name (Port.name)
-    ifname: str  # Linux name (Port.ifname)
-    description: str
-    mtu: int
-    speed: int  # Gbit/s
     speed_mbps: int
-    address: str | None  # with prefix length
-    ip: str | None  # without prefix length
+    ip: str | None  # Port.address without prefix length
     prefixlen: int | None
     network: str | None  # the connected prefix of address
-    unnumbered: bool
     lossless: bool  # port.qos == the fabric's lossless profile
-    peer_device: str | None
-    peer_port: str | None
     peer_is_server: bool
-    tenant: str | None
-    vni: int | None
-    vlan: int | None
-    cage: int | None
-    lane: int | None
-    breakout: str | None
-    role: str
-    bond: str | None  # bond this port is a member of (Port.bond)
 
 
 def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortView:
     if "\n" in p.description or "\r" in p.description:
         raise ValueError(f"port {p.name}: description contains a line break")
-    ip = prefixlen = network = None
-    if p.address:
-        ip, prefixlen, network = split_address(p.address)
     peer = devices.get(p.peer_device) if p.peer_device else None
     return PortView(
-        port=p,
-        name=p.name,
-        ifname=p.ifname,
-        description=p.description,
-        mtu=p.mtu,
-        speed=p.speed,
-        speed_mbps=p.speed * 1000,
-        address=p.address,
-        ip=ip,
-        prefixlen=prefixlen,
-        network=network,
-        unnumbered=p.unnumbered,
+        p,
+        p.speed * 1000,
+        *address_parts(p.address),
         lossless=p.qos is not None and p.qos == lossless_name,
-        peer_device=p.peer_device,
-        peer_port=p.peer_port,
         peer_is_server=peer is not None and peer.role in SERVER_ROLES,
-        tenant=p.tenant,
-        vni=p.vni,
-        vlan=p.vlan,
-        cage=p.cage,
-        lane=p.lane,
-        breakout=p.breakout,
-        role=p.role,
-        bond=p.bond,
     )
 
 

@@ -13,9 +13,12 @@ Files per switch (all interface names are ``Port.ifname``):
 - ``interfaces``: ifupdown2 ``/etc/network/interfaces`` (loopback, management VRF, ports with
   MTU / speed / address, one bridge ``br<vni>`` + VXLAN device ``vx<vni>`` per tenant, the flat
   OOB bridge, unused ports ``link-down``).
-- ``network.sh``: the same interface state with iproute2 only, idempotent, for the lab; the
-  management VRF and its default route are left out (no VRF devices there). Lossless RoCE (DCB
-  DSCP trust + PFC) is applied where the driver supports DCB and reported otherwise.
+- ``network.json``: the same interface state as data (``toolkit.design.netintent``: a
+  ``netstate.NetIntent``), what ``aidc apply`` converges the box to (the FRR driver reads the
+  running state and runs the commands ``netstate.reconcile`` computes: nothing when it runs the
+  designed state); the management VRF and its default route are left out (no VRF devices in the
+  lab). Lossless RoCE (DCB DSCP trust + PFC) is applied where the port supports DCB and
+  reported otherwise.
 - ``etc/...``: hostname, time zone, resolver, NTP (chrony), remote syslog (rsyslog), LLDP
   (lldpd), the management ACL (nftables: SSH/SNMP only from the OOB prefix) and, on routing
   switches, IP forwarding (sysctl).
@@ -26,15 +29,14 @@ from __future__ import annotations
 import jinja2
 
 from toolkit.design.model import Device, Fabric
+from toolkit.design.netintent import switch_intent
+from toolkit.netstate import intent_json
+from toolkit.platforms.frr import OOB_BRIDGE
 from toolkit.render.platforms._common import device_context, device_view, frr_filters
-
-OOB_BRIDGE = "bridge"
-"""Name of the one Linux bridge of an OOB switch (platform convention)."""
 
 _FILES: tuple[tuple[str, str], ...] = (
     ("frr.conf", "frr/frr.conf.j2"),
     ("interfaces", "frr/interfaces.j2"),
-    ("network.sh", "frr/network.sh.j2"),
     ("etc/hostname", "frr/etc/hostname.j2"),
     ("etc/timezone", "frr/etc/timezone.j2"),
     ("etc/resolv.conf", "frr/etc/resolv.conf.j2"),
@@ -51,4 +53,6 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
     v = device_view(dev, fabric)
     ctx = {**device_context(v), "oob_bridge": OOB_BRIDGE}
     files = _FILES + (_ROUTING_FILES if v.neighbors else ())
-    return {name: env.get_template(tpl).render(ctx) for name, tpl in files}
+    out = {name: env.get_template(tpl).render(ctx) for name, tpl in files}
+    out["network.json"] = intent_json(switch_intent(dev, fabric))
+    return out
