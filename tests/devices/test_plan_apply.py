@@ -93,7 +93,13 @@ def test_first_plan_creates_everything_and_reads_running(target: recorded.Record
     assert p.exit_code == plan_exit_code(p) == 2
     vtep = next(d for d in p.devices if d.device == recorded.device("vtep"))
     assert vtep.running is not None and vtep.running.readable and vtep.running.matches_applied is None
-    assert vtep.running.diff.startswith("--- running/"), "running FRR against the desired frr.conf"
+    # the rendered frr.conf is in the form FRR prints back: the running config recorded from the
+    # real twin (FRR 8.4.4) is the desired one, line for line; a differing line shows in the diff
+    assert vtep.running.diff == "", vtep.running.diff
+    p2 = plan(fab, artifacts(vtep="ip prefix-list AIDC-X seq 5 permit 10.0.0.0/8\n"), target)
+    vtep2 = next(d for d in p2.devices if d.device == recorded.device("vtep"))
+    assert vtep2.running is not None and vtep2.running.diff.startswith("--- running/"), "running FRR vs desired"
+    assert "+ip prefix-list AIDC-X seq 5 permit 10.0.0.0/8" in vtep2.running.diff.splitlines()
     text = format_plan(p, "text")
     assert "create" in text and recorded.device("vtep") in text
     data = json.loads(format_plan(p, "json"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from tests.forced import sonic_stand_ins
 from toolkit.design import design
 from toolkit.design.model import Device, Fabric
 from toolkit.render.core import environment
@@ -35,7 +36,14 @@ NATIVE = "native"
 def fabric(example: str, platform: str) -> Fabric:
     spec = load(EXAMPLES / example).spec
     assert spec is not None, example
+    if platform == "sonic":  # a model without SONiC SKU data gets a stand-in SKU (tests/forced.py)
+        STAND_INS[example] = sonic_stand_ins(spec)
     return design(spec, platform=None if platform == NATIVE else platform)
+
+
+STAND_INS: dict[str, list[str]] = {}
+"""example -> the switch models given a stand-in SONiC SKU when forced to SONiC (no vendor data:
+``validate --platform sonic`` refuses the example as shipped, SKU001)."""
 
 
 @functools.lru_cache(maxsize=1)

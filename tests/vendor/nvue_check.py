@@ -116,3 +116,54 @@ class NvueOracle:
                 for e in exc.errors()
             ]
         return []
+
+
+# --------------------------------------------------------------------------- defaults
+
+_ENABLED = re.compile(r"This feature is (enabled|disabled) by default")
+_THIS_IS_THE_DEFAULT = re.compile(r"""If ['"]([^'"]+)['"],?[^.]*\.\s+This is the default""")
+
+
+def described_default(description: str | None) -> str | None:
+    """The default value a field's description in NVIDIA's object model states (None: none
+    stated): ``This feature is enabled/disabled by default`` (``on`` / ``off``) or ``If 'X',
+    ... This is the default``."""
+    if not description:
+        return None
+    m = _ENABLED.search(description)
+    if m:
+        return "on" if m.group(1) == "enabled" else "off"
+    m = _THIS_IS_THE_DEFAULT.search(description)
+    return m.group(1) if m else None
+
+
+def default_valued(value: Any, annotation: Any, documented: dict[str, str] | None = None,
+                   path: str = "") -> list[tuple[str, str]]:
+    """(path, value) of every leaf of ``value`` whose value is the field's default: the one its
+    description in the model states, or ``documented[generic path]`` (``*`` for map keys) for a
+    default NVIDIA documents elsewhere. NVUE keeps no such key: ``nv config show`` leaves it out."""
+    documented = documented or {}
+    out: list[tuple[str, str]] = []
+    for t in _models_of(annotation):
+        origin = typing.get_origin(t)
+        if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(value, dict):
+            fields = {(f.alias or n): f for n, f in t.model_fields.items()}
+            for k, v in value.items():
+                f = fields.get(k)
+                if f is None or v is None:
+                    continue
+                sub = f"{path}/{k}"
+                if not isinstance(v, dict | list):
+                    generic = re.sub(r"/\{[^}]*\}", "/*", sub)
+                    want = documented.get(generic, described_default(f.description))
+                    if want is not None and str(v) == want:
+                        out.append((sub, str(v)))
+                else:
+                    out.extend(default_valued(v, f.annotation, documented, sub))
+            return out
+        if origin in (dict, typing.Dict) and isinstance(value, dict):  # noqa: UP006
+            item = typing.get_args(t)[1]
+            for k, v in value.items():
+                out.extend(default_valued(v, item, documented, f"{path}/{{{k}}}"))
+            return out
+    return out

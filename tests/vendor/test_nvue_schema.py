@@ -130,3 +130,62 @@ def test_running_config_form(release: str) -> None:
         node = node[key]
     bad = "- set: " + json.dumps(s) + "\n"
     assert running_form(bad, release) != _set(bad)
+
+
+# Defaults NVIDIA documents outside the object model's field descriptions (generic path -> value).
+# Every other default comes from the model itself (nvue_check.described_default: "This feature is
+# enabled/disabled by default", "If 'X', ... This is the default").
+DOCUMENTED_DEFAULTS = {
+    # "IEEE 802.3ad link aggregation is the default mode" (Cumulus Linux 5.x user guide, Bonding -
+    # Link Aggregation, docs.nvidia.com/networking-ethernet-software/cumulus-linux-58/Layer-2/
+    # Bonding-Link-Aggregation/); NVUE's name for 802.3ad is `lacp`
+    "/interface/*/bond/mode": "lacp",
+    # `nv show nve vxlan` on a switch that never set it: port 4789 (NVUE reference, Show Commands /
+    # VXLAN, docs.nvidia.com/networking-ethernet-software/nvue-reference/Show-Commands/VXLAN/);
+    # IANA's VXLAN port
+    "/nve/vxlan/port": "4789",
+}
+# Keys we render whose value equals a default, kept on purpose (generic path -> why NVUE prints it).
+KEPT_DEFAULTS: dict[str, str] = {}
+
+
+def _generic(path: str) -> str:
+    import re
+
+    return re.sub(r"/\{[^}]*\}", "/*", path)
+
+
+@pytest.mark.parametrize("release", CLAIMED)
+def test_no_default_valued_key(release: str) -> None:
+    """No key of any startup.yaml holds the value NVUE has by default: NVUE would not print it back
+    (``nv config show -r applied``), a permanent difference against what we render."""
+    model = nvue_check.root_model(release)
+    found: dict[str, list[str]] = {}
+    n = 0
+    for it in corpus.items("cumulus", release=release):
+        n += 1
+        for path, value in nvue_check.default_valued(_set(it.files["startup.yaml"]), model, DOCUMENTED_DEFAULTS):
+            if _generic(path) not in KEPT_DEFAULTS:
+                found.setdefault(f"{_generic(path)} = {value}", []).append(it.label)
+    assert n
+    assert not found, "default-valued keys (NVUE leaves them out): " + "; ".join(
+        f"{k} ({len(v)}x, e.g. {v[0]})" for k, v in found.items())
+
+
+@pytest.mark.parametrize("release", ["5.11", "5.14"])
+def test_default_valued_keys_are_found(release: str) -> None:
+    """The check is able to fail: the defaults we used to render are found again."""
+    model = nvue_check.root_model(release)
+    s = _set(_doc(release))
+    bgp = s["vrf"]["default"]["router"]["bgp"]
+    bgp["address-family"]["ipv4-unicast"]["enable"] = "on"
+    peer = next(iter(bgp["neighbor"]))
+    bgp["neighbor"][peer].setdefault("address-family", {}).setdefault("ipv4-unicast", {})["enable"] = "on"
+    s.setdefault("nve", {}).setdefault("vxlan", {})["port"] = 4789
+    found = {_generic(p) for p, _v in nvue_check.default_valued(s, model, DOCUMENTED_DEFAULTS)}
+    assert found == {"/vrf/*/router/bgp/address-family/ipv4-unicast/enable",
+                     "/vrf/*/router/bgp/neighbor/*/address-family/ipv4-unicast/enable", "/nve/vxlan/port"}
+    off = "Turn the feature 'on' or 'off'.  This feature is disabled by default."
+    assert nvue_check.described_default(off) == "off"
+    assert nvue_check.described_default("If 'auto', inherit from the global config.  This is the default.") == "auto"
+    assert nvue_check.described_default("Interface MTU") is None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from toolkit.design.model import Fabric
 from toolkit.rules import validate
 from toolkit.spec import load
@@ -69,6 +71,12 @@ def test_forced_model_without_sku_data() -> None:
     assert sorted(m.split(":")[0] for m in msgs) == ["catalog.switches.oob-router", "catalog.switches.sn5400"], msgs
     assert all("has no SKU data" in m and "--platform sonic" in m for m in msgs), msgs
     assert "SKU001" not in _codes(spec, "frr")
+    # the design does not invent the hardware either (it used to give such a model a made-up
+    # regular layout of SONiC names, lanes and aliases): it refuses, naming what to add
+    from toolkit.design import DesignError, design
+
+    with pytest.raises(DesignError, match=r"no SKU data .*catalog\.switches\.(sn5400|oob-router)\.sonic"):
+        design(spec, platform="sonic")
 
 
 def test_sonic_model_without_sku_data() -> None:

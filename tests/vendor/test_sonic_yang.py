@@ -191,3 +191,50 @@ def test_running_config_form() -> None:
     db["DEVICE_METADATA"]["localhost"]["bgp_asn"] = 65001  # a number: Redis stores "65001"
     written = json.dumps(db, sort_keys=True, indent=4) + "\n"
     assert running_form(written) != written
+
+
+def _printed(db: dict[str, Any]) -> dict[str, Any]:
+    """CONFIG_DB as the switch prints it back (``show runningconfiguration all``, i.e.
+    ``sonic-cfggen -d --print-data``): Redis hashes, so every value a string (leaf-lists, the
+    ``@`` fields, as lists of strings), in the switch's own key order (here: reversed)."""
+    def typed(v: Any) -> Any:
+        return [str(x) for x in v] if isinstance(v, list) else str(v)
+
+    return {t: {k: {f: typed(v) for f, v in reversed(row.items())} for k, row in reversed(rows.items())}
+            for t, rows in reversed(db.items())}
+
+
+def test_planner_compares_the_printed_form() -> None:
+    """The SONiC driver's check after a push (``runs_candidate``: the CONFIG_DB read back must be
+    the merged one it staged) holds for every rendered switch: the switch holding its image's
+    CONFIG_DB (the SKU base: lanes, aliases, buffers, the fields the image has and we do not set),
+    our tables merged on top (``merged_db``) and printed back as the switch prints them. A value
+    in another form than the printed one (a number) would fail it: a permanent difference."""
+    from types import SimpleNamespace
+
+    from toolkit.drivers.sonic import SonicDriver, merged_db
+
+    def staged(rendered: dict[str, Any], base: dict[str, Any]) -> tuple[SimpleNamespace, dict[str, Any]]:
+        drv = SimpleNamespace(conn=SimpleNamespace(put_file=lambda *_a, **_k: None), path=lambda w: w,
+                              candidate=None)
+        merged = merged_db(base, rendered)
+        SonicDriver._put_db(drv, merged)  # type: ignore[arg-type]
+        return drv, merged
+
+    def read_back(drv: SimpleNamespace, printed: dict[str, Any]) -> str:
+        drv.read_db, drv.read_frr = (lambda: printed), (lambda: "frr\n")
+        return SonicDriver.read_config(drv)  # type: ignore[arg-type]
+
+    n = 0
+    for it in corpus.items("sonic"):
+        if it.device.model not in sonic_check.SKU_OF_MODEL:
+            continue
+        base = sonic_yang.sku_base(sonic_check.SKU_OF_MODEL[it.device.model][1])
+        drv, merged = staged(json.loads(it.files["config_db.json"]), base)
+        assert SonicDriver.runs_candidate(drv, read_back(drv, _printed(merged))), it.label  # type: ignore[arg-type]
+        n += 1
+    assert n
+    rendered = json.loads(it.files["config_db.json"])
+    rendered["DEVICE_METADATA"]["localhost"]["bgp_asn"] = 65001  # Redis stores and prints "65001"
+    drv, merged = staged(rendered, base)
+    assert not SonicDriver.runs_candidate(drv, read_back(drv, _printed(merged)))  # type: ignore[arg-type]

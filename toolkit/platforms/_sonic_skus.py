@@ -136,21 +136,21 @@ def _speed(text: str) -> int:
     return int(text.removesuffix("G"))
 
 
-def catalogue_sku(name: str, model: SwitchModel, *, regular: bool = False) -> Sku | None:
-    """The SKU a catalogue entry describes (``catalog.switches.<name>.sonic``), or None; with
-    ``regular`` a model without one gets the regular layout and no HwSKU (a model of another
-    platform rendered with ``--platform sonic``: DEVICE_METADATA keeps the image's HwSKU)."""
+def catalogue_sku(name: str, model: SwitchModel) -> Sku | None:
+    """The SKU a catalogue entry describes (``catalog.switches.<name>.sonic``), or None. A block
+    without ``ports`` is the user's statement that the SKU has the regular layout (documented in
+    ``SonicSkuSpec.ports``); without a block there is no SKU: nothing about the hardware is guessed."""
     spec = model.sonic
-    if spec is None and not regular:
+    if spec is None:
         return None
     cage_speed = _speed(model.speed)
-    if spec is not None and spec.ports:
+    if spec.ports:
         ports = tuple(
             SkuPort(name=p.name, lanes=tuple(p.lanes), speed=_speed(p.speed), alias=p.alias, index=i + 1,
                     breakout_modes=tuple(p.breakout_modes))
             for i, p in enumerate(spec.ports)
         )
-    else:  # the regular layout: Ethernet<first lane>, one name per SerDes lane
+    else:  # the regular layout the user declared: Ethernet<first lane>, one name per SerDes lane
         serdes = serdes_lanes(cage_speed)
         modes = tuple(dict.fromkeys([f"1x{cage_speed}G", *model.breakouts]))
         ports = tuple(
@@ -160,11 +160,11 @@ def catalogue_sku(name: str, model: SwitchModel, *, regular: bool = False) -> Sk
         )
     default = f"1x{cage_speed}G"
     defaults = tuple(next((m for m in p.breakout_modes if m.split("[")[0] == default), "") for p in ports)
-    return Sku(model=name, hwsku=spec.hwsku if spec else None, platform_id=spec.platform if spec else None,
-               ports=ports, default_modes=defaults)
+    return Sku(model=name, hwsku=spec.hwsku, platform_id=spec.platform, ports=ports, default_modes=defaults)
 
 
 def sku_for(name: str, model: SwitchModel) -> Sku | None:
-    """aidc's SKU data for catalogue model ``name``, else the one the catalogue describes; a model
-    of another platform forced to SONiC falls back to the regular layout."""
-    return SKUS.get(name) or catalogue_sku(name, model, regular=model.platform != "sonic")
+    """aidc's SKU data for catalogue model ``name``, else the one the catalogue describes, else
+    None — also for a model of another platform forced to SONiC (``--platform sonic``): its
+    HwSKU, lanes and port names are unknown, so the design refuses it (validate: SKU001)."""
+    return SKUS.get(name) or catalogue_sku(name, model)

@@ -4,7 +4,12 @@ Files per switch (all interface names are ``Port.ifname``):
 
 - ``frr.conf``: integrated FRR configuration (``frr defaults datacenter``; interface descriptions,
   eBGP underlay, EVPN). L2VNIs only: the lab kernel has no VRF devices, so the symmetric L3VNI
-  and the anycast gateway are rendered by the sonic, cumulus and eos platforms.
+  and the anycast gateway are rendered by the sonic, cumulus and eos platforms. Written in the
+  form FRR's ``show running-config`` prints back once the file is loaded (its order: interfaces,
+  router bgp, prefix-lists, route-maps; ``maximum-paths`` after the neighbours; no line that is a
+  default under ``frr defaults datacenter``, e.g. ``no bgp ebgp-requires-policy``), so the diff
+  ``aidc plan`` shows against a device that runs it is empty (real daemons:
+  tests/vendor/test_frr_running_config.py).
 - ``interfaces``: ifupdown2 ``/etc/network/interfaces`` (loopback, management VRF, ports with
   MTU / speed / address, one bridge ``br<vni>`` + VXLAN device ``vx<vni>`` per tenant, the flat
   OOB bridge, unused ports ``link-down``).

@@ -174,7 +174,6 @@ nv set interface vlan200 ip vrr state up
 nv set bridge domain br_default vlan 200 vni 10200
 nv set nve vxlan enable on
 nv set nve vxlan source address 10.10.0.0
-nv set nve vxlan port 4789
 nv set nve vxlan mtu 9000
 nv set evpn enable on
 nv set router bgp enable on
@@ -197,7 +196,6 @@ nv set router vrr enable on
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
-nv set vrf default router bgp address-family ipv4-unicast enable on
 nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
@@ -205,19 +203,16 @@ nv set vrf default router bgp address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp47 type unnumbered
 nv set vrf default router bgp neighbor swp47 remote-as 4200100000
 nv set vrf default router bgp neighbor swp47 description fe-spine01:swp1
-nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp48 type unnumbered
 nv set vrf default router bgp neighbor swp48 remote-as 4200100000
 nv set vrf default router bgp neighbor swp48 description fe-spine02:swp1
-nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf green evpn enable on
 nv set vrf green evpn vni 50200
 nv set vrf green router bgp enable on
 nv set vrf green router bgp autonomous-system 4200110000
 nv set vrf green router bgp router-id 10.10.0.0
-nv set vrf green router bgp address-family ipv4-unicast enable on
 nv set vrf green router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf green router bgp address-family ipv4-unicast route-export to-evpn enable on
 nv config apply -y

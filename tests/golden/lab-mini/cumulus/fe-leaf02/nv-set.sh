@@ -170,7 +170,6 @@ nv set interface vlan100 ip vrr state up
 nv set bridge domain br_default vlan 100 vni 10100
 nv set nve vxlan enable on
 nv set nve vxlan source address 10.10.0.1
-nv set nve vxlan port 4789
 nv set nve vxlan mtu 9000
 nv set evpn enable on
 nv set router bgp enable on
@@ -191,7 +190,6 @@ nv set router vrr enable on
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
-nv set vrf default router bgp address-family ipv4-unicast enable on
 nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
@@ -199,19 +197,16 @@ nv set vrf default router bgp address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp47 type unnumbered
 nv set vrf default router bgp neighbor swp47 remote-as 4200100000
 nv set vrf default router bgp neighbor swp47 description fe-spine01:swp2
-nv set vrf default router bgp neighbor swp47 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp47 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp48 type unnumbered
 nv set vrf default router bgp neighbor swp48 remote-as 4200100000
 nv set vrf default router bgp neighbor swp48 description fe-spine02:swp2
-nv set vrf default router bgp neighbor swp48 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp48 address-family l2vpn-evpn enable on
 nv set vrf blue evpn enable on
 nv set vrf blue evpn vni 50100
 nv set vrf blue router bgp enable on
 nv set vrf blue router bgp autonomous-system 4200110001
 nv set vrf blue router bgp router-id 10.10.0.1
-nv set vrf blue router bgp address-family ipv4-unicast enable on
 nv set vrf blue router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf blue router bgp address-family ipv4-unicast route-export to-evpn enable on
 nv config apply -y

@@ -149,7 +149,6 @@ nv set router policy route-map AIDC-CONNECTED rule 10 action permit
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
-nv set vrf default router bgp address-family ipv4-unicast enable on
 nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 2
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
@@ -157,11 +156,9 @@ nv set vrf default router bgp address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp1 type unnumbered
 nv set vrf default router bgp neighbor swp1 remote-as 4200110000
 nv set vrf default router bgp neighbor swp1 description fe-leaf01:swp47
-nv set vrf default router bgp neighbor swp1 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp1 address-family l2vpn-evpn enable on
 nv set vrf default router bgp neighbor swp2 type unnumbered
 nv set vrf default router bgp neighbor swp2 remote-as 4200110001
 nv set vrf default router bgp neighbor swp2 description fe-leaf02:swp47
-nv set vrf default router bgp neighbor swp2 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp2 address-family l2vpn-evpn enable on
 nv config apply -y

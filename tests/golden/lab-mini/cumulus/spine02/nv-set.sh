@@ -207,24 +207,19 @@ nv set router policy route-map AIDC-CONNECTED rule 10 action permit
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
-nv set vrf default router bgp address-family ipv4-unicast enable on
 nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 4
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp neighbor swp1 type unnumbered
 nv set vrf default router bgp neighbor swp1 remote-as 4200010000
 nv set vrf default router bgp neighbor swp1 description su1-leaf-rail0:swp31
-nv set vrf default router bgp neighbor swp1 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp2 type unnumbered
 nv set vrf default router bgp neighbor swp2 remote-as 4200010000
 nv set vrf default router bgp neighbor swp2 description su1-leaf-rail0:swp32
-nv set vrf default router bgp neighbor swp2 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp3 type unnumbered
 nv set vrf default router bgp neighbor swp3 remote-as 4200010001
 nv set vrf default router bgp neighbor swp3 description su1-leaf-rail1:swp31
-nv set vrf default router bgp neighbor swp3 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp4 type unnumbered
 nv set vrf default router bgp neighbor swp4 remote-as 4200010001
 nv set vrf default router bgp neighbor swp4 description su1-leaf-rail1:swp32
-nv set vrf default router bgp neighbor swp4 address-family ipv4-unicast enable on
 nv config apply -y

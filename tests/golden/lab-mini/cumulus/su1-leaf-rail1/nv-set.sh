@@ -235,24 +235,19 @@ nv set router policy route-map AIDC-CONNECTED rule 10 action permit
 nv set vrf mgmt router static 0.0.0.0/0 via 10.254.0.1
 nv set vrf default router bgp enable on
 nv set vrf default router bgp path-selection multipath aspath-ignore on
-nv set vrf default router bgp address-family ipv4-unicast enable on
 nv set vrf default router bgp address-family ipv4-unicast multipaths ebgp 4
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected enable on
 nv set vrf default router bgp address-family ipv4-unicast redistribute connected route-map AIDC-CONNECTED
 nv set vrf default router bgp neighbor swp29 type unnumbered
 nv set vrf default router bgp neighbor swp29 remote-as 4200000100
 nv set vrf default router bgp neighbor swp29 description spine01:swp3
-nv set vrf default router bgp neighbor swp29 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp30 type unnumbered
 nv set vrf default router bgp neighbor swp30 remote-as 4200000100
 nv set vrf default router bgp neighbor swp30 description spine01:swp4
-nv set vrf default router bgp neighbor swp30 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp31 type unnumbered
 nv set vrf default router bgp neighbor swp31 remote-as 4200000100
 nv set vrf default router bgp neighbor swp31 description spine02:swp3
-nv set vrf default router bgp neighbor swp31 address-family ipv4-unicast enable on
 nv set vrf default router bgp neighbor swp32 type unnumbered
 nv set vrf default router bgp neighbor swp32 remote-as 4200000100
 nv set vrf default router bgp neighbor swp32 description spine02:swp4
-nv set vrf default router bgp neighbor swp32 address-family ipv4-unicast enable on
 nv config apply -y
