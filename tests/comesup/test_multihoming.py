@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from toolkit.design import design
+from tests.comesup.conftest import SUPERPOD, superpod_data, superpod_fabric
 from toolkit.design.model import Fabric
 from toolkit.render.core import environment
 from toolkit.render.hosts import render as render_hosts
@@ -29,22 +29,13 @@ from toolkit.rules import validate
 from toolkit.rules.multihoming import segment_problems
 from toolkit.spec import load
 
-SUPERPOD = "inventory/examples/superpod-1su"
-D = dict[str, Any]
-
-
-def _fabric(platform: str | None = None) -> Fabric:
-    res = load(SUPERPOD)
-    assert res.spec is not None
-    return design(res.spec, platform=platform)
-
 
 def _bond(dev: Any, name: str) -> Any:
     return next(p for p in dev.ports if p.role == "bond" and p.name == name)
 
 
 def test_every_tenant_member_is_one_segment_on_two_leaves() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     members = [m for t in fab.tenants for m in t.members]
     assert len(members) == 4
     esis = set()
@@ -68,20 +59,20 @@ def test_every_tenant_member_is_one_segment_on_two_leaves() -> None:
     assert len(esis) == 4
     assert segment_problems(fab) == []
     # deterministic: a second design gives the same segments
-    again = _fabric()
+    again = superpod_fabric()
     assert [m.esi for t in again.tenants for m in t.members] == [m.esi for m in members]
 
 
 def test_non_members_stay_routed_on_both_leaves() -> None:
     # two-port servers outside tenants keep one /31 per leaf (L3 dual-homing, ECMP-able metrics)
-    dev = _fabric().devices["su1-r01-gpu01"]
+    dev = superpod_fabric().devices["su1-r01-gpu01"]
     fe = [p for p in dev.ports if p.plane == "business" and p.role == "host"]
     assert len(fe) == 2 and all(p.address and p.bond is None for p in fe)
     assert not [p for p in dev.ports if p.role == "bond"]
 
 
 def _leaf_files(platform: str) -> tuple[Fabric, Any, dict[str, str]]:
-    fab = _fabric(platform)
+    fab = superpod_fabric(platform)
     m = fab.tenants[0].members[0]
     leaf = fab.devices[m.leaf]
     return fab, leaf, render_device(leaf, fab, environment())
@@ -137,7 +128,7 @@ def test_rendered_segment_facts_per_platform() -> None:
 
 
 def test_host_netplan_renders_the_bond() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     m = fab.tenants[0].members[0]
     plan = yaml.safe_load(render_hosts(fab, environment())[f"hosts/{m.server}/netplan.yaml"])["network"]
     bond = plan["bonds"]["bond0"]
@@ -167,12 +158,8 @@ def test_frr_accepts_the_evpn_mh_config(platform: str, tmp_path: Path) -> None:
     assert res.returncode != 0
 
 
-def _superpod_data() -> D:
-    return yaml.safe_load(Path(SUPERPOD, "cluster.yml").read_text())
-
-
 def test_dual_homing_without_a_pair_is_dh001(write_spec: Any) -> None:
-    data = _superpod_data()
+    data = superpod_data()
     data["networks"]["business"]["leaves_per_group"] = 1
     res = load(write_spec(data))
     assert res.spec is not None
@@ -182,7 +169,7 @@ def test_dual_homing_without_a_pair_is_dh001(write_spec: Any) -> None:
 
 
 def test_single_port_member_is_dh002(write_spec: Any) -> None:
-    data = _superpod_data()
+    data = superpod_data()
     nics = data["catalog"]["servers"]["svc-1u"]["nics"]
     next(n for n in nics if n["role"] == "business")["ports"] = 1
     res = load(write_spec(data))
@@ -197,7 +184,7 @@ def test_single_port_member_is_dh002(write_spec: Any) -> None:
 
 
 def test_inconsistent_segment_is_dh003() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     m = fab.tenants[0].members[0]
     leaf = fab.devices[m.leaves[1]]
     lb = next(p for p in leaf.ports if p.role == "bond" and p.peers == (m.server,))
