@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +27,13 @@ def superpod_fabric(platform: str | None = None) -> Fabric:
 def superpod_data() -> D:
     """superpod-1su's cluster.yml as plain data, to change and write with ``write_spec``."""
     return yaml.safe_load(Path(SUPERPOD, "cluster.yml").read_text())
+
+
+VTYSH = shutil.which("vtysh")
+
+
+def frr_dryrun(conf: str, where: Path) -> subprocess.CompletedProcess[str]:
+    """FRR's own parser over ``conf`` (``vtysh --dryrun``; needs FRR installed: check VTYSH)."""
+    f = where / "frr.conf"
+    f.write_text(conf)
+    return subprocess.run([str(VTYSH), "--dryrun", "--inputfile", str(f)], capture_output=True, text=True, timeout=60)

@@ -96,9 +96,15 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         assert st.get("alias") == ([p.description] if p.description else None), p.ifname
     for _name, ifname in dev.unused_ports:
         assert ifs[ifname] == {"link-down": ["yes"]}
-    vnis = {att.vni for att in dev.tenants}
+    vnis = {att.vni for att in (*dev.tenants, *dev.segments)}
     assert {k for k in ifs if re.fullmatch(r"(vx|br)\d+", k)} == {f"{x}{v}" for v in vnis for x in ("vx", "br")}
-    for att in dev.tenants:
+    segments = {t.vni: t for t in fab.segments}
+    for att in dev.segments:  # a storage segment: the bridge holds the anycast gateway (default VRF)
+        seg = segments[att.vni]
+        plen = seg.subnet.split("/")[1]
+        assert ifs[f"br{att.vni}"]["address"] == [f"{seg.gateway}/{plen}"]
+        assert ifs[f"br{att.vni}"]["hwaddress"] == [seg.gateway_mac]
+    for att in (*dev.tenants, *dev.segments):
         vx, br = ifs[f"vx{att.vni}"], ifs[f"br{att.vni}"]
         assert vx["vxlan-id"] == [str(att.vni)]
         assert vx["vxlan-local-tunnelip"] == [lo_ip]
@@ -120,8 +126,11 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         want_ports[mgmt.ifname] = [str(mgmt.mtu)] + ([mgmt.description] if mgmt.description else [])
     assert port_cmds == want_ports
     # `addr IFNAME ADDRESS` makes ADDRESS the only global address: ports and the loopback
+    seg_gw = {f"br{a.vni}": f"{segments[a.vni].gateway}/{segments[a.vni].subnet.split('/')[1]}" for a in dev.segments}
     assert {c[1]: c[2] for c in cmds if c[0] == "addr"} == {p.ifname: p.address for p in ports if p.address} | (
-        {"lo": dev.loopback} if dev.loopback else {})
+        {"lo": dev.loopback} if dev.loopback else {}) | seg_gw
+    assert {(c[4], c[6]) for c in cmds if c[:4] == ["ip", "link", "set", "dev"] and c[5:6] == ["address"]} == {
+        (f"br{a.vni}", segments[a.vni].gateway_mac) for a in dev.segments}
     replaced = {(c[3], c[5]) for c in cmds if c[:3] == ["ip", "addr", "replace"]}
     mgmt_dev = "bridge" if dev.mgmt_inband else (mgmt.ifname if mgmt is not None else None)
     assert replaced == ({(dev.mgmt_address, mgmt_dev)} if mgmt is not None and dev.mgmt_address else set())
@@ -130,8 +139,8 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         assert sorted(c[1] for c in cmds if c[0] == "bpdu_guard") == sorted(p.ifname for p in ports if p.edge)
     assert sorted(c[1:] for c in cmds if c[0] == "vxlan") == sorted(
         [f"vx{a.vni}", str(a.vni), lo_ip, str(VXLAN_PORT),
-         str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in dev.tenants)
-    want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in dev.tenants for n in a.ports}
+         str(fab.planes[dev.plane].host_mtu), f"br{a.vni}"] for a in (*dev.tenants, *dev.segments))
+    want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in (*dev.tenants, *dev.segments) for n in a.ports}
     want_slaves |= {(i, "bridge") for i in l2} if dev.role == "oob" else set()
     assert {(c[1], c[2]) for c in cmds if c[0] == "enslave"} == want_slaves
     assert {c[1] for c in cmds if c[0] == "shut"} == {i for _, i in dev.unused_ports}

@@ -30,6 +30,7 @@ from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.racks import place_racks
 from toolkit.design.scheduler import build_scheduler
+from toolkit.design.segments import build_segments
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
@@ -160,6 +161,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     finalize_ports(ctx)
     finalize_cables(ctx)
     tenants = build_tenants(ctx)
+    segments = build_segments(ctx)
     ipoib_blocks = assign_ipoib(ctx, sz) if spec.networks.compute.kind == "infiniband" else None
     ceph = build_ceph(ctx)
     minio = build_minio(ctx)
@@ -186,6 +188,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         devices=ctx.devices,
         cables=ctx.cables,
         tenants=tenants,
+        segments=segments,
         ceph=ceph,
         minio=minio,
         pools=pools,

@@ -89,6 +89,7 @@ class EosView:
     mtus: dict[str, int]  # port name (front panel and management) -> EOS mtu (Port.mtu)
     neighbors: list[EosNeighbor]
     tenants: list[EosTenant]
+    l2: list[EosTenant]  # tenants, then storage segments (default VRF): VLAN, VNI, SVI, MAC-VRF each
     virtual_mac: str | None
     evpn_transit: bool  # EVPN speaker that is not a VTEP: keep next hops
     routed: bool  # runs BGP
@@ -131,20 +132,22 @@ def _peer(n: NeighborView, dev: Device) -> str:
     return n.peer_address
 
 
-def _tenants(v: DeviceView) -> list[EosTenant]:
-    return [EosTenant(t, f"Vlan{t.vlan}", t.rd, t.rt, t.l3_rd, t.l3_rt) for t in v.tenants]
+def _tenants(tenants: list[TenantView]) -> list[EosTenant]:
+    return [EosTenant(t, f"Vlan{t.vlan}", t.rd, t.rt, t.l3_rd, t.l3_rt) for t in tenants]
 
 
 def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
     routed = v.asn is not None and bool(v.neighbors)
-    if v.tenants and v.router_id is None:
+    if (v.tenants or v.segments) and v.router_id is None:
         raise ValueError(f"{v.hostname}: tenants need a loopback (VXLAN source, router ID)")
+    tenants = _tenants(v.tenants)
     return EosView(
         speeds=_speeds(v),
         mtus=_mtus(v),
         neighbors=[EosNeighbor(_peer(n, v.dev), n) for n in v.neighbors],
-        tenants=_tenants(v),
-        virtual_mac=min((t.gateway_mac for t in v.tenants), default=None),
+        tenants=tenants,
+        l2=tenants + _tenants(v.segments),
+        virtual_mac=min((t.gateway_mac for t in (*v.tenants, *v.segments)), default=None),
         evpn_transit=v.evpn and not v.vtep,
         routed=routed,
         bond_numbers={b.name: b.number for b in v.bonds},
