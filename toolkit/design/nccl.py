@@ -20,7 +20,10 @@ Decisions made here:
   controller) on an InfiniBand compute plane, else 0x020000 (Ethernet, RoCE).
 - CPU affinity, architecture and vendor are not in the catalogue: the file leaves them out and
   NCCL reads them from the host.
-- installed at ``NCCL_TOPO_PATH`` on every server of the model.
+- installed at ``NCCL_TOPO_PATH`` on every server of the model; the server's NCCL environment
+  (``nccl.env``) is installed as ``NCCL_CONF_PATH``, the system-wide file NCCL itself reads at
+  initialisation (values in a job's own environment still win: NCCL never overwrites a variable
+  that is set).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from toolkit.design.model import Device, Fabric, NcclCpu, NcclGpu, NcclNet, Nccl
 from toolkit.spec.models import ClusterSpec, ServerModel
 
 NCCL_TOPO_PATH = "/etc/aidc/nccl-topo.xml"
+NCCL_CONF_PATH = "/etc/nccl.conf"
+"""NCCL reads this file at initialisation (``KEY=VALUE`` lines, ``#`` comments) without overwriting set variables."""
 PCIE_LINK_WIDTH = 16
 PCIE_GT_S = {3: "8.0", 4: "16.0", 5: "32.0", 6: "64.0"}
 """Transfer rate per lane of each PCIe generation (sysfs ``max_link_speed`` spelling)."""

@@ -35,8 +35,10 @@ import jinja2
 import yaml
 
 from toolkit.design.model import Device, Fabric
+from toolkit.design.nccl import NCCL_CONF_PATH
 from toolkit.render.core import Artifacts
 from toolkit.render.hosts import HostView, host_view
+from toolkit.render.scheduler.nccl import topology_file
 from toolkit.render.storage import storage_groups, storage_host_vars
 
 __all__ = [
@@ -82,6 +84,7 @@ SERVER_KEYS: tuple[str, ...] = (
     "aidc_sysctl",
     "aidc_qos",
     "aidc_nccl",
+    "aidc_nccl_install",
     "aidc_ntp",
     "aidc_dns",
     "aidc_domain",
@@ -226,6 +229,15 @@ def _common(dev: Device, fabric: Fabric) -> dict[str, Any]:
     }
 
 
+def _nccl_install(dev: Device, fabric: Fabric) -> dict[str, Any]:
+    """Where the host playbook installs the server's nccl.env and its model's topology file."""
+    topo = fabric.nccl.get(dev.model)
+    return {
+        "conf": NCCL_CONF_PATH,
+        "topology": {"file": topology_file(dev.model), "path": topo.path} if topo is not None else None,
+    }
+
+
 def server_vars(dev: Device, fabric: Fabric, v: HostView | None = None) -> dict[str, Any]:
     """host_vars of a server (keys: SERVER_KEYS, in that order)."""
     v = v or host_view(dev, fabric)
@@ -287,6 +299,7 @@ def server_vars(dev: Device, fabric: Fabric, v: HostView | None = None) -> dict[
         else None
     )
     out["aidc_nccl"] = dict(v.nccl)
+    out["aidc_nccl_install"] = _nccl_install(dev, fabric) if v.compute else None
     out["aidc_ntp"] = list(v.fv.ntp)
     out["aidc_dns"] = list(v.fv.dns)
     out["aidc_domain"] = v.fv.domain

@@ -47,6 +47,7 @@ import jinja2
 
 from toolkit.design.addressing import split_address
 from toolkit.design.model import Device, Fabric, Port, QosProfile, RdmaPolicy
+from toolkit.design.nccl import NCCL_CONF_PATH
 from toolkit.render.core import Artifacts, per_fabric
 
 __all__ = [
@@ -170,6 +171,11 @@ class HostView:
     nccl: tuple[tuple[str, str], ...]  # (variable, value)
     nccl_unset: tuple[tuple[str, str], ...]  # (variable, why it is not set)
     socket_ifnames: tuple[str, ...]
+
+    @property
+    def nccl_conf(self) -> str:
+        """Where the host playbook installs nccl.env (NCCL's system-wide configuration file)."""
+        return NCCL_CONF_PATH
 
     @property
     def ethernets(self) -> tuple[HostInterface, ...]:

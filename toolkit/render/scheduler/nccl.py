@@ -15,6 +15,11 @@ from toolkit.render.core import Artifacts
 TEMPLATE = "scheduler/nccl/topo.xml.j2"
 
 
+def topology_file(model: str) -> str:
+    """Where the topology file of server model ``model`` is written, relative to the output folder."""
+    return f"scheduler/nccl/{model}.xml"
+
+
 def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     tpl = env.get_template(TEMPLATE)
-    return {f"scheduler/nccl/{model}.xml": tpl.render(t=t, cluster=fabric.name) for model, t in fabric.nccl.items()}
+    return {topology_file(model): tpl.render(t=t, cluster=fabric.name) for model, t in fabric.nccl.items()}
