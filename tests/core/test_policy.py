@@ -197,6 +197,9 @@ def test_advertised_prefixes_are_loopback_and_host_subnets() -> None:
                 net = str(ipaddress.ip_interface(p.address).network) if p.address else None
                 if net and p.tenant is None and peer is not None and peer.role in SERVER_ROLES and net not in want:
                     want.append(net)
+            # a storage leaf is the anycast gateway of its group's storage segment: it announces the subnet
+            seg = {t.vni: t.subnet for t in fab.segments}
+            want += [seg[a.vni] for a in dev.segments]
             assert dev.advertise == want, dev.name
 
 
