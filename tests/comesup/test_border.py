@@ -195,7 +195,9 @@ def test_reachability_knows_the_external_default(write_spec: Any) -> None:
     # a tenant without a border VRF session stays inside
     data = superpod_data()
     data["networks"]["border"]["routers"][0]["vrfs"] = ["default", "research"]
-    assert not _findings(data, write_spec, "REACH")
+    hits = _findings(data, write_spec, "REACH")
+    # ... and so do its members' NTP/DNS queries: the site's servers are outside (REACH006)
+    assert [f.code for f in hits] == ["REACH006"] and "svc-r01-svc03 -> NTP server" in hits[0].message
     # the default route never carries one tenant into another (its subnet is the fabric's)
     res = load(SUPERPOD)
     assert res.spec is not None
