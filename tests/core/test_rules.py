@@ -264,6 +264,13 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
                                               "vrfs": ["default", "purple"]}]}),
         "networks.border.routers[0].vrfs[1]",
     ),
+    (
+        "BRD005",
+        _set("networks.border", {"leaves": ["fe-leaf01", "fe-leaf02"],
+                                 "routers": [{"name": "up", "asn": 65000, "links": "10.250.0.0/28"},
+                                             {"name": "up", "asn": 65001, "links": "10.250.0.0/28"}]}),
+        "networks.border.routers[1]",
+    ),
 ]
 
 
