@@ -11,6 +11,8 @@ load them (each command imports what it runs).
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import sys
@@ -795,6 +797,9 @@ def check(
 
 def main() -> None:
     """Entry point: an exception that escapes a command is a bug in aidc, reported in one line (exit 3)."""
+    # at exit, the interpreter's last garbage collection would walk every object still alive (a
+    # 16k-GPU Fabric held by the caches: about 1.7 s of CPU); freezing them first skips that walk
+    atexit.register(gc.freeze)
     try:
         app(prog_name="aidc")
     except SystemExit as exc:

@@ -52,9 +52,12 @@ class IfState(BaseModel):
     guard: bool | None = Field(default=None, description="bridge port: BPDU guard")
     carrier: bool | None = Field(default=None, description="LOWER_UP (observed, not configured state)")
     operstate: str | None = Field(default=None, description="operstate (observed, not configured state)")
+    mac: str | None = Field(
+        default=None, description="link-layer address (observed: a restore leaves it, canonical() omits it)"
+    )
 
 
-_OBSERVED = {"carrier", "operstate"}
+_OBSERVED = {"carrier", "operstate", "mac"}
 
 
 class DcbState(BaseModel):
@@ -254,6 +257,7 @@ def parse_links(text: Any, addrs: dict[str, list[str]] | None = None) -> dict[st
             guard=_bool_or_none(slave.get("guard")),
             carrier="LOWER_UP" in flags,
             operstate=lk.get("operstate"),
+            mac=lk.get("address") or None,
         )
     return ifs
 
@@ -384,6 +388,9 @@ class LinkIntent(BaseModel):
     learning: bool | None = Field(default=None, description="bridge port: MAC learning")
     guard: bool | None = Field(default=None, description="bridge port: BPDU guard")
     optional: bool = Field(default=False, description="configured if the device has it (an unused port)")
+    mac: str | None = Field(
+        default=None, description="link-layer address to set (a storage segment's bridge: its anycast gateway MAC)"
+    )
 
 
 class DcbIntent(BaseModel):
@@ -578,6 +585,8 @@ def _link_commands(name: str, w: LinkIntent, cur: IfState | None, owned: str) ->
         cmds.append(["bridge", "link", "set", "dev", name, "learning", "on" if w.learning else "off"])
     if w.guard is not None and bool(cur.guard if cur else False) != w.guard:  # a new port has none
         cmds.append([*dev, "type", "bridge_slave", "guard", "on" if w.guard else "off"])
+    if w.mac is not None and ((cur.mac if cur else None) or "").lower() != w.mac.lower():
+        cmds.append([*dev, "address", w.mac])
     if w.manage_alias and ((cur.alias if cur else None) or "") != (w.alias or ""):
         cmds.append([*dev, "alias", w.alias or ""])
     if w.addresses is not None:

@@ -21,25 +21,13 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.comesup.conftest import SUPERPOD, D, superpod_data, superpod_fabric
 from toolkit.design import design
 from toolkit.design.model import Fabric
 from toolkit.render.core import environment
 from toolkit.render.switches import render_device
 from toolkit.rules import validate
 from toolkit.spec import load
-
-SUPERPOD = "inventory/examples/superpod-1su"
-D = dict[str, Any]
-
-
-def _fabric(platform: str | None = None) -> Fabric:
-    res = load(SUPERPOD)
-    assert res.spec is not None
-    return design(res.spec, platform=platform)
-
-
-def _data() -> D:
-    return yaml.safe_load(Path(SUPERPOD, "cluster.yml").read_text())
 
 
 def _findings(data: D, write_spec: Any, prefix: str, platform: str | None = None) -> list[Any]:
@@ -49,7 +37,7 @@ def _findings(data: D, write_spec: Any, prefix: str, platform: str | None = None
 
 
 def test_border_links_sessions_and_tenant_vrfs() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     b = fab.border
     assert b is not None and b.leaves == ["fe-leaf01", "fe-leaf02"] and b.business and b.tenants == [
         "research", "inference"]
@@ -83,7 +71,7 @@ VTYSH = shutil.which("vtysh")
 
 @pytest.mark.skipif(VTYSH is None, reason="FRR (vtysh) not installed: make test installs it")
 def test_sonic_renders_the_border_and_frr_accepts_it(tmp_path: Path) -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     leaf = fab.devices["fe-leaf01"]
     assert leaf.platform == "sonic"
     files = render_device(leaf, fab, environment())
@@ -108,7 +96,7 @@ def test_sonic_renders_the_border_and_frr_accepts_it(tmp_path: Path) -> None:
 
 
 def test_frr_platform_renders_the_business_plane_session() -> None:
-    fab = _fabric("frr")
+    fab = superpod_fabric("frr")
     leaf = fab.devices["fe-leaf01"]
     conf = render_device(leaf, fab, environment())["frr.conf"]
     n = next(n for n in leaf.bgp if n.external and n.vrf is None)
@@ -123,13 +111,13 @@ def test_examples_validate_with_the_border() -> None:
 
 
 def test_platforms_without_border_rendering_are_brd001(write_spec: Any) -> None:
-    hits = _findings(_data(), write_spec, "BRD001", "frr")  # tenant VRFs: the frr platform has none
+    hits = _findings(superpod_data(), write_spec, "BRD001", "frr")  # tenant VRFs: the frr platform has none
     assert [h.yaml_path for h in hits] == ["networks.border.leaves[0]", "networks.border.leaves[1]"]
     assert hits[0].line and "frr" in hits[0].message
     assert all(p in hits[0].hint for p in ("sonic", "cumulus", "eos")) and "frr" not in hits[0].hint
     for platform in ("eos", "cumulus", "sonic"):
-        assert not _findings(_data(), write_spec, "BRD001", platform), platform
-    data = _data()
+        assert not _findings(superpod_data(), write_spec, "BRD001", platform), platform
+    data = superpod_data()
     data["networks"]["border"]["routers"][0]["vrfs"] = ["default"]
     assert not _findings(data, write_spec, "BRD001", "frr")  # the frr platform does the business plane
 
@@ -140,7 +128,7 @@ def _sessions(fab: Fabric) -> list[Any]:
 
 
 def test_eos_renders_border_sessions_per_vrf_with_policies() -> None:
-    fab = _fabric("eos")
+    fab = superpod_fabric("eos")
     leaf = fab.devices["fe-leaf01"]
     conf = render_device(leaf, fab, environment())["startup-config"]
     blocks = conf.split("\n!\n")
@@ -163,7 +151,7 @@ def test_eos_renders_border_sessions_per_vrf_with_policies() -> None:
 
 
 def test_cumulus_renders_border_sessions_per_vrf_with_policies() -> None:
-    fab = _fabric("cumulus")
+    fab = superpod_fabric("cumulus")
     leaf = fab.devices["fe-leaf01"]
     tree = yaml.safe_load(render_device(leaf, fab, environment())["startup.yaml"])[0]["set"]
     pol = tree["router"]["policy"]
@@ -182,11 +170,11 @@ def test_cumulus_renders_border_sessions_per_vrf_with_policies() -> None:
 
 
 def test_tenant_without_l3vni_is_brd002_and_small_links_brd003(write_spec: Any) -> None:
-    data = _data()
+    data = superpod_data()
     del data["tenants"][0]["l3vni"]
     hits = _findings(data, write_spec, "BRD002")
     assert len(hits) == 1 and hits[0].yaml_path == "tenants[0].name" and "research" in hits[0].message
-    data = _data()
+    data = superpod_data()
     data["networks"]["border"]["routers"][0]["links"] = "10.249.0.0/29"
     hits = _findings(data, write_spec, "BRD003")
     assert len(hits) == 1 and "need 12" in hits[0].message and hits[0].line
@@ -194,21 +182,23 @@ def test_tenant_without_l3vni_is_brd002_and_small_links_brd003(write_spec: Any) 
 
 def test_reachability_knows_the_external_default(write_spec: Any) -> None:
     # as designed: business hosts and both tenants reach the outside, no tenant another one
-    assert not _findings(_data(), write_spec, "REACH")
+    assert not _findings(superpod_data(), write_spec, "REACH")
     # the routers give no default route: business hosts do not reach the probe
-    data = _data()
+    data = superpod_data()
     data["networks"]["border"]["accept"] = ["198.18.0.0/15"]
     hits = _findings(data, write_spec, "REACH005")
     assert len(hits) == 1 and "business host" in hits[0].message and "192.0.2.1" in hits[0].message
     # a tenant that accepts no default route does not reach it either
-    data = _data()
+    data = superpod_data()
     data["tenants"][1]["accept"] = ["198.18.0.0/15"]
     hits = _findings(data, write_spec, "REACH005")
     assert len(hits) == 1 and "tenant inference" in hits[0].message and hits[0].yaml_path == "tenants[1]"
     # a tenant without a border VRF session stays inside
-    data = _data()
+    data = superpod_data()
     data["networks"]["border"]["routers"][0]["vrfs"] = ["default", "research"]
-    assert not _findings(data, write_spec, "REACH")
+    hits = _findings(data, write_spec, "REACH")
+    # ... and so do its members' NTP/DNS queries: the site's servers are outside (REACH006)
+    assert [f.code for f in hits] == ["REACH006"] and "svc-r01-svc03 -> NTP server" in hits[0].message
     # the default route never carries one tenant into another (its subnet is the fabric's)
     res = load(SUPERPOD)
     assert res.spec is not None

@@ -12,15 +12,13 @@ and Arista AVD.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from toolkit.design import design
+from tests.comesup.conftest import SUPERPOD, VTYSH, frr_dryrun, superpod_data, superpod_fabric
 from toolkit.design.model import Fabric
 from toolkit.netstate import NetIntent
 from toolkit.render.core import environment
@@ -30,22 +28,13 @@ from toolkit.rules import validate
 from toolkit.rules.multihoming import segment_problems
 from toolkit.spec import load
 
-SUPERPOD = "inventory/examples/superpod-1su"
-D = dict[str, Any]
-
-
-def _fabric(platform: str | None = None) -> Fabric:
-    res = load(SUPERPOD)
-    assert res.spec is not None
-    return design(res.spec, platform=platform)
-
 
 def _bond(dev: Any, name: str) -> Any:
     return next(p for p in dev.ports if p.role == "bond" and p.name == name)
 
 
 def test_every_tenant_member_is_one_segment_on_two_leaves() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     members = [m for t in fab.tenants for m in t.members]
     assert len(members) == 4
     esis = set()
@@ -69,20 +58,20 @@ def test_every_tenant_member_is_one_segment_on_two_leaves() -> None:
     assert len(esis) == 4
     assert segment_problems(fab) == []
     # deterministic: a second design gives the same segments
-    again = _fabric()
+    again = superpod_fabric()
     assert [m.esi for t in again.tenants for m in t.members] == [m.esi for m in members]
 
 
 def test_non_members_stay_routed_on_both_leaves() -> None:
     # two-port servers outside tenants keep one /31 per leaf (L3 dual-homing, ECMP-able metrics)
-    dev = _fabric().devices["su1-r01-gpu01"]
+    dev = superpod_fabric().devices["su1-r01-gpu01"]
     fe = [p for p in dev.ports if p.plane == "business" and p.role == "host"]
     assert len(fe) == 2 and all(p.address and p.bond is None for p in fe)
-    assert not [p for p in dev.ports if p.role == "bond"]
+    assert not [p for p in dev.ports if p.role == "bond" and p.plane == "business"]
 
 
 def _leaf_files(platform: str) -> tuple[Fabric, Any, dict[str, str]]:
-    fab = _fabric(platform)
+    fab = superpod_fabric(platform)
     m = fab.tenants[0].members[0]
     leaf = fab.devices[m.leaf]
     return fab, leaf, render_device(leaf, fab, environment())
@@ -143,7 +132,7 @@ def test_rendered_segment_facts_per_platform() -> None:
 
 
 def test_host_netplan_renders_the_bond() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     m = fab.tenants[0].members[0]
     plan = yaml.safe_load(render_hosts(fab, environment())[f"hosts/{m.server}/netplan.yaml"])["network"]
     bond = plan["bonds"]["bond0"]
@@ -155,30 +144,20 @@ def test_host_netplan_renders_the_bond() -> None:
         assert "addresses" not in plan["ethernets"][name] and "routes" not in plan["ethernets"][name]
 
 
-VTYSH = shutil.which("vtysh")
-
-
 @pytest.mark.skipif(VTYSH is None, reason="FRR (vtysh) not installed: make test installs it")
 @pytest.mark.parametrize("platform", ["frr", "sonic"])
 def test_frr_accepts_the_evpn_mh_config(platform: str, tmp_path: Path) -> None:
     _, _, files = _leaf_files(platform)
     assert "evpn mh es-id" in files["frr.conf"]
-    f = tmp_path / "frr.conf"
-    f.write_text(files["frr.conf"])
-    res = subprocess.run([str(VTYSH), "--dryrun", "--inputfile", str(f)], capture_output=True, text=True, timeout=60)
+    res = frr_dryrun(files["frr.conf"], tmp_path)
     assert res.returncode == 0 and not (res.stdout + res.stderr).strip(), res.stdout + res.stderr
     # and the same parser refuses a broken segment line (the check can fail)
-    f.write_text(files["frr.conf"].replace("evpn mh es-sys-mac 02:", "evpn mh es-sys-mac zz:", 1))
-    res = subprocess.run([str(VTYSH), "--dryrun", "--inputfile", str(f)], capture_output=True, text=True, timeout=60)
+    res = frr_dryrun(files["frr.conf"].replace("evpn mh es-sys-mac 02:", "evpn mh es-sys-mac zz:", 1), tmp_path)
     assert res.returncode != 0
 
 
-def _superpod_data() -> D:
-    return yaml.safe_load(Path(SUPERPOD, "cluster.yml").read_text())
-
-
 def test_dual_homing_without_a_pair_is_dh001(write_spec: Any) -> None:
-    data = _superpod_data()
+    data = superpod_data()
     data["networks"]["business"]["leaves_per_group"] = 1
     res = load(write_spec(data))
     assert res.spec is not None
@@ -188,7 +167,7 @@ def test_dual_homing_without_a_pair_is_dh001(write_spec: Any) -> None:
 
 
 def test_single_port_member_is_dh002(write_spec: Any) -> None:
-    data = _superpod_data()
+    data = superpod_data()
     nics = data["catalog"]["servers"]["svc-1u"]["nics"]
     next(n for n in nics if n["role"] == "business")["ports"] = 1
     res = load(write_spec(data))
@@ -203,7 +182,7 @@ def test_single_port_member_is_dh002(write_spec: Any) -> None:
 
 
 def test_inconsistent_segment_is_dh003() -> None:
-    fab = _fabric()
+    fab = superpod_fabric()
     m = fab.tenants[0].members[0]
     leaf = fab.devices[m.leaves[1]]
     lb = next(p for p in leaf.ports if p.role == "bond" and p.peers == (m.server,))

@@ -70,3 +70,25 @@ def test_gateway_and_forbidden_pairs(lab_mini_data: D, write_spec) -> None:
     put(leaf, advertise=[*leaf.advertise, fab.tenants[1].networks[0].subnet])
     hits = [f for f in fabric_findings(res.spec, fab) if f.code == "REACH004"]
     assert len(hits) == 1 and f"tenant blue member {member.server} reaches green" in hits[0].message
+
+
+def test_site_services_out_of_reach_is_reach006(write_spec) -> None:
+    from pathlib import Path
+
+    import yaml
+
+    # superpod-ib-4su has no border: NTP/DNS outside the fabric are out of every host's reach
+    data = yaml.safe_load(Path("inventory/examples/superpod-ib-4su/cluster.yml").read_text())
+    assert not [f for f in validate(load(write_spec(data)).spec) if f.code == "REACH006"]  # in the OOB block 0
+    data["site"]["ntp"] = ["10.250.0.10"]
+    res = load(write_spec(data))
+    assert res.spec is not None
+    hits = [f for f in validate(res.spec, res.sources) if f.code == "REACH006"]
+    assert len(hits) == 1 and hits[0].yaml_path == "site.ntp[0]" and hits[0].line
+    assert "NTP server" in hits[0].message and "no route to 10.250.0.10" in hits[0].message
+    # the same address through a border (superpod-1su: the default route from the site router) is fine,
+    # and lab-mini's services sit on the hosts' management subnet
+    for example in ("superpod-1su", "lab-mini"):
+        res = load(f"inventory/examples/{example}")
+        assert res.spec is not None
+        assert not [f for f in validate(res.spec, res.sources) if f.code == "REACH006"], example

@@ -302,6 +302,13 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
     ("PLANE001", _pop("networks.compute"), "layout.scalable_units[0].racks[0].servers[0].model"),
     ("PLANE002", _pop("networks.oob"), "networks"),
     ("PLANE003", _multi(_pop("networks.compute"), _pop("networks.business"), _pop("networks.storage")), "networks"),
+    (
+        "BRD005",
+        _set("networks.border", {"leaves": ["fe-leaf01", "fe-leaf02"],
+                                 "routers": [{"name": "up", "asn": 65000, "links": "10.250.0.0/28"},
+                                             {"name": "up", "asn": 65001, "links": "10.250.0.0/28"}]}),
+        "networks.border.routers[1]",
+    ),
 ]
 
 

@@ -278,17 +278,18 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
         seen.add(name)
 
     # EVPN-VXLAN
-    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
+    tenants = {n.vni: t for t in (*fab.tenants, *fab.segments) for n in t.networks}  # segments: default VRF
+    l2atts = [*dev.tenants, *dev.segments]
     vlans = dig(S, "bridge", "domain", "br_default", "vlan", default={})
     vtep = dev.role.endswith("leaf") and any("l2vpn-evpn" in n.afis for n in dev.bgp)
     if vtep:  # an EVPN leaf is a VTEP, also before its first tenant arrives
         assert S["evpn"]["enable"] is True, where
         assert S["nve"]["vxlan"]["enable"] is True, where
         assert S["nve"]["vxlan"]["source"]["address"] == dev.loopback.split("/")[0], where
-        assert (dig(S, "router", "vrr", "enable", default=None) is True) == bool(dev.tenants), where
+        assert (dig(S, "router", "vrr", "enable", default=None) is True) == bool(l2atts), where
         l2 = {int(vlan): {int(k) for k in node["vni"]} for vlan, node in vlans.items()}
-        assert l2 == {a.vlan: {a.vni} for a in dev.tenants}, where
-        for a in dev.tenants:
+        assert l2 == {a.vlan: {a.vni} for a in l2atts}, where
+        for a in l2atts:
             t = tenants[a.vni]
             for port in [x for x in a.ports if dev.port(x).bond is None] + a.bonds:  # a bond member: its bond
                 assert interfaces[port]["bridge"]["domain"]["br_default"]["access"] == a.vlan, (where, port)
@@ -297,9 +298,11 @@ def check_device(example: str, dev: Device, files: dict[str, str] | None = None)
             net = t.network(a.vni)
             plen = ipaddress.IPv4Network(net.subnet).prefixlen
             assert svi["type"] == "svi" and svi["vlan"] == a.vlan, where
-            assert svi["ip"]["vrf"] == t.vrf, where
+            assert svi["ip"].get("vrf") == (t.vrf or None), where  # a segment's SVI: default VRF
             assert keys(svi["ip"]["vrr"]["address"]) == {f"{net.gateway}/{plen}"}, where
             assert svi["ip"]["vrr"]["mac-address"] == net.gateway_mac, where
+            if not t.vrf:
+                continue
             vrf = S["vrf"][t.vrf]
             if t.l3vni is not None:
                 assert keys(vrf["evpn"]["vni"]) == {str(t.l3vni)}, where

@@ -584,8 +584,8 @@ def peer_key(dev: Device, fab: Fabric, b: BgpNeighbor) -> str:
 
 
 def gateway_macs(dev: Device, fab: Fabric) -> set[str]:
-    by_vni = {n.vni: t for t in fab.tenants for n in t.networks}
-    return {by_vni[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
+    by_vni = {n.vni: t for t in (*fab.tenants, *fab.segments) for n in t.networks}
+    return {by_vni[a.vni].network(a.vni).gateway_mac for a in (*dev.tenants, *dev.segments)}
 
 
 def acl_permits(rules: list[tuple[int, str, str]], src: str) -> bool:
@@ -621,7 +621,8 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         if p.name in C.interfaces:
             i = C.interfaces[p.name]
             assert (i.stp_edge, i.bpdu_guard) == (p.edge, p.edge), (where, p.name)
-    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
+    tenants = {n.vni: t for t in (*fab.tenants, *fab.segments) for n in t.networks}  # segments: default VRF
+    l2atts = [*dev.tenants, *dev.segments]
     plane = fab.planes[dev.plane]
 
     # system and services
@@ -740,7 +741,7 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
         assert (i.speed is not None) == split, (where, name)
 
     # VLANs: tenants' and the flat OOB domain
-    want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].network(a.vni).name for a in dev.tenants}
+    want_vlans: dict[int, str | None] = {a.vlan: tenants[a.vni].network(a.vni).name for a in l2atts}
     if any(p.role in ("oob-access", "oob-uplink") for p in dev.ports):
         want_vlans[fab.site.oob_vlan] = None
     assert C.vlans == want_vlans, where
@@ -748,35 +749,35 @@ def _check_device(fab: Fabric, dev: Device, text: str) -> None:
     # EVPN-VXLAN
     evpn_peers = [b for b in dev.bgp if EVPN in b.afis]
     vtep = bool(evpn_peers) and dev.role in LEAF_ROLES
-    assert not dev.tenants or vtep, f"{where}: tenants on a switch that is not an EVPN leaf"
+    assert not l2atts or vtep, f"{where}: tenants on a switch that is not an EVPN leaf"
     tenant_vrfs = {tenants[a.vni].vrf for a in dev.tenants}
     assert sorted(C.vrfs) == sorted({vrf} | tenant_vrfs), where
     rid = dev.loopback.split("/")[0] if dev.loopback else None
-    if dev.tenants:
+    if l2atts:
         (mac,) = gateway_macs(dev, fab)
         assert C.virtual_router_mac == mac, where
         vx = C.interfaces["Vxlan1"]
         seen.add("Vxlan1")
         assert vx.vxlan_source is not None and C.interfaces[vx.vxlan_source].address == dev.loopback, where
         assert vx.vxlan_udp_port is None, where  # 4789 is the EOS default: not in the running config
-        assert vx.vxlan_vlans == {a.vlan: a.vni for a in dev.tenants}, where
+        assert vx.vxlan_vlans == {a.vlan: a.vni for a in l2atts}, where
         l3 = {tenants[a.vni].vrf: tenants[a.vni].l3vni for a in dev.tenants if tenants[a.vni].l3vni is not None}
         assert vx.vxlan_vrfs == l3, where
-        for a in dev.tenants:
+        for a in l2atts:
             t = tenants[a.vni]
             svi = C.interfaces[f"Vlan{a.vlan}"]
             seen.add(f"Vlan{a.vlan}")
             net = t.network(a.vni)
             plen = ipaddress.IPv4Network(net.subnet).prefixlen
-            assert svi.vrf == t.vrf and svi.virtual_address == f"{net.gateway}/{plen}", (where, t.name)
+            assert svi.vrf == (t.vrf or None) and svi.virtual_address == f"{net.gateway}/{plen}", (where, t.name)
             assert svi.address is None and svi.shutdown in (None, False), (where, t.name)
             assert svi.mtu == plane.host_mtu, (where, t.name)
             for port in [x for x in a.ports if dev.port(x).bond is None] + a.bonds:  # a bond member: its bond
                 assert C.interfaces[port].access_vlan == a.vlan, (where, port)
-            assert C.ip_routing.get(t.vrf) is True, (where, t.vrf)
+            assert C.ip_routing.get(t.vrf or None) is True, (where, t.vrf)
         assert C.bgp is not None
         assert C.bgp.vlans == {
-            a.vlan: {"rd": f"{rid}:{a.vni}", "rt": [("both", f"{a.vni}:{a.vni}")], "learned": True} for a in dev.tenants
+            a.vlan: {"rd": f"{rid}:{a.vni}", "rt": [("both", f"{a.vni}:{a.vni}")], "learned": True} for a in l2atts
         }, where
         # RD <router-id>:<VNI>, RT <VNI>:<VNI> (eos.py: EOS needs them explicit, the Fabric has none)
         border = ("neighbors", "activate")  # the tenant's border sessions: checked with the BGP sessions

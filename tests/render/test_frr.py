@@ -78,9 +78,15 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         assert st.get("alias") == ([p.description] if p.description else None), p.ifname
     for _name, ifname in dev.unused_ports:
         assert ifs[ifname] == {"link-down": ["yes"]}
-    vnis = {att.vni for att in dev.tenants}
+    vnis = {att.vni for att in (*dev.tenants, *dev.segments)}
     assert {k for k in ifs if re.fullmatch(r"(vx|br)\d+", k)} == {f"{x}{v}" for v in vnis for x in ("vx", "br")}
-    for att in dev.tenants:
+    segments = {n.vni: n for t in fab.segments for n in t.networks}
+    for att in dev.segments:  # a storage segment: the bridge holds the anycast gateway (default VRF)
+        seg = segments[att.vni]
+        plen = seg.subnet.split("/")[1]
+        assert ifs[f"br{att.vni}"]["address"] == [f"{seg.gateway}/{plen}"]
+        assert ifs[f"br{att.vni}"]["hwaddress"] == [seg.gateway_mac]
+    for att in (*dev.tenants, *dev.segments):
         vx, br = ifs[f"vx{att.vni}"], ifs[f"br{att.vni}"]
         assert vx["vxlan-id"] == [str(att.vni)]
         assert vx["vxlan-local-tunnelip"] == [lo_ip]
@@ -102,10 +108,14 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
         want_ports[mgmt.ifname] = (mgmt.mtu, mgmt.description or None)
     assert {n: (w.mtu, w.alias) for n, w in links.items() if w.mtu is not None and w.kind is None} == want_ports
     assert all(links[n].up and links[n].manage_alias == bool(links[n].alias) for n in want_ports)
-    # the only global address of each port and of the loopback
+    # the only global address of each port and of the loopback; a storage segment's bridge holds its gateway
     owned = {n: w.addresses for n, w in links.items() if w.addresses and not w.keep_addresses}
     want_owned = {p.ifname: [p.address] for p in ports if p.address}
-    assert owned == want_owned | ({"lo": [dev.loopback]} if dev.loopback else {})
+    seg_gw = {f"br{a.vni}": [f"{segments[a.vni].gateway}/{segments[a.vni].subnet.split('/')[1]}"]
+              for a in dev.segments}
+    assert owned == want_owned | ({"lo": [dev.loopback]} if dev.loopback else {}) | seg_gw
+    assert {n: w.mac for n, w in links.items() if w.mac} == {
+        f"br{a.vni}": segments[a.vni].gateway_mac for a in dev.segments}
     assert net.addresses == "global-ipv4"
     added = {(a, n) for n, w in links.items() if w.keep_addresses for a in w.addresses or []}
     mgmt_dev = "bridge" if dev.mgmt_inband else (mgmt.ifname if mgmt is not None else None)
@@ -116,11 +126,12 @@ def check_frr_device(dev: Device, fab: Fabric, files: dict[str, str], tools: Sim
     vx = {n: w for n, w in links.items() if w.kind == "vxlan"}
     assert sorted((n, w.vxlan, w.mtu, w.master, w.learning) for n, w in vx.items()) == sorted(
         (f"vx{a.vni}", {"id": a.vni, "local": lo_ip, "port": VXLAN_PORT, "learning": False},
-         fab.planes[dev.plane].host_mtu, f"br{a.vni}", False) for a in dev.tenants)
-    want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in dev.tenants for n in a.ports}
+         fab.planes[dev.plane].host_mtu, f"br{a.vni}", False) for a in (*dev.tenants, *dev.segments))
+    want_slaves = {(dev.port(n).ifname, f"br{a.vni}") for a in (*dev.tenants, *dev.segments) for n in a.ports}
     want_slaves |= {(i, "bridge") for i in l2} if dev.role == "oob" else set()
     assert {(n, w.master) for n, w in links.items() if w.master and w.kind is None} == want_slaves
-    routed_ports = {p.ifname for p in ports if p.tenant is None and p.role not in ("oob-access", "oob-uplink")}
+    routed_ports = {p.ifname for p in ports
+                    if p.tenant is None and p.vlan is None and p.role not in ("oob-access", "oob-uplink")}
     assert {n for n, w in links.items() if w.manage_master and w.master is None} == routed_ports
     assert {n for n, w in links.items() if w.optional and w.up is False} == {i for _, i in dev.unused_ports}
     assert set(net.dcb) == {p.ifname for p in ports if p.qos == fab.qos.name}

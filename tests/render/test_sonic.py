@@ -120,8 +120,9 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     # tenants: L2VNI per attachment, L3VNI per tenant VRF
     vlan, member = db.get("VLAN", {}), db.get("VLAN_MEMBER", {})
     tmap = db.get("VXLAN_TUNNEL_MAP", {})
-    tenants = {n.vni: t for t in fab.tenants for n in t.networks}
-    if dev.tenants:
+    tenants = {n.vni: t for t in (*fab.tenants, *fab.segments) for n in t.networks}  # segments: default VRF
+    l2atts = [*dev.tenants, *dev.segments]
+    if l2atts:
         assert dev.loopback
         lo = str(ipaddress.ip_interface(dev.loopback).ip)
         assert db["VXLAN_TUNNEL"] == {"vtep": {"src_ip": lo}}
@@ -133,7 +134,7 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
     # (symmetric IRB: SONiC maps the L3VNI through VXLAN_TUNNEL_MAP like an L2VNI)
     l3 = [a for a in dev.tenants if tenants[a.vni].l3vni is not None]
     assert sorted((m["vni"], m["vlan"]) for m in tmap.values()) == sorted(
-        [(str(a.vni), f"Vlan{a.vlan}") for a in dev.tenants]
+        [(str(a.vni), f"Vlan{a.vlan}") for a in l2atts]
         + list({(str(tenants[a.vni].l3vni), f"Vlan{a.l3vni_vlan}") for a in l3}))  # one L3VNI per tenant
     for a in l3:
         t = tenants[a.vni]
@@ -142,20 +143,23 @@ def check_config_db(dev: Device, fab: Fabric, text: str) -> None:
         assert vlan[l3name]["vlanid"] == str(a.l3vni_vlan)
         assert not [k for k in member if k.startswith(f"{l3name}|")]
         assert db["VLAN_INTERFACE"][l3name] == {"vrf_name": f"Vrf{t.vrf}"}
-    for a in dev.tenants:
+    for a in l2atts:
         t = tenants[a.vni]
         name = f"Vlan{a.vlan}"
         assert vlan[name]["vlanid"] == str(a.vlan)
         access = [p for p in a.ports if dev.port(p).bond is None] + a.bonds  # a bond member: its PortChannel
         assert {k for k in member if k.startswith(f"{name}|")} == {f"{name}|{p}" for p in access}
         assert all(member[f"{name}|{p}"] == {"tagging_mode": "untagged"} for p in access)
-        vrf = f"Vrf{t.vrf}"
-        assert db["VRF"][vrf] == ({"vni": str(t.l3vni)} if t.l3vni is not None else {})
-        assert db["VLAN_INTERFACE"][name]["vrf_name"] == vrf
+        if not t.vrf:  # a storage segment: its anycast SVI in the default VRF
+            assert "vrf_name" not in db["VLAN_INTERFACE"][name] and t.l3vni is None
+        else:
+            vrf = f"Vrf{t.vrf}"
+            assert db["VRF"][vrf] == ({"vni": str(t.l3vni)} if t.l3vni is not None else {})
+            assert db["VLAN_INTERFACE"][name]["vrf_name"] == vrf
         net = t.network(a.vni)
         plen = ipaddress.ip_network(net.subnet).prefixlen
         assert f"{name}|{net.gateway}/{plen}" in db["VLAN_INTERFACE"]
-    macs = {tenants[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
+    macs = {tenants[a.vni].network(a.vni).gateway_mac for a in l2atts}
     if len(macs) == 1:
         assert db["SAG"] == {"GLOBAL": {"gateway_mac": macs.pop()}}
     l2 = [p.name for p in ports if p.role in ("oob-access", "oob-uplink")]

@@ -30,6 +30,7 @@ from toolkit.design.oob import build_oob, oob_gateway_controller
 from toolkit.design.policy import PlatformLimitError, Violation, apply_policy, check_limits
 from toolkit.design.racks import place_racks
 from toolkit.design.scheduler import build_scheduler
+from toolkit.design.segments import build_segments
 from toolkit.design.sizing import ComputeSizing, SizingError, size_compute
 from toolkit.design.storage import build_ceph, build_minio
 from toolkit.design.switches import finalize_ports
@@ -164,6 +165,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
     finalize_ports(ctx)
     finalize_cables(ctx)
     tenants = build_tenants(ctx)
+    segments = build_segments(ctx)
     ib_sz = sz if spec.networks.compute is not None and spec.networks.compute.kind == "infiniband" else None
     ipoib_blocks = assign_ipoib(ctx, ib_sz) if ib_sz is not None else None
     ceph = build_ceph(ctx)
@@ -191,6 +193,7 @@ def _design(spec: ClusterSpec, platform: str | None) -> Fabric:
         devices=ctx.devices,
         cables=ctx.cables,
         tenants=tenants,
+        segments=segments,
         ceph=ceph,
         minio=minio,
         pools=pools,

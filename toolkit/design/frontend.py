@@ -14,7 +14,9 @@ the S spines, every spine on its own cages, in the leaf tier's ``uplink_breakout
 Addresses: loopbacks leaves [0, 1/2), spines [1/2, 1) of the plane pool; host /31s: leaf g owns
 block g*2*C (C = its downlink capacity), downlink i gets +2i / +2i+1; p2p: link k of (g, j) at
 ((g*S + j)*L + k)*2; on the spine, leaf g uses ports g*L .. g*L+L-1.
-Tenant member ports are access ports in the tenant VLAN/VNI and get a tenant address instead.
+Tenant member ports are access ports in the tenant VLAN/VNI and get a tenant address instead; on a
+dedicated storage fabric with ``dual_homing`` storage ports get no /31: the group's storage segment
+addresses them (``toolkit.design.segments``).
 ASNs: spines share ``asn.spine``; leaf g has ``asn.leaf_base + g``.
 """
 
@@ -28,6 +30,7 @@ from toolkit.design.compute import network_racks, spread, su_network_rack
 from toolkit.design.context import Ctx, DesignError, RackInfo, peer_session
 from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
+from toolkit.design.segments import SEGMENT_POOL, segments_on
 from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 from toolkit.spec.models import ClusterSpec, FrontendNetwork
 
@@ -69,11 +72,15 @@ def build_frontends(ctx: Ctx) -> None:
             "storage",
             st.fabric,
             attached_roles(ctx.spec, "storage"),
-            {"storage": ctx.pool("storage", "host /31", st.fabric.addressing.hosts)},
+            {"storage": ctx.pool("storage", SEGMENT_POOL if segments_on(ctx.spec) else "host /31",
+                                 st.fabric.addressing.hosts)},
+            segments=segments_on(ctx.spec),
         )
 
 
-def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], host_pools: dict[str, Pool]) -> None:
+def _build_plane(
+    ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], host_pools: dict[str, Pool], segments: bool = False
+) -> None:
     lo_all = Pool(plane, "loopbacks", net.addressing.loopbacks)
     lo_leaf = ctx.subpool(lo_all, "leaf loopbacks", (0, 1), (1, 2))
     lo_spine = ctx.subpool(lo_all, "spine loopbacks", (1, 2), (1, 2))
@@ -177,7 +184,9 @@ def _build_plane(ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], h
                         lp = logical(ctx, lf, di)
                         put(lp, role="downlink", mtu=net.mtu)
                         tenant = ctx.tenant_of.get((srv.name, sport.plane))
-                        if tenant is None:
+                        if tenant is None and segments:
+                            pass  # addressed by the storage segment of the group (toolkit.design.segments)
+                        elif tenant is None:
                             pool = host_pools[sport.plane]
                             base = lf.index * 2 * capacity + 2 * di
                             gw = pool.at(base)

@@ -230,6 +230,9 @@ class Device(_Model):
     )
     bgp: list[BgpNeighbor] = Field(default_factory=list)
     tenants: list[TenantAttachment] = Field(default_factory=list)
+    segments: list[TenantAttachment] = Field(
+        default_factory=list, description="storage segments (default VRF, anycast gateway) this leaf serves"
+    )
     gpus: int = 0
     gpu_model: str | None = None
     power_w: int = 0
@@ -786,6 +789,11 @@ class Fabric(_Model):
     devices: dict[str, Device] = Field(description="by name, in design order")
     cables: list[Cable]
     tenants: list[Tenant] = Field(default_factory=list)
+    segments: list[Tenant] = Field(
+        default_factory=list,
+        description="dual-homed storage: one L2 segment per storage leaf group (default VRF, vrf empty, "
+        "toolkit.design.segments)",
+    )
     ceph: list[CephCluster] = Field(default_factory=list)
     minio: list[MinioCluster] = Field(default_factory=list)
     pools: list[PoolUsage] = Field(default_factory=list)

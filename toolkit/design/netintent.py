@@ -13,8 +13,10 @@ the renderer writes it as ``network.json``, and health could compare with it. Wh
   IPv4 one; a routed port leaves any bridge, a tenant access port (bond members too: the lab
   kernel has no bonds) joins ``br<L2VNI>``, an OOB port the OOB bridge; lossless RoCE
   (``Fabric.qos``: DSCP map, PFC) on the ports with the lossless profile;
-- per tenant ``br<L2VNI>`` (no STP, tenant MTU) and ``vx<L2VNI>`` (VNI, local = router id,
-  UDP 4789, no learning, in the bridge with bridge-port learning off); other VXLAN devices and
+- per tenant network ``br<L2VNI>`` (no STP, tenant MTU) and ``vx<L2VNI>`` (VNI, local = router
+  id, UDP 4789, no learning, in the bridge with bridge-port learning off); the same per storage
+  segment (``Fabric.segments``: dual-homed storage), whose bridge also holds the segment's
+  anycast gateway address and MAC (default VRF) and its host ports; other VXLAN devices and
   ``br<digits>`` bridges are deleted;
 - an OOB switch's one bridge; with ``stp_priority`` RSTP on at that priority and BPDU guard on
   the edge ports;
@@ -50,7 +52,7 @@ def switch_intent(dev: Device, fabric: Fabric) -> NetIntent:
             manage_alias=bool(mgmt and mgmt.description),
         )
 
-    bridge_of = {n: f"br{att.vni}" for att in dev.tenants for n in att.ports}
+    bridge_of = {n: f"br{att.vni}" for att in (*dev.tenants, *dev.segments) for n in att.ports}
     oob = [p for p in dev.ports if p.role in OOB_ROLES]
     dcb: dict[str, DcbIntent] = {}
     q = fabric.qos
@@ -64,7 +66,7 @@ def switch_intent(dev: Device, fabric: Fabric) -> NetIntent:
             up=True,
             addresses=[p.address] if p.address else None,
             master=master,
-            manage_master=master is not None or p.tenant is None,  # a routed port leaves any bridge
+            manage_master=master is not None or (p.tenant is None and p.vlan is None),  # routed: leaves any bridge
             guard=True if stp else None,
             alias=p.description or None,
             manage_alias=bool(p.description),
@@ -74,9 +76,19 @@ def switch_intent(dev: Device, fabric: Fabric) -> NetIntent:
                 pfc=list(q.lossless_tcs), dscp_prio=dict(q.dscp_to_tc) if q.trust == "dscp" else {}
             )
 
-    for att in dev.tenants:
+    segments = {n.vni: n for t in fabric.segments for n in t.networks}
+    for att in (*dev.tenants, *dev.segments):
         br, vx = f"br{att.vni}", f"vx{att.vni}"
-        links[br] = LinkIntent(kind="bridge", mtu=att.mtu, up=True, stp_state=0)
+        seg = segments.get(att.vni) if att in dev.segments else None
+        links[br] = LinkIntent(
+            kind="bridge",
+            mtu=att.mtu,
+            up=True,
+            stp_state=0,
+            # a storage segment: the bridge is the anycast gateway (default VRF), the fabric's gateway MAC
+            addresses=[f"{seg.gateway}/{seg.subnet.split('/')[1]}"] if seg is not None else None,
+            mac=seg.gateway_mac if seg is not None else None,
+        )
         links[vx] = LinkIntent(
             kind="vxlan",
             vxlan={"id": att.vni, "local": router_id, "port": VXLAN_UDP_PORT, "learning": False},

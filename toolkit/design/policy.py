@@ -256,6 +256,7 @@ def _network(address: str) -> str:
 def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
     devices = fabric.devices
     servers = {name for name, d in devices.items() if d.role in SERVER_ROLES}
+    seg_subnet = {n.vni: n.subnet for t in fabric.segments for n in t.networks}
     for dev in devices.values():
         if not dev.is_switch:
             continue
@@ -265,6 +266,7 @@ def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
         host_nets = [
             _network(p.address) for p in dev.ports if p.peer_device in servers and p.address and p.tenant is None
         ]
+        host_nets += [seg_subnet[att.vni] for att in dev.segments]  # storage segments: anycast gateway here
         advertise = list(dict.fromkeys(([_network(dev.loopback)] if dev.loopback else []) + host_nets))
         put(
             dev,
@@ -283,7 +285,7 @@ def _switches(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
 def l3vni_vlans(fabric: Fabric, vlan_range: tuple[int, int]) -> dict[str, int]:
     """tenant name -> VLAN of its L3VNI: from the top of ``vlan_range`` downwards in tenant order,
     skipping every tenant VLAN (the same VLAN on every leaf)."""
-    used = {n.vlan for t in fabric.tenants for n in t.networks}
+    used = {n.vlan for t in (*fabric.tenants, *fabric.segments) for n in t.networks}
     lo, nxt = vlan_range
     out: dict[str, int] = {}
     for t in fabric.tenants:
@@ -299,21 +301,21 @@ def l3vni_vlans(fabric: Fabric, vlan_range: tuple[int, int]) -> dict[str, int]:
 
 
 def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
-    if not fabric.tenants:
+    if not fabric.tenants and not fabric.segments:
         return
-    by_vni = {n.vni: t for t in fabric.tenants for n in t.networks}
+    by_vni = {n.vni: t for t in (*fabric.tenants, *fabric.segments) for n in t.networks}
     l3vlan: dict[str, dict[str, int]] = {
         name: l3vni_vlans(fabric, p.limits.vlan) for name, p in plats.items() if p.has("l3vni-vlan")
     }
     for dev in fabric.devices.values():
-        if not dev.tenants or not dev.is_switch:
+        if not (dev.tenants or dev.segments) or not dev.is_switch:
             continue
         plat = plats[dev.platform]
         lim = plat.limits
         plane = fabric.planes.get(dev.plane)
         router_id = dev.loopback.split("/", 1)[0] if dev.loopback else None
         vlans = l3vlan.get(dev.platform, {})
-        for att in dev.tenants:
+        for att in (*dev.tenants, *dev.segments):
             t = by_vni[att.vni]
             rd = rt = l3_rd = l3_rt = None
             if lim.rt_vni_bits is not None and router_id is not None:
@@ -322,7 +324,7 @@ def _tenants(fabric: Fabric, plats: dict[str, platforms.Platform]) -> None:
                     l3_rd, l3_rt = f"{router_id}:{t.l3vni}", f"{t.l3vni}:{t.l3vni}"
             put(
                 att,
-                vrf=plat.vrf_name(t.vrf),
+                vrf=plat.vrf_name(t.vrf) if t.vrf else "",  # a storage segment: the default VRF
                 mtu=plane.host_mtu if plane is not None else min(dev.port(n).mtu for n in att.ports),
                 l3vni_vlan=vlans.get(t.name) if t.l3vni is not None else None,
                 rd=rd,

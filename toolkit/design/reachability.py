@@ -11,6 +11,9 @@ Per plane, the switches forward what any switch reachable over the plane's BGP s
 advertises (``Device.advertise``: loopbacks and the connected host networks): a packet a host
 hands to its gateway leaf reaches a destination address when a switch of the same BGP component
 advertises a prefix holding it and the destination's port hangs off a switch of that component.
+A storage segment (``Fabric.segments``: dual-homed storage) is one L2 domain over its leaves: its
+hosts reach each other and the anycast gateway directly, anything else through the gateway, which
+every leaf of the segment is (each must route it: the host bond may hash onto any member).
 A tenant access port hands its packets to the tenant's VRF on the leaf, which holds the tenant's
 subnet only (no route leaks out of a tenant) — plus, for a tenant with a border VRF session, what
 the external routers give (``BgpNeighbor.accept``, the default route), for addresses outside the
@@ -120,6 +123,7 @@ class Planes:
         self.component: dict[tuple[str, str], int] = {}  # (plane, switch) -> component id
         self.prefixes: dict[int, set[Prefix]] = {}
         self.tenants = {t.name: t for t in fabric.tenants}
+        self.segments = {n.vni: n for t in fabric.segments for n in t.networks}  # storage segments, by L2VNI
         self.peer_addr: dict[tuple[str, str], int] = {}  # (switch, port) -> address
         parent: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -238,21 +242,35 @@ def trace(
                         "the fabric, not routed there")
             return None
         return f"tenant {tenant.name}'s VRF on {leaves[0]} has no route to {ip_str(dst)}"
-    if port.peer_device is None:  # a bond outside a tenant: the design makes none
+    segment = planes.segments.get(port.vni) if port.vni is not None else None
+    if segment is not None:  # a storage segment: one L2 domain over its leaves, anycast gateway on each
+        missing = next((lf for lf in leaves if lf not in segment.leaves), None)
+        if missing is not None:
+            return f"{missing} does not carry storage segment {segment.name} of {src_host}:{port.name}"
+        if route.via is None:  # connected: the gateway or another host of the segment
+            target = owner.get(dst)
+            if dst == ip_int(segment.gateway) or (target is not None and target[1].vni == segment.vni):
+                return None
+            return f"{ip_str(dst)} is not on storage segment {segment.name} of {src_host}:{port.name}"
+        if route.via != segment.gateway:
+            return f"{src_host}:{port.name} routes {ip_str(dst)} via {route.via}, not its gateway {segment.gateway}"
+    elif port.peer_device is None:  # a bond outside a tenant or segment: the design makes none
         return f"{src_host}:{port.name} is a bond outside any tenant"
-    if route.via is None:  # connected: the destination is the /31's other end (the leaf)
+    elif route.via is None:  # connected: the destination is the /31's other end (the leaf)
         if planes.peer_addr.get((port.peer_device, port.peer_port or "")) == dst:
             return None
         return f"{ip_str(dst)} is not on the link {src_host}:{port.name}"
-    cid = planes.of(port.peer_device)
-    if cid is None or not planes.carries(cid, dst):
-        return (
-            f"{port.peer_device} (gateway of {src_host}:{port.name}) has no route to {ip_str(dst)}: no switch "
-            f"of its fabric advertises it"
-        )
+    cid = planes.of(leaves[0])
+    for lf in leaves:  # every leaf the packet may leave through routes it
+        if planes.of(lf) != cid or cid is None or not planes.carries(cid, dst):
+            return (
+                f"{lf} (gateway of {src_host}:{port.name}) has no route to {ip_str(dst)}: no switch "
+                f"of its fabric advertises it"
+            )
     target = owner.get(dst)
     if target is not None:
         dst_host, dst_port = target
-        if dst_port.peer_device is None or planes.of(dst_port.peer_device) != cid:
+        dst_leaf = dst_port.peers[0] if dst_port.role == "bond" and dst_port.peers else dst_port.peer_device
+        if dst_leaf is None or planes.of(dst_leaf) != cid:
             return f"{ip_str(dst)} ({dst_host}:{dst_port.name}) hangs off another fabric than {src_host}:{port.name}"
     return None

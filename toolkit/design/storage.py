@@ -114,13 +114,17 @@ class Scenario:
 
 
 def host_leaves(ctx: Ctx, hosts: Iterable[str]) -> dict[str, list[str]]:
-    """host -> the leaf behind the port carrying its storage address (the daemons bind that one
-    address: a routed /31 per port, so a second port to another leaf does not keep it reachable)."""
+    """host -> the leaves behind the port carrying its storage address (the daemons bind that one
+    address: a routed /31 hangs from one leaf, so a second port to another leaf does not keep it
+    reachable; a bond in a storage segment hangs from every leaf of its Ethernet segment)."""
     out: dict[str, list[str]] = {}
     for h in hosts:
         dev = ctx.devices[h]
         port = next((p for p in dev.ports if p.plane == "storage" and p.address), None)
-        out[h] = [port.peer_device] if port is not None and port.peer_device else []
+        if port is not None and port.role == "bond":
+            out[h] = list(port.peers)
+        else:
+            out[h] = [port.peer_device] if port is not None and port.peer_device else []
     return out
 
 

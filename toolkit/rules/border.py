@@ -6,6 +6,7 @@ BRD001 a border leaf whose platform renders no external sessions (``border``), o
 BRD002 a tenant peering with an external router needs its L3VNI (its VRF on every leaf).
 BRD003 a router's ``links`` prefix is too small for one /31 per border leaf and VRF.
 BRD004 a router's ``vrfs`` names a tenant the spec does not have.
+BRD005 two routers share a name or overlapping ``links``: the leaves would get one session twice.
 """
 
 from __future__ import annotations
@@ -89,3 +90,23 @@ def _vrfs(ctx: RuleCtx) -> Iterator[Hit]:
                     f"router {r.name} peers in VRF {v!r}, which is neither 'default' nor a tenant",
                     f"write 'default' (the business plane) or one of the tenants: {', '.join(sorted(names)) or 'none'}",
                 )
+
+
+@rule("BRD005", "error", "external routers have distinct names and links prefixes that do not overlap")
+def _distinct(ctx: RuleCtx) -> Iterator[Hit]:
+    b = ctx.spec.networks.border
+    if b is None:
+        return
+    seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
+    for j, r in enumerate(b.routers):
+        net = ipaddress.ip_network(r.links, strict=False)
+        for name, other in seen:
+            if name == r.name or net.overlaps(other):
+                what = f"the name {r.name}" if name == r.name else f"links {r.links} with router {name} ({other})"
+                yield (
+                    ("networks", "border", "routers", j),
+                    f"router {r.name} shares {what}: the border leaves would open the same session twice",
+                    "give every external router its own name and its own links prefix",
+                )
+                break
+        seen.append((r.name, net))

@@ -7,6 +7,11 @@ DH003 an Ethernet segment whose leaves disagree (platform, system MAC, discrimin
       member speed or MTU), whose leaves are not the host bond's, or whose bond number the leaf
       platform cannot name (EOS Port-Channel 1-2000, SONiC PortChannel 1-9999): LACP would not
       aggregate, or the configuration would not load.
+DH004 dual-homed storage (``toolkit.design.segments``): a tenant on the storage plane uses the
+      storage segment VLAN, or a tenant VNI / L3VNI falls in the segments' VNI range (the leaf
+      would map two networks onto one VLAN or VNI).
+DH005 a host of a dual-homed storage plane that stays single-homed in its segment: its storage
+      NIC has one port, or all its ports land on one leaf (warning: it loses storage with that leaf).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections import defaultdict
 from toolkit import platforms
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.design.multihoming import dual_homing
+from toolkit.design.segments import SEGMENT_VLAN, SEGMENT_VNI_BASE, segments_on
 from toolkit.rules.fabric import Out, fabric_rule
 from toolkit.spec.models import ClusterSpec
 
@@ -126,6 +132,55 @@ def _consistent(spec: ClusterSpec, fabric: Fabric) -> Out:
             "give the leaves of a rack group one switch model and platform, and the server's bonded NIC "
             "ports one speed; with EOS keep a leaf's host ports at most 2000 (lower racks_per_group)",
         )
+
+
+@fabric_rule("DH004", "error", "tenants keep clear of the storage segments' VLAN and VNIs")
+def _segment_ids(spec: ClusterSpec, fabric: Fabric) -> Out:
+    if not fabric.segments:
+        return
+    top = SEGMENT_VNI_BASE + len(fabric.segments) - 1
+    for i, t in enumerate(spec.tenants):
+        for j, n in enumerate(t.nets()):
+            at = ("tenants", i, *t.net_path(j))
+            if t.plane == "storage" and n.vlan == SEGMENT_VLAN:
+                yield (
+                    (*at, "vlan"),
+                    f"tenant {t.name} network {n.name} uses VLAN {n.vlan}, the storage segments' VLAN on every "
+                    "storage leaf",
+                    f"pick another VLAN for the network (the design keeps {SEGMENT_VLAN} for dual-homed storage)",
+                )
+            if SEGMENT_VNI_BASE <= n.vni <= top:
+                yield (
+                    (*at, "vni"),
+                    f"tenant {t.name} network {n.name}: VNI {n.vni} is the L2VNI of a storage segment "
+                    f"({SEGMENT_VNI_BASE}..{top}, one per storage leaf group)",
+                    f"pick a VNI outside {SEGMENT_VNI_BASE}..{top}",
+                )
+        if t.l3vni is not None and SEGMENT_VNI_BASE <= t.l3vni <= top:
+            yield (
+                ("tenants", i, "l3vni"),
+                f"tenant {t.name}: L3VNI {t.l3vni} is the L2VNI of a storage segment "
+                f"({SEGMENT_VNI_BASE}..{top}, one per storage leaf group)",
+                f"pick an L3VNI outside {SEGMENT_VNI_BASE}..{top}",
+            )
+
+
+@fabric_rule("DH005", "warning", "hosts of a dual-homed storage plane hang from two leaves")
+def _single_storage(spec: ClusterSpec, fabric: Fabric) -> Out:
+    if not segments_on(spec):
+        return
+    for seg in fabric.segments:
+        for m in seg.members:
+            if m.esi is not None:
+                continue
+            srv = fabric.devices[m.server]
+            ports = [p for p in srv.ports if p.plane == "storage" and p.role == "host" and p.peer_device]
+            why = "its storage NIC has one port" if len(ports) == 1 else f"its storage ports all land on {m.leaf}"
+            yield (
+                ("networks", "storage", "fabric", "dual_homing"),
+                f"{m.server} stays single-homed in storage segment {seg.name} ({why}): it loses storage with {m.leaf}",
+                f"give model {srv.model} a storage NIC with ports: 2 (one port per leaf of the pair)",
+            )
 
 
 __all__ = ["dual_homing", "segment_problems"]

@@ -5,13 +5,27 @@ REACH002 storage clients reach the storage servers (Ceph / MinIO) and the replie
 REACH003 every host port with a gateway reaches it (the connected /31 to its leaf).
 REACH004 forbidden pairs do not reach: a tenant member neither another tenant's gateway nor the
          OOB network.
+REACH006 every server reaches each site NTP and DNS server: on its OS management port's own
+         subnet (the flat OOB network), else by route lookup from its data ports (the business
+         default route, through the border for services outside the fabric).
 Each reports the first broken pair: both hosts, the address and the missing route.
 """
 
 from __future__ import annotations
 
 from toolkit.design.model import Fabric
-from toolkit.design.reachability import HostTables, Planes, host_tables, ip_int, ip_str, owners, source_for, trace
+from toolkit.design.reachability import (
+    HostTables,
+    Planes,
+    host_tables,
+    ip_int,
+    ip_str,
+    owners,
+    prefix,
+    source_for,
+    trace,
+    within,
+)
 from toolkit.findings import YamlPath
 from toolkit.rules.fabric import RUN, Out, fabric_rule
 from toolkit.spec.models import ClusterSpec
@@ -203,4 +217,26 @@ def _outside(spec: ClusterSpec, fabric: Fabric) -> Out:
                     f"tenant {ten.name} member {m.server} reaches the outside ({b.probe}) without a border VRF session",
                     "tenants stay in their VRF; no route may lead out of it",
                 )
+                return
+
+
+@fabric_rule("REACH006", "error", "every server reaches the site's NTP and DNS servers")
+def _site_services(spec: ClusterSpec, fabric: Fabric) -> Out:
+    site = fabric.site
+    services = [("NTP", "ntp", i, a) for i, a in enumerate(site.ntp)] + [
+        ("DNS", "dns", i, a) for i, a in enumerate(site.dns)]
+    if not services:
+        return
+    pr = _Proof.of(fabric)
+    for dev in fabric.servers():
+        mgmt = prefix(dev.mgmt_address) if dev.mgmt_address and not dev.mgmt_inband else None
+        for what, key, i, addr in services:
+            dst = ip_int(addr)
+            if mgmt is not None and within(dst, mgmt):  # on the management port's own subnet
+                continue
+            why: str | None = f"{dev.name} has no data port address and {addr} is not on its management subnet"
+            if pr.tables[dev.name].addresses:
+                why = trace(fabric, pr.tables, pr.planes, pr.owner, dev.name, None, dst)
+            if why:
+                yield _broken(("site", key, i), f"{dev.name} -> {what} server", None, dst, why)
                 return

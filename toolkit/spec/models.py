@@ -546,7 +546,9 @@ class FrontendNetwork(Strict):
         default=False,
         description=(
             "tenant members whose NIC has ports on two leaves of their group get one LACP bond on the host "
-            "and an all-active EVPN multihoming Ethernet segment on those leaves (needs leaves_per_group >= 2)"
+            "and an all-active EVPN multihoming Ethernet segment on those leaves (needs leaves_per_group >= 2); "
+            "on a dedicated storage fabric every storage host is bonded so into its leaf group's storage "
+            "segment (one L2VNI, anycast gateway on the group's leaves) instead of routed /31s"
         ),
     )
     addressing: FrontendAddressing = Field(description="address pools of this plane")

@@ -43,7 +43,17 @@ import jinja2
 
 from toolkit import platforms
 from toolkit.design.addressing import split_address
-from toolkit.design.model import SERVER_ROLES, Device, Fabric, MgmtAclRule, Port, QosProfile, Site, Tenant
+from toolkit.design.model import (
+    SERVER_ROLES,
+    Device,
+    Fabric,
+    MgmtAclRule,
+    Port,
+    QosProfile,
+    Site,
+    Tenant,
+    TenantAttachment,
+)
 from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
@@ -101,6 +111,7 @@ class FabricView:
     qos: QosProfile  # Fabric.qos itself (derived values are its properties)
     tenants: dict[int, Tenant]  # by the L2 VNI of each of its networks
     tenants_by_name: dict[str, Tenant]
+    segments: dict[int, Tenant]  # storage segments by L2 VNI
     mgmt_acl: tuple[MgmtAclRule, ...]
     oob_prefixlen: int | None  # None: no OOB network
 
@@ -114,6 +125,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
         qos=fabric.qos,
         tenants={n.vni: t for t in fabric.tenants for n in t.networks},
         tenants_by_name={t.name: t for t in fabric.tenants},
+        segments={n.vni: t for t in fabric.segments for n in t.networks},
         mgmt_acl=tuple(fabric.mgmt_acl),
         oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen if site.oob_prefix else None,
     )
@@ -312,6 +324,8 @@ class DeviceView:
     tenants: list[TenantView]  # one per tenant network (VLAN / L2VNI / SVI)
     vrfs: list[TenantView] = field(default_factory=list)  # one per tenant (its first network): VRF-level config
     l3vni_tenants: list[TenantView] = field(default_factory=list)  # vrfs with an L3VNI
+    # storage segments (Fabric.segments): L2VNI + anycast gateway in the default VRF (vrf ""), bonds
+    segments: list[TenantView] = field(default_factory=list)
     bonds: list[BondView] = field(default_factory=list)  # EVPN-MH segments (leaf bonds), port order
     mh_uplinks: list[PortView] = field(default_factory=list)  # uplinks tracked for EVPN-MH core isolation
     external_policies: list[ExternalPolicy] = field(default_factory=list)  # border leaves: per VRF
@@ -455,37 +469,40 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     by_port = {pv.name: pv for pv in ports}
     bonds = [_bond_view(p, by_port) for p in bond_ports]
     bond_by_name = {b.name: b for b in bonds}
-    tenants = []
-    for att in dev.tenants:
-        t = fv.tenants.get(att.vni)
-        if t is None:
-            raise ValueError(f"{dev.name}: tenant attachment VNI {att.vni} is not a fabric tenant")
+    def attachment_view(att: TenantAttachment, t: Tenant) -> TenantView:
         net = t.network(att.vni)
         plen = split_address(net.subnet)[1]
-        tenants.append(
-            TenantView(
-                name=t.name,
-                network=net.name,
-                vni=att.vni,
-                vlan=att.vlan,
-                l3vni=t.l3vni,
-                vrf=att.vrf,
-                subnet=net.subnet,
-                gateway=net.gateway,
-                gateway_cidr=f"{net.gateway}/{plen}",
-                gateway_mac=net.gateway_mac,
-                ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
-                mtu=att.mtu,
-                l3vni_vlan=att.l3vni_vlan,
-                rd=att.rd,
-                rt=att.rt,
-                l3_rd=att.l3_rd,
-                l3_rt=att.l3_rt,
-                bonds=tuple(bond_by_name[b] for b in att.bonds),
-                neighbors=tuple(n for n in vrf_neighbors if n.vrf == t.name),
-                lab_ports=tuple(by_port[n] for n in att.ports),
-            )
+        return TenantView(
+            name=t.name,
+            network=net.name,
+            vni=att.vni,
+            vlan=att.vlan,
+            l3vni=t.l3vni,
+            vrf=att.vrf,
+            subnet=net.subnet,
+            gateway=net.gateway,
+            gateway_cidr=f"{net.gateway}/{plen}",
+            gateway_mac=net.gateway_mac,
+            ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
+            mtu=att.mtu,
+            l3vni_vlan=att.l3vni_vlan,
+            rd=att.rd,
+            rt=att.rt,
+            l3_rd=att.l3_rd,
+            l3_rt=att.l3_rt,
+            bonds=tuple(bond_by_name[b] for b in att.bonds),
+            neighbors=tuple(n for n in vrf_neighbors if n.vrf == t.name),
+            lab_ports=tuple(by_port[n] for n in att.ports),
         )
+
+    def attachment_views(atts: list[TenantAttachment], known: dict[int, Tenant], what: str) -> list[TenantView]:
+        missing = next((a.vni for a in atts if a.vni not in known), None)
+        if missing is not None:
+            raise ValueError(f"{dev.name}: {what} attachment VNI {missing} is not a fabric {what}")
+        return [attachment_view(a, known[a.vni]) for a in atts]
+
+    tenants = attachment_views(dev.tenants, fv.tenants, "tenant")
+    segments = attachment_views(dev.segments, fv.segments, "storage segment")
     evpn = bool(evpn_neighbors)
     first: dict[str, TenantView] = {}
     for tv in tenants:
@@ -520,6 +537,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         tenants=tenants,
         vrfs=vrfs,
         l3vni_tenants=[t for t in vrfs if t.l3vni is not None],
+        segments=segments,
         host_mtu=host_mtu,
         bonds=bonds,
         mh_uplinks=[pv for pv in ports if pv.role == "uplink"] if bonds else [],

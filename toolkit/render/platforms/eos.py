@@ -90,6 +90,7 @@ class EosView:
     neighbors: list[EosNeighbor]
     tenants: list[EosTenant]  # one per tenant network (VLAN, SVI, VNI)
     vrfs: list[EosTenant]  # one per tenant (its first network): VRF instance, L3VNI, IP-VRF
+    l2: list[EosTenant]  # tenant networks, then storage segments (default VRF): VLAN, VNI, SVI, MAC-VRF each
     virtual_mac: str | None
     evpn_transit: bool  # EVPN speaker that is not a VTEP: keep next hops
     routed: bool  # runs BGP
@@ -138,15 +139,17 @@ def _tenants(views: list[TenantView]) -> list[EosTenant]:
 
 def eos_view(v: DeviceView, fabric: Fabric) -> EosView:
     routed = v.asn is not None and bool(v.neighbors)
-    if v.tenants and v.router_id is None:
+    if (v.tenants or v.segments) and v.router_id is None:
         raise ValueError(f"{v.hostname}: tenants need a loopback (VXLAN source, router ID)")
+    tenants = _tenants(v.tenants)
     return EosView(
         speeds=_speeds(v),
         mtus=_mtus(v),
         neighbors=[EosNeighbor(_peer(n, v.dev), n) for n in v.neighbors],
-        tenants=_tenants(v.tenants),
+        tenants=tenants,
         vrfs=_tenants(v.vrfs),
-        virtual_mac=min((t.gateway_mac for t in v.tenants), default=None),
+        l2=tenants + _tenants(v.segments),
+        virtual_mac=min((t.gateway_mac for t in (*v.tenants, *v.segments)), default=None),
         evpn_transit=v.evpn and not v.vtep,
         routed=routed,
         bond_numbers={b.name: b.number for b in v.bonds},

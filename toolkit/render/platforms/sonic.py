@@ -28,7 +28,8 @@ Files per switch:
 - ``frr.conf``: the integrated FRR configuration (``docker_routing_config_mode`` is
   ``split-unified``: SONiC does not generate FRR config from CONFIG_DB and loads this single
   file). Same routing section as the frr platform (``templates/frr/bgp.conf.j2``) with SONiC port
-  names, plus one ``Vrf<tenant>`` per tenant with its L3VNI (symmetric IRB).
+  names, plus one ``Vrf<tenant>`` per tenant with its L3VNI (symmetric IRB). A storage segment
+  (``Fabric.segments``) is a VLAN with its L2VNI and an anycast SVI in the default VRF.
 
 Where SONiC needs a value the Fabric does not hold, the value is either left to SONiC (omitted:
 DWRR weights, pool sizes, lossless headroom, cable lengths) or taken from SONiC's own defaults
@@ -314,13 +315,14 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
                 p.name: {"enabled": "true", **({"bpdu_guard": "true", "portfast": "true"} if p.port.edge else {})}
                 for p in v.l2_ports
             }
-    if v.tenants:
+    l2 = [*v.tenants, *v.segments]  # storage segments: VLAN + L2VNI + SVI in the default VRF
+    if l2:
         tunnel_map: dict[str, Any] = {}
         vrfs: dict[str, Any] = {}
         vlan_intf: dict[str, Any] = {}
-        macs = sorted({t.gateway_mac for t in v.tenants})
+        macs = sorted({t.gateway_mac for t in l2})
         sag = len(macs) == 1
-        for t in v.tenants:
+        for t in l2:
             name = f"Vlan{t.vlan}"
             vlan[name] = {"vlanid": _s(t.vlan), "mtu": _s(t.mtu), "description": t.network}
             for p in t.ports:
@@ -338,9 +340,9 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
                 vlan[l3name] = {"vlanid": _s(t.l3vni_vlan), "description": f"{t.name} L3VNI"}
                 tunnel_map[f"{VTEP}|map_{t.l3vni}_{l3name}"] = {"vlan": l3name, "vni": _s(t.l3vni)}
                 vlan_intf[l3name] = {"vrf_name": vrf}
-            else:
+            elif vrf:
                 vrfs[vrf] = {}
-            svi: dict[str, str] = {"vrf_name": vrf}
+            svi: dict[str, str] = {"vrf_name": vrf} if vrf else {}
             if sag:
                 svi["static_anycast_gateway"] = "true"
             vlan_intf[name] = svi
@@ -348,7 +350,8 @@ def config_db(v: DeviceView, sku: Sku) -> dict[str, Any]:
         db["VXLAN_TUNNEL"] = {VTEP: {"src_ip": v.router_id}}
         db["VXLAN_EVPN_NVO"] = {NVO: {"source_vtep": VTEP}}
         db["VXLAN_TUNNEL_MAP"] = tunnel_map
-        db["VRF"] = vrfs
+        if vrfs:
+            db["VRF"] = vrfs
         db.setdefault("VLAN_INTERFACE", {}).update(vlan_intf)
         if sag:
             db["SAG"] = {"GLOBAL": {"gateway_mac": macs[0]}}
