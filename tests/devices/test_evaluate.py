@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests import recorded
+from tests.conftest import EXAMPLES
+from toolkit.design.model import Fabric
 from toolkit.health import evaluate, expect
 from toolkit.health.facts import ProbeResult
 from toolkit.health.model import LAYERS, Case, CheckReport, CheckResult, LayerReport
@@ -199,3 +201,35 @@ def test_issue12_checks_from_the_fabric_pass_on_the_recorded_twin_and_name_each_
         f"{vtep}: FRR hostname is 'other', expected {vtep!r}"
     ]
     assert isinstance(next(iter(links.values())), IfState)
+
+
+def test_site_service_routes_follow_the_design_proof() -> None:
+    """One case per server and site NTP/DNS server, expecting what REACH006 proved: the OS
+    management port's own subnet (lab-mini: the services sit in the OOB block), or the data port
+    and gateway of the main table's route (superpod-1su: the business default route)."""
+    from toolkit.design import design
+    from toolkit.spec import load
+
+    def example_fabric(name: str) -> Fabric:
+        spec = load(EXAMPLES / name).spec
+        assert spec is not None
+        return design(spec)
+
+    mini = example_fabric("lab-mini")
+    cs = expect.cases("site_service_routes", mini)
+    assert len(cs) == len(mini.servers()) * (len(mini.site.ntp) + len(mini.site.dns))
+    for c in cs:
+        dev = mini.devices[c.device]
+        assert c.expect["ifname"] == dev.port(dev.mgmt_port).ifname and c.expect["gateway"] is None, c.where
+        assert c.probes[0].args == (c.expect["dst"], "")
+    pod = example_fabric("superpod-1su")
+    c = expect.cases("site_service_routes", pod)[0]
+    dev = pod.devices[c.device]
+    port = next(p for p in dev.ports if p.ifname == c.expect["ifname"])
+    assert "default" in port.routes and c.expect["gateway"] == port.gateway and port.plane == "business"
+
+    c = case(service="NTP", dst="10.254.0.10", ifname="mgmt0", gateway=None)
+    assert evaluate.site_service_route(c, {"dst": "10.254.0.10", "dev": "mgmt0"}) == []
+    (p,) = evaluate.site_service_route(c, {"dst": "10.254.0.10", "gateway": "10.1.0.0", "dev": "fe0"})
+    assert p == ("srv1 cx0: traffic to NTP server 10.254.0.10 leaves via 10.1.0.0 dev fe0, "
+                 "expected dev mgmt0 (connected)")

@@ -232,6 +232,8 @@ def test_probe_script_and_its_output() -> None:
     script, keys = probe_script(probes)
     assert "ping -n -c 1 -W 1 -s 8972 -I 10.0.0.1 -M do 10.0.0.2" in script and script.startswith("ARP=")
     assert "ip -j route get 10.0.0.2 from 10.0.0.1" in script and set(keys) == {"p0", "p1", "a0"}
+    # a route probe without a source lets the kernel pick it (site services: chronyd, the resolver)
+    assert "ip -j route get 10.254.0.10 &" in probe_script([Probe("route", ("10.254.0.10", ""))])[0]
     import base64
 
     def line(key: str, rc: int, text: str) -> str:

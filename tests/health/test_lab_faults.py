@@ -326,6 +326,24 @@ def test_deleted_storage_route_caught_by_host_routing(health_lab: HealthLab) -> 
     _restore_ok(lab, ["host-routing"], "storage route deleted")
 
 
+def test_site_ntp_detoured_caught_by_host_routing(health_lab: HealthLab) -> None:
+    """Issue #9 (REACH006 in the twin): every server resolves the site NTP and DNS servers the way
+    validate proved it reaches them. lab-mini keeps them in the OOB block, on each server's
+    management subnet; a host route sending NTP out of a data port is named with both ends."""
+    lab, f = health_lab, health_lab.fabric
+    ntp = f.site.ntp[0]
+    server, port = next((d, p) for d in f.servers() for p in d.ports if p.gateway and p.address and p.plane != "oob")
+    mgmt = server.port(server.mgmt_port or "").ifname
+    lab.sh(server.name, f"ip route add {ntp}/32 via {port.gateway} dev {port.ifname}")
+    try:
+        report = lab.check(["host-routing"], label="fault: NTP detoured")
+        caught(report, "host-routing", f"{server.name} NTP {ntp}: traffic to NTP server {ntp} leaves via "
+               f"{port.gateway} dev {port.ifname}, expected dev {mgmt} (connected)")
+    finally:
+        lab.sh(server.name, f"ip route del {ntp}/32 via {port.gateway} dev {port.ifname}")
+    _restore_ok(lab, ["host-routing"], "NTP detoured")
+
+
 def test_unexpected_address_and_hostname_caught_by_identity(health_lab: HealthLab) -> None:
     """Issue #12: an address of a designed subnet added by hand on another NIC, and a system
     hostname changed (in the UTS namespace the device's sshd runs in), were not checked."""

@@ -260,6 +260,18 @@ def route_get(case: Case, route: dict[str, Any], what: str | None = None) -> lis
     ]
 
 
+def site_service_route(case: Case, route: dict[str, Any]) -> list[str]:
+    """Traffic to a site NTP/DNS server leaves through the designed port (and gateway, if any)."""
+    e = case.expect
+    if route.get("dev") == e["ifname"] and route.get("gateway") == e["gateway"]:
+        return []
+    want = f"{e['gateway']} dev {e['ifname']}" if e["gateway"] else f"dev {e['ifname']} (connected)"
+    return [
+        f"{case.where}: traffic to {e['service']} server {e['dst']} leaves via "
+        f"{route.get('gateway', 'no gateway')} dev {route.get('dev', '?')}, expected {want}"
+    ]
+
+
 def reachable(case: Case, res: ProbeResult, what: str) -> list[str]:
     if res.ok:
         return []

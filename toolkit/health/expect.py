@@ -353,6 +353,48 @@ def plane_routes(fabric: Fabric, present: Present) -> list[Case]:
     return out
 
 
+def site_service_routes(fabric: Fabric, present: Present) -> list[Case]:
+    """Every server resolves each site NTP and DNS server (``ip route get``, the kernel choosing the
+    source, as chronyd and the resolver do) the way the design proves it reaches it (REACH006): on
+    its OS management port's own subnet, directly; else through the data port and gateway its
+    main table routes the address to."""
+    from toolkit.design.reachability import host_tables, ip_int, prefix, within
+
+    site = fabric.site
+    services = [("NTP", a) for a in site.ntp] + [("DNS", a) for a in site.dns]
+    if not services:
+        return []
+    tables = host_tables(fabric)
+    out = []
+    for dev in _servers(fabric, present):
+        mgmt = None
+        if dev.mgmt_address and dev.mgmt_port and not dev.mgmt_inband and _has_port(dev, dev.mgmt_port):
+            mgmt = (prefix(dev.mgmt_address), os_ifname(dev, dev.port(dev.mgmt_port)))
+        for what, addr in services:
+            dst = ip_int(addr)
+            if mgmt is not None and within(dst, mgmt[0]):
+                ifname, gateway = mgmt[1], None
+            else:
+                hit = tables[dev.name].lookup(None, dst)
+                if hit is None:
+                    continue  # REACH006 reports it: validate refuses such a Fabric
+                port = dev.port(hit[1].port)
+                ifname, gateway = os_ifname(dev, port), hit[1].via
+            out.append(
+                Case(
+                    dev.name,
+                    f"{what} {addr}",
+                    {"service": what, "dst": addr, "ifname": ifname, "gateway": gateway},
+                    probes=(Probe("route", (addr, "")),),
+                )
+            )
+    return out
+
+
+def _has_port(dev: Device, name: str) -> bool:
+    return any(p.name == name for p in dev.ports)
+
+
 def plane_route_probes(fabric: Fabric, present: Present) -> list[Case]:
     """The ``plane_routes`` with a destination to resolve (not ``default``)."""
     return [c for c in plane_routes(fabric, present) if c.probes]
@@ -728,6 +770,7 @@ BUILDERS: dict[str, Builder] = {
     "mtu_paths": mtu_paths,
     "plane_routes": plane_routes,
     "plane_route_probes": plane_route_probes,
+    "site_service_routes": site_service_routes,
     "designed_addresses": designed_addresses,
     "hostnames": hostnames,
     "frr_hostnames": frr_hostnames,

@@ -218,7 +218,8 @@ def probe_script(probes: list[Probe]) -> tuple[str, dict[str, list[Probe]]]:
             key = f"p{i}"
             keys[key] = [p]
             dst, src = p.args
-            lines.append(f"p {key} ip -j route get {shlex.quote(dst)} from {shlex.quote(src)} &")
+            frm = f" from {shlex.quote(src)}" if src else ""  # no source: the kernel picks it
+            lines.append(f"p {key} ip -j route get {shlex.quote(dst)}{frm} &")
         elif p.kind == "arp":
             arp.setdefault(p.args[0], []).append(p)
     if arp:

@@ -1,6 +1,7 @@
 """Per-NIC routing on compute NICs: ``ip rule from <addr>`` selects a table whose route leaves
 through the NIC's gateway, and the kernel really resolves traffic from the NIC that way; and every
-route of every plane (storage, business too) is in place and really used."""
+route of every plane (storage, business too) is in place and really used; and every server
+resolves the site's NTP and DNS servers the way the design proves it reaches them (REACH006)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,13 @@ def test_plane_route_get(case: Case, facts: Facts) -> None:
         fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
     routes = json.loads(res.output or "[]")
     fail_on(evaluate.plane_route_get(case, routes[0] if routes else {}))
+
+
+@pytest.mark.cases("site_service_routes")
+def test_site_service_route(case: Case, facts: Facts) -> None:
+    e = case.expect
+    res = facts.probe(case.device, case.probes[0])
+    if not res.ok:
+        fail_on([f"{case.where}: ip route get {e['dst']} ({e['service']} server) failed: {res.brief()}"])
+    routes = json.loads(res.output or "[]")
+    fail_on(evaluate.site_service_route(case, routes[0] if routes else {}))
