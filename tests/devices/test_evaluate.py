@@ -222,6 +222,7 @@ def test_site_service_routes_follow_the_design_proof() -> None:
         dev = mini.devices[c.device]
         assert c.expect["ifname"] == dev.port(dev.mgmt_port).ifname and c.expect["gateway"] is None, c.where
         assert c.probes[0].args == (c.expect["dst"], "")
+        assert c.probes[1].args == (dev.mgmt_address.split("/")[0], c.expect["dst"], "56", "retry")
     pod = example_fabric("superpod-1su")
     c = expect.cases("site_service_routes", pod)[0]
     dev = pod.devices[c.device]

@@ -91,3 +91,37 @@ def test_long_names_are_shortened():
     assert len(ns) <= 40 and ns.startswith("aidc-")
     assert ns == namespace_name("a-very-long-cluster-name", "gpu-server-rack-017-node-12")
     assert ns != namespace_name("a-very-long-cluster-name", "gpu-server-rack-017-node-13")
+
+
+
+def test_site_services_answer_on_the_oob_bridge_or_behind_the_border(write_spec):
+    """lab-mini keeps NTP/DNS/syslog in the OOB block: the OOB bridge holds them (with the OOB
+    prefix length); with the services outside the fabric and a border, every external router's
+    loopback holds them (reached through the default route it announces)."""
+    import copy
+
+    from tests.conftest import example_data
+    from toolkit.design import design
+    from toolkit.spec import load
+
+    data = copy.deepcopy(example_data("lab-mini"))
+    fab = design(load(write_spec(data)).spec)
+    topo = lab_topology(fab)
+    plen = fab.site.oob_prefix.split("/")[1]
+    assert topo.site_services == [f"{a}/{plen}" for a in (*fab.site.ntp, *fab.site.dns, *fab.site.syslog)]
+    assert topo.externals == []
+
+    data["site"].update(ntp=["198.51.100.10"], dns=["198.51.100.11"])  # syslog stays in the OOB block
+    data["networks"]["border"] = {
+        "leaves": ["fe-leaf01", "fe-leaf02"],
+        "routers": [{"name": "up1", "asn": 64900, "links": "10.249.0.0/29", "vrfs": ["default"]},
+                    {"name": "up2", "asn": 64901, "links": "10.249.0.8/29", "vrfs": ["default"]}],
+    }
+    for t in data["tenants"]:  # the border leaves' tenants keep no VRF session on frr: none asked
+        t.pop("export", None)
+    res = load(write_spec(data))
+    assert res.spec is not None, res.findings
+    topo = lab_topology(design(res.spec, platform="frr"))
+    assert topo.site_services == [f"{data['site']['syslog'][0]}/{plen}"]
+    assert [(x.device, x.services) for x in topo.externals] == [
+        ("up1", ["198.51.100.10", "198.51.100.11"]), ("up2", ["198.51.100.10", "198.51.100.11"])]

@@ -357,7 +357,8 @@ def site_service_routes(fabric: Fabric, present: Present) -> list[Case]:
     """Every server resolves each site NTP and DNS server (``ip route get``, the kernel choosing the
     source, as chronyd and the resolver do) the way the design proves it reaches it (REACH006): on
     its OS management port's own subnet, directly; else through the data port and gateway its
-    main table routes the address to."""
+    main table routes the address to — and the address answers a ping from that port's address
+    (the twin holds the site's service addresses: ``toolkit.lab.topology``)."""
     from toolkit.design.reachability import host_tables, ip_int, prefix, within
 
     site = fabric.site
@@ -365,6 +366,14 @@ def site_service_routes(fabric: Fabric, present: Present) -> list[Case]:
     if not services:
         return []
     tables = host_tables(fabric)
+    owner = {ip: host for host, t in tables.items() for ip in t.addresses}
+    border = fabric.border.leaves if fabric.border is not None else []
+
+    def answerer(dst: int) -> bool:
+        """Whoever holds ``dst`` is in the target: a server of the fabric, else (outside) a border leaf."""
+        host = owner.get(dst)
+        return _has(present, host) if host is not None else any(_has(present, b) for b in border)
+
     out = []
     for dev in _servers(fabric, present):
         mgmt = None
@@ -373,19 +382,22 @@ def site_service_routes(fabric: Fabric, present: Present) -> list[Case]:
         for what, addr in services:
             dst = ip_int(addr)
             if mgmt is not None and within(dst, mgmt[0]):
-                ifname, gateway = mgmt[1], None
+                ifname, gateway, src = mgmt[1], None, ip_of(dev.mgmt_address)
             else:
                 hit = tables[dev.name].lookup(None, dst)
                 if hit is None:
                     continue  # REACH006 reports it: validate refuses such a Fabric
                 port = dev.port(hit[1].port)
-                ifname, gateway = os_ifname(dev, port), hit[1].via
+                ifname, gateway, src = os_ifname(dev, port), hit[1].via, ip_of(port.address)
+            probes = [Probe("route", (addr, ""))]
+            if gateway is None or answerer(dst):  # a slice of the fabric may lack the way there
+                probes.append(Probe("ping", (src, addr, "56", "retry")))
             out.append(
                 Case(
                     dev.name,
                     f"{what} {addr}",
-                    {"service": what, "dst": addr, "ifname": ifname, "gateway": gateway},
-                    probes=(Probe("route", (addr, "")),),
+                    {"service": what, "dst": addr, "ifname": ifname, "gateway": gateway, "src": src},
+                    probes=tuple(probes),
                 )
             )
     return out

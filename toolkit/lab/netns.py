@@ -188,6 +188,7 @@ def create_network(st: LabState) -> None:
     ]
     for port in [topo.controller_peer, *(n.oob_ifname for n in topo.nodes)]:
         oob.append(f"link set {port} master {topo.oob_bridge} up\n")
+    oob += [f"addr add {a} dev {topo.oob_bridge}\n" for a in topo.site_services]  # site NTP/DNS stand-ins
     jobs: list[tuple[list[str], str | None]] = [(["ip", "-n", topo.oob_namespace, "-batch", "-"], "".join(oob))]
     for n in topo.nodes:
         cmds = [
@@ -199,6 +200,7 @@ def create_network(st: LabState) -> None:
         jobs.append((["ip", "-n", n.namespace, "-batch", "-"], "".join(cmds)))
     for x in topo.externals:
         cmds = ["link set lo up\n", f"addr add {x.probe}/32 dev lo\n"]
+        cmds += [f"addr add {a}/32 dev lo\n" for a in x.services]  # site services outside the fabric
         for xl in x.links:
             cmds += [f"link set {xl.ifname} up\n", f"addr add {xl.address} dev {xl.ifname}\n"]
         jobs.append((["ip", "-n", x.namespace, "-batch", "-"], "".join(cmds)))

@@ -16,7 +16,11 @@
   border leaf's port, the router end ``up<N>`` with the router's address of that link;
 - one veth from the OOB namespace to the root namespace carrying
   ``fabric.site.controller_address`` (with the OOB prefix length): aidc reaches every device from
-  there.
+  there;
+- the site's NTP, DNS and syslog servers as addresses that answer: those inside the OOB prefix on
+  the OOB bridge (``site_services``), the others on every external router's loopback
+  (``LabExternal.services``, reached through the border's default route). A stand-in: the
+  addresses answer ICMP, no NTP or DNS daemon runs behind them.
 """
 
 from __future__ import annotations
@@ -104,6 +108,8 @@ class LabExternal(_M):
     router_id: str
     probe: str
     links: list[LabExternalLink]
+    services: list[str] = []
+    """Site NTP/DNS/syslog addresses outside the fabric, held on the loopback (/32)."""
 
 
 class LabTopology(_M):
@@ -124,6 +130,8 @@ class LabTopology(_M):
     in the OOB namespace) so the device's configuration applies, but they have no carrier."""
     externals: list[LabExternal] = []
     """The upstream routers of the border (``lab.external``)."""
+    site_services: list[str] = []
+    """Site NTP/DNS/syslog addresses inside the OOB prefix (with its length), held by the OOB bridge."""
 
     def node(self, device: str) -> LabNode:
         for n in self.nodes:
@@ -324,6 +332,21 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
     if len(set([*(n.namespace for n in nodes), *(x.namespace for x in externals)])) != len(nodes) + len(externals):
         raise LabTopologyError("an external router maps to the namespace of a device")
     lid = lab_id(cluster)
+    site = fabric.site
+    on_oob: list[str] = []
+    outside: list[str] = []
+    for addr in dict.fromkeys([*site.ntp, *site.dns, *site.syslog]):
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            continue  # a name, not an address: resolved outside the twin
+        if ip in oob_net:
+            if str(ip) not in seen_ips:  # never a device's address (validate says so)
+                on_oob.append(f"{ip}/{oob_net.prefixlen}")
+        else:
+            outside.append(str(ip))
+    for x in externals:
+        x.services = [a for a in outside if a != x.probe]
     return LabTopology(
         cluster=cluster,
         scope=scope,
@@ -339,6 +362,7 @@ def lab_topology(fabric: Fabric, scope: str | None = None) -> LabTopology:
         links=links,
         stubs=stubs,
         externals=externals,
+        site_services=on_oob,
     )
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from toolkit.health import evaluate
-from toolkit.health.checks import fail_on
+from toolkit.health.checks import fail_on, not_applicable
 from toolkit.health.facts import Facts
 from toolkit.health.model import Case
 
@@ -59,3 +59,12 @@ def test_site_service_route(case: Case, facts: Facts) -> None:
         fail_on([f"{case.where}: ip route get {e['dst']} ({e['service']} server) failed: {res.brief()}"])
     routes = json.loads(res.output or "[]")
     fail_on(evaluate.site_service_route(case, routes[0] if routes else {}))
+
+
+@pytest.mark.cases("site_service_routes")
+def test_site_service_reached(case: Case, facts: Facts) -> None:
+    e = case.expect
+    if len(case.probes) < 2:
+        not_applicable(f"the way to {e['service']} server {e['dst']} is not part of this target")
+    res = facts.probe(case.device, case.probes[1])
+    fail_on(evaluate.reachable(case, res, f"ping from {e['src']} to {e['service']} server {e['dst']}"))
