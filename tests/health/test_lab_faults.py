@@ -283,13 +283,14 @@ def test_routed_host_port_in_a_tenant_bridge_caught_by_tenant_checks(health_lab:
     tenant = next(t for t in f.tenants if t.leaves and t.members)
     leaf = f.devices[tenant.leaves[0]]
     port = next(p for p in leaf.ports if p.vni is None and p.address and f.devices[p.peer_device or ""].is_server)
-    lab.sh(leaf.name, f"ip link set {port.ifname} master br{tenant.vni}")
+    vni = next(n.vni for n in tenant.networks if leaf.name in n.leaves)
+    lab.sh(leaf.name, f"ip link set {port.ifname} master br{vni}")
     try:
         report = lab.check(["tenants"], label="fault: routed host port in a tenant bridge")
         caught(
             report,
             "tenants",
-            f"{leaf.name} {port.name}: in bridge br{tenant.vni} with VNI {tenant.vni} (tenant {tenant.name})",
+            f"{leaf.name} {port.name}: in bridge br{vni} with VNI {vni} (tenant {tenant.name})",
             f"expected in no bridge (a routed port to {port.peer_device})",
         )
         assert {r.device for r in report.failures("tenants")} <= {leaf.name} | {m.server for m in tenant.members}
