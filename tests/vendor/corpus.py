@@ -37,13 +37,8 @@ def fabric(example: str, platform: str) -> Fabric:
     spec = load(EXAMPLES / example).spec
     assert spec is not None, example
     if platform == "sonic":  # a model without SONiC SKU data gets a stand-in SKU (tests/forced.py)
-        STAND_INS[example] = sonic_stand_ins(spec)
+        sonic_stand_ins(spec)
     return design(spec, platform=None if platform == NATIVE else platform)
-
-
-STAND_INS: dict[str, list[str]] = {}
-"""example -> the switch models given a stand-in SONiC SKU when forced to SONiC (no vendor data:
-``validate --platform sonic`` refuses the example as shipped, SKU001)."""
 
 
 @functools.lru_cache(maxsize=1)

@@ -417,12 +417,16 @@ def kinds(c: Comparison) -> set[str]:
 def check_item(item: Any) -> tuple[bool, list[str]]:
     """For ``make vendor-check``: accepted = AVD takes the structured config and every differing
     line is of a kind the test justifies (test_eos_avd.KNOWN)."""
+    reasons = verdict(compare(item.files["startup-config"]))
+    return not reasons, reasons
+
+
+def verdict(c: Comparison) -> list[str]:
+    """Why a comparison is not accepted (empty: accepted)."""
     from test_eos_avd import KNOWN
 
-    c = compare(item.files["startup-config"])
     unknown = sorted(k for k in kinds(c) if k not in KNOWN)
-    reasons = c.violations + [f"unmapped: {u}" for u in c.unmapped if _generic((), u) not in KNOWN_UNMAPPED] + unknown
-    return not reasons, reasons
+    return c.violations + [f"unmapped: {u}" for u in c.unmapped if _generic((), u) not in KNOWN_UNMAPPED] + unknown
 
 
 KNOWN_UNMAPPED = {

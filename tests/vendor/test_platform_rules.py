@@ -14,6 +14,8 @@ from toolkit.spec import load
 from toolkit.spec.models import ClusterSpec, UplinkCages
 
 ROOT = Path(__file__).resolve().parents[2]
+# every bundled example (cluster-100k too: validate without designing is quick)
+EXAMPLES = sorted(p.name for p in (ROOT / "inventory" / "examples").iterdir() if p.is_dir())
 
 
 def _spec() -> ClusterSpec:
@@ -30,7 +32,8 @@ def _codes(spec: ClusterSpec, platform: str | None = None) -> dict[str, list[str
 
 
 def test_examples_have_no_platform_data_findings() -> None:
-    for ex in ("lab-mini", "superpod-1su", "cluster-16k", "superpod-ib-4su"):
+    assert {"l3ls-evpn", "superpod-1su"} <= set(EXAMPLES), EXAMPLES
+    for ex in EXAMPLES:
         spec = load(ROOT / "inventory" / "examples" / ex).spec
         assert spec is not None
         codes = _codes(spec)
@@ -39,12 +42,13 @@ def test_examples_have_no_platform_data_findings() -> None:
 
 def test_examples_forced_to_sonic_have_sku_data() -> None:
     """``--platform sonic`` renders every Ethernet switch for SONiC: each model needs SKU data;
-    cluster-16k's generic OOB chassis (an EOS model) has none, and validate says so."""
-    for ex in ("lab-mini", "superpod-1su", "cluster-16k", "superpod-ib-4su"):
+    cluster-16k's and cluster-100k's generic OOB chassis (an EOS model) has none, and validate says so."""
+    assert {"l3ls-evpn", "superpod-1su"} <= set(EXAMPLES), EXAMPLES
+    for ex in EXAMPLES:
         spec = load(ROOT / "inventory" / "examples" / ex).spec
         assert spec is not None
         codes = _codes(spec, "sonic")
-        if ex == "cluster-16k":
+        if ex in ("cluster-16k", "cluster-100k"):
             assert codes.keys() & {"SKU001", "SKU002"} == {"SKU001"}, codes
             assert len(codes["SKU001"]) == 1 and codes["SKU001"][0].startswith("catalog.switches.oob-chassis:")
             assert "platform eos, rendered with --platform sonic" in codes["SKU001"][0]

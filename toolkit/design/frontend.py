@@ -28,10 +28,10 @@ from toolkit.design.addressing import Pool
 from toolkit.design.border import reserved
 from toolkit.design.compute import network_racks, spread, su_network_rack
 from toolkit.design.context import Ctx, DesignError, RackInfo, peer_session
-from toolkit.design.model import Device, Port, put
+from toolkit.design.model import Device, Plane, Port, put
 from toolkit.design.naming import frontend_leaf_name, frontend_spine_name
 from toolkit.design.segments import SEGMENT_POOL, segments_on
-from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
+from toolkit.design.switches import front_ports, logical, reserve_uplinks, tier_switch, uplink
 from toolkit.spec.models import ClusterSpec, FrontendNetwork
 
 EVPN = ["ipv4-unicast", "l2vpn-evpn"]
@@ -79,7 +79,7 @@ def build_frontends(ctx: Ctx) -> None:
 
 
 def _build_plane(
-    ctx: Ctx, plane: str, net: FrontendNetwork, attach: set[str], host_pools: dict[str, Pool], segments: bool = False
+    ctx: Ctx, plane: Plane, net: FrontendNetwork, attach: set[str], host_pools: dict[str, Pool], segments: bool = False
 ) -> None:
     lo_all = Pool(plane, "loopbacks", net.addressing.loopbacks)
     lo_leaf = ctx.subpool(lo_all, "leaf loopbacks", (0, 1), (1, 2))
@@ -93,17 +93,8 @@ def _build_plane(
 
     spines = []
     for j in range(n_spines):
-        sp = make_switch(
-            ctx,
-            name=frontend_spine_name(plane, j),
-            role=spine_role,
-            plane=plane,  # type: ignore[arg-type]
-            model_name=net.spine.model,
-            breakout=net.spine.breakout,
-            rack=spread(spine_racks, j, n_spines),
-            index=j,
-            mtu=net.mtu,
-        )
+        spine_rack = spread(spine_racks, j, n_spines)
+        sp = tier_switch(ctx, plane, net.mtu, net.spine, spine_role, frontend_spine_name(plane, j), spine_rack, j)
         put(sp, asn=net.asn.spine, loopback=lo_spine.at(j) + "/32")
         spines.append(sp)
 
@@ -125,19 +116,12 @@ def _build_plane(
     for grp in range(n_groups):
         racks = eligible[grp * net.racks_per_group : (grp + 1) * net.racks_per_group]
         leaves = []
+        leaf_rack = _leaf_rack(ctx, racks[0])
         for i in range(net.leaves_per_group):
             g = grp * net.leaves_per_group + i
-            lf = make_switch(
-                ctx,
-                name=frontend_leaf_name(plane, g),
-                role=leaf_role,
-                plane=plane,  # type: ignore[arg-type]
-                model_name=net.leaf.model,
-                breakout=net.leaf.breakout,
-                rack=_leaf_rack(ctx, racks[0]),
-                index=g,
-                mtu=net.mtu,
-                uplink_breakout=net.leaf.uplink_breakout,
+            name = frontend_leaf_name(plane, g)
+            lf = tier_switch(
+                ctx, plane, net.mtu, net.leaf, leaf_role, name, leaf_rack, g, uplink_breakout=net.leaf.uplink_breakout
             )
             put(lf, asn=net.asn.leaf_base + g, loopback=lo_leaf.at(g) + "/32")
             reserve_uplinks(ctx, lf, n_spines, lps)
@@ -153,8 +137,8 @@ def _build_plane(
                     off = ((g * n_spines + j) * lps + k) * 2
                     put(lp, role="uplink", unnumbered=unnumbered, address=p2p.at(off) + "/31")
                     put(spp, role="downlink", unnumbered=unnumbered, address=p2p.at(off + 1) + "/31")
-                    ctx.connect(lf, lp, sp, spp, "leaf-spine", plane)  # type: ignore[arg-type]
-                    peer_session(lf, lp, sp, spp, plane, EVPN, unnumbered)  # type: ignore[arg-type]
+                    ctx.connect(lf, lp, sp, spp, "leaf-spine", plane)
+                    peer_session(lf, lp, sp, spp, plane, EVPN, unnumbered)
             leaves.append(lf)
 
         capacity = front_ports(ctx, leaves[0])
@@ -195,7 +179,7 @@ def _build_plane(
                         else:
                             put(sport, tenant=tenant)
                             put(lp, tenant=tenant)
-                        ctx.connect(srv, sport, lf, lp, "server-leaf", plane)  # type: ignore[arg-type]
+                        ctx.connect(srv, sport, lf, lp, "server-leaf", plane)
                 slot += 1
 
 

@@ -25,10 +25,11 @@ import os
 import shlex
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from toolkit.design.model import Fabric
+from toolkit.design.model import CephCluster, Fabric
 from toolkit.health.model import Case, HealthError
 from toolkit.session import Sessions
 
@@ -44,12 +45,18 @@ def _has(present: Present, *names: str) -> bool:
 # ------------------------------------------------------------------------------------- cases
 
 
-def ceph_clusters(fabric: Fabric, present: Present) -> list[Case]:
-    out = []
+def _reachable_clusters(fabric: Fabric, present: Present) -> Iterator[tuple[CephCluster, str]]:
+    """Each Ceph cluster with a monitor in the target, and its first such monitor (the one the
+    checks ask); a cluster without one cannot be asked."""
     for c in fabric.ceph:
         mon = next((m for m in c.mons if _has(present, m)), None)
-        if mon is None:
-            continue
+        if mon is not None:
+            yield c, mon
+
+
+def ceph_clusters(fabric: Fabric, present: Present) -> list[Case]:
+    out = []
+    for c, mon in _reachable_clusters(fabric, present):
         pools = [p.model_dump() for p in c.pools]
         out.append(
             Case(device=mon, suffix=f"ceph:{c.name}", expect={"cluster": c.name, "mons": list(c.mons), "pools": pools})
@@ -59,10 +66,7 @@ def ceph_clusters(fabric: Fabric, present: Present) -> list[Case]:
 
 def ceph_osd_hosts(fabric: Fabric, present: Present) -> list[Case]:
     out = []
-    for c in fabric.ceph:
-        mon = next((m for m in c.mons if _has(present, m)), None)
-        if mon is None:
-            continue
+    for c, mon in _reachable_clusters(fabric, present):
         for host in c.osds:
             if not _has(present, host):
                 continue

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from toolkit.health import evaluate
-from toolkit.health.checks import fail_on
-from toolkit.health.facts import Facts
-from toolkit.health.model import Case
+from toolkit.health.checks import fact_check
 
 pytestmark = pytest.mark.layer("bgp")
 
 
-@pytest.mark.cases("bgp_sessions")
-@pytest.mark.facts("bgp")
-def test_bgp_session(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.bgp_session(case, facts.get(case.device, "bgp")))
+test_bgp_session = fact_check("bgp_sessions", evaluate.bgp_session, "bgp")

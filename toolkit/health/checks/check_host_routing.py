@@ -5,46 +5,41 @@ route of every plane (storage, business too) is in place and really used."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from toolkit.health import evaluate
-from toolkit.health.checks import fail_on
+from toolkit.health.checks import fact_check, fail_on
 from toolkit.health.facts import Facts
 from toolkit.health.model import Case
 
 pytestmark = pytest.mark.layer("host-routing")
 
 
-@pytest.mark.cases("host_routes")
-@pytest.mark.facts("rules", "routes")
-def test_policy_route(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.policy_route(case, facts.get(case.device, "rules"), facts.get(case.device, "routes")))
+test_policy_route = fact_check("host_routes", evaluate.policy_route, "rules", "routes")
+
+
+def _route_get(case: Case, facts: Facts) -> dict[str, Any]:
+    """The route the kernel resolved in the case's ``ip -j route get`` probe ({} if none)."""
+    res = facts.probe(case.device, case.probes[0])
+    if not res.ok:
+        e = case.expect
+        fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
+    routes = json.loads(res.output or "[]")
+    return routes[0] if routes else {}
 
 
 @pytest.mark.cases("host_routes")
 def test_route_get(case: Case, facts: Facts) -> None:
-    e = case.expect
     if not case.probes:
         pytest.skip(f"{case.where}: no other compute NIC to resolve a route to")
-    res = facts.probe(case.device, case.probes[0])
-    if not res.ok:
-        fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
-    routes = json.loads(res.output or "[]")
-    fail_on(evaluate.route_get(case, routes[0] if routes else {}))
+    fail_on(evaluate.route_get(case, _route_get(case, facts)))
 
 
-@pytest.mark.cases("plane_routes")
-@pytest.mark.facts("routes")
-def test_plane_route(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.plane_route(case, facts.get(case.device, "routes")))
+test_plane_route = fact_check("plane_routes", evaluate.plane_route, "routes")
 
 
 @pytest.mark.cases("plane_route_probes")
 def test_plane_route_get(case: Case, facts: Facts) -> None:
-    e = case.expect
-    res = facts.probe(case.device, case.probes[0])
-    if not res.ok:
-        fail_on([f"{case.where}: ip route get {e['probe_dst']} from {e['address']} failed: {res.brief()}"])
-    routes = json.loads(res.output or "[]")
-    fail_on(evaluate.plane_route_get(case, routes[0] if routes else {}))
+    fail_on(evaluate.plane_route_get(case, _route_get(case, facts)))

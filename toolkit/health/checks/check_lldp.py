@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from toolkit.health import evaluate
-from toolkit.health.checks import fail_on
-from toolkit.health.facts import Facts
-from toolkit.health.model import Case
+from toolkit.health.checks import fact_check
 
 pytestmark = pytest.mark.layer("lldp")
 
 
-@pytest.mark.cases("lldp_ports")
-@pytest.mark.facts("lldp")
-def test_lldp_neighbor(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.lldp_neighbor(case, facts.get(case.device, "lldp")))
+test_lldp_neighbor = fact_check("lldp_ports", evaluate.lldp_neighbor, "lldp")

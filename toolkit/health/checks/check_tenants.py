@@ -7,23 +7,15 @@ from __future__ import annotations
 import pytest
 
 from toolkit.health import evaluate
-from toolkit.health.checks import fail_on
+from toolkit.health.checks import fact_check, fail_on
 from toolkit.health.facts import Facts
 from toolkit.health.model import Case
 
 pytestmark = pytest.mark.layer("tenants")
 
 
-@pytest.mark.cases("tenant_access_ports")
-@pytest.mark.facts("links")
-def test_access_port_vni(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.access_port_vni(case, facts.get(case.device, "links")))
-
-
-@pytest.mark.cases("routed_host_ports")
-@pytest.mark.facts("links")
-def test_routed_host_port_in_no_bridge(case: Case, facts: Facts) -> None:
-    fail_on(evaluate.routed_port_unbridged(case, facts.get(case.device, "links")))
+test_access_port_vni = fact_check("tenant_access_ports", evaluate.access_port_vni, "links")
+test_routed_host_port_in_no_bridge = fact_check("routed_host_ports", evaluate.routed_port_unbridged, "links")
 
 
 @pytest.mark.cases("tenant_reach")
