@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from toolkit.design.context import Ctx, DesignError, RackInfo
 from toolkit.design.infiniband import ipoib_mtu
-from toolkit.design.model import Device, Port, put
+from toolkit.design.model import Device, Port, fast_new, put
 from toolkit.design.naming import server_name, server_port_name
 from toolkit.spec.models import ClusterSpec, Rack, ServerModel, parse_speed
 
@@ -111,7 +111,8 @@ def _server(
         plane = _PLANE[nic.role]
         for p in range(nic.ports):
             pname = server_port_name(nic.name, p, nic.ports)
-            port = Port(
+            port = fast_new(
+                Port,
                 name=pname,
                 ifname=pname,
                 plane=plane,
@@ -133,7 +134,8 @@ def _server(
     # the OS management path: its OOB port, or in-band (resolved in toolkit.design.oob once the
     # business plane has addresses)
     oob_managed = model.management == "oob" or (model.management == "auto" and os_mgmt is not None)
-    return Device(
+    return fast_new(
+        Device,
         name=name,
         role=server_role(model),
         plane="compute" if any(n.role == "compute" for n in model.nics) else "storage",

@@ -47,7 +47,7 @@ SERVER_ROLES: frozenset[str] = frozenset({"gpu-server", "storage-server", "serve
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -39,7 +39,7 @@ import ipaddress
 from toolkit.design.addressing import Pool
 from toolkit.design.compute import network_racks, su_network_rack
 from toolkit.design.context import Ctx, DesignError
-from toolkit.design.model import Device, Port, put
+from toolkit.design.model import Device, Port, fast_new, put
 from toolkit.design.naming import oob_distribution_name, oob_switch_name, pdu_name
 from toolkit.design.switches import front_ports, logical, make_switch, reserve_uplinks, uplink
 from toolkit.spec.models import OobAggregation, OobNetwork
@@ -133,7 +133,8 @@ def build_oob(ctx: Ctx) -> None:
         high = n - 1 - (0 if grouped else n_up)  # next port from the top (the last ports are the uplinks)
         for i in range(specs[rack.name].pdus):
             pdu = ctx.add(
-                Device(
+                fast_new(
+                    Device,
                     name=pdu_name(rack.name, i),
                     role="pdu",
                     plane="oob",
@@ -146,7 +147,7 @@ def build_oob(ctx: Ctx) -> None:
                     mgmt_port="mgmt",
                 )
             )
-            pdu.ports.append(Port(name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
+            pdu.ports.append(fast_new(Port, name="mgmt", ifname="mgmt", plane="oob", role="bmc", speed=1, mtu=1500))
             low = _attach(ctx, pool, pdu, "mgmt", osw, low, oob.rack_block, base, plen, gw)
         servers = [d for d in members if d.is_server]
         switches = sorted((d for d in members if d.is_switch), key=lambda d: served.get(d.name, -1))

@@ -12,7 +12,7 @@ the spec; rules RACK001/RACK002 report a rack over budget, naming its devices.
 from __future__ import annotations
 
 from toolkit.design.context import Ctx
-from toolkit.design.model import Device, RackPlan, RackSlot, put
+from toolkit.design.model import Device, RackPlan, RackSlot, fast_new, put
 
 
 def device_units(ctx: Ctx, dev: Device) -> int:
@@ -41,7 +41,7 @@ def place_racks(ctx: Ctx) -> list[RackPlan]:
             put(d, units=device_units(ctx, d))
             if d.is_server and d.units:
                 put(d, rack_u=low)
-                slots.append(RackSlot(u=low, units=d.units, device=d.name))
+                slots.append(fast_new(RackSlot, u=low, units=d.units, device=d.name))
                 low += d.units
         top = rack.units + 1
         switches = [d for d in devs if d.role == "oob"] + [d for d in devs if d.is_switch and d.role != "oob"]
@@ -49,7 +49,7 @@ def place_racks(ctx: Ctx) -> list[RackPlan]:
             if d.units:
                 top -= d.units
                 put(d, rack_u=top)
-                slots.append(RackSlot(u=top, units=d.units, device=d.name))
+                slots.append(fast_new(RackSlot, u=top, units=d.units, device=d.name))
         slots.sort(key=lambda s: (s.u, s.device))
         plans.append(
             RackPlan(

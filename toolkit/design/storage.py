@@ -56,6 +56,7 @@ from toolkit.design.model import (
     MinioCluster,
     MinioPool,
     MinioSet,
+    fast_new,
     put,
 )
 from toolkit.spec.models import CephPoolSpec, CephSpec
@@ -316,7 +317,9 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
             for dev in osds[h]:
                 for _ in range(c.osds_per_device):
                     osd_list.append(
-                        CephOsd(id=len(osd_list), host=h, device=dev, device_class=c.device_class, rack=racks[h])
+                        fast_new(
+                            CephOsd, id=len(osd_list), host=h, device=dev, device_class=c.device_class, rack=racks[h]
+                        )
                     )
         hosts = list(dict.fromkeys([*mon_hosts, *mgrs, *c.osd_hosts, *c.rgws, *c.mdss]))
         leaves = host_leaves(ctx, hosts)

@@ -122,7 +122,8 @@ def make_switch(
         or ctx.spec.site.os_versions.get(platform)
         or (plat.os_versions[-1] if plat.os_versions else None)
     )
-    dev = Device(
+    dev = fast_new(
+        Device,
         name=name,
         role=role,
         plane=plane,
@@ -144,7 +145,7 @@ def make_switch(
     )
     if model.mgmt_port:
         mgmt = plat.mgmt_port
-        dev.ports.append(Port(name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
+        dev.ports.append(fast_new(Port, name=mgmt, ifname="eth0", plane="oob", role="mgmt", speed=1, mtu=1500))
         put(dev, mgmt_port=mgmt)
     namer = plat.port_namer
     if platform == "sonic":  # named by the SKU: real port names, mixed port types

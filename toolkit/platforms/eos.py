@@ -8,8 +8,10 @@ MTU to 9214); ``maximum-paths`` / ``ecmp`` accept 1-600 (Arista AVD's schema of 
 hardware's group size is per model: ``catalog.switches.<model>.max_ecmp``, by default 32 — the
 ``ecmp`` default is the platform maximum that ``show bgp instance`` reports as "Maximum ECMP", 32
 on the switch of the EOS note "BGP maximum-paths x ecmp y" (kevin-wang-xin.medium.com, 2020), and
-the 7050 series datasheets give 32-way ECMP; a model whose datasheet says more sets its own figure,
-e.g. ``max_ecmp: 128``); one ``ip virtual-router mac-address`` per switch; the design's
+the first 7050 series (7050S) datasheet gives "32-way ECMP"; a model whose datasheet says more
+sets its own figure, e.g. ``max_ecmp: 128`` for the 7050X series ("up to 128-way ECMP routing")
+— the CLI's 600 is never a hardware figure; ECMP001 warns when a switch has more equal-cost
+uplinks than its model installs); one ``ip virtual-router mac-address`` per switch; the design's
 route distinguishers / targets ``<router-id>:<VNI>`` / ``<VNI>:<VNI>`` need the VNI in 16 bits.
 BGP sessions are rendered numbered (the /31 of every fabric link): EOS' RFC 5549 interface
 peering is not used, so the design makes every session with an EOS end numbered.

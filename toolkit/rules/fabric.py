@@ -57,6 +57,7 @@ def fabric_findings(spec: ClusterSpec, fabric: Fabric) -> list[Finding]:
             ]
     finally:
         if was_enabled:
+            gc.freeze()  # as after the design (toolkit.design._without_gc): the indexes are young
             gc.enable()
     return out
 

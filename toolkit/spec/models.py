@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import os
 import re
 import zoneinfo
 from functools import cache
@@ -79,7 +80,50 @@ def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@cache
+def _tzdata_zones() -> frozenset[str]:
+    try:
+        from importlib import resources
+
+        return frozenset(resources.files("tzdata").joinpath("zones").read_text().split())
+    except (ImportError, FileNotFoundError):
+        return frozenset()
+
+
+@cache
+def _is_zone(key: str) -> bool:
+    """``key in zoneinfo.available_timezones()``, looking at this one key only (listing every zone
+    opens some 1,800 files). The same test: a name of the tzdata package's list, or a file below a
+    TZPATH folder, outside ``right/`` and ``posix/``, reached without a symlinked folder (that
+    listing does not follow them), that starts with the TZif magic; never ``posixrules``."""
+    if key == "posixrules":
+        return False
+    if key in _tzdata_zones():
+        return True
+    parts = key.split("/")
+    if any(p in ("", ".", "..") for p in parts) or parts[0] in ("right", "posix"):
+        return False
+    for root in zoneinfo.TZPATH:
+        folder = root
+        for part in parts[:-1]:
+            folder = os.path.join(folder, part)
+            if os.path.islink(folder) or not os.path.isdir(folder):
+                break
+        else:
+            path = os.path.join(folder, parts[-1])
+            try:
+                if not os.path.isdir(path):
+                    with open(path, "rb") as f:
+                        if f.read(4) == b"TZif":
+                            return True
+            except (OSError, ValueError):
+                pass
+    return False
+
+
 def _check_timezone(value: str) -> str:
+    if _is_zone(value):
+        return value
     zones = _timezones()
     if value in zones or (not zones and value == "UTC"):
         return value
