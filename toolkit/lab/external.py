@@ -4,7 +4,8 @@ The router holds the border's probe address on its loopback, peers eBGP (numbere
 with every border leaf port the Fabric cables to it (``LabExternal.links``), announces the
 default route to each (``default-originate``) and the probe /32 (``network``): a border leaf that
 accepts only the default route (the design's default ``accept``) reaches the probe through it,
-so taking the default route away makes the outside unreachable. It is a stand-in for a router
+so taking the default route away makes the outside unreachable (graceful restart off, so the
+leaves do not keep it as a stale path). It is a stand-in for a router
 that is not part of the fabric: aidc never applies configuration to it, the lab writes it once.
 """
 
@@ -25,6 +26,9 @@ def external_frr_conf(x: LabExternal, profile: str) -> str:
         f" bgp router-id {x.router_id}",
         " no bgp ebgp-requires-policy",
         " no bgp default ipv4-unicast",
+        # a stand-in upstream: without graceful restart a withdrawn default leaves the border
+        # leaves at once (as a GR helper they kept it stale for minutes after a session reset)
+        " bgp graceful-restart-disable",
     ]
     for xl in x.links:
         lines += [
