@@ -23,6 +23,7 @@ def test_wheel_contains_and_finds_data(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "toolkit/_data/inventory/examples/lab-mini/cluster.yml" in names
     assert any(n.startswith("toolkit/_data/templates/") for n in names)
+    assert {"toolkit/platforms/frr.yml", "toolkit/platforms/sonic.yml"} <= set(names)  # the platforms' data
     assert any(n.startswith("toolkit/_data/playbooks/") for n in names) or not (ROOT / "playbooks").glob("*.yml")
 
     site = tmp_path / "site"
@@ -30,7 +31,8 @@ def test_wheel_contains_and_finds_data(tmp_path: Path) -> None:
     code = (
         "import toolkit, toolkit.resources as r;"
         "print(toolkit.__file__); print(r.templates_dir()); print(r.examples_dir());"
-        "from toolkit.spec import load; print(load(r.examples_dir() / 'lab-mini').spec.cluster.name)"
+        "from toolkit.spec import load; print(load(r.examples_dir() / 'lab-mini').spec.cluster.name);"
+        "from toolkit import platforms; print(','.join(platforms.names()))"
     )
     env = dict(os.environ, PYTHONPATH=str(site))
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
@@ -40,6 +42,7 @@ def test_wheel_contains_and_finds_data(tmp_path: Path) -> None:
     assert lines[0].startswith(str(site)), "imported the checkout, not the wheel"
     assert lines[1].startswith(str(site)) and lines[2].startswith(str(site))
     assert lines[3] == "lab-mini"
+    assert lines[4] == "cumulus,eos,frr,infiniband,sonic"
 
 
 def test_building_leaves_the_source_tree_as_it_was(tmp_path: Path) -> None:

@@ -96,3 +96,51 @@ def test_validate_and_render_import_no_driver_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_data_file_is_a_platform(tmp_path) -> None:
+    """A platform is its data file: fields checked against Platform / Limits / Hooks, lists read as
+    the tuples / frozensets the model holds, code named by import path."""
+    (tmp_path / "mynos.yml").write_text(
+        "title: My NOS\nkind: ethernet\nport_namer: toolkit.platforms:linux_port_name\nmgmt_port: em0\n"
+        "limits: {mtu: [256, 9216], vlan: [1, 4094], vlan_reserved: [[4000, 4094]], vrf_name: null}\n"
+        "hooks: {renderer: toolkit.render.platforms.frr:render_device}\n"
+        "os_versions: ['24.2']\ncapabilities: [evpn, lldp]\n"
+    )
+    p = platforms.load_platform(tmp_path / "mynos.yml")
+    assert (p.name, p.mgmt_port, p.port_name(2, 1, 2, 800)) == ("mynos", "em0", "swp2s1")
+    assert p.limits == platforms.Limits(mtu=(256, 9216), vlan=(1, 4094), vlan_reserved=((4000, 4094),), vrf_name=None)
+    assert p.os_versions == ("24.2",) and p.capabilities == frozenset({"evpn", "lldp"})
+    assert p.hooks == platforms.Hooks(renderer="toolkit.render.platforms.frr:render_device")
+    assert p.mgmt_vrf == "mgmt" and p.skus == {}  # the model's defaults
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"mtu_kind": "l2"}, r"mtu_kind: 'l2' is not one of 'interface', 'ip'"),
+        ({"limits": {"mtu": [256], "vlan": [1, 4094]}}, r"limits.mtu: \[256\] is not a list of 2"),
+        ({"limits": {"mtu": [68, 9216], "vlan": [1, 4094], "max_ecmp": "64"}},
+         r"limits.max_ecmp: '64' is not of type int"),
+        ({"os_versions": [5.1]}, r"os_versions: 5.1 is not of type str"),  # an unquoted 5.10 reads as 5.1
+        ({"unnumbered_bgp": "yes please"}, r"unnumbered_bgp: 'yes please' is not of type bool"),
+        ({"max_ecmp": 64}, r"unknown key\(s\) max_ecmp; known: .*capabilities"),
+        ({"name": "other"}, r"unknown key\(s\) name"),
+        ({"hooks": {"render": "x:y"}}, r"hooks: unknown key\(s\) render; known: driver, facts, renderer"),
+        ({"mgmt_port": None}, r"mgmt_port: None is not of type str"),
+    ],
+)
+def test_a_data_file_with_a_wrong_field_is_refused_naming_it(tmp_path, change, message) -> None:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "toolkit/platforms/frr.yml").read_text())
+    data.update(change)
+    (tmp_path / "frr.yml").write_text(yaml.safe_dump(data))
+    with pytest.raises(TypeError, match=r"^toolkit/platforms/frr.yml: " + message):
+        platforms.load_platform(tmp_path / "frr.yml")
+
+
+def test_a_data_file_missing_a_required_field_is_refused(tmp_path) -> None:
+    (tmp_path / "half.yml").write_text("title: Half\nkind: ethernet\nport_namer: toolkit.platforms:linux_port_name\n")
+    with pytest.raises(TypeError, match=r"toolkit/platforms/half.yml: .*missing .*'mgmt_port', 'limits', and 'hooks'"):
+        platforms.load_platform(tmp_path / "half.yml")

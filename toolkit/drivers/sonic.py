@@ -2,7 +2,7 @@
 (``toolkit.session``: exec channels with exit status, SFTP; identity verified on open).
 
 - identity and version first: ``show version`` must say SONiC, and a release of
-  ``toolkit.platforms.sonic`` (``os_versions``); anything else is refused before a change;
+  ``toolkit/platforms/sonic.yml`` (``os_versions``); anything else is refused before a change;
 - running state: ``show runningconfiguration all`` (CONFIG_DB, canonical JSON) and the FRR
   running config of the ``bgp`` container (``vtysh -c 'show running-config'``, split-unified
   mode: FRR is configured through vtysh, not from CONFIG_DB);

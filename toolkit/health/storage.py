@@ -369,7 +369,7 @@ def pools(
         rule = rule_names.get(got.get("crush_rule"))
         if rule != want["crush_rule"]:
             out.append(f"{case.device}: pool {name} uses CRUSH rule {rule}, designed {want['crush_rule']}")
-        if want["type"] == "erasure":
+        if want["type"] == "erasure" and kind == "erasure":  # a replicated pool has no profile to compare
             prof = profiles.get(got.get("erasure_code_profile", ""), {})
             for key, val in (("k", want["k"]), ("m", want["m"]), ("crush-failure-domain", want["failure_domain"])):
                 if str(prof.get(key)) != str(val):

@@ -98,6 +98,10 @@ def previous_spec(spec: Path, against: str, workdir: Path) -> Path:
     top = _git(where, "rev-parse", "--show-toplevel").decode().strip()
     rel = spec.relative_to(top).as_posix()
     _git(where, "rev-parse", "--verify", "--quiet", f"{against}^{{commit}}")
+    try:  # git archive of a path the revision lacks fails with git's own words: say it plainly
+        _git(Path(top), "cat-file", "-e", f"{against}:{rel}")
+    except AgainstError:
+        raise AgainstError(f"{rel} does not exist at revision {against}") from None
     data = _git(Path(top), "archive", "--format=tar", against, "--", rel)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(workdir, filter="data")

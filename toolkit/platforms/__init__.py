@@ -1,12 +1,15 @@
-"""Platform registry: what aidc knows about each network OS, one module per platform.
+"""Platform registry: what aidc knows about each network OS, one data file per platform.
 
-A platform module (``toolkit/platforms/<name>.py``) defines ``PLATFORM = Platform(...)``: data
+A platform is described by ``toolkit/platforms/<name>.yml`` (the file name is its name): data
 (interface naming incl. breakout sub-ports, management port, MTU / VLAN / name limits, BGP
-unnumbered support, ECMP width, OS versions, capabilities) and the hooks that belong to the
-platform (renderer, apply driver, health fact readers) as ``"module:attribute"`` import paths, so
-that ``validate`` / ``design`` / ``render`` never import netmiko or ansible. Modules are found by
-name in this package: adding a platform means adding one module here plus its templates under
-``templates/<name>/`` (see the README).
+unnumbered support, ECMP width, OS versions, capabilities), loaded into :class:`Platform` (the keys
+are its fields and those of :class:`Limits` / :class:`Hooks`; a key that is no field, or a value of
+the wrong type, is refused naming the file). The code that belongs to the platform is named by
+``"module:attribute"`` import path: the port namer (``port_namer``, usually a function in
+``toolkit/platforms/<name>.py``), the SKU table (``skus``) and the hooks (renderer, apply driver,
+health fact readers, imported only when a stage needs them), so that ``validate`` / ``design`` /
+``render`` never import netmiko or ansible. Adding a platform means adding one data file here (plus
+a module for a port namer of its own) and its templates under ``templates/<name>/`` (see the README).
 
 Per switch-model data (SONiC platform + HwSKU, ports with lanes / speeds / breakout modes, NVUE
 release) is attached as :class:`Sku` entries in ``Platform.skus`` (keyed by the vendor model name,
@@ -19,13 +22,19 @@ Public API: :class:`Platform`, :class:`Limits`, :class:`Hooks`, :class:`Sku`, :c
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
-import pkgutil
+import os
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, cast
+from typing import Any, Literal, cast
+
+import yaml
 
 __all__ = [
     "Hooks",
@@ -219,20 +228,78 @@ def load_hook(path: str) -> object:
     return obj
 
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _value(hint: Any, value: Any, key: str) -> Any:
+    """``value`` read from YAML as the field type ``hint`` (lists become tuples / frozensets)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (hint,) = (a for a in args if a is not type(None))
+        return _value(hint, value, key)
+    if origin is Literal:
+        if value not in args:
+            raise ValueError(f"{key}: {value!r} is not one of {', '.join(map(repr, args))}")
+        return value
+    if origin in (tuple, frozenset):
+        if not isinstance(value, list):
+            raise ValueError(f"{key}: {value!r} is not a list")
+        items = args[:1] * len(value) if origin is frozenset or args[-1:] == (...,) else args
+        if len(items) != len(value):
+            raise ValueError(f"{key}: {value!r} is not a list of {len(items)}")
+        return origin(_value(h, v, key) for h, v in zip(items, value, strict=True))
+    if dataclasses.is_dataclass(hint):
+        return _build(cast("type", hint), value, key)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ValueError(f"{key}: {value!r} is not of type {hint.__name__}")
+    return value
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls: type, data: Any, where: str, fixed: Mapping[str, Any] = MappingProxyType({}),
+           resolved: Mapping[str, Any] = MappingProxyType({})) -> Any:
+    """``cls(**data)``, every value of ``data`` checked against its field's type; ``fixed`` fields
+    are not the file's to give, ``resolved`` ones are given already converted."""
+    at = f"{where}: " if where else ""
+    if not isinstance(data, dict):
+        raise ValueError(f"{at}{data!r} is not a mapping")
+    hints = _hints(cls)
+    known = sorted(set(hints).difference(fixed))
+    unknown = sorted(set(data).difference(known))
+    if unknown:
+        raise ValueError(f"{at}unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    kw = {key: _value(hints[key], value, f"{where}.{key}" if where else key) for key, value in data.items()}
+    try:
+        return cls(**fixed, **resolved, **kw)
+    except TypeError as exc:  # a required key missing
+        raise ValueError(f"{at}{exc}") from None
+
+
+def load_platform(path: Path) -> Platform:
+    """The :class:`Platform` the data file ``path`` describes (named after the file); ``port_namer``
+    and ``skus`` are ``"module:attribute"`` import paths of the objects."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    try:
+        code = {key: load_hook(_value(str, data.pop(key), key)) for key in ("port_namer", "skus")
+                if isinstance(data, dict) and key in data}
+        if "skus" in code:
+            code["skus"] = MappingProxyType(cast("dict[str, Sku]", code["skus"]))
+        return cast("Platform", _build(Platform, data, "", fixed={"name": path.stem}, resolved=code))
+    except ValueError as exc:
+        raise TypeError(f"toolkit/platforms/{path.name}: {exc}") from None
+
+
 @functools.cache
 def _registry() -> Mapping[str, Platform]:
-    found: dict[str, Platform] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        mod = importlib.import_module(f"{__name__}.{info.name}")
-        plat = getattr(mod, "PLATFORM", None)
-        if not isinstance(plat, Platform):
-            raise TypeError(f"toolkit/platforms/{info.name}.py defines no PLATFORM = Platform(...)")
-        if plat.name != info.name:
-            raise TypeError(f"toolkit/platforms/{info.name}.py: PLATFORM.name is {plat.name!r}")
-        found[plat.name] = plat
-    return MappingProxyType(found)
+    here = Path(__file__).parent
+    files = sorted(n for n in os.listdir(here) if n.endswith(".yml") and not n.startswith("_"))
+    return MappingProxyType({n.removesuffix(".yml"): load_platform(here / n) for n in files})
 
 
 def names() -> tuple[str, ...]:

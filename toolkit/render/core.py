@@ -110,6 +110,7 @@ def environment(overrides: Iterable[Path] = ()) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        auto_reload=False,  # one render: a template is read once, not stat()ed per device
     )
     env.filters["ip"] = lambda a: a.split("/", 1)[0] if a else a
     env.filters["prefixlen"] = lambda a: int(a.split("/", 1)[1]) if a and "/" in a else 32

@@ -49,7 +49,7 @@ from toolkit.design.addressing import split_address
 from toolkit.design.model import Device, Fabric, Port, QosProfile, RdmaPolicy
 from toolkit.design.nccl import NCCL_CONF_PATH
 from toolkit.render.core import Artifacts, per_fabric
-from toolkit.render.portview import PortBacked, address_parts
+from toolkit.render.portview import PortBacked, address_parts, read_through
 
 __all__ = [
     "MAIN_TABLE",
@@ -92,6 +92,7 @@ _COMPUTE_ONLY = frozenset({"roce.sh", "nccl.env"})
 """Files only servers with compute NICs get."""
 
 
+@read_through
 @dataclass(frozen=True, slots=True)
 class HostInterface(PortBacked):
     """A server port for the templates: every ``Port`` field (``i.mtu``, ``i.table``,

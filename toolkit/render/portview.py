@@ -8,12 +8,16 @@ added to ``Port`` reaches every template at once; a view adds only what the Port
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import operator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from toolkit.design.addressing import split_address
 
 if TYPE_CHECKING:
     from toolkit.design.model import Port
+
+
+B = TypeVar("B", bound="PortBacked")
 
 
 class PortBacked:
@@ -28,6 +32,19 @@ class PortBacked:
         if name == "port" or name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.port, name)
+
+
+def read_through(cls: type[B]) -> type[B]:
+    """Class decorator (outside ``@dataclass``): every ``Port`` field the view does not define
+    itself becomes a read-only property reading ``self.port.<field>`` — the value
+    :meth:`PortBacked.__getattr__` returns, without the failed lookup first (templates read port
+    fields millions of times in a large render)."""
+    from toolkit.design.model import Port
+
+    for name in Port.model_fields:
+        if name not in cls.__dict__:
+            setattr(cls, name, property(operator.attrgetter(f"port.{name}"), doc=f"``port.{name}``"))
+    return cls
 
 
 def address_parts(address: str | None) -> tuple[str | None, int | None, str | None]:

@@ -57,7 +57,7 @@ from toolkit.design.model import (
 from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
-from toolkit.render.portview import PortBacked, address_parts
+from toolkit.render.portview import PortBacked, address_parts, read_through
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -131,6 +131,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
     )
 
 
+@read_through
 @dataclass(frozen=True, slots=True)
 class PortView(PortBacked):
     """A switch port for the templates: every ``Port`` field (``p.mtu``, ``p.ifname``, ...) plus

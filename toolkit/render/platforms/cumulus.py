@@ -11,9 +11,10 @@ Files per switch:
 How the two files are produced, so that they can never disagree: ``templates/cumulus/nvue.j2``
 writes the configuration as NVUE paths, one ``nv set`` path per line (syntax only; every value comes
 from :func:`toolkit.render.platforms._common.device_view` or the view data below). This module reads
-those lines once (:func:`_parse_all`, each line with its ``nv set`` arguments), builds the NVUE
-tree (:func:`_build_tree`), prints the tree as ``startup.yaml`` (:func:`nvue_yaml`) and the lines,
-in template order, as the commands of ``nv-set.sh``
+those lines once (:func:`_parse_all`, each line with its ``nv set`` arguments), prints the NVUE
+tree they describe as ``startup.yaml`` (:func:`nvue_yaml`, from the paths in sorted order; the tree
+itself, :func:`_build_tree`, is built only to name a contradiction) and the lines, in template
+order, as the commands of ``nv-set.sh``
 (``templates/cumulus/nv-set.sh.j2``). A line that contradicts another one fails the render.
 
 Targets the NVUE schema of Cumulus Linux 5.11 - 5.14 (``service lldp state``; 5.15 moved LLDP under
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 import shlex
 from dataclasses import dataclass
@@ -166,7 +168,15 @@ def _tokens(line: str, where: str) -> tuple[list[str], NvueValue | None]:
     return [_unquote(t) if t[0] == '"' else t for t in raw[:i]], _unquote(last) if last[0] == '"' else _bare(last)
 
 
-_Parsed = tuple[tuple[str, ...], NvueValue | None, str]
+_Parsed = tuple[tuple[str, ...], NvueValue | None, str, tuple[str, ...], str, str]
+"""(path, value, ``nv set`` arguments, the path's ``key:`` header lines in startup.yaml, its own
+line there, its sort key): computed once per distinct line (:func:`_parse_line` is cached). The
+sort key is the path's words joined by NUL (a character no word holds): string order of the keys
+is tuple order of the paths, and sorts several times faster."""
+
+
+_PAD = tuple(" " * (4 + 2 * depth) for depth in range(64))
+"""startup.yaml indentation by depth (``- set:`` is the root)."""
 
 
 @functools.lru_cache(maxsize=262144)
@@ -179,8 +189,13 @@ def _parse_line(line: str) -> _Parsed | str:
         return str(exc)
     if not path:
         return "{where}: empty path"
+    if any("\x00" in word for word in path):
+        return "{where}: NUL character in a path"
     key = tuple(path)
-    return key, value, _set_arg(key, value)
+    headers = tuple(f"{_PAD[depth]}{_yaml_scalar(word)}:" for depth, word in enumerate(key[:-1]))
+    pad, last = _PAD[len(key) - 1], _yaml_scalar(key[-1])
+    leaf = f"{pad}{last}: {{}}" if value is None else f"{pad}{last}: {_yaml_value(value)}"
+    return key, value, _set_arg(key, value), headers, leaf, "\x00".join(key)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -188,21 +203,20 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def _parse_all(text: str) -> list[_Parsed]:
-    numbered = _lines(text)
-    plain = [t for _, t in numbered]
-    if len(set(plain)) != len(plain):
-        seen: set[str] = set()
-        for n, t in numbered:
-            if t in seen:
-                raise ValueError(f"line {n}: {t} set twice")
-            seen.add(t)
-    out: list[_Parsed] = []
+    plain = [t for t in map(str.strip, text.splitlines()) if t and t[0] != "#"]
+    parsed = list(map(_parse_line, plain))
+    if len(set(plain)) == len(plain) and not any(type(p) is str for p in parsed):
+        return parsed  # type: ignore[return-value]  # no error message among them
+    numbered = _lines(text)  # a line set twice or malformed: name it by its line number
+    seen: set[str] = set()
     for n, t in numbered:
-        parsed = _parse_line(t)
-        if isinstance(parsed, str):
-            raise ValueError(parsed.replace("{where}", f"line {n}", 1))
-        out.append(parsed)
-    return out
+        if t in seen:
+            raise ValueError(f"line {n}: {t} set twice")
+        seen.add(t)
+        err = _parse_line(t)
+        if isinstance(err, str):
+            raise ValueError(err.replace("{where}", f"line {n}", 1))
+    raise AssertionError("unreachable: an error was seen above")
 
 
 def _build_tree(parsed: list[_Parsed]) -> NvueTree:
@@ -211,7 +225,7 @@ def _build_tree(parsed: list[_Parsed]) -> NvueTree:
     tree: NvueTree = {}
     # the parent node of every path seen so far: lines come grouped, so most parents repeat
     parents: dict[tuple[str, ...], NvueTree] = {(): tree}
-    for path, value, _arg in parsed:
+    for path, value, *_ in parsed:
         head = path[:-1]
         node = parents.get(head)
         if node is None:
@@ -258,30 +272,54 @@ def _yaml_scalar(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _emit(tree: NvueTree, indent: int, out: list[str]) -> None:
-    pad = " " * indent
-    for key in sorted(tree):
-        value = tree[key]
-        k = _yaml_scalar(key)
-        if isinstance(value, dict):
-            if value:
-                out.append(f"{pad}{k}:")
-                _emit(value, indent + 2, out)
-            else:
-                out.append(f"{pad}{k}: {{}}")
-        elif isinstance(value, bool):
-            out.append(f"{pad}{k}: {'on' if value else 'off'}")
-        elif isinstance(value, int):
-            out.append(f"{pad}{k}: {value}")
-        else:
-            out.append(f"{pad}{k}: {_yaml_scalar(value)}")
+def _yaml_value(value: NvueValue) -> str:
+    if value is True or value is False:
+        return "on" if value else "off"
+    if isinstance(value, int):
+        return str(value)
+    return _yaml_scalar(value)
 
 
-def nvue_yaml(tree: NvueTree) -> str:
-    """``tree`` as NVUE prints it (``nv config show -o yaml``): one ``- set:`` item, keys sorted."""
+def nvue_yaml(parsed: list[_Parsed]) -> str:
+    """The NVUE tree of the parsed lines as NVUE prints it (``nv config show -o yaml``): one
+    ``- set:`` item, keys sorted at every level. A value set twice, or a path set both as a value
+    and as a node, fails (:func:`_build_tree` names it).
+
+    Printed from the paths in sorted order, without building the tree: tuple order is the tree's
+    depth-first order with sorted keys, and a path is followed at once by every path below it; a
+    line prints the headers its predecessor has not opened, then itself."""
+    entries = sorted(parsed, key=_sort_key)
     out = ["- set:"]
-    _emit(tree, 4, out)
+    prev: tuple[str, ...] = ()
+    prev_value: NvueValue | None = None
+    pending = ""  # the previous path's ``key: {}`` line, unless this path lies below it
+    for path, value, _arg, headers, leaf, _key in entries:
+        same = 0
+        for a, b in zip(prev, path, strict=False):
+            if a != b:
+                break
+            same += 1
+        if same == len(prev) and prev:  # the previous path is this one or above it
+            if prev_value is not None or (len(path) == same and value is not None):
+                _build_tree(parsed)  # raises, naming the conflict
+                raise AssertionError(f"{' '.join(path)}: conflict not named")
+        elif pending:
+            out.append(pending)
+        opened = min(same, len(prev) - 1) if prev else 0
+        if opened < len(headers):
+            out.extend(headers[opened:])
+        if value is None:
+            pending = leaf
+        else:
+            pending = ""
+            out.append(leaf)
+        prev, prev_value = path, value
+    if pending:
+        out.append(pending)
     return "\n".join(out) + "\n"
+
+
+_sort_key = operator.itemgetter(5)
 
 
 # --- lines -> nv set commands -------------------------------------------------------------------
@@ -310,6 +348,5 @@ def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[
         "system_syslog": _release(dev.os_version) >= SYSTEM_SYSLOG_RELEASE,
     }
     parsed = _parse_all(env.get_template(TEMPLATE).render(ctx))
-    tree = _build_tree(parsed)
-    script = env.get_template(TEMPLATE_SH).render(v=v, commands=[arg for _p, _v, arg in parsed])
-    return {"startup.yaml": nvue_yaml(tree), "nv-set.sh": script}
+    script = env.get_template(TEMPLATE_SH).render(v=v, commands=[p[2] for p in parsed])
+    return {"startup.yaml": nvue_yaml(parsed), "nv-set.sh": script}
