@@ -422,3 +422,43 @@ def test_s3_round_trip_reports_an_unreachable_gateway(tmp_path: Path) -> None:
     res = st.s3_round_trip(LocalSessions(tmp_path), "su1-r01-gpu01", f"http://127.0.0.1:{closed_port()}",  # type: ignore[arg-type]
                            ("a", "b"))
     assert res["ok"] is False and res["error"].startswith("create bucket: ") and "refused" in res["error"].lower()
+
+
+def test_the_probe_in_process_signs_every_request(tmp_path: Path, s3_endpoint: str) -> None:
+    """``toolkit.health.s3probe`` imported (the same code the client runs from stdin)."""
+    import datetime
+    import hashlib
+
+    from toolkit.health import s3probe
+
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"access": "AKIDPROBE", "secret": "s3cr3t"}))
+    assert s3probe.read_keys(str(keys)) == ("AKIDPROBE", "s3cr3t") and not keys.exists(), "read once, then deleted"
+    now = datetime.datetime(2026, 12, 1, 10, 11, 12, tzinfo=datetime.UTC)
+    req = s3probe.signed_request("PUT", "http://127.0.0.1:7480", "/b/k y.txt", "AKIDPROBE", "s3cr3t", b"body", now)
+    assert req.full_url == "http://127.0.0.1:7480/b/k%20y.txt" and req.get_method() == "PUT"
+    assert req.get_header("X-amz-date") == "20261201T101112Z"
+    assert req.get_header("X-amz-content-sha256") == hashlib.sha256(b"body").hexdigest()
+    auth = req.get_header("Authorization")
+    assert auth.startswith("AWS4-HMAC-SHA256 Credential=AKIDPROBE/20261201/us-east-1/s3/aws4_request, "
+                           "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=")
+    again = s3probe.signed_request("PUT", "http://127.0.0.1:7480", "/b/k y.txt", "AKIDPROBE", "s3cr3t", b"body", now)
+    other = s3probe.signed_request("PUT", "http://127.0.0.1:7480", "/b/k y.txt", "AKIDPROBE", "other", b"body", now)
+    assert again.get_header("Authorization") == auth != other.get_header("Authorization"), "the secret signs"
+    assert "s3cr3t" not in auth
+    res = s3probe.round_trip(s3_endpoint, "AKIDPROBE", "s3cr3t")
+    assert res["ok"] is True and [s[1] for s in res["steps"]] == [200, 200, 200, 204, 204]  # type: ignore[union-attr]
+
+    class Corrupting(S3Store):
+        def do_GET(self) -> None:
+            self._done(200, b"other bytes")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Corrupting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        bad = s3probe.round_trip(f"http://127.0.0.1:{server.server_address[1]}", "a", "b")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert bad == {"ok": False, "steps": [["create bucket", 200], ["put object", 200], ["get object", 200]],
+                   "error": "get object returned other bytes than put"}

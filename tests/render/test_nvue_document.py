@@ -70,6 +70,8 @@ def test_a_line_set_twice_is_named_by_its_number() -> None:
         cumulus._parse_all("system hostname = a\n# comment\nsystem hostname = a\n")
     with pytest.raises(ValueError, match=r"line 2: expected 'PATH... = VALUE'"):
         cumulus._parse_all("system hostname = a\n= b\n")
+    with pytest.raises(ValueError, match=r"line 1: NUL character in a path"):  # NUL joins the sort key
+        cumulus._parse_all('system "host\\u0000name" = a\n')
 
 
 _WORD = st.sampled_from(["a", "b", "ab", "a-b", "10", "2", "swp1", "swp10", "on", "x:y", "yes", "1.5", "vrf"])
