@@ -75,7 +75,7 @@ def test_template_override_file_by_file_and_failed_render_keeps_output(tmp_path:
 
 
 def test_forked_render_equals_serial_render(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers (switch pool, docs and Ansible beside it) never change a byte of the output."""
+    """Workers (switch and host pools, docs and Ansible beside them) never change a byte of the output."""
     from toolkit.design import design
     from toolkit.render import render
     from toolkit.spec import load
@@ -88,4 +88,4 @@ def test_forked_render_equals_serial_render(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AIDC_RENDER_WORKERS", "3")
     forked = render(fabric)
     assert list(forked) == list(serial) and forked == serial
-    assert any(k.startswith("docs/") for k in serial) and any(k.startswith("switches/") for k in serial)
+    assert all(any(k.startswith(f"{d}/") for k in serial) for d in ("docs", "switches", "hosts", "ansible"))

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import jinja2
 
-from toolkit.design.model import Fabric
+from toolkit.design.model import Device, Fabric
 from toolkit.resources import templates_dir
 
 Artifacts = dict[str, str]
@@ -62,6 +62,37 @@ def fork_job() -> tuple[Fabric, jinja2.Environment]:
     """In a worker of :func:`fork_pool`: the Fabric and template environment of the render."""
     assert _FORK_JOB is not None, "not in a fork_pool worker"
     return _FORK_JOB
+
+
+DeviceRenderer = Callable[[Device, Fabric, jinja2.Environment], dict[str, str]]
+"""Renders the files of one device: file name -> text (a module-level function: the pool pickles
+it by name)."""
+
+
+def _render_chunk(job: tuple[DeviceRenderer, list[str]]) -> list[tuple[str, dict[str, str]]]:
+    render_one, names = job
+    fabric, env = fork_job()
+    return [(n, render_one(fabric.devices[n], fabric, env)) for n in names]
+
+
+def render_devices(render_one: DeviceRenderer, devices: Iterable[Device], fabric: Fabric,
+                   env: jinja2.Environment, folder: str) -> Artifacts:
+    """``folder/<device>/<file>`` for every device, rendered by ``render_one``: in this process,
+    or by :func:`render_workers` forked workers in chunks (eight per worker, so a slow chunk does
+    not hold the others up); the result does not depend on the worker count."""
+    names = [d.name for d in devices]
+    workers = render_workers(len(names))
+    results: list[tuple[str, dict[str, str]]]
+    if workers == 1:
+        results = [(n, render_one(fabric.devices[n], fabric, env)) for n in names]
+    else:
+        size = max(1, len(names) // (workers * 8))
+        jobs = [(render_one, names[i : i + size]) for i in range(0, len(names), size)]
+        with fork_pool(workers, fabric, env) as pool:
+            results = [item for part in pool.imap(_render_chunk, jobs) for item in part]
+    return {f"{folder}/{name}/{fname}": text for name, files in results for fname, text in files.items()}
+
+
 Renderer = Callable[[Fabric, jinja2.Environment], Artifacts]
 V = TypeVar("V")
 

@@ -48,7 +48,7 @@ import jinja2
 from toolkit.design.addressing import split_address
 from toolkit.design.model import Device, Fabric, Port, QosProfile, RdmaPolicy
 from toolkit.design.nccl import NCCL_CONF_PATH
-from toolkit.render.core import Artifacts, per_fabric
+from toolkit.render.core import Artifacts, per_fabric, render_devices
 from toolkit.render.portview import PortBacked, address_parts, read_through
 
 __all__ = [
@@ -297,10 +297,9 @@ def render_host(dev: Device, fabric: Fabric, templates: dict[str, jinja2.Templat
     }
 
 
+def _render_server(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
+    return render_host(dev, fabric, {fname: env.get_template(tpl) for fname, tpl in _FILES})
+
+
 def render(fabric: Fabric, env: jinja2.Environment) -> Artifacts:
-    templates = {fname: env.get_template(tpl) for fname, tpl in _FILES}
-    out: Artifacts = {}
-    for dev in fabric.servers():
-        for fname, text in render_host(dev, fabric, templates).items():
-            out[f"hosts/{dev.name}/{fname}"] = text
-    return out
+    return render_devices(_render_server, fabric.servers(), fabric, env, "hosts")

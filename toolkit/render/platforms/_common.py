@@ -159,24 +159,19 @@ def _port_view(p: Port, lossless_name: str, devices: dict[str, Device]) -> PortV
     )
 
 
+@read_through
 @dataclass(frozen=True, slots=True)
-class BondView:
-    """A leaf's end of an EVPN multihoming Ethernet segment: an LACP bond over ``members``."""
+class BondView(PortBacked):
+    """A leaf's end of an EVPN multihoming Ethernet segment: an LACP bond over ``members``. Every
+    field of the bond's ``Port`` (``name``: bond12, PortChannel12, Port-Channel12; ``ifname``,
+    ``mtu``, ``description``, ``es_id``: the type-3 ESI's local discriminator, ``es_sys_mac``: also
+    the LACP system id, ``esi``: aa:bb:... (10 bytes), ``tenant``, ``vni``, ``vlan``) plus:"""
 
-    name: str  # native name (bond12, PortChannel12, Port-Channel12)
-    ifname: str  # Linux name
+    port: Port
     number: int  # the N of the name (es_id)
     members: tuple[PortView, ...]
-    mtu: int
-    description: str
-    es_id: int  # local discriminator (type-3 ESI)
-    es_sys_mac: str  # also the LACP system id
-    esi: str  # aa:bb:... (10 bytes)
-    esi_eos: str  # the same as EOS writes it: 5 groups of 4 hex digits
+    esi_eos: str  # the ESI as EOS writes it: 5 groups of 4 hex digits
     lacp_system_id_eos: str  # es_sys_mac as EOS writes a MAC: xxxx.xxxx.xxxx
-    tenant: str | None
-    vni: int | None
-    vlan: int | None
 
 
 def _bond_view(p: Port, by_port: dict[str, PortView]) -> BondView:
@@ -185,20 +180,11 @@ def _bond_view(p: Port, by_port: dict[str, PortView]) -> BondView:
     hexes = p.esi.replace(":", "")
     mac = p.es_sys_mac.replace(":", "")
     return BondView(
-        name=p.name,
-        ifname=p.ifname,
+        p,
         number=p.es_id,
         members=tuple(by_port[m] for m in p.members),
-        mtu=p.mtu,
-        description=p.description,
-        es_id=p.es_id,
-        es_sys_mac=p.es_sys_mac,
-        esi=p.esi,
         esi_eos=":".join(hexes[i : i + 4] for i in range(0, 20, 4)),
         lacp_system_id_eos=".".join(mac[i : i + 4] for i in range(0, 12, 4)),
-        tenant=p.tenant,
-        vni=p.vni,
-        vlan=p.vlan,
     )
 
 
