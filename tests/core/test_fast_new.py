@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from toolkit.design.model import Port, fast_new
 
 
@@ -32,3 +34,10 @@ def test_shared_fields_set_is_never_changed_through_a_copy() -> None:
     deep.model_fields_set.add("rail")
     assert "rail" not in b.model_fields_set
 
+
+
+def test_a_missing_required_field_is_refused_every_time() -> None:
+    # the check runs once per combination of names: a second call must still refuse
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"Port needs \['mtu'\]"):
+            fast_new(Port, name="swp1", ifname="swp1", plane="compute", role="host", speed=400)

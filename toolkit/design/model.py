@@ -88,15 +88,15 @@ def fast_new(cls: type[M], **values: object) -> M:
         for name, factory in factories.items():
             if name not in values:
                 data[name] = factory()  # type: ignore[operator]
-    for name in required:  # a handful of names: cheaper than scanning every value
-        if name not in values:
-            raise TypeError(f"{cls.__name__} needs {[k for k in required if k not in values]}")
-    obj = _new(cls)
-    _set(obj, "__dict__", data)
     given = (cls, tuple(values))
     fields_set = _FIELDS_SET.get(given)
-    if fields_set is None:
+    if fields_set is None:  # names not seen together before: check once that none is missing
+        missing = [k for k in required if k not in values]
+        if missing:
+            raise TypeError(f"{cls.__name__} needs {missing}")
         fields_set = _FIELDS_SET[given] = set(values)
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
     _set(obj, "__pydantic_fields_set__", fields_set)
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)

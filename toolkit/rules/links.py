@@ -47,11 +47,12 @@ def _ends_agree(spec: ClusterSpec, fabric: Fabric) -> Out:
         bp = idx.port(c.b_device, c.b_port)
         if ap is None or bp is None:
             continue
-        if ap.speed == bp.speed and ap.breakout == bp.breakout and (
-            ap.cage is None or bp.cage is None
-            or devices[c.a_device].native_speed(ap.cage) == devices[c.b_device].native_speed(bp.cage)
+        if ap.speed == bp.speed and (
+            ap.cage is None or bp.cage is None  # an end without a cage (a server NIC) has no lanes to compare
+            or (ap.breakout == bp.breakout
+                and devices[c.a_device].native_speed(ap.cage) == devices[c.b_device].native_speed(bp.cage))
         ):
-            continue  # same mode on the same cage type: trivially equal
+            continue  # the same speed, and the same mode on the same cage type: trivially equal
         a, b = devices[c.a_device], devices[c.b_device]
         la, lb = lanes_per_port(a, ap), lanes_per_port(b, bp)
         if ap.speed == bp.speed and (la is None or lb is None or la == lb):
