@@ -45,6 +45,7 @@ from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import (
     SERVER_ROLES,
+    BgpNeighbor,
     Device,
     Fabric,
     MgmtAclRule,
@@ -57,7 +58,7 @@ from toolkit.design.model import (
 from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
-from toolkit.render.portview import PortBacked, address_parts, read_through
+from toolkit.render.portview import Backed, PortBacked, address_parts, backed_by, read_through
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -221,24 +222,22 @@ class Breakout:
     ports: tuple[str, ...]  # native names of all lanes
 
 
+@backed_by(BgpNeighbor)
 @dataclass(frozen=True, slots=True)
-class NeighborView:
+class NeighborView(Backed):
+    """One BGP session of the device for the templates: every ``BgpNeighbor`` field (``peer_asn``,
+    ``peer_device``, ``peer_interface``, ``interface``: the local port's native name,
+    ``local_address`` / ``peer_address``, ``unnumbered``, ``plane``, ``external``: a border session
+    to an external router, ``vrf``: the tenant whose VRF holds it, None: the default VRF) plus:"""
+
+    _backing = "session"
+    session: BgpNeighbor
     peer: str  # what FRR calls the neighbor: the interface (native name, unnumbered) or the peer address
     peer_linux: str  # the same with the Linux interface name (frr platform): ifname or the peer address
-    interface: str | None  # local port, native name
     ifname: str | None  # local port, Linux name
-    unnumbered: bool
-    peer_asn: int
-    peer_address: str | None
-    local_address: str | None
-    peer_device: str
-    peer_interface: str | None
     description: str  # peer_device:peer_interface
     ipv4: bool  # afis contain ipv4-unicast
     evpn: bool  # afis contain l2vpn-evpn
-    plane: str
-    external: bool = False  # a border session to an external router
-    vrf: str | None = None  # tenant whose VRF holds it (TenantView.neighbors); None: default VRF
     route_map_in: str | None = None  # external: ExternalPolicy.accept_name
     route_map_out: str | None = None  # external: ExternalPolicy.export_name
 
@@ -426,22 +425,13 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         local = ifname_of.get(b.interface, b.interface) if b.interface else None
         neighbors.append(
             NeighborView(
+                b,
                 peer=peer,
                 peer_linux=(local or peer) if b.unnumbered else peer,
-                interface=b.interface,
                 ifname=local,
-                unnumbered=b.unnumbered,
-                peer_asn=b.peer_asn,
-                peer_address=b.peer_address,
-                local_address=b.local_address,
-                peer_device=b.peer_device,
-                peer_interface=b.peer_interface,
                 description=f"{b.peer_device}:{b.peer_interface}" if b.peer_interface else b.peer_device,
                 ipv4=IPV4_AFI in b.afis,
                 evpn=EVPN_AFI in b.afis,
-                plane=b.plane,
-                external=b.external,
-                vrf=b.vrf,
                 route_map_in=policies[_pkey(b.vrf, tenant_vrf)].accept_name if b.external else None,
                 route_map_out=policies[_pkey(b.vrf, tenant_vrf)].export_name if b.external else None,
             )
