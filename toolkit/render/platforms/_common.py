@@ -280,18 +280,19 @@ class TenantView:
     lab_ports: tuple[PortView, ...] = ()  # every physical access port, bond members included (the lab: no bonds)
 
 
+@backed_by(Device)
 @dataclass(slots=True)
-class DeviceView:
+class DeviceView(Backed):
+    """A switch for its templates: every ``Device`` field (``role``, ``plane``, ``platform``,
+    ``model``, ``asn``, ``loopback`` with /32, ``advertise``: the prefixes BGP announces, loopback
+    /32 + host subnets, ``vtep``: VXLAN tunnel endpoint, advertise-all-vni, ...) but the ports,
+    tenants and segments, which are views here, plus:"""
+
+    _backing = "dev"
     dev: Device
     fv: FabricView
     hostname: str
-    role: str
     tier: str  # leaf | spine | core | oob
-    plane: str
-    platform: str
-    model: str
-    asn: int | None
-    loopback: str | None  # with /32
     router_id: str | None  # loopback without prefix length
     mgmt: MgmtView | None
     ports: list[PortView]  # front-panel ports in use, front-panel order (management port excluded)
@@ -303,10 +304,8 @@ class DeviceView:
     breakouts: list[Breakout]  # cages split into several ports (cage_breakouts), cage order
     neighbors: list[NeighborView]
     evpn_neighbors: list[NeighborView]
-    advertise: list[str]  # Device.advertise: prefixes BGP announces (loopback /32 + host subnets)
     maximum_paths: int  # Device.ecmp
     evpn: bool  # any EVPN session
-    vtep: bool  # Device.vtep: VXLAN tunnel endpoint, advertise-all-vni
     tenants: list[TenantView]  # one per tenant network (VLAN / L2VNI / SVI)
     vrfs: list[TenantView] = field(default_factory=list)  # one per tenant (its first network): VRF-level config
     l3vni_tenants: list[TenantView] = field(default_factory=list)  # vrfs with an L3VNI
@@ -489,13 +488,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         dev=dev,
         fv=fv,
         hostname=dev.name,
-        role=dev.role,
         tier=the_tier,
-        plane=dev.plane,
-        platform=dev.platform,
-        model=dev.model,
-        asn=dev.asn,
-        loopback=dev.loopback,
         router_id=dev.loopback.split("/", 1)[0] if dev.loopback else None,
         mgmt=mgmt,
         ports=ports,
@@ -507,10 +500,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         breakouts=breakouts,
         neighbors=neighbors,
         evpn_neighbors=evpn_neighbors,
-        advertise=list(dev.advertise),
         maximum_paths=dev.ecmp,
         evpn=evpn,
-        vtep=dev.vtep,
         tenants=tenants,
         vrfs=vrfs,
         l3vni_tenants=[t for t in vrfs if t.l3vni is not None],
