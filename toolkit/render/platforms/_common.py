@@ -254,27 +254,26 @@ class ExternalPolicy:
     export: tuple[tuple[str, bool], ...]  # (prefix, also longer ones: "le 32")
 
 
+@backed_by(TenantAttachment)
 @dataclass(frozen=True, slots=True)
-class TenantView:
-    """One tenant network on the device (VLAN, L2VNI, SVI) with its tenant's VRF-level values."""
+class TenantView(Backed):
+    """One tenant network on the device (VLAN, L2VNI, SVI) with its tenant's VRF-level values: every
+    ``TenantAttachment`` field (``vni``: the L2VNI, ``vlan``: the attachment's local VLAN, ``vrf``:
+    the VRF name as this platform spells it (SONiC: Vrf<name>), ``mtu``: bridge / VXLAN device /
+    SVI, ``l3vni_vlan``: the VLAN the L3VNI is mapped to (SONiC), ``rd`` / ``rt``: MAC-VRF route
+    distinguisher / target where the platform needs them (EOS), ``l3_rd`` / ``l3_rt``: the IP-VRF's)
+    but its ports and bonds, which are views here, plus:"""
 
+    _backing = "att"
+    att: TenantAttachment
     name: str  # the tenant
     network: str  # the network within the tenant (the tenant's name for a one-network tenant)
-    vni: int  # L2VNI
-    vlan: int  # local VLAN of the attachment
     l3vni: int | None
-    vrf: str  # TenantAttachment.vrf: the VRF name as this platform spells it (SONiC: Vrf<name>)
     subnet: str
     gateway: str
     gateway_cidr: str  # gateway with the subnet's prefix length
     gateway_mac: str
     ports: tuple[PortView, ...]  # access ports on this device that are no bond member
-    mtu: int  # TenantAttachment.mtu: bridge / VXLAN device / SVI
-    l3vni_vlan: int | None  # VLAN the L3VNI is mapped to (SONiC)
-    rd: str | None  # MAC-VRF route distinguisher / target where the platform needs them (EOS)
-    rt: str | None
-    l3_rd: str | None  # IP-VRF (L3VNI)
-    l3_rt: str | None
     bonds: tuple[BondView, ...] = ()  # EVPN-MH bonds in the tenant VLAN
     neighbors: tuple[NeighborView, ...] = ()  # border: sessions in this tenant's VRF
     lab_ports: tuple[PortView, ...] = ()  # every physical access port, bond members included (the lab: no bonds)
@@ -449,23 +448,15 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         net = t.network(att.vni)
         plen = split_address(net.subnet)[1]
         return TenantView(
+            att,
             name=t.name,
             network=net.name,
-            vni=att.vni,
-            vlan=att.vlan,
             l3vni=t.l3vni,
-            vrf=att.vrf,
             subnet=net.subnet,
             gateway=net.gateway,
             gateway_cidr=f"{net.gateway}/{plen}",
             gateway_mac=net.gateway_mac,
             ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
-            mtu=att.mtu,
-            l3vni_vlan=att.l3vni_vlan,
-            rd=att.rd,
-            rt=att.rt,
-            l3_rd=att.l3_rd,
-            l3_rt=att.l3_rt,
             bonds=tuple(bond_by_name[b] for b in att.bonds),
             neighbors=tuple(n for n in vrf_neighbors if n.vrf == t.name),
             lab_ports=tuple(by_port[n] for n in att.ports),
