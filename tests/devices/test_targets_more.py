@@ -10,15 +10,27 @@ words, lldpd sockets, the daemons' restart commands, Ansible's SSH settings.
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import recorded
 from toolkit.lab.state import LabState, SshAccess, lab_dir, lldp_socket, save_state
 from toolkit.lab.topology import lab_topology
-from toolkit.targets import LAB_PYTHON, LabTarget, TargetError, TargetSpec, get_target, target_from_spec
+from toolkit.session import ConnectError
+from toolkit.targets import (
+    LAB_PYTHON,
+    DeviceAccess,
+    LabTarget,
+    Target,
+    TargetError,
+    TargetSpec,
+    get_target,
+    target_from_spec,
+)
 
 
 def lab_state(tmp_path: Path, status: str = "up") -> LabState:
@@ -80,3 +92,38 @@ def test_a_lab_that_is_not_up_is_refused(tmp_path: Path) -> None:
     st = lab_state(tmp_path, status="failed")
     with pytest.raises(TargetError, match=f"lab '{st.cluster}' is failed, not up: run `aidc lab down` and"):
         LabTarget(st.cluster, tmp_path)
+
+
+class OneDevice(Target):
+    kind = "inventory"
+
+    def __init__(self, access: DeviceAccess) -> None:
+        self.name, self.cluster, self.network_mode, self.state_base = "inventory", "c1", "netplan", Path("/nonexistent")
+        self.access = access
+
+    def devices(self) -> dict[str, DeviceAccess]:
+        return {self.access.name: self.access}
+
+    def ansible_ssh(self) -> dict[str, Any]:
+        return {}
+
+
+def test_open_reports_a_device_that_does_not_answer(tmp_path: Path) -> None:
+    """``Target.open``: an SSH session to the device; here a closed port on loopback."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = int(s.getsockname()[1])
+    s.close()
+    kh = tmp_path / "known_hosts"
+    kh.write_text("")
+    access = DeviceAccess(name="leaf01", kind="switch", role="leaf", platform="frr", address="127.0.0.1", port=port,
+                          user="ops", known_hosts=str(kh))
+    with pytest.raises(ConnectError, match=rf"^leaf01: cannot connect to ops@127\.0\.0\.1:{port}: "):
+        OneDevice(access).open("leaf01", connect_timeout=2)
+    missing = access.model_copy(update={"known_hosts": str(tmp_path / "none" / "known_hosts")})
+    with pytest.raises(ConnectError, match=r"leaf01: cannot read known_hosts .*none/known_hosts"):
+        OneDevice(missing).open("leaf01", connect_timeout=2)
+    with pytest.raises(TargetError, match="nope: not a device of target inventory/c1"):
+        OneDevice(access).open("nope")
+    assert access.public() == {"name": "leaf01", "kind": "switch", "role": "leaf", "platform": "frr",
+                               "address": "127.0.0.1", "port": port, "user": "ops", "auth": "agent/none"}

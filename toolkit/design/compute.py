@@ -62,12 +62,12 @@ def pod_spine_racks(ctx: Ctx, first_su: str) -> list[str]:
     """Racks of a pod's spines: the network racks of the pod's first SU after the one holding its
     rail leaves (all of them if it has one); the pod's first SU exists as long as the pod does, so
     growing the pod moves no spine."""
-    nets = [r.name for r in ctx.racks if r.su == first_su and r.role == "network"]
+    nets = [r.name for r in ctx.su_racks.get(first_su, []) if r.role == "network"]
     return nets[1:] or nets or [su_network_rack(ctx, first_su)]
 
 
 def su_network_rack(ctx: Ctx, su: str) -> str:
-    racks = [r for r in ctx.racks if r.su == su]
+    racks = ctx.su_racks.get(su, [])
     for r in racks:
         if r.role == "network":
             return r.name
@@ -103,12 +103,10 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
     # spines (and cores) first so that leaves can cable to them
     spines: dict[tuple[int, int], Device] = {}
     for pod in range(sz.pods):
+        pod_racks = pod_spine_racks(ctx, su_names[pod * sz.sus_per_pod]) if sz.tiers == 3 else []
         for j in range(sz.spines_per_pod):
             gidx = pod * sz.spines_per_pod + j
-            if sz.tiers == 2:
-                rack = spread(racks, gidx, sz.spines_per_pod)
-            else:
-                rack = spread(pod_spine_racks(ctx, su_names[pod * sz.sus_per_pod]), j, sz.spines_per_pod)
+            rack = spread(racks, gidx, sz.spines_per_pod) if sz.tiers == 2 else spread(pod_racks, j, sz.spines_per_pod)
             up_breakout = net.spine.uplink_breakout if sz.tiers == 3 else None
             name = spine_name(sz.tiers, pod, j)
             sp = tier_switch(

@@ -36,6 +36,7 @@ class Ctx:
     pools: list[Pool] = field(default_factory=list)
     racks: list[RackInfo] = field(default_factory=list)
     rack_by_name: dict[str, RackInfo] = field(default_factory=dict)
+    su_racks: dict[str, list[RackInfo]] = field(default_factory=dict)  # SU name -> its racks, layout order
     # server name -> tenant name, for the plane carrying the tenant
     tenant_of: dict[tuple[str, str], str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)  # switch name -> switches.Slots

@@ -189,6 +189,6 @@ def subnet_hosts(prefix: str) -> list[str]:
 
 def _leaf_rack(ctx: Ctx, first: RackInfo) -> str:
     """A rack group's leaves: in the network rack of the group's SU, else in the group's first rack."""
-    if first.su is not None and any(r.su == first.su and r.role == "network" for r in ctx.racks):
+    if first.su is not None and any(r.role == "network" for r in ctx.su_racks.get(first.su, [])):
         return su_network_rack(ctx, first.su)
     return first.name

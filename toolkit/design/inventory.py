@@ -89,6 +89,8 @@ def build_inventory(ctx: Ctx) -> None:
             raise DesignError(f"rack name {rack.name!r} is used twice")
         ctx.racks.append(info)
         ctx.rack_by_name[rack.name] = info
+        if su is not None:
+            ctx.su_racks.setdefault(su, []).append(info)
 
     for rack, su, si in all_racks(ctx):
         for group, names in zip(rack.servers, rack_server_names(ctx.spec, rack), strict=True):

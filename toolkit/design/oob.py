@@ -288,7 +288,7 @@ def _distribution(
     outside = sum(1 for r in ctx.racks if r.su is None)
     out: dict[str, list[Device]] = {}
     for s, su in enumerate(ctx.spec.layout.scalable_units):
-        nets = [r.name for r in ctx.racks if r.su == su.name and r.role == "network"] or [su_network_rack(ctx, su.name)]
+        nets = [r.name for r in ctx.su_racks.get(su.name, []) if r.role == "network"] or [su_network_rack(ctx, su.name)]
         pair = []
         for k in range(2 if agg.redundant else 1):
             rack = ctx.rack_by_name[nets[k % len(nets)]]

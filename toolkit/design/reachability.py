@@ -124,7 +124,7 @@ class Planes:
         self.prefixes: dict[int, set[Prefix]] = {}
         self.tenants = {t.name: t for t in fabric.tenants}
         self.segments = {n.vni: n for t in fabric.segments for n in t.networks}  # storage segments, by L2VNI
-        self.peer_addr: dict[tuple[str, str], int] = {}  # (switch, port) -> address
+        self._cabled: dict[str, dict[str, Port]] = {}  # switch -> its addressed, cabled ports (peer_address)
         parent: dict[tuple[str, str], tuple[str, str]] = {}
 
         def find(x: tuple[str, str]) -> tuple[str, str]:
@@ -139,9 +139,6 @@ class Planes:
                 if a != b:
                     parent[a] = b
             find((dev.plane, dev.name))
-            for p in dev.ports:
-                if p.address and p.peer_device:
-                    self.peer_addr[(dev.name, p.name)] = ip_int(p.address)
         ids: dict[tuple[str, str], int] = {}
         for key in list(parent):
             self.component[key] = ids.setdefault(find(key), len(ids))
@@ -169,6 +166,17 @@ class Planes:
             prefix(p) for p in (fabric.site.oob_prefix,) if p] + [
             prefix(n.subnet) for t in fabric.tenants for n in t.networks]
         self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
+
+    def peer_address(self, switch: str, port: str) -> int | None:
+        """Address of ``switch``'s port ``port`` when it is addressed and cabled (the far end of a
+        host's /31), else None. Indexed per switch on first use: the proof asks about the leaves."""
+        ports = self._cabled.get(switch)
+        if ports is None:
+            dev = self.fabric.devices.get(switch)
+            ports = {p.name: p for p in dev.ports if p.address and p.peer_device} if dev and dev.is_switch else {}
+            self._cabled[switch] = ports
+        p = ports.get(port)
+        return None if p is None or p.address is None else ip_int(p.address)
 
     def of(self, switch: str) -> int | None:
         """BGP component of a switch on its own plane (a converged leaf carries storage on business)."""
@@ -257,7 +265,7 @@ def trace(
     elif port.peer_device is None:  # a bond outside a tenant or segment: the design makes none
         return f"{src_host}:{port.name} is a bond outside any tenant"
     elif route.via is None:  # connected: the destination is the /31's other end (the leaf)
-        if planes.peer_addr.get((port.peer_device, port.peer_port or "")) == dst:
+        if planes.peer_address(port.peer_device, port.peer_port or "") == dst:
             return None
         return f"{ip_str(dst)} is not on the link {src_host}:{port.name}"
     cid = planes.of(leaves[0])
