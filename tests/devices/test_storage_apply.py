@@ -140,3 +140,18 @@ def test_storage_variables_of_an_inventory_target(target: InventoryTarget, monke
     monkeypatch.setenv("AIDC_S3_SECRET_KEY", "only-one")
     assert sa.storage_extravars(target) == {"aidc_ceph_mode": "packages"}
     assert sa.storage_envvars(target) == {"AIDC_S3_SECRET_KEY": "only-one"}
+
+
+def test_the_plan_names_the_storage_clusters_beside_the_devices(target: InventoryTarget, books: Playbooks) -> None:
+    from toolkit.plan.planner import plan
+
+    fab, arts = recorded.fabric(), recorded.artifacts()
+    p = plan(fab, arts, target, read_running=False, storage=True)
+    assert p.device("ceph/ceph1").kind == "storage" and p.device("ceph/ceph1").status == "create"
+    assert p.device("spine01").kind == "switch" and p.device("spine01").status == "create"
+    with pytest.raises(KeyError, match="ceph/nope"):
+        p.device("ceph/nope")
+    sa.apply_storage(fab, arts, target)
+    again = plan(fab, arts, target, read_running=False, storage=True)
+    assert again.device("ceph/ceph1").status == "unchanged" and again.device("minio/minio1").status == "unchanged"
+    assert "ceph/ceph1" not in {d.device for d in plan(fab, arts, target, read_running=False).devices}

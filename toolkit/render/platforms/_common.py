@@ -45,6 +45,7 @@ from toolkit import platforms
 from toolkit.design.addressing import split_address
 from toolkit.design.model import (
     SERVER_ROLES,
+    BgpNeighbor,
     Device,
     Fabric,
     MgmtAclRule,
@@ -57,7 +58,7 @@ from toolkit.design.model import (
 from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
 from toolkit.render.core import per_fabric
-from toolkit.render.portview import PortBacked, address_parts, read_through
+from toolkit.render.portview import Backed, PortBacked, address_parts, backed_by, read_through
 from toolkit.spec.models import parse_breakout
 
 __all__ = [
@@ -221,24 +222,22 @@ class Breakout:
     ports: tuple[str, ...]  # native names of all lanes
 
 
+@backed_by(BgpNeighbor)
 @dataclass(frozen=True, slots=True)
-class NeighborView:
+class NeighborView(Backed):
+    """One BGP session of the device for the templates: every ``BgpNeighbor`` field (``peer_asn``,
+    ``peer_device``, ``peer_interface``, ``interface``: the local port's native name,
+    ``local_address`` / ``peer_address``, ``unnumbered``, ``plane``, ``external``: a border session
+    to an external router, ``vrf``: the tenant whose VRF holds it, None: the default VRF) plus:"""
+
+    _backing = "session"
+    session: BgpNeighbor
     peer: str  # what FRR calls the neighbor: the interface (native name, unnumbered) or the peer address
     peer_linux: str  # the same with the Linux interface name (frr platform): ifname or the peer address
-    interface: str | None  # local port, native name
     ifname: str | None  # local port, Linux name
-    unnumbered: bool
-    peer_asn: int
-    peer_address: str | None
-    local_address: str | None
-    peer_device: str
-    peer_interface: str | None
     description: str  # peer_device:peer_interface
     ipv4: bool  # afis contain ipv4-unicast
     evpn: bool  # afis contain l2vpn-evpn
-    plane: str
-    external: bool = False  # a border session to an external router
-    vrf: str | None = None  # tenant whose VRF holds it (TenantView.neighbors); None: default VRF
     route_map_in: str | None = None  # external: ExternalPolicy.accept_name
     route_map_out: str | None = None  # external: ExternalPolicy.export_name
 
@@ -255,44 +254,44 @@ class ExternalPolicy:
     export: tuple[tuple[str, bool], ...]  # (prefix, also longer ones: "le 32")
 
 
+@backed_by(TenantAttachment)
 @dataclass(frozen=True, slots=True)
-class TenantView:
-    """One tenant network on the device (VLAN, L2VNI, SVI) with its tenant's VRF-level values."""
+class TenantView(Backed):
+    """One tenant network on the device (VLAN, L2VNI, SVI) with its tenant's VRF-level values: every
+    ``TenantAttachment`` field (``vni``: the L2VNI, ``vlan``: the attachment's local VLAN, ``vrf``:
+    the VRF name as this platform spells it (SONiC: Vrf<name>), ``mtu``: bridge / VXLAN device /
+    SVI, ``l3vni_vlan``: the VLAN the L3VNI is mapped to (SONiC), ``rd`` / ``rt``: MAC-VRF route
+    distinguisher / target where the platform needs them (EOS), ``l3_rd`` / ``l3_rt``: the IP-VRF's)
+    but its ports and bonds, which are views here, plus:"""
 
+    _backing = "att"
+    att: TenantAttachment
     name: str  # the tenant
     network: str  # the network within the tenant (the tenant's name for a one-network tenant)
-    vni: int  # L2VNI
-    vlan: int  # local VLAN of the attachment
     l3vni: int | None
-    vrf: str  # TenantAttachment.vrf: the VRF name as this platform spells it (SONiC: Vrf<name>)
     subnet: str
     gateway: str
     gateway_cidr: str  # gateway with the subnet's prefix length
     gateway_mac: str
     ports: tuple[PortView, ...]  # access ports on this device that are no bond member
-    mtu: int  # TenantAttachment.mtu: bridge / VXLAN device / SVI
-    l3vni_vlan: int | None  # VLAN the L3VNI is mapped to (SONiC)
-    rd: str | None  # MAC-VRF route distinguisher / target where the platform needs them (EOS)
-    rt: str | None
-    l3_rd: str | None  # IP-VRF (L3VNI)
-    l3_rt: str | None
     bonds: tuple[BondView, ...] = ()  # EVPN-MH bonds in the tenant VLAN
     neighbors: tuple[NeighborView, ...] = ()  # border: sessions in this tenant's VRF
     lab_ports: tuple[PortView, ...] = ()  # every physical access port, bond members included (the lab: no bonds)
 
 
+@backed_by(Device)
 @dataclass(slots=True)
-class DeviceView:
+class DeviceView(Backed):
+    """A switch for its templates: every ``Device`` field (``role``, ``plane``, ``platform``,
+    ``model``, ``asn``, ``loopback`` with /32, ``advertise``: the prefixes BGP announces, loopback
+    /32 + host subnets, ``vtep``: VXLAN tunnel endpoint, advertise-all-vni, ...) but the ports,
+    tenants and segments, which are views here, plus:"""
+
+    _backing = "dev"
     dev: Device
     fv: FabricView
     hostname: str
-    role: str
     tier: str  # leaf | spine | core | oob
-    plane: str
-    platform: str
-    model: str
-    asn: int | None
-    loopback: str | None  # with /32
     router_id: str | None  # loopback without prefix length
     mgmt: MgmtView | None
     ports: list[PortView]  # front-panel ports in use, front-panel order (management port excluded)
@@ -304,10 +303,8 @@ class DeviceView:
     breakouts: list[Breakout]  # cages split into several ports (cage_breakouts), cage order
     neighbors: list[NeighborView]
     evpn_neighbors: list[NeighborView]
-    advertise: list[str]  # Device.advertise: prefixes BGP announces (loopback /32 + host subnets)
     maximum_paths: int  # Device.ecmp
     evpn: bool  # any EVPN session
-    vtep: bool  # Device.vtep: VXLAN tunnel endpoint, advertise-all-vni
     tenants: list[TenantView]  # one per tenant network (VLAN / L2VNI / SVI)
     vrfs: list[TenantView] = field(default_factory=list)  # one per tenant (its first network): VRF-level config
     l3vni_tenants: list[TenantView] = field(default_factory=list)  # vrfs with an L3VNI
@@ -426,22 +423,13 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         local = ifname_of.get(b.interface, b.interface) if b.interface else None
         neighbors.append(
             NeighborView(
+                b,
                 peer=peer,
                 peer_linux=(local or peer) if b.unnumbered else peer,
-                interface=b.interface,
                 ifname=local,
-                unnumbered=b.unnumbered,
-                peer_asn=b.peer_asn,
-                peer_address=b.peer_address,
-                local_address=b.local_address,
-                peer_device=b.peer_device,
-                peer_interface=b.peer_interface,
                 description=f"{b.peer_device}:{b.peer_interface}" if b.peer_interface else b.peer_device,
                 ipv4=IPV4_AFI in b.afis,
                 evpn=EVPN_AFI in b.afis,
-                plane=b.plane,
-                external=b.external,
-                vrf=b.vrf,
                 route_map_in=policies[_pkey(b.vrf, tenant_vrf)].accept_name if b.external else None,
                 route_map_out=policies[_pkey(b.vrf, tenant_vrf)].export_name if b.external else None,
             )
@@ -460,23 +448,15 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         net = t.network(att.vni)
         plen = split_address(net.subnet)[1]
         return TenantView(
+            att,
             name=t.name,
             network=net.name,
-            vni=att.vni,
-            vlan=att.vlan,
             l3vni=t.l3vni,
-            vrf=att.vrf,
             subnet=net.subnet,
             gateway=net.gateway,
             gateway_cidr=f"{net.gateway}/{plen}",
             gateway_mac=net.gateway_mac,
             ports=tuple(by_port[n] for n in att.ports if by_port[n].bond is None),
-            mtu=att.mtu,
-            l3vni_vlan=att.l3vni_vlan,
-            rd=att.rd,
-            rt=att.rt,
-            l3_rd=att.l3_rd,
-            l3_rt=att.l3_rt,
             bonds=tuple(bond_by_name[b] for b in att.bonds),
             neighbors=tuple(n for n in vrf_neighbors if n.vrf == t.name),
             lab_ports=tuple(by_port[n] for n in att.ports),
@@ -499,13 +479,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         dev=dev,
         fv=fv,
         hostname=dev.name,
-        role=dev.role,
         tier=the_tier,
-        plane=dev.plane,
-        platform=dev.platform,
-        model=dev.model,
-        asn=dev.asn,
-        loopback=dev.loopback,
         router_id=dev.loopback.split("/", 1)[0] if dev.loopback else None,
         mgmt=mgmt,
         ports=ports,
@@ -517,10 +491,8 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
         breakouts=breakouts,
         neighbors=neighbors,
         evpn_neighbors=evpn_neighbors,
-        advertise=list(dev.advertise),
         maximum_paths=dev.ecmp,
         evpn=evpn,
-        vtep=dev.vtep,
         tenants=tenants,
         vrfs=vrfs,
         l3vni_tenants=[t for t in vrfs if t.l3vni is not None],
