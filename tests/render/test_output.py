@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,46 @@ def test_forked_render_equals_serial_render(monkeypatch: pytest.MonkeyPatch) -> 
     forked = render(fabric)
     assert list(forked) == list(serial) and forked == serial
     assert all(any(k.startswith(f"{d}/") for k in serial) for d in ("docs", "switches", "hosts", "ansible"))
+
+
+def test_streamed_render_to_equals_written_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """render_to with forked workers staging their own files (nothing travels back but names) writes
+    exactly what write_output(render()) writes, and reports the same written / unchanged / removed."""
+    from toolkit.design import design
+    from toolkit.render import render, render_to, write_output
+    from toolkit.spec import load
+
+    spec = load(ROOT / "inventory/examples/superpod-1su").spec
+    assert spec is not None
+    fabric = design(spec)
+    monkeypatch.setenv("AIDC_RENDER_WORKERS", "1")
+    expected = write_output(tmp_path / "plain" / fabric.name, render(fabric))
+    monkeypatch.setenv("AIDC_RENDER_WORKERS", "3")
+    first = render_to(fabric, tmp_path / "streamed")
+    assert _tree(tmp_path / "streamed" / fabric.name) == _tree(tmp_path / "plain" / fabric.name)
+    assert first.written == expected.written and not first.unchanged and not first.removed
+    # a re-render on the previous output: every file unchanged, none rewritten
+    leaf = next(iter(sorted((tmp_path / "streamed" / fabric.name / "switches").iterdir())))
+    stale = leaf / "stale.txt"
+    stale.write_text("left by an older render\n")
+    again = render_to(fabric, tmp_path / "streamed")
+    assert not again.written and again.unchanged == expected.written
+    assert again.removed == [str(stale.relative_to(tmp_path / "streamed" / fabric.name))]
+
+
+def test_failing_worker_leaves_previous_output(tmp_path: Path) -> None:
+    """A device whose template fails inside a forked worker aborts the whole render: the previous
+    output stays byte for byte, no staging folder is left beside it."""
+    spec = ROOT / "inventory/examples/lab-mini"
+    out = tmp_path / "out"
+    assert _render(spec, out).returncode == 0
+    before = _tree(out / "lab-mini")
+    over = tmp_path / "over" / "host"
+    over.mkdir(parents=True)
+    (over / "sysctl.conf.j2").write_text("{{ no_such_variable_anywhere }}\n")
+    res = subprocess.run([*AIDC, "render", str(spec), "--out", str(out), "--templates", str(tmp_path / "over")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT,
+                         env={**os.environ, "AIDC_RENDER_WORKERS": "2"})
+    assert res.returncode == 1 and "no_such_variable_anywhere" in res.stderr and "Traceback" not in res.stderr
+    assert _tree(out / "lab-mini") == before
+    assert sorted(p.name for p in out.iterdir()) == ["lab-mini"]

@@ -23,11 +23,14 @@ import jinja2
 from toolkit.design.model import Fabric
 from toolkit.render.core import (
     Artifacts,
+    Staging,
     WriteReport,
     environment,
     fork_job,
     fork_pool,
     render_workers,
+    sink,
+    streaming,
     write_atomic,
     write_output,
 )
@@ -70,9 +73,14 @@ def _run_stage(name: str, fabric: Fabric, env: jinja2.Environment) -> Artifacts:
     return dict(mod.render(fabric, env))
 
 
-def _run_background(names: tuple[str, ...]) -> list[Artifacts]:
+def _run_background(names: tuple[str, ...]) -> tuple[list[Artifacts], list[tuple[str, bool]]]:
+    """(artifacts, staged files): while streaming, the files are staged here instead of returned."""
     fabric, env = fork_job()
-    return [_run_stage(n, fabric, env) for n in names]
+    parts = [_run_stage(n, fabric, env) for n in names]
+    staging = sink()
+    if staging is None:
+        return parts, []
+    return [], [(rel, staging.put(rel, text)) for part in parts for rel, text in part.items()]
 
 
 def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
@@ -90,7 +98,12 @@ def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
             if name not in background:
                 parts.append(_run_stage(name, fabric, env))
         if pending is not None:
-            parts += pending.get()
+            unstaged, staged = pending.get()
+            parts += unstaged
+            staging = sink()
+            for rel, written in staged:  # only while streaming
+                assert staging is not None
+                staging.record(rel, written)
     out: Artifacts = {}
     for part in parts:
         for path, text in part.items():
@@ -103,8 +116,16 @@ def _render(fabric: Fabric, overrides: Iterable[Path]) -> Artifacts:
 def render_to(fabric: Fabric, out_dir: Path, overrides: Iterable[Path] = ()) -> WriteReport:
     """Render and write ``out_dir/<cluster>/`` atomically, rewriting only files whose content
     changed (see :func:`toolkit.render.core.write_output`)."""
-    artifacts = render(fabric, overrides)
-    return write_output(Path(out_dir) / fabric.name, artifacts)
+    staging = Staging(Path(out_dir) / fabric.name)
+    try:
+        with streaming(staging):  # device files are staged by the render workers themselves
+            rest = render(fabric, overrides)
+        for rel, text in rest.items():
+            staging.add(rel, text)
+    except BaseException:
+        staging.abort()
+        raise
+    return staging.commit()
 
 
 __all__ = ["Artifacts", "WriteReport", "render", "render_to", "write_atomic", "write_output"]

@@ -69,27 +69,58 @@ DeviceRenderer = Callable[[Device, Fabric, jinja2.Environment], dict[str, str]]
 it by name)."""
 
 
-def _render_chunk(job: tuple[DeviceRenderer, list[str]]) -> list[tuple[str, dict[str, str]]]:
-    render_one, names = job
+Job = tuple[DeviceRenderer, list[str], str]  # renderer, device names, output folder
+
+
+def _render_chunk(job: Job) -> list[tuple[str, dict[str, str]]]:
+    render_one, names, _ = job
     fabric, env = fork_job()
     return [(n, render_one(fabric.devices[n], fabric, env)) for n in names]
+
+
+def _stage_chunk(job: Job) -> list[tuple[str, bool]]:
+    """Render a chunk of devices and stage their files in this worker (see :func:`streaming`)."""
+    render_one, names, folder = job
+    fabric, env = fork_job()
+    staging = _SINK
+    assert staging is not None, "not streaming"
+    out = []
+    for n in names:
+        for fname, text in render_one(fabric.devices[n], fabric, env).items():
+            rel = f"{folder}/{n}/{fname}"
+            out.append((rel, staging.put(rel, text)))
+    return out
 
 
 def render_devices(render_one: DeviceRenderer, devices: Iterable[Device], fabric: Fabric,
                    env: jinja2.Environment, folder: str) -> Artifacts:
     """``folder/<device>/<file>`` for every device, rendered by ``render_one``: in this process,
     or by :func:`render_workers` forked workers in chunks (eight per worker, so a slow chunk does
-    not hold the others up); the result does not depend on the worker count."""
+    not hold the others up); the result does not depend on the worker count. While
+    :func:`streaming`, the files are staged where they are rendered and nothing is returned."""
     names = [d.name for d in devices]
     workers = render_workers(len(names))
-    results: list[tuple[str, dict[str, str]]]
+    staging = _SINK
     if workers == 1:
-        results = [(n, render_one(fabric.devices[n], fabric, env)) for n in names]
-    else:
-        size = max(1, len(names) // (workers * 8))
-        jobs = [(render_one, names[i : i + size]) for i in range(0, len(names), size)]
-        with fork_pool(workers, fabric, env) as pool:
-            results = [item for part in pool.imap(_render_chunk, jobs) for item in part]
+        arts = {
+            f"{folder}/{n}/{fname}": text
+            for n in names
+            for fname, text in render_one(fabric.devices[n], fabric, env).items()
+        }
+        if staging is None:
+            return arts
+        for rel, text in arts.items():
+            staging.add(rel, text)
+        return {}
+    size = max(1, len(names) // (workers * 8))
+    jobs = [(render_one, names[i : i + size], folder) for i in range(0, len(names), size)]
+    with fork_pool(workers, fabric, env) as pool:
+        if staging is not None:
+            for part in pool.imap(_stage_chunk, jobs):
+                for rel, written in part:
+                    staging.record(rel, written)
+            return {}
+        results = [item for part in pool.imap(_render_chunk, jobs) for item in part]
     return {f"{folder}/{name}/{fname}": text for name, files in results for fname, text in files.items()}
 
 
@@ -173,6 +204,104 @@ def _same(old: str, data: bytes) -> bool:
         return False
 
 
+def _check_path(rel: str) -> None:
+    if rel.startswith("/") or ".." in Path(rel).parts:
+        raise ValueError(f"artifact path escapes the output folder: {rel}")
+
+
+class Staging:
+    """The new output of one folder while it is written: every new or changed file goes into a
+    temporary sibling folder (from this process, or from forked render workers while
+    :func:`streaming`), and :meth:`commit` moves them into place once all are written.
+
+    A file whose bytes equal the previous output's is not staged (it keeps its inode and
+    modification time); files of the previous output that are not recorded are removed on commit.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = Path(out_dir).resolve()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.previous = self.path.is_dir()
+        self.old = set(_files(self.path)) if self.previous else set()
+        self.tmp = tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self._made: set[str] = set()
+        self._files: dict[str, bool] = {}  # relative path -> written (False: unchanged)
+
+    def put(self, rel: str, text: str) -> bool:
+        """Stage one file (from any process sharing this staging); True: new or changed content.
+        The process that commits must :meth:`record` it."""
+        _check_path(rel)
+        data = text.encode("utf-8")
+        if rel in self.old and _same(f"{self.path}/{rel}", data):
+            return False
+        parent = os.path.dirname(rel)
+        if parent and parent not in self._made:
+            os.makedirs(f"{self.tmp}/{parent}", exist_ok=True)
+            self._made.add(parent)
+        with open(f"{self.tmp}/{rel}", "wb") as fh:
+            fh.write(data)
+        return True
+
+    def record(self, rel: str, written: bool) -> None:
+        """Count a file staged by :meth:`put`."""
+        if rel in self._files:
+            raise ValueError(f"two renderers write {rel}")
+        self._files[rel] = written
+
+    def add(self, rel: str, text: str) -> None:
+        """Stage and record one file (in the process that commits)."""
+        self.record(rel, self.put(rel, text))
+
+    def abort(self) -> None:
+        """Drop everything staged; the previous output stays as it was."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def commit(self) -> WriteReport:
+        """Move the staged files into place: the folder then holds exactly the recorded files."""
+        base = str(self.path)
+        report = WriteReport(self.path)
+        for rel in sorted(self._files):
+            (report.written if self._files[rel] else report.unchanged).append(rel)
+        report.removed = sorted(self.old - self._files.keys())
+        if not self.previous:
+            os.rename(self.tmp, self.path)
+            return report
+        try:
+            for parent in sorted({os.path.dirname(r) for r in report.written} - {""}):
+                os.makedirs(f"{base}/{parent}", exist_ok=True)
+            for rel in report.written:
+                os.replace(f"{self.tmp}/{rel}", f"{base}/{rel}")
+            for rel in report.removed:
+                os.unlink(f"{base}/{rel}")
+            emptied = {p for r in report.removed for p in _parents(r)}
+            for parent in sorted(emptied, key=len, reverse=True):  # deepest first; never out_dir itself
+                with contextlib.suppress(OSError):  # only folders left empty go
+                    os.rmdir(f"{base}/{parent}")
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return report
+
+
+_SINK: Staging | None = None  # where a render streams device files (forked workers inherit it)
+
+
+@contextmanager
+def streaming(staging: Staging) -> Iterator[Staging]:
+    """While active, :func:`render_devices` stages each device's files where they are rendered
+    (in a forked worker: the text never travels back to this process) instead of returning them."""
+    global _SINK
+    before, _SINK = _SINK, staging
+    try:
+        yield staging
+    finally:
+        _SINK = before
+
+
+def sink() -> Staging | None:
+    """The staging of the enclosing :func:`streaming`, if any."""
+    return _SINK
+
+
 def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
     """Write all artifacts into ``out_dir``, reusing the previous output: a file whose bytes are
     unchanged is not touched (same inode, same modification time), files no longer rendered are
@@ -182,51 +311,16 @@ def write_output(out_dir: Path, artifacts: Artifacts) -> WriteReport:
     them are written do they move into place (a rename each; a first render renames the whole
     folder). A failure while writing leaves the previous ``out_dir`` untouched.
     """
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    report = WriteReport(out_dir)
     for rel in artifacts:
-        if rel.startswith("/") or ".." in Path(rel).parts:
-            raise ValueError(f"artifact path escapes the output folder: {rel}")
-    previous = out_dir.is_dir()
-    old = set(_files(out_dir)) if previous else set()
-    base = str(out_dir)
-    tmp = tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent)
+        _check_path(rel)
+    staging = Staging(out_dir)
     try:
-        made: set[str] = set()
         for rel in sorted(artifacts):
-            data = artifacts[rel].encode("utf-8")
-            if rel in old and _same(f"{base}/{rel}", data):
-                report.unchanged.append(rel)
-                continue
-            parent = os.path.dirname(rel)
-            if parent and parent not in made:
-                os.makedirs(f"{tmp}/{parent}", exist_ok=True)
-                made.add(parent)
-            with open(f"{tmp}/{rel}", "wb") as fh:
-                fh.write(data)
-            report.written.append(rel)
+            staging.add(rel, artifacts[rel])
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.abort()
         raise
-    report.removed = sorted(old - artifacts.keys())
-    if not previous:
-        os.rename(tmp, out_dir)
-        return report
-    try:
-        for parent in sorted(made):
-            os.makedirs(f"{base}/{parent}", exist_ok=True)
-        for rel in report.written:
-            os.replace(f"{tmp}/{rel}", f"{base}/{rel}")
-        for rel in report.removed:
-            os.unlink(f"{base}/{rel}")
-        emptied = {p for r in report.removed for p in _parents(r)}
-        for parent in sorted(emptied, key=len, reverse=True):  # deepest first; never out_dir itself
-            with contextlib.suppress(OSError):  # only folders left empty go
-                os.rmdir(f"{base}/{parent}")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return report
+    return staging.commit()
 
 
 def _parents(rel: str) -> list[str]:
