@@ -22,8 +22,9 @@ from toolkit.rules.registry import Hit, RuleCtx, rule
 from toolkit.spec.models import ClusterSpec
 
 
-@fabric_rule("BRD001", "error", "every border leaf's platform renders its external sessions")
+@fabric_rule("BRD001", "error")
 def _platform(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every border leaf's platform renders its external sessions"""
     b = spec.networks.border
     if b is None:
         return
@@ -44,8 +45,9 @@ def _platform(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("BRD002", "error", "tenants that peer with external routers have an L3VNI")
+@fabric_rule("BRD002", "error")
 def _l3vni(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """tenants that peer with external routers have an L3VNI"""
     b = spec.networks.border
     if b is None:
         return
@@ -59,8 +61,9 @@ def _l3vni(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@rule("BRD003", "error", "every external router has a /31 per border leaf and VRF")
+@rule("BRD003", "error")
 def _sizes(ctx: RuleCtx) -> Iterator[Hit]:
+    """every external router has a /31 per border leaf and VRF"""
     b = ctx.spec.networks.border
     if b is None:
         return
@@ -76,8 +79,9 @@ def _sizes(ctx: RuleCtx) -> Iterator[Hit]:
             )
 
 
-@rule("BRD004", "error", "every VRF an external router peers in is the business plane or a tenant")
+@rule("BRD004", "error")
 def _vrfs(ctx: RuleCtx) -> Iterator[Hit]:
+    """every VRF an external router peers in is the business plane or a tenant"""
     b = ctx.spec.networks.border
     if b is None:
         return
@@ -92,8 +96,9 @@ def _vrfs(ctx: RuleCtx) -> Iterator[Hit]:
                 )
 
 
-@rule("BRD005", "error", "external routers have distinct names and links prefixes that do not overlap")
+@rule("BRD005", "error")
 def _distinct(ctx: RuleCtx) -> Iterator[Hit]:
+    """external routers have distinct names and links prefixes that do not overlap"""
     b = ctx.spec.networks.border
     if b is None:
         return
