@@ -23,17 +23,12 @@ from toolkit.spec.models import ClusterSpec
 def _sto_nic(c: RuleCtx) -> Out:
     """a dedicated storage network needs a storage NIC on every GPU and storage server"""
     st = c.spec.networks.storage
-    if st is None:
+    if st is None or st.mode != "dedicated":
         return
-    if st.mode == "dedicated":
-        for model, _ in gpu_server_models(c.spec).items():
-            m = c.spec.catalog.servers.get(model)
-            if m and not any(n.role == "storage" for n in m.nics):
-                yield (
-                    ("catalog", "servers", model, "nics"),
-                    f"{model} has no storage NIC",
-                    ("add one or use mode: converged"),
-                )
+    for model in gpu_server_models(c.spec):
+        m = c.spec.catalog.servers.get(model)
+        if m and not any(n.role == "storage" for n in m.nics):
+            yield ("catalog", "servers", model, "nics"), f"{model} has no storage NIC", "add one or use mode: converged"
 
 
 @rule("STO002", "error")
