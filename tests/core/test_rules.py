@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from toolkit.rules import RULES, rule_docs, validate
+from toolkit.rules.registry import RuleCtx, description, rule
 from toolkit.spec import load
 
 D = dict[str, Any]
@@ -343,6 +344,25 @@ def test_rule_catalogue() -> None:
     tested = {c for c, _, _ in CASES}
     untested = set(RULES) - tested - {"NAME006", "LAY001", "SITE002"}
     assert not untested, f"rules without a test case: {sorted(untested)}"
+
+
+def test_a_rule_is_described_by_its_docstring() -> None:
+    def check(c: RuleCtx) -> Any:
+        """the first paragraph,
+        on one line
+
+        The rest is for the reader of the code."""
+        yield from ()
+
+    assert description(check) == "the first paragraph, on one line"
+    assert RULES["VNI005"].doc == "network names are unique within a tenant"
+
+    def undescribed(c: RuleCtx) -> Any:
+        yield from ()
+
+    with pytest.raises(ValueError, match="no docstring"):
+        rule("ZZZ998", "error")(undescribed)
+    assert "ZZZ998" not in RULES
 
 
 def test_all_findings_reported_together(lab_mini_data: D, write_spec) -> None:

@@ -14,30 +14,20 @@ parses, and what it decides.
 from __future__ import annotations
 
 import difflib
-import functools
 import shlex
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.recorded import ROOT
-from toolkit.design import design
+from tests.devices.standin import open_driver, push, push_then_restore, rendered
 from toolkit.drivers.cumulus import CumulusDriver, diff_lines, latest_revision, normalize_nvue
 from toolkit.drivers.state import DriverError
-from toolkit.render.core import environment
-from toolkit.render.switches import render_device
 from toolkit.session import CommandResult
-from toolkit.spec import load
-from toolkit.targets import DeviceAccess, Target
 
 
-@functools.cache
 def startup_yaml() -> str:
-    spec = load(ROOT / "inventory" / "examples" / "lab-mini").spec
-    assert spec is not None
-    fab = design(spec, platform="cumulus")
-    return dict(render_device(fab.devices["spine01"], fab, environment()))["startup.yaml"]
+    return rendered("cumulus")["startup.yaml"]
 
 
 OLD = "- set:\n    system:\n      hostname: spine01\n"
@@ -135,35 +125,13 @@ class NvueShell:
         self.connected = False
 
 
-class OneSwitch(Target):
-    kind = "inventory"
-
-    def __init__(self, shell: NvueShell, **access: Any) -> None:
-        self.name, self.cluster, self.network_mode = "inventory", "lab-mini", "netplan"
-        self.shell = shell
-        self.access = DeviceAccess(name="spine01", kind="switch", role="spine", platform="cumulus",
-                                   address="192.0.2.31", user="cumulus", **access)
-
-    def devices(self) -> dict[str, DeviceAccess]:
-        return {"spine01": self.access}
-
-    def ansible_ssh(self) -> dict[str, Any]:
-        return {}
-
-    def open(self, device: str, **_: Any) -> NvueShell:  # type: ignore[override]
-        self.shell.connected = True
-        return self.shell
-
-
 @pytest.fixture
 def shell() -> NvueShell:
     return NvueShell()
 
 
 def driver(shell: NvueShell, **access: Any) -> CumulusDriver:
-    d = CumulusDriver.open_device(OneSwitch(shell, **access), "spine01")
-    assert isinstance(d, CumulusDriver)
-    return d
+    return open_driver(CumulusDriver, shell, platform="cumulus", address="192.0.2.31", user="cumulus", **access)
 
 
 def test_text_helpers(shell: NvueShell) -> None:
@@ -211,12 +179,7 @@ def test_apply_with_confirm_then_confirm(shell: NvueShell) -> None:
 
 def test_restore_goes_back_to_the_revision_noted_before(shell: NvueShell) -> None:
     d = driver(shell)
-    b = d.backup()
-    d.prepare({"startup.yaml": startup_yaml()})
-    d.activate()
-    d.read_running()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback"], rep
+    assert push_then_restore(d, {"startup.yaml": startup_yaml()}, confirm=False) == ["rollback"]
     i = shell.commands.index("nv config apply --confirm-status")
     assert shell.commands[i + 1:i + 4] == ["nv config apply 1 -y", "nv config detach", f"rm -f {d.upload}"]
     assert shell.applied == OLD
@@ -224,22 +187,14 @@ def test_restore_goes_back_to_the_revision_noted_before(shell: NvueShell) -> Non
 
 def test_restore_without_a_pending_confirm_replaces_the_backup(shell: NvueShell) -> None:
     d = driver(shell)
-    b = d.backup()
-    d.prepare({"startup.yaml": startup_yaml()})
-    d.activate()
-    d.read_running()
-    d.confirm()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback", "replace"]
+    assert push_then_restore(d, {"startup.yaml": startup_yaml()}, confirm=True) == ["rollback", "replace"]
     assert "nv config apply 1 -y" not in shell.commands, "no confirm was pending: no revision to go back to"
     assert shell.applied == OLD and shell.revisions[-1] == OLD and len(shell.revisions) == 3
 
 
 def test_an_expired_confirm_is_named(shell: NvueShell) -> None:
     d = driver(shell)
-    d.prepare({"startup.yaml": startup_yaml()})
-    d.activate()
-    d.read_running()
+    push(d, {"startup.yaml": startup_yaml()})
     shell.expire()
     with pytest.raises(DriverError, match="rolled the commit back before the confirm arrived"):
         d.confirm()

@@ -15,28 +15,19 @@ driver sends, what it parses, and the decisions it takes.
 from __future__ import annotations
 
 import difflib
-import functools
 from typing import Any
 
 import pytest
 
-from tests.recorded import ROOT
-from toolkit.design import design
+from tests.devices.standin import push, push_then_restore, rendered
 from toolkit.drivers import eos
 from toolkit.drivers.eos import EosDriver, config_lines, diff_lines, normalize_eos, timer
 from toolkit.drivers.state import DriverError
-from toolkit.render.core import environment
-from toolkit.render.switches import render_device
-from toolkit.spec import load
 from toolkit.targets import DeviceAccess
 
 
-@functools.cache
 def startup_config() -> str:
-    spec = load(ROOT / "inventory" / "examples" / "lab-mini").spec
-    assert spec is not None
-    fab = design(spec, platform="eos")
-    return dict(render_device(fab.devices["spine01"], fab, environment()))["startup-config"]
+    return rendered("eos")["startup-config"]
 
 
 def banner(kind: str, host: str) -> str:
@@ -235,25 +226,14 @@ def test_commit_with_a_timer_then_confirm(cli: EosCli) -> None:
 
 def test_restore_aborts_the_pending_session(cli: EosCli) -> None:
     d = EosDriver(access())
-    b = d.backup()
-    d.prepare({"startup-config": startup_config()})
-    d.activate()
-    d.read_running()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback"], rep
+    assert push_then_restore(d, {"startup-config": startup_config()}, confirm=False) == ["rollback"]
     assert cli.running == OLD and cli.pending is None
     assert cli.sent[-3:] == ["end", f"configure session {d.session} abort", "show running-config"]
 
 
 def test_restore_after_a_confirm_commits_the_backup_in_a_second_session(cli: EosCli) -> None:
     d = EosDriver(access())
-    b = d.backup()
-    d.prepare({"startup-config": startup_config()})
-    d.activate()
-    d.read_running()
-    d.confirm()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback", "replace"]
+    assert push_then_restore(d, {"startup-config": startup_config()}, confirm=True) == ["rollback", "replace"]
     assert cli.running == OLD
     second = f"configure session {d.session}-r"
     i = cli.sent.index(second)
@@ -262,9 +242,7 @@ def test_restore_after_a_confirm_commits_the_backup_in_a_second_session(cli: Eos
 
 def test_a_confirm_for_a_commit_the_timer_rolled_back_is_a_failure(cli: EosCli) -> None:
     d = EosDriver(access())
-    d.prepare({"startup-config": startup_config()})
-    d.activate()
-    d.read_running()
+    push(d, {"startup-config": startup_config()})
     assert cli.pending is not None
     cli.running, cli.pending = cli.pending[1], None  # the commit timer expired on the device
     with pytest.raises(DriverError, match="rolled the commit back before the confirm arrived"):

@@ -16,7 +16,6 @@ rollback watchdog script is run for real by ``sh`` with logging stand-ins for ``
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import os
 import re
@@ -27,9 +26,10 @@ from typing import Any
 
 import pytest
 
+from tests.devices import standin
+from tests.devices.standin import open_driver, push, push_then_restore
 from tests.recorded import ROOT
 from tests.vendor.sonic_yang import SKU_BASE as SKU_DIR
-from toolkit.design import design
 from toolkit.drivers import sonic
 from toolkit.drivers.frr import normalize_frr
 from toolkit.drivers.sonic import (
@@ -44,11 +44,7 @@ from toolkit.drivers.sonic import (
     sonic_release,
 )
 from toolkit.drivers.state import DriverError
-from toolkit.render.core import environment
-from toolkit.render.switches import render_device
 from toolkit.session import CommandResult
-from toolkit.spec import load
-from toolkit.targets import DeviceAccess, Target
 
 SKU_BASE = SKU_DIR / "Mellanox-SN2700.json"
 FRR_RUNNING = ROOT / "tests" / "fixtures" / "frr-reload" / "running.txt"
@@ -69,16 +65,8 @@ def show_version(release: str = "202311") -> str:
     )
 
 
-@functools.cache
-def _rendered() -> dict[str, str]:
-    spec = load(ROOT / "inventory" / "examples" / "lab-mini").spec
-    assert spec is not None
-    fab = design(spec, platform="sonic")
-    return dict(render_device(fab.devices["spine01"], fab, environment()))
-
-
 def rendered() -> dict[str, str]:
-    return dict(_rendered())
+    return standin.rendered("sonic")
 
 
 def image_db() -> dict[str, Any]:
@@ -172,30 +160,8 @@ class SonicShell:
         return 127, "", f"{argv[0]}: command not found"
 
 
-class OneSwitch(Target):
-    kind = "inventory"
-
-    def __init__(self, shell: SonicShell, **access: Any) -> None:
-        self.name, self.cluster, self.network_mode = "inventory", "lab-mini", "netplan"
-        self.shell = shell
-        self.access = DeviceAccess(name="spine01", kind="switch", role="spine", platform="sonic",
-                                   address="192.0.2.41", user="admin", **access)
-
-    def devices(self) -> dict[str, DeviceAccess]:
-        return {"spine01": self.access}
-
-    def ansible_ssh(self) -> dict[str, Any]:
-        return {}
-
-    def open(self, device: str, **_: Any) -> SonicShell:  # type: ignore[override]
-        self.shell.connected = True
-        return self.shell
-
-
 def driver(shell: SonicShell, **access: Any) -> SonicDriver:
-    d = SonicDriver.open_device(OneSwitch(shell, **access), "spine01")
-    assert isinstance(d, SonicDriver)
-    return d
+    return open_driver(SonicDriver, shell, platform="sonic", address="192.0.2.41", user="admin", **access)
 
 
 # -------------------------------------------------------------------------- pure functions
@@ -339,9 +305,7 @@ def test_apply_and_confirm() -> None:
 def test_a_watchdog_that_already_rolled_back_fails_the_confirm() -> None:
     shell = SonicShell()
     d = driver(shell)
-    d.prepare(rendered())
-    d.activate()
-    d.read_running()
+    push(d, rendered())
     shell.watchdog = None  # it fired: the marker is gone
     with pytest.raises(DriverError, match="rolled the commit back before the confirm arrived"):
         d.confirm()
@@ -351,12 +315,7 @@ def test_a_watchdog_that_already_rolled_back_fails_the_confirm() -> None:
 def test_restore_rolls_back_to_the_checkpoint_and_the_backup_frr() -> None:
     shell = SonicShell()
     d = driver(shell)
-    b = d.backup()
-    d.prepare(rendered())
-    d.activate()
-    d.read_running()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback"], rep
+    assert push_then_restore(d, rendered(), confirm=False) == ["rollback"]
     assert shell.db == image_db() and shell.watchdog is None
     assert normalize_frr(shell.frr) == normalize_frr(FRR_RUNNING.read_text())
     assert f"config rollback {d.checkpoint}" in shell.commands
@@ -365,13 +324,7 @@ def test_restore_rolls_back_to_the_checkpoint_and_the_backup_frr() -> None:
 def test_restore_after_a_confirm_replaces_with_the_backup() -> None:
     shell = SonicShell()
     d = driver(shell)
-    b = d.backup()
-    d.prepare(rendered())
-    d.activate()
-    d.read_running()
-    d.confirm()
-    rep = d.restore(b)
-    assert rep.ok and [s.step for s in rep.steps] == ["rollback", "replace"], rep
+    assert push_then_restore(d, rendered(), confirm=True) == ["rollback", "replace"]
     assert shell.db == image_db()
     assert f"config rollback {d.checkpoint}" not in shell.commands, "nothing was pending"
 

@@ -43,6 +43,7 @@ from toolkit.render.storage import storage_groups, storage_host_vars
 
 __all__ = [
     "NETWORK_MODE",
+    "PARENT_GROUPS",
     "ROLE_GROUPS",
     "SERVER_KEYS",
     "SWITCH_KEYS",
@@ -55,21 +56,25 @@ __all__ = [
 ]
 
 NETWORK_MODE = "netplan"
-ROLE_GROUPS: dict[str, tuple[str, str]] = {
-    # role -> (group, parent group)
-    "gpu-server": ("gpu_servers", "servers"),
-    "storage-server": ("storage_servers", "servers"),
-    "server": ("other_servers", "servers"),
-    "leaf": ("leaves", "switches"),
-    "spine": ("spines", "switches"),
-    "core": ("cores", "switches"),
-    "storage-leaf": ("storage_leaves", "switches"),
-    "storage-spine": ("storage_spines", "switches"),
-    "business-leaf": ("business_leaves", "switches"),
-    "business-spine": ("business_spines", "switches"),
-    "oob": ("oob_switches", "switches"),
-    "pdu": ("pdus", "all"),
+PARENT_GROUPS: dict[str, dict[str, str]] = {
+    # parent group -> role -> the group of the devices of that role, in inventory order
+    "servers": {"gpu-server": "gpu_servers", "storage-server": "storage_servers", "server": "other_servers"},
+    "switches": {
+        "leaf": "leaves",
+        "spine": "spines",
+        "core": "cores",
+        "storage-leaf": "storage_leaves",
+        "storage-spine": "storage_spines",
+        "business-leaf": "business_leaves",
+        "business-spine": "business_spines",
+        "oob": "oob_switches",
+    },
 }
+ROLE_GROUPS: dict[str, str] = {
+    **{role: g for groups in PARENT_GROUPS.values() for role, g in groups.items()},
+    "pdu": "pdus",  # a group of its own, directly under all
+}
+"""Role -> the inventory group of its devices."""
 SERVER_KEYS: tuple[str, ...] = (
     "aidc_device",
     "aidc_role",
@@ -334,7 +339,7 @@ def inventory(fabric: Fabric) -> dict[str, Any]:
         extra.setdefault(group, {})[host] = None
 
     for dev in fabric.devices.values():
-        group, _parent = ROLE_GROUPS[dev.role]
+        group = ROLE_GROUPS[dev.role]
         hv: dict[str, Any] = {}
         if dev.mgmt_address:
             hv["ansible_host"] = _ip(dev.mgmt_address)
@@ -350,9 +355,9 @@ def inventory(fabric: Fabric) -> dict[str, Any]:
         if dev.role == "leaf" and dev.rail is not None:
             add(group_name("rail", dev.rail), dev.name)
     children: dict[str, Any] = {}
-    for parent in ("servers", "switches"):
-        groups = [g for g, p in dict.fromkeys(ROLE_GROUPS.values()) if p == parent and g in role_hosts]
-        children[parent] = {"children": {g: {"hosts": role_hosts[g]} for g in groups}}
+    for parent, groups in PARENT_GROUPS.items():
+        present = [g for g in groups.values() if g in role_hosts]
+        children[parent] = {"children": {g: {"hosts": role_hosts[g]} for g in present}}
     if "pdus" in role_hosts:
         children["pdus"] = {"hosts": role_hosts["pdus"]}
     for g in sorted(extra, key=_natural):

@@ -10,8 +10,9 @@ from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, fe_groups, frontends, managed_per_rack, pools, racks
 
 
-@rule("ADDR001", "error", "address pools of all planes and tenant subnets do not overlap")
+@rule("ADDR001", "error")
 def _overlap(c: RuleCtx) -> Out:
+    """address pools of all planes and tenant subnets do not overlap"""
     items = [(label, ipaddress.IPv4Network(p), path) for label, p, path in pools(c.spec)]
     for i, (la, na, pa) in enumerate(items):
         for lb, nb, _ in items[:i]:
@@ -19,13 +20,9 @@ def _overlap(c: RuleCtx) -> Out:
                 yield pa, f"{la} {na} overlaps {lb} {nb}", "give every plane and tenant its own prefix"
 
 
-@rule(
-    "ADDR002",
-    "error",
-    "every pool holds what the design needs (says how many addresses are missing)",
-    needs=SERVER_LIST + SWITCH_PORTS,
-)
+@rule("ADDR002", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _pool_size(c: RuleCtx) -> Out:
+    """every pool holds what the design needs (says how many addresses are missing)"""
     spec = c.spec
     sz = c.sizing
     net = spec.networks.compute
@@ -94,8 +91,9 @@ def _need(path: YamlPath, what: str, have: int, need: int) -> Out:
         yield path, f"{what}: pool holds {have}, design needs {need} ({need - have} missing)", "use a larger prefix"
 
 
-@rule("ADDR003", "error", "a tenant gateway is a usable address inside its subnet")
+@rule("ADDR003", "error")
 def _gateway(c: RuleCtx) -> Out:
+    """a tenant gateway is a usable address inside its subnet"""
     for i, t in enumerate(c.spec.tenants):
         for j, n in enumerate(t.nets()):
             net = ipaddress.IPv4Network(n.subnet)
@@ -108,8 +106,9 @@ def _gateway(c: RuleCtx) -> Out:
                 )
 
 
-@rule("ADDR004", "error", "OOB gateway and controller lie inside the OOB prefix, in its reserved first block")
+@rule("ADDR004", "error")
 def _oob_gw(c: RuleCtx) -> Out:
+    """OOB gateway and controller lie inside the OOB prefix, in its reserved first block"""
     oob = c.spec.networks.oob
     if oob is None:
         return
@@ -125,8 +124,9 @@ def _oob_gw(c: RuleCtx) -> Out:
         yield ("networks", "oob", "controller"), "controller and gateway are the same address", ""
 
 
-@rule("ADDR005", "error", "each rack's devices fit in its OOB rack_block", needs=SERVER_LIST + SWITCH_PORTS)
+@rule("ADDR005", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _oob_block(c: RuleCtx) -> Out:
+    """each rack's devices fit in its OOB rack_block"""
     spec = c.spec
     oob = spec.networks.oob
     if oob is None:
@@ -142,8 +142,9 @@ def _oob_block(c: RuleCtx) -> Out:
             )
 
 
-@rule("ADDR006", "error", "compute addressing is given for RoCE fabrics")
+@rule("ADDR006", "error")
 def _roce_addr(c: RuleCtx) -> Out:
+    """compute addressing is given for RoCE fabrics"""
     net = c.spec.networks.compute
     if net is not None and net.kind == "roce" and net.addressing is None:
         yield (

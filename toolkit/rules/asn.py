@@ -34,8 +34,9 @@ def _asn_items(spec: ClusterSpec) -> list[tuple[str, int, int, YamlPath]]:
     return out
 
 
-@rule("ASN001", "error", "ASNs avoid reserved values (0, 23456, 65535, 4294967295) and stay below 2^32")
+@rule("ASN001", "error")
 def _asn_reserved(c: RuleCtx) -> Out:
+    """ASNs avoid reserved values (0, 23456, 65535, 4294967295) and stay below 2^32"""
     for label, first, last, path in _asn_items(c.spec):
         if first in _RESERVED_ASN or last > 4294967294 or any(a in _RESERVED_ASN for a in (first, last)):
             yield (
@@ -45,8 +46,9 @@ def _asn_reserved(c: RuleCtx) -> Out:
             )
 
 
-@rule("ASN002", "error", "ASN ranges of different roles and planes do not collide")
+@rule("ASN002", "error")
 def _asn_collide(c: RuleCtx) -> Out:
+    """ASN ranges of different roles and planes do not collide"""
     items = _asn_items(c.spec)
     for i, (la, fa, ta, pa) in enumerate(items):
         for lb, fb, tb, _ in items[:i]:
@@ -54,8 +56,9 @@ def _asn_collide(c: RuleCtx) -> Out:
                 yield pa, f"{la} ASNs {fa}-{ta} collide with {lb} ASNs {fb}-{tb}", "space the bases further apart"
 
 
-@rule("ASN003", "warning", "fabric ASNs are private (64512-65534 or 4200000000-4294967294)")
+@rule("ASN003", "warning")
 def _asn_private(c: RuleCtx) -> Out:
+    """fabric ASNs are private (64512-65534 or 4200000000-4294967294)"""
     for label, first, last, path in _asn_items(c.spec):
         for a in sorted({first, last}):
             if a in _RESERVED_ASN or a > 4294967294:

@@ -15,26 +15,33 @@ import ipaddress
 from collections.abc import Iterator
 
 from toolkit import platforms
-from toolkit.design.border import DEFAULT_VRF
+from toolkit.design.border import DEFAULT_VRF, border_tenants
 from toolkit.design.model import Fabric
+from toolkit.findings import YamlPath
 from toolkit.rules.fabric import Out, fabric_rule
 from toolkit.rules.registry import Hit, RuleCtx, rule
-from toolkit.spec.models import ClusterSpec
+from toolkit.spec.models import ClusterSpec, ExternalRouter
 
 
-@fabric_rule("BRD001", "error", "every border leaf's platform renders its external sessions")
+def _routers(spec: ClusterSpec) -> list[tuple[YamlPath, ExternalRouter, list[str]]]:
+    """(YAML path, router, the border leaves) of every external router; none without a border."""
+    b = spec.networks.border
+    return [(("networks", "border", "routers", j), r, b.leaves) for j, r in enumerate(b.routers)] if b else []
+
+
+@fabric_rule("BRD001", "error")
 def _platform(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every border leaf's platform renders its external sessions"""
     b = spec.networks.border
     if b is None:
         return
-    vrfs = any(v != DEFAULT_VRF for r in b.routers for v in r.vrfs)
+    need = "border-vrf" if border_tenants(spec) else "border"
     for i, name in enumerate(b.leaves):
         dev = fabric.devices.get(name)
         if dev is None:
             continue
         plat = platforms.get(dev.platform)
-        need = "border-vrf" if vrfs else "border"
-        if not plat.has("border") or (vrfs and not plat.has("border-vrf")):
+        if not plat.has("border") or not plat.has(need):
             yield (
                 ("networks", "border", "leaves", i),
                 f"border leaf {name} runs {dev.platform}, which aidc cannot render "
@@ -44,12 +51,10 @@ def _platform(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("BRD002", "error", "tenants that peer with external routers have an L3VNI")
+@fabric_rule("BRD002", "error")
 def _l3vni(spec: ClusterSpec, fabric: Fabric) -> Out:
-    b = spec.networks.border
-    if b is None:
-        return
-    want = {v for r in b.routers for v in r.vrfs if v != DEFAULT_VRF}
+    """tenants that peer with external routers have an L3VNI"""
+    want = set(border_tenants(spec))
     for i, t in enumerate(spec.tenants):
         if t.name in want and t.l3vni is None:
             yield (
@@ -59,52 +64,46 @@ def _l3vni(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@rule("BRD003", "error", "every external router has a /31 per border leaf and VRF")
+@rule("BRD003", "error")
 def _sizes(ctx: RuleCtx) -> Iterator[Hit]:
-    b = ctx.spec.networks.border
-    if b is None:
-        return
-    for j, r in enumerate(b.routers):
-        need = 2 * len(b.leaves) * len(r.vrfs)
+    """every external router has a /31 per border leaf and VRF"""
+    for path, r, leaves in _routers(ctx.spec):
+        need = 2 * len(leaves) * len(r.vrfs)
         have = ipaddress.ip_network(r.links, strict=False).num_addresses
         if have < need:
             yield (
-                ("networks", "border", "routers", j, "links"),
-                f"router {r.name}: {r.links} holds {have} addresses, its {len(b.leaves)} border leaf(s) x "
+                (*path, "links"),
+                f"router {r.name}: {r.links} holds {have} addresses, its {len(leaves)} border leaf(s) x "
                 f"{len(r.vrfs)} VRF(s) need {need}",
                 f"give it a /{32 - (need - 1).bit_length()} or larger",
             )
 
 
-@rule("BRD004", "error", "every VRF an external router peers in is the business plane or a tenant")
+@rule("BRD004", "error")
 def _vrfs(ctx: RuleCtx) -> Iterator[Hit]:
-    b = ctx.spec.networks.border
-    if b is None:
-        return
+    """every VRF an external router peers in is the business plane or a tenant"""
     names = {t.name for t in ctx.spec.tenants}
-    for j, r in enumerate(b.routers):
+    for path, r, _ in _routers(ctx.spec):
         for k, v in enumerate(r.vrfs):
             if v != DEFAULT_VRF and v not in names:
                 yield (
-                    ("networks", "border", "routers", j, "vrfs", k),
+                    (*path, "vrfs", k),
                     f"router {r.name} peers in VRF {v!r}, which is neither 'default' nor a tenant",
                     f"write 'default' (the business plane) or one of the tenants: {', '.join(sorted(names)) or 'none'}",
                 )
 
 
-@rule("BRD005", "error", "external routers have distinct names and links prefixes that do not overlap")
+@rule("BRD005", "error")
 def _distinct(ctx: RuleCtx) -> Iterator[Hit]:
-    b = ctx.spec.networks.border
-    if b is None:
-        return
+    """external routers have distinct names and links prefixes that do not overlap"""
     seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
-    for j, r in enumerate(b.routers):
+    for path, r, _ in _routers(ctx.spec):
         net = ipaddress.ip_network(r.links, strict=False)
         for name, other in seen:
             if name == r.name or net.overlaps(other):
                 what = f"the name {r.name}" if name == r.name else f"links {r.links} with router {name} ({other})"
                 yield (
-                    ("networks", "border", "routers", j),
+                    path,
                     f"router {r.name} shares {what}: the border leaves would open the same session twice",
                     "give every external router its own name and its own links prefix",
                 )

@@ -7,8 +7,9 @@ from toolkit.rules.specview import Out, gpu_server_models, port_speed
 from toolkit.spec.models import parse_speed
 
 
-@rule("CMP001", "error", "compute NIC ports per server equal the rails, and all GPU server models agree")
+@rule("CMP001", "error")
 def _rails(c: RuleCtx) -> Out:
+    """compute NIC ports per server equal the rails, and all GPU server models agree"""
     counts: dict[int, str] = {}
     for model, path in gpu_server_models(c.spec).items():
         m = c.spec.catalog.servers.get(model)
@@ -30,8 +31,9 @@ def _rails(c: RuleCtx) -> Out:
         counts.setdefault(n, model)
 
 
-@rule("CMP002", "error", "GPU to compute-NIC pairing is one-to-one")
+@rule("CMP002", "error")
 def _pairing(c: RuleCtx) -> Out:
+    """GPU to compute-NIC pairing is one-to-one"""
     for model in gpu_server_models(c.spec):
         m = c.spec.catalog.servers.get(model)
         if m is None:
@@ -54,8 +56,9 @@ def _pairing(c: RuleCtx) -> Out:
             yield ("catalog", "servers", model, "nics"), f"GPUs {missing} have no compute NIC", ""
 
 
-@rule("CMP003", "error", "a compute NIC sits on the same NUMA node as its GPU")
+@rule("CMP003", "error")
 def _numa(c: RuleCtx) -> Out:
+    """a compute NIC sits on the same NUMA node as its GPU"""
     for model in gpu_server_models(c.spec):
         m = c.spec.catalog.servers.get(model)
         if m is None or not m.gpu_numa:
@@ -78,8 +81,9 @@ def _numa(c: RuleCtx) -> Out:
                 )
 
 
-@rule("CMP004", "error", "compute NIC speed equals the rail leaf port speed", needs=SWITCH_PORTS)
+@rule("CMP004", "error", needs=SWITCH_PORTS)
 def _nic_speed(c: RuleCtx) -> Out:
+    """compute NIC speed equals the rail leaf port speed"""
     if c.spec.networks.compute is None:
         return
     leaf = c.spec.networks.compute.leaf
@@ -97,8 +101,9 @@ def _nic_speed(c: RuleCtx) -> Out:
                 )
 
 
-@rule("CMP005", "error", "leaf uplink speed equals spine port speed (and spine equals core)", needs=SWITCH_PORTS)
+@rule("CMP005", "error", needs=SWITCH_PORTS)
 def _tier_speed(c: RuleCtx) -> Out:
+    """leaf uplink speed equals spine port speed (and spine equals core)"""
     net = c.spec.networks.compute
     if net is None:
         return
@@ -117,19 +122,16 @@ def _tier_speed(c: RuleCtx) -> Out:
             yield ("networks", "compute", "core"), f"core ports are {cs}G, spine uplinks {su}G", ""
 
 
-@rule(
-    "CMP006",
-    "error",
-    "every compute tier's switch model has enough ports for its downlinks and uplinks",
-    needs=SERVER_LIST + SWITCH_PORTS,
-)
+@rule("CMP006", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _fit(c: RuleCtx) -> Out:
+    """every compute tier's switch model has enough ports for its downlinks and uplinks"""
     if c.sizing is None and c.sizing_error:
         yield ("networks", "compute"), c.sizing_error, "pick larger switches, a breakout, or 3 tiers"
 
 
-@rule("CMP007", "error", "the requested oversubscription is 1:1 or more (the sizing then meets it at every tier)")
+@rule("CMP007", "error")
 def _oversub(c: RuleCtx) -> Out:
+    """the requested oversubscription is 1:1 or more (the sizing then meets it at every tier)"""
     net = c.spec.networks.compute
     if net is not None and net.ratio < 1:
         yield (
@@ -139,8 +141,9 @@ def _oversub(c: RuleCtx) -> Out:
         )
 
 
-@rule("CMP008", "error", "three tiers need a core tier in the spec")
+@rule("CMP008", "error")
 def _core_needed(c: RuleCtx) -> Out:
+    """three tiers need a core tier in the spec"""
     net = c.spec.networks.compute
     if net is not None and net.tiers == 3 and net.core is None:
         yield ("networks", "compute", "tiers"), "tiers: 3 without networks.compute.core", "add core: {model: ...}"

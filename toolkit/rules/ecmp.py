@@ -26,8 +26,9 @@ def ecmp_need(dev: Device) -> int:
     return max(ups, max(per_peer.values(), default=0))
 
 
-@fabric_rule("ECMP001", "warning", "a switch's equal-cost uplinks fit the ECMP group its model installs")
+@fabric_rule("ECMP001", "warning")
 def _ecmp_width(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """a switch's equal-cost uplinks fit the ECMP group its model installs"""
     over: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for dev in fabric.switches():
         if dev.ecmp_limit is None or not dev.bgp:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.findings import Finding, Severity, YamlPath
+from toolkit.rules.registry import description
 from toolkit.spec.models import ClusterSpec
 
 Out = Iterator[tuple[YamlPath, str, str]]
@@ -32,11 +33,14 @@ RUN: list[int] = [0]
 """Counts fabric_findings runs: rules may share work within one run (keyed by it), never across."""
 
 
-def fabric_rule(code: str, severity: Severity, doc: str) -> Callable[[FabricCheck], FabricCheck]:
+def fabric_rule(code: str, severity: Severity) -> Callable[[FabricCheck], FabricCheck]:
+    """Register the decorated check as rule ``code`` over the Fabric, described by its docstring
+    (as :func:`toolkit.rules.registry.rule`)."""
+
     def deco(fn: FabricCheck) -> FabricCheck:
         if code in FABRIC_RULES:
             raise ValueError(f"rule code {code} registered twice")
-        FABRIC_RULES[code] = FabricRule(code, severity, doc, fn)
+        FABRIC_RULES[code] = FabricRule(code, severity, description(fn), fn)
         return fn
 
     return deco

@@ -9,8 +9,9 @@ from toolkit.rules.specview import Out, fe_groups, frontends, port_count, port_s
 from toolkit.spec.models import parse_speed
 
 
-@rule("FE001", "error", "front-end spines have a port for every leaf", needs=SERVER_LIST + SWITCH_PORTS)
+@rule("FE001", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _fe_spines(c: RuleCtx) -> Out:
+    """front-end spines have a port for every leaf"""
     for plane, fe, path in frontends(c.spec):
         leaves = len(fe_groups(c.spec, fe, plane)) * fe.leaves_per_group * fe.uplinks_per_spine
         ports = port_count(c.spec, fe.spine.model, fe.spine.breakout)
@@ -22,13 +23,9 @@ def _fe_spines(c: RuleCtx) -> Out:
             )
 
 
-@rule(
-    "FE002",
-    "error",
-    "front-end leaves have enough ports for the hosts of their rack group",
-    needs=SERVER_LIST + SWITCH_PORTS,
-)
+@rule("FE002", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _fe_leaves(c: RuleCtx) -> Out:
+    """front-end leaves have enough ports for the hosts of their rack group"""
     for plane, fe, path in frontends(c.spec):
         if fe.leaf.model not in c.spec.catalog.switches:
             continue
@@ -42,8 +39,9 @@ def _fe_leaves(c: RuleCtx) -> Out:
                 )
 
 
-@rule("FE003", "error", "host NIC speed fits the front-end leaf port speed", needs=SWITCH_PORTS)
+@rule("FE003", "error", needs=SWITCH_PORTS)
 def _fe_speed(c: RuleCtx) -> Out:
+    """host NIC speed fits the front-end leaf port speed"""
     for plane, fe, path in frontends(c.spec):
         roles = attached_roles(c.spec, plane)
         speed = port_speed(c.spec, fe.leaf.model, fe.leaf.breakout)

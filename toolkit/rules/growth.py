@@ -14,8 +14,9 @@ from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out
 
 
-@rule("GROW003", "warning", "servers_per_su and planned_sus are planned (the warning says what to set)")
+@rule("GROW003", "warning")
 def _planned(c: RuleCtx) -> Out:
+    """servers_per_su and planned_sus are planned (the warning says what to set)"""
     net = c.spec.networks.compute
     if net is None:
         return

@@ -19,8 +19,9 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
-@fabric_rule("HMG001", "error", "every server's host OS has a management address apart from its BMC")
+@fabric_rule("HMG001", "error")
 def _os_path(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every server's host OS has a management address apart from its BMC"""
     missing: dict[str, list[str]] = defaultdict(list)
     for dev in fabric.servers():
         if not dev.mgmt_address or dev.mgmt_address == dev.bmc_address:
@@ -39,8 +40,9 @@ def _os_path(spec: ClusterSpec, fabric: Fabric) -> Out:
         )
 
 
-@fabric_rule("HMG002", "error", "servers managed in-band are reachable from the automation controller")
+@fabric_rule("HMG002", "error")
 def _inband(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """servers managed in-band are reachable from the automation controller"""
     inband: dict[str, list[str]] = defaultdict(list)
     for dev in fabric.servers():
         if dev.mgmt_inband and dev.mgmt_address:

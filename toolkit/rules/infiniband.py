@@ -41,8 +41,9 @@ def _ib_spec(c: RuleCtx) -> InfinibandSpec | None:
     return net.infiniband if net is not None else None
 
 
-@rule("IB001", "warning", "an InfiniBand compute fabric has a designed subnet manager")
+@rule("IB001", "warning")
 def _ib_sm_present(c: RuleCtx) -> Out:
+    """an InfiniBand compute fabric has a designed subnet manager"""
     net = c.spec.networks.compute
     if net is not None and net.kind == "infiniband" and (net.infiniband is None or not net.infiniband.subnet_managers):
         yield (
@@ -52,8 +53,9 @@ def _ib_sm_present(c: RuleCtx) -> Out:
         )
 
 
-@rule("IB002", "error", "InfiniBand settings are given only for an InfiniBand compute fabric")
+@rule("IB002", "error")
 def _ib_kind(c: RuleCtx) -> Out:
+    """InfiniBand settings are given only for an InfiniBand compute fabric"""
     net = c.spec.networks.compute
     if net is not None and net.kind != "infiniband" and net.infiniband is not None:
         yield (
@@ -63,8 +65,9 @@ def _ib_kind(c: RuleCtx) -> Out:
         )
 
 
-@rule("IB007", "error", "an IPoIB MTU fits its mode (datagram: IB MTU less 4 bytes; connected: at most 65520)")
+@rule("IB007", "error")
 def _ipoib_mtu(c: RuleCtx) -> Out:
+    """an IPoIB MTU fits its mode (datagram: IB MTU less 4 bytes; connected: at most 65520)"""
     from toolkit.design.infiniband import IPOIB_CONNECTED_MTU, ipoib_max_mtu
 
     ib = _ib_spec(c)
@@ -86,8 +89,9 @@ def _ipoib_mtu(c: RuleCtx) -> Out:
     yield (*IB, "ipoib", "mtu"), f"IPoIB MTU {mtu} in {mode} mode: {why}", fix
 
 
-@rule("IB003", "error", "subnet managers run on servers with a compute HCA or on compute switches, once each")
+@rule("IB003", "error")
 def _ib_sm_hosts(c: RuleCtx) -> Out:
+    """subnet managers run on servers with a compute HCA or on compute switches, once each"""
     net = c.spec.networks.compute
     ib = _ib_spec(c)
     if net is None or ib is None or net.kind != "infiniband":
@@ -112,8 +116,9 @@ def _ib_sm_hosts(c: RuleCtx) -> Out:
             )
 
 
-@rule("IB004", "error", "the master subnet manager's priority is higher than every standby's")
+@rule("IB004", "error")
 def _ib_sm_priority(c: RuleCtx) -> Out:
+    """the master subnet manager's priority is higher than every standby's"""
     ib = _ib_spec(c)
     if ib is None or len(ib.subnet_managers) < 2:
         return
@@ -128,8 +133,9 @@ def _ib_sm_priority(c: RuleCtx) -> Out:
         )
 
 
-@rule("IB005", "error", "tenant partition keys are unique (explicit or 0x1000 + position)")
+@rule("IB005", "error")
 def _ib_pkeys(c: RuleCtx) -> Out:
+    """tenant partition keys are unique (explicit or 0x1000 + position)"""
     seen: dict[int, str] = {}
     for i, t in enumerate(c.spec.tenants):
         pkey = t.pkey if t.pkey is not None else 0x1000 + i
@@ -142,8 +148,9 @@ def _ib_pkeys(c: RuleCtx) -> Out:
         seen[pkey] = t.name
 
 
-@rule("IB006", "error", "guids.yaml names compute switches or <server>:<compute port>, each GUID once")
+@rule("IB006", "error")
 def _ib_guids(c: RuleCtx) -> Out:
+    """guids.yaml names compute switches or <server>:<compute port>, each GUID once"""
     if not c.spec.guids:
         return
     from toolkit.design.infiniband import parse_guid
@@ -172,8 +179,9 @@ def _ib_guids(c: RuleCtx) -> Out:
         seen[g] = key
 
 
-@rule("SCHED001", "error", "the RDMA pod prefix splits into one block per compute rail")
+@rule("SCHED001", "error")
 def _sched_pods(c: RuleCtx) -> Out:
+    """the RDMA pod prefix splits into one block per compute rail"""
     prefix = c.spec.scheduler.kubernetes.rdma_pods
     if not prefix:
         return
@@ -186,8 +194,9 @@ def _sched_pods(c: RuleCtx) -> Out:
         yield ("scheduler", "kubernetes", "rdma_pods"), str(exc), "use a larger prefix"
 
 
-@rule("SCHED002", "warning", "Kubernetes rail networks have a pod address range")
+@rule("SCHED002", "warning")
 def _sched_no_pods(c: RuleCtx) -> Out:
+    """Kubernetes rail networks have a pod address range"""
     k8s = c.spec.scheduler.kubernetes
     net = c.spec.networks.compute
     ib = _ib_spec(c)

@@ -6,16 +6,18 @@ from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, racks
 
 
-@rule("LAY001", "error", "a server group has either count or names, not both and not neither")
+@rule("LAY001", "error")
 def _group_count(c: RuleCtx) -> Out:
+    """a server group has either count or names, not both and not neither"""
     for rack, path, _ in racks(c.spec):
         for k, g in enumerate(rack.servers):
             if (g.count is None) == (g.names is None):
                 yield (*path, "servers", k), "give exactly one of count or names", "count: 4  or  names: [a, b]"
 
 
-@rule("LAY002", "error", "every scalable unit holds GPU servers with compute NICs", needs=SERVER_LIST)
+@rule("LAY002", "error", needs=SERVER_LIST)
 def _su_nonempty(c: RuleCtx) -> Out:
+    """every scalable unit holds GPU servers with compute NICs"""
     for i, su in enumerate(c.spec.layout.scalable_units):
         ok = False
         for r in su.racks:
@@ -27,8 +29,9 @@ def _su_nonempty(c: RuleCtx) -> Out:
             yield ("layout", "scalable_units", i), f"SU {su.name} has no GPU server", "add servers or remove the SU"
 
 
-@rule("LAY003", "error", "no SU holds more GPU servers than servers_per_su", needs=SERVER_LIST)
+@rule("LAY003", "error", needs=SERVER_LIST)
 def _su_size(c: RuleCtx) -> Out:
+    """no SU holds more GPU servers than servers_per_su"""
     net = c.spec.networks.compute
     cap = net.servers_per_su if net is not None else None
     if cap is None:
@@ -44,13 +47,9 @@ def _su_size(c: RuleCtx) -> Out:
             )
 
 
-@rule(
-    "LAY004",
-    "warning",
-    "SUs hold the same number of GPU servers (rail leaves are sized for the largest)",
-    needs=SERVER_LIST,
-)
+@rule("LAY004", "warning", needs=SERVER_LIST)
 def _su_uniform(c: RuleCtx) -> Out:
+    """SUs hold the same number of GPU servers (rail leaves are sized for the largest)"""
     from toolkit.design.sizing import su_server_counts
 
     counts = su_server_counts(c.spec)

@@ -35,8 +35,9 @@ def _mode(speed: int, lanes: int | None) -> str:
     return f"{speed}G" if lanes is None else f"{speed}G over {lanes} lane{'s' if lanes > 1 else ''}"
 
 
-@fabric_rule("LINK001", "error", "both ends of every cable run the same speed and lanes per port (every plane)")
+@fabric_rule("LINK001", "error")
 def _ends_agree(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """both ends of every cable run the same speed and lanes per port (every plane)"""
     idx = PortIndex(fabric)
     devices = fabric.devices
     # one finding per kind of mismatch: (plane, tier, a role, a mode, b role, b mode)
@@ -78,8 +79,9 @@ def _ends_agree(spec: ClusterSpec, fabric: Fabric) -> Out:
         )
 
 
-@fabric_rule("LINK002", "error", "no cage carries uplinks to two upstream switches (uplinks spread over cages)")
+@fabric_rule("LINK002", "error")
 def _uplink_cages(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """no cage carries uplinks to two upstream switches (uplinks spread over cages)"""
     seen: set[tuple[str | int, ...]] = set()
     for dev in fabric.devices.values():
         if not dev.is_switch or dev.role == "oob":
@@ -104,8 +106,9 @@ def _uplink_cages(spec: ClusterSpec, fabric: Fabric) -> Out:
                 break
 
 
-@rule("LINK003", "error", "a tier's uplink_breakout is a mode its switch model supports")
+@rule("LINK003", "error")
 def _uplink_mode(c: RuleCtx) -> Out:
+    """a tier's uplink_breakout is a mode its switch model supports"""
     spec = c.spec
     for model_name, _, path in tier_models(spec):
         if path[-1] == "switch_model":
@@ -158,10 +161,9 @@ def _fe_worst(fabric: Fabric, plane: str) -> tuple[float, str] | None:
     return worst
 
 
-@fabric_rule(
-    "LINK004", "error", "business / storage leaves stay within their declared oversubscription (host:uplink bandwidth)"
-)
+@fabric_rule("LINK004", "error")
 def _fe_oversubscription(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """business / storage leaves stay within their declared oversubscription (host:uplink bandwidth)"""
     for plane, fe, path in frontends(spec):
         worst = _fe_worst(fabric, plane)
         if worst is None or fe.oversubscription is None:
@@ -175,8 +177,9 @@ def _fe_oversubscription(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("LINK005", "warning", "business / storage oversubscription is declared (the warning gives the ratio)")
+@fabric_rule("LINK005", "warning")
 def _fe_oversubscription_declared(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """business / storage oversubscription is declared (the warning gives the ratio)"""
     for plane, fe, path in frontends(spec):
         worst = _fe_worst(fabric, plane)
         if worst is None or fe.oversubscription is not None:

@@ -37,8 +37,9 @@ def _planes(spec: ClusterSpec) -> list[tuple[tuple[str | int, ...], int, bool]]:
     return out
 
 
-@fabric_rule("DH001", "error", "dual_homing needs leaf groups of at least two leaves")
+@fabric_rule("DH001", "error")
 def _pairs(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """dual_homing needs leaf groups of at least two leaves"""
     for path, per_group, on in _planes(spec):
         if on and per_group < 2:
             yield (
@@ -48,8 +49,9 @@ def _pairs(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("DH002", "warning", "tenant members of a dual-homed plane hang from two leaves")
+@fabric_rule("DH002", "warning")
 def _single(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """tenant members of a dual-homed plane hang from two leaves"""
     for i, t in enumerate(spec.tenants):
         plane = t.plane
         for name, mpath in t.member_refs():
@@ -118,8 +120,9 @@ def segment_problems(fabric: Fabric) -> list[tuple[str, str, str]]:
     return out
 
 
-@fabric_rule("DH003", "error", "every EVPN multihoming segment is consistent on all its leaves")
+@fabric_rule("DH003", "error")
 def _consistent(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every EVPN multihoming segment is consistent on all its leaves"""
     for server, esi, what in segment_problems(fabric):
         dev = fabric.devices.get(server)
         plane = next((p.plane for p in dev.ports if p.role == "bond"), "business") if dev else "business"
@@ -134,8 +137,9 @@ def _consistent(spec: ClusterSpec, fabric: Fabric) -> Out:
         )
 
 
-@fabric_rule("DH004", "error", "tenants keep clear of the storage segments' VLAN and VNIs")
+@fabric_rule("DH004", "error")
 def _segment_ids(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """tenants keep clear of the storage segments' VLAN and VNIs"""
     if not fabric.segments:
         return
     top = SEGMENT_VNI_BASE + len(fabric.segments) - 1
@@ -165,8 +169,9 @@ def _segment_ids(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("DH005", "warning", "hosts of a dual-homed storage plane hang from two leaves")
+@fabric_rule("DH005", "warning")
 def _single_storage(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """hosts of a dual-homed storage plane hang from two leaves"""
     if not segments_on(spec):
         return
     for seg in fabric.segments:

@@ -6,8 +6,9 @@ from toolkit.rules.registry import SERVER_LIST, SWITCH_PORTS, RuleCtx, rule
 from toolkit.rules.specview import Out, managed_per_rack, racks, servers, tier_models
 
 
-@rule("OOB001", "error", "every server model has an out-of-band (BMC) port")
+@rule("OOB001", "error")
 def _oob_server(c: RuleCtx) -> Out:
+    """every server model has an out-of-band (BMC) port"""
     if c.spec.networks.oob is None:
         return  # no OOB network: nothing to cable a BMC to
     used = {m for _, m, _, _ in servers(c.spec)}
@@ -21,8 +22,9 @@ def _oob_server(c: RuleCtx) -> Out:
             )
 
 
-@rule("OOB002", "error", "every switch model in use has a management port", needs=SWITCH_PORTS)
+@rule("OOB002", "error", needs=SWITCH_PORTS)
 def _oob_switch(c: RuleCtx) -> Out:
+    """every switch model in use has a management port"""
     if c.spec.networks.oob is None:
         return
     for model, _, path in tier_models(c.spec):
@@ -31,13 +33,9 @@ def _oob_switch(c: RuleCtx) -> Out:
             yield path, f"{model} has no management port", "devices without OOB cannot be managed"
 
 
-@rule(
-    "OOB003",
-    "error",
-    "the per-rack OOB switch has a port for every device in the rack plus an uplink",
-    needs=SERVER_LIST + SWITCH_PORTS,
-)
+@rule("OOB003", "error", needs=SERVER_LIST + SWITCH_PORTS)
 def _oob_ports(c: RuleCtx) -> Out:
+    """the per-rack OOB switch has a port for every device in the rack plus an uplink"""
     oob = c.spec.networks.oob
     m = c.spec.catalog.switches.get(oob.switch_model) if oob is not None else None
     if oob is None or m is None:

@@ -24,8 +24,9 @@ def _agg(spec: ClusterSpec) -> OobAggregation | None:
     return spec.networks.oob.aggregation if spec.networks.oob is not None else None
 
 
-@fabric_rule("OOBA001", "error", "the OOB aggregation is declared (networks.oob.aggregation)")
+@fabric_rule("OOBA001", "error")
 def _declared(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """the OOB aggregation is declared (networks.oob.aggregation)"""
     if spec.networks.oob is not None and spec.networks.oob.aggregation is None:
         n = len([d for d in fabric.devices.values() if d.role == "oob"])
         yield (
@@ -35,8 +36,9 @@ def _declared(spec: ClusterSpec, fabric: Fabric) -> Out:
         )
 
 
-@fabric_rule("OOBA002", "error", "every OOB switch uplink is cabled to the OOB aggregation")
+@fabric_rule("OOBA002", "error")
 def _cabled(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every OOB switch uplink is cabled to the OOB aggregation"""
     if _agg(spec) is None:
         return
     loose = [
@@ -54,9 +56,9 @@ def _cabled(spec: ClusterSpec, fabric: Fabric) -> Out:
         )
 
 
-@rule("OOBA003", "error", "the OOB aggregation (and distribution) switches have a port for every rack below them",
-      needs=SWITCH_PORTS)
+@rule("OOBA003", "error", needs=SWITCH_PORTS)
 def _capacity(c: RuleCtx) -> Out:
+    """the OOB aggregation (and distribution) switches have a port for every rack below them"""
     agg = _agg(c.spec)
     if agg is None:
         return
@@ -93,8 +95,9 @@ def _capacity(c: RuleCtx) -> Out:
                "pick a distribution model with more ports")
 
 
-@fabric_rule("OOBA004", "error", "every OOB management / BMC address is reachable from the OOB aggregation")
+@fabric_rule("OOBA004", "error")
 def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every OOB management / BMC address is reachable from the OOB aggregation"""
     if _agg(spec) is None:
         return
     devices = fabric.devices

@@ -18,8 +18,9 @@ def _models(c: RuleCtx) -> list[tuple[str, ServerModel]]:
     return out
 
 
-@rule("PCI001", "error", "a GPU server model's PCIe layout is complete once given (GPUs, NUMA, compute NICs)")
+@rule("PCI001", "error")
 def _complete(c: RuleCtx) -> Out:
+    """a GPU server model's PCIe layout is complete once given (GPUs, NUMA, compute NICs)"""
     for model, m in _models(c):
         if not layout_given(m) or layout_complete(m):
             continue
@@ -41,8 +42,9 @@ def _complete(c: RuleCtx) -> Out:
                 )
 
 
-@rule("PCI002", "error", "a compute NIC sits under the same PCIe switch as its GPU")
+@rule("PCI002", "error")
 def _same_switch(c: RuleCtx) -> Out:
+    """a compute NIC sits under the same PCIe switch as its GPU"""
     for model, m in _models(c):
         for i, n in enumerate(m.nics):
             if n.role != "compute" or n.pcie is None or n.gpu is None or n.gpu >= len(m.gpu_pcie):
@@ -74,8 +76,9 @@ class _Claims:
         return None
 
 
-@rule("PCI003", "error", "PCI addresses of a server model are unique (GPUs, NIC port functions, switches)")
+@rule("PCI003", "error")
 def _unique(c: RuleCtx) -> Out:
+    """PCI addresses of a server model are unique (GPUs, NIC port functions, switches)"""
     for model, m in _models(c):
         base = ("catalog", "servers", model)
         switches = {s.switch for s in m.gpu_pcie} | {n.pcie.switch for n in m.nics if n.pcie is not None}
@@ -104,8 +107,9 @@ def _unique(c: RuleCtx) -> Out:
                     )
 
 
-@rule("PCI004", "warning", "a GPU server model gives its PCIe layout (else no NCCL topology file is rendered)")
+@rule("PCI004", "warning")
 def _missing(c: RuleCtx) -> Out:
+    """a GPU server model gives its PCIe layout (else no NCCL topology file is rendered)"""
     for model, m in _models(c):
         if not layout_given(m):
             yield (

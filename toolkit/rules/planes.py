@@ -15,8 +15,9 @@ from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, frontends, servers
 
 
-@rule("PLANE001", "error", "servers with compute NICs and scalable units need networks.compute", needs=SERVER_LIST)
+@rule("PLANE001", "error", needs=SERVER_LIST)
 def _compute_needed(c: RuleCtx) -> Out:
+    """servers with compute NICs and scalable units need networks.compute"""
     spec = c.spec
     if spec.networks.compute is not None:
         return
@@ -39,8 +40,9 @@ def _compute_needed(c: RuleCtx) -> Out:
         )
 
 
-@rule("PLANE002", "warning", "without networks.oob, switch management and BMCs are left to be set up outside aidc")
+@rule("PLANE002", "warning")
 def _oob_missing(c: RuleCtx) -> Out:
+    """without networks.oob, switch management and BMCs are left to be set up outside aidc"""
     if c.spec.networks.oob is not None:
         return
     yield (
@@ -51,8 +53,9 @@ def _oob_missing(c: RuleCtx) -> Out:
     )
 
 
-@rule("PLANE003", "error", "the spec designs at least one network (compute, business or storage)")
+@rule("PLANE003", "error")
 def _some_plane(c: RuleCtx) -> Out:
+    """the spec designs at least one network (compute, business or storage)"""
     if c.spec.networks.compute is None and not frontends(c.spec):
         yield (
             ("networks",),

@@ -28,15 +28,16 @@ def _violations(spec: ClusterSpec, fabric: Fabric) -> list[Violation]:
     return found
 
 
-def _rule(code: str) -> FabricCheck:
+def _rule(code: str, doc: str) -> FabricCheck:
     def check(spec: ClusterSpec, fabric: Fabric) -> Iterator[tuple[YamlPath, str, str]]:
         for v in _violations(spec, fabric):
             if v.code == code:
                 yield v.path, v.message, v.hint
 
     check.__name__ = f"check_{code.lower()}"
+    check.__doc__ = doc
     return check
 
 
 for _code, _doc in LIMIT_CODES.items():
-    fabric_rule(_code, "error", _doc)(_rule(_code))
+    fabric_rule(_code, "error")(_rule(_code, _doc))

@@ -40,8 +40,9 @@ def _sonic_sku_of(c: RuleCtx, model: str) -> tuple[SwitchModel, Sku | None] | No
     return m, SKUS.get(model) or catalogue_sku(model, m)
 
 
-@rule("SKU001", "error", "every switch model rendered for SONiC (natively or --platform sonic) has SONiC SKU data")
+@rule("SKU001", "error")
 def _sonic_sku(c: RuleCtx) -> Out:
+    """every switch model rendered for SONiC (natively or --platform sonic) has SONiC SKU data"""
     sonic = platforms.get("sonic")
     seen: set[str] = set()
     for model, _breakout, _path in _switch_models(c.spec):
@@ -122,9 +123,11 @@ def _layout_problem(name: str, m: SwitchModel, sku: Sku) -> tuple[tuple[str, ...
     return None
 
 
-@rule("SKU003", "error", "a switch model aidc has SKU data for has the cages the hardware has (count, speed, groups)")
+@rule("SKU003", "error")
 def _sku_layout(c: RuleCtx) -> Out:
-    """The hardware is the same on every NOS (an SN2201 has 48 x 1G RJ45 + 4 x 100G QSFP28 under
+    """a switch model aidc has SKU data for has the cages the hardware has (count, speed, groups)
+
+    The hardware is the same on every NOS (an SN2201 has 48 x 1G RJ45 + 4 x 100G QSFP28 under
     Cumulus too): checked whatever the model's platform, so ``--platform sonic`` never meets a
     port the SKU does not have."""
     for model in _used_models(c.spec):
@@ -137,8 +140,9 @@ def _sku_layout(c: RuleCtx) -> Out:
             yield problem
 
 
-@rule("SKU002", "error", "a breakout used on a SONiC switch is one its platform offers on those ports")
+@rule("SKU002", "error")
 def _sonic_breakout(c: RuleCtx) -> Out:
+    """a breakout used on a SONiC switch is one its platform offers on those ports"""
     for model, breakout, path in _switch_models(c.spec):
         found = _sonic_sku_of(c, model)
         if found is None:
@@ -158,8 +162,9 @@ def _sonic_breakout(c: RuleCtx) -> Out:
                 break
 
 
-@rule("NOS001", "error", "a NOS release asked for (catalogue os_version, site.os_versions) is one aidc renders")
+@rule("NOS001", "error")
 def _os_version(c: RuleCtx) -> Out:
+    """a NOS release asked for (catalogue os_version, site.os_versions) is one aidc renders"""
     for name, m in sorted(c.spec.catalog.switches.items()):
         if m.os_version is not None:
             releases = platforms.get(m.platform).os_versions

@@ -31,8 +31,9 @@ def _contents(fabric: Fabric, plan: RackPlan) -> str:
     return ", ".join(f"{n} x {role} {model} ({u}U, {w} W)" for (role, model, u, w), n in parts)
 
 
-@fabric_rule("RACK001", "error", "the devices of every rack fit in its height (rack units)")
+@fabric_rule("RACK001", "error")
 def _units(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """the devices of every rack fit in its height (rack units)"""
     paths = _paths(spec)
     for plan in fabric.racks:
         if plan.used_units > plan.units:
@@ -43,8 +44,9 @@ def _units(spec: ClusterSpec, fabric: Fabric) -> Out:
             )
 
 
-@fabric_rule("RACK002", "error", "the devices of every rack (servers and all switches) stay within its power budget")
+@fabric_rule("RACK002", "error")
 def _power(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """the devices of every rack (servers and all switches) stay within its power budget"""
     paths = _paths(spec)
     for plan in fabric.racks:
         if plan.power_kw is not None and plan.power_w > plan.power_kw * 1000:

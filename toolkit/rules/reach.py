@@ -70,8 +70,9 @@ def _rails(tables: HostTables) -> dict[int, IP]:
     return {p.rail: ip for ip, p in tables.addresses.items() if p.plane == "compute" and p.rail is not None}
 
 
-@fabric_rule("REACH001", "error", "compute NICs reach same-rail and other-rail NICs of other servers, both ways")
+@fabric_rule("REACH001", "error")
 def _compute(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """compute NICs reach same-rail and other-rail NICs of other servers, both ways"""
     if "compute" not in fabric.planes or fabric.planes["compute"].kind != "roce":
         return
     pr = _Proof.of(fabric)
@@ -118,8 +119,9 @@ def _storage_servers(fabric: Fabric) -> dict[str, IP]:
     return out
 
 
-@fabric_rule("REACH002", "error", "storage clients reach the storage servers and the replies come back")
+@fabric_rule("REACH002", "error")
 def _storage(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """storage clients reach the storage servers and the replies come back"""
     pr = _Proof.of(fabric)
     servers = {h: ip for h, ip in _storage_servers(fabric).items() if ip in pr.owner}
     if not servers:
@@ -144,8 +146,9 @@ def _storage(spec: ClusterSpec, fabric: Fabric) -> Out:
             return
 
 
-@fabric_rule("REACH003", "error", "every host port with a gateway reaches it")
+@fabric_rule("REACH003", "error")
 def _gateways(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every host port with a gateway reaches it"""
     pr = _Proof.of(fabric)
     for host, t in pr.tables.items():
         for ip, p in t.addresses.items():
@@ -156,8 +159,9 @@ def _gateways(spec: ClusterSpec, fabric: Fabric) -> Out:
                     return
 
 
-@fabric_rule("REACH004", "error", "tenant members reach neither another tenant nor the OOB network")
+@fabric_rule("REACH004", "error")
 def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """tenant members reach neither another tenant nor the OOB network"""
     pr = _Proof.of(fabric)
     ctl = fabric.site.controller_address
     oob = [("the OOB network", ip_int(ctl))] if ctl else []  # no OOB network: nothing to keep out of
@@ -179,8 +183,9 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
                         return
 
 
-@fabric_rule("REACH005", "error", "with a border, business hosts and border tenants reach the outside; others don't")
+@fabric_rule("REACH005", "error")
 def _outside(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """with a border, business hosts and border tenants reach the outside; others don't"""
     b = fabric.border
     if b is None:
         return
@@ -220,8 +225,9 @@ def _outside(spec: ClusterSpec, fabric: Fabric) -> Out:
                 return
 
 
-@fabric_rule("REACH006", "error", "every server reaches the site's NTP and DNS servers")
+@fabric_rule("REACH006", "error")
 def _site_services(spec: ClusterSpec, fabric: Fabric) -> Out:
+    """every server reaches the site's NTP and DNS servers"""
     site = fabric.site
     services = [("NTP", "ntp", i, a) for i, a in enumerate(site.ntp)] + [
         ("DNS", "dns", i, a) for i, a in enumerate(site.dns)]

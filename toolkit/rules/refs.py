@@ -7,8 +7,9 @@ from toolkit.rules.specview import Out, racks, server_models, suggest, tier_mode
 from toolkit.spec.models import parse_breakout, parse_speed
 
 
-@rule("REF001", "error", "every server group names a server model from catalog.servers")
+@rule("REF001", "error")
 def _server_model_ref(c: RuleCtx) -> Out:
+    """every server group names a server model from catalog.servers"""
     known = sorted(c.spec.catalog.servers)
     for rack, path, _ in racks(c.spec):
         for k, g in enumerate(rack.servers):
@@ -20,16 +21,18 @@ def _server_model_ref(c: RuleCtx) -> Out:
                 )
 
 
-@rule("REF002", "error", "every network tier names a switch model from catalog.switches")
+@rule("REF002", "error")
 def _switch_model_ref(c: RuleCtx) -> Out:
+    """every network tier names a switch model from catalog.switches"""
     known = sorted(c.spec.catalog.switches)
     for model, _, path in tier_models(c.spec):
         if model not in c.spec.catalog.switches:
             yield path, f"unknown switch model {model!r}", suggest(model, known, f"known: {', '.join(known)}")
 
 
-@rule("REF003", "error", "tenant members are servers of the layout", needs=SERVER_LIST)
+@rule("REF003", "error", needs=SERVER_LIST)
 def _tenant_refs(c: RuleCtx) -> Out:
+    """tenant members are servers of the layout"""
     names = server_models(c.spec)
     for i, t in enumerate(c.spec.tenants):
         for m, mpath in t.member_refs():
@@ -41,8 +44,9 @@ def _tenant_refs(c: RuleCtx) -> Out:
                 )
 
 
-@rule("REF004", "error", "storage daemons run on servers of the layout", needs=SERVER_LIST)
+@rule("REF004", "error", needs=SERVER_LIST)
 def _storage_refs(c: RuleCtx) -> Out:
+    """storage daemons run on servers of the layout"""
     names = server_models(c.spec)
     for i, ceph in enumerate(c.spec.storage.ceph):
         for key in ("mons", "mgrs", "osd_hosts", "rgws"):
@@ -64,16 +68,18 @@ def _storage_refs(c: RuleCtx) -> Out:
                     )
 
 
-@rule("REF005", "error", "layout.network_rack names a rack of the layout")
+@rule("REF005", "error")
 def _network_rack_ref(c: RuleCtx) -> Out:
+    """layout.network_rack names a rack of the layout"""
     nr = c.spec.layout.network_rack
     names = [r.name for r, _, _ in racks(c.spec)]
     if nr and nr not in names:
         yield ("layout", "network_rack"), f"no rack named {nr!r}", suggest(nr, names, "name one of layout.racks")
 
 
-@rule("REF006", "error", "a breakout mode is one the switch model supports", needs=("REF002",))
+@rule("REF006", "error", needs=("REF002",))
 def _breakout_ref(c: RuleCtx) -> Out:
+    """a breakout mode is one the switch model supports"""
     for model, breakout, path in tier_models(c.spec):
         m = c.spec.catalog.switches.get(model)
         if m is None or not breakout:

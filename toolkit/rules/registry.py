@@ -1,7 +1,12 @@
-"""Rule registry: every semantic rule has a stable code, a severity and a one-line doc."""
+"""Rule registry: every semantic rule has a stable code, a severity and a one-line doc.
+
+A rule is declared with its code and severity (``@rule("VNI005", "error")``); the first paragraph
+of its check's docstring is the description that ``aidc rules`` lists.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,11 +77,21 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, severity: Severity, doc: str, *, needs: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+def rule(code: str, severity: Severity, *, needs: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Register the decorated check as rule ``code``, described by its docstring (:func:`description`)."""
+
     def deco(fn: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, severity, doc, fn, needs)
+        RULES[code] = Rule(code, severity, description(fn), fn, needs)
         return fn
 
     return deco
+
+
+def description(fn: Callable[..., object]) -> str:
+    """A rule's one-line description: the first paragraph of its check's docstring, on one line
+    (the paragraphs after it are for the reader of the code)."""
+    if not fn.__doc__:
+        raise ValueError(f"rule check {fn.__qualname__} has no docstring to describe it (python -OO drops them)")
+    return " ".join(inspect.cleandoc(fn.__doc__).split("\n\n")[0].split())

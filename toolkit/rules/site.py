@@ -8,8 +8,9 @@ from toolkit.rules.registry import RuleCtx, rule
 from toolkit.rules.specview import Out, pools, racks
 
 
-@rule("PWR001", "warning", "servers in a rack stay within the rack power budget")
+@rule("PWR001", "warning")
 def _power(c: RuleCtx) -> Out:
+    """servers in a rack stay within the rack power budget"""
     for rack, path, _ in racks(c.spec):
         if rack.power_kw is None:
             continue
@@ -26,8 +27,9 @@ def _power(c: RuleCtx) -> Out:
             )
 
 
-@rule("SITE001", "warning", "site services (NTP, DNS, syslog) are outside the fabric's own pools")
+@rule("SITE001", "warning")
 def _site(c: RuleCtx) -> Out:
+    """site services (NTP, DNS, syslog) are outside the fabric's own pools"""
     nets = [(label, ipaddress.IPv4Network(p)) for label, p, _ in pools(c.spec) if label != "oob"]
     for key in ("ntp", "dns", "syslog"):
         for i, a in enumerate(getattr(c.spec.site, key)):
@@ -37,8 +39,9 @@ def _site(c: RuleCtx) -> Out:
                     yield ("site", key, i), f"{a} lies inside the {label} pool {n}", "services live outside the fabric"
 
 
-@rule("SITE002", "error", "at least one NTP and one DNS server are given")
+@rule("SITE002", "error")
 def _site_min(c: RuleCtx) -> Out:
+    """at least one NTP and one DNS server are given"""
     if not c.spec.site.ntp:
         yield ("site", "ntp"), "no NTP server", ""
     if not c.spec.site.dns:

@@ -19,24 +19,21 @@ from toolkit.rules.specview import Out, gpu_server_models, server_models, server
 from toolkit.spec.models import ClusterSpec
 
 
-@rule("STO001", "error", "a dedicated storage network needs a storage NIC on every GPU and storage server")
+@rule("STO001", "error")
 def _sto_nic(c: RuleCtx) -> Out:
+    """a dedicated storage network needs a storage NIC on every GPU and storage server"""
     st = c.spec.networks.storage
-    if st is None:
+    if st is None or st.mode != "dedicated":
         return
-    if st.mode == "dedicated":
-        for model, _ in gpu_server_models(c.spec).items():
-            m = c.spec.catalog.servers.get(model)
-            if m and not any(n.role == "storage" for n in m.nics):
-                yield (
-                    ("catalog", "servers", model, "nics"),
-                    f"{model} has no storage NIC",
-                    ("add one or use mode: converged"),
-                )
+    for model in gpu_server_models(c.spec):
+        m = c.spec.catalog.servers.get(model)
+        if m and not any(n.role == "storage" for n in m.nics):
+            yield ("catalog", "servers", model, "nics"), f"{model} has no storage NIC", "add one or use mode: converged"
 
 
-@rule("STO002", "error", "a storage network is fully specified for its mode")
+@rule("STO002", "error")
 def _sto_mode(c: RuleCtx) -> Out:
+    """a storage network is fully specified for its mode"""
     st = c.spec.networks.storage
     if st is None:
         return
@@ -49,8 +46,9 @@ def _sto_mode(c: RuleCtx) -> Out:
             yield ("networks", "storage"), "converged storage needs hosts (a /31 pool)", ""
 
 
-@rule("STO003", "error", "Ceph pools fit in the failure domains (size or k+m)", needs=SERVER_LIST)
+@rule("STO003", "error", needs=SERVER_LIST)
 def _ceph_fd(c: RuleCtx) -> Out:
+    """Ceph pools fit in the failure domains (size or k+m)"""
     place = {n: r for n, _, r, _ in servers(c.spec)}
     for i, ceph in enumerate(c.spec.storage.ceph):
         hosts = set(ceph.osd_hosts)
@@ -65,8 +63,9 @@ def _ceph_fd(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO004", "error", "Ceph runs an odd number of monitors")
+@rule("STO004", "error")
 def _ceph_mons(c: RuleCtx) -> Out:
+    """Ceph runs an odd number of monitors"""
     for i, ceph in enumerate(c.spec.storage.ceph):
         if ceph.mons and len(ceph.mons) % 2 == 0:
             yield (
@@ -76,8 +75,9 @@ def _ceph_mons(c: RuleCtx) -> Out:
             )
 
 
-@rule("STO005", "error", "Ceph pools are complete: replicated ones have size, erasure ones k and m")
+@rule("STO005", "error")
 def _ceph_pool(c: RuleCtx) -> Out:
+    """Ceph pools are complete: replicated ones have size, erasure ones k and m"""
     for i, ceph in enumerate(c.spec.storage.ceph):
         for j, p in enumerate(ceph.pools):
             if p.type == "replicated" and p.size is None:
@@ -88,8 +88,9 @@ def _ceph_pool(c: RuleCtx) -> Out:
                 yield ("storage", "ceph", i, "pools", j, "pg_num"), f"pg_num {p.pg_num} is not a power of two", ""
 
 
-@rule("STO006", "error", "Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives", needs=SERVER_LIST)
+@rule("STO006", "error", needs=SERVER_LIST)
 def _sto_hosts(c: RuleCtx) -> Out:
+    """Ceph and MinIO hosts have a storage NIC and OSD/MinIO hosts have drives"""
     models = server_models(c.spec)
     st = c.spec.networks.storage
 
@@ -112,15 +113,17 @@ def _sto_hosts(c: RuleCtx) -> Out:
                 yield from check(h, ("storage", "minio", i, "pools", j, "servers", k), False)
 
 
-@rule("STO007", "error", "MinIO erasure sets hold 2 to 16 drives")
+@rule("STO007", "error")
 def _minio_set(c: RuleCtx) -> Out:
+    """MinIO erasure sets hold 2 to 16 drives"""
     for i, mn in enumerate(c.spec.storage.minio):
         if mn.erasure_set_size is not None and not 2 <= mn.erasure_set_size <= 16:
             yield ("storage", "minio", i, "erasure_set_size"), f"{mn.erasure_set_size} is outside 2-16", ""
 
 
-@rule("STO008", "error", "MinIO parity is at most half the erasure set")
+@rule("STO008", "error")
 def _minio_parity(c: RuleCtx) -> Out:
+    """MinIO parity is at most half the erasure set"""
     for i, mn in enumerate(c.spec.storage.minio):
         if mn.parity is None:
             continue
@@ -134,8 +137,9 @@ def _minio_parity(c: RuleCtx) -> Out:
                 break
 
 
-@rule("STO009", "error", "every MinIO server pool's drives divide into whole erasure sets")
+@rule("STO009", "error")
 def _minio_div(c: RuleCtx) -> Out:
+    """every MinIO server pool's drives divide into whole erasure sets"""
     for i, mn in enumerate(c.spec.storage.minio):
         for j, p in enumerate(mn.pools):
             total = len(p.servers) * p.drives_per_server
@@ -147,8 +151,9 @@ def _minio_div(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO010", "warning", "MinIO drives per server do not exceed the server model's drives", needs=SERVER_LIST)
+@rule("STO010", "warning", needs=SERVER_LIST)
 def _minio_drives(c: RuleCtx) -> Out:
+    """MinIO drives per server do not exceed the server model's drives"""
     models = server_models(c.spec)
     for i, mn in enumerate(c.spec.storage.minio):
         for j, p in enumerate(mn.pools):
@@ -177,8 +182,9 @@ def _set_sizes(c: RuleCtx, i: int) -> list[int | None]:
     return out
 
 
-@rule("STO012", "error", "each MinIO server pool's servers form one ellipsis range (sequential names)")
+@rule("STO012", "error")
 def _minio_sequential(c: RuleCtx) -> Out:
+    """each MinIO server pool's servers form one ellipsis range (sequential names)"""
     for i, mn in enumerate(c.spec.storage.minio):
         for j, p in enumerate(mn.pools):
             if ellipsis_of([storage_name(h, c.spec.site.domain) for h in p.servers]) is None:
@@ -192,8 +198,9 @@ def _minio_sequential(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO013", "error", "MinIO can split every server pool into symmetric erasure sets of 2-16 drives")
+@rule("STO013", "error")
 def _minio_symmetric(c: RuleCtx) -> Out:
+    """MinIO can split every server pool into symmetric erasure sets of 2-16 drives"""
     for i, mn in enumerate(c.spec.storage.minio):
         if mn.erasure_set_size is not None:
             continue
@@ -210,8 +217,9 @@ def _minio_symmetric(c: RuleCtx) -> Out:
                 )
 
 
-@rule("STO014", "warning", "Ceph OSDs and MinIO drives on one server fit in the server model's drives")
+@rule("STO014", "warning")
 def _drive_budget(c: RuleCtx) -> Out:
+    """Ceph OSDs and MinIO drives on one server fit in the server model's drives"""
     models = server_models(c.spec)
     used: dict[str, int] = {}
     first: dict[str, YamlPath] = {}
@@ -231,8 +239,9 @@ def _drive_budget(c: RuleCtx) -> Out:
             yield first[h], f"{h} gives {n} drives to Ceph and MinIO, its model has {m.drives}", "split the drives"
 
 
-@rule("STO015", "error", "Ceph pools' min_size fits the size; CephFS names existing pools and has an MDS")
+@rule("STO015", "error")
 def _ceph_pool_details(c: RuleCtx) -> Out:
+    """Ceph pools' min_size fits the size; CephFS names existing pools and has an MDS"""
     for i, ceph in enumerate(c.spec.storage.ceph):
         names = {p.name: p for p in ceph.pools}
         for j, p in enumerate(ceph.pools):
@@ -260,9 +269,11 @@ def _ceph_pool_details(c: RuleCtx) -> Out:
             yield ("storage", "ceph", i, "filesystems"), "CephFS needs metadata servers", "list hosts in mdss"
 
 
-@fabric_rule("STO011", "error", "storage keeps quorum through each failure in survives (server/leaf/leaf pair/rack)")
+@fabric_rule("STO011", "error")
 def _survives(spec: ClusterSpec, fabric: Fabric) -> FabricOut:
-    """Every required failure (``survives``) a cluster does not survive on the designed network."""
+    """storage keeps quorum through each failure in survives (server/leaf/leaf pair/rack)
+
+    Yields every required failure (``survives``) a cluster does not survive on the designed network."""
     clusters: list[tuple[str, int, CephCluster | MinioCluster]] = [
         *(("ceph", i, c) for i, c in enumerate(fabric.ceph)),
         *(("minio", i, m) for i, m in enumerate(fabric.minio)),

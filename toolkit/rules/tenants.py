@@ -7,8 +7,9 @@ from toolkit.rules.registry import SERVER_LIST, RuleCtx, rule
 from toolkit.rules.specview import Out, dups, frontends, server_models
 
 
-@rule("VNI001", "error", "L2 and L3 VNIs are unique across all tenants and their networks")
+@rule("VNI001", "error")
 def _vni(c: RuleCtx) -> Out:
+    """L2 and L3 VNIs are unique across all tenants and their networks"""
     items: list[tuple[str | int, YamlPath]] = []
     for i, t in enumerate(c.spec.tenants):
         for j, n in enumerate(t.nets()):
@@ -18,8 +19,9 @@ def _vni(c: RuleCtx) -> Out:
     yield from dups(items, "every L2VNI and L3VNI needs its own number", label="VNI ")
 
 
-@rule("VNI002", "error", "tenant VLANs (every network of every tenant) are unique on a plane")
+@rule("VNI002", "error")
 def _vlan(c: RuleCtx) -> Out:
+    """tenant VLANs (every network of every tenant) are unique on a plane"""
     yield from dups(
         [
             (f"{t.plane}/{n.vlan}", ("tenants", i, *t.net_path(j), "vlan"))
@@ -31,8 +33,9 @@ def _vlan(c: RuleCtx) -> Out:
     )
 
 
-@rule("VNI003", "error", "tenants are carried on a plane that exists (business network or dedicated storage)")
+@rule("VNI003", "error")
 def _tenant_plane(c: RuleCtx) -> Out:
+    """tenants are carried on a plane that exists (business network or dedicated storage)"""
     planes = {p for p, _, _ in frontends(c.spec)}
     for i, t in enumerate(c.spec.tenants):
         if t.plane not in planes:
@@ -43,13 +46,9 @@ def _tenant_plane(c: RuleCtx) -> Out:
             )
 
 
-@rule(
-    "VNI004",
-    "error",
-    "a server belongs to at most one tenant per plane, and has a port on that plane",
-    needs=SERVER_LIST,
-)
+@rule("VNI004", "error", needs=SERVER_LIST)
 def _tenant_member(c: RuleCtx) -> Out:
+    """a server belongs to at most one tenant per plane, and has a port on that plane"""
     models = server_models(c.spec)
     seen: dict[tuple[str, str], str] = {}
     for i, t in enumerate(c.spec.tenants):
@@ -73,13 +72,9 @@ def _first_refs(refs: list[tuple[str, YamlPath]]) -> list[tuple[str, YamlPath]]:
     return out
 
 
-@rule(
-    "VNI006",
-    "error",
-    "a server is in at most one network of a tenant (its plane ports carry one VLAN, untagged)",
-    needs=SERVER_LIST,
-)
+@rule("VNI006", "error", needs=SERVER_LIST)
 def _one_network(c: RuleCtx) -> Out:
+    """a server is in at most one network of a tenant (its plane ports carry one VLAN, untagged)"""
     for i, t in enumerate(c.spec.tenants):
         first: dict[str, str] = {}
         for j, n in enumerate(t.nets()):
@@ -95,8 +90,9 @@ def _one_network(c: RuleCtx) -> Out:
                     first[m] = n.name
 
 
-@rule("VNI005", "error", "network names are unique within a tenant")
+@rule("VNI005", "error")
 def _net_names(c: RuleCtx) -> Out:
+    """network names are unique within a tenant"""
     for i, t in enumerate(c.spec.tenants):
         yield from dups(
             [(n.name, ("tenants", i, "networks", j, "name")) for j, n in enumerate(t.networks)],
