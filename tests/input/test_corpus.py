@@ -450,3 +450,12 @@ def test_the_readme_tour_works_from_any_folder(tmp_path: Path) -> None:
         res = aidc(*args, cwd=tmp_path)
         assert res.returncode == 0, f"aidc {' '.join(args)}: {res.stderr}"
     assert (tmp_path / "out" / "lab-mini").is_dir() and (tmp_path / "aidc.schema.json").is_file()
+
+
+def test_a_leaf_range_spanning_a_reserved_asn_is_an_error(tmp_path: Path, lab_mini_data: D) -> None:
+    """65500 + 1024 leaves crosses 65535 (reserved, RFC 7300): a leaf would get it. Neither end of
+    the range is reserved, so checking only the ends let it through (with a mere warning)."""
+    fs = findings_of(edited(tmp_path, lambda d: d["networks"]["business"]["asn"].update(leaf_base=65500),
+                            lab_mini_data))
+    f = one(fs, "ASN001")
+    assert "65500-66523" in f.message and tuple(f.path) == ("networks", "business", "asn", "leaf_base")

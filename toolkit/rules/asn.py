@@ -38,7 +38,7 @@ def _asn_items(spec: ClusterSpec) -> list[tuple[str, int, int, YamlPath]]:
 def _asn_reserved(c: RuleCtx) -> Out:
     """ASNs avoid reserved values (0, 23456, 65535, 4294967295) and stay below 2^32"""
     for label, first, last, path in _asn_items(c.spec):
-        if first in _RESERVED_ASN or last > 4294967294 or any(a in _RESERVED_ASN for a in (first, last)):
+        if last > 4294967294 or any(first <= r <= last for r in _RESERVED_ASN):  # anywhere in the range
             yield (
                 path,
                 f"{label} use ASNs {first}-{last}, which include reserved values or pass 4294967294 (the last ASN)",
