@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from toolkit.design.model import Fabric
+from toolkit.design.model import Cable, Fabric
 
 TIER_OF_ROLE = {
     "compute": {"leaf": "leaf", "spine": "spine", "core": "core"},
@@ -35,7 +35,7 @@ CABLE_TIERS = {
 }
 
 
-def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
+def _plane(fabric: Fabric, plane: str, plane_cables: list[Cable]) -> dict[str, Any]:
     tiers: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(TIER_OF_ROLE[plane].values()):
         tiers[name] = {"switches": 0, "models": {}}
@@ -52,9 +52,7 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
     cages: set[tuple[str, int]] = set()
     port_maps: dict[str, dict[str, Any]] = {}
     groups: dict[str, str] = {}
-    for c in fabric.cables:
-        if c.plane != plane:
-            continue
+    for c in plane_cables:
         cables[c.tier] += 1
         media[f"{c.medium} {c.speed}G"] += 1
         if c.group and c.medium in ("DAC", "AOC"):
@@ -87,7 +85,10 @@ def _plane(fabric: Fabric, plane: str) -> dict[str, Any]:
 
 def bom(fabric: Fabric) -> dict[str, Any]:
     servers = fabric.servers()
-    compute = _plane(fabric, "compute")
+    by_plane: dict[str, list[Cable]] = {}  # one walk over the cables, not one per plane
+    for c in fabric.cables:
+        by_plane.setdefault(c.plane, []).append(c)
+    compute = _plane(fabric, "compute", by_plane.get("compute", []))
     out: dict[str, Any] = {
         "cluster": fabric.name,
         "gpus": sum(s.gpus for s in servers),
@@ -99,10 +100,8 @@ def bom(fabric: Fabric) -> dict[str, Any]:
         "breakouts": compute["breakouts"],
     }
     for plane in ("business", "storage", "oob"):
-        if any(c.plane == plane for c in fabric.cables) or any(
-            d.role in TIER_OF_ROLE[plane] for d in fabric.devices.values()
-        ):
-            out[plane] = _plane(fabric, plane)
+        if plane in by_plane or any(d.role in TIER_OF_ROLE[plane] for d in fabric.devices.values()):
+            out[plane] = _plane(fabric, plane, by_plane.get(plane, []))
     models: Counter[str] = Counter(d.model for d in fabric.devices.values() if d.is_switch)
     srv_models: Counter[str] = Counter(d.model for d in servers)
     out["totals"] = {

@@ -248,18 +248,17 @@ def _tier(dev: Device) -> str:
 
 def _core_groups(fabric: Fabric) -> dict[str, int]:
     """Core switch -> group number: cores cabled to the same set of spines form one group."""
-    sets: dict[str, frozenset[str]] = {}
+    sets: dict[str, set[str]] = {}
     for c in fabric.cables:
         if c.tier != "spine-core":
             continue
         a, b = fabric.devices[c.a_device], fabric.devices[c.b_device]
         core, spine = (a, b) if a.role == "core" else (b, a)
-        sets.setdefault(core.name, frozenset())
-        sets[core.name] = sets[core.name] | {spine.name}
+        sets.setdefault(core.name, set()).add(spine.name)  # one set per core: a frozenset union per cable was quadratic
     groups: dict[frozenset[str], int] = {}
     out: dict[str, int] = {}
     for dev in fabric.by_role("core"):
-        key = sets.get(dev.name, frozenset({dev.name}))
+        key = frozenset(sets.get(dev.name, {dev.name}))
         out[dev.name] = groups.setdefault(key, len(groups) + 1)
     return out
 
