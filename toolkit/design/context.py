@@ -33,6 +33,7 @@ class Ctx:
     platform: str | None = None  # render every Ethernet switch for this platform (lab: frr)
     devices: dict[str, Device] = field(default_factory=dict)
     cables: list[Cable] = field(default_factory=list)
+    cable_ends: list[tuple[Port, Port]] = field(default_factory=list)  # the a and b Port of each of cables
     pools: list[Pool] = field(default_factory=list)
     racks: list[RackInfo] = field(default_factory=list)
     rack_by_name: dict[str, RackInfo] = field(default_factory=dict)
@@ -40,6 +41,7 @@ class Ctx:
     # server name -> tenant name, for the plane carrying the tenant
     tenant_of: dict[tuple[str, str], str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)  # switch name -> switches.Slots
+    port_layouts: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # Slots.shape() -> its Spots
     skus: dict[str, Any] = field(default_factory=dict)  # SONiC switch model -> toolkit.platforms.Sku
 
     def pool(self, plane: str, purpose: str, prefix: str) -> Pool:
@@ -62,6 +64,7 @@ class Ctx:
         put(ap, peer_device=b.name, peer_port=bp.name, description=ap.description or f"{b.name}:{bp.name}")
         put(bp, peer_device=a.name, peer_port=ap.name, description=bp.description or f"{a.name}:{ap.name}")
         length = length_class(self.rack_by_name[a.rack], self.rack_by_name[b.rack])
+        self.cable_ends.append((ap, bp))
         self.cables.append(
             fast_new(
                 Cable,
