@@ -18,7 +18,7 @@ import hashlib
 import math
 
 from toolkit.design.context import Ctx
-from toolkit.design.model import Cable, Port, put
+from toolkit.design.model import Cable, put
 
 RACK_WIDTH_M = 0.6
 ROW_PITCH_M = 2.4
@@ -60,9 +60,7 @@ def length_m(a: tuple[int, int], b: tuple[int, int], same_rack: bool) -> float:
 def finalize_cables(ctx: Ctx) -> None:
     geo = _geometry(ctx)
     devices = ctx.devices
-    # (switch, cage) of a split cage -> its cables, and the switch's port of the first one
-    cages: dict[tuple[str, int], tuple[list[Cable], Port]] = {}
-    for c, (ap, bp) in zip(ctx.cables, ctx.cable_ends, strict=True):
+    for c in ctx.cables:
         a, b = devices[c.a_device], devices[c.b_device]
         put(
             c,
@@ -73,14 +71,7 @@ def finalize_cables(ctx: Ctx) -> None:
             b_u=b.rack_u,
             length_m=length_m(geo[a.rack], geo[b.rack], a.rack == b.rack),
         )
-        for dev, p in ((a, ap), (b, bp)):
-            if p.lane is not None and p.cage is not None and dev.is_switch:
-                legs = cages.get((dev.name, p.cage))
-                if legs is None:
-                    cages[(dev.name, p.cage)] = ([c], p)
-                else:
-                    legs[0].append(c)
-    for (dev_name, _cage), (legs, first) in cages.items():
+    for (dev_name, _cage), (legs, first) in ctx.split_cages.items():
         peers = {(c.b_device if c.a_device == dev_name else c.a_device) for c in legs}
         if len(legs) < 2 or len(peers) < 2:
             continue  # all lanes to one device: separate cables, or one cable with the same ends
