@@ -51,8 +51,7 @@ class Pool:
         self.used.add(offset)
         if offset > self.highest:
             self.highest = offset
-        n = self._base + offset
-        return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+        return socket.inet_ntoa((self._base + offset).to_bytes(4, "big"))
 
     def peek(self, offset: int) -> int:
         return self._base + offset

@@ -18,7 +18,7 @@ import hashlib
 import math
 
 from toolkit.design.context import Ctx
-from toolkit.design.model import Cable, Device, Port, put
+from toolkit.design.model import Cable, put
 
 RACK_WIDTH_M = 0.6
 ROW_PITCH_M = 2.4
@@ -60,15 +60,6 @@ def length_m(a: tuple[int, int], b: tuple[int, int], same_rack: bool) -> float:
 def finalize_cables(ctx: Ctx) -> None:
     geo = _geometry(ctx)
     devices = ctx.devices
-    ports: dict[str, dict[str, Port]] = {}
-
-    def port(dev: Device, name: str) -> Port | None:
-        m = ports.get(dev.name)
-        if m is None:
-            m = ports[dev.name] = {p.name: p for p in dev.ports}
-        return m.get(name)
-
-    cages: dict[tuple[str, int], list[Cable]] = {}
     for c in ctx.cables:
         a, b = devices[c.a_device], devices[c.b_device]
         put(
@@ -80,18 +71,11 @@ def finalize_cables(ctx: Ctx) -> None:
             b_u=b.rack_u,
             length_m=length_m(geo[a.rack], geo[b.rack], a.rack == b.rack),
         )
-        for dev, pname in ((a, c.a_port), (b, c.b_port)):
-            if not dev.is_switch:
-                continue
-            p = port(dev, pname)
-            if p is not None and p.cage is not None and p.lane is not None:
-                cages.setdefault((dev.name, p.cage), []).append(c)
-    for (dev_name, _cage), legs in cages.items():
+    for (dev_name, _cage), (legs, first) in ctx.split_cages.items():
         peers = {(c.b_device if c.a_device == dev_name else c.a_device) for c in legs}
         if len(legs) < 2 or len(peers) < 2:
             continue  # all lanes to one device: separate cables, or one cable with the same ends
         worst = max((c.medium for c in legs), key=lambda m: _MEDIA.index(m) if m in _MEDIA else 0)
-        mode = port(devices[dev_name], legs[0].a_port if legs[0].a_device == dev_name else legs[0].b_port)
         group = legs[0].id
         for c in legs:
-            put(c, medium=worst, breakout=mode.breakout if mode else None, group=group)
+            put(c, medium=worst, breakout=first.breakout, group=group)

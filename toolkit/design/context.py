@@ -33,6 +33,9 @@ class Ctx:
     platform: str | None = None  # render every Ethernet switch for this platform (lab: frr)
     devices: dict[str, Device] = field(default_factory=dict)
     cables: list[Cable] = field(default_factory=list)
+    # (switch, cage) of a split cage (a port with a lane) -> its cables, and the switch's port of
+    # the first: finalize_cables gives a cage's cables one medium
+    split_cages: dict[tuple[str, int], tuple[list[Cable], Port]] = field(default_factory=dict)
     pools: list[Pool] = field(default_factory=list)
     racks: list[RackInfo] = field(default_factory=list)
     rack_by_name: dict[str, RackInfo] = field(default_factory=dict)
@@ -40,6 +43,7 @@ class Ctx:
     # server name -> tenant name, for the plane carrying the tenant
     tenant_of: dict[tuple[str, str], str] = field(default_factory=dict)
     slots: dict[str, Any] = field(default_factory=dict)  # switch name -> switches.Slots
+    port_layouts: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # Slots.shape() -> its Spots
     skus: dict[str, Any] = field(default_factory=dict)  # SONiC switch model -> toolkit.platforms.Sku
 
     def pool(self, plane: str, purpose: str, prefix: str) -> Pool:
@@ -62,20 +66,26 @@ class Ctx:
         put(ap, peer_device=b.name, peer_port=bp.name, description=ap.description or f"{b.name}:{bp.name}")
         put(bp, peer_device=a.name, peer_port=ap.name, description=bp.description or f"{a.name}:{ap.name}")
         length = length_class(self.rack_by_name[a.rack], self.rack_by_name[b.rack])
-        self.cables.append(
-            fast_new(
-                Cable,
-                a_device=a.name,
-                a_port=ap.name,
-                b_device=b.name,
-                b_port=bp.name,
-                plane=plane,
-                tier=tier,
-                speed=min(ap.speed, bp.speed),
-                medium=medium(min(ap.speed, bp.speed), length),
-                length_class=length,
-            )
+        cable = fast_new(
+            Cable,
+            a_device=a.name,
+            a_port=ap.name,
+            b_device=b.name,
+            b_port=bp.name,
+            plane=plane,
+            tier=tier,
+            speed=min(ap.speed, bp.speed),
+            medium=medium(min(ap.speed, bp.speed), length),
+            length_class=length,
         )
+        self.cables.append(cable)
+        for dev, p in ((a, ap), (b, bp)):
+            if p.lane is not None and p.cage is not None and dev.is_switch:
+                legs = self.split_cages.get((dev.name, p.cage))
+                if legs is None:
+                    self.split_cages[(dev.name, p.cage)] = ([cable], p)
+                else:
+                    legs[0].append(cable)
 
 
 def peer_session(a: Device, ap: Port, b: Device, bp: Port, plane: Plane, afis: list[str], unnumbered: bool) -> None:

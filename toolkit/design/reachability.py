@@ -27,16 +27,19 @@ Addresses are ints and prefixes (network, length) pairs: a 16k-GPU fabric has ~1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from socket import inet_aton
 
-from toolkit.design.model import Device, Fabric, Port
+from toolkit.design.model import BgpNeighbor, Device, Fabric, Port
 
 MAIN = 254
 Prefix = tuple[int, int]
 
 
 def ip_int(text: str) -> int:
-    a, b, c, d = text.split("/", 1)[0].split(".")
-    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+    """``10.0.0.1`` or ``10.0.0.1/31`` as an int. Every address here is a dotted quad in canonical
+    form (the design's from ``ipaddress``, the spec's checked by it), which ``inet_aton`` reads as
+    ``ipaddress`` does, four times faster."""
+    return int.from_bytes(inet_aton(text.split("/", 1)[0]), "big")
 
 
 def ip_str(n: int) -> str:
@@ -70,20 +73,24 @@ class HostTables:
     tables: dict[int, list[Route]] = field(default_factory=dict)
     addresses: dict[int, Port] = field(default_factory=dict)
     ports: dict[str, Port] = field(default_factory=dict)  # addressed data ports by name
+    order: dict[int, list[int]] = field(default_factory=dict)  # source address -> its rules' tables, then main
 
     def lookup(self, src: int | None, dst: int) -> tuple[int, Route] | None:
         """(table, route) for a packet from ``src`` (None: the kernel picks the source, only main applies)."""
-        order = [t for _, s, t in self.rules if s == src] + [MAIN]  # rules are kept sorted
-        for table in order:
+        for table in self.order.get(src, _MAIN_ONLY) if src is not None else _MAIN_ONLY:
             best: Route | None = None
             for r in self.tables.get(table, ()):
-                if within(dst, r.to) and (
-                    best is None or r.to[1] > best.to[1] or (r.to[1] == best.to[1] and r.metric < best.metric)
+                net, n = r.to
+                if (n == 0 or (dst >> (32 - n)) == (net >> (32 - n))) and (  # within(dst, r.to)
+                    best is None or n > best.to[1] or (n == best.to[1] and r.metric < best.metric)
                 ):
                     best = r
             if best is not None:
                 return table, best
         return None
+
+
+_MAIN_ONLY = [MAIN]
 
 
 def _data_ports(dev: Device) -> list[Port]:
@@ -98,10 +105,12 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
         for p in _data_ports(dev):
             if not p.address:
                 continue
-            ip = ip_int(p.address)
+            addr, _, plen = p.address.partition("/")
+            ip = ip_int(addr)
             t.addresses[ip] = p
             t.ports[p.name] = p
-            connected = Route(prefix(p.address), p.name, None, 0)
+            n = int(plen or 32)
+            connected = Route(((ip >> (32 - n)) << (32 - n) if n else 0, n), p.name, None, 0)  # prefix(p.address)
             t.tables.setdefault(MAIN, []).append(connected)
             table = p.table if p.table is not None else MAIN
             if table != MAIN:
@@ -111,6 +120,10 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
             for dest in p.routes:
                 t.tables.setdefault(table, []).append(Route(prefix(dest), p.name, p.gateway, p.metric or 0))
         t.rules.sort()
+        for _, src, table in t.rules:
+            t.order.setdefault(src, []).append(table)
+        for tables in t.order.values():
+            tables.append(MAIN)
         out[dev.name] = t
     return out
 
@@ -124,7 +137,7 @@ class Planes:
         self.prefixes: dict[int, set[Prefix]] = {}
         self.tenants = {t.name: t for t in fabric.tenants}
         self.segments = {n.vni: n for t in fabric.segments for n in t.networks}  # storage segments, by L2VNI
-        self._cabled: dict[str, dict[str, Port]] = {}  # switch -> its addressed, cabled ports (peer_address)
+        self._cabled: dict[str, dict[str, int]] = {}  # switch -> address of its addressed, cabled ports
         parent: dict[tuple[str, str], tuple[str, str]] = {}
 
         def find(x: tuple[str, str]) -> tuple[str, str]:
@@ -133,11 +146,14 @@ class Planes:
                 x = parent[x]
             return x
 
+        external: list[tuple[Device, BgpNeighbor]] = []
         for dev in fabric.switches():
             for n in dev.bgp:
                 a, b = find((n.plane, dev.name)), find((n.plane, n.peer_device))
                 if a != b:
                     parent[a] = b
+                if n.external:
+                    external.append((dev, n))
             find((dev.plane, dev.name))
         ids: dict[tuple[str, str], int] = {}
         for key in list(parent):
@@ -150,22 +166,21 @@ class Planes:
         # component (default VRF) or to a tenant's VRF; only for addresses outside the fabric
         self.external: dict[int, set[Prefix]] = {}
         self.tenant_accept: dict[str, list[Prefix]] = {}
-        for dev in fabric.switches():
-            for n in dev.bgp:
-                if not n.external:
-                    continue
-                if n.vrf is not None:
-                    self.tenant_accept.setdefault(n.vrf, []).extend(prefix(a) for a in n.accept)
-                    continue
-                comp = self.component.get((dev.plane, dev.name))
-                if comp is not None:
-                    nets = {prefix(a) for a in n.accept}
-                    self.external.setdefault(comp, set()).update(nets)
-                    self.prefixes.setdefault(comp, set()).update(nets)
+        for dev, n in external:
+            if n.vrf is not None:
+                self.tenant_accept.setdefault(n.vrf, []).extend(prefix(a) for a in n.accept)
+                continue
+            comp = self.component.get((dev.plane, dev.name))
+            if comp is not None:
+                nets = {prefix(a) for a in n.accept}
+                self.external.setdefault(comp, set()).update(nets)
+                self.prefixes.setdefault(comp, set()).update(nets)
         self.internal_prefixes = [prefix(p.prefix) for p in fabric.pools] + [
             prefix(p) for p in (fabric.site.oob_prefix,) if p] + [
             prefix(n.subnet) for t in fabric.tenants for n in t.networks]
         self._lens = {cid: sorted({n for _, n in nets}, reverse=True) for cid, nets in self.prefixes.items()}
+        # device -> BGP component on its own plane (``of``: asked a few times per traced packet)
+        self._own = {name: self.component.get((d.plane, name)) for name, d in fabric.devices.items()}
 
     def peer_address(self, switch: str, port: str) -> int | None:
         """Address of ``switch``'s port ``port`` when it is addressed and cabled (the far end of a
@@ -173,15 +188,14 @@ class Planes:
         ports = self._cabled.get(switch)
         if ports is None:
             dev = self.fabric.devices.get(switch)
-            ports = {p.name: p for p in dev.ports if p.address and p.peer_device} if dev and dev.is_switch else {}
+            ports = {p.name: ip_int(p.address) for p in dev.ports if p.address and p.peer_device} if (
+                dev and dev.is_switch) else {}
             self._cabled[switch] = ports
-        p = ports.get(port)
-        return None if p is None or p.address is None else ip_int(p.address)
+        return ports.get(port)
 
     def of(self, switch: str) -> int | None:
         """BGP component of a switch on its own plane (a converged leaf carries storage on business)."""
-        dev = self.fabric.devices.get(switch)
-        return None if dev is None else self.component.get((dev.plane, switch))
+        return self._own.get(switch)
 
     def carries(self, cid: int, dst: int) -> bool:
         """A switch of the component advertises a prefix holding ``dst`` — an external route only

@@ -14,7 +14,7 @@ switch off from more than one peer. The uplink cages may run their own port mode
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from toolkit import platforms
 from toolkit.design.context import Ctx, DesignError
@@ -22,6 +22,17 @@ from toolkit.design.model import Device, Plane, Port, fast_new, put
 from toolkit.design.naming import switch_ifname
 from toolkit.platforms._sonic_skus import sku_for
 from toolkit.spec.models import TierSpec, parse_breakout, parse_speed
+
+
+class Spot(NamedTuple):
+    """Where logical port ``i`` of a switch is and what it is called."""
+
+    name: str
+    ifname: str
+    cage: int
+    lane: int | None  # None: the cage is not split
+    breakout: str | None
+    uplink: bool  # in the uplink cages (above Slots.count)
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Slots:
     fixed_up: bool = False  # the top up_cages are a hardware group of their own (catalogue uplink_cages)
     up_cage_speed: int = 0  # native speed of the uplink group's cages (fixed_up)
     used: dict[int, Port] = field(default_factory=dict)
+    spots: list[Spot] | None = None  # every logical port's Spot, set on first use (``layout``)
 
     def native(self, cage: int) -> int:
         """Native speed of ``cage``: the uplink group's cages (fixed_up) differ from the rest."""
@@ -64,14 +76,33 @@ class Slots:
         cage, lane = divmod(i - self.count, self.up_lanes)
         return self.cages - self.up_cages + cage + 1, lane, self.up_lanes, self.up_breakout
 
-    def names(self, i: int) -> tuple[str, str, int, int]:
-        cage, lane, lanes, _ = self.mode(i)
-        return (
+    def spot(self, i: int) -> Spot:
+        cage, lane, lanes, breakout = self.mode(i)
+        return Spot(
             self.namer(cage, lane, lanes, self.native(cage)),
             switch_ifname(cage, lane, lanes),
             cage,
-            lane,
+            lane if lanes > 1 else None,
+            breakout,
+            i >= self.count,
         )
+
+    def shape(self) -> tuple[object, ...]:
+        """Everything ``spot`` depends on: switches of one shape share their spots."""
+        return (self.namer, self.cages, self.lanes, self.cage_speed, self.breakout, self.up_lanes,
+                self.up_breakout, self.up_cages, self.fixed_up, self.up_cage_speed)
+
+
+def layout(ctx: Ctx, slots: Slots) -> list[Spot]:
+    """Every logical port's Spot, index order; computed once per switch shape (a 100k-GPU fabric
+    has a few thousand switches of a handful of shapes, and a million ports to name)."""
+    if slots.spots is None:
+        key = slots.shape()
+        spots = ctx.port_layouts.get(key)
+        if spots is None:
+            spots = ctx.port_layouts[key] = [slots.spot(i) for i in range(slots.total)]
+        slots.spots = spots
+    return slots.spots
 
 
 _SLOTS: dict[int, Slots] = {}
@@ -205,6 +236,7 @@ def reserve_uplinks(ctx: Ctx, dev: Device, peers: int, links_per_peer: int) -> N
             f"{dev.name} ({dev.model}) needs {need} cages for {peers} x {links_per_peer} uplinks, it has {slots.cages}"
         )
     slots.up_cages = need
+    slots.spots = None
     if slots.separate_up:
         for cage in range(slots.cages - need + 1, slots.cages + 1):
             if slots.up_breakout:
@@ -239,19 +271,18 @@ def _port(ctx: Ctx, dev: Device, i: int) -> Port:
     slots: Slots = ctx.slots[dev.name]
     port = slots.used.get(i)
     if port is None:
-        cage, lane, lanes, breakout = slots.mode(i)
-        up = i >= slots.count
+        spot = layout(ctx, slots)[i]
         port = fast_new(
             Port,
-            name=slots.namer(cage, lane, lanes, slots.native(cage)),
-            ifname=switch_ifname(cage, lane, lanes),
+            name=spot.name,
+            ifname=spot.ifname,
             plane=slots.plane,
-            role="uplink" if up else "downlink",
-            speed=slots.up_speed if up else slots.speed,
+            role="uplink" if spot.uplink else "downlink",
+            speed=slots.up_speed if spot.uplink else slots.speed,
             mtu=slots.mtu,
-            cage=cage,
-            lane=lane if lanes > 1 else None,
-            breakout=breakout,
+            cage=spot.cage,
+            lane=spot.lane,
+            breakout=spot.breakout,
         )
         slots.used[i] = port
     return port
@@ -267,4 +298,5 @@ def finalize_ports(ctx: Ctx) -> None:
         dev = ctx.devices[name]
         mgmt = [p for p in dev.ports if p.role == "mgmt"]
         put(dev, ports=[slots.used[i] for i in sorted(slots.used)] + mgmt)
-        put(dev, unused_ports=[slots.names(i)[:2] for i in range(slots.total) if i not in slots.used])
+        spots = layout(ctx, slots)
+        put(dev, unused_ports=[(s.name, s.ifname) for i, s in enumerate(spots) if i not in slots.used])
