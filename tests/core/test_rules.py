@@ -365,6 +365,22 @@ def test_a_rule_is_described_by_its_docstring() -> None:
     assert "ZZZ998" not in RULES
 
 
+def test_validate_runs_under_python_oo() -> None:
+    """python -OO strips every docstring (the rules' descriptions): the rules still register and
+    validation runs, in text and JSON (it failed at import before)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    ok = subprocess.run([sys.executable, "-OO", "-m", "toolkit.cli", "validate", "inventory/examples/lab-mini"],
+                        capture_output=True, text=True, cwd=root, timeout=120)
+    assert ok.returncode == 0 and "spec is valid" in ok.stdout, ok.stdout + ok.stderr
+    js = subprocess.run([sys.executable, "-OO", "-m", "toolkit.cli", "validate", "inventory/examples/lab-mini",
+                          "--format", "json"], capture_output=True, text=True, cwd=root, timeout=120)
+    assert js.returncode == 0 and "internal error" not in js.stdout + js.stderr
+
+
 def test_all_findings_reported_together(lab_mini_data: D, write_spec) -> None:
     _set("qos.cnp_priority", 3)(lab_mini_data)
     _set("tenants.1.vlan", 100)(lab_mini_data)
