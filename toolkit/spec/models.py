@@ -154,7 +154,7 @@ Watts = Annotated[int, Field(ge=0, le=200_000, json_schema_extra=why("no single 
 class Strict(BaseModel):
     # strict: YAML already gives numbers, booleans and text their own types, so `pg_num: true`
     # or `count: "4"` is a mistake to report, not a value to convert
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- cluster & site
