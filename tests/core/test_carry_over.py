@@ -1,0 +1,40 @@
+"""Design records that carry spec values over as they are (``**spec.model_dump(exclude=...)``):
+every value the spec gives reaches the Fabric, and a field the spec gains that the design record
+lacks is refused instead of dropped (the design models forbid extra fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.core.specgen import make_spec
+from toolkit.design import design
+from toolkit.spec.models import ClusterSpec, InfinibandSpec
+
+
+def _design(spec: dict[str, Any]) -> Any:
+    return design(ClusterSpec.model_validate(spec))
+
+
+def _ib_spec(**settings: Any) -> dict[str, Any]:
+    spec = make_spec(kind="infiniband", tenants=0)
+    spec["networks"]["compute"]["infiniband"] = {"subnet_managers": [{"host": "su1-r01-gpu01"}], **settings}
+    return spec
+
+
+def test_infiniband_carries_every_spec_setting() -> None:
+    given = {"routing_engine": "updn", "lmc": 2, "qos": False, "compute_sl": 3, "adaptive_routing": False, "mtu": 2048}
+    ib = _design(_ib_spec(**given)).infiniband
+    assert ib is not None
+    got = {k: getattr(ib, k) for k in given}
+    assert got == given
+    assert ib.mtu_code == 4 and ib.ipoib_mode is None and [sm.device for sm in ib.subnet_managers] == ["su1-r01-gpu01"]
+
+
+def test_infiniband_without_its_section_takes_the_spec_defaults() -> None:
+    spec = make_spec(kind="infiniband", tenants=0)
+    ib = _design(spec).infiniband
+    assert ib is not None
+    defaults = InfinibandSpec.model_construct(subnet_managers=[])
+    for k in ("routing_engine", "lmc", "qos", "compute_sl", "adaptive_routing", "mtu"):
+        assert getattr(ib, k) == getattr(defaults, k), k
+    assert ib.subnet_managers == [] and ib.ipoib_mode is None
