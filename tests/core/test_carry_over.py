@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.core.specgen import make_spec
 from toolkit.design import design
-from toolkit.spec.models import ClusterSpec, InfinibandSpec
+from toolkit.spec.models import ClusterSpec, InfinibandSpec, KubernetesSpec
 
 
 def _design(spec: dict[str, Any]) -> Any:
@@ -38,3 +38,13 @@ def test_infiniband_without_its_section_takes_the_spec_defaults() -> None:
     for k in ("routing_engine", "lmc", "qos", "compute_sl", "adaptive_routing", "mtu"):
         assert getattr(ib, k) == getattr(defaults, k), k
     assert ib.subnet_managers == [] and ib.ipoib_mode is None
+
+
+def test_scheduler_carries_the_kubernetes_names() -> None:
+    spec = make_spec()
+    k8s = {"label_prefix": "gpu.example.org", "namespace": "jobs", "operator_namespace": "netop", "vfs_per_nic": 4}
+    spec["scheduler"] = {"kubernetes": k8s}
+    plan = _design(spec).scheduler
+    assert plan is not None
+    assert {k: getattr(plan, k) for k in k8s} == k8s
+    assert set(KubernetesSpec.model_fields) - set(k8s) == {"rdma_pods"}  # the one the rails take instead
