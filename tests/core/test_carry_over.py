@@ -48,3 +48,26 @@ def test_scheduler_carries_the_kubernetes_names() -> None:
     assert plan is not None
     assert {k: getattr(plan, k) for k in k8s} == k8s
     assert set(KubernetesSpec.model_fields) - set(k8s) == {"rdma_pods"}  # the one the rails take instead
+
+
+def test_tenant_network_carries_the_segment_both_forms() -> None:
+    spec = make_spec(tenants=1)
+    inline = dict(spec["tenants"][0])
+    spec["tenants"].append(
+        {
+            "name": "multi",
+            "networks": [
+                {"name": "a", "vni": 20001, "vlan": 201, "subnet": "172.17.1.0/24", "gateway": "172.17.1.254"},
+                {"name": "b", "vni": 20002, "vlan": 202, "subnet": "172.17.2.0/24", "gateway": "172.17.2.1"},
+            ],
+        }
+    )
+    fab = _design(spec)
+    got = {(t.name, n.name): (n.vni, n.vlan, n.subnet, n.gateway) for t in fab.tenants for n in t.networks}
+    assert got == {
+        (inline["name"], inline["name"]): (inline["vni"], inline["vlan"], inline["subnet"], inline["gateway"]),
+        ("multi", "a"): (20001, 201, "172.17.1.0/24", "172.17.1.254"),
+        ("multi", "b"): (20002, 202, "172.17.2.0/24", "172.17.2.1"),
+    }
+    first = fab.tenants[0].networks[0]
+    assert [m.server for m in first.members] == inline["members"] and first.leaves
