@@ -71,3 +71,35 @@ def test_tenant_network_carries_the_segment_both_forms() -> None:
     }
     first = fab.tenants[0].networks[0]
     assert [m.server for m in first.members] == inline["members"] and first.leaves
+
+
+def test_ceph_cluster_pools_and_file_systems_carry_the_spec(lab_mini_data: dict[str, Any], write_spec: Any) -> None:
+    from toolkit.spec import load
+
+    data = dict(lab_mini_data)
+    ceph = dict(data["storage"]["ceph"][0])
+    ceph.update(osds_per_device=2, device_class="ssd", cluster_network="10.99.0.0/24", mdss=["stor-r01-stor02"])
+    ceph["pools"] = [
+        {"name": "rbd", "size": 3, "min_size": 1, "pg_num": 64, "application": "rbd", "device_class": "ssd"},
+        {"name": "objects", "type": "erasure", "k": 2, "m": 1, "pg_num": 16, "application": "rgw"},
+        {"name": "fsmeta", "size": 3, "application": "cephfs", "failure_domain": "host"},
+        {"name": "fsdata", "size": 3, "application": "cephfs"},
+    ]
+    ceph["filesystems"] = [{"name": "home", "metadata_pool": "fsmeta", "data_pool": "fsdata"}]
+    data["storage"] = {**data["storage"], "ceph": [ceph]}
+    res = load(write_spec(data))
+    assert res.spec is not None, res.findings
+    cl = design(res.spec).ceph[0]
+    want = {k: ceph.get(k) for k in ("name", "cluster_network", "osds_per_device", "device_class", "failure_domain")}
+    assert {k: getattr(cl, k) for k in want} == want
+    assert [f.model_dump() for f in cl.filesystems] == ceph["filesystems"]
+    spec_pools = {p.name: p for p in cl.pools if p.origin == "spec"}
+    assert list(spec_pools) == [p["name"] for p in ceph["pools"]]
+    for given in ceph["pools"]:
+        p = spec_pools[given["name"]]
+        for k in ("type", "k", "m", "pg_num", "application", "device_class"):
+            if k in given:
+                assert getattr(p, k) == given[k], (p.name, k)
+    assert (spec_pools["rbd"].size, spec_pools["rbd"].min_size) == (3, 1)
+    assert spec_pools["objects"].size == 3 and spec_pools["objects"].device_class is None
+    assert {p.failure_domain for p in spec_pools.values()} == {"host"}  # the cluster's, where a pool gives none
