@@ -160,9 +160,7 @@ def assign_ipoib(ctx: Ctx, sz: ComputeSizing) -> list[ipaddress.IPv4Network] | N
 def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
     spec = ctx.spec
     net = compute_net(spec)
-    ibs = net.infiniband or InfinibandSpec.model_construct(
-        subnet_managers=[], routing_engine="ftree", lmc=0, qos=True, compute_sl=0, adaptive_routing=True, ipoib=None
-    )
+    ibs = net.infiniband or InfinibandSpec.model_construct(subnet_managers=[])  # the model's defaults
     cluster = spec.cluster.name
     given = {k: parse_guid(v) for k, v in spec.guids.items()}
     nodes: dict[str, IbNode] = {}
@@ -290,14 +288,10 @@ def build_infiniband(ctx: Ctx, sz: ComputeSizing) -> InfinibandFabric:
     roots = [nodes[d.name].node_guid for d in ctx.devices.values() if d.plane == "compute" and d.role == top_role]
     cns = [n.port_guid for n in nodes.values() if n.kind == "hca"]
     leaf_speed = min((p.speed for d in servers for p in d.ports if p.plane == "compute" and p.peer_device), default=0)
+    # the spec's SM settings carry over as they are; its SMs and IPoIB are designed above
     fab = InfinibandFabric(
-        routing_engine=ibs.routing_engine,
-        lmc=ibs.lmc,
-        qos=ibs.qos,
-        compute_sl=ibs.compute_sl,
+        **ibs.model_dump(exclude={"subnet_managers", "ipoib"}),
         compute_vl=COMPUTE_VL,
-        adaptive_routing=ibs.adaptive_routing,
-        mtu=ibs.mtu,
         mtu_code=IB_MTU_CODES[ibs.mtu],
         rate_gbps=leaf_speed,
         ipoib_mode=ibs.ipoib.mode if ibs.ipoib else None,

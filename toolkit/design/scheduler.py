@@ -171,11 +171,9 @@ def build_scheduler(ctx: Ctx, ipoib_blocks: list[ipaddress.IPv4Network] | None =
         labels[s] = lab
 
     rails = _rails(ctx, all_servers, ipoib_blocks)
+    # the spec's Kubernetes names carry over as they are; rdma_pods became the rails' IPAM ranges
     return SchedulerPlan(
-        label_prefix=k8s.label_prefix,
-        namespace=k8s.namespace,
-        operator_namespace=k8s.operator_namespace,
-        vfs_per_nic=k8s.vfs_per_nic,
+        **k8s.model_dump(exclude={"rdma_pods"}),
         units=units,
         node_labels=labels,
         rails=rails,

@@ -238,17 +238,12 @@ def _pool(p: CephPoolSpec, c: CephSpec, raw: int) -> CephPool:
     cls = f"-{p.device_class}" if p.device_class else ""
     size = (p.size or 0) if p.type == "replicated" else (p.k or 0) + (p.m or 0)
     eff = (1 / size if size else 0) if p.type == "replicated" else ((p.k or 0) / size if size else 0)
+    # the spec's pool as it is, with its size, min_size and failure domain resolved
     return CephPool(
-        name=p.name,
-        type=p.type,
+        **p.model_dump(exclude={"size", "min_size", "failure_domain"}),
         size=size,
         min_size=p.min_size or default_min_size(p),
-        k=p.k,
-        m=p.m,
-        pg_num=p.pg_num,
-        application=p.application,
         failure_domain=fd,
-        device_class=p.device_class,
         crush_rule=(f"replicated-{fd}{cls}" if p.type == "replicated" else f"ec-{p.k}-{p.m}-{fd}{cls}"),
         ec_profile=f"ec-{p.k}-{p.m}-{fd}{cls}" if p.type == "erasure" else None,
         usable_bytes=int(raw * eff),
@@ -284,6 +279,11 @@ def _case(sc: Scenario, quorum: bool, available: bool, detail: list[str]) -> Fai
     return FailureCase(
         scenario=sc.kind, what=sc.what, lost_hosts=sorted(sc.lost), quorum=quorum, available=available, detail=detail
     )
+
+
+# CephSpec fields a CephCluster holds as the spec gives them; the others (hosts, pools, file
+# systems, survives) the design turns into addresses, daemons, OSDs and pools of its own
+_CEPH_CARRIED = {"name", "cluster_network", "osds_per_device", "device_class", "failure_domain"}
 
 
 def build_ceph(ctx: Ctx) -> list[CephCluster]:
@@ -326,23 +326,17 @@ def build_ceph(ctx: Ctx) -> list[CephCluster]:
         osd_domains = {racks[h] if c.failure_domain == "rack" else h for h in c.osd_hosts}
         size = default_size(c, len(osd_domains))
         cl = CephCluster(
-            name=c.name,
+            **c.model_dump(include=_CEPH_CARRIED),
             fsid=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{c.name}.{ctx.spec.cluster.name}.aidc")),
             public_network=storage_prefix(ctx),
-            cluster_network=c.cluster_network,
             mons=mons,
             mgrs=mgrs,
             osds=osds,
             osd_list=osd_list,
-            osds_per_device=c.osds_per_device,
-            device_class=c.device_class,
             rgws={d.name: d.endpoint for d in rgw_daemons},
             rgw_daemons=rgw_daemons,
             mdss=mdss,
-            filesystems=[
-                CephFs(name=f.name, metadata_pool=f.metadata_pool, data_pool=f.data_pool) for f in c.filesystems
-            ],
-            failure_domain=c.failure_domain,
+            filesystems=[CephFs(**f.model_dump()) for f in c.filesystems],
             pools=[_pool(p, c, raw) for p in c.pools] + rgw_pools(c, size, raw),
             default_size=size[0],
             default_min_size=size[1],

@@ -62,13 +62,10 @@ def build_tenants(ctx: Ctx) -> list[Tenant]:
             for leaf_name in sorted(attach):
                 ctx.devices[leaf_name].tenants.append(attach[leaf_name])
             vteps.update(attach)
+            # the spec's segment as it is, with its members' ports and the VTEPs the design chose
             networks.append(
                 TenantNetwork(
-                    name=n.name,
-                    vni=n.vni,
-                    vlan=n.vlan,
-                    subnet=n.subnet,
-                    gateway=n.gateway,
+                    **n.model_dump(exclude={"members", "leaves"}),
                     gateway_mac=gateway_mac(n.vni),
                     members=members,
                     leaves=sorted(attach),
