@@ -60,17 +60,15 @@ def length_m(a: tuple[int, int], b: tuple[int, int], same_rack: bool) -> float:
 def finalize_cables(ctx: Ctx) -> None:
     geo = _geometry(ctx)
     devices = ctx.devices
+    # a few hundred racks, hundreds of thousands of cables: each pair of racks is measured once
+    lengths: dict[tuple[str, str], float] = {}
     for c in ctx.cables:
         a, b = devices[c.a_device], devices[c.b_device]
-        put(
-            c,
-            id=cable_id(c),
-            a_rack=a.rack,
-            a_u=a.rack_u,
-            b_rack=b.rack,
-            b_u=b.rack_u,
-            length_m=length_m(geo[a.rack], geo[b.rack], a.rack == b.rack),
-        )
+        racks = (a.rack, b.rack)
+        length = lengths.get(racks)
+        if length is None:
+            length = lengths[racks] = length_m(geo[a.rack], geo[b.rack], a.rack == b.rack)
+        put(c, id=cable_id(c), a_rack=a.rack, a_u=a.rack_u, b_rack=b.rack, b_u=b.rack_u, length_m=length)
     for (dev_name, _cage), (legs, first) in ctx.split_cages.items():
         peers = {(c.b_device if c.a_device == dev_name else c.a_device) for c in legs}
         if len(legs) < 2 or len(peers) < 2:
