@@ -23,6 +23,7 @@ from toolkit.design.model import Cable, put
 RACK_WIDTH_M = 0.6
 ROW_PITCH_M = 2.4
 _MEDIA = ("Cat6", "DAC", "AOC", "MMF", "SMF")
+_RANK = {m: i for i, m in enumerate(_MEDIA)}  # a medium unknown here ranks lowest
 
 
 def cable_id(c: Cable) -> str:
@@ -60,22 +61,21 @@ def length_m(a: tuple[int, int], b: tuple[int, int], same_rack: bool) -> float:
 def finalize_cables(ctx: Ctx) -> None:
     geo = _geometry(ctx)
     devices = ctx.devices
+    # a few hundred racks, hundreds of thousands of cables: each pair of racks is measured once
+    lengths: dict[tuple[str, str], float] = {}
     for c in ctx.cables:
         a, b = devices[c.a_device], devices[c.b_device]
-        put(
-            c,
-            id=cable_id(c),
-            a_rack=a.rack,
-            a_u=a.rack_u,
-            b_rack=b.rack,
-            b_u=b.rack_u,
-            length_m=length_m(geo[a.rack], geo[b.rack], a.rack == b.rack),
-        )
+        racks = (a.rack, b.rack)
+        length = lengths.get(racks)
+        if length is None:
+            length = lengths[racks] = length_m(geo[a.rack], geo[b.rack], a.rack == b.rack)
+        put(c, id=cable_id(c), a_rack=a.rack, a_u=a.rack_u, b_rack=b.rack, b_u=b.rack_u, length_m=length)
     for (dev_name, _cage), (legs, first) in ctx.split_cages.items():
-        peers = {(c.b_device if c.a_device == dev_name else c.a_device) for c in legs}
-        if len(legs) < 2 or len(peers) < 2:
+        if len(legs) < 2 or len({(c.b_device if c.a_device == dev_name else c.a_device) for c in legs}) < 2:
             continue  # all lanes to one device: separate cables, or one cable with the same ends
-        worst = max((c.medium for c in legs), key=lambda m: _MEDIA.index(m) if m in _MEDIA else 0)
+        worst = legs[0].medium
+        if any(c.medium != worst for c in legs):  # legs of different lengths: the longest leg's medium
+            worst = max((c.medium for c in legs), key=lambda m: _RANK.get(m, 0))
         group = legs[0].id
         for c in legs:
             put(c, medium=worst, breakout=first.breakout, group=group)

@@ -180,30 +180,35 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                     continue
                 lf = leaves[(sp_port.rail, k)]
                 lp = logical(ctx, lf, port_i)
-                put(lp, role="downlink", qos=qos)
-                put(sp_port, qos=qos)
                 if roce:
                     assert hosts is not None
                     base = lf.index * 2 * sz.leaf_down + 2 * port_i
                     gw = hosts.at(base)
-                    put(lp, address=gw + "/31")
-                    put(sp_port, address=hosts.at(base + 1) + "/31", gateway=gw)
+                    put(lp, role="downlink", qos=qos, address=gw + "/31")
+                    put(sp_port, qos=qos, address=hosts.at(base + 1) + "/31", gateway=gw)
+                else:
+                    put(lp, role="downlink", qos=qos)
+                    put(sp_port, qos=qos)
                 ctx.connect(srv, sp_port, lf, lp, "server-leaf", "compute")
 
     if sz.tiers == 3:
+        unnumbered_links = unnumbered and roce
         for (pod, j), sp in spines.items():
+            links = sz.spine_core_links(pod)
             for c in range(sz.cores_per_plane):
                 co = cores[(j, c)]
-                for k in range(sz.spine_core_links(pod)):
+                for k in range(links):
                     u = c * sz.links_per_spine_core + k
                     spp = uplink(ctx, sp, c, k, sz.links_per_spine_core)
                     cop = logical(ctx, co, pod * sz.links_per_spine_core + k)
-                    put(spp, role="uplink", qos=qos, unnumbered=unnumbered and roce)
-                    put(cop, role="downlink", qos=qos, unnumbered=unnumbered and roce)
                     if roce:
                         off = (sp.index * sz.spine_up + u) * 2
-                        put(spp, address=p2p_sc.at(off) + "/31")
-                        put(cop, address=p2p_sc.at(off + 1) + "/31")
+                        put(spp, role="uplink", qos=qos, unnumbered=unnumbered_links, address=p2p_sc.at(off) + "/31")
+                        put(cop, role="downlink", qos=qos, unnumbered=unnumbered_links,
+                            address=p2p_sc.at(off + 1) + "/31")
+                    else:
+                        put(spp, role="uplink", qos=qos, unnumbered=unnumbered_links)
+                        put(cop, role="downlink", qos=qos, unnumbered=unnumbered_links)
                     ctx.connect(sp, spp, co, cop, "spine-core", "compute")
                     if roce:
                         peer_session(sp, spp, co, cop, "compute", ["ipv4-unicast"], unnumbered)
@@ -224,24 +229,27 @@ def _leaf_uplinks(
     roce: bool,
     qos: str | None,
 ) -> None:
+    unnumbered_links = unnumbered and roce
+    lpp = sz.links_per_leaf_spine
+    # 3 tiers: the leaf's port on every spine of its pod
+    pos = (si % sz.sus_per_pod) * sz.leaves_per_su + local if sz.tiers == 3 else 0
     for j in range(sz.leaf_up):
         if sz.tiers == 2:
-            lpp = sz.links_per_leaf_spine
             lp = uplink(ctx, lf, j // lpp, j % lpp, lpp)
             sp = spines[(0, j // lpp)]
             spp = logical(ctx, sp, g * lpp + j % lpp)
         else:
             lp = uplink(ctx, lf, j, 0, 1)
             sp = spines[(pod, j)]
-            pos = (si % sz.sus_per_pod) * sz.leaves_per_su + local
             spp = logical(ctx, sp, pos)
-        put(lp, role="uplink", qos=qos, unnumbered=unnumbered and roce)
-        put(spp, role="downlink", qos=qos, unnumbered=unnumbered and roce)
         if roce:
             assert p2p is not None
             off = (g * sz.leaf_up + j) * 2
-            put(lp, address=p2p.at(off) + "/31")
-            put(spp, address=p2p.at(off + 1) + "/31")
+            put(lp, role="uplink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off) + "/31")
+            put(spp, role="downlink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off + 1) + "/31")
+        else:
+            put(lp, role="uplink", qos=qos, unnumbered=unnumbered_links)
+            put(spp, role="downlink", qos=qos, unnumbered=unnumbered_links)
         ctx.connect(lf, lp, sp, spp, "leaf-spine", "compute")
         if roce:
             peer_session(lf, lp, sp, spp, "compute", ["ipv4-unicast"], unnumbered)

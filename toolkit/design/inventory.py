@@ -7,6 +7,8 @@ into rails in the order the model lists them: port k of the compute NICs is rail
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from toolkit.design.context import Ctx, DesignError, RackInfo
 from toolkit.design.infiniband import ipoib_mtu
 from toolkit.design.model import Device, Port, fast_new, put
@@ -92,50 +94,72 @@ def build_inventory(ctx: Ctx) -> None:
         if su is not None:
             ctx.su_racks.setdefault(su, []).append(info)
 
+    shapes: dict[str, _ServerShape] = {}  # server model -> what every server of the model has alike
     for rack, su, si in all_racks(ctx):
         for group, names in zip(rack.servers, rack_server_names(ctx.spec, rack), strict=True):
             model = ctx.spec.catalog.servers.get(group.model)
             if model is None:
                 raise DesignError(f"server model {group.model!r} is not in catalog.servers")
+            shape = shapes.get(group.model)
+            if shape is None:
+                shape = shapes[group.model] = _shape(ctx, model)
             for name in names:
-                dev = _server(ctx, name, group.model, model, rack.name, su, si)
+                dev = _server(name, group.model, model, shape, rack.name, su, si)
                 put(dev, index=len(ctx.devices))
                 ctx.add(dev)
 
 
-def _server(
-    ctx: Ctx, name: str, model_name: str, model: ServerModel, rack: str, su: str | None, si: int | None
-) -> Device:
-    ports: list[Port] = []
+@dataclass(frozen=True)
+class _ServerShape:
+    """The NIC ports of a server model: each port's fields and rail (compute ports), the BMC port
+    and the OS management port. Decided once per model; every server gets its own Port objects."""
+
+    ports: list[tuple[dict[str, object], int | None]]
+    bmc: str | None
+    os_mgmt: str | None
+
+
+def _shape(ctx: Ctx, model: ServerModel) -> _ServerShape:
+    ports: list[tuple[dict[str, object], int | None]] = []
     rail = 0
     bmc = os_mgmt = None
     for nic in model.nics:
         plane = _PLANE[nic.role]
         for p in range(nic.ports):
             pname = server_port_name(nic.name, p, nic.ports)
-            port = fast_new(
-                Port,
-                name=pname,
-                ifname=pname,
-                plane=plane,
-                role=_ROLE.get(nic.role, "host"),
-                speed=parse_speed(nic.speed),
-                mtu=host_mtu(ctx, plane),
-                nic=nic.name,
-                gpu=nic.gpu,
-                numa=nic.numa,
-            )
+            fields: dict[str, object] = {
+                "name": pname,
+                "ifname": pname,
+                "plane": plane,
+                "role": _ROLE.get(nic.role, "host"),
+                "speed": parse_speed(nic.speed),
+                "mtu": host_mtu(ctx, plane),
+                "nic": nic.name,
+                "gpu": nic.gpu,
+                "numa": nic.numa,
+            }
+            ports.append((fields, rail if nic.role == "compute" else None))
             if nic.role == "compute":
-                put(port, rail=rail)
                 rail += 1
             if nic.role == "oob" and bmc is None:
                 bmc = pname
             if nic.role == "mgmt" and os_mgmt is None:
                 os_mgmt = pname
-            ports.append(port)
+    return _ServerShape(ports, bmc, os_mgmt)
+
+
+def _server(
+    name: str, model_name: str, model: ServerModel, shape: _ServerShape, rack: str, su: str | None, si: int | None
+) -> Device:
+    ports: list[Port] = []
+    for fields, rail in shape.ports:
+        port = fast_new(Port, **fields)
+        if rail is not None:
+            put(port, rail=rail)
+        ports.append(port)
     # the OS management path: its OOB port, or in-band (resolved in toolkit.design.oob once the
     # business plane has addresses)
-    oob_managed = model.management == "oob" or (model.management == "auto" and os_mgmt is not None)
+    oob_managed = model.management == "oob" or (model.management == "auto" and shape.os_mgmt is not None)
     return fast_new(
         Device,
         name=name,
@@ -147,9 +171,9 @@ def _server(
         su=su,
         su_index=si,
         index=0,
-        mgmt_port=os_mgmt if oob_managed else None,
+        mgmt_port=shape.os_mgmt if oob_managed else None,
         mgmt_inband=not oob_managed,
-        bmc_port=bmc,
+        bmc_port=shape.bmc,
         ports=ports,
         gpus=model.gpus,
         gpu_model=model.gpu_model,

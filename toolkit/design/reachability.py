@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from socket import inet_aton
+from typing import NamedTuple
 
 from toolkit.design.model import BgpNeighbor, Device, Fabric, Port
 
@@ -59,8 +60,9 @@ def within(ip: int, p: Prefix) -> bool:
     return p[1] == 0 or (ip >> (32 - p[1])) == (p[0] >> (32 - p[1]))
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
+    """A route of a host table (a tuple: a 100k-GPU fabric's hosts hold a few hundred thousand)."""
+
     to: Prefix
     port: str
     via: str | None
@@ -100,6 +102,7 @@ def _data_ports(dev: Device) -> list[Port]:
 
 def host_tables(fabric: Fabric) -> dict[str, HostTables]:
     out: dict[str, HostTables] = {}
+    prefixes: dict[str, Prefix] = {}  # route destinations: the same few on every host
     for dev in fabric.servers():
         t = HostTables()
         for p in _data_ports(dev):
@@ -118,7 +121,10 @@ def host_tables(fabric: Fabric) -> dict[str, HostTables]:
                 if p.rule_priority is not None:
                     t.rules.append((p.rule_priority, ip, table))
             for dest in p.routes:
-                t.tables.setdefault(table, []).append(Route(prefix(dest), p.name, p.gateway, p.metric or 0))
+                to = prefixes.get(dest)
+                if to is None:
+                    to = prefixes[dest] = prefix(dest)
+                t.tables.setdefault(table, []).append(Route(to, p.name, p.gateway, p.metric or 0))
         t.rules.sort()
         for _, src, table in t.rules:
             t.order.setdefault(src, []).append(table)
@@ -137,7 +143,7 @@ class Planes:
         self.prefixes: dict[int, set[Prefix]] = {}
         self.tenants = {t.name: t for t in fabric.tenants}
         self.segments = {n.vni: n for t in fabric.segments for n in t.networks}  # storage segments, by L2VNI
-        self._cabled: dict[str, dict[str, int]] = {}  # switch -> address of its addressed, cabled ports
+        self._cabled: dict[str, dict[str, str]] = {}  # switch -> address of its addressed, cabled ports
         parent: dict[tuple[str, str], tuple[str, str]] = {}
 
         def find(x: tuple[str, str]) -> tuple[str, str]:
@@ -148,10 +154,13 @@ class Planes:
 
         external: list[tuple[Device, BgpNeighbor]] = []
         for dev in fabric.switches():
+            own: dict[str, tuple[str, str]] = {}  # plane -> the root of (plane, dev), kept up to date below
             for n in dev.bgp:
-                a, b = find((n.plane, dev.name)), find((n.plane, n.peer_device))
+                a = own.get(n.plane) or find((n.plane, dev.name))
+                b = find((n.plane, n.peer_device))
                 if a != b:
                     parent[a] = b
+                own[n.plane] = b  # the root of both now
                 if n.external:
                     external.append((dev, n))
             find((dev.plane, dev.name))
@@ -188,10 +197,11 @@ class Planes:
         ports = self._cabled.get(switch)
         if ports is None:
             dev = self.fabric.devices.get(switch)
-            ports = {p.name: ip_int(p.address) for p in dev.ports if p.address and p.peer_device} if (
+            ports = {p.name: p.address for p in dev.ports if p.address and p.peer_device} if (
                 dev and dev.is_switch) else {}
             self._cabled[switch] = ports
-        return ports.get(port)
+        address = ports.get(port)
+        return ip_int(address) if address is not None else None
 
     def of(self, switch: str) -> int | None:
         """BGP component of a switch on its own plane (a converged leaf carries storage on business)."""

@@ -93,16 +93,27 @@ def tier_path(spec: ClusterSpec, dev: Device, port: Port | None = None) -> YamlP
 
 
 class PortIndex:
-    """(device, port name) -> Port, built once per Fabric."""
+    """(device, port name) -> Port, built once per Fabric and ``fabric_findings`` run and shared
+    by the rules that look ports up by name (LINK001, OOBA004): ``PortIndex.of(fabric)``."""
+
+    _cache: dict[tuple[int, int], PortIndex] = {}
 
     def __init__(self, fabric: Fabric):
         self.fabric = fabric
-        self._by_dev: dict[str, dict[str, Port]] = {}
+        self.by_device: dict[str, dict[str, Port]] = {
+            name: {p.name: p for p in dev.ports} for name, dev in fabric.devices.items()
+        }
+
+    @classmethod
+    def of(cls, fabric: Fabric) -> PortIndex:
+        """The run's index of ``fabric`` (as ``toolkit.rules.reach._Proof.of``: never across runs)."""
+        key = (RUN[0], id(fabric))
+        idx = cls._cache.get(key)
+        if idx is None or idx.fabric is not fabric:
+            cls._cache.clear()
+            idx = cls._cache[key] = PortIndex(fabric)
+        return idx
 
     def port(self, device: str, name: str) -> Port | None:
-        ports = self._by_dev.get(device)
-        if ports is None:
-            dev = self.fabric.devices.get(device)
-            ports = {p.name: p for p in dev.ports} if dev else {}
-            self._by_dev[device] = ports
-        return ports.get(name)
+        ports = self.by_device.get(device)
+        return ports.get(name) if ports is not None else None

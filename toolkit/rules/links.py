@@ -38,14 +38,16 @@ def _mode(speed: int, lanes: int | None) -> str:
 @fabric_rule("LINK001", "error")
 def _ends_agree(spec: ClusterSpec, fabric: Fabric) -> Out:
     """both ends of every cable run the same speed and lanes per port (every plane)"""
-    idx = PortIndex(fabric)
+    idx = PortIndex.of(fabric)
+    by_device = idx.by_device
+    no_ports: dict[str, Port] = {}
     devices = fabric.devices
     # one finding per kind of mismatch: (plane, tier, a role, a mode, b role, b mode)
     groups: dict[tuple[str, str, str, str, int, int | None, str, str, int, int | None], list[tuple[str, str]]]
     groups = defaultdict(list)
     for c in fabric.cables:
-        ap = idx.port(c.a_device, c.a_port)
-        bp = idx.port(c.b_device, c.b_port)
+        ap = by_device.get(c.a_device, no_ports).get(c.a_port)  # idx.port, inlined: called for every cable end
+        bp = by_device.get(c.b_device, no_ports).get(c.b_port)
         if ap is None or bp is None:
             continue
         if ap.speed == bp.speed and (

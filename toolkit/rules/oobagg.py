@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from toolkit.design.model import Fabric
 from toolkit.design.oob import is_aggregation
-from toolkit.rules.fabric import Out, fabric_rule
+from toolkit.rules.fabric import Out, PortIndex, fabric_rule
 from toolkit.rules.registry import SWITCH_PORTS, RuleCtx, rule
 from toolkit.spec.models import ClusterSpec, OobAggregation
 
@@ -115,6 +115,7 @@ def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
                 seen.add(nb)
                 todo.append(nb)
     lost = [f"{n} (in-band on its OOB bridge)" for n in sorted(l2 - seen) if devices[n].mgmt_inband]
+    ports = PortIndex.of(fabric)
     for name, dev in devices.items():
         if name in l2:
             continue
@@ -122,7 +123,7 @@ def _reachable(spec: ClusterSpec, fabric: Fabric) -> Out:
         for port, addr, what in ends:
             if not port or not addr or (dev.mgmt_inband and what == "management"):
                 continue
-            p = next((q for q in dev.ports if q.name == port), None)
+            p = ports.port(name, port)
             if p is None or p.plane != "oob":
                 continue
             if p.peer_device not in seen:
