@@ -132,7 +132,12 @@ _SAFE_BARE = re.compile(r"[A-Za-z0-9_.:/@+-]+\Z")
 def _nvs(value: object) -> str:
     """Template filter: a Fabric string as one token that reads back as this string (bare when it
     cannot be mistaken for a number, a boolean or the ``=`` marker, else a JSON string)."""
-    text = str(value)
+    return _nvs_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _nvs_text(text: str) -> str:
+    """:func:`_nvs` of a string. Cached: port, VRF and peer names recur on every switch."""
     if _SAFE_BARE.match(text) and text not in ("on", "off") and not _INT.match(text):
         return text
     return json.dumps(text)
