@@ -6,7 +6,11 @@ Usage: python bench/render_stages.py SPEC [--repeat N] [--write DIR]
 Designs the Fabric once, then renders every stage of ``toolkit.render.STAGES`` in this process
 (``AIDC_RENDER_WORKERS=1``), ``--repeat`` times, and prints the best CPU seconds (process time)
 per stage, the switches per platform and, with ``--write``, the time to stage and commit every
-file into DIR (a fresh folder each repeat).
+file into DIR (a fresh folder each repeat). A repeat reuses the renderers' caches (cumulus
+parses a line once per process), so the first round is what a real render costs: compare
+before / after with the default ``--repeat 1``, each in a fresh process, alternating. Run it
+from outside the tree under test (``python /path/to/bench/render_stages.py``, ``PYTHONPATH`` =
+that tree): ``python -m`` from a checkout imports the checkout's toolkit whatever PYTHONPATH says.
 """
 
 from __future__ import annotations
