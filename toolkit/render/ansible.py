@@ -166,34 +166,47 @@ def _scalar(v: Any) -> str:
     raise TypeError(f"cannot write {type(v).__name__} to YAML here")
 
 
-def _emit(data: Any, indent: str, out: list[str]) -> None:
-    # block style like PyYAML's default_flow_style=False: list items at their key's indent
-    if isinstance(data, dict):
-        for k, v in data.items():
-            key = _scalars.get(k) or _str_slow(str(k))
-            t = type(v)
-            if t is dict or t is list:
-                if v:
-                    out.append(f"{indent}{key}:\n")
-                    _emit(v, indent + "  " if t is dict else indent, out)
-                else:
-                    out.append(f"{indent}{key}: {'{}' if t is dict else '[]'}\n")
+def _emit_map(data: dict[Any, Any], first: str, indent: str, out: list[str]) -> None:
+    """The items of ``data``, one ``key: value`` line each at ``indent``; the first line starts
+    with ``first`` instead (``indent`` plus ``- `` for an item of a list)."""
+    lead = first
+    for k, v in data.items():
+        key = _scalars.get(k) or _str_slow(str(k))
+        t = type(v)
+        if t is str:
+            out.append(f"{lead}{key}: {_scalars.get(v) or _str_slow(v)}\n")
+        elif v is None:
+            out.append(f"{lead}{key}: null\n")
+        elif t is dict:
+            if v:
+                out.append(f"{lead}{key}:\n")
+                inner = indent + "  "
+                _emit_map(v, inner, inner, out)
             else:
-                out.append(f"{indent}{key}: {_scalar(v)}\n")
-    elif isinstance(data, list):
-        inner = indent + "  "
-        cut = len(inner)
-        for item in data:
-            t = type(item)
-            if (t is dict or t is list) and item:
-                sub: list[str] = []
-                _emit(item, inner, sub)
-                out.append(f"{indent}- {sub[0][cut:]}")
-                out.extend(sub[1:])
+                out.append(f"{lead}{key}: {{}}\n")
+        elif t is list:
+            if v:
+                out.append(f"{lead}{key}:\n")
+                _emit_seq(v, indent, indent, out)  # PyYAML's block style: items at their key's indent
             else:
-                out.append(f"{indent}- {_scalar(item)}\n")
-    else:
-        out.append(f"{indent}{_scalar(data)}\n")
+                out.append(f"{lead}{key}: []\n")
+        else:
+            out.append(f"{lead}{key}: {_scalar(v)}\n")
+        lead = indent
+
+
+def _emit_seq(data: list[Any], first: str, indent: str, out: list[str]) -> None:
+    """The items of ``data``, one ``- item`` each at ``indent`` (the first at ``first``)."""
+    lead = first
+    for item in data:
+        t = type(item)
+        if t is dict and item:
+            _emit_map(item, f"{lead}- ", indent + "  ", out)
+        elif t is list and item:
+            _emit_seq(item, f"{lead}- ", indent + "  ", out)
+        else:
+            out.append(f"{lead}- {_scalar(item)}\n")
+        lead = indent
 
 
 def dump_yaml(data: Any) -> str:
@@ -201,7 +214,12 @@ def dump_yaml(data: Any) -> str:
     than PyYAML for the thousands of host_vars of a large cluster, and read back identically
     (tests round-trip every file through yaml.safe_load)."""
     out: list[str] = []
-    _emit(data, "", out)
+    if isinstance(data, dict):
+        _emit_map(data, "", "", out)
+    elif isinstance(data, list):
+        _emit_seq(data, "", "", out)
+    else:
+        out.append(f"{_scalar(data)}\n")
     return "".join(out)
 
 

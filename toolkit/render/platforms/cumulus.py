@@ -132,7 +132,12 @@ _SAFE_BARE = re.compile(r"[A-Za-z0-9_.:/@+-]+\Z")
 def _nvs(value: object) -> str:
     """Template filter: a Fabric string as one token that reads back as this string (bare when it
     cannot be mistaken for a number, a boolean or the ``=`` marker, else a JSON string)."""
-    text = str(value)
+    return _nvs_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _nvs_text(text: str) -> str:
+    """:func:`_nvs` of a string. Cached: port, VRF and peer names recur on every switch."""
     if _SAFE_BARE.match(text) and text not in ("on", "off") and not _INT.match(text):
         return text
     return json.dumps(text)
@@ -168,34 +173,48 @@ def _tokens(line: str, where: str) -> tuple[list[str], NvueValue | None]:
     return [_unquote(t) if t[0] == '"' else t for t in raw[:i]], _unquote(last) if last[0] == '"' else _bare(last)
 
 
-_Parsed = tuple[tuple[str, ...], NvueValue | None, str, tuple[str, ...], str, str]
-"""(path, value, ``nv set`` arguments, the path's ``key:`` header lines in startup.yaml, its own
-line there, its sort key): computed once per distinct line (:func:`_parse_line` is cached). The
-sort key is the path's words joined by NUL (a character no word holds): string order of the keys
-is tuple order of the paths, and sorts several times faster."""
+_Parsed = tuple[tuple[str, ...], NvueValue | None, str, tuple[str, ...], tuple[str, ...], str, str]
+"""(path, value, ``nv set`` arguments, the path without its last word, that head's ``key:`` header
+lines in startup.yaml, the path's own line there, its sort key): computed once per distinct line
+(:func:`_parse_line` is cached). The sort key is the path's words joined by NUL (a character no
+word holds): string order of the keys is tuple order of the paths, and sorts several times faster."""
 
 
 _PAD = tuple(" " * (4 + 2 * depth) for depth in range(64))
 """startup.yaml indentation by depth (``- set:`` is the root)."""
 
 
+@functools.lru_cache(maxsize=65536)
+def _head(head: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
+    """What every path below ``head`` shares: (head, its ``key:`` header lines, its ``nv set``
+    arguments and its sort key, each followed by a separator). Cached: the lines of a cluster are
+    mostly unique (an address, a description), their heads are not (``interface swp1 ip address``)."""
+    headers = tuple(f"{_PAD[depth]}{_yaml_scalar(word)}:" for depth, word in enumerate(head))
+    return head, headers, "".join(f"{_sh(word)} " for word in head), "".join(f"{word}\x00" for word in head)
+
+
 @functools.lru_cache(maxsize=262144)
 def _parse_line(line: str) -> _Parsed | str:
-    """One template line -> (path, value, ``nv set`` arguments); an error message (str) when the
-    line is malformed. Cached: switches of one model share most lines (ports, QoS, services)."""
+    """One template line -> :data:`_Parsed`; an error message (str) when the line is malformed.
+    Cached: switches of one model share most lines (ports, QoS, services)."""
     try:
         path, value = _tokens(line, "{where}")
     except ValueError as exc:
         return str(exc)
     if not path:
         return "{where}: empty path"
-    if any("\x00" in word for word in path):
+    if ("\x00" in line or "\\" in line) and any("\x00" in word for word in path):  # also from a JSON escape
         return "{where}: NUL character in a path"
-    key = tuple(path)
-    headers = tuple(f"{_PAD[depth]}{_yaml_scalar(word)}:" for depth, word in enumerate(key[:-1]))
-    pad, last = _PAD[len(key) - 1], _yaml_scalar(key[-1])
-    leaf = f"{pad}{last}: {{}}" if value is None else f"{pad}{last}: {_yaml_value(value)}"
-    return key, value, _set_arg(key, value), headers, leaf, "\x00".join(key)
+    head, headers, arg, sort_key = _head(tuple(path[:-1]))
+    last = path[-1]
+    yaml_last = _yaml_scalar(last)
+    arg += _sh(last)
+    if value is None:
+        leaf = f"{_PAD[len(head)]}{yaml_last}: {{}}"
+    else:
+        leaf = f"{_PAD[len(head)]}{yaml_last}: {_yaml_value(value)}"
+        arg += " " + _sh("on" if value is True else "off" if value is False else str(value))
+    return (*head, last), value, arg, head, headers, leaf, sort_key + last
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -287,52 +306,51 @@ def nvue_yaml(parsed: list[_Parsed]) -> str:
 
     Printed from the paths in sorted order, without building the tree: tuple order is the tree's
     depth-first order with sorted keys, and a path is followed at once by every path below it; a
-    line prints the headers its predecessor has not opened, then itself."""
+    line prints the headers its predecessor has not opened, then itself. Most paths are siblings
+    of their predecessor (same head, another last word): they open no header."""
     entries = sorted(parsed, key=_sort_key)
     out = ["- set:"]
     prev: tuple[str, ...] = ()
+    prev_head: tuple[str, ...] | None = None
     prev_value: NvueValue | None = None
     pending = ""  # the previous path's ``key: {}`` line, unless this path lies below it
-    for path, value, _arg, headers, leaf, _key in entries:
-        same = 0
-        for a, b in zip(prev, path, strict=False):
-            if a != b:
-                break
-            same += 1
-        if same == len(prev) and prev:  # the previous path is this one or above it
-            if prev_value is not None or (len(path) == same and value is not None):
-                _build_tree(parsed)  # raises, naming the conflict
-                raise AssertionError(f"{' '.join(path)}: conflict not named")
-        elif pending:
-            out.append(pending)
-        opened = min(same, len(prev) - 1) if prev else 0
-        if opened < len(headers):
-            out.extend(headers[opened:])
+    for path, value, _arg, head, headers, leaf, _key in entries:
+        if head == prev_head and path[-1] != prev[-1]:  # a sibling
+            if pending:
+                out.append(pending)
+        else:
+            same = 0
+            for a, b in zip(prev, path, strict=False):
+                if a != b:
+                    break
+                same += 1
+            if same == len(prev) and prev:  # the previous path is this one or above it
+                if prev_value is not None or (len(path) == same and value is not None):
+                    _build_tree(parsed)  # raises, naming the conflict
+                    raise AssertionError(f"{' '.join(path)}: conflict not named")
+            elif pending:
+                out.append(pending)
+            opened = min(same, len(prev) - 1) if prev else 0
+            if opened < len(headers):
+                out.extend(headers[opened:])
         if value is None:
             pending = leaf
         else:
             pending = ""
             out.append(leaf)
-        prev, prev_value = path, value
+        prev, prev_head, prev_value = path, head, value
     if pending:
         out.append(pending)
     return "\n".join(out) + "\n"
 
 
-_sort_key = operator.itemgetter(5)
+_sort_key = operator.itemgetter(6)
 
 
 # --- lines -> nv set commands -------------------------------------------------------------------
 
 _sh = functools.lru_cache(maxsize=65536)(shlex.quote)
-
-
-def _set_arg(path: tuple[str, ...], value: NvueValue | None) -> str:
-    words = " ".join(map(_sh, path))
-    if value is None:
-        return words
-    scalar = "on" if value is True else "off" if value is False else str(value)
-    return f"{words} {_sh(scalar)}"
+"""One word of an ``nv set`` command (:func:`_parse_line` writes each line's arguments)."""
 
 
 def render_device(dev: Device, fabric: Fabric, env: jinja2.Environment) -> dict[str, str]:
