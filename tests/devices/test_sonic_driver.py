@@ -87,6 +87,8 @@ class SonicShell:
         self.container: dict[str, str] = {}
         self.commands: list[str] = []
         self.watchdog: dict[str, Any] | None = None  # armed: deadline seconds, marker, pid file
+        self.firing = 0
+        """The watchdog claimed the marker and is rolling back: it is done after this many polls."""
         self.saved = False
         self.connected = True
 
@@ -102,16 +104,23 @@ class SonicShell:
         return CommandResult(command=command, rc=rc, stdout=out, stderr=err)
 
     def answer(self, command: str) -> tuple[int, str, str]:
-        arm = re.match(r"^echo \$\(\( \$\(date \+%s\) \+ (\d+) \)\) > (\S+) && touch (\S+) && \(setsid sh (\S+) ",
-                       command)
+        arm = re.match(r"^echo \$\(\( \$\(date \+%s\) \+ (\d+) \)\) > (\S+) && mv -f \2 (\S+) && touch (\S+) && "
+                       r"\(setsid sh (\S+) ", command)
         if arm:
-            assert arm.group(4) in self.files, "the watchdog script is uploaded before it starts"
-            self.watchdog = {"seconds": int(arm.group(1)), "marker": arm.group(3)}
+            assert arm.group(5) in self.files, "the watchdog script is uploaded before it starts"
+            self.watchdog = {"seconds": int(arm.group(1)), "marker": arm.group(4)}
             return 0, "", ""
-        if command.startswith("if [ -e "):  # stop the watchdog: says whether the commit was pending
+        if command.startswith("if mv -f "):  # claim the marker: says whether the commit was pending
             was = self.watchdog is not None
             self.watchdog = None
-            return 0, "pending\n" if was else "", ""
+            return 0, "pending\n" if was else "firing\n" if self.firing else "", ""
+        if command.startswith("[ -e "):  # is the watchdog still rolling back?
+            self.firing = max(0, self.firing - 1)
+            if self.firing == 0:
+                return 0, "", ""
+            return 0, "firing\n", ""
+        if command.startswith("[ -s "):  # stop the watchdog's process group
+            return 0, "", ""
         if command.startswith("rm -f "):
             for f in shlex.split(command)[2:]:
                 self.files.pop(f, None)
@@ -312,6 +321,28 @@ def test_a_watchdog_that_already_rolled_back_fails_the_confirm() -> None:
     assert not shell.saved
 
 
+def test_a_restore_waits_for_a_watchdog_already_rolling_back() -> None:
+    """The session came back after the deadline: the watchdog claimed the marker and is breaking
+    the cages back. The restore waits for it rather than rolling back beside it (the device
+    would run every breakout twice, the second time under a rollback already under way)."""
+    shell = SonicShell()
+    d = driver(shell, confirm_timeout=60)
+    b = d.backup()
+    d.prepare(with_breakout())
+    d.activate()
+    d.read_running()
+    n = len(shell.commands)
+    ckpt = copy.deepcopy(shell.checkpoints[d.checkpoint])
+    shell.watchdog, shell.firing = None, 3  # it fired: three polls until it is done
+    shell.db, shell.frr = ckpt, FRR_RUNNING.read_text()  # what it leaves once done
+    rep = d.restore(b)
+    assert rep.ok and rep.steps[0].detail == "rolled back by the device's commit timer", rep
+    after = shell.commands[n:]
+    assert sum(c.startswith("[ -e ") for c in after) == 3, after
+    assert not any("config interface breakout" in c or "config rollback" in c for c in after), after
+    assert shell.db == image_db()
+
+
 def test_restore_rolls_back_to_the_checkpoint_and_the_backup_frr() -> None:
     shell = SonicShell()
     d = driver(shell)
@@ -391,4 +422,48 @@ def test_the_watchdog_script_rolls_back_unless_confirmed(tmp_path: Path, monkeyp
         f"docker cp {d.path('frr-backup.conf')} bgp:/etc/frr/aidc-backup.conf",
         f"docker exec bgp {sonic.FRR_RELOAD} --reload --stdout /etc/frr/aidc-backup.conf",
     ]
-    assert not (tmp_path / f"{d.tag}-pending").exists() and not (tmp_path / f"{d.tag}-deadline").exists()
+    assert not any((tmp_path / f"{d.tag}-{f}").exists() for f in ("pending", "deadline", "firing"))
+    assert (tmp_path / f"{d.tag}-fired").exists(), "a restore after it knows the device rolled back by itself"
+
+
+def test_the_watchdog_never_reads_a_deadline_being_re_armed_as_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each cage broken out re-arms the deadline while the watchdog polls it. A reader must never
+    find the file empty (``>`` truncates first: the watchdog then took the deadline as passed
+    and rolled the device back in the middle of the push, under load about one read in five)."""
+    monkeypatch.setattr(sonic, "UPLOAD_DIR", str(tmp_path))
+    d = driver(SonicShell())
+    deadline = tmp_path / f"{d.tag}-deadline"
+    subprocess.run(["sh", "-c", d._arm(3600)], check=True)
+    writer = subprocess.Popen(["sh", "-c", f"i=0; while [ $i -lt 1500 ]; do {d._arm(3600)}; i=$((i+1)); done"])
+    seen: list[str] = []
+    try:
+        while writer.poll() is None:
+            seen.append(deadline.read_text().strip())
+    finally:
+        writer.wait(60)
+    assert writer.returncode == 0 and len(seen) > 100, len(seen)
+    assert [x for x in seen if not x.isdigit()] == [], "the deadline was read while being rewritten"
+
+
+def test_the_watchdog_waits_on_an_unreadable_deadline_and_exits_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sonic, "UPLOAD_DIR", str(tmp_path))
+    d = driver(SonicShell())
+    script = tmp_path / "watchdog.sh"
+    script.write_text(d.watchdog(30))
+    (tmp_path / f"{d.tag}-pending").write_text("")
+    (tmp_path / f"{d.tag}-deadline").write_text("")
+    proc = subprocess.Popen(["sh", str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(2.5)
+        assert (tmp_path / f"{d.tag}-pending").exists(), "an empty deadline is not a passed one"
+        (tmp_path / f"{d.tag}-deadline").unlink()  # the confirm's clean-up: nothing left to guard
+        assert proc.wait(5) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (tmp_path / f"{d.tag}-pending").exists() and not (tmp_path / f"{d.tag}-firing").exists()

@@ -211,6 +211,29 @@ def test_session_lost_after_the_commit_restores_the_image_layout(dpb: Vendor) ->
     assert TargetStore(dpb.target().root).record(DEVICE) is None
 
 
+def test_a_watchdog_rolling_back_while_the_session_comes_back_is_waited_for(dpb: Vendor) -> None:
+    """The session drops after ``config replace`` and the device is slow to let it back in (the
+    reconnect's ``show version`` answers after 10 s): the watchdog (confirm 8 s) claims the
+    rollback meanwhile and breaks the cages back, its last one taking 15 s. The restore finds it
+    under way and waits for it instead of rolling back beside it: every cage goes back once, one
+    rollback, the device exactly as before."""
+    s = dpb.start(DEVICE, _image_db(), confirm_timeout=8)
+    before = s.state.running
+    s.inject(r"^config replace /", "drop", when="after")
+    s.inject(r"^show version", "sleep", seconds=10, skip=1)  # the first one opens the apply
+    s.inject(rf"^config interface breakout Ethernet0 {re.escape(IMAGE_MODE)}", "sleep", seconds=15)
+    res = apply(dpb.fabric, dpb.artifacts(), dpb.target())
+    d = res.device(DEVICE)
+    assert not res.ok and d.status == "restored" and not d.applied_advanced, d
+    assert "the device's own commit timer had rolled it back first" in d.message, d.message
+    t = s.transcript()
+    assert "# fault sleep at: show version" in t, "the reconnect was slow"
+    assert s.state.running == before
+    assert set(_modes(s).values()) == {IMAGE_MODE}
+    assert len([p for p, m in _dpb_lines(s) if m == IMAGE_MODE]) == 32, "each cage broken out back once"
+    assert sum(x.startswith("config rollback ") for x in t) == 1, [x for x in t if x.startswith("config ")]
+
+
 def test_device_lost_after_the_breakout_rolls_back_by_its_watchdog(dpb: Vendor) -> None:
     s = dpb.start(DEVICE, _image_db(), confirm_timeout=8)
     before = s.state.running

@@ -67,6 +67,9 @@ class ConfirmDriver:
         self.pending = False
         """A commit with a timer may be active (set before the commit is sent)."""
         self.deadline: float | None = None
+        self.rolled_back_by_device = False
+        """The device's own commit timer rolled the pending commit back before aidc could cancel it
+        (``cancel_pending`` found it so): the restore then only verifies."""
         self.read_back: str | None = None
         """The configuration read after the push, before the confirm."""
         self.candidate: str | None = None
@@ -222,7 +225,10 @@ class ConfirmDriver:
             t = time.monotonic()
             self.cancel_pending()
             self.pending = False
-            rep.steps.append(StepReport(step="rollback", ok=True, seconds=_since(t), detail="pending commit cancelled"))
+            detail = "pending commit cancelled"
+            if self.rolled_back_by_device:
+                detail = "rolled back by the device's commit timer"
+            rep.steps.append(StepReport(step="rollback", ok=True, seconds=_since(t), detail=detail))
             now = self.read_config()
             if now != backup.running.frr and backup.running.frr is not None:
                 t = time.monotonic()
@@ -239,6 +245,7 @@ class ConfirmDriver:
             rep.message = (
                 "the SSH session was lost during the push: reconnected and rolled back to the previous "
                 f"{self.config_name}"
+                + (" (the device's own commit timer had rolled it back first)" if self.rolled_back_by_device else "")
                 if lost
                 else f"rolled back to the previous {self.config_name}"
             )

@@ -18,7 +18,9 @@
 - activate: ``config checkpoint aidc-<id>``, a rollback watchdog started on the device itself
   (``setsid`` shell: after the confirm timeout it breaks the changed cages out back to their
   previous modes, runs ``config rollback aidc-<id>`` and reloads the backup FRR config unless
-  the confirm removed its pending marker, whether or not the SSH session is still there), then
+  the confirm claimed its pending marker first, whether or not the SSH session is still there;
+  both claim the marker by a rename, so exactly one of them acts, and a restore that finds the
+  watchdog rolling back waits for it instead of rolling back beside it), then
   SONiC's dynamic port breakout of each changed cage (``config interface breakout <parent>
   '<mode>' -y -f``: the cage's old ports go with everything that references them, the mode's
   ports are created from the platform's platform.json), the CONFIG_DB read again and the
@@ -51,6 +53,9 @@ UPLOAD_DIR = "/tmp"
 FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
 DPB_SECONDS = 30
 """Time the rollback watchdog allows per cage broken out, before the confirm timeout counts."""
+WATCHDOG_GRACE = 120
+"""Time a watchdog already rolling back gets for its rollback and FRR reload, beyond its
+breakouts (``DPB_SECONDS`` each), before the restore stops it and finishes the job itself."""
 SEPARATOR = "\n!! FRR (bgp container) running-config\n"
 _VERSION = re.compile(r"SONiC Software Version:\s*SONiC\.(?:[A-Za-z_-]*)?(\d{6})")
 _DPB = re.compile(r"^config interface breakout (Ethernet\d+) '([^']+)' -y -f$")
@@ -254,29 +259,41 @@ class SonicDriver(ConfirmDriver):
 
     def watchdog(self, seconds: int) -> str:
         """Shell script rolling the device back once the device's clock passes the deadline in
-        its ``deadline`` file (``_arm``) unless the confirm removed the marker first."""
+        its ``deadline`` file (``_arm``) unless the confirm claimed the marker first."""
         s = self.sudo
         marker = shlex.quote(self.path("pending"))
+        firing = shlex.quote(self.path("firing"))
         deadline = shlex.quote(self.path("deadline"))
         return "\n".join(
             [
                 "#!/bin/sh",
                 f"# aidc rollback watchdog for {self.access.name}: rolls back unless confirmed within {seconds} s",
                 "# of the end of the push (the deadline file holds the device time it fires at)",
-                f'while [ "$(date +%s)" -lt "$(cat {deadline} 2>/dev/null || echo 0)" ]; do sleep 1; done',
-                f"[ -e {marker} ] || exit 0",
+                "while :; do",
+                f"  d=$(cat {deadline} 2>/dev/null) || exit 0  # no deadline: confirmed or cancelled",
+                "  case $d in ''|*[!0-9]*) sleep 1; continue ;; esac  # never read as passed",
+                '  [ "$(date +%s)" -ge "$d" ] && break',
+                "  sleep 1",
+                "done",
+                "# claim the rollback by a rename: the confirm or the restore claims it the same way,",
+                "# so exactly one of them acts",
+                f"mv -f {marker} {firing} 2>/dev/null || exit 0",
                 *(s(dpb_command(p, old)) for p, old, _new in reversed(self.breakouts) if old is not None),
                 s(f"config rollback {self.checkpoint}"),
                 s(f"docker cp {shlex.quote(self.path('frr-backup.conf'))} bgp:/etc/frr/aidc-backup.conf"),
                 s(f"docker exec bgp {FRR_RELOAD} --reload --stdout /etc/frr/aidc-backup.conf"),
-                f"rm -f {marker} {deadline}",
+                f"touch {shlex.quote(self.path('fired'))}; rm -f {deadline} {firing}",
                 "",
             ]
         )
 
     def _arm(self, seconds: int) -> str:
-        """Shell command setting the watchdog's deadline ``seconds`` from now (device clock)."""
-        return f"echo $(( $(date +%s) + {int(seconds)} )) > {shlex.quote(self.path('deadline'))}"
+        """Shell command setting the watchdog's deadline ``seconds`` from now (device clock). The
+        new deadline is written beside the file and renamed over it: a watchdog reading while
+        ``>`` truncates the file would see no deadline at all and roll back in the middle of
+        the push (it did, under load, once in about five re-arms)."""
+        new = shlex.quote(self.path("deadline.new"))
+        return f"echo $(( $(date +%s) + {int(seconds)} )) > {new} && mv -f {new} {shlex.quote(self.path('deadline'))}"
 
     def commit_with_timer(self, seconds: int) -> None:
         self.run(self.sudo(f"config checkpoint {self.checkpoint}"), what="config checkpoint")
@@ -305,15 +322,35 @@ class SonicDriver(ConfirmDriver):
         self._frr(self.path("frr.conf"), "aidc-intended.conf", "--reload")
 
     def _stop_watchdog(self) -> bool:
-        """Stop the watchdog; True when a commit was still waiting for its confirm."""
+        """Stop the watchdog; True when a commit was still waiting for its confirm (then nothing
+        was rolled back). The pending marker is claimed by a rename, as the watchdog claims it:
+        when the watchdog won, it is rolling the device back already and this waits until it
+        is done (at most the time its breakouts may take) instead of rolling back beside it."""
         marker = shlex.quote(self.path("pending"))
+        claimed = shlex.quote(self.path("claimed"))
+        firing = shlex.quote(self.path("firing"))
         pidf = shlex.quote(self.path("watchdog.pid"))
+        running = f"[ -e {firing} ] && [ -s {pidf} ] && kill -0 $(cat {pidf}) 2>/dev/null && echo firing"
         out = self.run(
-            f"if [ -e {marker} ]; then echo pending; fi; rm -f {marker}; "
-            f"[ -s {pidf} ] && kill -- -$(cat {pidf}) 2>/dev/null; rm -f {pidf}; true",
+            f"if mv -f {marker} {claimed} 2>/dev/null; then rm -f {claimed}; echo pending; "
+            f"elif [ -e {shlex.quote(self.path('fired'))} ]; then echo fired; else {running}; fi; true",
             what="stop the rollback watchdog",
         ).stdout
-        return "pending" in out
+        pending = "pending" in out
+        self.rolled_back_by_device = "fired" in out or "firing" in out
+        if not pending and "firing" in out:
+            until = time.monotonic() + WATCHDOG_GRACE + DPB_SECONDS * len(self.breakouts)
+            while time.monotonic() < until and "firing" in self.run(
+                f"{running}; true", what="wait for the rollback watchdog"
+            ).stdout:
+                time.sleep(1)
+        # a watchdog still rolling back after that is stopped: the restore compares the device
+        # with the backup and puts back whatever it left undone
+        self.run(
+            f"[ -s {pidf} ] && kill -- -$(cat {pidf}) 2>/dev/null; rm -f {pidf} {firing}; true",
+            what="stop the rollback watchdog",
+        )
+        return pending
 
     def commit_confirm(self) -> None:
         if not self._stop_watchdog():
@@ -348,6 +385,6 @@ class SonicDriver(ConfirmDriver):
             names = " ".join(
                 shlex.quote(self.path(n))
                 for n in ("config_db.json", "frr.conf", "frr-backup.conf", "restore.json", "frr-restore.conf",
-                          "watchdog.sh", "deadline")
+                          "watchdog.sh", "deadline", "deadline.new", "firing", "claimed", "fired")
             )
             self.run(f"rm -f {names}", check=False)
