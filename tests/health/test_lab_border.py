@@ -11,6 +11,7 @@ makes it fail naming the host, its address and the probe."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -118,17 +119,21 @@ def test_designed_twin_reaches_the_outside(border_lab: HealthLab) -> None:
 
 def test_no_default_route_fails_naming_host_and_address(border_lab: HealthLab) -> None:
     lab = border_lab
+    assert lab.fabric.border is not None
+    leaves = lab.fabric.border.leaves
     try:
-        _router(lab, "address-family ipv4 unicast", *(f"no neighbor {ip} default-originate" for ip in _leaf_ips(lab)))
-        # twice in CI runs the leaves kept the default for over 60 s after default-originate was
-        # removed (not reproduced by hand; graceful restart was already off): a soft outbound
-        # refresh re-sends what the router now announces, so the leaves lose it as when an upstream stops
-        lab.vtysh(ROUTER, *(f"clear bgp ipv4 unicast {ip} soft out" for ip in _leaf_ips(lab)))
+        _router(lab, "address-family ipv4 unicast", "no network 0.0.0.0/0")  # the upstream lost its way out
+        # the fault is in place once both border leaves dropped the default (else the stand-in is at fault)
+        lab.wait("the border leaves to drop the default route", lambda: not any(_has_default(lab, x) for x in leaves))
         _fails_naming_the_host(lab, _check_until_failed(lab, ["external"], "fault: no default route"))
     finally:
-        _router(lab, "address-family ipv4 unicast", *(f"neighbor {ip} default-originate" for ip in _leaf_ips(lab)))
+        _router(lab, "address-family ipv4 unicast", "network 0.0.0.0/0")
     report = lab.settle(["external"], timeout=90, label="restore: default route")
     assert report.ok, report.summary()
+
+
+def _has_default(lab: HealthLab, leaf: str) -> bool:
+    return bool(json.loads(lab.vtysh(leaf, "show ip route 0.0.0.0/0 json") or "{}").get("0.0.0.0/0"))
 
 
 def test_border_sessions_down_fail_naming_host_and_address(border_lab: HealthLab) -> None:
