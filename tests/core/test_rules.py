@@ -400,3 +400,25 @@ def test_design_error_becomes_finding(lab_mini_data: D, write_spec) -> None:
     assert res.spec is not None
     findings = validate(res.spec, res.sources)
     assert findings and all(f.line for f in findings)
+
+
+def test_fabric_rules_share_work_within_a_run_never_across() -> None:
+    """``per_run``: one build per Fabric and ``fabric_findings`` run, a new one for a new run or
+    another Fabric, and only the latest kept."""
+    from typing import cast
+
+    from toolkit.design.model import Fabric
+    from toolkit.rules import fabric as rf
+
+    a, b = cast(Fabric, object()), cast(Fabric, object())
+    built: list[object] = []
+    cache: dict[tuple[int, int], tuple[Fabric, int]] = {}
+
+    def build(f: Fabric) -> int:
+        built.append(f)
+        return len(built)
+
+    assert rf.per_run(cache, a, build) == rf.per_run(cache, a, build) == 1
+    assert rf.per_run(cache, b, build) == 2 and len(cache) == 1
+    rf.RUN[0] += 1  # what fabric_findings does at the start of every run
+    assert rf.per_run(cache, b, build) == 3 and built == [a, b, b]

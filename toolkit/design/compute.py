@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from toolkit.design.addressing import Pool
 from toolkit.design.context import Ctx, DesignError, peer_session
-from toolkit.design.model import Device, put
+from toolkit.design.model import Device, Port, put
 from toolkit.design.naming import compute_leaf_name, core_name, spine_name
 from toolkit.design.sizing import ComputeSizing, compute_net, size_compute
 from toolkit.design.switches import logical, reserve_uplinks, tier_switch, uplink
@@ -81,7 +81,7 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
     roce = net.kind == "roce"
     mtu = net.mtu if roce else 4096
     unnumbered = net.underlay == "unnumbered"
-    lo = p2p = hosts = None
+    lo = p2p = p2p_sc = hosts = None
     if roce:
         if net.addressing is None:
             raise DesignError("networks.compute.addressing is required for RoCE", ("networks", "compute"))
@@ -192,7 +192,6 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                 ctx.connect(srv, sp_port, lf, lp, "server-leaf", "compute")
 
     if sz.tiers == 3:
-        unnumbered_links = unnumbered and roce
         for (pod, j), sp in spines.items():
             links = sz.spine_core_links(pod)
             for c in range(sz.cores_per_plane):
@@ -201,17 +200,8 @@ def build_compute(ctx: Ctx) -> ComputeSizing:
                     u = c * sz.links_per_spine_core + k
                     spp = uplink(ctx, sp, c, k, sz.links_per_spine_core)
                     cop = logical(ctx, co, pod * sz.links_per_spine_core + k)
-                    if roce:
-                        off = (sp.index * sz.spine_up + u) * 2
-                        put(spp, role="uplink", qos=qos, unnumbered=unnumbered_links, address=p2p_sc.at(off) + "/31")
-                        put(cop, role="downlink", qos=qos, unnumbered=unnumbered_links,
-                            address=p2p_sc.at(off + 1) + "/31")
-                    else:
-                        put(spp, role="uplink", qos=qos, unnumbered=unnumbered_links)
-                        put(cop, role="downlink", qos=qos, unnumbered=unnumbered_links)
-                    ctx.connect(sp, spp, co, cop, "spine-core", "compute")
-                    if roce:
-                        peer_session(sp, spp, co, cop, "compute", ["ipv4-unicast"], unnumbered)
+                    off = (sp.index * sz.spine_up + u) * 2
+                    _fabric_link(ctx, sp, spp, co, cop, "spine-core", p2p_sc, off, roce, qos, unnumbered)
     return sz
 
 
@@ -229,7 +219,6 @@ def _leaf_uplinks(
     roce: bool,
     qos: str | None,
 ) -> None:
-    unnumbered_links = unnumbered and roce
     lpp = sz.links_per_leaf_spine
     # 3 tiers: the leaf's port on every spine of its pod
     pos = (si % sz.sus_per_pod) * sz.leaves_per_su + local if sz.tiers == 3 else 0
@@ -242,14 +231,33 @@ def _leaf_uplinks(
             lp = uplink(ctx, lf, j, 0, 1)
             sp = spines[(pod, j)]
             spp = logical(ctx, sp, pos)
-        if roce:
-            assert p2p is not None
-            off = (g * sz.leaf_up + j) * 2
-            put(lp, role="uplink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off) + "/31")
-            put(spp, role="downlink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off + 1) + "/31")
-        else:
-            put(lp, role="uplink", qos=qos, unnumbered=unnumbered_links)
-            put(spp, role="downlink", qos=qos, unnumbered=unnumbered_links)
-        ctx.connect(lf, lp, sp, spp, "leaf-spine", "compute")
-        if roce:
-            peer_session(lf, lp, sp, spp, "compute", ["ipv4-unicast"], unnumbered)
+        _fabric_link(ctx, lf, lp, sp, spp, "leaf-spine", p2p, (g * sz.leaf_up + j) * 2, roce, qos, unnumbered)
+
+
+def _fabric_link(
+    ctx: Ctx,
+    lo: Device,
+    lop: Port,
+    hi: Device,
+    hip: Port,
+    kind: str,
+    p2p: Pool | None,
+    off: int,
+    roce: bool,
+    qos: str | None,
+    unnumbered: bool,
+) -> None:
+    """One link between two tiers of the compute fabric: ``lo``'s uplink ``lop`` to ``hi``'s
+    downlink ``hip``; on a RoCE plane a routed /31 from ``p2p`` at ``off`` (even: ``lo``'s end)
+    and the eBGP session over it (unnumbered when the plane says so)."""
+    unnumbered_links = unnumbered and roce
+    if roce:
+        assert p2p is not None
+        put(lop, role="uplink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off) + "/31")
+        put(hip, role="downlink", qos=qos, unnumbered=unnumbered_links, address=p2p.at(off + 1) + "/31")
+    else:
+        put(lop, role="uplink", qos=qos, unnumbered=unnumbered_links)
+        put(hip, role="downlink", qos=qos, unnumbered=unnumbered_links)
+    ctx.connect(lo, lop, hi, hip, kind, "compute")
+    if roce:
+        peer_session(lo, lop, hi, hip, "compute", ["ipv4-unicast"], unnumbered)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.findings import Finding, Severity, YamlPath
@@ -18,6 +19,7 @@ from toolkit.spec.models import ClusterSpec
 
 Out = Iterator[tuple[YamlPath, str, str]]
 FabricCheck = Callable[[ClusterSpec, Fabric], Out]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,17 @@ class FabricRule:
 FABRIC_RULES: dict[str, FabricRule] = {}
 RUN: list[int] = [0]
 """Counts fabric_findings runs: rules may share work within one run (keyed by it), never across."""
+
+
+def per_run(cache: dict[tuple[int, int], tuple[Fabric, T]], fabric: Fabric, build: Callable[[Fabric], T]) -> T:
+    """``build(fabric)``, made once per Fabric and ``fabric_findings`` run and shared by the rules
+    of that run; ``cache`` keeps only the latest (a Fabric's id can be reused once it is freed)."""
+    key = (RUN[0], id(fabric))
+    hit = cache.get(key)
+    if hit is None or hit[0] is not fabric:
+        cache.clear()
+        hit = cache[key] = (fabric, build(fabric))
+    return hit[1]
 
 
 def fabric_rule(code: str, severity: Severity) -> Callable[[FabricCheck], FabricCheck]:
@@ -96,7 +109,7 @@ class PortIndex:
     """(device, port name) -> Port, built once per Fabric and ``fabric_findings`` run and shared
     by the rules that look ports up by name (LINK001, OOBA004): ``PortIndex.of(fabric)``."""
 
-    _cache: dict[tuple[int, int], PortIndex] = {}
+    _cache: dict[tuple[int, int], tuple[Fabric, PortIndex]] = {}
 
     def __init__(self, fabric: Fabric):
         self.fabric = fabric
@@ -106,13 +119,8 @@ class PortIndex:
 
     @classmethod
     def of(cls, fabric: Fabric) -> PortIndex:
-        """The run's index of ``fabric`` (as ``toolkit.rules.reach._Proof.of``: never across runs)."""
-        key = (RUN[0], id(fabric))
-        idx = cls._cache.get(key)
-        if idx is None or idx.fabric is not fabric:
-            cls._cache.clear()
-            idx = cls._cache[key] = PortIndex(fabric)
-        return idx
+        """The run's index of ``fabric`` (never across runs)."""
+        return per_run(cls._cache, fabric, PortIndex)
 
     def port(self, device: str, name: str) -> Port | None:
         ports = self.by_device.get(device)

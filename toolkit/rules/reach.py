@@ -27,7 +27,7 @@ from toolkit.design.reachability import (
     within,
 )
 from toolkit.findings import YamlPath
-from toolkit.rules.fabric import RUN, Out, fabric_rule
+from toolkit.rules.fabric import Out, fabric_rule, per_run
 from toolkit.spec.models import ClusterSpec
 
 IP = int
@@ -36,7 +36,7 @@ IP = int
 class _Proof:
     """Tables and planes built once per Fabric for all REACH rules."""
 
-    _cache: dict[tuple[int, int], _Proof] = {}
+    _cache: dict[tuple[int, int], tuple[Fabric, _Proof]] = {}
 
     def __init__(self, fabric: Fabric):
         self.fabric = fabric
@@ -46,12 +46,7 @@ class _Proof:
 
     @classmethod
     def of(cls, fabric: Fabric) -> _Proof:
-        key = (RUN[0], id(fabric))
-        p = cls._cache.get(key)
-        if p is None or p.fabric is not fabric:
-            cls._cache.clear()
-            p = cls._cache[key] = _Proof(fabric)
-        return p
+        return per_run(cls._cache, fabric, _Proof)
 
     def both(self, a: str, a_ip: IP | None, b_ip: IP) -> str | None:
         """a -> b, then b's reply from b_ip back to the source a used."""
