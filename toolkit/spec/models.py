@@ -7,6 +7,7 @@ and every field carries the description shown in editors and docs.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import os
 import re
@@ -41,8 +42,9 @@ def parse_speed(text: str) -> int:
     return int(m.group(1))
 
 
+@functools.lru_cache(maxsize=256)
 def parse_breakout(text: str) -> tuple[int, int]:
-    """``2x400G`` -> (2, 400)."""
+    """``2x400G`` -> (2, 400). Cached: design and render ask it for every cage of every switch."""
     m = BREAKOUT_RE.match(text)
     if not m:
         raise ValueError(f"breakout must look like 2x400G (1, 2, 4 or 8 lanes), got {text!r}")
