@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,20 +32,26 @@ TREE = ROOT
 def aidc(
     *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0, 2)
 ) -> tuple[float, float, float, str]:
-    """(wall s, CPU s of the process and its children, peak RSS MB of the largest, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """(wall s, CPU s of the process and its children, peak RSS MB of the largest of them, stdout).
+
+    The figures are this run's own (``os.wait4`` on the process): the RUSAGE_CHILDREN peak of
+    this script would keep the largest run seen so far and print it again for every later row."""
     t = time.perf_counter()
     # bytecode caches on, as for an installed aidc (a shell with PYTHONDONTWRITEBYTECODE=1 would
     # make every run recompile each module from source: about 0.3 s CPU of a lab-mini render)
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    res = subprocess.run([*AIDC, *args], capture_output=True, text=True, cwd=TREE,
-                         env={**base, "PYTHONPATH": str(TREE), **(env or {})})
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if res.returncode not in ok:
-        raise SystemExit(f"aidc {' '.join(args)} failed ({res.returncode}):\n{res.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024, res.stdout
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([*AIDC, *args], stdout=out, stderr=err, text=True, cwd=TREE,
+                                env={**base, "PYTHONPATH": str(TREE), **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode not in ok:
+        raise SystemExit(f"aidc {' '.join(args)} failed ({proc.returncode}):\n{stderr[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout
 
 
 def median_run(repeat: int, *args: str, env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
@@ -98,8 +103,8 @@ def main() -> None:
                                                "incremental"]
     tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
     loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
-    for p in loaders:
-        p.start()
+    for loader in loaders:
+        loader.start()
     print(f"# {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, {load} busy processes beside; "
           f"median of {repeat}; output under {tmp}")
     print(f"{'case':<34} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8}  notes")
@@ -158,8 +163,8 @@ def main() -> None:
             row("plan --against (one rack added)", w, c, r,
                 f"{len(plan['devices'])} devices named, {len(plan['renumbered'])} renumbered")
     finally:
-        for p in loaders:
-            p.terminate()
+        for loader in loaders:
+            loader.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
