@@ -97,6 +97,28 @@ def test_brackets_and_colons_in_a_value_print_literally(tmp_path: Path, lab_mini
     assert "catalog.servers.gpu-2x.nics[0].role" in res.stderr
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["1" + "0" * 5000, "2024-13-45", "2024-02-30", "!!binary 'zz!'", "!!float abc", "!!int 0x",
+     "2001-12-14t21:59:43.10-99:00"],
+    ids=["5001-digit-int", "month-13", "feb-30", "bad-base64", "float-tag", "int-tag", "tz-offset"],
+)
+def test_a_value_yaml_cannot_construct_is_a_finding_at_its_line(tmp_path: Path, value: str) -> None:
+    """Integers past Python's 4,300 digits, impossible dates, tagged values that do not parse:
+    PyYAML raises while building them (a traceback, before this was caught)."""
+    spec = copy_lab_mini(tmp_path)
+    layout = spec / "layout.yml"
+    lines = layout.read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if "power_kw:" in line)
+    lines[n] = lines[n].split("power_kw:")[0] + f"power_kw: {value}"
+    layout.write_text("\n".join(lines) + "\n")
+    res = aidc("validate", str(spec))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr, res.stderr
+    assert f"layout.yml:{n + 1}:" in res.stderr and "LOAD002" in res.stderr, res.stderr
+    assert len(res.stderr) < 2000, "the value is clipped in the message, not printed whole"
+
+
 # --------------------------------------------------------------------------- mangled messages
 
 

@@ -114,3 +114,89 @@ def test_cluster_100k_validates() -> None:
     """Trial design and fabric rules included: two OOB levels (a distribution pair per SU) carry
     its 3,840 racks to the aggregation pair."""
     assert [f["message"] for f in _validate_100k() if f["severity"] == "error"] == []
+
+
+def _validate_cli(spec: Path) -> subprocess.CompletedProcess[str]:
+    """``aidc validate`` in its own process, with a timeout: a layout that expanded its counts
+    before checking them would hang here (or exhaust memory) instead of failing the test."""
+    import os
+
+    return subprocess.run([sys.executable, "-m", "toolkit.cli", "validate", str(spec)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "1000"})
+
+
+def _line_of(p: Path, text: str) -> int:
+    return next(i for i, line in enumerate(p.read_text().splitlines(), 1) if text in line)
+
+
+def test_a_huge_rack_count_is_refused_at_its_line_without_expanding(tmp_path: Path) -> None:
+    data = _lab_mini()
+    data["layout"]["racks"].append({"name": "x", "count": 2**31})
+    p = _write(tmp_path, data)
+    res = _validate_cli(p)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    assert f"{p}:{_line_of(p, 'count: 2147483648')}" in res.stderr and "SPEC002" in res.stderr, res.stderr
+
+
+def test_counts_that_multiply_past_the_rack_limit_are_refused_at_the_su_count(tmp_path: Path) -> None:
+    from toolkit.spec.models import MAX_RACKS
+
+    data = _lab_mini()
+    # each count is within its own bound (1024 SUs, 4096 racks): together 4M racks
+    data["layout"]["scalable_units"] = [
+        {"name": "su", "count": 1024, "racks": [{"name": "r", "count": 4096,
+                                                  "servers": [{"model": "gpu-2x", "count": 1}]}]}
+    ]
+    p = _write(tmp_path, data)
+    res = _validate_cli(p)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    found = [line for line in res.stderr.splitlines() if "LOAD007" in line]
+    assert len(found) == 1 and f"{p}:{_line_of(p, 'count: 1024')}" in found[0], res.stderr
+    assert "(4194304 from this count)" in found[0] and f"at most {MAX_RACKS}" in found[0], found
+
+
+def test_too_many_scalable_units_are_refused(tmp_path: Path) -> None:
+    from toolkit.spec.models import MAX_SUS
+
+    data = _lab_mini()
+    su = {"name": "su", "count": MAX_SUS, "racks": [{"name": "r", "servers": [{"model": "gpu-2x", "count": 1}]}]}
+    data["layout"]["scalable_units"] = [su, dict(su, first=MAX_SUS + 1, count=2)]
+    res = load(_write(tmp_path, data))
+    assert res.spec is None
+    f = next(f for f in res.findings if f.code == "LOAD007")
+    assert f.path == ["layout", "scalable_units", 0, "count"] and f.line, f.text()
+    assert f"{MAX_SUS + 2} scalable units" in f.message
+
+
+def test_a_layout_of_exactly_the_rack_limit_loads_and_one_more_rack_is_refused(tmp_path: Path) -> None:
+    from toolkit.spec.models import MAX_RACKS
+
+    data = _lab_mini()
+    written = len(data["layout"]["racks"]) + sum(len(su["racks"]) for su in data["layout"]["scalable_units"])
+    full, rest = divmod(MAX_RACKS - written, 4096)
+    first_counted = len(data["layout"]["racks"])
+    data["layout"]["racks"] += [{"name": f"x{k}-", "count": 4096} for k in range(full)]
+    data["layout"]["racks"].append({"name": "y", "count": rest})
+    res = load(_write(tmp_path, data))
+    assert res.spec is not None, [f.text() for f in res.findings]
+    layout = res.spec.layout
+    assert len(layout.racks) + sum(len(su.racks) for su in layout.scalable_units) == MAX_RACKS
+    data["layout"]["racks"].append({"name": "one-more"})
+    res = load(_write(tmp_path, data))
+    assert res.spec is None
+    f = next(f for f in res.findings if f.code == "LOAD007")
+    # named at the count that adds the most racks (the first of the largest)
+    assert f"{MAX_RACKS + 1} racks" in f.message, f.text()
+    assert f.path == ["layout", "racks", first_counted, "count"] and f.line, f.text()
+
+
+def test_the_model_bounds_racks_of_an_unexpanded_layout() -> None:
+    from pydantic import ValidationError
+
+    from toolkit.spec.models import MAX_RACKS, Layout
+
+    racks = [{"name": f"x{k}", "count": 4096} for k in range(MAX_RACKS // 4096 + 1)]
+    with pytest.raises(ValidationError, match=f"at most {MAX_RACKS}"):
+        Layout.model_validate({"racks": racks})

@@ -166,6 +166,7 @@ def rule_docs() -> list[tuple[str, str, str]]:
         ("LOAD004", "a spec file holds a mapping at the top level"),
         ("LOAD005", "a scalar is defined in only one file"),
         ("LOAD006", "a file stays within the size and nesting limits (aliases counted at every use)"),
+        ("LOAD007", "a compact layout written out stays within the limits of SUs and racks per spec"),
         ("SPEC001", "no unknown keys (with a did-you-mean suggestion)"),
         ("SPEC002", "values have the right type and range"),
         ("SPEC003", "required keys are present"),

@@ -77,6 +77,11 @@ def _display(p: Path) -> str:
         return str(p)
 
 
+def _clip(text: object, most: int = 40) -> str:
+    s = str(text)
+    return s if len(s) <= most else f"{s[:most]}... ({len(s)} characters)"
+
+
 class _Walker:
     def __init__(self, file: str, smap: SourceMap, findings: list[Finding]):
         self.file = file
@@ -95,7 +100,24 @@ class _Walker:
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         if node.tag == _STR_TAG:
             return node.value  # most scalars: no constructor needed
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:  # 2024-13-45, an int of 5,000 digits
+            mark = self.mark(node)
+            what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.findings.append(
+                Finding(
+                    code="LOAD002",
+                    severity="error",
+                    message=f"YAML cannot read the value {_clip(node.value)!r}: {what}",
+                    hint="quote it if it is text, or write a value of the right kind",
+                    path=list(path),
+                    file=mark.file,
+                    line=mark.line,
+                    col=mark.col,
+                )
+            )
+            return None
         if not isinstance(value, str) and node.value and isinstance(node, yaml.ScalarNode):
             self.smap.texts[path] = node.value  # what was written, for "quote it" messages
         return value
@@ -478,7 +500,9 @@ def load(path: str | Path) -> LoadResult:
         _copy_marks(local, smap, shifts)
     if any(f.severity == "error" for f in findings):
         return LoadResult(None, smap, locate_all(findings, smap), root)
-    expand_layout(data, smap)
+    findings += expand_layout(data, smap)
+    if any(f.severity == "error" for f in findings):
+        return LoadResult(None, smap, locate_all(findings, smap), root)
     try:
         spec = ClusterSpec.model_validate(data)
     except ValidationError as exc:

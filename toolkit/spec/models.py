@@ -27,6 +27,14 @@ BREAKOUT_RE = re.compile(r"^([1248])x([1-9][0-9]{0,3})G$")
 MAX_SERVERS = 32768
 #: servers in one server group (and so at most in one rack): no rack holds more.
 MAX_GROUP = 128
+#: racks one spec may hold once its counted SUs and racks are written out: four times cluster-100k's
+#: 3,840, room for MAX_SERVERS at two per rack; it keeps loading any spec under a second.
+MAX_RACKS = 16384
+#: scalable units one spec may hold once counted SUs are written out (cluster-100k has 400).
+MAX_SUS = 1024
+#: the largest ``count`` of one rack entry and of one SU entry (the compact form).
+MAX_RACK_COUNT = 4096
+MAX_SU_COUNT = 1024
 
 
 def why(reason: str) -> dict[str, Any]:
@@ -389,7 +397,10 @@ class Rack(Strict):
     servers: list[ServerGroup] = Field(default_factory=list, max_length=MAX_GROUP, description="servers in slot order")
     pdus: int = Field(default=0, ge=0, le=8, description="managed PDUs in the rack (OOB attached)")
     count: int | None = Field(
-        default=None, ge=1, le=4096, description="compact form: this many identical racks named <name>01, <name>02, ..."
+        default=None,
+        ge=1,
+        le=MAX_RACK_COUNT,
+        description="compact form: this many identical racks named <name>01, <name>02, ...",
     )
     first: int = Field(default=1, ge=1, description="compact form: number of the first rack (continues a series)")
 
@@ -400,7 +411,7 @@ class ScalableUnit(Strict):
     count: int | None = Field(
         default=None,
         ge=1,
-        le=1024,
+        le=MAX_SU_COUNT,
         description="compact form: this many identical SUs named <name>1, <name>2, ...; their rack names are "
         "relative (rack r of SU su7 is su7-r)",
     )
@@ -410,7 +421,7 @@ class ScalableUnit(Strict):
 class Layout(Strict):
     scalable_units: list[ScalableUnit] = Field(
         default_factory=list,
-        max_length=1024,
+        max_length=MAX_SUS,
         description="compute scalable units (none: no compute plane, e.g. a leaf-spine of racks under layout.racks)",
     )
     racks: list[Rack] = Field(
@@ -429,6 +440,12 @@ class Layout(Strict):
             for r, times in racks
             for g in r.servers
         )
+        racks_total = sum(times * (r.count or 1) for r, times in racks)
+        if racks_total > MAX_RACKS:
+            raise ValueError(
+                f"the layout holds {racks_total} racks; aidc designs at most {MAX_RACKS} per spec: split the site "
+                "into several specs"
+            )
         if n > MAX_SERVERS:
             raise ValueError(
                 f"the layout holds {n} servers; aidc designs at most {MAX_SERVERS} per spec "
