@@ -2,7 +2,7 @@
 process, timed with its children (wall, CPU, peak RSS of the largest process).
 
 Usage: python bench/scale.py [--quick] [--load N] [--repeat R] [cases ...]
-  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental (default: all)
+  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental, tenants (default: all)
   --load N   run N busy-looping processes beside the measurement (the pool under load)
   --out DIR  where renders go (default: a temporary folder under $TMPDIR)
   --tree DIR run the aidc of another source tree (e.g. `git archive <rev> | tar -x -C DIR`) for a
@@ -74,6 +74,23 @@ def load_example(name: str) -> dict:
     return data
 
 
+def tenant_spec(n: int, leaves: int, tmp: Path) -> Path:
+    """l3ls-evpn grown to ``leaves`` leaves with ``n`` tenants (a VRF, an L3VNI and one network on
+    every leaf each), the tenants split over files (a file holds at most 60,000 values)."""
+    data = load_example("l3ls-evpn")
+    data["layout"]["racks"][1]["count"] = leaves
+    data["networks"]["business"]["addressing"]["hosts"] = "10.0.0.0/12"
+    tenants = [{"name": f"t{i}", "l3vni": 30000 + i, "networks": [{
+        "name": f"t{i}-net", "vlan": 2 + i, "vni": 10000 + i, "subnet": f"172.{16 + i // 256}.{i % 256}.0/24",
+        "gateway": f"172.{16 + i // 256}.{i % 256}.1", "leaves": "all"}]} for i in range(n)]
+    folder = tmp / f"tenants-{n}"
+    folder.mkdir()
+    (folder / "fabric.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    for k in range(0, n, 1000):
+        (folder / f"tenants-{k // 1000:02d}.yml").write_text(yaml.safe_dump({"tenants": tenants[k:k + 1000]}))
+    return folder
+
+
 def n_devices(spec: Path) -> int:
     import json
 
@@ -100,7 +117,7 @@ def main() -> None:
     EXAMPLES = TREE / "inventory" / "examples"  # each tree renders its own examples
     cases = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in (
         "--repeat", "--load", "--out", "--tree"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
-                                               "incremental"]
+                                               "incremental", "tenants"]
     tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
     loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
     for loader in loaders:
@@ -162,6 +179,10 @@ def main() -> None:
             plan = json.loads(so)
             row("plan --against (one rack added)", w, c, r,
                 f"{len(plan['devices'])} devices named, {len(plan['renumbered'])} renumbered")
+        if "tenants" in cases:
+            for n in (250, 1000, 3000):  # tenant attachments grow as tenants x leaves, and nothing faster
+                w, c, r, so = median_run(repeat, "validate", str(tenant_spec(n, 64, tmp)))
+                row(f"validate {n} tenants on 64 leaves", w, c, r, f"{1e6 * c / (n * 64):.0f} us CPU per tenant-leaf")
     finally:
         for loader in loaders:
             loader.terminate()

@@ -422,3 +422,28 @@ def test_fabric_rules_share_work_within_a_run_never_across() -> None:
     assert rf.per_run(cache, b, build) == 2 and len(cache) == 1
     rf.RUN[0] += 1  # what fabric_findings does at the start of every run
     assert rf.per_run(cache, b, build) == 3 and built == [a, b, b]
+
+
+def test_overlapping_prefixes_are_every_overlapping_pair_in_order() -> None:
+    """ADDR001's sweep finds exactly the pairs the comparison of every pair finds, in the same
+    order (so the findings read the same), for nested, equal and disjoint prefixes."""
+    import ipaddress
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from toolkit.rules.addressing import _overlapping
+
+    prefixes = st.builds(
+        lambda addr, length: ipaddress.IPv4Network((addr, length), strict=False),
+        st.integers(0, 2**16 - 1).map(lambda x: 0x0A000000 | x),  # within 10.0.0.0/16: many nest
+        st.integers(8, 32),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(prefixes, max_size=40))
+    def check(nets: list[ipaddress.IPv4Network]) -> None:
+        pairwise = [(i, j) for i in range(len(nets)) for j in range(i) if nets[i].overlaps(nets[j])]
+        assert _overlapping(nets) == pairwise
+
+    check()

@@ -218,3 +218,45 @@ def test_reach_across_networks_only_where_routed() -> None:
     vnis = {c.expect["vni"] for c in expect.evpn_vnis(fab, None) if c.device == "fe-leaf03"}
     assert {10100, 10101} <= vnis
 
+
+
+# ------------------------------------------------------------------------------ member addresses
+
+
+def _member_addresses(data: D, tmp_path: Path, subnet: str, gateway: str) -> list[str] | list[Any]:
+    data = copy.deepcopy(data)
+    data["tenants"][0].update(subnet=subnet, gateway=gateway)
+    res = _load(data, tmp_path)
+    assert res.spec is not None, [f.text() for f in res.findings]
+    findings = [f for f in validate(res.spec, res.sources) if f.severity == "error"]
+    if findings:
+        return findings
+    blue = next(t for t in design(res.spec).tenants if t.name == "blue")
+    return [m.address for n in blue.networks for m in n.members]
+
+
+def test_members_take_the_first_addresses_of_the_subnet_around_the_gateway(tmp_path: Path, lab_mini_data: D) -> None:
+    """The first hosts of the subnet in order, the gateway skipped wherever it sits: also in a /16,
+    whose 65,534 hosts are not written out for two members."""
+    assert _member_addresses(lab_mini_data, tmp_path, "172.31.0.0/16", "172.31.0.1") == [
+        "172.31.0.2/16", "172.31.0.3/16"]
+    assert _member_addresses(lab_mini_data, tmp_path, "172.31.0.0/16", "172.31.0.2") == [
+        "172.31.0.1/16", "172.31.0.3/16"]
+    assert _member_addresses(lab_mini_data, tmp_path, "172.31.0.0/16", "172.31.255.254") == [
+        "172.31.0.1/16", "172.31.0.2/16"]
+
+
+def test_a_subnet_too_small_for_its_members_is_a_finding(tmp_path: Path, lab_mini_data: D) -> None:
+    """A /30 holds two hosts, the gateway and one member, and blue has two members: validate says
+    so (ADDR002), and the design refuses it by itself too (it never hands out an address twice)."""
+    import pytest
+
+    from toolkit.design.context import DesignError
+
+    found = _member_addresses(lab_mini_data, tmp_path, "172.16.100.0/30", "172.16.100.1")
+    assert any(f.code == "ADDR002" and "tenant blue" in f.message for f in found), found
+    data = copy.deepcopy(lab_mini_data)
+    data["tenants"][0].update(subnet="172.16.100.0/30", gateway="172.16.100.1")
+    spec = _load(data, tmp_path).spec
+    with pytest.raises(DesignError, match="too small"):
+        design(spec)

@@ -14,6 +14,7 @@ per switch, and hosts moving between tenants never see a gateway MAC change.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 
 from toolkit import platforms
 from toolkit.design.border import border_tenants
@@ -47,6 +48,7 @@ def gateway_mac(vni: int) -> str:
 def build_tenants(ctx: Ctx) -> list[Tenant]:
     out = []
     border = set(border_tenants(ctx.spec))
+    every: dict[str, list[str]] = {}
     for i, t in enumerate(ctx.spec.tenants):
         networks: list[TenantNetwork] = []
         vteps: set[str] = set()
@@ -57,7 +59,7 @@ def build_tenants(ctx: Ctx) -> list[Tenant]:
                 assert ctx.spec.networks.border is not None
                 for leaf_name in ctx.spec.networks.border.leaves:  # the tenant VRF peers with the routers there
                     attach.setdefault(leaf_name, _attachment(leaf_name, t.name, n))
-            for leaf_name in _placed(ctx, t.plane, n.leaves, (*path, "leaves")):
+            for leaf_name in _placed(ctx, t.plane, n.leaves, (*path, "leaves"), every):
                 attach.setdefault(leaf_name, _attachment(leaf_name, t.name, n))
             for leaf_name in sorted(attach):
                 ctx.devices[leaf_name].tenants.append(attach[leaf_name])
@@ -88,11 +90,14 @@ def _attachment(leaf: str, tenant: str, n: TenantNetworkSpec) -> TenantAttachmen
     return TenantAttachment(device=leaf, vlan=n.vlan, vni=n.vni, tenant=tenant, network=n.name, ports=[])
 
 
-def _placed(ctx: Ctx, plane: str, leaves: list[str] | str, path: YamlPath) -> list[str]:
-    """The leaves a network names under ``leaves`` (``all``: every leaf of the tenant's plane)."""
+def _placed(ctx: Ctx, plane: str, leaves: list[str] | str, path: YamlPath, every: dict[str, list[str]]) -> list[str]:
+    """The leaves a network names under ``leaves`` (``all``: every leaf of the tenant's plane, from
+    ``every``, the leaves by role, found once for all tenants)."""
     role = f"{plane}-leaf"
     if leaves == "all":
-        return [d.name for d in ctx.devices.values() if d.role == role]
+        if role not in every:
+            every[role] = [d.name for d in ctx.devices.values() if d.role == role]
+        return every[role]
     for k, name in enumerate(leaves):
         dev = ctx.devices.get(name)
         if dev is None or dev.role != role:
@@ -105,7 +110,10 @@ def _network(
 ) -> tuple[list[TenantMember], dict[str, TenantAttachment]]:
     """The members of one network (addresses, leaf ports in its VLAN) and its leaf attachments."""
     net = ipaddress.IPv4Network(n.subnet)
-    hosts = [str(h) for h in net.hosts() if str(h) != n.gateway]
+    # the first addresses of the subnet, the gateway skipped: as many as there are members (a /16
+    # is not written out for two members)
+    first = (str(h) for h in itertools.islice(net.hosts(), len(n.members) + 1))
+    hosts = [h for h in first if h != n.gateway][: len(n.members)]
     members: list[TenantMember] = []
     attach: dict[str, TenantAttachment] = {}
     for j, name in enumerate(n.members):

@@ -160,12 +160,15 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
     pr = _Proof.of(fabric)
     ctl = fabric.site.controller_address
     oob = [("the OOB network", ip_int(ctl))] if ctl else []  # no OOB network: nothing to keep out of
+    gateways = [(o.name, ip_int(n.gateway)) for o in fabric.tenants for n in o.networks]
     for i, t in enumerate(fabric.tenants):
-        others = [(o.name, ip_int(n.gateway)) for o in fabric.tenants if o.name != t.name for n in o.networks]
+        others = None
         for m in t.members:
             tables = pr.tables.get(m.server)
             if tables is None:
                 continue
+            if others is None:  # only for a tenant with members: the pairs grow with the tenants squared
+                others = [(name, gw) for name, gw in gateways if name != t.name]
             for src in tables.addresses:
                 for name, dst in [*others, *oob]:
                     if trace(fabric, pr.tables, pr.planes, pr.owner, m.server, src, dst) is None:
