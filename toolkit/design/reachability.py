@@ -142,6 +142,10 @@ class Planes:
         self.component: dict[tuple[str, str], int] = {}  # (plane, switch) -> component id
         self.prefixes: dict[int, set[Prefix]] = {}
         self.tenants = {t.name: t for t in fabric.tenants}
+        # per tenant, each network's (L2VNI, gateway, subnet) as numbers: asked once per traced packet
+        self.tenant_nets = {
+            t.name: [(n.vni, ip_int(n.gateway), prefix(n.subnet)) for n in t.networks] for t in fabric.tenants
+        }
         self.segments = {n.vni: n for t in fabric.segments for n in t.networks}  # storage segments, by L2VNI
         self._cabled: dict[str, dict[str, str]] = {}  # switch -> address of its addressed, cabled ports
         parent: dict[tuple[str, str], tuple[str, str]] = {}
@@ -265,8 +269,9 @@ def trace(
         if tenant is None or missing is not None:
             return f"{missing or leaves[0]} does not carry tenant {port.tenant} of {src_host}:{port.name}"
         # its own network, and with an L3VNI (symmetric IRB) every other network of the tenant's VRF
-        nets = [n for n in tenant.networks if n.vni == port.vni or tenant.l3vni is not None]
-        if any(dst == ip_int(n.gateway) or within(dst, prefix(n.subnet)) for n in nets):
+        routed = tenant.l3vni is not None
+        if any((routed or vni == port.vni) and (dst == gateway or within(dst, subnet))
+               for vni, gateway, subnet in planes.tenant_nets[tenant.name]):
             return None
         if any(within(dst, a) for a in planes.tenant_accept.get(tenant.name, ())):  # the border's routes
             if planes.inside(dst):
