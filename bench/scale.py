@@ -2,7 +2,7 @@
 process, timed with its children (wall, CPU, peak RSS of the largest process).
 
 Usage: python bench/scale.py [--quick] [--load N] [--repeat R] [cases ...]
-  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental, tenants (default: all)
+  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental, tenants, members (default: all)
   --load N   run N busy-looping processes beside the measurement (the pool under load)
   --out DIR  where renders go (default: a temporary folder under $TMPDIR)
   --tree DIR run the aidc of another source tree (e.g. `git archive <rev> | tar -x -C DIR`) for a
@@ -91,6 +91,18 @@ def tenant_spec(n: int, leaves: int, tmp: Path) -> Path:
     return folder
 
 
+def member_spec(n: int, tmp: Path) -> Path:
+    """cluster-16k with ``n`` tenants of two GPU servers each (their business ports in the tenant's
+    VRF, one network on their two leaves): REACH004 traces every member's addresses against the
+    other tenants' gateways."""
+    data = load_example("cluster-16k")
+    servers = [f"su{s}-r{r:02d}-gpu{g:02d}" for s in range(1, 65) for r in range(1, 9) for g in range(1, 5)]
+    data["tenants"] = [{"name": f"t{i}", "l3vni": 30000 + i, "vni": 10000 + i, "vlan": 2 + i % 4000,
+                        "subnet": f"172.{16 + i // 256}.{i % 256}.0/24", "gateway": f"172.{16 + i // 256}.{i % 256}.1",
+                        "members": servers[2 * i : 2 * i + 2]} for i in range(n)]
+    return spec_file(data, tmp, f"members-{n}")
+
+
 def n_devices(spec: Path) -> int:
     import json
 
@@ -117,7 +129,7 @@ def main() -> None:
     EXAMPLES = TREE / "inventory" / "examples"  # each tree renders its own examples
     cases = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in (
         "--repeat", "--load", "--out", "--tree"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
-                                               "incremental", "tenants"]
+                                               "incremental", "tenants", "members"]
     tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
     loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
     for loader in loaders:
@@ -183,6 +195,10 @@ def main() -> None:
             for n in (250, 1000, 3000):  # tenant attachments grow as tenants x leaves, and nothing faster
                 w, c, r, so = median_run(repeat, "validate", str(tenant_spec(n, 64, tmp)))
                 row(f"validate {n} tenants on 64 leaves", w, c, r, f"{1e6 * c / (n * 64):.0f} us CPU per tenant-leaf")
+        if "members" in cases:
+            for n in (100, 400, 1000):  # REACH004: members x other tenants' gateways, traced only where they arrive
+                w, c, r, so = median_run(repeat, "validate", str(member_spec(n, tmp)))
+                row(f"validate cluster-16k, {n} tenants", w, c, r, f"{2 * n} members")
     finally:
         for loader in loaders:
             loader.terminate()

@@ -13,8 +13,11 @@ Each reports the first broken pair: both hosts, the address and the missing rout
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from toolkit.design.model import Fabric
 from toolkit.design.reachability import (
+    Arrivals,
     HostTables,
     Planes,
     host_tables,
@@ -43,6 +46,14 @@ class _Proof:
         self.tables: dict[str, HostTables] = host_tables(fabric)
         self.planes = Planes(fabric)
         self.owner = owners(self.tables)
+        self._arrivals: Arrivals | None = None
+
+    @property
+    def arrivals(self) -> Arrivals:
+        """Where a traced packet can arrive at all (REACH004's candidates), built on first use."""
+        if self._arrivals is None:
+            self._arrivals = Arrivals(self.fabric, self.planes, self.owner)
+        return self._arrivals
 
     @classmethod
     def of(cls, fabric: Fabric) -> _Proof:
@@ -159,18 +170,29 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
     """tenant members reach neither another tenant nor the OOB network"""
     pr = _Proof.of(fabric)
     ctl = fabric.site.controller_address
-    oob = [("the OOB network", ip_int(ctl))] if ctl else []  # no OOB network: nothing to keep out of
-    gateways = [(o.name, ip_int(n.gateway)) for o in fabric.tenants for n in o.networks]
+    # every forbidden destination, in the order a finding names the first: other tenants' gateways, then
+    # the OOB network (none without one). Only those a packet can arrive at are traced (Arrivals: the
+    # others give no None from trace), so the work does not grow with the tenants squared.
+    targets = [(o.name, ip_int(n.gateway), True) for o in fabric.tenants for n in o.networks]
+    if ctl:
+        targets.append(("the OOB network", ip_int(ctl), False))
+    arrivals = pr.arrivals
+    anywhere = {j for j, (_, dst, _) in enumerate(targets) if arrivals.anywhere(dst)}
+    by_addr = sorted((dst, j) for j, (_, dst, _) in enumerate(targets))
+    addrs = [dst for dst, _ in by_addr]
     for i, t in enumerate(fabric.tenants):
-        others = None
         for m in t.members:
             tables = pr.tables.get(m.server)
             if tables is None:
                 continue
-            if others is None:  # only for a tenant with members: the pairs grow with the tenants squared
-                others = [(name, gw) for name, gw in gateways if name != t.name]
+            candidates = set(anywhere)
+            for vrf in {p.tenant for p in tables.ports.values() if p.tenant}:  # its access ports' VRFs
+                for lo, hi in arrivals.tenant_spans(vrf):
+                    candidates.update(j for _, j in by_addr[bisect_left(addrs, lo) : bisect_right(addrs, hi)])
+            dsts = [(name, dst) for name, dst, gw in (targets[j] for j in sorted(candidates))
+                    if not (gw and name == t.name)]
             for src in tables.addresses:
-                for name, dst in [*others, *oob]:
+                for name, dst in dsts:
                     if trace(fabric, pr.tables, pr.planes, pr.owner, m.server, src, dst) is None:
                         yield (
                             ("tenants", i),
