@@ -122,7 +122,7 @@ def _leaks(fab: Any, which: set[str]) -> None:
     """Route leaks REACH004 must find, put into a designed Fabric."""
     blue, green = fab.tenants[0], fab.tenants[1]
     member = blue.members[0]
-    leaf = fab.devices[member.leaf]
+    leaf = fab.devices[member.leaf or ""]
     if "untenanted" in which:  # blue's member port into the underlay
         put(fab.devices[member.server].port(member.port), tenant=None)
     if "advertise-green" in which:  # a leaf advertises green's subnet in the default VRF
@@ -136,6 +136,11 @@ def _leaks(fab: Any, which: set[str]) -> None:
     if "overlap" in which:  # green's subnet moved onto blue's: blue's member reaches green's gateway
         net = green.networks[0]
         put(net, subnet=blue.networks[0].subnet, gateway=blue.networks[0].gateway)
+    if "tenant-border-only" in which:  # the border gives the default route to the tenant VRFs only
+        for sw in fab.switches():
+            for n in sw.bgp:
+                if n.external and n.vrf is None:
+                    put(n, accept=[])
     if "quiet" in which:  # no switch advertises its host links: a host reaches its own /31's leaf end only
         for sw in fab.switches():
             put(sw, advertise=[a for a in sw.advertise if a.endswith("/32")])
@@ -186,16 +191,19 @@ def test_arrivals_hold_every_address_a_trace_reaches(lab_mini_data: D, write_spe
         fabrics.append(fab)
     from tests.comesup.conftest import superpod_fabric
 
-    fabrics.append(superpod_fabric())  # a border: the default route from outside, tenant VRF sessions
+    for which in ([], ["quiet"], ["tenant-border-only"]):  # a border; storage segments (dual-homed)
+        fab = superpod_fabric()
+        _leaks(fab, set(which))
+        fabrics.append(fab)
     arrived = 0
     for fab in fabrics:
         tables, planes = host_tables(fab), Planes(fab)
         owner = owners(tables)
-        arrivals = Arrivals(fab, planes, owner)
+        arrivals = Arrivals(planes, owner)
         dsts = _probe_addresses(fab, tables)
         for host, t in tables.items():
             vrfs = {p.tenant for p in t.ports.values() if p.tenant}
-            spans = [s for v in vrfs for s in arrivals.tenant_spans(v)]
+            spans = [s for v in vrfs for s in arrivals.tenant_spans(v)] + [(a, a) for a in arrivals.link_ends(t)]
             for src in [None, *t.addresses]:
                 for dst in dsts[:: 3 if len(tables) > 50 else 1]:
                     if trace(fab, tables, planes, owner, host, src, dst) is None:

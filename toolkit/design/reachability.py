@@ -313,63 +313,54 @@ def trace(
     return None
 
 
+
 class Arrivals:
-    """The destinations a traced packet can arrive at, computed once per Fabric: a superset of every
-    ``dst`` for which :func:`trace` returns None, from any host and source. A rule that expects
-    *no* packet to arrive (REACH004) traces only these; every other destination gets an answer
-    from :func:`trace` that is not None, so skipping it changes no finding.
+    """The destinations a traced packet can arrive at: a superset of every ``dst`` for which
+    :func:`trace` returns None. A rule that expects *no* packet to arrive (REACH004) traces only
+    these; every other destination gets an answer from :func:`trace` that is not None, so skipping
+    it changes no finding. Nothing is indexed up front: each question costs a few lookups.
 
     :func:`trace` returns None on five branches only, and each is covered:
 
     - a tenant access port: ``dst`` is a gateway or lies in a subnet of that port's tenant
-      (:meth:`tenant_spans`, per host: the tenants of its access ports) — or it lies in a prefix the
-      border gives the tenant and outside the fabric (:attr:`outside_prefixes`);
-    - a storage segment, connected: ``dst`` is the segment's gateway or an address of a host
-      (:attr:`points`);
-    - a host's connected /31: ``dst`` is the address of a switch port that is addressed and cabled
-      (:attr:`points`);
-    - routed, through the gateway leaf (a segment's too): a switch advertises a prefix holding
-      ``dst`` that is no external route (:attr:`fabric_prefixes`), or ``dst`` lies outside the
-      fabric and in an external route (:attr:`outside_prefixes`).
+      (:meth:`tenant_spans`, asked per host for the tenants of its access ports) — or it lies in a
+      prefix the border gives a tenant and outside the fabric (:meth:`anywhere`);
+    - a storage segment, connected: ``dst`` is a segment's gateway or an address of a host
+      (:meth:`anywhere`);
+    - a host's connected link: ``dst`` is the far end of one of the source host's cabled ports
+      (:meth:`link_ends`);
+    - routed, through the gateway leaf (a segment's too): a BGP component carries ``dst``
+      (:meth:`Planes.carries`, which also answers for the border's external routes).
     """
 
-    def __init__(self, fabric: Fabric, planes: Planes, owner: dict[int, tuple[str, Port]]):
+    def __init__(self, planes: Planes, owner: dict[int, tuple[str, Port]]):
         self.planes = planes
-        points = set(owner)
-        points.update(ip_int(n.gateway) for n in planes.segments.values())
-        for sw in fabric.switches():
-            points.update(ip_int(p.address) for p in sw.ports if p.address and p.peer_device)
-        self.points = points
-        internal: set[Prefix] = set()
-        every: set[Prefix] = set()
-        for cid, nets in planes.prefixes.items():
-            ext = planes.external.get(cid, set())
-            internal.update(n for n in nets if n not in ext)
-            every.update(nets)
-        for accepted in planes.tenant_accept.values():
-            every.update(accepted)
-        self.fabric_prefixes = internal
-        self.outside_prefixes = every
-        self._lens_in = sorted({n for _, n in internal}, reverse=True)
-        self._lens_out = sorted({n for _, n in every}, reverse=True)
+        self.owner = owner
+        self._gateways = {ip_int(n.gateway) for n in planes.segments.values()}
+        self._accepted = [a for accepted in planes.tenant_accept.values() for a in accepted]
         self._spans = {
             name: [(gw, gw) for _, gw, _ in nets] + [(net, net + (1 << (32 - n)) - 1) for _, _, (net, n) in nets]
             for name, nets in planes.tenant_nets.items()
         }
 
-    @staticmethod
-    def _held(dst: int, nets: set[Prefix], lens: list[int]) -> bool:
-        return any((((dst >> (32 - n)) << (32 - n) if n else 0), n) in nets for n in lens)
-
     def anywhere(self, dst: int) -> bool:
-        """``dst`` may be reached from some host other than through a tenant's own networks."""
+        """``dst`` may be reached from some host other than through a tenant's own networks or a
+        host's own links."""
+        planes = self.planes
         return (
-            dst in self.points
-            or self._held(dst, self.fabric_prefixes, self._lens_in)
-            or (self._held(dst, self.outside_prefixes, self._lens_out) and not self.planes.inside(dst))
+            dst in self.owner
+            or dst in self._gateways
+            or any(planes.carries(cid, dst) for cid in planes.prefixes)
+            or (any(within(dst, a) for a in self._accepted) and not planes.inside(dst))
         )
 
     def tenant_spans(self, tenant: str) -> list[tuple[int, int]]:
         """The addresses a packet into the tenant's VRF can arrive at, as inclusive (first, last)
         ranges: each gateway, each subnet."""
         return self._spans.get(tenant, [])
+
+    def link_ends(self, tables: HostTables) -> set[int]:
+        """The far ends of the host's cabled, addressed ports (what its connected routes reach)."""
+        ends = (self.planes.peer_address(p.peer_device, p.peer_port or "") for p in tables.ports.values()
+                if p.peer_device)
+        return {a for a in ends if a is not None}

@@ -52,7 +52,7 @@ class _Proof:
     def arrivals(self) -> Arrivals:
         """Where a traced packet can arrive at all (REACH004's candidates), built on first use."""
         if self._arrivals is None:
-            self._arrivals = Arrivals(self.fabric, self.planes, self.owner)
+            self._arrivals = Arrivals(self.planes, self.owner)
         return self._arrivals
 
     @classmethod
@@ -186,9 +186,11 @@ def _forbidden(spec: ClusterSpec, fabric: Fabric) -> Out:
             if tables is None:
                 continue
             candidates = set(anywhere)
+            spans = [(a, a) for a in arrivals.link_ends(tables)]
             for vrf in {p.tenant for p in tables.ports.values() if p.tenant}:  # its access ports' VRFs
-                for lo, hi in arrivals.tenant_spans(vrf):
-                    candidates.update(j for _, j in by_addr[bisect_left(addrs, lo) : bisect_right(addrs, hi)])
+                spans += arrivals.tenant_spans(vrf)
+            for lo, hi in spans:
+                candidates.update(j for _, j in by_addr[bisect_left(addrs, lo) : bisect_right(addrs, hi)])
             dsts = [(name, dst) for name, dst, gw in (targets[j] for j in sorted(candidates))
                     if not (gw and name == t.name)]
             for src in tables.addresses:
