@@ -129,6 +129,7 @@ CASES: list[tuple[str, Callable[[D], None], str]] = [
         ),
         "layout.scalable_units[1]",
     ),
+    ("LAY005", _multi(_pop("networks.compute"), _set("layout", {})), "layout"),
     ("ADDR001", _set("networks.business.addressing.hosts", "10.100.0.0/22"), "networks.business.addressing.hosts"),
     ("ADDR002", _set("networks.compute.addressing.hosts", "10.100.0.0/29"), "networks.compute.addressing.hosts"),
     ("ADDR003", _set("tenants.0.gateway", "172.16.200.1"), "tenants[0].gateway"),

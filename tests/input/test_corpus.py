@@ -264,6 +264,16 @@ def test_what_used_to_break_later_is_a_finding(
     assert f.yaml_path == path and f.file and f.line
 
 
+def test_a_layout_without_racks_is_lay005_not_a_design_crash(tmp_path: Path) -> None:
+    # found by the random fuzz: l3ls-evpn (no SUs) without layout.racks designed no rack for its spines
+    from tests.conftest import example_data
+
+    fs = findings_of(edited(tmp_path, lambda d: d["layout"].pop("racks"), example_data("l3ls-evpn")))
+    errors = [f for f in fs if f.severity == "error"]
+    assert [f.code for f in errors] == ["LAY005"], [f.text() for f in fs]
+    assert errors[0].yaml_path == "layout" and errors[0].line and "no rack" in errors[0].message
+
+
 def test_a_misspelt_time_zone_gets_a_suggestion(tmp_path: Path, lab_mini_data: D) -> None:
     f = one(findings_of(edited(tmp_path, lambda d: d["site"].update(timezone="Europe/Berln"), lab_mini_data)),
             "SPEC002")

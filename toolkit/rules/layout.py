@@ -58,3 +58,14 @@ def _su_uniform(c: RuleCtx) -> Out:
         for i, n in enumerate(counts):
             if n < big:
                 yield ("layout", "scalable_units", i), f"{n} GPU servers, the largest SU has {big}", ""
+
+
+@rule("LAY005", "error")
+def _some_rack(c: RuleCtx) -> Out:
+    """the layout holds at least one rack (every switch and server stands in one)"""
+    if not racks(c.spec):
+        yield (
+            ("layout",),
+            "the layout holds no rack: the switches and servers have nowhere to stand",
+            "add layout.racks (e.g. {name: net-r01, role: network}) or scalable_units with racks",
+        )
