@@ -2,7 +2,8 @@
 process, timed with its children (wall, CPU, peak RSS of the largest process).
 
 Usage: python bench/scale.py [--quick] [--load N] [--repeat R] [cases ...]
-  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental, tenants, members (default: all)
+  cases: mini, 16k, 100k, validate-100k, per-device, workers, incremental, tenants, networks,
+         members (default: all)
   --load N   run N busy-looping processes beside the measurement (the pool under load)
   --out DIR  where renders go (default: a temporary folder under $TMPDIR)
   --tree DIR run the aidc of another source tree (e.g. `git archive <rev> | tar -x -C DIR`) for a
@@ -74,16 +75,17 @@ def load_example(name: str) -> dict:
     return data
 
 
-def tenant_spec(n: int, leaves: int, tmp: Path) -> Path:
-    """l3ls-evpn grown to ``leaves`` leaves with ``n`` tenants (a VRF, an L3VNI and one network on
-    every leaf each), the tenants split over files (a file holds at most 60,000 values)."""
+def tenant_spec(n: int, leaves: int, tmp: Path, networks: int = 1) -> Path:
+    """l3ls-evpn grown to ``leaves`` leaves with ``n`` tenants (a VRF, an L3VNI and ``networks``
+    networks on every leaf each), the tenants split over files (a file holds at most 60,000 values)."""
     data = load_example("l3ls-evpn")
     data["layout"]["racks"][1]["count"] = leaves
     data["networks"]["business"]["addressing"]["hosts"] = "10.0.0.0/12"
     tenants = [{"name": f"t{i}", "l3vni": 30000 + i, "networks": [{
-        "name": f"t{i}-net", "vlan": 2 + i, "vni": 10000 + i, "subnet": f"172.{16 + i // 256}.{i % 256}.0/24",
-        "gateway": f"172.{16 + i // 256}.{i % 256}.1", "leaves": "all"}]} for i in range(n)]
-    folder = tmp / f"tenants-{n}"
+        "name": f"t{i}-net{j}", "vlan": 2 + k, "vni": 10000 + k, "subnet": f"172.{16 + k // 256}.{k % 256}.0/24",
+        "gateway": f"172.{16 + k // 256}.{k % 256}.1", "leaves": "all"}
+        for j, k in ((j, i * networks + j) for j in range(networks))]} for i in range(n)]
+    folder = tmp / f"tenants-{n}x{networks}"
     folder.mkdir()
     (folder / "fabric.yml").write_text(yaml.safe_dump(data, sort_keys=False))
     for k in range(0, n, 1000):
@@ -129,7 +131,7 @@ def main() -> None:
     EXAMPLES = TREE / "inventory" / "examples"  # each tree renders its own examples
     cases = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in (
         "--repeat", "--load", "--out", "--tree"))] or ["mini", "16k", "100k", "validate-100k", "per-device", "workers",
-                                               "incremental", "tenants", "members"]
+                                               "incremental", "tenants", "networks", "members"]
     tmp = Path(tempfile.mkdtemp(prefix="aidc-scale-", dir=out_base))
     loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(load)]
     for loader in loaders:
@@ -195,6 +197,13 @@ def main() -> None:
             for n in (250, 1000, 3000):  # tenant attachments grow as tenants x leaves, and nothing faster
                 w, c, r, so = median_run(repeat, "validate", str(tenant_spec(n, 64, tmp)))
                 row(f"validate {n} tenants on 64 leaves", w, c, r, f"{1e6 * c / (n * 64):.0f} us CPU per tenant-leaf")
+        if "networks" in cases:
+            for n in (250, 1000):  # one tenant VRF with n networks: each leaf's attachments looked up by VNI
+                spec = str(tenant_spec(1, 64, tmp, networks=n))
+                w, c, r, so = median_run(repeat, "validate", spec)
+                row(f"validate 1 tenant x {n} networks", w, c, r, f"{1e6 * c / (n * 64):.0f} us CPU per network-leaf")
+                w, c, r, so = median_run(repeat, "render", spec, "--out", out)
+                row(f"render 1 tenant x {n} networks", w, c, r, f"{1e6 * c / (n * 64):.0f} us CPU per network-leaf")
         if "members" in cases:
             for n in (100, 400, 1000):  # REACH004: members x other tenants' gateways, traced only where they arrive
                 w, c, r, so = median_run(repeat, "validate", str(member_spec(n, tmp)))

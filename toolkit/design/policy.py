@@ -60,6 +60,7 @@ from toolkit.design.model import (
     Port,
     RdmaPolicy,
     Tenant,
+    TenantNetwork,
     put,
 )
 from toolkit.findings import YamlPath
@@ -375,6 +376,7 @@ def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None)
     paths = _plane_paths(spec)
     checked: set[tuple[str, str]] = set()
     by_vni = {n.vni: t for t in fabric.tenants for n in t.networks}
+    nets = {n.vni: n for t in fabric.tenants for n in t.networks}
     index = {t.name: i for i, t in enumerate(fabric.tenants)}
     net_paths: dict[int, YamlPath] = {
         n.vni: ("tenants", i, *t.net_path(j)) for i, t in enumerate(spec.tenants) for j, n in enumerate(t.nets())
@@ -414,7 +416,7 @@ def check_limits(spec: ClusterSpec, fabric: Fabric, platform: str | None = None)
                     dev.name,
                 )
         if dev.tenants:
-            _check_tenants(problems, plat, dev, by_vni, index, net_paths)
+            _check_tenants(problems, plat, dev, by_vni, nets, index, net_paths)
     return problems.violations()
 
 
@@ -453,6 +455,7 @@ def _check_tenants(
     plat: platforms.Platform,
     dev: Device,
     by_vni: dict[int, Tenant],
+    nets: dict[int, TenantNetwork],
     index: dict[str, int],
     net_paths: dict[int, YamlPath],
 ) -> None:
@@ -513,7 +516,7 @@ def _check_tenants(
                         f"use a VNI up to {top}",
                         dev.name,
                     )
-    macs = {by_vni[a.vni].network(a.vni).gateway_mac for a in dev.tenants}
+    macs = {nets[a.vni].gateway_mac for a in dev.tenants}
     if lim.anycast_macs is not None and len(macs) > lim.anycast_macs:
         problems.add(
             "PLAT006",

@@ -54,6 +54,7 @@ from toolkit.design.model import (
     Site,
     Tenant,
     TenantAttachment,
+    TenantNetwork,
 )
 from toolkit.design.policy import VXLAN_UDP_PORT
 from toolkit.platforms import Sku
@@ -113,6 +114,7 @@ class FabricView:
     tenants: dict[int, Tenant]  # by the L2 VNI of each of its networks
     tenants_by_name: dict[str, Tenant]
     segments: dict[int, Tenant]  # storage segments by L2 VNI
+    networks: dict[int, TenantNetwork]  # every tenant and segment network by its L2 VNI
     mgmt_acl: tuple[MgmtAclRule, ...]
     oob_prefixlen: int | None  # None: no OOB network
 
@@ -127,6 +129,7 @@ def fabric_view(fabric: Fabric) -> FabricView:
         tenants={n.vni: t for t in fabric.tenants for n in t.networks},
         tenants_by_name={t.name: t for t in fabric.tenants},
         segments={n.vni: t for t in fabric.segments for n in t.networks},
+        networks={n.vni: n for t in (*fabric.tenants, *fabric.segments) for n in t.networks},
         mgmt_acl=tuple(fabric.mgmt_acl),
         oob_prefixlen=ipaddress.ip_network(site.oob_prefix, strict=False).prefixlen if site.oob_prefix else None,
     )
@@ -398,10 +401,12 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
 
     ifname_of = {p.name: p.ifname for p in dev.ports}
     neighbors = []
-    vrf_of = {att.vni: att.vrf for att in dev.tenants}
-    tenant_vrf = {t.name: vrf_of.get(vni, t.vrf) for vni, t in fv.tenants.items()}
     policies: dict[str, ExternalPolicy] = {}
     border = platforms.get(dev.platform).has("border")
+    tenant_vrf: dict[str, str] = {}  # tenant name -> its VRF as this device spells it: for border sessions only
+    if border and any(b.external for b in dev.bgp):
+        vrf_of = {att.vni: att.vrf for att in dev.tenants}
+        tenant_vrf = {t.name: vrf_of.get(vni, t.vrf) for vni, t in fv.tenants.items()}
     for b in dev.bgp:
         if not b.external or not border:
             continue
@@ -445,7 +450,7 @@ def device_view(dev: Device, fabric: Fabric) -> DeviceView:
     bonds = [_bond_view(p, by_port) for p in bond_ports]
     bond_by_name = {b.name: b for b in bonds}
     def attachment_view(att: TenantAttachment, t: Tenant) -> TenantView:
-        net = t.network(att.vni)
+        net = fv.networks[att.vni]
         plen = split_address(net.subnet)[1]
         return TenantView(
             att,
