@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 Severity = Literal["error", "warning"]
 YamlPath = tuple[str | int, ...]
@@ -50,6 +50,14 @@ def format_path(path: YamlPath) -> str:
     return out or "<root>"
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that does not print written as its escape (``\\r``, ``\\x00``,
+    ``\\u2028``): a finding is one line, printed as it reads, whatever a spec value held."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class Finding(BaseModel):
     code: str
     severity: Severity
@@ -61,6 +69,11 @@ class Finding(BaseModel):
     col: int | None = None
     #: YAML path of a related place (the first of two duplicates); located, it is named in the message
     related: list[str | int] | None = None
+
+    @field_validator("message", "hint")
+    @classmethod
+    def _printable(cls, text: str) -> str:
+        return printable(text)
 
     @property
     def yaml_path(self) -> str:

@@ -140,6 +140,18 @@ def test_the_text_printer_prints_every_message_literally(message: str) -> None:
     assert f"f.yml:3:1  a.key[0]  error X001: {message}  ([dim]h[/dim])" in text
 
 
+def test_a_control_character_in_a_value_prints_as_its_escape(tmp_path: Path, lab_mini_data: D) -> None:
+    # found by the random fuzz: a MinIO server named "\r" printed STO012's message with a bare carriage
+    # return, which a terminal shows as the message's start overwritten
+    f = Finding(code="X001", severity="error", message="a\rb\x00c\u2028d\te", hint="h\n", path=["a"])
+    assert (f.message, f.hint) == ("a\\rb\\x00c\\u2028d\\te", "h\\n")
+    lab_mini_data["storage"]["minio"][0]["pools"][0]["servers"][0] = "\r"
+    res = aidc("validate", str(edited(tmp_path, lambda d: None, lab_mini_data)))
+    assert res.returncode == 1 and "\r" not in res.stdout + res.stderr
+    line = next(x for x in res.stderr.splitlines() if "STO012" in x)
+    assert "servers \\r, stor-r01-stor02" in line, res.stderr
+
+
 # --------------------------------------------------------------------------- hangs
 
 
