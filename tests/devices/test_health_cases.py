@@ -110,3 +110,16 @@ def test_a_server_with_two_nics_on_a_rail_is_skipped_to_the_next_server() -> Non
     want = _ref_peer(doubled, dev, p, True)
     got = expect._Rails(doubled).peer(dev, p, True)
     assert want is not None and got is not None and got[0].name == want[0].name != dev.name
+
+
+@pytest.mark.parametrize("name", ["lab-mini", "superpod-1su"])
+def test_port_index_finds_what_device_port_finds(name: str) -> None:
+    fab = _fabric(name)
+    ports = expect._Ports(fab)
+    for dev in fab.devices.values():
+        for p in dev.ports:
+            assert ports.get(dev.name, p.name) is dev.port(p.name)
+            if p.peer_device and p.peer_port and p.peer_device in fab.devices:
+                assert ports.peer(p) is fab.devices[p.peer_device].port(p.peer_port)
+        assert ports.get(dev.name, "no-such-port") is None
+    assert ports.get("no-such-device", "eth0") is None

@@ -51,13 +51,28 @@ def _has(present: Present, *names: str) -> bool:
     return present is None or all(n in present for n in names)
 
 
-def _peer(fabric: Fabric, port: Port) -> Port | None:
-    if not port.peer_device or not port.peer_port or port.peer_device not in fabric.devices:
-        return None
-    try:
-        return fabric.devices[port.peer_device].port(port.peer_port)
-    except KeyError:
-        return None
+class _Ports:
+    """Ports by device and name, each device indexed on first use (``Device.port`` scans the
+    ports: a spine's 512 links each looked up on it were quadratic per switch)."""
+
+    def __init__(self, fabric: Fabric):
+        self.fabric = fabric
+        self._by: dict[str, dict[str, Port]] = {}
+
+    def get(self, device: str, name: str) -> Port | None:
+        index = self._by.get(device)
+        if index is None:
+            index = self._by[device] = {}
+            dev = self.fabric.devices.get(device)
+            for p in dev.ports if dev is not None else ():
+                index.setdefault(p.name, p)  # the first of a name, as Device.port
+        return index.get(name)
+
+    def peer(self, port: Port) -> Port | None:
+        """The far end of a cabled port (None when it is not cabled to a Fabric device)."""
+        if not port.peer_device or not port.peer_port:
+            return None
+        return self.get(port.peer_device, port.peer_port)
 
 
 def _switches(fabric: Fabric, present: Present) -> list[Device]:
@@ -68,11 +83,11 @@ def _servers(fabric: Fabric, present: Present) -> list[Device]:
     return [d for d in fabric.servers() if _has(present, d.name)]
 
 
-def _cabled(fabric: Fabric, dev: Device, present: Present) -> Iterable[tuple[Port, Port]]:
+def _cabled(ports: _Ports, dev: Device, present: Present) -> Iterable[tuple[Port, Port]]:
     for p in dev.ports:
         if p.plane == "oob" or p.role in ("mgmt", "bmc"):
             continue
-        peer = _peer(fabric, p)
+        peer = ports.peer(p)
         if peer is not None and _has(present, p.peer_device or ""):
             yield p, peer
 
@@ -84,6 +99,7 @@ def _link_cases(
     fabric: Fabric, present: Present, more: Callable[[Device, Port, Port], dict[str, object]]
 ) -> list[Case]:
     """A case per cabled data port of every switch: its OS name and planned peer, plus ``more``."""
+    ports = _Ports(fabric)
     return [
         Case(
             dev.name,
@@ -91,7 +107,7 @@ def _link_cases(
             {"ifname": os_ifname(dev, p), "peer_device": p.peer_device, "peer_port": peer.name} | more(dev, p, peer),
         )
         for dev in _switches(fabric, present)
-        for p, peer in _cabled(fabric, dev, present)
+        for p, peer in _cabled(ports, dev, present)
     ]
 
 
@@ -127,15 +143,14 @@ def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
     session is checked wherever its leaf is: the external router is no device of the target (the
     twin plays it in a namespace of its own)."""
     out = []
+    ports = _Ports(fabric)
     for dev in _switches(fabric, present):
         for n in dev.bgp:
             if not n.external and not _has(present, n.peer_device):
                 continue
             if n.interface and (n.unnumbered or not n.peer_address):
-                try:
-                    keys = [os_ifname(dev, dev.port(n.interface))]  # the session's interface as the OS names it
-                except KeyError:
-                    keys = [n.interface]
+                port = ports.get(dev.name, n.interface)  # the session's interface as the OS names it
+                keys = [os_ifname(dev, port) if port is not None else n.interface]
                 label = n.interface
             else:
                 keys = [n.peer_address or ""]
