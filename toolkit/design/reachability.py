@@ -313,14 +313,13 @@ def trace(
     return None
 
 
-
 class Arrivals:
     """The destinations a traced packet can arrive at: a superset of every ``dst`` for which
     :func:`trace` returns None. A rule that expects *no* packet to arrive (REACH004) traces only
     these; every other destination gets an answer from :func:`trace` that is not None, so skipping
     it changes no finding. Nothing is indexed up front: each question costs a few lookups.
 
-    :func:`trace` returns None on five branches only, and each is covered:
+    :func:`trace` returns None on five branches only (two of them a tenant's), and each is covered:
 
     - a tenant access port: ``dst`` is a gateway or lies in a subnet of that port's tenant
       (:meth:`tenant_spans`, asked per host for the tenants of its access ports) — or it lies in a
