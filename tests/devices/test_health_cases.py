@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from toolkit.design import design
-from toolkit.design.model import Device, Fabric, Port
+from toolkit.design.model import Device, Fabric, Port, PortIndex
 from toolkit.health import expect
 from toolkit.spec import load
 
@@ -115,11 +115,11 @@ def test_a_server_with_two_nics_on_a_rail_is_skipped_to_the_next_server() -> Non
 @pytest.mark.parametrize("name", ["lab-mini", "superpod-1su"])
 def test_port_index_finds_what_device_port_finds(name: str) -> None:
     fab = _fabric(name)
-    ports = expect._Ports(fab)
+    ports = PortIndex(fab)
     for dev in fab.devices.values():
         for p in dev.ports:
-            assert ports.get(dev.name, p.name) is dev.port(p.name)
+            assert ports.port(dev.name, p.name) is dev.port(p.name)
             if p.peer_device and p.peer_port and p.peer_device in fab.devices:
                 assert ports.peer(p) is fab.devices[p.peer_device].port(p.peer_port)
-        assert ports.get(dev.name, "no-such-port") is None
-    assert ports.get("no-such-device", "eth0") is None
+        assert ports.port(dev.name, "no-such-port") is None
+    assert ports.port("no-such-device", "eth0") is None

@@ -828,3 +828,25 @@ class Fabric(_Model):
 
     def by_role(self, *roles: str) -> list[Device]:
         return [d for d in self.devices.values() if d.role in roles]
+
+
+class PortIndex:
+    """(device, port name) -> Port of a designed Fabric, each looked up in a dict (``Device.port``
+    scans the device's ports: per link of a 512-port spine that is quadratic). Built whole; the
+    Fabric is frozen after design. The rules share one per run (``toolkit.rules.fabric``)."""
+
+    def __init__(self, fabric: Fabric):
+        self.fabric = fabric
+        self.by_device: dict[str, dict[str, Port]] = {
+            name: {p.name: p for p in dev.ports} for name, dev in fabric.devices.items()
+        }
+
+    def port(self, device: str, name: str) -> Port | None:
+        ports = self.by_device.get(device)
+        return ports.get(name) if ports is not None else None
+
+    def peer(self, port: Port) -> Port | None:
+        """The far end of a cabled port (None when it is not cabled to a port of the Fabric)."""
+        if not port.peer_device or not port.peer_port:
+            return None
+        return self.port(port.peer_device, port.peer_port)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from itertools import chain, islice
 
 from toolkit import platforms
-from toolkit.design.model import Device, Fabric, Port, TenantMember
+from toolkit.design.model import Device, Fabric, Port, PortIndex, TenantMember
 from toolkit.health.model import Case, Probe
 from toolkit.netstate import prefix
 
@@ -51,30 +51,6 @@ def _has(present: Present, *names: str) -> bool:
     return present is None or all(n in present for n in names)
 
 
-class _Ports:
-    """Ports by device and name, each device indexed on first use (``Device.port`` scans the
-    ports: a spine's 512 links each looked up on it were quadratic per switch)."""
-
-    def __init__(self, fabric: Fabric):
-        self.fabric = fabric
-        self._by: dict[str, dict[str, Port]] = {}
-
-    def get(self, device: str, name: str) -> Port | None:
-        index = self._by.get(device)
-        if index is None:
-            index = self._by[device] = {}
-            dev = self.fabric.devices.get(device)
-            for p in dev.ports if dev is not None else ():
-                index.setdefault(p.name, p)  # the first of a name, as Device.port
-        return index.get(name)
-
-    def peer(self, port: Port) -> Port | None:
-        """The far end of a cabled port (None when it is not cabled to a Fabric device)."""
-        if not port.peer_device or not port.peer_port:
-            return None
-        return self.get(port.peer_device, port.peer_port)
-
-
 def _switches(fabric: Fabric, present: Present) -> list[Device]:
     return [d for d in fabric.switches() if d.role != "oob" and _has(present, d.name)]
 
@@ -83,7 +59,7 @@ def _servers(fabric: Fabric, present: Present) -> list[Device]:
     return [d for d in fabric.servers() if _has(present, d.name)]
 
 
-def _cabled(ports: _Ports, dev: Device, present: Present) -> Iterable[tuple[Port, Port]]:
+def _cabled(ports: PortIndex, dev: Device, present: Present) -> Iterable[tuple[Port, Port]]:
     for p in dev.ports:
         if p.plane == "oob" or p.role in ("mgmt", "bmc"):
             continue
@@ -99,7 +75,7 @@ def _link_cases(
     fabric: Fabric, present: Present, more: Callable[[Device, Port, Port], dict[str, object]]
 ) -> list[Case]:
     """A case per cabled data port of every switch: its OS name and planned peer, plus ``more``."""
-    ports = _Ports(fabric)
+    ports = PortIndex(fabric)
     return [
         Case(
             dev.name,
@@ -143,13 +119,13 @@ def bgp_sessions(fabric: Fabric, present: Present) -> list[Case]:
     session is checked wherever its leaf is: the external router is no device of the target (the
     twin plays it in a namespace of its own)."""
     out = []
-    ports = _Ports(fabric)
+    ports = PortIndex(fabric)
     for dev in _switches(fabric, present):
         for n in dev.bgp:
             if not n.external and not _has(present, n.peer_device):
                 continue
             if n.interface and (n.unnumbered or not n.peer_address):
-                port = ports.get(dev.name, n.interface)  # the session's interface as the OS names it
+                port = ports.port(dev.name, n.interface)  # the session's interface as the OS names it
                 keys = [os_ifname(dev, port) if port is not None else n.interface]
                 label = n.interface
             else:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from toolkit.design import model
 from toolkit.design.model import Device, Fabric, Port
 from toolkit.findings import Finding, Severity, YamlPath
 from toolkit.rules.registry import description
@@ -105,23 +106,14 @@ def tier_path(spec: ClusterSpec, dev: Device, port: Port | None = None) -> YamlP
     return ("catalog", "servers", dev.model)
 
 
-class PortIndex:
-    """(device, port name) -> Port, built once per Fabric and ``fabric_findings`` run and shared
-    by the rules that look ports up by name (LINK001, OOBA004): ``PortIndex.of(fabric)``."""
+class PortIndex(model.PortIndex):
+    """The run's :class:`toolkit.design.model.PortIndex`, built once per Fabric and
+    ``fabric_findings`` run and shared by the rules that look ports up by name (LINK001, OOBA004):
+    ``PortIndex.of(fabric)``."""
 
     _cache: dict[tuple[int, int], tuple[Fabric, PortIndex]] = {}
-
-    def __init__(self, fabric: Fabric):
-        self.fabric = fabric
-        self.by_device: dict[str, dict[str, Port]] = {
-            name: {p.name: p for p in dev.ports} for name, dev in fabric.devices.items()
-        }
 
     @classmethod
     def of(cls, fabric: Fabric) -> PortIndex:
         """The run's index of ``fabric`` (never across runs)."""
         return per_run(cls._cache, fabric, PortIndex)
-
-    def port(self, device: str, name: str) -> Port | None:
-        ports = self.by_device.get(device)
-        return ports.get(name) if ports is not None else None
